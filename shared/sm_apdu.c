@@ -1,0 +1,192 @@
+/* sm_apdu.c - xDLMS push APDUs: extents, data-notification, general block
+ * transfer (IEC 62056-5-3). */
+#include "sm_apdu.h"
+
+#include <string.h>
+
+#include "sm_axdr.h"
+#include "sm_cursor.h"
+
+bool sm_apdu_known_tag(uint8_t tag)
+{
+    return tag == SM_APDU_DATA_NOTIFICATION || tag == SM_APDU_GLO_CIPHERING ||
+           tag == SM_APDU_DED_CIPHERING || tag == SM_APDU_GBT;
+}
+
+const char *sm_apdu_name(uint8_t tag)
+{
+    switch (tag) {
+    case SM_APDU_DATA_NOTIFICATION: return "data-notification";
+    case SM_APDU_GLO_CIPHERING: return "general-glo-ciphering";
+    case SM_APDU_DED_CIPHERING: return "general-ded-ciphering";
+    case SM_APDU_GBT: return "general-block-transfer";
+    default: return "unknown";
+    }
+}
+
+/* Skip an A-XDR length-prefixed OCTET STRING. */
+static sm_err skip_octets(sm_cur *c)
+{
+    size_t n;
+    sm_err e = sm_cur_axdr_len(c, &n);
+    if (e)
+        return e;
+    const uint8_t *p;
+    return sm_cur_take(c, n, &p);
+}
+
+sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent)
+{
+    sm_cur c = sm_cur_make(buf, len);
+    uint8_t tag;
+    uint64_t v;
+    sm_err e;
+    if ((e = sm_cur_u8(&c, &tag)))
+        return e;
+    switch (tag) {
+    case SM_APDU_DATA_NOTIFICATION:
+        if ((e = sm_cur_be(&c, 4, &v)) || (e = skip_octets(&c)) ||
+            (e = sm_axdr_skip(&c, NULL)))
+            return e == SM_ERR_AXDR_LENGTH ? SM_ERR_TRUNCATED : e;
+        break;
+    case SM_APDU_GLO_CIPHERING:
+    case SM_APDU_DED_CIPHERING:
+        if ((e = skip_octets(&c)) || (e = skip_octets(&c)))
+            return e;
+        break;
+    case SM_APDU_GBT:
+        if ((e = sm_cur_be(&c, 5, &v)) || (e = skip_octets(&c)))
+            return e;
+        break;
+    default:
+        return SM_ERR_APDU_UNSUPPORTED;
+    }
+    *extent = sm_cur_off(&c);
+    return SM_OK;
+}
+
+sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n,
+                             size_t *err_off)
+{
+    memset(n, 0, sizeof *n);
+    sm_cur c = sm_cur_make(apdu, len);
+    uint8_t tag;
+    uint64_t id;
+    sm_err e;
+    size_t dlen;
+    if (sm_cur_u8(&c, &tag) || tag != SM_APDU_DATA_NOTIFICATION) {
+        if (err_off)
+            *err_off = 0;
+        return len ? SM_ERR_APDU_UNSUPPORTED : SM_ERR_TRUNCATED;
+    }
+    if ((e = sm_cur_be(&c, 4, &id)))
+        goto fail;
+    n->invoke_id = (uint32_t)id;
+    /* Some meters (Norwegian Kaifa) send the date-time as tagged Data,
+     * 09 0C ...; a nine-octet date-time does not exist, so 09 followed by
+     * 0C is read as the tag of a twelve-octet string. */
+    if (sm_cur_left(&c) >= 2 && c.p[0] == SM_DT_OCTET_STRING && c.p[1] == 12) {
+        c.p++;
+        n->datetime_tagged = true;
+    }
+    if ((e = sm_cur_axdr_len(&c, &dlen)))
+        goto fail;
+    if (dlen > sm_cur_left(&c)) {
+        e = SM_ERR_AXDR_LENGTH;
+        goto fail;
+    }
+    if (dlen > 0) {
+        sm_cur_take(&c, dlen, &n->datetime_raw);
+        n->datetime_len = dlen;
+        if (dlen == 12 && sm_datetime_parse(n->datetime_raw, &n->datetime) == SM_OK)
+            n->has_datetime = true;
+    }
+    n->body_offset = sm_cur_off(&c);
+    if ((e = sm_axdr_skip(&c, err_off)))
+        return e;
+    n->body_len = sm_cur_off(&c) - n->body_offset;
+    if (sm_cur_left(&c) != 0) {
+        e = SM_ERR_APDU_TRAILING;
+        goto fail;
+    }
+    return SM_OK;
+fail:
+    if (err_off)
+        *err_off = sm_cur_off(&c);
+    return e;
+}
+
+sm_err sm_gbt_parse(const uint8_t *apdu, size_t len, sm_gbt_block *b, size_t *err_off)
+{
+    memset(b, 0, sizeof *b);
+    sm_cur c = sm_cur_make(apdu, len);
+    uint8_t tag, ctl;
+    uint64_t num, ack;
+    size_t n;
+    sm_err e;
+    if ((e = sm_cur_u8(&c, &tag)))
+        goto fail;
+    if (tag != SM_APDU_GBT) {
+        e = SM_ERR_APDU_UNSUPPORTED;
+        goto fail;
+    }
+    if ((e = sm_cur_u8(&c, &ctl)) || (e = sm_cur_be(&c, 2, &num)) ||
+        (e = sm_cur_be(&c, 2, &ack)) || (e = sm_cur_axdr_len(&c, &n)))
+        goto fail;
+    if (n > sm_cur_left(&c)) {
+        e = SM_ERR_AXDR_LENGTH;
+        goto fail;
+    }
+    sm_cur_take(&c, n, &b->data);
+    b->len = n;
+    if (sm_cur_left(&c)) {
+        e = SM_ERR_APDU_TRAILING;
+        goto fail;
+    }
+    b->last = ctl & 0x80;
+    b->streaming = ctl & 0x40;
+    b->window = ctl & 0x3F;
+    b->number = (uint16_t)num;
+    b->ack = (uint16_t)ack;
+    return SM_OK;
+fail:
+    if (err_off)
+        *err_off = sm_cur_off(&c);
+    return e;
+}
+
+void sm_gbt_reset(sm_gbt *g, bool resync)
+{
+    g->len = 0;
+    g->next = 0;
+    g->resync = resync;
+}
+
+sm_err sm_gbt_add(sm_gbt *g, const sm_gbt_block *b, bool *complete, bool *dropped)
+{
+    *complete = false;
+    *dropped = false;
+    if (b->number == 1) {
+        g->len = 0;
+        g->resync = false;
+    } else if (g->resync) {
+        *dropped = true;
+        return SM_OK;
+    } else if (g->next == 0 || b->number != g->next) {
+        sm_gbt_reset(g, true);
+        return SM_ERR_GBT_SEQUENCE;
+    }
+    if (b->len > sizeof g->buf - g->len) {
+        sm_gbt_reset(g, true);
+        return SM_ERR_OVERSIZE;
+    }
+    memcpy(g->buf + g->len, b->data, b->len);
+    g->len += b->len;
+    if (b->last) {
+        g->next = 0;
+        *complete = true;
+    } else {
+        g->next = (uint16_t)(b->number + 1);
+    }
+    return SM_OK;
+}

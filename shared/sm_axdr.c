@@ -1,0 +1,329 @@
+/* sm_axdr.c - A-XDR Data decoder (IEC 62056-6-2 / 62056-5-3). */
+#include "sm_axdr.h"
+
+#include <string.h>
+
+struct type_info {
+    const char *dlms;
+    const char *gurux;
+    uint8_t fixed;  /* size of a fixed-size body; 0xFF for variable */
+};
+
+#define VAR 0xFF
+
+static const struct type_info *type_info(uint8_t t)
+{
+    static const struct type_info tab[] = {
+        [SM_DT_NULL] = {"null-data", "None", 0},
+        [SM_DT_ARRAY] = {"array", "Array", VAR},
+        [SM_DT_STRUCTURE] = {"structure", "Structure", VAR},
+        [SM_DT_BOOLEAN] = {"boolean", "Boolean", 1},
+        [SM_DT_BIT_STRING] = {"bit-string", "BitString", VAR},
+        [SM_DT_INT32] = {"double-long", "Int32", 4},
+        [SM_DT_UINT32] = {"double-long-unsigned", "UInt32", 4},
+        [SM_DT_OCTET_STRING] = {"octet-string", "OctetString", VAR},
+        [SM_DT_VISIBLE_STRING] = {"visible-string", "String", VAR},
+        [SM_DT_UTF8_STRING] = {"utf8-string", "StringUTF8", VAR},
+        [SM_DT_BCD] = {"bcd", "Bcd", 1},
+        [SM_DT_INT8] = {"integer", "Int8", 1},
+        [SM_DT_INT16] = {"long", "Int16", 2},
+        [SM_DT_UINT8] = {"unsigned", "UInt8", 1},
+        [SM_DT_UINT16] = {"long-unsigned", "UInt16", 2},
+        [SM_DT_COMPACT_ARRAY] = {"compact-array", "CompactArray", VAR},
+        [SM_DT_INT64] = {"long64", "Int64", 8},
+        [SM_DT_UINT64] = {"long64-unsigned", "UInt64", 8},
+        [SM_DT_ENUM] = {"enum", "Enum", 1},
+        [SM_DT_FLOAT32] = {"float32", "Float32", 4},
+        [SM_DT_FLOAT64] = {"float64", "Float64", 8},
+        [SM_DT_DATE_TIME] = {"date-time", "DateTime", 12},
+        [SM_DT_DATE] = {"date", "Date", 5},
+        [SM_DT_TIME] = {"time", "Time", 4},
+    };
+    static const struct type_info dont_care = {"dont-care", "DontCare", 0};
+    if (t == SM_DT_DONT_CARE)
+        return &dont_care;
+    if (t < sizeof tab / sizeof tab[0] && tab[t].dlms)
+        return &tab[t];
+    return NULL;
+}
+
+const char *sm_axdr_type_name(uint8_t type)
+{
+    const struct type_info *ti = type_info(type);
+    return ti ? ti->dlms : NULL;
+}
+
+const char *sm_axdr_gurux_name(uint8_t type)
+{
+    const struct type_info *ti = type_info(type);
+    return ti ? ti->gurux : NULL;
+}
+
+bool sm_axdr_is_numeric(uint8_t t)
+{
+    switch (t) {
+    case SM_DT_BOOLEAN: case SM_DT_INT32: case SM_DT_UINT32: case SM_DT_BCD:
+    case SM_DT_INT8: case SM_DT_INT16: case SM_DT_UINT8: case SM_DT_UINT16:
+    case SM_DT_INT64: case SM_DT_UINT64: case SM_DT_ENUM: case SM_DT_FLOAT32:
+    case SM_DT_FLOAT64:
+        return true;
+    default:
+        return false;
+    }
+}
+
+double sm_axdr_as_double(const sm_axdr_item *it)
+{
+    switch (it->kind) {
+    case SM_VK_INT: return (double)it->v.i;
+    case SM_VK_UINT: return (double)it->v.u;
+    case SM_VK_FLOAT: return it->v.f;
+    default: return 0.0;
+    }
+}
+
+static sm_err fail(sm_err e, const sm_cur *c, size_t *err_off)
+{
+    if (err_off)
+        *err_off = sm_cur_off(c);
+    return e;
+}
+
+/* TypeDescription of a compact-array (IEC 62056-6-2 4.1.6.1):
+ *   null-data [0] | array [1] {number-of-elements Unsigned16, type-description}
+ *   | structure [2] SEQUENCE OF type-description | any simple type tag. */
+static sm_err skip_type_description(sm_cur *c, unsigned depth, size_t *err_off)
+{
+    if (depth >= SM_AXDR_MAX_DEPTH)
+        return fail(SM_ERR_AXDR_DEPTH, c, err_off);
+    const uint8_t *at = c->p;
+    uint8_t t;
+    if (sm_cur_u8(c, &t))
+        return fail(SM_ERR_TRUNCATED, c, err_off);
+    if (t == SM_DT_ARRAY) {
+        uint64_t n;
+        if (sm_cur_be(c, 2, &n))
+            return fail(SM_ERR_TRUNCATED, c, err_off);
+        return skip_type_description(c, depth + 1, err_off);
+    }
+    if (t == SM_DT_STRUCTURE) {
+        size_t n;
+        sm_err e = sm_cur_axdr_len(c, &n);
+        if (e)
+            return fail(e, c, err_off);
+        if (n > sm_cur_left(c))
+            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        for (size_t i = 0; i < n; i++)
+            if ((e = skip_type_description(c, depth + 1, err_off)))
+                return e;
+        return SM_OK;
+    }
+    const struct type_info *ti = type_info(t);
+    if (!ti || t == SM_DT_COMPACT_ARRAY) {
+        if (err_off)
+            *err_off = (size_t)(at - c->base);
+        return SM_ERR_AXDR_TYPE;
+    }
+    return SM_OK;
+}
+
+sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off)
+{
+    memset(it, 0, sizeof *it);
+    it->offset = (uint32_t)sm_cur_off(c);
+    uint8_t t;
+    if (sm_cur_u8(c, &t))
+        return fail(SM_ERR_TRUNCATED, c, err_off);
+    it->type = t;
+    const struct type_info *ti = type_info(t);
+    if (!ti) {
+        if (err_off)
+            *err_off = it->offset;
+        return SM_ERR_AXDR_TYPE;
+    }
+    sm_err e;
+    size_t n;
+    switch (t) {
+    case SM_DT_NULL:
+    case SM_DT_DONT_CARE:
+        it->kind = SM_VK_NONE;
+        return SM_OK;
+    case SM_DT_ARRAY:
+    case SM_DT_STRUCTURE:
+        if ((e = sm_cur_axdr_len(c, &n)))
+            return fail(e == SM_ERR_TRUNCATED ? e : SM_ERR_AXDR_LENGTH, c, err_off);
+        /* every element takes at least one byte */
+        if (n > sm_cur_left(c))
+            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        it->kind = SM_VK_NONE;
+        it->count = (uint32_t)n;
+        return SM_OK;
+    case SM_DT_BIT_STRING: {
+        if ((e = sm_cur_axdr_len(c, &n)))
+            return fail(e, c, err_off);
+        size_t nbytes = n / 8 + (n % 8 != 0);
+        if (nbytes > sm_cur_left(c))
+            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        it->kind = SM_VK_BYTES;
+        it->count = (uint32_t)n;
+        it->len = nbytes;
+        sm_cur_take(c, nbytes, &it->bytes);
+        return SM_OK;
+    }
+    case SM_DT_OCTET_STRING:
+    case SM_DT_VISIBLE_STRING:
+    case SM_DT_UTF8_STRING:
+        if ((e = sm_cur_axdr_len(c, &n)))
+            return fail(e, c, err_off);
+        if (n > sm_cur_left(c))
+            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        it->kind = SM_VK_BYTES;
+        it->len = n;
+        sm_cur_take(c, n, &it->bytes);
+        return SM_OK;
+    case SM_DT_COMPACT_ARRAY: {
+        const uint8_t *start = c->p;
+        if ((e = skip_type_description(c, 0, err_off)))
+            return e;
+        if ((e = sm_cur_axdr_len(c, &n)))
+            return fail(e, c, err_off);
+        if (n > sm_cur_left(c))
+            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        (void)start;
+        it->kind = SM_VK_BYTES;
+        it->len = n;
+        sm_cur_take(c, n, &it->bytes);
+        return SM_OK;
+    }
+    default:
+        break;
+    }
+    /* fixed-size scalars */
+    uint64_t raw;
+    if (sm_cur_left(c) < ti->fixed)
+        return fail(SM_ERR_TRUNCATED, c, err_off);
+    switch (t) {
+    case SM_DT_DATE_TIME:
+    case SM_DT_DATE:
+    case SM_DT_TIME:
+        it->kind = SM_VK_BYTES;
+        it->len = ti->fixed;
+        sm_cur_take(c, ti->fixed, &it->bytes);
+        return SM_OK;
+    default:
+        break;
+    }
+    it->bytes = c->p;
+    it->len = ti->fixed;
+    sm_cur_be(c, ti->fixed, &raw);
+    switch (t) {
+    case SM_DT_INT8: it->kind = SM_VK_INT; it->v.i = (int8_t)raw; break;
+    case SM_DT_INT16: it->kind = SM_VK_INT; it->v.i = (int16_t)raw; break;
+    case SM_DT_INT32: it->kind = SM_VK_INT; it->v.i = (int32_t)raw; break;
+    case SM_DT_INT64: it->kind = SM_VK_INT; it->v.i = (int64_t)raw; break;
+    case SM_DT_FLOAT32: {
+        uint32_t u32 = (uint32_t)raw;
+        float f;
+        memcpy(&f, &u32, sizeof f);
+        it->kind = SM_VK_FLOAT;
+        it->v.f = f;
+        break;
+    }
+    case SM_DT_FLOAT64: {
+        double d;
+        memcpy(&d, &raw, sizeof d);
+        it->kind = SM_VK_FLOAT;
+        it->v.f = d;
+        break;
+    }
+    case SM_DT_BCD: {
+        /* one byte, two BCD digits */
+        it->kind = SM_VK_UINT;
+        it->v.u = ((raw >> 4) & 0xF) * 10 + (raw & 0xF);
+        break;
+    }
+    default: /* boolean, unsigned types, enum */
+        it->kind = SM_VK_UINT;
+        it->v.u = raw;
+        break;
+    }
+    return SM_OK;
+}
+
+sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
+{
+    /* iterative: remaining[] holds the elements still to read per level */
+    uint32_t remaining[SM_AXDR_MAX_DEPTH + 1];
+    unsigned depth = 0;
+    remaining[0] = 1;
+    for (;;) {
+        while (depth > 0 && remaining[depth] == 0)
+            depth--;
+        if (remaining[depth] == 0)
+            return SM_OK;
+        remaining[depth]--;
+        sm_axdr_item it;
+        sm_err e = sm_axdr_read(c, &it, err_off);
+        if (e)
+            return e;
+        if ((it.type == SM_DT_ARRAY || it.type == SM_DT_STRUCTURE) && it.count > 0) {
+            if (depth + 1 > SM_AXDR_MAX_DEPTH) {
+                if (err_off)
+                    *err_off = it.offset;
+                return SM_ERR_AXDR_DEPTH;
+            }
+            remaining[++depth] = it.count;
+        }
+        if (depth == 0 && remaining[0] == 0)
+            return SM_OK;
+    }
+}
+
+sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off)
+{
+    uint32_t remaining[SM_AXDR_MAX_DEPTH + 1];
+    size_t parent[SM_AXDR_MAX_DEPTH + 1];
+    unsigned depth = 0;
+    size_t count = 0;
+    remaining[0] = 1;
+    parent[0] = (size_t)-1;
+    *n = 0;
+    for (;;) {
+        /* close finished containers: their subtree ends here */
+        while (depth > 0 && remaining[depth] == 0) {
+            size_t p = parent[depth];
+            nodes[p].subtree = (uint32_t)(count - p);
+            depth--;
+        }
+        if (remaining[depth] == 0)
+            break;
+        remaining[depth]--;
+        if (count >= cap) {
+            if (err_off)
+                *err_off = sm_cur_off(c);
+            return SM_ERR_AXDR_COUNT;
+        }
+        sm_node *node = &nodes[count];
+        sm_err e = sm_axdr_read(c, &node->item, err_off);
+        if (e)
+            return e;
+        node->depth = (uint16_t)depth;
+        node->subtree = 1;
+        count++;
+        if ((node->item.type == SM_DT_ARRAY || node->item.type == SM_DT_STRUCTURE) &&
+            node->item.count > 0) {
+            if (depth + 1 > SM_AXDR_MAX_DEPTH) {
+                if (err_off)
+                    *err_off = node->item.offset;
+                return SM_ERR_AXDR_DEPTH;
+            }
+            depth++;
+            remaining[depth] = node->item.count;
+            parent[depth] = count - 1;
+        }
+        if (depth == 0 && remaining[0] == 0)
+            break;
+    }
+    *n = count;
+    return SM_OK;
+}

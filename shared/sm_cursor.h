@@ -1,0 +1,98 @@
+/* sm_cursor.h - the one bounds idiom of the core: a cursor (p, end).
+ *
+ * Every length read from the wire is checked against sm_cur_left() BEFORE
+ * it is used.  Sub-structures are parsed through a narrowed cursor
+ * (sm_cur_sub) that must be consumed exactly.  base is kept so that failures
+ * can report their byte offset (sm_cur_off).  Header-only, no state beyond
+ * the struct; thread-safe as long as a cursor is not shared.
+ */
+#ifndef SM_CURSOR_H
+#define SM_CURSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sm_error.h"
+
+typedef struct {
+    const uint8_t *base; /* start of the buffer, for offsets */
+    const uint8_t *p;    /* next byte */
+    const uint8_t *end;  /* one past the last byte */
+} sm_cur;
+
+static inline sm_cur sm_cur_make(const uint8_t *buf, size_t len)
+{
+    sm_cur c = {buf, buf, buf + len};
+    return c;
+}
+
+static inline size_t sm_cur_left(const sm_cur *c) { return (size_t)(c->end - c->p); }
+static inline size_t sm_cur_off(const sm_cur *c) { return (size_t)(c->p - c->base); }
+
+static inline sm_err sm_cur_u8(sm_cur *c, uint8_t *v)
+{
+    if (sm_cur_left(c) < 1)
+        return SM_ERR_TRUNCATED;
+    *v = *c->p++;
+    return SM_OK;
+}
+
+static inline sm_err sm_cur_be(sm_cur *c, unsigned nbytes, uint64_t *v)
+{
+    if (sm_cur_left(c) < nbytes)
+        return SM_ERR_TRUNCATED;
+    uint64_t x = 0;
+    for (unsigned i = 0; i < nbytes; i++)
+        x = (x << 8) | c->p[i];
+    c->p += nbytes;
+    *v = x;
+    return SM_OK;
+}
+
+/* Take n bytes as a slice of the buffer. */
+static inline sm_err sm_cur_take(sm_cur *c, size_t n, const uint8_t **out)
+{
+    if (sm_cur_left(c) < n)
+        return SM_ERR_TRUNCATED;
+    *out = c->p;
+    c->p += n;
+    return SM_OK;
+}
+
+/* A-XDR length (IEC 62056-5-3 / X.690-style definite length): one byte
+ * below 0x80, or 0x80|n followed by n (1..4) big-endian bytes.  The length
+ * is checked against what remains in the cursor: a length beyond the input
+ * is SM_ERR_AXDR_LENGTH when the length field itself was complete. */
+static inline sm_err sm_cur_axdr_len(sm_cur *c, size_t *len)
+{
+    uint8_t b;
+    sm_err e = sm_cur_u8(c, &b);
+    if (e)
+        return e;
+    if (b < 0x80) {
+        *len = b;
+        return SM_OK;
+    }
+    unsigned n = b & 0x7F;
+    if (n == 0 || n > 4)
+        return SM_ERR_AXDR_LENGTH;
+    uint64_t v;
+    if ((e = sm_cur_be(c, n, &v)))
+        return e;
+    *len = (size_t)v;
+    return SM_OK;
+}
+
+/* Narrow: a sub-cursor over the next n bytes, advancing the parent. */
+static inline sm_err sm_cur_sub(sm_cur *c, size_t n, sm_cur *sub)
+{
+    if (sm_cur_left(c) < n)
+        return SM_ERR_TRUNCATED;
+    sub->base = c->base;
+    sub->p = c->p;
+    sub->end = c->p + n;
+    c->p += n;
+    return SM_OK;
+}
+
+#endif

@@ -1,0 +1,135 @@
+/* sm_datetime.c - COSEM date-time parsing and conversion, without libc time
+ * zone state (no TZ, no mktime), so it is thread-safe. */
+#include "sm_datetime.h"
+
+#include <stdio.h>
+
+sm_err sm_datetime_parse(const uint8_t b[12], sm_datetime *dt)
+{
+    dt->year = (uint16_t)(b[0] << 8 | b[1]);
+    dt->month = b[2];
+    dt->day = b[3];
+    dt->dow = b[4];
+    dt->hour = b[5];
+    dt->minute = b[6];
+    dt->second = b[7];
+    dt->hundredths = b[8];
+    dt->deviation = (int16_t)(uint16_t)(b[9] << 8 | b[10]);
+    dt->status = b[11];
+
+    if (dt->year != 0xFFFF && (dt->year < 1970 || dt->year > 2200))
+        return SM_ERR_DATETIME;
+    if (dt->month != 0xFF && dt->month != 0xFD && dt->month != 0xFE &&
+        (dt->month < 1 || dt->month > 12))
+        return SM_ERR_DATETIME;
+    if (dt->day != 0xFF && dt->day != 0xFD && dt->day != 0xFE &&
+        (dt->day < 1 || dt->day > 31))
+        return SM_ERR_DATETIME;
+    if (dt->dow != 0xFF && dt->dow > 7)
+        return SM_ERR_DATETIME;
+    if (dt->hour != 0xFF && dt->hour > 23)
+        return SM_ERR_DATETIME;
+    if (dt->minute != 0xFF && dt->minute > 59)
+        return SM_ERR_DATETIME;
+    if (dt->second != 0xFF && dt->second > 59)
+        return SM_ERR_DATETIME;
+    if (dt->hundredths != 0xFF && dt->hundredths > 99)
+        return SM_ERR_DATETIME;
+    if (dt->deviation != SM_DT_DEVIATION_UNSPECIFIED &&
+        (dt->deviation < -720 || dt->deviation > 720))
+        return SM_ERR_DATETIME;
+    return SM_OK;
+}
+
+bool sm_datetime_has_date(const sm_datetime *dt)
+{
+    return dt->year != 0xFFFF && dt->month >= 1 && dt->month <= 12 && dt->day >= 1 &&
+           dt->day <= 31;
+}
+
+bool sm_datetime_has_time(const sm_datetime *dt)
+{
+    return dt->hour != 0xFF && dt->minute != 0xFF && dt->second != 0xFF;
+}
+
+bool sm_datetime_has_deviation(const sm_datetime *dt)
+{
+    return dt->deviation != SM_DT_DEVIATION_UNSPECIFIED;
+}
+
+int sm_datetime_iso_local(const sm_datetime *dt, char *out, size_t cap)
+{
+    if (!sm_datetime_has_date(dt) || !sm_datetime_has_time(dt)) {
+        if (cap)
+            out[0] = '\0';
+        return -1;
+    }
+    char frac[8] = "";
+    if (dt->hundredths != 0xFF && dt->hundredths != 0)
+        snprintf(frac, sizeof frac, ".%02u", dt->hundredths);
+    char off[16] = "";
+    if (sm_datetime_has_deviation(dt)) {
+        int east = -dt->deviation; /* minutes east of UTC */
+        char sign = east < 0 ? '-' : '+';
+        if (east < 0)
+            east = -east;
+        snprintf(off, sizeof off, "%c%02d:%02d", sign, east / 60, east % 60);
+    }
+    return snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02u%s%s", dt->year, dt->month,
+                    dt->day, dt->hour, dt->minute, dt->second, frac, off);
+}
+
+/* Howard Hinnant's days_from_civil. */
+int64_t sm_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+sm_err sm_datetime_to_unix(const sm_datetime *dt, int16_t fallback_std_deviation,
+                           int64_t *utc_seconds)
+{
+    if (!sm_datetime_has_date(dt) || !sm_datetime_has_time(dt))
+        return SM_ERR_DATETIME;
+    int deviation;
+    if (sm_datetime_has_deviation(dt)) {
+        deviation = dt->deviation;
+    } else if (fallback_std_deviation != SM_DT_DEVIATION_UNSPECIFIED) {
+        deviation = fallback_std_deviation;
+        if (dt->status != 0xFF && (dt->status & SM_DT_STATUS_DST))
+            deviation -= 60;
+    } else {
+        return SM_ERR_DATETIME;
+    }
+    int64_t days = sm_days_from_civil(dt->year, dt->month, dt->day);
+    int64_t local = days * 86400 + dt->hour * 3600 + dt->minute * 60 + dt->second;
+    *utc_seconds = local + (int64_t)deviation * 60;
+    return SM_OK;
+}
+
+int sm_unix_iso_utc(int64_t t, char *out, size_t cap)
+{
+    int64_t days = t / 86400;
+    int64_t secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    /* civil_from_days */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    return snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
+                    (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+}

@@ -1,0 +1,112 @@
+/* sm_decoder.h - the whole pipeline: bytes -> link frames -> general block
+ * transfer -> security -> data-notification or DSMR text -> readings.
+ *
+ * Contract: sm_decoder_init(), optionally sm_decoder_set_keys(), then feed
+ * bytes (sm_decoder_feed) or whole APDUs (sm_decoder_apdu).  The callback
+ * runs once per telegram, successful or not, with a sm_telegram whose
+ * pointers are valid only during the callback.  All buffers live in the
+ * caller-owned struct (no allocation; about 120 KB, so not on a small
+ * stack).  The keys are held expanded in the struct; sm_decoder_wipe()
+ * clears them and must be called before the memory is released.  A decoder
+ * must not be used by two threads at once; different decoders are
+ * independent.
+ */
+#ifndef SM_DECODER_H
+#define SM_DECODER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sm_apdu.h"
+#include "sm_axdr.h"
+#include "sm_deframe.h"
+#include "sm_dsmr.h"
+#include "sm_error.h"
+#include "sm_readings.h"
+#include "sm_security.h"
+
+#define SM_MAX_NODES 1024
+
+/* Which buffer an error offset refers to. */
+typedef enum {
+    SM_WHERE_STREAM,     /* byte offset in the input stream */
+    SM_WHERE_APDU,       /* offset in the APDU as the link layer delivered it */
+    SM_WHERE_PLAINTEXT   /* offset in the decrypted (or reassembled) APDU */
+} sm_where;
+
+const char *sm_where_name(sm_where w);
+
+typedef struct {
+    uint64_t index;               /* 0-based number of this telegram */
+    sm_err err;                   /* SM_OK or what failed */
+    sm_where err_where;
+    uint64_t err_offset;
+    unsigned err_frame;           /* link errors: 1-based frame number */
+
+    const sm_link_event *link;    /* frames; NULL for sm_decoder_apdu() */
+    unsigned gbt_blocks;          /* general-block-transfer blocks, 0 if none */
+
+    bool ciphered;
+    sm_sec_header sec;            /* valid when ciphered */
+    bool authenticated;           /* the GCM tag was verified */
+
+    const uint8_t *apdu;          /* the plaintext APDU (or DSMR text) */
+    size_t apdu_len;
+
+    bool is_notification;
+    sm_notification notification; /* valid when is_notification */
+    const sm_node *nodes;          /* the notification body */
+    size_t nnodes;
+
+    bool is_dsmr;
+    sm_dsmr_info dsmr;
+
+    const sm_reading *readings;
+    size_t nreadings;
+    const char *layout;
+    const sm_reading *meter_id;    /* the meter number reading, if any */
+} sm_telegram;
+
+typedef void (*sm_telegram_cb)(void *ctx, const sm_telegram *t);
+
+typedef struct {
+    uint64_t telegrams;   /* delivered, good or bad */
+    uint64_t ok;
+    uint64_t link_errors;
+    uint64_t security_errors;
+    uint64_t parse_errors;
+} sm_decoder_stats;
+
+typedef struct {
+    sm_deframer deframer;
+    sm_cipher cipher;
+    sm_gbt gbt;
+    sm_telegram_cb cb;
+    void *ctx;
+    uint64_t count;
+    sm_decoder_stats stats;
+    unsigned gbt_blocks;
+    uint8_t plain[SM_APDU_MAX];
+    sm_node nodes[SM_MAX_NODES];
+    sm_reading readings[SM_MAX_READINGS];
+} sm_decoder;
+
+void sm_decoder_init(sm_decoder *d, sm_link link, sm_telegram_cb cb, void *ctx);
+/* ek/ak: raw key bytes (16 or 32), NULL/0 for none.  verify_tag false
+ * decrypts authenticated telegrams without checking their tag. */
+sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, const uint8_t *ak,
+                           size_t ak_len, bool verify_tag);
+void sm_decoder_feed(sm_decoder *d, const uint8_t *buf, size_t len);
+void sm_decoder_finish(sm_decoder *d);
+void sm_decoder_reset(sm_decoder *d);
+/* Decode one APDU given whole (no link layer). */
+void sm_decoder_apdu(sm_decoder *d, const uint8_t *apdu, size_t len);
+void sm_decoder_wipe(sm_decoder *d);
+
+/* Parse a key given as hex (32 or 64 digits; spaces, colons and a 0x prefix
+ * tolerated).  Returns SM_OK and the length, SM_ERR_KEY_LENGTH otherwise.
+ * Never echoes the key anywhere. */
+sm_err sm_key_from_hex(const char *hex, uint8_t out[32], size_t *len);
+
+#endif

@@ -1,0 +1,502 @@
+/* sm_deframe.c - streaming deframer for wired M-Bus, HDLC, the DLMS wrapper
+ * and bare APDUs.  See sm_deframe.h for the contract. */
+#include "sm_deframe.h"
+
+#include <string.h>
+
+#include "sm_apdu.h"
+#include "sm_crc.h"
+
+const char *sm_link_name(sm_link link)
+{
+    switch (link) {
+    case SM_LINK_AUTO: return "auto";
+    case SM_LINK_MBUS: return "mbus";
+    case SM_LINK_HDLC: return "hdlc";
+    case SM_LINK_WRAPPER: return "wrapper";
+    case SM_LINK_RAW: return "raw";
+    }
+    return "?";
+}
+
+int sm_link_parse(const char *name)
+{
+    static const char *const names[] = {"auto", "mbus", "hdlc", "wrapper", "raw"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Outcome of looking at the bytes at the current position. */
+typedef enum {
+    CAND_NEED_MORE, /* could be a frame; wait for more bytes */
+    CAND_NOT_FRAME, /* not a frame here: skip one byte */
+    CAND_FRAME,     /* a verified frame was handled; consumed bytes */
+    CAND_BAD        /* a frame whose header is right but whose body fails */
+} cand;
+
+void sm_deframer_init(sm_deframer *d, sm_link mode, sm_link_cb cb, void *ctx)
+{
+    memset(d, 0, sizeof *d);
+    d->mode = mode;
+    d->cb = cb;
+    d->ctx = ctx;
+    d->aligned = true;
+    d->asm_link = SM_LINK_AUTO;
+}
+
+static void asm_clear(sm_deframer *d)
+{
+    d->asm_link = SM_LINK_AUTO;
+    d->asm_frames = 0;
+    d->apdu_len = 0;
+    d->asm_next_seq = 0;
+}
+
+void sm_deframer_reset(sm_deframer *d)
+{
+    d->buf_offset += d->len;
+    d->len = 0;
+    d->aligned = true;
+    d->after_hdlc = false;
+    d->drop_continuation = false;
+    d->eof = false;
+    asm_clear(d);
+}
+
+static void emit_error(sm_deframer *d, sm_err err, sm_link link, uint64_t frame_offset)
+{
+    sm_link_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.err = err;
+    ev.link = link;
+    ev.frames = d->frames;
+    ev.nframes = d->asm_frames < SM_MAX_FRAME_INFO ? d->asm_frames : SM_MAX_FRAME_INFO;
+    ev.frame_count = d->asm_frames + 1;
+    ev.offset = d->asm_link != SM_LINK_AUTO ? d->asm_offset : frame_offset;
+    ev.err_offset = frame_offset;
+    ev.err_frame = d->asm_frames + 1;
+    d->cb(d->ctx, &ev);
+}
+
+/* A telegram that was being assembled is abandoned (a new first segment, a
+ * frame of another link layer, end of input). */
+static void abandon(sm_deframer *d, uint64_t at)
+{
+    if (d->asm_link == SM_LINK_AUTO)
+        return;
+    sm_link link = d->asm_link;
+    emit_error(d, link == SM_LINK_MBUS ? SM_ERR_MBUS_SEQUENCE : SM_ERR_HDLC_SEGMENT, link, at);
+    asm_clear(d);
+}
+
+static sm_frame *frame_slot(sm_deframer *d, sm_link link, uint64_t offset, size_t length)
+{
+    /* frames beyond the recorded ones share the spare last slot */
+    unsigned i = d->asm_frames < SM_MAX_FRAME_INFO ? d->asm_frames : SM_MAX_FRAME_INFO;
+    sm_frame *f = &d->frames[i];
+    memset(f, 0, sizeof *f);
+    f->link = link;
+    f->offset = offset;
+    f->length = (uint32_t)length;
+    return f;
+}
+
+static bool asm_append(sm_deframer *d, const uint8_t *p, size_t n)
+{
+    if (n > sizeof d->apdu - d->apdu_len)
+        return false;
+    memcpy(d->apdu + d->apdu_len, p, n);
+    d->apdu_len += n;
+    return true;
+}
+
+static void emit_apdu(sm_deframer *d, sm_link link)
+{
+    sm_link_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.err = SM_OK;
+    ev.link = link;
+    ev.apdu = d->apdu;
+    ev.apdu_len = d->apdu_len;
+    ev.frames = d->frames;
+    ev.frame_count = d->asm_frames;
+    ev.nframes = d->asm_frames < SM_MAX_FRAME_INFO ? d->asm_frames : SM_MAX_FRAME_INFO;
+    ev.offset = d->asm_offset;
+    d->stats.telegrams++;
+    d->cb(d->ctx, &ev);
+    asm_clear(d);
+}
+
+/* Start or continue the assembly of a telegram on `link`. */
+static void asm_begin(sm_deframer *d, sm_link link, uint64_t offset)
+{
+    if (d->asm_link != link)
+        abandon(d, offset);
+    if (d->asm_link == SM_LINK_AUTO) {
+        d->asm_link = link;
+        d->asm_offset = offset;
+        d->asm_frames = 0;
+        d->apdu_len = 0;
+    }
+}
+
+/* ---- wired M-Bus long frame (EN 13757-2 FT1.2) -------------------------- */
+
+static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
+{
+    if (n >= 2 && p[1] < 5) /* C, A, CI and the two TSAP bytes at least */
+        return CAND_NOT_FRAME;
+    if (n >= 3 && p[2] != p[1])
+        return CAND_NOT_FRAME;
+    if (n >= 4 && p[3] != 0x68)
+        return CAND_NOT_FRAME;
+    if (n < 4)
+        return CAND_NEED_MORE;
+    size_t l = p[1], total = l + 6;
+    if (n < total)
+        return CAND_NEED_MORE;
+    if (p[total - 1] != 0x16) {
+        emit_error(d, SM_ERR_MBUS_STOP, SM_LINK_MBUS, off);
+        asm_clear(d);
+        d->drop_continuation = true;
+        return CAND_BAD;
+    }
+    uint8_t cs = 0;
+    for (size_t i = 4; i < 4 + l; i++)
+        cs = (uint8_t)(cs + p[i]);
+    if (cs != p[4 + l]) {
+        emit_error(d, SM_ERR_MBUS_CHECKSUM, SM_LINK_MBUS, off);
+        asm_clear(d);
+        d->drop_continuation = true;
+        return CAND_BAD;
+    }
+    *used = total;
+    d->stats.frames++;
+    uint8_t c = p[4], a = p[5], ci = p[6];
+    if (ci > 0x1F) {
+        abandon(d, off);
+        emit_error(d, SM_ERR_MBUS_CI, SM_LINK_MBUS, off);
+        return CAND_FRAME;
+    }
+    unsigned seq = ci & 0x0F;
+    bool last = ci & 0x10;
+    if (seq == 0) {
+        d->drop_continuation = false;
+        abandon(d, off);
+        asm_begin(d, SM_LINK_MBUS, off);
+    } else if (d->asm_link != SM_LINK_MBUS || seq != d->asm_next_seq) {
+        if (d->drop_continuation) {
+            if (last)
+                d->drop_continuation = false;
+            return CAND_FRAME;
+        }
+        emit_error(d, SM_ERR_MBUS_SEQUENCE, SM_LINK_MBUS, off);
+        asm_clear(d);
+        d->drop_continuation = !last;
+        return CAND_FRAME;
+    }
+    sm_frame *f = frame_slot(d, SM_LINK_MBUS, off, total);
+    f->u.mbus.l = (uint8_t)l;
+    f->u.mbus.c = c;
+    f->u.mbus.a = a;
+    f->u.mbus.ci = ci;
+    f->u.mbus.stsap = p[7];
+    f->u.mbus.dtsap = p[8];
+    f->payload = (uint32_t)(l - 5);
+    if (!asm_append(d, p + 9, l - 5)) {
+        emit_error(d, SM_ERR_OVERSIZE, SM_LINK_MBUS, off);
+        asm_clear(d);
+        d->drop_continuation = !last;
+        return CAND_FRAME;
+    }
+    d->asm_frames++;
+    d->asm_next_seq = (uint8_t)((seq + 1) & 0x0F);
+    if (last)
+        emit_apdu(d, SM_LINK_MBUS);
+    return CAND_FRAME;
+}
+
+/* ---- HDLC frame format type 3 (IEC 62056-46 / ISO 13239) ---------------- */
+
+/* An HDLC address: bytes until one with the extension bit (LSB) set, 1, 2
+ * or 4 bytes long.  Returns its length, 0 when not terminated in time, -1
+ * when more bytes are needed. */
+static int hdlc_addr(const uint8_t *p, size_t avail, uint32_t *value)
+{
+    uint32_t v = 0;
+    for (size_t i = 0; i < 4; i++) {
+        if (i >= avail)
+            return -1;
+        v = (v << 8) | p[i];
+        if (p[i] & 1) {
+            if (i == 2)
+                return 0; /* three-byte addresses do not exist */
+            *value = v;
+            return (int)i + 1;
+        }
+    }
+    return 0;
+}
+
+static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
+{
+    if (n < 2)
+        return CAND_NEED_MORE;
+    if ((p[1] & 0xF0) != 0xA0)
+        return CAND_NOT_FRAME;
+    if (n < 3)
+        return CAND_NEED_MORE;
+    size_t flen = (size_t)(p[1] & 0x07) << 8 | p[2];
+    if (flen < 7)
+        return CAND_NOT_FRAME;
+    /* p[1..flen] is the frame from the format field to the FCS */
+    size_t avail = (n < flen + 1 ? n : flen + 1);
+    uint32_t dst = 0, src = 0;
+    int dl = hdlc_addr(p + 3, avail - 3, &dst);
+    if (dl < 0)
+        return CAND_NEED_MORE;
+    if (dl == 0)
+        return CAND_NOT_FRAME;
+    int sl = hdlc_addr(p + 3 + dl, avail - 3 - (size_t)dl, &src);
+    if (sl < 0)
+        return CAND_NEED_MORE;
+    if (sl == 0)
+        return CAND_NOT_FRAME;
+    size_t ctrl_at = 3 + (size_t)dl + (size_t)sl;
+    size_t hcs_at = ctrl_at + 1;
+    size_t info_at, info_len;
+    if (hcs_at + 2 > flen + 1)
+        return CAND_NOT_FRAME;
+    if (hcs_at == flen - 1) {
+        info_at = hcs_at; /* no information field, no HCS */
+        info_len = 0;
+    } else {
+        if (hcs_at + 2 > flen - 1)
+            return CAND_NOT_FRAME;
+        if (n < hcs_at + 2)
+            return CAND_NEED_MORE;
+        uint16_t hcs = sm_crc16_x25(p + 1, hcs_at - 1);
+        if ((p[hcs_at] | p[hcs_at + 1] << 8) != hcs)
+            return CAND_NOT_FRAME;
+        info_at = hcs_at + 2;
+        info_len = flen - 1 - info_at;
+    }
+    size_t total = flen + 2;
+    if (n < total)
+        return CAND_NEED_MORE;
+    bool segmented = p[1] & 0x08;
+    if (p[flen + 1] != 0x7E || (p[flen - 1] | p[flen] << 8) != sm_crc16_x25(p + 1, flen - 2)) {
+        emit_error(d, p[flen + 1] != 0x7E ? SM_ERR_HDLC_FLAG : SM_ERR_HDLC_FCS, SM_LINK_HDLC,
+                   off);
+        asm_clear(d);
+        d->drop_continuation = segmented;
+        return CAND_BAD;
+    }
+    /* leave the closing flag: it may open the next frame */
+    *used = flen + 1;
+    d->stats.frames++;
+    const uint8_t *info = p + info_at;
+    if (info_len == 0)
+        return CAND_FRAME; /* a supervisory frame carries no APDU */
+
+    bool llc = info_len >= 3 && info[0] == 0xE6 && (info[1] == 0xE7 || info[1] == 0xE6) &&
+               info[2] == 0x00;
+    if (d->drop_continuation && !llc) {
+        d->drop_continuation = segmented;
+        return CAND_FRAME;
+    }
+    d->drop_continuation = false;
+    if (llc && d->asm_link == SM_LINK_HDLC)
+        abandon(d, off); /* a new telegram starts */
+    asm_begin(d, SM_LINK_HDLC, off);
+    sm_frame *f = frame_slot(d, SM_LINK_HDLC, off, total);
+    f->u.hdlc.format = (uint16_t)(p[1] << 8 | p[2]);
+    f->u.hdlc.dst = dst;
+    f->u.hdlc.src = src;
+    f->u.hdlc.dst_len = (uint8_t)dl;
+    f->u.hdlc.src_len = (uint8_t)sl;
+    f->u.hdlc.control = p[ctrl_at];
+    f->u.hdlc.segmented = segmented;
+    f->u.hdlc.llc = llc;
+    if (llc) {
+        info += 3;
+        info_len -= 3;
+    }
+    f->payload = (uint32_t)info_len;
+    if (!asm_append(d, info, info_len)) {
+        emit_error(d, SM_ERR_OVERSIZE, SM_LINK_HDLC, off);
+        asm_clear(d);
+        d->drop_continuation = segmented;
+        return CAND_FRAME;
+    }
+    d->asm_frames++;
+    if (!segmented)
+        emit_apdu(d, SM_LINK_HDLC);
+    return CAND_FRAME;
+}
+
+/* ---- DLMS wrapper (IEC 62056-47) and bare APDUs ------------------------- */
+
+static cand try_wrapper(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
+{
+    if (n >= 2 && p[1] != 0x01)
+        return CAND_NOT_FRAME;
+    if (n < 8)
+        return CAND_NEED_MORE;
+    size_t len = (size_t)p[6] << 8 | p[7];
+    if (len == 0 || len > SM_APDU_MAX)
+        return CAND_NOT_FRAME;
+    if (n < 9)
+        return CAND_NEED_MORE;
+    if (!sm_apdu_known_tag(p[8]))
+        return CAND_NOT_FRAME;
+    if (n < 8 + len)
+        return CAND_NEED_MORE;
+    *used = 8 + len;
+    d->stats.frames++;
+    abandon(d, off);
+    asm_begin(d, SM_LINK_WRAPPER, off);
+    sm_frame *f = frame_slot(d, SM_LINK_WRAPPER, off, 8 + len);
+    f->u.wrapper.version = 1;
+    f->u.wrapper.src_port = (uint16_t)(p[2] << 8 | p[3]);
+    f->u.wrapper.dst_port = (uint16_t)(p[4] << 8 | p[5]);
+    f->u.wrapper.length = (uint16_t)len;
+    f->payload = (uint32_t)len;
+    asm_append(d, p + 8, len);
+    d->asm_frames = 1;
+    emit_apdu(d, SM_LINK_WRAPPER);
+    return CAND_FRAME;
+}
+
+static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
+{
+    size_t ext;
+    sm_err e = sm_apdu_extent(p, n, &ext);
+    if (e == SM_ERR_TRUNCATED)
+        return n >= SM_APDU_MAX ? CAND_NOT_FRAME : CAND_NEED_MORE;
+    if (e || ext > SM_APDU_MAX)
+        return CAND_NOT_FRAME;
+    *used = ext;
+    d->stats.frames++;
+    abandon(d, off);
+    asm_begin(d, SM_LINK_RAW, off);
+    sm_frame *f = frame_slot(d, SM_LINK_RAW, off, ext);
+    f->payload = (uint32_t)ext;
+    asm_append(d, p, ext);
+    d->asm_frames = 1;
+    emit_apdu(d, SM_LINK_RAW);
+    return CAND_FRAME;
+}
+
+static bool allowed(const sm_deframer *d, sm_link link)
+{
+    if (d->mode == link)
+        return true;
+    if (d->mode != SM_LINK_AUTO)
+        return false;
+    if (link == SM_LINK_MBUS || link == SM_LINK_HDLC)
+        return true;
+    /* unchecked layers only where the stream is known to be aligned */
+    return d->aligned && !d->seen_checked_link;
+}
+
+static cand try_at(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
+{
+    switch (p[0]) {
+    case 0x68:
+        if (allowed(d, SM_LINK_MBUS))
+            return try_mbus(d, p, n, off, used);
+        break;
+    case 0x7E:
+        if (allowed(d, SM_LINK_HDLC))
+            return try_hdlc(d, p, n, off, used);
+        break;
+    case 0x00:
+        if (allowed(d, SM_LINK_WRAPPER))
+            return try_wrapper(d, p, n, off, used);
+        break;
+    default:
+        if (sm_apdu_known_tag(p[0]) && allowed(d, SM_LINK_RAW))
+            return try_raw(d, p, n, off, used);
+        break;
+    }
+    return CAND_NOT_FRAME;
+}
+
+static void process(sm_deframer *d)
+{
+    size_t pos = 0;
+    bool reported_incomplete = false;
+    while (pos < d->len) {
+        size_t used = 0;
+        uint64_t off = d->buf_offset + pos;
+        uint8_t first = d->buf[pos];
+        sm_link kind = first == 0x68 ? SM_LINK_MBUS : first == 0x7E ? SM_LINK_HDLC : SM_LINK_RAW;
+        cand r = try_at(d, d->buf + pos, d->len - pos, off, &used);
+        if (r == CAND_NEED_MORE) {
+            size_t have = d->len - pos;
+            if (!d->eof && have < sizeof d->buf)
+                break;
+            /* end of input (or a candidate longer than any frame): it was
+             * cut short; report a frame whose header was seen, then go on
+             * looking behind its first byte */
+            if (d->eof && have >= 4 && !reported_incomplete) {
+                reported_incomplete = true;
+                emit_error(d, SM_ERR_INCOMPLETE, kind, off);
+                asm_clear(d);
+            }
+            r = CAND_NOT_FRAME;
+        }
+        if (r == CAND_FRAME) {
+            pos += used;
+            d->aligned = true;
+            d->after_hdlc = (kind == SM_LINK_HDLC);
+            if (kind == SM_LINK_MBUS || kind == SM_LINK_HDLC)
+                d->seen_checked_link = true;
+            continue;
+        }
+        if (r == CAND_BAD)
+            d->stats.frame_errors++;
+        /* skip one byte; the flag that closed an HDLC frame is no garbage */
+        if (!(d->after_hdlc && first == 0x7E))
+            d->stats.bytes_discarded++;
+        d->after_hdlc = false;
+        d->aligned = false;
+        pos++;
+    }
+    if (pos) {
+        memmove(d->buf, d->buf + pos, d->len - pos);
+        d->len -= pos;
+        d->buf_offset += pos;
+    }
+}
+
+void sm_deframer_feed(sm_deframer *d, const uint8_t *data, size_t len)
+{
+    d->stats.bytes_in += len;
+    while (len > 0) {
+        size_t room = sizeof d->buf - d->len;
+        size_t take = len < room ? len : room;
+        memcpy(d->buf + d->len, data, take);
+        d->len += take;
+        data += take;
+        len -= take;
+        process(d);
+    }
+}
+
+void sm_deframer_finish(sm_deframer *d)
+{
+    d->eof = true;
+    process(d);
+    d->eof = false;
+    if (d->asm_link != SM_LINK_AUTO) {
+        sm_link link = d->asm_link;
+        emit_error(d, SM_ERR_INCOMPLETE, link, d->buf_offset + d->len);
+        asm_clear(d);
+    }
+    d->drop_continuation = false;
+    d->aligned = true;
+}

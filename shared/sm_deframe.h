@@ -1,0 +1,132 @@
+/* sm_deframe.h - streaming link-layer deframer: bytes in, complete APDUs out.
+ *
+ * Link layers:
+ *  - wired M-Bus long frames (EN 13757-2): 68 L L 68 C A CI ... CS 16; the CI
+ *    byte 0x00..0x1F is the DLMS transport segment byte (bits 0-3 sequence,
+ *    bit 4 last segment), followed by STSAP and DTSAP; the segments'
+ *    payloads are reassembled into one APDU;
+ *  - HDLC frame format type 3 (IEC 62056-46): 7E Axxx dst src ctrl HCS info
+ *    FCS 7E, 11-bit length, 1/2/4-byte addresses, CRC-16/X-25, the
+ *    segmentation bit, the LLC header E6 E7 00; frames are split by their
+ *    length field (there is no byte stuffing, 0x7E occurs inside frames);
+ *  - the DLMS wrapper (IEC 62056-47): version 0x0001, source and destination
+ *    wPort, length;
+ *  - a bare APDU (0x0F, 0xDB, 0xDC, 0xE0), delimited by its own encoding.
+ * SM_LINK_AUTO detects the link layer from the bytes: M-Bus and HDLC are
+ * recognised anywhere (their headers and checksums make that safe); the
+ * unchecked wrapper and bare APDUs only where the stream is aligned (at its
+ * start or right after a complete telegram) and only until a checksummed
+ * link layer has been seen.
+ *
+ * Contract: init, then feed() chunks of any size; the callback runs once per
+ * complete APDU (err == SM_OK) and once per failed telegram (err names the
+ * failure, err_offset/err_frame say where).  The result does not depend on
+ * how the input is split.  A truncated frame is simply "need more": the
+ * bytes are kept (bounded by the buffer) until the rest arrives.  After
+ * garbage or a bad frame the deframer resynchronises on the next start byte
+ * without losing a good frame that follows, and counts discarded bytes.
+ * finish() marks the end of input (reports a frame cut short); reset()
+ * drops buffered state (e.g. after a reconnect).  The event's pointers are
+ * valid only during the callback.  All state is in the caller-owned struct
+ * (fixed size, no allocation); one deframer must not be used by two
+ * threads at once.
+ */
+#ifndef SM_DEFRAME_H
+#define SM_DEFRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sm_error.h"
+
+#define SM_APDU_MAX 8192        /* largest reassembled APDU */
+#define SM_LINK_FRAME_MAX 2050  /* HDLC: flag + 2047 + flag; M-Bus: 261 */
+#define SM_MAX_FRAME_INFO 32    /* frames recorded per telegram for display */
+
+typedef enum {
+    SM_LINK_AUTO = 0,
+    SM_LINK_MBUS,
+    SM_LINK_HDLC,
+    SM_LINK_WRAPPER,
+    SM_LINK_RAW
+} sm_link;
+
+const char *sm_link_name(sm_link link);
+/* Parse "auto", "mbus", "hdlc", "wrapper", "raw"; -1 when unknown. */
+int sm_link_parse(const char *name);
+
+typedef struct {
+    sm_link link;
+    uint64_t offset;    /* stream offset of the frame's first byte */
+    uint32_t length;    /* bytes on the wire */
+    uint32_t payload;   /* bytes contributed to the APDU */
+    union {
+        struct {
+            uint8_t l, c, a, ci, stsap, dtsap;
+        } mbus;
+        struct {
+            uint16_t format;
+            uint32_t dst, src;
+            uint8_t dst_len, src_len, control;
+            bool segmented, llc;
+        } hdlc;
+        struct {
+            uint16_t version, src_port, dst_port, length;
+        } wrapper;
+    } u;
+} sm_frame;
+
+typedef struct {
+    sm_err err;              /* SM_OK: apdu holds a complete telegram */
+    sm_link link;
+    const uint8_t *apdu;
+    size_t apdu_len;
+    const sm_frame *frames;  /* the telegram's frames (at most SM_MAX_FRAME_INFO) */
+    unsigned nframes;
+    unsigned frame_count;    /* frames in the telegram, including a failing one */
+    uint64_t offset;         /* stream offset of the telegram's first byte */
+    uint64_t err_offset;     /* stream offset of the failing frame */
+    unsigned err_frame;      /* 1-based number of the failing frame */
+} sm_link_event;
+
+typedef void (*sm_link_cb)(void *ctx, const sm_link_event *ev);
+
+typedef struct {
+    uint64_t bytes_in;
+    uint64_t bytes_discarded;  /* garbage skipped while resynchronising */
+    uint64_t frames;           /* verified frames */
+    uint64_t frame_errors;     /* frames failing checksum, stop byte, flag, ... */
+    uint64_t telegrams;        /* complete APDUs delivered */
+} sm_link_stats;
+
+typedef struct {
+    sm_link mode;
+    sm_link_cb cb;
+    void *ctx;
+    /* unconsumed input */
+    uint8_t buf[SM_APDU_MAX + SM_LINK_FRAME_MAX];
+    size_t len;
+    uint64_t buf_offset;      /* stream offset of buf[0] */
+    bool aligned;             /* at the start or right after a frame */
+    bool seen_checked_link;   /* an M-Bus or HDLC frame was verified */
+    bool after_hdlc;          /* the previous frame was HDLC (its flag may remain) */
+    bool eof;
+    /* reassembly */
+    sm_link asm_link;         /* SM_LINK_AUTO: nothing being assembled */
+    unsigned asm_frames;
+    uint8_t asm_next_seq;
+    uint64_t asm_offset;
+    bool drop_continuation;   /* after a bad frame: silently drop its continuation */
+    uint8_t apdu[SM_APDU_MAX];
+    size_t apdu_len;
+    sm_frame frames[SM_MAX_FRAME_INFO + 1]; /* the last is scratch */
+    sm_link_stats stats;
+} sm_deframer;
+
+void sm_deframer_init(sm_deframer *d, sm_link mode, sm_link_cb cb, void *ctx);
+void sm_deframer_feed(sm_deframer *d, const uint8_t *data, size_t len);
+void sm_deframer_finish(sm_deframer *d);
+void sm_deframer_reset(sm_deframer *d);
+
+#endif

@@ -1,0 +1,60 @@
+/* sm_error.c - messages and names for sm_err. */
+#include "sm_error.h"
+
+#include <stddef.h>
+
+struct err_entry {
+    sm_err code;
+    const char *name;
+    const char *msg;
+};
+
+static const struct err_entry err_table[] = {
+#define SM_X_ENTRY(sym, code, name, msg) {sym, name, msg},
+    SM_ERRORS(SM_X_ENTRY)
+#undef SM_X_ENTRY
+};
+
+static const struct err_entry *find(sm_err err)
+{
+    for (size_t i = 0; i < sizeof err_table / sizeof err_table[0]; i++)
+        if (err_table[i].code == err)
+            return &err_table[i];
+    return NULL;
+}
+
+const char *sm_strerror(sm_err err)
+{
+    const struct err_entry *e = find(err);
+    return e ? e->msg : "unknown error";
+}
+
+const char *sm_errname(sm_err err)
+{
+    const struct err_entry *e = find(err);
+    return e ? e->name : "unknown";
+}
+
+sm_layer sm_errlayer(sm_err err)
+{
+    switch ((int)err / 100) {
+    case 0: return SM_LAYER_NONE;
+    case 1: return SM_LAYER_INPUT;
+    case 2: return SM_LAYER_LINK;
+    case 3: return SM_LAYER_SECURITY;
+    case 4: return SM_LAYER_APDU;
+    case 5: return SM_LAYER_AXDR;
+    case 6: return SM_LAYER_READINGS;
+    case 7: return SM_LAYER_DSMR;
+    default: return SM_LAYER_NONE;
+    }
+}
+
+const char *sm_layername(sm_layer layer)
+{
+    static const char *const names[] = {"none", "input", "link", "security",
+                                        "apdu", "a-xdr", "readings", "dsmr"};
+    if ((unsigned)layer < sizeof names / sizeof names[0])
+        return names[layer];
+    return "none";
+}

@@ -1,0 +1,218 @@
+/* sm_obis.c - OBIS names and DLMS unit symbols. */
+#include "sm_obis.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Sorted by (a, c, d, e).  Names follow IEC 62056-61 / the DLMS UA Blue Book
+ * and, for the A=0 identifiers, the Austrian and Norwegian HAN documents. */
+static const sm_obis_info obis_table[] = {
+    {0, 0, 2, 129, 0, "List version identifier", "list_version"},
+    {0, 1, 0, 0, 0, "Clock", "clock"},
+    {0, 25, 9, 0, 0, "Push setup", "push_setup"},
+    {0, 42, 0, 0, 0, "COSEM logical device name", "logical_device_name"},
+    {0, 96, 1, 0, 0, "Meter serial number", "meter_serial"},
+    {0, 96, 1, 1, 0, "Device identifier 2", "device_id_2"},
+    {0, 96, 1, 7, 0, "Meter type", "meter_type"},
+    {0, 96, 7, 9, 0, "Number of long power failures", "long_power_failures"},
+    {0, 96, 7, 21, 0, "Number of power failures", "power_failures"},
+    {0, 96, 13, 0, 0, "Text message", "text_message"},
+    {0, 96, 14, 0, 0, "Tariff indicator", "tariff"},
+    {1, 0, 0, 5, 0, "Meter ID", "meter_id"},
+    {1, 0, 2, 8, 0, "DSMR version", "dsmr_version"},
+    {1, 0, 2, 129, 0, "List version identifier", "list_version"},
+    {1, 1, 7, 0, SM_UNIT_W, "Active power import (+P)", "power_import"},
+    {1, 1, 8, 0, SM_UNIT_WH, "Active energy import (+A)", "energy_import"},
+    {1, 1, 8, 1, SM_UNIT_WH, "Active energy import (+A) tariff 1", "energy_import_t1"},
+    {1, 1, 8, 2, SM_UNIT_WH, "Active energy import (+A) tariff 2", "energy_import_t2"},
+    {1, 2, 7, 0, SM_UNIT_W, "Active power export (-P)", "power_export"},
+    {1, 2, 8, 0, SM_UNIT_WH, "Active energy export (-A)", "energy_export"},
+    {1, 2, 8, 1, SM_UNIT_WH, "Active energy export (-A) tariff 1", "energy_export_t1"},
+    {1, 2, 8, 2, SM_UNIT_WH, "Active energy export (-A) tariff 2", "energy_export_t2"},
+    {1, 3, 7, 0, SM_UNIT_VAR, "Reactive power import (+Q)", "reactive_power_import"},
+    {1, 3, 8, 0, SM_UNIT_VARH, "Reactive energy import (+R)", "reactive_energy_import"},
+    {1, 4, 7, 0, SM_UNIT_VAR, "Reactive power export (-Q)", "reactive_power_export"},
+    {1, 4, 8, 0, SM_UNIT_VARH, "Reactive energy export (-R)", "reactive_energy_export"},
+    {1, 5, 8, 0, SM_UNIT_VARH, "Reactive energy QI", "reactive_energy_q1"},
+    {1, 6, 8, 0, SM_UNIT_VARH, "Reactive energy QII", "reactive_energy_q2"},
+    {1, 7, 8, 0, SM_UNIT_VARH, "Reactive energy QIII", "reactive_energy_q3"},
+    {1, 8, 8, 0, SM_UNIT_VARH, "Reactive energy QIV", "reactive_energy_q4"},
+    {1, 9, 7, 0, SM_UNIT_VA, "Apparent power import (+S)", "apparent_power_import"},
+    {1, 9, 8, 0, SM_UNIT_VAH, "Apparent energy import (+S)", "apparent_energy_import"},
+    {1, 10, 7, 0, SM_UNIT_VA, "Apparent power export (-S)", "apparent_power_export"},
+    {1, 10, 8, 0, SM_UNIT_VAH, "Apparent energy export (-S)", "apparent_energy_export"},
+    {1, 13, 7, 0, 0, "Power factor", "power_factor"},
+    {1, 14, 7, 0, SM_UNIT_HZ, "Frequency", "frequency"},
+    {1, 16, 7, 0, SM_UNIT_W, "Active power net (+P - -P)", "power_net"},
+    {1, 21, 7, 0, SM_UNIT_W, "Active power import L1", "power_import_l1"},
+    {1, 22, 7, 0, SM_UNIT_W, "Active power export L1", "power_export_l1"},
+    {1, 23, 7, 0, SM_UNIT_VAR, "Reactive power import L1", "reactive_power_import_l1"},
+    {1, 24, 7, 0, SM_UNIT_VAR, "Reactive power export L1", "reactive_power_export_l1"},
+    {1, 31, 7, 0, SM_UNIT_A, "Current L1", "current_l1"},
+    {1, 32, 7, 0, SM_UNIT_V, "Voltage L1", "voltage_l1"},
+    {1, 32, 32, 0, 0, "Voltage sags L1", "voltage_sags_l1"},
+    {1, 32, 36, 0, 0, "Voltage swells L1", "voltage_swells_l1"},
+    {1, 33, 7, 0, 0, "Power factor L1", "power_factor_l1"},
+    {1, 41, 7, 0, SM_UNIT_W, "Active power import L2", "power_import_l2"},
+    {1, 42, 7, 0, SM_UNIT_W, "Active power export L2", "power_export_l2"},
+    {1, 43, 7, 0, SM_UNIT_VAR, "Reactive power import L2", "reactive_power_import_l2"},
+    {1, 44, 7, 0, SM_UNIT_VAR, "Reactive power export L2", "reactive_power_export_l2"},
+    {1, 51, 7, 0, SM_UNIT_A, "Current L2", "current_l2"},
+    {1, 52, 7, 0, SM_UNIT_V, "Voltage L2", "voltage_l2"},
+    {1, 52, 32, 0, 0, "Voltage sags L2", "voltage_sags_l2"},
+    {1, 52, 36, 0, 0, "Voltage swells L2", "voltage_swells_l2"},
+    {1, 53, 7, 0, 0, "Power factor L2", "power_factor_l2"},
+    {1, 61, 7, 0, SM_UNIT_W, "Active power import L3", "power_import_l3"},
+    {1, 62, 7, 0, SM_UNIT_W, "Active power export L3", "power_export_l3"},
+    {1, 63, 7, 0, SM_UNIT_VAR, "Reactive power import L3", "reactive_power_import_l3"},
+    {1, 64, 7, 0, SM_UNIT_VAR, "Reactive power export L3", "reactive_power_export_l3"},
+    {1, 71, 7, 0, SM_UNIT_A, "Current L3", "current_l3"},
+    {1, 72, 7, 0, SM_UNIT_V, "Voltage L3", "voltage_l3"},
+    {1, 72, 32, 0, 0, "Voltage sags L3", "voltage_sags_l3"},
+    {1, 72, 36, 0, 0, "Voltage swells L3", "voltage_swells_l3"},
+    {1, 73, 7, 0, 0, "Power factor L3", "power_factor_l3"},
+    {1, 91, 7, 0, SM_UNIT_A, "Current neutral", "current_n"},
+};
+
+static int cmp_key(const sm_obis_info *x, uint8_t a, uint8_t c, uint8_t d, uint8_t e)
+{
+    uint32_t kx = (uint32_t)x->a << 24 | (uint32_t)x->c << 16 | (uint32_t)x->d << 8 | x->e;
+    uint32_t ky = (uint32_t)a << 24 | (uint32_t)c << 16 | (uint32_t)d << 8 | e;
+    return kx < ky ? -1 : kx > ky;
+}
+
+const sm_obis_info *sm_obis_lookup(const sm_obis *o)
+{
+    size_t lo = 0, hi = sizeof obis_table / sizeof obis_table[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = cmp_key(&obis_table[mid], o->a, o->c, o->d, o->e);
+        if (r == 0)
+            return &obis_table[mid];
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const sm_obis_info *sm_obis_by_key(const char *key)
+{
+    for (size_t i = 0; i < sizeof obis_table / sizeof obis_table[0]; i++)
+        if (strcmp(obis_table[i].key, key) == 0)
+            return &obis_table[i];
+    return NULL;
+}
+
+int sm_obis_format(const sm_obis *o, char *out, size_t cap)
+{
+    return snprintf(out, cap, "%u-%u:%u.%u.%u*%u", o->a, o->b, o->c, o->d, o->e, o->f);
+}
+
+int sm_obis_format_dotted(const sm_obis *o, char *out, size_t cap)
+{
+    return snprintf(out, cap, "%u.%u.%u.%u.%u.%u", o->a, o->b, o->c, o->d, o->e, o->f);
+}
+
+bool sm_obis_equal(const sm_obis *x, const sm_obis *y)
+{
+    return memcmp(x, y, sizeof *x) == 0;
+}
+
+sm_obis sm_obis_from_bytes(const uint8_t b[6])
+{
+    sm_obis o = {b[0], b[1], b[2], b[3], b[4], b[5]};
+    return o;
+}
+
+bool sm_obis_plausible(const uint8_t b[6])
+{
+    return b[0] <= 15 && (b[5] == 255 || b[5] <= 99);
+}
+
+bool sm_obis_parse(const char *s, sm_obis *o)
+{
+    unsigned v[6];
+    int n = 0;
+    const char *p = s;
+    char seps[6] = {0};
+    while (n < 6) {
+        char *end;
+        if (*p < '0' || *p > '9')
+            return false;
+        unsigned long x = strtoul(p, &end, 10);
+        if (x > 255 || end == p)
+            return false;
+        v[n] = (unsigned)x;
+        seps[n] = *end;
+        n++;
+        p = end;
+        if (*p == '\0')
+            break;
+        if (*p != '-' && *p != ':' && *p != '.' && *p != '*')
+            return false;
+        p++;
+    }
+    if (*p != '\0')
+        return false;
+    if (n == 3) {
+        *o = (sm_obis){1, 0, (uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], 255};
+        return true;
+    }
+    if (n == 5 && seps[0] == '-' && seps[1] == ':') {
+        *o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3],
+                       (uint8_t)v[4], 255};
+        return true;
+    }
+    if (n == 6) {
+        *o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2],
+                       (uint8_t)v[3], (uint8_t)v[4], (uint8_t)v[5]};
+        return true;
+    }
+    return false;
+}
+
+/* IEC 62056-6-2 unit enumeration (class Register, scaler_unit). */
+static const char *const unit_symbols[] = {
+    [1] = "a", [2] = "mo", [3] = "wk", [4] = "d", [5] = "h", [6] = "min", [7] = "s",
+    [8] = "°", [9] = "°C", [10] = "currency", [11] = "m", [12] = "m/s", [13] = "m³",
+    [14] = "m³", [15] = "m³/h", [16] = "m³/h", [17] = "m³/d", [18] = "m³/d", [19] = "l",
+    [20] = "kg", [21] = "N", [22] = "Nm", [23] = "Pa", [24] = "bar", [25] = "J",
+    [26] = "J/h", [27] = "W", [28] = "VA", [29] = "var", [30] = "Wh", [31] = "VAh",
+    [32] = "varh", [33] = "A", [34] = "C", [35] = "V", [36] = "V/m", [37] = "F",
+    [38] = "Ω", [39] = "Ωm²/m", [40] = "Wb", [41] = "T", [42] = "A/m", [43] = "H",
+    [44] = "Hz", [45] = "1/(Wh)", [46] = "1/(varh)", [47] = "1/(VAh)", [48] = "V²h",
+    [49] = "A²h", [50] = "kg/s", [51] = "S", [52] = "K", [53] = "1/(V²h)",
+    [54] = "1/(A²h)", [55] = "1/m³", [56] = "%", [57] = "Ah", [60] = "Wh/m³",
+    [61] = "J/m³", [62] = "Mol %", [63] = "g/m³", [64] = "Pa s", [65] = "J/kg",
+    [70] = "dBm", [71] = "dBµV", [72] = "dB",
+};
+
+const char *sm_unit_symbol(uint8_t unit)
+{
+    if (unit == 0 || unit == SM_UNIT_COUNT)
+        return "";
+    if (unit == SM_UNIT_OTHER)
+        return "other";
+    if (unit < sizeof unit_symbols / sizeof unit_symbols[0] && unit_symbols[unit])
+        return unit_symbols[unit];
+    return NULL;
+}
+
+uint8_t sm_unit_from_symbol(const char *sym, size_t len)
+{
+    static const struct {
+        const char *sym;
+        uint8_t unit;
+    } extra[] = {{"m3", 13}, {"m3/h", 15}, {"Hz", 44}};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if (strlen(extra[i].sym) == len && memcmp(extra[i].sym, sym, len) == 0)
+            return extra[i].unit;
+    for (size_t u = 1; u < sizeof unit_symbols / sizeof unit_symbols[0]; u++)
+        if (unit_symbols[u] && strlen(unit_symbols[u]) == len &&
+            memcmp(unit_symbols[u], sym, len) == 0)
+            return (uint8_t)u;
+    return 0;
+}

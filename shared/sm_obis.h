@@ -1,0 +1,63 @@
+/* sm_obis.h - OBIS codes (IEC 62056-61) and DLMS units (IEC 62056-6-2,
+ * unit enum of class Register) as sorted static tables.  Read-only data,
+ * thread-safe. */
+#ifndef SM_OBIS_H
+#define SM_OBIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint8_t a, b, c, d, e, f;
+} sm_obis;
+
+typedef struct {
+    uint8_t a, c, d, e;  /* the B (channel) and F fields are not compared */
+    uint8_t unit;        /* the usual unit (DLMS enum), 0 when none */
+    const char *name;    /* "Voltage L1" */
+    const char *key;     /* "voltage_l1": for CSV columns and metric names */
+} sm_obis_info;
+
+/* "1-0:32.7.0*255" (IEC notation); returns the length (snprintf semantics). */
+int sm_obis_format(const sm_obis *o, char *out, size_t cap);
+/* "1.0.32.7.0.255" (the Gurux translator's comment notation). */
+int sm_obis_format_dotted(const sm_obis *o, char *out, size_t cap);
+/* Accepts "1-0:32.7.0*255", "1-0:32.7.0.255", "1-0:32.7.0" (F = 255),
+ * "1.0.32.7.0.255" and "32.7.0" (A = 1, B = 0, F = 255). */
+bool sm_obis_parse(const char *s, sm_obis *o);
+bool sm_obis_equal(const sm_obis *x, const sm_obis *y);
+sm_obis sm_obis_from_bytes(const uint8_t b[6]);
+/* Could six octets be an OBIS code (A at most 15, F 255 or 0..99)? */
+bool sm_obis_plausible(const uint8_t b[6]);
+
+/* The table entry for a code (B and F ignored), or NULL. */
+const sm_obis_info *sm_obis_lookup(const sm_obis *o);
+/* The entry with this key, or NULL. */
+const sm_obis_info *sm_obis_by_key(const char *key);
+
+/* The symbol of a DLMS unit ("V", "Wh"); NULL for an unknown value.
+ * 0 (none) and 255 (count) give "". */
+const char *sm_unit_symbol(uint8_t unit);
+/* The DLMS unit for a symbol, 0 when unknown. */
+uint8_t sm_unit_from_symbol(const char *sym, size_t len);
+
+enum {
+    SM_UNIT_NONE = 0,
+    SM_UNIT_SECOND = 7,
+    SM_UNIT_M3 = 13,
+    SM_UNIT_W = 27,
+    SM_UNIT_VA = 28,
+    SM_UNIT_VAR = 29,
+    SM_UNIT_WH = 30,
+    SM_UNIT_VAH = 31,
+    SM_UNIT_VARH = 32,
+    SM_UNIT_A = 33,
+    SM_UNIT_V = 35,
+    SM_UNIT_HZ = 44,
+    SM_UNIT_PERCENT = 56,
+    SM_UNIT_OTHER = 254,
+    SM_UNIT_COUNT = 255
+};
+
+#endif

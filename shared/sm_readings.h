@@ -1,0 +1,139 @@
+/* sm_readings.h - turn a data-notification body into readings: OBIS code,
+ * raw value, scaler, unit, scaled value (or a string, a date-time).
+ *
+ * The payload layouts seen in the wild are recognised in this order:
+ *  1. a push with its capture-object list (Swiss Landis+Gyr, Iskraemeco):
+ *     structure { array of {class, OBIS, attribute, data-index}, values... },
+ *     value k belonging to capture object k;
+ *  2. positional lists without OBIS codes, matched against the table of
+ *     known lists in sm_layouts.c (element count, types, list identifier);
+ *  3. OBIS-keyed lists: structures {OBIS, value[, {scaler, unit}]} (TINETZ,
+ *     VKW, Aidon), flat runs "OBIS, value[, {scaler, unit}]" (EVN, Kamstrup),
+ *     with any value that has no OBIS kept in its position.
+ * Meters that send no scaler get the implied scaler and unit of their list
+ * from the tables in sm_layouts.c.  Objects nobody knows are passed through
+ * with their OBIS code (or their position), never dropped.
+ *
+ * Readings point into the body's buffer and node array: they are valid as
+ * long as those are.  Pure functions over caller-owned memory; thread-safe.
+ */
+#ifndef SM_READINGS_H
+#define SM_READINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sm_axdr.h"
+#include "sm_datetime.h"
+#include "sm_error.h"
+#include "sm_obis.h"
+
+#define SM_MAX_READINGS 256
+
+typedef enum {
+    SM_RK_NUMBER,    /* raw integer or float with scaler; value is scaled */
+    SM_RK_STRING,    /* octet/visible/utf8 string: bytes/len */
+    SM_RK_DATETIME,  /* a 12-octet date-time: dt (bytes/len hold the octets) */
+    SM_RK_OTHER      /* anything else (null, containers, bit-strings): bytes/len
+                        hold the raw encoding where there is one */
+} sm_reading_kind;
+
+typedef enum {
+    SM_OBIS_NONE = 0,   /* no OBIS code: identified by position only */
+    SM_OBIS_WIRE,       /* the telegram carried it */
+    SM_OBIS_LAYOUT      /* taken from a positional layout table */
+} sm_obis_source;
+
+typedef enum {
+    SM_SCALER_NONE = 0, /* no scaler known: value = raw */
+    SM_SCALER_WIRE,     /* {scaler, unit} sent by the meter */
+    SM_SCALER_IMPLIED   /* from the list's table */
+} sm_scaler_source;
+
+typedef struct {
+    uint16_t index;          /* position in the list of values */
+    uint8_t obis_source;     /* sm_obis_source */
+    uint8_t scaler_source;   /* sm_scaler_source */
+    sm_obis obis;
+    uint8_t type;            /* A-XDR type tag of the value */
+    uint8_t kind;            /* sm_reading_kind */
+    int8_t scaler;
+    uint8_t unit;            /* DLMS unit enum, 0 when none */
+    bool is_signed;
+    bool is_float;
+    int64_t raw_i;           /* raw value: signed types */
+    uint64_t raw_u;          /* raw value: unsigned types */
+    double raw_f;            /* raw value: floats */
+    double value;            /* scaled numeric value */
+    const uint8_t *bytes;    /* strings, date-time octets, raw encodings */
+    size_t len;
+    sm_datetime dt;
+    const sm_obis_info *info;/* name table entry, NULL when unknown */
+    uint8_t attribute;       /* COSEM attribute from a capture-object list, 0 unknown */
+} sm_reading;
+
+typedef struct {
+    sm_reading *readings;    /* caller-owned array */
+    size_t cap;
+    size_t n;
+    const char *layout;      /* name of the layout that matched */
+} sm_reading_set;
+
+/* Extract readings from a body already read into nodes[0..nnodes); base is
+ * the buffer the nodes' offsets refer to, body_end the offset where the body
+ * ends.  On error *err_off gets an offset into base. */
+sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *base,
+                           size_t body_end, sm_reading_set *out, size_t *err_off);
+
+/* 10^scaler * raw, for the scalers DLMS allows (-128..127). */
+double sm_scale(double raw, int scaler);
+
+/* A readable rendering of a string value: true when every byte is printable
+ * ASCII (the text can be shown as is). */
+bool sm_bytes_printable(const uint8_t *p, size_t n);
+
+/* ---- layout tables (sm_layouts.c) --------------------------------------- */
+
+#define SM_LF_OBIS 0x01      /* the field has an OBIS code */
+#define SM_LF_SCALER 0x02    /* the field has an implied scaler and unit */
+
+typedef struct {
+    uint8_t flags;
+    sm_obis obis;
+    int8_t scaler;
+    uint8_t unit;
+} sm_layout_field;
+
+typedef struct {
+    const char *name;          /* "netz-burgenland-e450" */
+    const char *description;
+    const char *source;        /* where the meaning of the fields comes from */
+    uint16_t count;            /* number of values */
+    const char *types;         /* type tags as hex pairs, "" for any */
+    const char *list_id;       /* element 0 must be this string, or NULL */
+    size_t list_id_len;
+    const sm_layout_field *fields;
+} sm_layout;
+
+/* Implied scaler and unit for lists that send none, by OBIS C.D (and E). */
+typedef struct {
+    uint8_t c, d, e;
+    int8_t scaler;
+    uint8_t unit;
+    bool mains_voltage;        /* scaler 0 or -1, whichever puts it in 150..300 V */
+} sm_implied;
+
+typedef struct {
+    const char *name;
+    const char *list_id_prefix; /* list identifier string, NULL: capture-object lists */
+    const sm_implied *entries;
+    size_t n;
+} sm_implied_table;
+
+extern const sm_layout sm_layouts[];
+extern const size_t sm_layouts_count;
+extern const sm_implied_table sm_implied_tables[];
+extern const size_t sm_implied_tables_count;
+
+#endif

@@ -1,0 +1,84 @@
+/* sm_security.h - the DLMS security layer of a push (IEC 62056-5-3 5.x,
+ * DLMS UA Green Book 9.2.7):
+ *   general-glo-ciphering / general-ded-ciphering ::= SEQUENCE {
+ *       system-title OCTET STRING (8), ciphered-content OCTET STRING }
+ *   ciphered-content = security-control(1) || frame-counter(4) || payload
+ *                      [|| authentication tag (12) when bit 4 of SC is set]
+ * Security control: bits 0-3 suite (0/1 AES-128-GCM, 2 AES-256-GCM), bit 4
+ * authentication, bit 5 encryption, bit 6 compression (not supported),
+ * bit 7 broadcast key.  IV = system-title || frame-counter.
+ *
+ * Decryption uses nettle: GCM with AAD = SC || AK and a 12-byte tag compared
+ * in constant time (memeql_sec) for SC 0x30/0x31, the bare GCM keystream
+ * (AES-CTR from IV || 00000002) for 0x20/0x21 which carry no tag, GMAC over
+ * SC || AK || payload for authentication only (0x10).
+ *
+ * sm_cipher holds the expanded keys; sm_cipher_wipe() clears them.  Keys are
+ * never copied anywhere else by the core.  A cipher is read-only once set
+ * up, but its GCM context is scratch state, so one sm_cipher must not be
+ * used by two threads at once.
+ */
+#ifndef SM_SECURITY_H
+#define SM_SECURITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nettle/aes.h>
+#include <nettle/gcm.h>
+
+#include "sm_error.h"
+
+#define SM_SC_AUTH 0x10
+#define SM_SC_ENC 0x20
+#define SM_SC_COMPRESSION 0x40
+#define SM_SC_BROADCAST 0x80
+#define SM_TAG_LEN 12
+
+typedef struct {
+    uint8_t apdu_tag;             /* 0xDB or 0xDC */
+    uint8_t system_title[8];
+    size_t content_len;           /* A-XDR length of the ciphered content */
+    uint8_t sc;                   /* security control */
+    uint32_t fc;                  /* frame (invocation) counter */
+    const uint8_t *payload;       /* ciphertext, or plaintext for SC 0x10 */
+    size_t payload_len;
+    size_t payload_offset;        /* offset of the payload in the APDU */
+    const uint8_t *tag;           /* NULL when SC has no authentication */
+} sm_sec_header;
+
+sm_err sm_sec_parse(const uint8_t *apdu, size_t len, sm_sec_header *h, size_t *err_off);
+
+typedef struct {
+    unsigned key_bits;            /* 0 (no key), 128 or 256 */
+    bool has_ak;
+    bool verify_tag;
+    uint8_t ak[32];
+    size_t ak_len;
+    union {
+        struct aes128_ctx a128;
+        struct aes256_ctx a256;
+    } aes;
+    union {
+        struct gcm_aes128_ctx g128;
+        struct gcm_aes256_ctx g256;
+    } gcm;
+} sm_cipher;
+
+/* ek: 16 or 32 bytes, or NULL/0 for none; ak: 16 or 32 bytes, or NULL/0.
+ * SM_ERR_KEY_LENGTH for other lengths. */
+sm_err sm_cipher_init(sm_cipher *c, const uint8_t *ek, size_t ek_len, const uint8_t *ak,
+                      size_t ak_len, bool verify_tag);
+void sm_cipher_wipe(sm_cipher *c);
+
+/* Decrypt (and authenticate) the payload into out (cap >= payload_len).
+ * *authenticated tells whether a tag was verified; when it was not, the
+ * caller should check the plaintext for plausibility. */
+sm_err sm_sec_decrypt(const sm_sec_header *h, sm_cipher *c, uint8_t *out, size_t cap,
+                      size_t *out_len, bool *authenticated);
+
+/* Overwrite memory in a way the compiler may not drop. */
+void sm_wipe(void *p, size_t n);
+
+#endif
