@@ -1,0 +1,20 @@
+# scripts/deps.sh - sourced by the set-up commands: installs the Debian
+# packages that are missing (and only those).  Needs root or sudo.
+need_packages() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# build tools and the libraries the code uses
+BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config nettle-dev libserialport-dev
+libcunit1-dev libjson-c-dev collectd-dev"
