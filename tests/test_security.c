@@ -1,0 +1,154 @@
+/* test_security.c - the security layer on its own: header forms, every
+ * security control, AES-128 and AES-256, missing and wrong keys. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static const uint8_t title[8] = {'K', 'F', 'M', 0x10, 0x20, 0x00, 0x37, 0x74};
+static const uint8_t plain[] = {0x0F, 0x00, 0x00, 0x00, 0x07, 0x00, 0x12, 0x09, 0x1A};
+static const uint8_t ek256[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                  12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                  23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+static got_telegram *decode(collector *c, const uint8_t *apdu, size_t len, const uint8_t *ek,
+                            size_t ek_len, const uint8_t *ak, size_t ak_len, bool verify)
+{
+    collector_init(c);
+    decode_bytes(c, SM_LINK_RAW, ek, ek_len, ak, ak_len, verify, apdu, len, 0);
+    CU_ASSERT_EQUAL_FATAL(c->n, 1);
+    return &c->t[0];
+}
+
+static void expect_plain(const got_telegram *t)
+{
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_EQUAL(t->apdu_len, sizeof plain);
+    CU_ASSERT(memcmp(t->apdu, plain, sizeof plain) == 0);
+    CU_ASSERT_EQUAL_FATAL(t->n, 1);
+    CU_ASSERT_EQUAL(t->readings[0].r.value, 2330);
+}
+
+static void test_security_controls(void)
+{
+    uint8_t apdu[256];
+    collector c;
+    static const uint8_t scs[] = {0x20, 0x21, 0x30, 0x31, 0x10, 0x00};
+    for (size_t i = 0; i < sizeof scs; i++) {
+        size_t n = build_glo(apdu, sizeof apdu, scs[i], title, 0x1234, TEST_EK, 16, TEST_AK, 16,
+                             plain, sizeof plain);
+        got_telegram *t = decode(&c, apdu, n, TEST_EK, 16, TEST_AK, 16, true);
+        expect_plain(t);
+        CU_ASSERT_EQUAL(t->sec.sc, scs[i]);
+        CU_ASSERT_EQUAL(t->sec.fc, 0x1234);
+        CU_ASSERT_EQUAL(t->authenticated, (scs[i] & 0x10) != 0);
+        collector_free(&c);
+    }
+}
+
+static void test_aes256(void)
+{
+    uint8_t apdu[256];
+    collector c;
+    size_t n = build_glo(apdu, sizeof apdu, 0x32, title, 99, ek256, 32, TEST_AK, 16, plain,
+                         sizeof plain);
+    got_telegram *t = decode(&c, apdu, n, ek256, 32, TEST_AK, 16, true);
+    expect_plain(t);
+    CU_ASSERT_TRUE(t->authenticated);
+    collector_free(&c);
+    n = build_glo(apdu, sizeof apdu, 0x22, title, 99, ek256, 32, NULL, 0, plain, sizeof plain);
+    expect_plain(decode(&c, apdu, n, ek256, 32, NULL, 0, true));
+    collector_free(&c);
+    /* the suite says AES-256 but the key is 16 bytes, and the other way round */
+    t = decode(&c, apdu, n, TEST_EK, 16, NULL, 0, true);
+    ASSERT_ERR(t->err, SM_ERR_KEY_LENGTH);
+    collector_free(&c);
+    n = build_glo(apdu, sizeof apdu, 0x20, title, 99, TEST_EK, 16, NULL, 0, plain, sizeof plain);
+    t = decode(&c, apdu, n, ek256, 32, NULL, 0, true);
+    ASSERT_ERR(t->err, SM_ERR_KEY_LENGTH);
+    collector_free(&c);
+}
+
+static void test_missing_keys_and_unsupported(void)
+{
+    uint8_t apdu[256];
+    collector c;
+    size_t n = build_glo(apdu, sizeof apdu, 0x30, title, 1, TEST_EK, 16, TEST_AK, 16, plain,
+                         sizeof plain);
+    ASSERT_ERR(decode(&c, apdu, n, NULL, 0, NULL, 0, true)->err, SM_ERR_NO_KEY);
+    collector_free(&c);
+    ASSERT_ERR(decode(&c, apdu, n, TEST_EK, 16, NULL, 0, true)->err, SM_ERR_NO_AUTH_KEY);
+    collector_free(&c);
+    expect_plain(decode(&c, apdu, n, TEST_EK, 16, NULL, 0, false));
+    collector_free(&c);
+    /* authentication only needs the keys to verify, not to read */
+    n = build_glo(apdu, sizeof apdu, 0x10, title, 1, TEST_EK, 16, TEST_AK, 16, plain,
+                  sizeof plain);
+    expect_plain(decode(&c, apdu, n, NULL, 0, NULL, 0, false));
+    collector_free(&c);
+    apdu[n - 1] ^= 1;
+    ASSERT_ERR(decode(&c, apdu, n, TEST_EK, 16, TEST_AK, 16, true)->err, SM_ERR_TAG_MISMATCH);
+    collector_free(&c);
+    /* compression and unknown suites */
+    n = build_glo(apdu, sizeof apdu, 0x20, title, 1, TEST_EK, 16, NULL, 0, plain, sizeof plain);
+    apdu[11] = 0x60;
+    ASSERT_ERR(decode(&c, apdu, n, TEST_EK, 16, NULL, 0, true)->err, SM_ERR_SEC_UNSUPPORTED);
+    collector_free(&c);
+    apdu[11] = 0x23;
+    ASSERT_ERR(decode(&c, apdu, n, TEST_EK, 16, NULL, 0, true)->err, SM_ERR_SEC_UNSUPPORTED);
+    collector_free(&c);
+    /* keys of a wrong length are refused when set */
+    sm_decoder *d = malloc(sizeof *d);
+    sm_decoder_init(d, SM_LINK_RAW, collector_cb, &c);
+    CU_ASSERT_EQUAL(sm_decoder_set_keys(d, TEST_EK, 15, NULL, 0, true), SM_ERR_KEY_LENGTH);
+    CU_ASSERT_EQUAL(sm_decoder_set_keys(d, TEST_EK, 16, TEST_AK, 8, true), SM_ERR_KEY_LENGTH);
+    free(d);
+}
+
+static void test_header_forms(void)
+{
+    uint8_t apdu[512];
+    sm_sec_header h;
+    size_t off;
+    /* one-byte, 81 xx and 82 xxxx content lengths */
+    size_t sizes[] = {9, 150, 300};
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t big[300];
+        memset(big, 0, sizeof big);
+        memcpy(big, plain, sizeof plain);
+        size_t n = build_glo(apdu, sizeof apdu, 0x20, title, 5, TEST_EK, 16, NULL, 0, big,
+                             sizes[i]);
+        CU_ASSERT_EQUAL(sm_sec_parse(apdu, n, &h, &off), SM_OK);
+        CU_ASSERT_EQUAL(h.payload_len, sizes[i]);
+        CU_ASSERT_EQUAL(h.content_len, sizes[i] + 5);
+        /* one byte short, one byte too many */
+        CU_ASSERT_EQUAL(sm_sec_parse(apdu, n - 1, &h, &off), SM_ERR_TRUNCATED);
+        apdu[n] = 0;
+        CU_ASSERT_EQUAL(sm_sec_parse(apdu, n + 1, &h, &off), SM_ERR_APDU_TRAILING);
+        CU_ASSERT_EQUAL(off, n);
+    }
+    /* a system title that is not eight octets */
+    uint8_t bad[] = {0xDB, 0x07, 1, 2, 3, 4, 5, 6, 7, 0x05, 0x20, 0, 0, 0, 1};
+    CU_ASSERT_EQUAL(sm_sec_parse(bad, sizeof bad, &h, &off), SM_ERR_SEC_HEADER);
+    CU_ASSERT_EQUAL(off, 1);
+    /* a tag announced but the content too short for it */
+    uint8_t shorttag[] = {0xDB, 0x08, 1, 2, 3, 4, 5, 6, 7, 8, 0x08, 0x30, 0, 0, 0, 1, 0xAA, 0xBB, 0xCC};
+    CU_ASSERT_EQUAL(sm_sec_parse(shorttag, sizeof shorttag, &h, &off), SM_ERR_SEC_HEADER);
+    /* general-ded-ciphering has the same shape */
+    size_t n = build_glo(apdu, sizeof apdu, 0x20, title, 5, TEST_EK, 16, NULL, 0, plain,
+                         sizeof plain);
+    apdu[0] = 0xDC;
+    collector c;
+    expect_plain(decode(&c, apdu, n, TEST_EK, 16, NULL, 0, true));
+    collector_free(&c);
+}
+
+void register_security(void)
+{
+    CU_pSuite s = CU_add_suite("security layer", NULL, NULL);
+    CU_add_test(s, "security controls 0x20 0x21 0x30 0x31 0x10 0x00", test_security_controls);
+    CU_add_test(s, "aes-256 and key/suite mismatches", test_aes256);
+    CU_add_test(s, "missing keys, no-verify mode, unsupported controls",
+                test_missing_keys_and_unsupported);
+    CU_add_test(s, "header length forms, trailing bytes, bad titles", test_header_forms);
+}

@@ -1,0 +1,85 @@
+/* test_stream.c - long streams: telegrams with random garbage between them
+ * come out every one exactly once, in order, whatever the chunking. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static unsigned rnd_state;
+static unsigned rnd(void)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return rnd_state >> 16;
+}
+
+static void stream_test(const char *file, unsigned count, unsigned seed, size_t max_garbage)
+{
+    rnd_state = seed;
+    size_t cap = count * (400 + max_garbage) + 16;
+    uint8_t *stream = malloc(cap);
+    size_t len = 0;
+    char line[8192];
+    for (unsigned k = 0; k < count; k++) {
+        CU_ASSERT_FATAL(fixture_line(file, k, line, sizeof line));
+        size_t g = max_garbage ? rnd() % (max_garbage + 1) : 0;
+        for (size_t i = 0; i < g; i++)
+            stream[len++] = (uint8_t)rnd();
+        size_t n = hex_decode(line, stream + len, cap - len);
+        CU_ASSERT_FATAL(n != (size_t)-1);
+        len += n;
+    }
+    for (size_t chunk = 0; chunk <= 7; chunk += 7) {
+        collector c;
+        collector_init(&c);
+        sm_decoder *d = malloc(sizeof *d);
+        sm_decoder_init(d, SM_LINK_AUTO, collector_cb, &c);
+        sm_decoder_set_keys(d, TEST_EK, 16, NULL, 0, true);
+        /* random chunk sizes, or the whole stream at once */
+        for (size_t pos = 0; pos < len;) {
+            size_t n = chunk ? 1 + rnd() % 300 : len;
+            if (n > len - pos)
+                n = len - pos;
+            sm_decoder_feed(d, stream + pos, n);
+            pos += n;
+        }
+        sm_decoder_finish(d);
+        unsigned good = 0;
+        uint32_t expect_fc = 7014;
+        for (size_t i = 0; i < c.n; i++) {
+            if (c.t[i].err != SM_OK)
+                continue;
+            CU_ASSERT_EQUAL(c.t[i].sec.fc, expect_fc);
+            expect_fc++;
+            good++;
+        }
+        CU_ASSERT_EQUAL(good, count);
+        if (max_garbage) {
+            CU_ASSERT(d->deframer.stats.bytes_discarded > 0);
+        } else {
+            CU_ASSERT_EQUAL(d->deframer.stats.bytes_discarded, 0);
+        }
+        free(d);
+        collector_free(&c);
+    }
+    free(stream);
+}
+
+static void test_mbus_with_garbage(void) { stream_test("synthetic/vkw-mbus-enc.hex", 50, 1, 300); }
+static void test_mbus_clean(void) { stream_test("synthetic/vkw-mbus-enc.hex", 50, 2, 0); }
+static void test_hdlc_with_garbage(void) { stream_test("synthetic/vkw-hdlc-enc.hex", 20, 3, 200); }
+static void test_mbus_garbage_seeds(void)
+{
+    for (unsigned seed = 10; seed < 30; seed++)
+        stream_test("synthetic/vkw-mbus-enc.hex", 50, seed, 500);
+}
+
+void register_stream(void)
+{
+    CU_pSuite s = CU_add_suite("streams", NULL, NULL);
+    CU_add_test(s, "50 m-bus telegrams with garbage between: each once, in order",
+                test_mbus_with_garbage);
+    CU_add_test(s, "50 m-bus telegrams back to back: nothing discarded", test_mbus_clean);
+    CU_add_test(s, "20 hdlc telegrams with garbage between", test_hdlc_with_garbage);
+    CU_add_test(s, "m-bus with garbage, 20 seeds", test_mbus_garbage_seeds);
+}

@@ -1,0 +1,336 @@
+/* test_units.c - the small layers on their own: CRCs, A-XDR, date-time,
+ * OBIS and unit tables, keys, errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_crc.h"
+#include "sm_obis.h"
+#include "test_util.h"
+
+static void test_crc(void)
+{
+    const uint8_t check[] = "123456789";
+    CU_ASSERT_EQUAL(sm_crc16_x25(check, 9), 0x906E);
+    CU_ASSERT_EQUAL(sm_crc16_arc(check, 9), 0xBB3D);
+}
+
+static sm_err read1(const char *hex, sm_axdr_item *it, size_t *consumed)
+{
+    uint8_t buf[64];
+    size_t n = hex_decode(hex, buf, sizeof buf);
+    uint8_t *exact = malloc(n ? n : 1);
+    memcpy(exact, buf, n);
+    sm_cur c = sm_cur_make(exact, n);
+    sm_err e = sm_axdr_read(&c, it, NULL);
+    if (consumed)
+        *consumed = sm_cur_off(&c);
+    /* slices would dangle: keep only the scalar part */
+    it->bytes = NULL;
+    free(exact);
+    return e;
+}
+
+static void test_axdr_scalars(void)
+{
+    sm_axdr_item it;
+    size_t used;
+    CU_ASSERT_EQUAL(read1("0F FF", &it, &used), SM_OK);
+    CU_ASSERT(it.kind == SM_VK_INT && it.v.i == -1 && used == 2);
+    CU_ASSERT_EQUAL(read1("10 FF 38", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.i, -200);
+    CU_ASSERT_EQUAL(read1("05 FF FF FF FE", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.i, -2);
+    CU_ASSERT_EQUAL(read1("14 80 00 00 00 00 00 00 00", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.i, INT64_MIN);
+    CU_ASSERT_EQUAL(read1("11 FE", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.u, 254);
+    CU_ASSERT_EQUAL(read1("12 08 EC", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.u, 2284);
+    CU_ASSERT_EQUAL(read1("06 00 0D 3E C3", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.u, 868035);
+    CU_ASSERT_EQUAL(read1("15 FF FF FF FF FF FF FF FF", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.u, UINT64_MAX);
+    CU_ASSERT_EQUAL(read1("16 23", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.u, 0x23);
+    CU_ASSERT_EQUAL(read1("03 01", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.u, 1);
+    CU_ASSERT_EQUAL(read1("0D 42", &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.v.u, 42);
+    CU_ASSERT_EQUAL(read1("17 43 66 80 00", &it, NULL), SM_OK); /* 230.5f */
+    CU_ASSERT(it.kind == SM_VK_FLOAT && it.v.f == 230.5);
+    CU_ASSERT_EQUAL(read1("18 40 6C D0 00 00 00 00 00", &it, NULL), SM_OK); /* 230.5 */
+    CU_ASSERT_DOUBLE_EQUAL(it.v.f, 230.5, 0);
+    CU_ASSERT_EQUAL(read1("00", &it, &used), SM_OK);
+    CU_ASSERT(it.kind == SM_VK_NONE && used == 1);
+    CU_ASSERT_EQUAL(read1("FF", &it, &used), SM_OK);
+    CU_ASSERT_EQUAL(read1("19 07E708150117170000FF8880", &it, &used), SM_OK);
+    CU_ASSERT(it.len == 12 && used == 13);
+    CU_ASSERT_EQUAL(read1("1A 07E7081501", &it, &used), SM_OK);
+    CU_ASSERT_EQUAL(read1("1B 17170000", &it, &used), SM_OK);
+    CU_ASSERT_EQUAL(read1("04 0B FF E0", &it, &used), SM_OK); /* 11 bits */
+    CU_ASSERT(it.count == 11 && it.len == 2 && used == 4);
+    CU_ASSERT_EQUAL(read1("0A 03 41 42 43", &it, &used), SM_OK);
+    CU_ASSERT_EQUAL(read1("0C 02 C3 A4", &it, &used), SM_OK);
+    /* unknown tags, truncation, lengths beyond the input */
+    CU_ASSERT_EQUAL(read1("07", &it, NULL), SM_ERR_AXDR_TYPE);
+    CU_ASSERT_EQUAL(read1("1C 00", &it, NULL), SM_ERR_AXDR_TYPE);
+    CU_ASSERT_EQUAL(read1("12 08", &it, NULL), SM_ERR_TRUNCATED);
+    CU_ASSERT_EQUAL(read1("", &it, NULL), SM_ERR_TRUNCATED);
+    CU_ASSERT_EQUAL(read1("09 05 41 42", &it, NULL), SM_ERR_AXDR_LENGTH);
+    CU_ASSERT_EQUAL(read1("02 05 11 00", &it, NULL), SM_ERR_AXDR_LENGTH);
+    CU_ASSERT_EQUAL(read1("04 11 FF", &it, NULL), SM_ERR_AXDR_LENGTH);
+}
+
+static void test_axdr_lengths(void)
+{
+    sm_axdr_item it;
+    uint8_t buf[300];
+    /* 81 xx and 82 xxxx forms */
+    buf[0] = 0x09;
+    buf[1] = 0x81;
+    buf[2] = 200;
+    memset(buf + 3, 'A', 200);
+    sm_cur c = sm_cur_make(buf, 203);
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.len, 200);
+    buf[1] = 0x82;
+    buf[2] = 0;
+    buf[3] = 200;
+    memset(buf + 4, 'A', 200);
+    c = sm_cur_make(buf, 204);
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_OK);
+    CU_ASSERT_EQUAL(it.len, 200);
+    /* 84 ffffffff: a length far beyond the input */
+    uint8_t big[] = {0x09, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0x00};
+    c = sm_cur_make(big, sizeof big);
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_ERR_AXDR_LENGTH);
+    /* 85 and 80 are not lengths */
+    uint8_t bad[] = {0x09, 0x85, 0, 0, 0, 0, 1, 0x41};
+    c = sm_cur_make(bad, sizeof bad);
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_ERR_AXDR_LENGTH);
+    bad[1] = 0x80;
+    c = sm_cur_make(bad, sizeof bad);
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_ERR_AXDR_LENGTH);
+}
+
+static void test_axdr_depth_and_count(void)
+{
+    uint8_t buf[256];
+    sm_node nodes[64];
+    size_t n, off;
+    /* 16 nested structures of one element, then a value: allowed */
+    size_t k = 0;
+    for (int i = 0; i < SM_AXDR_MAX_DEPTH; i++) {
+        buf[k++] = 0x02;
+        buf[k++] = 0x01;
+    }
+    buf[k++] = 0x11;
+    buf[k++] = 0x05;
+    sm_cur c = sm_cur_make(buf, k);
+    CU_ASSERT_EQUAL(sm_axdr_tree(&c, nodes, 64, &n, &off), SM_OK);
+    CU_ASSERT_EQUAL(n, SM_AXDR_MAX_DEPTH + 1);
+    CU_ASSERT_EQUAL(nodes[0].subtree, SM_AXDR_MAX_DEPTH + 1);
+    /* one more level is too deep */
+    k = 0;
+    for (int i = 0; i < SM_AXDR_MAX_DEPTH + 1; i++) {
+        buf[k++] = 0x01;
+        buf[k++] = 0x01;
+    }
+    buf[k++] = 0x00;
+    c = sm_cur_make(buf, k);
+    CU_ASSERT_EQUAL(sm_axdr_tree(&c, nodes, 64, &n, &off), SM_ERR_AXDR_DEPTH);
+    CU_ASSERT_EQUAL(off, 2 * SM_AXDR_MAX_DEPTH);
+    c = sm_cur_make(buf, k);
+    CU_ASSERT_EQUAL(sm_axdr_skip(&c, &off), SM_ERR_AXDR_DEPTH);
+    /* more nodes than the caller's array */
+    k = 0;
+    buf[k++] = 0x02;
+    buf[k++] = 100;
+    for (int i = 0; i < 100; i++)
+        buf[k++] = 0x00;
+    c = sm_cur_make(buf, k);
+    CU_ASSERT_EQUAL(sm_axdr_tree(&c, nodes, 64, &n, &off), SM_ERR_AXDR_COUNT);
+    c = sm_cur_make(buf, k);
+    CU_ASSERT_EQUAL(sm_axdr_skip(&c, &off), SM_OK);
+    CU_ASSERT_EQUAL(sm_cur_left(&c), 0);
+}
+
+static void test_axdr_compact_array(void)
+{
+    /* compact-array of structure {long-unsigned, integer}, contents 6 bytes,
+     * followed by a uint8 that must still be read correctly */
+    uint8_t buf[] = {0x02, 0x02, 0x13, 0x02, 0x02, 0x12, 0x0F, 0x06,
+                     0x00, 0x01, 0xFF, 0x00, 0x02, 0xFE, 0x11, 0x07};
+    sm_node nodes[8];
+    size_t n, off;
+    sm_cur c = sm_cur_make(buf, sizeof buf);
+    CU_ASSERT_EQUAL(sm_axdr_tree(&c, nodes, 8, &n, &off), SM_OK);
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_EQUAL(nodes[1].item.type, SM_DT_COMPACT_ARRAY);
+    CU_ASSERT_EQUAL(nodes[1].item.len, 6);
+    CU_ASSERT_EQUAL(nodes[2].item.v.u, 7);
+    /* array type description with a bad element type */
+    uint8_t bad[] = {0x13, 0x01, 0x00, 0x02, 0x07, 0x00};
+    c = sm_cur_make(bad, sizeof bad);
+    sm_axdr_item it;
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_ERR_AXDR_TYPE);
+}
+
+static void test_datetime(void)
+{
+    sm_datetime dt;
+    uint8_t b[12] = {0x07, 0xE7, 8, 21, 1, 23, 23, 0, 0, 0xFF, 0x88, 0x80};
+    CU_ASSERT_EQUAL(sm_datetime_parse(b, &dt), SM_OK);
+    char s[64];
+    sm_datetime_iso_local(&dt, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2023-08-21T23:23:00+02:00");
+    int64_t t;
+    CU_ASSERT_EQUAL(sm_datetime_to_unix(&dt, SM_DT_DEVIATION_UNSPECIFIED, &t), SM_OK);
+    sm_unix_iso_utc(t, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2023-08-21T21:23:00Z");
+    CU_ASSERT_EQUAL(t, 1692652980);
+    /* winter, Sagemcom: -60, status 0x02 */
+    uint8_t w[12] = {0x07, 0xE8, 11, 15, 5, 14, 45, 45, 0, 0xFF, 0xC4, 0x02};
+    sm_datetime_parse(w, &dt);
+    sm_datetime_iso_local(&dt, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2024-11-15T14:45:45+01:00");
+    sm_datetime_to_unix(&dt, SM_DT_DEVIATION_UNSPECIFIED, &t);
+    sm_unix_iso_utc(t, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2024-11-15T13:45:45Z");
+    /* deviation unspecified: no offset, and UTC only with a fallback that
+     * honours the DST bit */
+    uint8_t u[12] = {0x07, 0xE7, 3, 28, 2, 19, 11, 20, 0xFF, 0x80, 0x00, 0x80};
+    CU_ASSERT_EQUAL(sm_datetime_parse(u, &dt), SM_OK);
+    sm_datetime_iso_local(&dt, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2023-03-28T19:11:20");
+    CU_ASSERT_EQUAL(sm_datetime_to_unix(&dt, SM_DT_DEVIATION_UNSPECIFIED, &t), SM_ERR_DATETIME);
+    CU_ASSERT_EQUAL(sm_datetime_to_unix(&dt, -60, &t), SM_OK);
+    sm_unix_iso_utc(t, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2023-03-28T17:11:20Z");
+    u[11] = 0x00;
+    sm_datetime_parse(u, &dt);
+    sm_datetime_to_unix(&dt, -60, &t);
+    sm_unix_iso_utc(t, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2023-03-28T18:11:20Z");
+    /* Aidon: day of week 0 is tolerated */
+    uint8_t a[12] = {0x07, 0xE9, 12, 14, 0, 16, 0, 0, 0xFF, 0, 0, 0};
+    CU_ASSERT_EQUAL(sm_datetime_parse(a, &dt), SM_OK);
+    sm_datetime_iso_local(&dt, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2025-12-14T16:00:00+00:00");
+    /* hundredths, unspecified fields, invalid fields */
+    uint8_t h[12] = {0x07, 0xE7, 8, 21, 1, 23, 23, 0, 50, 0xFF, 0x88, 0x80};
+    sm_datetime_parse(h, &dt);
+    sm_datetime_iso_local(&dt, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "2023-08-21T23:23:00.50+02:00");
+    uint8_t nodate[12] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 23, 23, 0, 0, 0x80, 0, 0xFF};
+    CU_ASSERT_EQUAL(sm_datetime_parse(nodate, &dt), SM_OK);
+    CU_ASSERT_EQUAL(sm_datetime_iso_local(&dt, s, sizeof s), -1);
+    CU_ASSERT_EQUAL(sm_datetime_to_unix(&dt, -60, &t), SM_ERR_DATETIME);
+    uint8_t bad[12] = {0x07, 0xE7, 13, 21, 1, 23, 23, 0, 0, 0xFF, 0x88, 0x80};
+    CU_ASSERT_EQUAL(sm_datetime_parse(bad, &dt), SM_ERR_DATETIME);
+    bad[2] = 8;
+    bad[5] = 24;
+    CU_ASSERT_EQUAL(sm_datetime_parse(bad, &dt), SM_ERR_DATETIME);
+    bad[5] = 23;
+    bad[9] = 0x03; /* deviation 0x0388 = 904 minutes */
+    CU_ASSERT_EQUAL(sm_datetime_parse(bad, &dt), SM_ERR_DATETIME);
+    /* dates before 1970 and leap days */
+    CU_ASSERT_EQUAL(sm_days_from_civil(1970, 1, 1), 0);
+    CU_ASSERT_EQUAL(sm_days_from_civil(2024, 2, 29), 19782);
+    sm_unix_iso_utc(-1, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "1969-12-31T23:59:59Z");
+}
+
+static void test_obis(void)
+{
+    sm_obis o;
+    char s[32];
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*255", &o));
+    sm_obis_format(&o, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "1-0:32.7.0*255");
+    CU_ASSERT_TRUE(sm_obis_parse("1.0.32.7.0.255", &o));
+    sm_obis_format_dotted(&o, s, sizeof s);
+    CU_ASSERT_STRING_EQUAL(s, "1.0.32.7.0.255");
+    CU_ASSERT_TRUE(sm_obis_parse("1-1:1.8.0", &o));
+    CU_ASSERT(o.b == 1 && o.f == 255);
+    CU_ASSERT_TRUE(sm_obis_parse("31.7.0", &o));
+    CU_ASSERT(o.a == 1 && o.c == 31);
+    CU_ASSERT_FALSE(sm_obis_parse("1-0:32.7", &o));
+    CU_ASSERT_FALSE(sm_obis_parse("1-0:32.7.0*256", &o));
+    CU_ASSERT_FALSE(sm_obis_parse("abc", &o));
+    CU_ASSERT_FALSE(sm_obis_parse("1-0:32.7.0*255x", &o));
+    /* lookups ignore B and F; the table is sorted (binary search finds all) */
+    sm_obis_parse("1-1:72.7.0*255", &o);
+    const sm_obis_info *info = sm_obis_lookup(&o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+    CU_ASSERT_STRING_EQUAL(info->name, "Voltage L3");
+    const char *keys[] = {"clock", "meter_serial", "power_import", "energy_export",
+                          "reactive_energy_q4", "current_n", "voltage_l1", "frequency",
+                          "list_version", "meter_id", "dsmr_version", "power_factor_l3"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const sm_obis_info *k = sm_obis_by_key(keys[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+        sm_obis q = {k->a, 0, k->c, k->d, k->e, 255};
+        CU_ASSERT_PTR_EQUAL(sm_obis_lookup(&q), k);
+    }
+    uint8_t not_obis[6] = {'1', 'K', 'F', 'M', '0', '2'};
+    CU_ASSERT_FALSE(sm_obis_plausible(not_obis));
+    CU_ASSERT_STRING_EQUAL(sm_unit_symbol(35), "V");
+    CU_ASSERT_STRING_EQUAL(sm_unit_symbol(30), "Wh");
+    CU_ASSERT_STRING_EQUAL(sm_unit_symbol(32), "varh");
+    CU_ASSERT_STRING_EQUAL(sm_unit_symbol(255), "");
+    CU_ASSERT_PTR_NULL(sm_unit_symbol(200));
+    CU_ASSERT_EQUAL(sm_unit_from_symbol("Wh", 2), 30);
+    CU_ASSERT_EQUAL(sm_unit_from_symbol("m3", 2), 13);
+    CU_ASSERT_EQUAL(sm_unit_from_symbol("xyz", 3), 0);
+}
+
+static void test_keys(void)
+{
+    uint8_t k[32];
+    size_t n;
+    CU_ASSERT_EQUAL(sm_key_from_hex("000102030405060708090A0B0C0D0E0F", k, &n), SM_OK);
+    CU_ASSERT(n == 16 && k[15] == 0x0F);
+    CU_ASSERT_EQUAL(sm_key_from_hex("0x00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f", k, &n),
+                    SM_OK);
+    CU_ASSERT_EQUAL(sm_key_from_hex("00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F 00 01 02 03 "
+                                    "04 05 06 07 08 09 0A 0B 0C 0D 0E 0F",
+                                    k, &n),
+                    SM_OK);
+    CU_ASSERT_EQUAL(n, 32);
+    CU_ASSERT_EQUAL(sm_key_from_hex("000102030405060708090A0B0C0D0E", k, &n), SM_ERR_KEY_LENGTH);
+    CU_ASSERT_EQUAL(sm_key_from_hex("000102030405060708090A0B0C0D0E0", k, &n), SM_ERR_KEY_LENGTH);
+    CU_ASSERT_EQUAL(sm_key_from_hex("000102030405060708090A0B0C0D0E0G", k, &n), SM_ERR_KEY_LENGTH);
+    CU_ASSERT_EQUAL(sm_key_from_hex("", k, &n), SM_ERR_KEY_LENGTH);
+}
+
+static void test_errors(void)
+{
+    const sm_err all[] = {SM_ERR_TRUNCATED, SM_ERR_MBUS_CHECKSUM, SM_ERR_HDLC_FCS,
+                          SM_ERR_WRONG_KEY, SM_ERR_TAG_MISMATCH, SM_ERR_APDU_UNSUPPORTED,
+                          SM_ERR_LAYOUT, SM_ERR_AXDR_TYPE, SM_ERR_DSMR_CRC, SM_ERR_INCOMPLETE};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        for (size_t j = i + 1; j < sizeof all / sizeof all[0]; j++) {
+            CU_ASSERT_STRING_NOT_EQUAL(sm_errname(all[i]), sm_errname(all[j]));
+            CU_ASSERT_STRING_NOT_EQUAL(sm_strerror(all[i]), sm_strerror(all[j]));
+        }
+    CU_ASSERT_STRING_EQUAL(sm_strerror(SM_ERR_MBUS_CHECKSUM), "m-bus checksum mismatch");
+    CU_ASSERT_EQUAL(sm_errlayer(SM_ERR_HDLC_FCS), SM_LAYER_LINK);
+    CU_ASSERT_EQUAL(sm_errlayer(SM_ERR_TAG_MISMATCH), SM_LAYER_SECURITY);
+    CU_ASSERT_EQUAL(sm_errlayer(SM_OK), SM_LAYER_NONE);
+    CU_ASSERT_STRING_EQUAL(sm_strerror((sm_err)9999), "unknown error");
+}
+
+void register_units(void)
+{
+    CU_pSuite s = CU_add_suite("units", NULL, NULL);
+    CU_add_test(s, "crc-16/x-25 and crc-16/arc check values", test_crc);
+    CU_add_test(s, "a-xdr scalars, strings, errors", test_axdr_scalars);
+    CU_add_test(s, "a-xdr length forms", test_axdr_lengths);
+    CU_add_test(s, "a-xdr depth and node bounds", test_axdr_depth_and_count);
+    CU_add_test(s, "a-xdr compact-array skipped", test_axdr_compact_array);
+    CU_add_test(s, "date-time: offsets, utc, unspecified, dst", test_datetime);
+    CU_add_test(s, "obis and unit tables", test_obis);
+    CU_add_test(s, "keys from hex", test_keys);
+    CU_add_test(s, "error names and messages", test_errors);
+}

@@ -1,0 +1,104 @@
+/* test_util.h - helpers shared by the CUnit suites: fixture files, hex,
+ * a collector that copies what the decoder reports, and builders that
+ * encrypt and frame telegrams with nettle so every variant can be made. */
+#ifndef TEST_UTIL_H
+#define TEST_UTIL_H
+
+#include <CUnit/CUnit.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sm_decoder.h"
+
+#define MAX_TELEGRAMS 128
+#define MAX_R 64
+
+/* A deep copy of one reading, so it outlives the callback. */
+typedef struct {
+    sm_reading r;
+    char obis[32];
+    char text[128];        /* string value (printable) or hex */
+    char dt_local[40];     /* ISO local time for date-times */
+} got_reading;
+
+typedef struct {
+    sm_err err;
+    sm_where where;
+    uint64_t err_offset;
+    unsigned err_frame;
+    uint64_t index;
+    bool ciphered, authenticated;
+    sm_sec_header sec;     /* payload/tag pointers are not valid afterwards */
+    uint8_t apdu[SM_APDU_MAX];
+    size_t apdu_len;
+    bool has_dt;
+    sm_datetime dt;
+    uint32_t invoke_id;
+    char layout[48];
+    size_t n;
+    got_reading readings[MAX_R];
+    unsigned frames;
+    unsigned gbt_blocks;
+} got_telegram;
+
+typedef struct {
+    size_t n;
+    got_telegram *t;       /* MAX_TELEGRAMS entries, heap */
+} collector;
+
+void collector_init(collector *c);
+void collector_free(collector *c);
+void collector_cb(void *ctx, const sm_telegram *t);
+
+/* Decode bytes fed in one piece (chunk 0), or in chunks of `chunk` bytes. */
+void decode_bytes(collector *c, sm_link link, const uint8_t *ek, size_t ek_len,
+                  const uint8_t *ak, size_t ak_len, bool verify, const uint8_t *buf, size_t len,
+                  size_t chunk);
+
+/* Hex: whitespace tolerated.  Returns the length or (size_t)-1. */
+size_t hex_decode(const char *hex, uint8_t *out, size_t cap);
+void hex_encode(const uint8_t *p, size_t n, char *out, size_t cap);
+/* Read a whole file under FIXTURES_DIR; NUL-terminated, heap. */
+char *fixture_read(const char *rel, size_t *len);
+/* Line k (0-based) of a fixture file into out; false at EOF. */
+bool fixture_line(const char *rel, unsigned k, char *out, size_t cap);
+
+/* The reading with this OBIS ("1-0:32.7.0*255"), or NULL. */
+const got_reading *find_obis(const got_telegram *t, const char *obis);
+
+/* Builders (test-side encryption with nettle). */
+size_t build_glo(uint8_t *out, size_t cap, uint8_t sc, const uint8_t title[8], uint32_t fc,
+                 const uint8_t *ek, size_t ek_len, const uint8_t *ak, size_t ak_len,
+                 const uint8_t *plain, size_t plain_len);
+/* Split an APDU into M-Bus long frames of at most `max_payload` APDU bytes. */
+size_t build_mbus(uint8_t *out, size_t cap, const uint8_t *apdu, size_t len, size_t max_payload);
+/* One HDLC frame (LLC added when llc), segmentation bit as given. */
+size_t build_hdlc_frame(uint8_t *out, size_t cap, const uint8_t *info, size_t len, bool llc,
+                        bool segmented, const uint8_t *dst, size_t dst_len, const uint8_t *src,
+                        size_t src_len);
+
+extern const uint8_t TEST_EK[16];
+extern const uint8_t TEST_AK[16];
+
+/* CUnit helpers */
+#define ASSERT_ERR(got, want)                                                           \
+    do {                                                                                \
+        sm_err g_ = (got), w_ = (want);                                                 \
+        if (g_ != w_)                                                                   \
+            fprintf(stderr, "\n    %s:%d: got %s, want %s\n", __FILE__, __LINE__,       \
+                    sm_errname(g_), sm_errname(w_));                                    \
+        CU_ASSERT_EQUAL(g_, w_);                                                        \
+    } while (0)
+
+/* Registration of the suites (each test_*.c). */
+void register_units(void);
+void register_deframe(void);
+void register_security(void);
+void register_vectors(void);
+void register_synthetic(void);
+void register_adversarial(void);
+void register_stream(void);
+void register_layouts(void);
+
+#endif
