@@ -65,8 +65,8 @@ sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent)
     return SM_OK;
 }
 
-sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n,
-                             size_t *err_off)
+sm_err sm_notification_header(const uint8_t *apdu, size_t len, sm_notification *n,
+                              size_t *err_off)
 {
     memset(n, 0, sizeof *n);
     sm_cur c = sm_cur_make(apdu, len);
@@ -102,18 +102,30 @@ sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n
             n->has_datetime = true;
     }
     n->body_offset = sm_cur_off(&c);
-    if ((e = sm_axdr_skip(&c, err_off)))
-        return e;
-    n->body_len = sm_cur_off(&c) - n->body_offset;
-    if (sm_cur_left(&c) != 0) {
-        e = SM_ERR_APDU_TRAILING;
-        goto fail;
-    }
     return SM_OK;
 fail:
     if (err_off)
         *err_off = sm_cur_off(&c);
     return e;
+}
+
+sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n,
+                             size_t *err_off)
+{
+    sm_err e = sm_notification_header(apdu, len, n, err_off);
+    if (e)
+        return e;
+    sm_cur c = sm_cur_make(apdu, len);
+    c.p += n->body_offset;
+    if ((e = sm_axdr_skip(&c, err_off)))
+        return e;
+    n->body_len = sm_cur_off(&c) - n->body_offset;
+    if (sm_cur_left(&c) != 0) {
+        if (err_off)
+            *err_off = sm_cur_off(&c);
+        return SM_ERR_APDU_TRAILING;
+    }
+    return SM_OK;
 }
 
 sm_err sm_gbt_parse(const uint8_t *apdu, size_t len, sm_gbt_block *b, size_t *err_off)

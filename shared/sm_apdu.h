@@ -46,6 +46,11 @@ typedef struct {
     size_t body_len;
 } sm_notification;
 
+/* Parses the header only: invoke-id, date-time, where the body starts
+ * (body_len stays 0). */
+sm_err sm_notification_header(const uint8_t *apdu, size_t len, sm_notification *n,
+                              size_t *err_off);
+
 /* Parses the header and checks that the body is exactly one Data element
  * that ends where the APDU ends. */
 sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n,

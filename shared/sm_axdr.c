@@ -182,14 +182,12 @@ sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off)
         sm_cur_take(c, n, &it->bytes);
         return SM_OK;
     case SM_DT_COMPACT_ARRAY: {
-        const uint8_t *start = c->p;
         if ((e = skip_type_description(c, 0, err_off)))
             return e;
         if ((e = sm_cur_axdr_len(c, &n)))
             return fail(e, c, err_off);
         if (n > sm_cur_left(c))
             return fail(SM_ERR_AXDR_LENGTH, c, err_off);
-        (void)start;
         it->kind = SM_VK_BYTES;
         it->len = n;
         sm_cur_take(c, n, &it->bytes);

@@ -40,16 +40,11 @@ static void fail(sm_decoder *d, sm_telegram *t, sm_err e, sm_where where, uint64
  * by the parser, not as a wrong key. */
 static bool plausible(const uint8_t *p, size_t n)
 {
-    if (n >= 7 && p[0] == SM_APDU_DATA_NOTIFICATION) {
-        size_t at = 5;
-        if (p[at] == SM_DT_OCTET_STRING && p[at + 1] == 12)
-            at++; /* tagged date-time, see sm_notification_parse() */
-        size_t dlen = p[at];
-        if (dlen != 0 && dlen != 12)
-            return false;
-        size_t body = at + 1 + dlen;
-        return body < n && sm_axdr_type_name(p[body]) != NULL;
-    }
+    sm_notification hdr;
+    if (n >= 1 && p[0] == SM_APDU_DATA_NOTIFICATION)
+        return sm_notification_header(p, n, &hdr, NULL) == SM_OK &&
+               (hdr.datetime_len == 0 || hdr.datetime_len == 12) && hdr.body_offset < n &&
+               sm_axdr_type_name(p[hdr.body_offset]) != NULL;
     if (n >= 7 && p[0] == SM_APDU_GBT)
         return true;
     return sm_dsmr_detect(p, n);

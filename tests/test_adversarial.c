@@ -140,8 +140,6 @@ static void test_trailing_garbage(void)
 /* The ciphering APDU of the authenticated sample, as the link delivers it. */
 static size_t auth_apdu(uint8_t *apdu, size_t cap)
 {
-    collector c;
-    collector_init(&c);
     static uint8_t buf[4096];
     size_t len = load(&samples[3], buf, sizeof buf);
     /* reassemble by hand: frame payloads after CI and the TSAP bytes */
@@ -153,7 +151,6 @@ static size_t auth_apdu(uint8_t *apdu, size_t cap)
         p += l + 6;
     }
     CU_ASSERT_FATAL(n <= cap);
-    collector_free(&c);
     return n;
 }
 
