@@ -203,6 +203,13 @@ void sm_decoder_reset(sm_decoder *d)
     d->gbt_blocks = 0;
 }
 
+void sm_decoder_new_stream(sm_decoder *d)
+{
+    sm_deframer_init(&d->deframer, d->deframer.mode, on_link, d);
+    sm_gbt_reset(&d->gbt, false);
+    d->gbt_blocks = 0;
+}
+
 void sm_decoder_apdu(sm_decoder *d, const uint8_t *apdu, size_t len)
 {
     decode(d, apdu, len, NULL);
@@ -212,6 +219,26 @@ void sm_decoder_wipe(sm_decoder *d)
 {
     sm_cipher_wipe(&d->cipher);
     sm_wipe(d->plain, sizeof d->plain);
+}
+
+bool sm_telegram_time(const sm_telegram *t, sm_datetime *dt)
+{
+    if (t->is_notification && t->notification.has_datetime &&
+        sm_datetime_has_date(&t->notification.datetime) &&
+        sm_datetime_has_time(&t->notification.datetime)) {
+        *dt = t->notification.datetime;
+        return true;
+    }
+    for (size_t i = 0; i < t->nreadings; i++) {
+        const sm_reading *r = &t->readings[i];
+        if (r->kind == SM_RK_DATETIME && r->obis_source != SM_OBIS_NONE && r->obis.a == 0 &&
+            r->obis.c == 1 && r->obis.d == 0 && sm_datetime_has_date(&r->dt) &&
+            sm_datetime_has_time(&r->dt)) {
+            *dt = r->dt;
+            return true;
+        }
+    }
+    return false;
 }
 
 sm_err sm_key_from_hex(const char *hex, uint8_t out[32], size_t *len)

@@ -100,9 +100,19 @@ sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, cons
 void sm_decoder_feed(sm_decoder *d, const uint8_t *buf, size_t len);
 void sm_decoder_finish(sm_decoder *d);
 void sm_decoder_reset(sm_decoder *d);
+/* Start an unrelated stream (the next file): like reset, and stream offsets,
+ * link auto-detection and link statistics start again from zero; keys,
+ * telegram numbering and the decoder's statistics carry on. */
+void sm_decoder_new_stream(sm_decoder *d);
 /* Decode one APDU given whole (no link layer). */
 void sm_decoder_apdu(sm_decoder *d, const uint8_t *apdu, size_t len);
 void sm_decoder_wipe(sm_decoder *d);
+
+/* The meter's time of a decoded telegram: the notification's date-time,
+ * else the value of the clock object (0-0:1.0.0, also DSMR's timestamp).
+ * False when the telegram carries neither (or only one without a date and
+ * time of day). */
+bool sm_telegram_time(const sm_telegram *t, sm_datetime *dt);
 
 /* Parse a key given as hex (32 or 64 digits; spaces, colons and a 0x prefix
  * tolerated).  Returns SM_OK and the length, SM_ERR_KEY_LENGTH otherwise.

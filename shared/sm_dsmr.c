@@ -191,6 +191,7 @@ sm_err sm_dsmr_parse(const uint8_t *buf, size_t len, sm_dsmr_info *info, sm_read
         sm_reading *r = &out->readings[out->n];
         memset(r, 0, sizeof *r);
         r->index = (uint16_t)out->n++;
+        r->node = r->obis_node = SM_NO_NODE;
         r->obis = o;
         r->obis_source = SM_OBIS_WIRE;
         r->info = sm_obis_lookup(&o);

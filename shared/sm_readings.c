@@ -3,6 +3,8 @@
 #include "sm_readings.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 double sm_scale(double raw, int scaler)
@@ -15,6 +17,92 @@ double sm_scale(double raw, int scaler)
     if (scaler < 0 && scaler >= -9)
         return raw / pow10[-scaler];
     return raw * pow(10.0, scaler);
+}
+
+/* digits of an unsigned integer, most significant first; returns the count */
+static int utoa_digits(uint64_t v, char d[20])
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++)
+        d[i] = tmp[n - 1 - i];
+    return n;
+}
+
+static int put(char *out, size_t cap, size_t at, char ch)
+{
+    if (at + 1 < cap)
+        out[at] = ch;
+    return 1;
+}
+
+int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
+{
+    if (cap > 0)
+        out[0] = '\0';
+    if (r->kind != SM_RK_NUMBER)
+        return -1;
+    if (r->is_float) {
+        /* the shortest of %.15g .. %.17g that reads back exactly */
+        char tmp[40];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(tmp, sizeof tmp, "%.*g", prec, r->value);
+            if (strtod(tmp, NULL) == r->value)
+                break;
+        }
+        if (!isfinite(r->value))
+            snprintf(tmp, sizeof tmp, "%s", "null");
+        return snprintf(out, cap, "%s", tmp);
+    }
+    bool neg = r->is_signed && r->raw_i < 0;
+    uint64_t mag = r->is_signed ? (neg ? (uint64_t)0 - (uint64_t)r->raw_i : (uint64_t)r->raw_i)
+                                : r->raw_u;
+    char d[20];
+    int nd = utoa_digits(mag, d);
+    int sc = r->scaler;
+    size_t at = 0;
+    if (neg && mag != 0)
+        at += (size_t)put(out, cap, at, '-');
+    if (mag == 0 || sc == 0) {
+        for (int i = 0; i < nd; i++)
+            at += (size_t)put(out, cap, at, d[i]);
+    } else if (sc > 0) {
+        for (int i = 0; i < nd; i++)
+            at += (size_t)put(out, cap, at, d[i]);
+        for (int i = 0; i < sc; i++)
+            at += (size_t)put(out, cap, at, '0');
+    } else {
+        int frac = -sc;
+        /* drop trailing zeros of the fraction: 2300 * 10^-2 is "23" */
+        int last = nd;
+        while (frac > 0 && last > 0 && d[last - 1] == '0') {
+            last--;
+            frac--;
+        }
+        int intd = last - frac;
+        if (intd <= 0) {
+            at += (size_t)put(out, cap, at, '0');
+            if (frac > 0)
+                at += (size_t)put(out, cap, at, '.');
+            for (int i = 0; i < -intd; i++)
+                at += (size_t)put(out, cap, at, '0');
+            for (int i = 0; i < last; i++)
+                at += (size_t)put(out, cap, at, d[i]);
+        } else {
+            for (int i = 0; i < last; i++) {
+                if (i == intd)
+                    at += (size_t)put(out, cap, at, '.');
+                at += (size_t)put(out, cap, at, d[i]);
+            }
+        }
+    }
+    if (cap > 0)
+        out[at < cap ? at : cap - 1] = '\0';
+    return (int)at;
 }
 
 bool sm_bytes_printable(const uint8_t *p, size_t n)
@@ -88,6 +176,8 @@ static sm_err push(sm_reading_set *out, const tree *t, size_t i, sm_reading **rp
     sm_reading *r = &out->readings[out->n];
     memset(r, 0, sizeof *r);
     r->index = (uint16_t)out->n;
+    r->node = (uint16_t)i;
+    r->obis_node = SM_NO_NODE;
     out->n++;
     const sm_axdr_item *it = &t->nodes[i].item;
     r->type = it->type;
@@ -133,10 +223,11 @@ static sm_err push(sm_reading_set *out, const tree *t, size_t i, sm_reading **rp
     return SM_OK;
 }
 
-static void set_obis(sm_reading *r, const uint8_t b[6], sm_obis_source src)
+static void set_obis(sm_reading *r, const tree *t, size_t node)
 {
-    r->obis = sm_obis_from_bytes(b);
-    r->obis_source = (uint8_t)src;
+    r->obis = sm_obis_from_bytes(t->nodes[node].item.bytes);
+    r->obis_node = (uint16_t)node;
+    r->obis_source = SM_OBIS_WIRE;
     r->info = sm_obis_lookup(&r->obis);
 }
 
@@ -221,7 +312,7 @@ static sm_err extract_capture_list(const tree *t, sm_reading_set *out)
         sm_err e = push(out, t, v, &r);
         if (e)
             return e;
-        set_obis(r, t->nodes[d + 2].item.bytes, SM_OBIS_WIRE);
+        set_obis(r, t, d + 2);
         r->attribute = (uint8_t)t->nodes[d + 3].item.v.i;
     }
     /* a captured attribute 3 (scaler_unit) applies to the value of the same
@@ -332,7 +423,7 @@ static sm_err extract_keyed(const tree *t, sm_reading_set *out)
             size_t v = child_at(t, c, 1);
             if ((e = push(out, t, v, &r)))
                 return e;
-            set_obis(r, t->nodes[c + 1].item.bytes, SM_OBIS_WIRE);
+            set_obis(r, t, c + 1);
             if (it->count >= 3 && is_scaler_unit(t, child_at(t, c, 2), &scaler, &unit))
                 set_scaler(r, scaler, unit, SM_SCALER_WIRE);
             keyed = true;
@@ -344,7 +435,7 @@ static sm_err extract_keyed(const tree *t, sm_reading_set *out)
         if (is_obis_item(it) && v < end) {
             if ((e = push(out, t, v, &r)))
                 return e;
-            set_obis(r, it->bytes, SM_OBIS_WIRE);
+            set_obis(r, t, c);
             size_t s = next_sibling(t, v);
             if (s < end && is_scaler_unit(t, s, &scaler, &unit)) {
                 set_scaler(r, scaler, unit, SM_SCALER_WIRE);

@@ -71,7 +71,12 @@ typedef struct {
     sm_datetime dt;
     const sm_obis_info *info;/* name table entry, NULL when unknown */
     uint8_t attribute;       /* COSEM attribute from a capture-object list, 0 unknown */
+    uint16_t node;           /* index of the value's node in the body's node array */
+    uint16_t obis_node;      /* index of the node that carried the OBIS code,
+                                SM_NO_NODE when it came from a table or is unknown */
 } sm_reading;
+
+#define SM_NO_NODE 0xFFFF
 
 typedef struct {
     sm_reading *readings;    /* caller-owned array */
@@ -85,6 +90,12 @@ typedef struct {
  * ends.  On error *err_off gets an offset into base. */
 sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *base,
                            size_t body_end, sm_reading_set *out, size_t *err_off);
+
+/* The scaled value as an exact decimal: raw 2284 with scaler -1 gives
+ * "228.4", raw 5 with scaler 3 "5000"; floats in the shortest form that
+ * reads back to the same double; strings and date-times give -1.  Returns
+ * the length (snprintf semantics, NUL-terminated when cap > 0). */
+int sm_reading_format_value(const sm_reading *r, char *out, size_t cap);
 
 /* 10^scaler * raw, for the scalers DLMS allows (-128..127). */
 double sm_scale(double raw, int scaler);
