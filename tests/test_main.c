@@ -1,4 +1,5 @@
-/* test_main.c - the CUnit runner.  CU_basic_run_tests() returns 0 even when
+/* test_main.c - the CUnit runner shared by the test programs; each defines
+ * register_suites().  CU_basic_run_tests() returns 0 even when
  * tests fail, so the exit status comes from the failure count. */
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -9,14 +10,7 @@ int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
-    register_units();
-    register_deframe();
-    register_security();
-    register_vectors();
-    register_synthetic();
-    register_adversarial();
-    register_stream();
-    register_layouts();
+    register_suites();
     CU_basic_set_mode(CU_BRM_NORMAL);
     CU_basic_run_tests();
     unsigned failures = CU_get_number_of_failures();

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sm_build.h"
 #include "sm_decoder.h"
 
 #define MAX_TELEGRAMS 128
@@ -67,16 +68,10 @@ bool fixture_line(const char *rel, unsigned k, char *out, size_t cap);
 /* The reading with this OBIS ("1-0:32.7.0*255"), or NULL. */
 const got_reading *find_obis(const got_telegram *t, const char *obis);
 
-/* Builders (test-side encryption with nettle). */
-size_t build_glo(uint8_t *out, size_t cap, uint8_t sc, const uint8_t title[8], uint32_t fc,
-                 const uint8_t *ek, size_t ek_len, const uint8_t *ak, size_t ak_len,
-                 const uint8_t *plain, size_t plain_len);
-/* Split an APDU into M-Bus long frames of at most `max_payload` APDU bytes. */
-size_t build_mbus(uint8_t *out, size_t cap, const uint8_t *apdu, size_t len, size_t max_payload);
-/* One HDLC frame (LLC added when llc), segmentation bit as given. */
-size_t build_hdlc_frame(uint8_t *out, size_t cap, const uint8_t *info, size_t len, bool llc,
-                        bool segmented, const uint8_t *dst, size_t dst_len, const uint8_t *src,
-                        size_t src_len);
+/* Builders: sim/sm_build.h (encryption with nettle, M-Bus and HDLC framing). */
+#define build_glo smb_glo
+#define build_mbus smb_mbus
+#define build_hdlc_frame smb_hdlc_frame
 
 extern const uint8_t TEST_EK[16];
 extern const uint8_t TEST_AK[16];
@@ -91,7 +86,9 @@ extern const uint8_t TEST_AK[16];
         CU_ASSERT_EQUAL(g_, w_);                                                        \
     } while (0)
 
-/* Registration of the suites (each test_*.c). */
+/* Registration of the suites (each test_*.c); register_suites() is defined
+ * once per test program and calls the ones it runs. */
+void register_suites(void);
 void register_units(void);
 void register_deframe(void);
 void register_security(void);

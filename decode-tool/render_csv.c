@@ -1,0 +1,160 @@
+/* render_csv.c - a header row and one row per telegram:
+ *   telegram,time,time_utc,system_title,frame_counter,error,<objects...>
+ * One column per OBIS object (IEC notation, e.g. 1-0:32.7.0*255; values the
+ * meter sends without an OBIS code are named by their position, "#13"), in
+ * OBIS order, taken from the first decoded telegram.  When a later telegram
+ * carries an object the columns lack (meters that alternate short and long
+ * lists), the column is added in order and the header row written again, so
+ * no value is ever dropped; rows leave the cells of absent objects empty.
+ * Numbers are the scaled values as exact decimals. */
+#include "smd_render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int obis_cmp(const sm_obis *a, const sm_obis *b)
+{
+    const uint8_t x[6] = {a->a, a->b, a->c, a->d, a->e, a->f};
+    const uint8_t y[6] = {b->a, b->b, b->c, b->d, b->e, b->f};
+    return memcmp(x, y, 6);
+}
+
+static int col_cmp(const void *pa, const void *pb)
+{
+    const smd_column *a = pa, *b = pb;
+    if (a->has_obis != b->has_obis)
+        return a->has_obis ? -1 : 1;
+    if (a->has_obis) {
+        int c = obis_cmp(&a->obis, &b->obis);
+        return c ? c : (int)a->occurrence - (int)b->occurrence;
+    }
+    return (int)a->index - (int)b->index;
+}
+
+/* The column identity of reading k of a telegram. */
+static smd_column column_of(const sm_telegram *t, size_t k)
+{
+    const sm_reading *rd = &t->readings[k];
+    smd_column c;
+    memset(&c, 0, sizeof c);
+    if (rd->obis_source == SM_OBIS_NONE) {
+        c.index = rd->index;
+        return c;
+    }
+    c.has_obis = 1;
+    c.obis = rd->obis;
+    c.occurrence = 1;
+    for (size_t j = 0; j < k; j++)
+        if (t->readings[j].obis_source != SM_OBIS_NONE &&
+            sm_obis_equal(&t->readings[j].obis, &rd->obis) && c.occurrence < 255)
+            c.occurrence++;
+    return c;
+}
+
+static bool col_equal(const smd_column *a, const smd_column *b)
+{
+    return col_cmp(a, b) == 0;
+}
+
+static long find_col(const smd_render *r, const smd_column *c)
+{
+    for (size_t i = 0; i < r->ncols; i++)
+        if (col_equal(&r->cols[i], c))
+            return (long)i;
+    return -1;
+}
+
+static void header(smd_render *r)
+{
+    smd_out *o = r->out;
+    char buf[64];
+    smd_out_str(o, "telegram,time,time_utc,system_title,frame_counter,error");
+    for (size_t i = 0; i < r->ncols; i++) {
+        const smd_column *c = &r->cols[i];
+        smd_out_ch(o, ',');
+        if (!c->has_obis) {
+            snprintf(buf, sizeof buf, "#%u", c->index);
+        } else {
+            int n = sm_obis_format(&c->obis, buf, sizeof buf);
+            if (c->occurrence > 1)
+                snprintf(buf + n, sizeof buf - (size_t)n, "#%u", c->occurrence);
+        }
+        smd_out_str(o, buf);
+    }
+    smd_out_ch(o, '\n');
+    r->header_done = true;
+}
+
+void smd_render_csv(smd_render *r, const sm_telegram *t)
+{
+    smd_out *o = r->out;
+    /* columns: add what this telegram brings */
+    bool added = false;
+    long colof[SM_MAX_READINGS];
+    for (size_t k = 0; k < t->nreadings && !t->err; k++) {
+        smd_column c = column_of(t, k);
+        colof[k] = find_col(r, &c);
+        if (colof[k] >= 0)
+            continue;
+        if (r->ncols == SMD_CSV_MAX_COLUMNS) {
+            if (!r->columns_full_warned)
+                fprintf(stderr, "smdecode: csv: more than %d columns; further objects are "
+                        "left out (use --format json)\n", SMD_CSV_MAX_COLUMNS);
+            r->columns_full_warned = true;
+            continue;
+        }
+        r->cols[r->ncols++] = c;
+        added = true;
+    }
+    if (added) {
+        qsort(r->cols, r->ncols, sizeof r->cols[0], col_cmp);
+        for (size_t k = 0; k < t->nreadings; k++) {
+            smd_column c = column_of(t, k);
+            colof[k] = find_col(r, &c);
+        }
+    }
+    if (added || !r->header_done)
+        header(r);
+
+    char buf[600], utc[40];
+    smd_out_u64(o, smd_telegram_no(t));
+    smd_out_ch(o, ',');
+    if (!t->err && smd_time(t, buf, sizeof buf, utc, sizeof utc)) {
+        smd_out_str(o, buf);
+        smd_out_ch(o, ',');
+        smd_out_str(o, utc);
+    } else {
+        smd_out_ch(o, ',');
+    }
+    smd_out_ch(o, ',');
+    if (t->ciphered)
+        smd_out_hex(o, t->sec.system_title, 8, 0);
+    smd_out_ch(o, ',');
+    if (t->ciphered)
+        smd_out_u64(o, t->sec.fc);
+    smd_out_ch(o, ',');
+    if (t->err) {
+        smd_out_str(o, sm_errname(t->err));
+        for (size_t i = 0; i < r->ncols; i++)
+            smd_out_ch(o, ',');
+        smd_out_ch(o, '\n');
+        return;
+    }
+    /* cells in column order */
+    long cell[SMD_CSV_MAX_COLUMNS];
+    for (size_t i = 0; i < r->ncols; i++)
+        cell[i] = -1;
+    for (size_t k = 0; k < t->nreadings; k++)
+        if (colof[k] >= 0)
+            cell[colof[k]] = (long)k;
+    for (size_t i = 0; i < r->ncols; i++) {
+        smd_out_ch(o, ',');
+        if (cell[i] < 0)
+            continue;
+        bool quoted;
+        size_t n = smd_value_text(&t->readings[cell[i]], buf, sizeof buf, &quoted);
+        smd_out_csv_field(o, buf, n);
+    }
+    smd_out_ch(o, '\n');
+}

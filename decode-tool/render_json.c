@@ -1,0 +1,212 @@
+/* render_json.c - JSON Lines: one object per telegram.
+ *   {"telegram":1,"stream_offset":0,"link":"mbus","frames":2,
+ *    "system_title":"4B464D1020003774","manufacturer":"KFM","serial":"1020003774",
+ *    "security_control":33,"frame_counter":7014,"authenticated":false,
+ *    "invoke_id":7246,"time":"2023-08-21T23:23:00+02:00","time_utc":"2023-08-21T21:23:00Z",
+ *    "layout":"obis-keyed","meter_id":"1KFM0200014196",
+ *    "readings":[{"obis":"1-0:32.7.0*255","name":"Voltage L1","raw":2284,
+ *                 "scaler":-1,"unit":"V","value":228.4}, ...]}
+ * A failed telegram: {"telegram":3,"error":"mbus_checksum","message":...,
+ * "layer":"link","frame":2,"offset":251,"offset_in":"stream", ...what is known}.
+ * Strings go through smd_out_json_str, so any byte the meter sends gives
+ * valid JSON. */
+#include "smd_render.h"
+
+#include <string.h>
+
+#define KEY(o, k) smd_out_mem((o), "," k ":", sizeof(k) + 1)
+
+static void str(smd_out *o, const char *s)
+{
+    smd_out_json_str(o, (const uint8_t *)s, strlen(s));
+}
+
+static void hexstr(smd_out *o, const uint8_t *p, size_t n)
+{
+    smd_out_ch(o, '"');
+    smd_out_hex(o, p, n, 0);
+    smd_out_ch(o, '"');
+}
+
+static void link_info(smd_out *o, const sm_telegram *t, bool layers)
+{
+    if (!t->link)
+        return;
+    KEY(o, "\"stream_offset\"");
+    smd_out_u64(o, t->link->offset);
+    KEY(o, "\"link\"");
+    str(o, sm_link_name(t->link->link));
+    KEY(o, "\"frames\"");
+    smd_out_u64(o, t->link->frame_count);
+    if (!layers)
+        return;
+    KEY(o, "\"frame_list\"");
+    smd_out_ch(o, '[');
+    for (unsigned i = 0; i < t->link->nframes; i++) {
+        const sm_frame *f = &t->link->frames[i];
+        if (i)
+            smd_out_ch(o, ',');
+        smd_out_str(o, "{\"offset\":");
+        smd_out_u64(o, f->offset);
+        KEY(o, "\"length\"");
+        smd_out_u64(o, f->length);
+        KEY(o, "\"payload\"");
+        smd_out_u64(o, f->payload);
+        smd_out_ch(o, '}');
+    }
+    smd_out_ch(o, ']');
+}
+
+static void security_info(smd_out *o, const sm_telegram *t)
+{
+    if (!t->ciphered)
+        return;
+    char m[4];
+    KEY(o, "\"system_title\"");
+    hexstr(o, t->sec.system_title, 8);
+    smd_title_manufacturer(t->sec.system_title, m);
+    if (m[0]) {
+        KEY(o, "\"manufacturer\"");
+        str(o, m);
+        KEY(o, "\"serial\"");
+        hexstr(o, t->sec.system_title + 3, 5);
+    }
+    KEY(o, "\"security_control\"");
+    smd_out_u64(o, t->sec.sc);
+    KEY(o, "\"frame_counter\"");
+    smd_out_u64(o, t->sec.fc);
+    KEY(o, "\"authenticated\"");
+    smd_out_str(o, t->authenticated ? "true" : "false");
+}
+
+static void reading(smd_out *o, const sm_reading *rd)
+{
+    char buf[600];
+    smd_out_str(o, "{\"obis\":");
+    if (rd->obis_source != SM_OBIS_NONE) {
+        int n = sm_obis_format(&rd->obis, buf, sizeof buf);
+        smd_out_ch(o, '"');
+        smd_out_mem(o, buf, (size_t)n);
+        smd_out_ch(o, '"');
+    } else {
+        smd_out_str(o, "null,\"index\":");
+        smd_out_u64(o, rd->index);
+    }
+    KEY(o, "\"name\"");
+    if (rd->info)
+        str(o, rd->info->name);
+    else
+        smd_out_str(o, "null");
+    KEY(o, "\"raw\"");
+    if (rd->kind == SM_RK_NUMBER) {
+        if (rd->is_float) {
+            sm_reading raw = *rd;
+            raw.value = rd->raw_f;
+            raw.scaler = 0;
+            int n = sm_reading_format_value(&raw, buf, sizeof buf);
+            smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
+        } else if (rd->is_signed) {
+            smd_out_i64(o, rd->raw_i);
+        } else {
+            smd_out_u64(o, rd->raw_u);
+        }
+        KEY(o, "\"scaler\"");
+        if (rd->scaler_source != SM_SCALER_NONE)
+            smd_out_i64(o, rd->scaler);
+        else
+            smd_out_str(o, "null");
+        KEY(o, "\"unit\"");
+        const char *u = smd_unit(rd);
+        if (u[0])
+            str(o, u);
+        else
+            smd_out_str(o, "null");
+        KEY(o, "\"value\"");
+        int n = sm_reading_format_value(rd, buf, sizeof buf);
+        smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
+    } else {
+        hexstr(o, rd->bytes, rd->len);
+        smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"value\":");
+        if (rd->kind == SM_RK_OTHER) {
+            smd_out_str(o, "null");
+        } else {
+            bool quoted;
+            size_t n = smd_value_text(rd, buf, sizeof buf, &quoted);
+            smd_out_json_str(o, (const uint8_t *)buf, n);
+        }
+    }
+    smd_out_ch(o, '}');
+}
+
+void smd_render_json(smd_render *r, const sm_telegram *t)
+{
+    smd_out *o = r->out;
+    char buf[160];
+    smd_out_str(o, "{\"telegram\":");
+    smd_out_u64(o, smd_telegram_no(t));
+    if (t->err) {
+        KEY(o, "\"error\"");
+        str(o, sm_errname(t->err));
+        KEY(o, "\"message\"");
+        str(o, sm_strerror(t->err));
+        KEY(o, "\"layer\"");
+        str(o, sm_layername(sm_errlayer(t->err)));
+        if (t->err_frame) {
+            KEY(o, "\"frame\"");
+            smd_out_u64(o, t->err_frame);
+        }
+        KEY(o, "\"offset\"");
+        smd_out_u64(o, t->err_offset);
+        KEY(o, "\"offset_in\"");
+        str(o, sm_where_name(t->err_where));
+    }
+    link_info(o, t, r->layers);
+    if (t->gbt_blocks) {
+        KEY(o, "\"gbt_blocks\"");
+        smd_out_u64(o, t->gbt_blocks);
+    }
+    security_info(o, t);
+    if (r->layers && t->apdu) {
+        KEY(o, "\"plaintext\"");
+        hexstr(o, t->apdu, t->apdu_len);
+    }
+    if (t->err) {
+        smd_out_str(o, "}\n");
+        return;
+    }
+    if (t->is_notification) {
+        KEY(o, "\"invoke_id\"");
+        smd_out_u64(o, t->notification.invoke_id);
+    }
+    char utc[40];
+    if (smd_time(t, buf, sizeof buf, utc, sizeof utc)) {
+        KEY(o, "\"time\"");
+        str(o, buf);
+        KEY(o, "\"time_utc\"");
+        if (utc[0])
+            str(o, utc);
+        else
+            smd_out_str(o, "null");
+    }
+    if (t->is_dsmr) {
+        KEY(o, "\"dsmr_ident\"");
+        smd_out_json_str(o, t->dsmr.ident, t->dsmr.ident_len);
+    }
+    if (t->layout) {
+        KEY(o, "\"layout\"");
+        str(o, t->layout);
+    }
+    if (t->meter_id) {
+        bool q;
+        size_t n = smd_value_text(t->meter_id, buf, sizeof buf, &q);
+        KEY(o, "\"meter_id\"");
+        smd_out_json_str(o, (const uint8_t *)buf, n);
+    }
+    smd_out_str(o, ",\"readings\":[");
+    for (size_t i = 0; i < t->nreadings; i++) {
+        if (i)
+            smd_out_ch(o, ',');
+        reading(o, &t->readings[i]);
+    }
+    smd_out_str(o, "]}\n");
+}

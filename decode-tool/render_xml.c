@@ -1,0 +1,424 @@
+/* render_xml.c - the Gurux DLMS translator's simple-XML style
+ * (<DataNotification>, <Structure Qty="10" >, <UInt16 Value="08EC" /> ...),
+ * raw values in hex as Gurux writes them, plus comments: the OBIS code and
+ * its name before each logical name, the scaled value with its unit before
+ * each raw value, date-times in ISO 8601 with their UTC offset, printable
+ * strings as text.  --layers adds the link frames, the security header and
+ * the plaintext.  Telegrams follow each other as top-level elements, as in
+ * the translator's output. */
+#include "smd_render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void indent(smd_out *o, unsigned depth)
+{
+    char *p = smd_out_reserve(o, 2 * depth);
+    memset(p, ' ', 2 * depth);
+    o->len += 2 * depth;
+}
+
+/* Comment text: "--" may not occur inside an XML comment, nor may it end
+ * with "-"; a hyphen that would break it is written as "=". */
+static void comment_text(smd_out *o, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '-' && (i + 1 == n || s[i + 1] == '-'))
+            c = '=';
+        smd_out_ch(o, c);
+    }
+}
+
+static void comment(smd_out *o, unsigned depth, const char *s)
+{
+    indent(o, depth);
+    smd_out_str(o, "<!--");
+    comment_text(o, s, strlen(s));
+    smd_out_str(o, "-->\n");
+}
+
+static void value_elem(smd_out *o, unsigned depth, const char *name, uint64_t v, unsigned digits)
+{
+    indent(o, depth);
+    smd_out_ch(o, '<');
+    smd_out_str(o, name);
+    smd_out_str(o, " Value=\"");
+    smd_out_hexnum(o, v, digits);
+    smd_out_str(o, "\" />\n");
+}
+
+static void bytes_elem(smd_out *o, unsigned depth, const char *name, const uint8_t *p, size_t n)
+{
+    indent(o, depth);
+    smd_out_ch(o, '<');
+    smd_out_str(o, name);
+    smd_out_str(o, " Value=\"");
+    smd_out_hex(o, p, n, 0);
+    smd_out_str(o, "\" />\n");
+}
+
+/* "2023-08-21T23:23:00+02:00 (2023-08-21T21:23:00Z)" */
+static void dt_text(const sm_datetime *dt, char *buf, size_t cap)
+{
+    int n = sm_datetime_iso_local(dt, buf, cap);
+    if (n < 0) {
+        snprintf(buf, cap, "date-time with unspecified fields");
+        return;
+    }
+    int64_t secs;
+    char utc[32];
+    if (sm_datetime_to_unix(dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK &&
+        sm_unix_iso_utc(secs, utc, sizeof utc) > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, " (%s)", utc);
+}
+
+static void obis_comment(smd_out *o, unsigned depth, const sm_obis *ob)
+{
+    char buf[160];
+    int n = sm_obis_format_dotted(ob, buf, sizeof buf);
+    const sm_obis_info *info = sm_obis_lookup(ob);
+    if (info && n > 0 && (size_t)n < sizeof buf)
+        snprintf(buf + n, sizeof buf - (size_t)n, " %s", info->name);
+    comment(o, depth, buf);
+}
+
+/* The comment before a value that became a reading. */
+static void reading_comment(smd_out *o, unsigned depth, const sm_reading *rd)
+{
+    char buf[700];
+    size_t k = 0;
+    /* name the object here unless its logical name was just above */
+    bool named_above = rd->obis_node != SM_NO_NODE && rd->node == rd->obis_node + 1;
+    if (rd->obis_source != SM_OBIS_NONE && !named_above) {
+        k += (size_t)sm_obis_format_dotted(&rd->obis, buf, sizeof buf);
+        if (rd->info)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, " %s", rd->info->name);
+        k += (size_t)snprintf(buf + k, sizeof buf - k, "%s",
+                              rd->obis_source == SM_OBIS_LAYOUT ? " (by position): " : ": ");
+    }
+    switch (rd->kind) {
+    case SM_RK_NUMBER: {
+        int n = sm_reading_format_value(rd, buf + k, sizeof buf - k);
+        if (n < 0)
+            return;
+        k += (size_t)n;
+        const char *u = smd_unit(rd);
+        if (u[0] && k < sizeof buf)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, " %s", u);
+        break;
+    }
+    case SM_RK_DATETIME:
+        dt_text(&rd->dt, buf + k, sizeof buf - k);
+        break;
+    case SM_RK_STRING:
+        if (rd->len + 3 >= sizeof buf - k || !sm_bytes_printable(rd->bytes, rd->len))
+            return;
+        buf[k++] = '"';
+        memcpy(buf + k, rd->bytes, rd->len);
+        k += rd->len;
+        buf[k++] = '"';
+        buf[k] = '\0';
+        break;
+    default:
+        if (k == 0)
+            return;
+        buf[k - 2] = '\0'; /* just the name */
+        break;
+    }
+    comment(o, depth, buf);
+}
+
+/* Comments Gurux also writes for values that are not readings: logical
+ * names, date-times, printable strings. */
+static void plain_comment(smd_out *o, unsigned depth, const sm_axdr_item *it)
+{
+    char buf[300];
+    if (it->type != SM_DT_OCTET_STRING && it->type != SM_DT_VISIBLE_STRING)
+        return;
+    sm_datetime dt;
+    if (it->type == SM_DT_OCTET_STRING && it->len == 6 && sm_obis_plausible(it->bytes)) {
+        sm_obis ob = sm_obis_from_bytes(it->bytes);
+        obis_comment(o, depth, &ob);
+    } else if (it->len == 12 && sm_datetime_parse(it->bytes, &dt) == SM_OK) {
+        dt_text(&dt, buf, sizeof buf);
+        comment(o, depth, buf);
+    } else if (it->len > 0 && it->len + 3 < sizeof buf && sm_bytes_printable(it->bytes, it->len)) {
+        buf[0] = '"';
+        memcpy(buf + 1, it->bytes, it->len);
+        buf[it->len + 1] = '"';
+        buf[it->len + 2] = '\0';
+        comment(o, depth, buf);
+    }
+}
+
+static unsigned scalar_digits(uint8_t type)
+{
+    switch (type) {
+    case SM_DT_INT16: case SM_DT_UINT16: return 4;
+    case SM_DT_INT32: case SM_DT_UINT32: case SM_DT_FLOAT32: return 8;
+    case SM_DT_INT64: case SM_DT_UINT64: case SM_DT_FLOAT64: return 16;
+    default: return 2;
+    }
+}
+
+static size_t node(smd_render *r, const sm_telegram *t, size_t i, unsigned depth)
+{
+    smd_out *o = r->out;
+    const sm_node *nodes = t->nodes;
+    const sm_axdr_item *it = &nodes[i].item;
+    const char *name = sm_axdr_gurux_name(it->type);
+    if (r->node_obis[i] != SM_NO_NODE) {
+        obis_comment(o, depth, &(sm_obis){it->bytes[0], it->bytes[1], it->bytes[2],
+                                          it->bytes[3], it->bytes[4], it->bytes[5]});
+    } else if (r->node_value[i] != SM_NO_NODE) {
+        reading_comment(o, depth, &t->readings[r->node_value[i]]);
+    } else {
+        plain_comment(o, depth, it);
+    }
+    if (it->type == SM_DT_STRUCTURE || it->type == SM_DT_ARRAY) {
+        indent(o, depth);
+        smd_out_ch(o, '<');
+        smd_out_str(o, name);
+        smd_out_str(o, " Qty=\"");
+        smd_out_hexnum(o, it->count, it->count > 0xFF ? 4 : 2);
+        smd_out_str(o, "\" >\n");
+        size_t j = i + 1;
+        for (uint32_t k = 0; k < it->count; k++)
+            j = node(r, t, j, depth + 1);
+        indent(o, depth);
+        smd_out_str(o, "</");
+        smd_out_str(o, name);
+        smd_out_str(o, ">\n");
+        return j;
+    }
+    switch (it->kind) {
+    case SM_VK_INT:
+        value_elem(o, depth, name, (uint64_t)it->v.i, scalar_digits(it->type));
+        break;
+    case SM_VK_UINT:
+        if (it->type == SM_DT_BCD) /* decoded to decimal; show the octet */
+            value_elem(o, depth, name, (it->v.u / 10) << 4 | it->v.u % 10, 2);
+        else
+            value_elem(o, depth, name, it->v.u, scalar_digits(it->type));
+        break;
+    case SM_VK_FLOAT: {
+        /* the wire octets, as Gurux shows them */
+        uint64_t bits;
+        if (it->type == SM_DT_FLOAT32) {
+            float f = (float)it->v.f;
+            uint32_t b32;
+            memcpy(&b32, &f, sizeof b32);
+            bits = b32;
+        } else {
+            memcpy(&bits, &it->v.f, sizeof bits);
+        }
+        value_elem(o, depth, name, bits, scalar_digits(it->type));
+        break;
+    }
+    case SM_VK_BYTES:
+        if (it->type == SM_DT_VISIBLE_STRING && sm_bytes_printable(it->bytes, it->len)) {
+            indent(o, depth);
+            smd_out_str(o, "<String Value=\"");
+            smd_out_xml_text(o, it->bytes, it->len);
+            smd_out_str(o, "\" />\n");
+        } else {
+            bytes_elem(o, depth, name, it->bytes, it->len);
+        }
+        break;
+    default:
+        indent(o, depth);
+        smd_out_ch(o, '<');
+        smd_out_str(o, name ? name : "Unknown");
+        smd_out_str(o, " />\n");
+        break;
+    }
+    return i + nodes[i].subtree;
+}
+
+static void frames(smd_out *o, const sm_link_event *l)
+{
+    char buf[200];
+    snprintf(buf, sizeof buf, "link layer: %s, %u frame%s from offset %llu", sm_link_name(l->link),
+             l->frame_count, l->frame_count == 1 ? "" : "s", (unsigned long long)l->offset);
+    comment(o, 0, buf);
+    for (unsigned i = 0; i < l->nframes; i++) {
+        const sm_frame *f = &l->frames[i];
+        switch (f->link) {
+        case SM_LINK_MBUS:
+            snprintf(buf, sizeof buf,
+                     "<MBusFrame Offset=\"%llu\" Length=\"%u\" L=\"%02X\" C=\"%02X\" A=\"%02X\" "
+                     "CI=\"%02X\" STSAP=\"%02X\" DTSAP=\"%02X\" Payload=\"%u\" />",
+                     (unsigned long long)f->offset, f->length, f->u.mbus.l, f->u.mbus.c,
+                     f->u.mbus.a, f->u.mbus.ci, f->u.mbus.stsap, f->u.mbus.dtsap, f->payload);
+            break;
+        case SM_LINK_HDLC:
+            snprintf(buf, sizeof buf,
+                     "<HdlcFrame Offset=\"%llu\" Length=\"%u\" Format=\"%04X\" Destination=\"%X\" "
+                     "Source=\"%X\" Control=\"%02X\" Segmented=\"%s\" LLC=\"%s\" Payload=\"%u\" />",
+                     (unsigned long long)f->offset, f->length, f->u.hdlc.format, f->u.hdlc.dst,
+                     f->u.hdlc.src, f->u.hdlc.control, f->u.hdlc.segmented ? "true" : "false",
+                     f->u.hdlc.llc ? "true" : "false", f->payload);
+            break;
+        case SM_LINK_WRAPPER:
+            snprintf(buf, sizeof buf,
+                     "<WrapperFrame Offset=\"%llu\" Version=\"%04X\" Source=\"%04X\" "
+                     "Destination=\"%04X\" Length=\"%u\" />",
+                     (unsigned long long)f->offset, f->u.wrapper.version, f->u.wrapper.src_port,
+                     f->u.wrapper.dst_port, f->u.wrapper.length);
+            break;
+        default:
+            snprintf(buf, sizeof buf, "<RawApdu Offset=\"%llu\" Length=\"%u\" />",
+                     (unsigned long long)f->offset, f->length);
+            break;
+        }
+        smd_out_str(o, buf);
+        smd_out_ch(o, '\n');
+    }
+    if (l->frame_count > l->nframes) {
+        snprintf(buf, sizeof buf, "%u more frames not listed", l->frame_count - l->nframes);
+        comment(o, 0, buf);
+    }
+}
+
+/* The ciphering APDU as Gurux shows it when it cannot decrypt, with the
+ * security header explained. */
+static void security(smd_out *o, const sm_telegram *t)
+{
+    const sm_sec_header *h = &t->sec;
+    char buf[200], m[4];
+    const char *name = h->apdu_tag == SM_APDU_DED_CIPHERING ? "GeneralDedCiphering"
+                                                           : "GeneralGloCiphering";
+    smd_out_ch(o, '<');
+    smd_out_str(o, name);
+    smd_out_str(o, ">\n");
+    smd_title_manufacturer(h->system_title, m);
+    if (m[0]) {
+        snprintf(buf, sizeof buf, "system title: manufacturer %s, serial %02X%02X%02X%02X%02X", m,
+                 h->system_title[3], h->system_title[4], h->system_title[5], h->system_title[6],
+                 h->system_title[7]);
+        comment(o, 1, buf);
+    }
+    bytes_elem(o, 1, "SystemTitle", h->system_title, 8);
+    char sc[120];
+    smd_sc_text(h->sc, sc, sizeof sc);
+    snprintf(buf, sizeof buf, "security control %02X: %s; frame counter %lu%s", h->sc, sc,
+             (unsigned long)h->fc,
+             t->authenticated ? "; tag verified" : h->tag ? "; tag not verified" : "");
+    comment(o, 1, buf);
+    indent(o, 1);
+    smd_out_str(o, "<CipheredService Value=\"");
+    uint8_t hdr[5] = {h->sc, (uint8_t)(h->fc >> 24), (uint8_t)(h->fc >> 16), (uint8_t)(h->fc >> 8),
+                      (uint8_t)h->fc};
+    smd_out_hex(o, hdr, 5, 0);
+    smd_out_hex(o, h->payload, h->payload_len, 0);
+    if (h->tag)
+        smd_out_hex(o, h->tag, SM_TAG_LEN, 0);
+    smd_out_str(o, "\" />\n");
+    smd_out_str(o, "</");
+    smd_out_str(o, name);
+    smd_out_str(o, ">\n");
+}
+
+static void notification(smd_render *r, const sm_telegram *t)
+{
+    smd_out *o = r->out;
+    char buf[200];
+    for (size_t i = 0; i < t->nnodes; i++)
+        r->node_value[i] = r->node_obis[i] = SM_NO_NODE;
+    for (size_t k = 0; k < t->nreadings; k++) {
+        const sm_reading *rd = &t->readings[k];
+        if (rd->node < t->nnodes)
+            r->node_value[rd->node] = (uint16_t)k;
+        if (rd->obis_node < t->nnodes)
+            r->node_obis[rd->obis_node] = (uint16_t)k;
+    }
+    smd_out_str(o, "<DataNotification>\n");
+    value_elem(o, 1, "LongInvokeIdAndPriority", t->notification.invoke_id, 8);
+    if (t->notification.datetime_raw) {
+        if (t->notification.has_datetime)
+            dt_text(&t->notification.datetime, buf, sizeof buf);
+        else
+            snprintf(buf, sizeof buf, "not a valid date-time");
+        if (t->notification.datetime_tagged)
+            strncat(buf, "; sent as tagged data", sizeof buf - strlen(buf) - 1);
+        comment(o, 1, buf);
+        bytes_elem(o, 1, "DateTime", t->notification.datetime_raw, t->notification.datetime_len);
+    }
+    smd_out_str(o, "  <NotificationBody>\n    <DataValue>\n");
+    if (t->nnodes)
+        node(r, t, 0, 3);
+    smd_out_str(o, "    </DataValue>\n  </NotificationBody>\n</DataNotification>\n");
+}
+
+static void dsmr(smd_out *o, const sm_telegram *t)
+{
+    char buf[700], val[600];
+    smd_out_str(o, "<DsmrTelegram Identification=\"");
+    if (sm_bytes_printable(t->dsmr.ident, t->dsmr.ident_len))
+        smd_out_xml_text(o, t->dsmr.ident, t->dsmr.ident_len);
+    smd_out_str(o, "\"");
+    if (t->dsmr.has_crc) {
+        smd_out_str(o, " Crc=\"");
+        smd_out_hexnum(o, t->dsmr.crc, 4);
+        smd_out_str(o, "\"");
+    }
+    smd_out_str(o, ">\n");
+    for (size_t k = 0; k < t->nreadings; k++) {
+        const sm_reading *rd = &t->readings[k];
+        bool q;
+        smd_value_text(rd, val, sizeof val, &q);
+        int n = sm_obis_format(&rd->obis, buf, sizeof buf);
+        snprintf(buf + n, sizeof buf - (size_t)n, " %s: %s%s%s", rd->info ? rd->info->name : "",
+                 val, smd_unit(rd)[0] ? " " : "", smd_unit(rd));
+        comment(o, 1, buf);
+        sm_obis_format(&rd->obis, buf, sizeof buf);
+        indent(o, 1);
+        smd_out_str(o, "<Object Obis=\"");
+        smd_out_str(o, buf);
+        smd_out_str(o, "\" Value=\"");
+        if (sm_bytes_printable(rd->bytes, rd->len))
+            smd_out_xml_text(o, rd->bytes, rd->len);
+        smd_out_str(o, "\" />\n");
+    }
+    smd_out_str(o, "</DsmrTelegram>\n");
+}
+
+void smd_render_xml(smd_render *r, const sm_telegram *t)
+{
+    smd_out *o = r->out;
+    char buf[400], where[120];
+    size_t k = (size_t)snprintf(buf, sizeof buf, "telegram %llu",
+                                (unsigned long long)smd_telegram_no(t));
+    if (t->link)
+        k += (size_t)snprintf(buf + k, sizeof buf - k, ": %s, %u frame%s at offset %llu",
+                              sm_link_name(t->link->link), t->link->frame_count,
+                              t->link->frame_count == 1 ? "" : "s",
+                              (unsigned long long)t->link->offset);
+    if (t->gbt_blocks)
+        snprintf(buf + k, sizeof buf - k, ", %u general-block-transfer blocks", t->gbt_blocks);
+    comment(o, 0, buf);
+    if (t->link && (r->layers || t->err))
+        frames(o, t->link);
+    if (t->ciphered && (r->layers || t->err))
+        security(o, t);
+    if (t->err) {
+        smd_error_where(t, where, sizeof where);
+        snprintf(buf, sizeof buf, "error: %s: %s%s", sm_layername(sm_errlayer(t->err)),
+                 sm_strerror(t->err), where);
+        comment(o, 0, buf);
+    }
+    if (t->apdu && (r->layers || t->err)) {
+        indent(o, 0);
+        smd_out_str(o, t->ciphered ? "<!--decrypted apdu: " : "<!--apdu: ");
+        smd_out_hex(o, t->apdu, t->apdu_len, ' ');
+        smd_out_str(o, "-->\n");
+    }
+    if (!t->err) {
+        if (t->is_notification)
+            notification(r, t);
+        else if (t->is_dsmr)
+            dsmr(o, t);
+    }
+    smd_out_ch(o, '\n');
+}

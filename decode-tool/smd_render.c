@@ -1,0 +1,148 @@
+/* smd_render.c - what the output formats share.  See smd_render.h. */
+#include "smd_render.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int smd_format_parse(const char *name)
+{
+    static const char *const names[] = {"xml", "json", "csv", "text"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void smd_render_init(smd_render *r, smd_format f, bool layers, smd_out *out)
+{
+    memset(r, 0, sizeof *r);
+    r->format = f;
+    r->layers = layers;
+    r->out = out;
+}
+
+void smd_render_telegram(smd_render *r, const sm_telegram *t)
+{
+    switch (r->format) {
+    case SMD_XML: smd_render_xml(r, t); break;
+    case SMD_JSON: smd_render_json(r, t); break;
+    case SMD_CSV: smd_render_csv(r, t); break;
+    case SMD_TEXT: smd_render_text(r, t); break;
+    }
+}
+
+void smd_render_end(smd_render *r)
+{
+    smd_out_flush(r->out);
+}
+
+static size_t hex_into(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    static const char HEX[] = "0123456789ABCDEF";
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 2 < cap; i++) {
+        buf[k++] = HEX[p[i] >> 4];
+        buf[k++] = HEX[p[i] & 15];
+    }
+    if (cap)
+        buf[k] = '\0';
+    return k;
+}
+
+size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
+{
+    *quoted = rd->kind != SM_RK_NUMBER;
+    switch (rd->kind) {
+    case SM_RK_NUMBER: {
+        int n = sm_reading_format_value(rd, buf, cap);
+        return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    }
+    case SM_RK_DATETIME: {
+        int n = sm_datetime_iso_local(&rd->dt, buf, cap);
+        if (n > 0)
+            return (size_t)n < cap ? (size_t)n : cap - 1;
+        return hex_into(rd->bytes, rd->len, buf, cap);
+    }
+    case SM_RK_STRING:
+        if (rd->len < cap && sm_bytes_printable(rd->bytes, rd->len)) {
+            memcpy(buf, rd->bytes, rd->len);
+            buf[rd->len] = '\0';
+            return rd->len;
+        }
+        return hex_into(rd->bytes, rd->len, buf, cap);
+    default:
+        return hex_into(rd->bytes, rd->len, buf, cap);
+    }
+}
+
+bool smd_time(const sm_telegram *t, char *local, size_t lcap, char *utc, size_t ucap)
+{
+    sm_datetime dt;
+    local[0] = utc[0] = '\0';
+    if (!sm_telegram_time(t, &dt))
+        return false;
+    if (sm_datetime_iso_local(&dt, local, lcap) < 0)
+        local[0] = '\0';
+    int64_t secs;
+    if (sm_datetime_to_unix(&dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK)
+        sm_unix_iso_utc(secs, utc, ucap);
+    return local[0] != '\0';
+}
+
+void smd_title_manufacturer(const uint8_t title[8], char out[4])
+{
+    out[0] = '\0';
+    for (int i = 0; i < 3; i++)
+        if (title[i] < 'A' || title[i] > 'Z')
+            return;
+    memcpy(out, title, 3);
+    out[3] = '\0';
+}
+
+const char *smd_unit(const sm_reading *rd)
+{
+    const char *u = sm_unit_symbol(rd->unit);
+    return u ? u : "";
+}
+
+int smd_obis_text(const sm_reading *rd, char *buf, size_t cap)
+{
+    if (rd->obis_source == SM_OBIS_NONE) {
+        if (cap)
+            buf[0] = '\0';
+        return 0;
+    }
+    return sm_obis_format(&rd->obis, buf, cap);
+}
+
+void smd_sc_text(uint8_t sc, char *buf, size_t cap)
+{
+    unsigned suite = sc & 0x0F;
+    snprintf(buf, cap, "%s%s%s, suite %u (%s)",
+             (sc & SM_SC_ENC) && (sc & SM_SC_AUTH) ? "authenticated encryption"
+             : (sc & SM_SC_ENC)                    ? "encryption only"
+             : (sc & SM_SC_AUTH)                   ? "authentication only"
+                                                   : "no protection",
+             sc & SM_SC_COMPRESSION ? ", compressed" : "",
+             sc & SM_SC_BROADCAST ? ", broadcast key" : "", suite,
+             suite <= 1 ? "AES-128-GCM" : suite == 2 ? "AES-256-GCM" : "unknown suite");
+}
+
+int smd_error_where(const sm_telegram *t, char *buf, size_t cap)
+{
+    switch (t->err_where) {
+    case SM_WHERE_STREAM:
+        if (t->err_frame)
+            return snprintf(buf, cap, " in frame %u at offset %llu", t->err_frame,
+                            (unsigned long long)t->err_offset);
+        return snprintf(buf, cap, " at offset %llu", (unsigned long long)t->err_offset);
+    case SM_WHERE_APDU:
+        return snprintf(buf, cap, " at offset %llu of the apdu",
+                        (unsigned long long)t->err_offset);
+    case SM_WHERE_PLAINTEXT:
+        return snprintf(buf, cap, " at offset %llu of the %s apdu",
+                        (unsigned long long)t->err_offset,
+                        t->ciphered ? "decrypted" : "reassembled");
+    }
+    return 0;
+}

@@ -1,0 +1,82 @@
+/* smd_render.h - smdecode's output formats.  Each format renders one
+ * sm_telegram at a time (good or failed) into an smd_out buffer, so a
+ * capture of any length is rendered in constant memory:
+ *   xml   the Gurux DLMS translator's element names and value style, with
+ *         comments naming OBIS objects, scaled values, ISO date-times;
+ *   json  JSON Lines, one object per telegram;
+ *   csv   a header row, one row per telegram, one column per OBIS object
+ *         (columns are added, and the header repeated, when an object
+ *         appears that earlier telegrams did not carry);
+ *   text  the summary the usual meter scripts print.
+ * The per-format code lives in render_<format>.c; what they share (value
+ * text, system title, time) is in smd_render.c. */
+#ifndef SMD_RENDER_H
+#define SMD_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sm_decoder.h"
+#include "smd_out.h"
+
+typedef enum { SMD_XML, SMD_JSON, SMD_CSV, SMD_TEXT } smd_format;
+
+/* Parse "xml", "json", "csv", "text"; -1 when unknown. */
+int smd_format_parse(const char *name);
+
+#define SMD_CSV_MAX_COLUMNS 256
+
+typedef struct {
+    sm_obis obis;
+    uint16_t index;      /* readings without OBIS: their position */
+    uint8_t has_obis;
+    uint8_t occurrence;  /* 1 for the first reading with this OBIS in a telegram */
+} smd_column;
+
+typedef struct {
+    smd_format format;
+    bool layers;         /* also the link frames, security header, plaintext */
+    smd_out *out;
+    /* csv */
+    smd_column cols[SMD_CSV_MAX_COLUMNS];
+    size_t ncols;
+    bool header_done;
+    bool columns_full_warned;
+    /* xml: which reading belongs to which node */
+    uint16_t node_value[SM_MAX_NODES];
+    uint16_t node_obis[SM_MAX_NODES];
+} smd_render;
+
+void smd_render_init(smd_render *r, smd_format f, bool layers, smd_out *out);
+void smd_render_telegram(smd_render *r, const sm_telegram *t);
+void smd_render_end(smd_render *r);
+
+/* ---- shared by the formats (smd_render.c) -------------------------------- */
+
+/* 1-based number shown to users. */
+static inline uint64_t smd_telegram_no(const sm_telegram *t) { return t->index + 1; }
+
+/* The value of a reading as text: exact decimal for numbers, the text of
+ * printable strings (else hex), ISO 8601 for date-times, hex otherwise.
+ * *quoted tells whether it is a string (JSON, CSV) rather than a number. */
+size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted);
+/* Meter time as ISO local time with offset and as UTC ("" when unknown). */
+bool smd_time(const sm_telegram *t, char *local, size_t lcap, char *utc, size_t ucap);
+/* "KFM" when the first three octets are the manufacturer's letters, else "". */
+void smd_title_manufacturer(const uint8_t title[8], char out[4]);
+/* Unit symbol, "" for none. */
+const char *smd_unit(const sm_reading *rd);
+/* "1-0:32.7.0*255" or "" for readings without OBIS. */
+int smd_obis_text(const sm_reading *rd, char *buf, size_t cap);
+/* A description of the security control byte. */
+void smd_sc_text(uint8_t sc, char *buf, size_t cap);
+/* " in frame F at offset O" / " at offset O of the apdu" ... for errors. */
+int smd_error_where(const sm_telegram *t, char *buf, size_t cap);
+
+void smd_render_xml(smd_render *r, const sm_telegram *t);
+void smd_render_json(smd_render *r, const sm_telegram *t);
+void smd_render_csv(smd_render *r, const sm_telegram *t);
+void smd_render_text(smd_render *r, const sm_telegram *t);
+
+#endif

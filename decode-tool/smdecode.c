@@ -1,0 +1,426 @@
+/* smdecode - decode captured DLMS/COSEM smart meter telegrams offline.
+ *
+ * Input: hex (arguments, files, standard input) or binary captures, fed
+ * through the decode core's streaming deframer; output in one of the
+ * formats of smd_render.h on standard output; one line per failed telegram
+ * on standard error.  Exit status: 0 every telegram decoded, 1 a telegram
+ * (or the input's syntax) failed or there was no telegram, 2 usage errors,
+ * unreadable files, malformed keys, write errors.  Keys are never printed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sm_decoder.h"
+#include "smd_hexin.h"
+#include "smd_out.h"
+#include "smd_render.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+typedef struct {
+    const char *source;       /* what the current input is called in messages */
+    sm_decoder dec;
+    smd_render render;
+    smd_out out;
+    smd_hexin hex;
+    bool binary;
+    uint64_t failed;          /* failed telegrams, all inputs */
+    uint64_t input_errors;    /* hex syntax errors, all inputs */
+    uint64_t empty_inputs;    /* inputs without any telegram */
+    uint64_t stream_telegrams;/* telegrams of the current input */
+    uint64_t stream_bytes;    /* bytes read from the current input */
+} app;
+
+static const char *progname = "smdecode";
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: smdecode [OPTION]... [HEX | FILE | -]...\n"
+            "Decode DLMS/COSEM smart meter telegrams (M-Bus, HDLC, DLMS wrapper, bare APDUs,\n"
+            "DSMR P1), encrypted or not, from hex or binary captures.\n"
+            "\n"
+            "Each argument is a file when one of that name exists, '-' for standard input,\n"
+            "otherwise hex; with no argument standard input is read.\n"
+            "\n"
+            "Input:\n"
+            "  -b, --binary             the input is binary (e.g. cat /dev/ttyUSB0 > capture.bin)\n"
+            "  -F, --framing=MODE       auto (default), mbus, hdlc, wrapper or raw\n"
+            "Keys (never printed; prefer a file or the environment to the command line):\n"
+            "  -k, --key=HEX            the encryption key (32 or 64 hex digits)\n"
+            "      --key-file=FILE      read it from FILE (hex, or 16/32 raw bytes)\n"
+            "  -a, --auth-key=HEX       the authentication key\n"
+            "      --auth-key-file=FILE read it from FILE\n"
+            "      --no-verify-tag      decrypt without checking the authentication tag\n"
+            "                           environment: SMDECODE_KEY, SMDECODE_AUTH_KEY\n"
+            "Output:\n"
+            "  -f, --format=FORMAT      xml (default), json, csv or text\n"
+            "  -l, --layers             also the link frames, the security header and the\n"
+            "                           plaintext (xml, json)\n"
+            "  -q, --quiet              no per-telegram error lines on standard error\n"
+            "  -h, --help               this help\n"
+            "  -V, --version            the version\n"
+            "\n"
+            "Exit status: 0 all telegrams decoded, 1 some failed or none found,\n"
+            "2 usage error, unreadable file, malformed key.  See smdecode(1).\n");
+}
+
+__attribute__((format(printf, 1, 2), noreturn)) static void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: ", progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
+    exit(EXIT_USAGE);
+}
+
+static const char *hint(sm_err e)
+{
+    switch (e) {
+    case SM_ERR_NO_KEY: return " (give the key with --key-file, SMDECODE_KEY or --key)";
+    case SM_ERR_NO_AUTH_KEY:
+        return " (give the authentication key with --auth-key-file, SMDECODE_AUTH_KEY or "
+               "--auth-key, or decrypt without checking with --no-verify-tag)";
+    case SM_ERR_TAG_MISMATCH:
+        return " (wrong authentication key, wrong key, or a damaged telegram)";
+    case SM_ERR_WRONG_KEY: return " (check the key)";
+    default: return "";
+    }
+}
+
+static bool quiet;
+
+static void on_telegram(void *ctx, const sm_telegram *t)
+{
+    app *a = ctx;
+    a->stream_telegrams++;
+    if (t->err) {
+        a->failed++;
+        if (!quiet) {
+            char where[120];
+            smd_error_where(t, where, sizeof where);
+            /* stdout first, so that both streams interleave sensibly on a terminal */
+            smd_out_flush(&a->out);
+            fprintf(stderr, "%s: %s: telegram %llu: %s: %s%s%s\n", progname, a->source,
+                    (unsigned long long)smd_telegram_no(t), sm_layername(sm_errlayer(t->err)),
+                    sm_strerror(t->err), where, hint(t->err));
+        }
+    }
+    smd_render_telegram(&a->render, t);
+}
+
+static void on_hex_bytes(void *ctx, const uint8_t *p, size_t n)
+{
+    app *a = ctx;
+    sm_decoder_feed(&a->dec, p, n);
+}
+
+static void on_hex_error(void *ctx, smd_hex_err e, uint64_t line, uint64_t col, uint8_t ch)
+{
+    app *a = ctx;
+    a->input_errors++;
+    smd_out_flush(&a->out);
+    if (e == SMD_HEX_ODD)
+        fprintf(stderr, "%s: %s:%llu:%llu: odd number of hex digits in the token that starts here; its last digit is ignored\n",
+                progname, a->source, (unsigned long long)line, (unsigned long long)col);
+    else if (ch >= 0x20 && ch < 0x7F)
+        fprintf(stderr, "%s: %s:%llu:%llu: '%c' is not a hex digit; rest of the line skipped\n",
+                progname, a->source, (unsigned long long)line, (unsigned long long)col, ch);
+    else
+        fprintf(stderr,
+                "%s: %s:%llu:%llu: byte 0x%02X is not a hex digit; rest of the line skipped%s\n",
+                progname, a->source, (unsigned long long)line, (unsigned long long)col, ch,
+                a->binary ? "" : " (binary input? use --binary)");
+}
+
+static void feed(app *a, const char *p, size_t n)
+{
+    a->stream_bytes += n;
+    if (a->binary)
+        sm_decoder_feed(&a->dec, (const uint8_t *)p, n);
+    else
+        smd_hexin_feed(&a->hex, p, n);
+}
+
+static void begin_input(app *a, const char *source)
+{
+    a->source = source;
+    a->stream_telegrams = 0;
+    a->stream_bytes = 0;
+    sm_decoder_new_stream(&a->dec);
+    smd_hexin_init(&a->hex, on_hex_bytes, on_hex_error, a);
+}
+
+static void end_input(app *a)
+{
+    if (!a->binary)
+        smd_hexin_finish(&a->hex);
+    sm_decoder_finish(&a->dec);
+    const sm_link_stats *s = &a->dec.deframer.stats;
+    if (a->stream_telegrams == 0) {
+        a->empty_inputs++; /* exit status 1 */
+        smd_out_flush(&a->out);
+        if (a->stream_bytes == 0)
+            fprintf(stderr, "%s: %s: empty input: no telegram\n", progname, a->source);
+        else
+            fprintf(stderr, "%s: %s: no telegram found in %llu bytes%s\n", progname, a->source,
+                    (unsigned long long)a->stream_bytes,
+                    a->binary ? "" : " (is it binary? use --binary)");
+    } else if (s->bytes_discarded && !quiet) {
+        smd_out_flush(&a->out);
+        fprintf(stderr, "%s: %s: note: %llu bytes outside any telegram were skipped\n", progname,
+                a->source, (unsigned long long)s->bytes_discarded);
+    }
+}
+
+/* Returns false when the file cannot be read (a usage-class error). */
+static bool read_fd(app *a, int fd)
+{
+    static char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            smd_out_flush(&a->out);
+            fprintf(stderr, "%s: %s: read error: %s\n", progname, a->source, strerror(errno));
+            return false;
+        }
+        if (n == 0)
+            return true;
+        feed(a, buf, (size_t)n);
+    }
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+/* A key from a file: hex text, or exactly 16 or 32 raw bytes.  Exits with
+ * status 2 on failure; the message never contains the file's content. */
+static size_t key_from_file(const char *opt, const char *path, uint8_t key[32])
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s %s: %s\n", progname, opt, path, strerror(errno));
+        exit(EXIT_USAGE);
+    }
+    char buf[512];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) != 0) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "%s: %s %s: %s\n", progname, opt, path, strerror(errno));
+            exit(EXIT_USAGE);
+        }
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    size_t len = 0;
+    bool ok = false;
+    if (strlen(buf) == n && sm_key_from_hex(buf, key, &len) == SM_OK)
+        ok = true;
+    else if (n == 16 || n == 32) {
+        memcpy(key, buf, n);
+        len = n;
+        ok = true;
+    }
+    sm_wipe(buf, sizeof buf);
+    if (!ok) {
+        fprintf(stderr,
+                "%s: %s %s: not a key (expected 32 or 64 hex digits, or 16 or 32 raw bytes)\n",
+                progname, opt, path);
+        exit(EXIT_USAGE);
+    }
+    return len;
+}
+
+static size_t key_from_arg(const char *what, char *hex, uint8_t key[32])
+{
+    size_t len = 0;
+    sm_err e = sm_key_from_hex(hex, key, &len);
+    /* keep the key out of /proc/PID/cmdline from now on */
+    memset(hex, 'x', strlen(hex));
+    if (e) {
+        fprintf(stderr, "%s: %s: not a valid key (expected 32 or 64 hex digits)\n", progname,
+                what);
+        exit(EXIT_USAGE);
+    }
+    return len;
+}
+
+static size_t key_from_env(const char *var, uint8_t key[32])
+{
+    const char *v = getenv(var);
+    if (!v || !*v)
+        return 0;
+    char *copy = strdup(v);
+    if (!copy) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        exit(EXIT_USAGE);
+    }
+    size_t len = 0;
+    sm_err e = sm_key_from_hex(copy, key, &len);
+    sm_wipe(copy, strlen(copy));
+    free(copy);
+    if (e) {
+        fprintf(stderr, "%s: %s: not a valid key (expected 32 or 64 hex digits)\n", progname,
+                var);
+        exit(EXIT_USAGE);
+    }
+    return len;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+enum { OPT_KEY_FILE = 256, OPT_AUTH_KEY_FILE, OPT_NO_VERIFY };
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"binary", no_argument, NULL, 'b'},
+        {"framing", required_argument, NULL, 'F'},
+        {"key", required_argument, NULL, 'k'},
+        {"key-file", required_argument, NULL, OPT_KEY_FILE},
+        {"auth-key", required_argument, NULL, 'a'},
+        {"auth-key-file", required_argument, NULL, OPT_AUTH_KEY_FILE},
+        {"no-verify-tag", no_argument, NULL, OPT_NO_VERIFY},
+        {"format", required_argument, NULL, 'f'},
+        {"layers", no_argument, NULL, 'l'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    uint8_t ek[32], ak[32];
+    size_t ek_len = 0, ak_len = 0;
+    bool binary = false, layers = false, verify = true;
+    int framing = SM_LINK_AUTO, format = SMD_XML;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":bF:k:a:f:lqhV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': binary = true; break;
+        case 'F':
+            if ((framing = sm_link_parse(optarg)) < 0)
+                die_usage("unknown framing '%s' (auto, mbus, hdlc, wrapper, raw)", optarg);
+            break;
+        case 'k': ek_len = key_from_arg("--key", optarg, ek); break;
+        case OPT_KEY_FILE: ek_len = key_from_file("--key-file", optarg, ek); break;
+        case 'a': ak_len = key_from_arg("--auth-key", optarg, ak); break;
+        case OPT_AUTH_KEY_FILE: ak_len = key_from_file("--auth-key-file", optarg, ak); break;
+        case OPT_NO_VERIFY: verify = false; break;
+        case 'f':
+            if ((format = smd_format_parse(optarg)) < 0)
+                die_usage("unknown format '%s' (xml, json, csv, text)", optarg);
+            break;
+        case 'l': layers = true; break;
+        case 'q': quiet = true; break;
+        case 'h': usage(stdout); return 0;
+        case 'V':
+            printf("smdecode %s\n", SM_VERSION);
+            return 0;
+        case ':':
+            die_usage("option '%s' needs an argument", argv[optind - 1]);
+        default: {
+            char opt[3] = {'-', (char)optopt, 0};
+            die_usage("unknown option '%s'", optopt ? opt : argv[optind - 1]);
+        }
+        }
+    }
+    if (!ek_len)
+        ek_len = key_from_env("SMDECODE_KEY", ek);
+    if (!ak_len)
+        ak_len = key_from_env("SMDECODE_AUTH_KEY", ak);
+
+    app *a = calloc(1, sizeof *a);
+    if (!a) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        return EXIT_USAGE;
+    }
+    a->binary = binary;
+    smd_out_init(&a->out, STDOUT_FILENO);
+    smd_render_init(&a->render, (smd_format)format, layers, &a->out);
+    sm_decoder_init(&a->dec, (sm_link)framing, on_telegram, a);
+    sm_err e = sm_decoder_set_keys(&a->dec, ek_len ? ek : NULL, ek_len, ak_len ? ak : NULL,
+                                   ak_len, verify);
+    sm_wipe(ek, sizeof ek);
+    sm_wipe(ak, sizeof ak);
+    if (e) {
+        fprintf(stderr, "%s: %s\n", progname, sm_strerror(e));
+        return EXIT_USAGE;
+    }
+
+    int status = 0;
+    if (optind == argc) {
+        begin_input(a, "<stdin>");
+        if (!read_fd(a, STDIN_FILENO))
+            status = EXIT_USAGE;
+        end_input(a);
+    }
+    char argname[32];
+    for (int i = optind; i < argc && status != EXIT_USAGE; i++) {
+        const char *arg = argv[i];
+        struct stat st;
+        if (strcmp(arg, "-") == 0) {
+            begin_input(a, "<stdin>");
+            if (!read_fd(a, STDIN_FILENO))
+                status = EXIT_USAGE;
+            end_input(a);
+        } else if (stat(arg, &st) == 0) {
+            int fd = open(arg, O_RDONLY | O_CLOEXEC);
+            if (fd < 0 || S_ISDIR(st.st_mode)) {
+                fprintf(stderr, "%s: %s: %s\n", progname, arg,
+                        fd < 0 ? strerror(errno) : "is a directory");
+                if (fd >= 0)
+                    close(fd);
+                status = EXIT_USAGE;
+                break;
+            }
+            begin_input(a, arg);
+            if (!read_fd(a, fd))
+                status = EXIT_USAGE;
+            close(fd);
+            end_input(a);
+        } else if (binary || strspn(arg, "0123456789abcdefABCDEFxX :,-.\t\n") != strlen(arg)) {
+            fprintf(stderr, "%s: %s: %s\n", progname, arg,
+                    binary ? strerror(errno) : "no such file, and not hex");
+            status = EXIT_USAGE;
+        } else {
+            snprintf(argname, sizeof argname, "argument %d", i - optind + 1);
+            begin_input(a, argname);
+            feed(a, arg, strlen(arg));
+            end_input(a);
+        }
+    }
+    smd_render_end(&a->render);
+    int werr = smd_out_close(&a->out);
+    sm_decoder_wipe(&a->dec);
+    if (werr) {
+        fprintf(stderr, "%s: write error: %s\n", progname, strerror(werr));
+        status = EXIT_USAGE;
+    }
+    uint64_t telegrams = a->dec.stats.telegrams;
+    if (status == 0 && (a->failed || a->input_errors || a->empty_inputs)) {
+        status = EXIT_FAILED;
+        if (!quiet && a->failed && telegrams > 1)
+            fprintf(stderr, "%s: %llu of %llu telegrams failed\n", progname,
+                    (unsigned long long)(a->failed > telegrams ? telegrams : a->failed),
+                    (unsigned long long)telegrams);
+    }
+    free(a);
+    return status;
+}

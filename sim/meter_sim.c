@@ -1,0 +1,291 @@
+/* meter_sim.c - see meter_sim.h. */
+#include "meter_sim.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sm_build.h"
+
+static uint64_t next(meter_sim *m)
+{
+    /* xorshift64* */
+    m->rng ^= m->rng >> 12;
+    m->rng ^= m->rng << 25;
+    m->rng ^= m->rng >> 27;
+    return m->rng * 2685821657736338717ULL;
+}
+
+/* uniform in [lo, hi] */
+static uint32_t range(meter_sim *m, uint32_t lo, uint32_t hi)
+{
+    return lo + (uint32_t)(next(m) % (uint64_t)(hi - lo + 1));
+}
+
+static void civil_from_days(int64_t z, int *y, unsigned *mo, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *mo = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yy + (*mo <= 2));
+}
+
+static int64_t days_from_civil(int y, unsigned mo, unsigned d)
+{
+    y -= mo <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* 01:00 UTC on the last Sunday of a month */
+static int64_t last_sunday_0100(int y, unsigned mo)
+{
+    int64_t d = days_from_civil(y, mo, 31);
+    int64_t dow = (d + 4) % 7; /* 1970-01-01 was a Thursday; 0 = Sunday */
+    if (dow < 0)
+        dow += 7;
+    return (d - dow) * 86400 + 3600;
+}
+
+int sim_cet_offset(int64_t utc)
+{
+    int y;
+    unsigned mo, d;
+    civil_from_days(utc >= 0 ? utc / 86400 : (utc - 86399) / 86400, &y, &mo, &d);
+    bool summer = utc >= last_sunday_0100(y, 3) && utc < last_sunday_0100(y, 10);
+    return summer ? 120 : 60;
+}
+
+static size_t put_datetime(uint8_t *p, int64_t utc)
+{
+    int off = sim_cet_offset(utc);
+    int64_t local = utc + off * 60;
+    int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    int64_t sod = local - days * 86400;
+    int y;
+    unsigned mo, d;
+    civil_from_days(days, &y, &mo, &d);
+    int64_t dow = (days + 3) % 7; /* Monday = 0 */
+    if (dow < 0)
+        dow += 7;
+    int16_t dev = (int16_t)-off;
+    p[0] = (uint8_t)(y >> 8);
+    p[1] = (uint8_t)y;
+    p[2] = (uint8_t)mo;
+    p[3] = (uint8_t)d;
+    p[4] = (uint8_t)(dow + 1);
+    p[5] = (uint8_t)(sod / 3600);
+    p[6] = (uint8_t)(sod / 60 % 60);
+    p[7] = (uint8_t)(sod % 60);
+    p[8] = 0x00;
+    p[9] = (uint8_t)((uint16_t)dev >> 8);
+    p[10] = (uint8_t)dev;
+    p[11] = off == 120 ? 0x80 : 0x00;
+    return 12;
+}
+
+void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
+{
+    memset(m, 0, sizeof *m);
+    static const uint8_t title[8] = {0x4B, 0x46, 0x4D, 0x10, 0x20, 0x00, 0x37, 0x74};
+    memcpy(m->title, title, 8);
+    for (int i = 0; i < 16; i++) {
+        m->ek[i] = (uint8_t)i;
+        m->ak[i] = (uint8_t)(0xD0 + i);
+    }
+    m->fc = 0x1B66;
+    m->invoke_id = 0x1C4E;
+    m->utc = utc_start;
+    m->period = period ? period : 5;
+    m->sc = 0x21;
+    m->framing = SIM_MBUS;
+    m->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+    m->energy_in = 77141;
+    m->energy_out = 868035;
+    m->reactive_in = 13;
+    m->reactive_out = 556926;
+    sim_step(m);
+    m->fc = 0x1B66;
+    m->invoke_id = 0x1C4E;
+    m->utc = utc_start;
+}
+
+void sim_step(meter_sim *m)
+{
+    m->fc++;
+    m->invoke_id++;
+    m->utc += m->period;
+    for (int i = 0; i < 3; i++) {
+        m->voltage[i] = (uint16_t)range(m, 2250, 2450);
+        m->current[i] = (uint16_t)range(m, 10, 3200);
+    }
+    m->power_in = range(m, 0, 9000);
+    m->power_out = range(m, 0, 9000);
+    /* registers advance by what the power delivered over the period, at
+     * least 0 and at most a few Wh */
+    m->energy_in += m->power_in * m->period / 3600;
+    m->energy_out += m->power_out * m->period / 3600;
+    m->reactive_in += range(m, 0, 2);
+    m->reactive_out += range(m, 0, 3);
+}
+
+static size_t entry_u(uint8_t *p, const uint8_t obis[6], uint8_t type, uint32_t v, int8_t scaler,
+                      uint8_t unit)
+{
+    size_t k = 0;
+    p[k++] = 0x02;
+    p[k++] = 0x03;
+    p[k++] = 0x09;
+    p[k++] = 0x06;
+    memcpy(p + k, obis, 6);
+    k += 6;
+    p[k++] = type;
+    if (type == 0x12) {
+        p[k++] = (uint8_t)(v >> 8);
+        p[k++] = (uint8_t)v;
+    } else {
+        p[k++] = (uint8_t)(v >> 24);
+        p[k++] = (uint8_t)(v >> 16);
+        p[k++] = (uint8_t)(v >> 8);
+        p[k++] = (uint8_t)v;
+    }
+    p[k++] = 0x02;
+    p[k++] = 0x02;
+    p[k++] = 0x0F;
+    p[k++] = (uint8_t)scaler;
+    p[k++] = 0x16;
+    p[k++] = unit;
+    return k;
+}
+
+size_t sim_plaintext(const meter_sim *m, uint8_t *out, size_t cap)
+{
+    if (cap < 512)
+        return 0;
+    static const char number[] = "1KFM0200014196", device[] = "KFM1200200014196";
+    size_t k = 0;
+    out[k++] = 0x0F;
+    out[k++] = (uint8_t)(m->invoke_id >> 24);
+    out[k++] = (uint8_t)(m->invoke_id >> 16);
+    out[k++] = (uint8_t)(m->invoke_id >> 8);
+    out[k++] = (uint8_t)m->invoke_id;
+    out[k++] = 0x0C;
+    k += put_datetime(out + k, m->utc);
+    out[k++] = 0x02;
+    out[k++] = 0x10;
+    static const uint8_t clock[6] = {0, 0, 1, 0, 0, 0xFF};
+    out[k++] = 0x09;
+    out[k++] = 0x06;
+    memcpy(out + k, clock, 6);
+    k += 6;
+    out[k++] = 0x09;
+    out[k++] = 0x0C;
+    k += put_datetime(out + k, m->utc);
+    static const uint8_t o_num[6] = {0, 0, 96, 1, 0, 0xFF}, o_dev[6] = {0, 0, 42, 0, 0, 0xFF};
+    const struct {
+        const uint8_t *obis;
+        const char *s;
+    } strs[2] = {{o_num, number}, {o_dev, device}};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(strs[i].s);
+        out[k++] = 0x02;
+        out[k++] = 0x02;
+        out[k++] = 0x09;
+        out[k++] = 0x06;
+        memcpy(out + k, strs[i].obis, 6);
+        k += 6;
+        out[k++] = 0x09;
+        out[k++] = (uint8_t)n;
+        memcpy(out + k, strs[i].s, n);
+        k += n;
+    }
+    static const uint8_t vc[3] = {32, 52, 72}, ic[3] = {31, 51, 71};
+    for (int i = 0; i < 3; i++)
+        k += entry_u(out + k, (const uint8_t[6]){1, 0, vc[i], 7, 0, 0xFF}, 0x12, m->voltage[i],
+                     -1, 35);
+    for (int i = 0; i < 3; i++)
+        k += entry_u(out + k, (const uint8_t[6]){1, 0, ic[i], 7, 0, 0xFF}, 0x12, m->current[i],
+                     -2, 33);
+    k += entry_u(out + k, (const uint8_t[6]){1, 0, 1, 7, 0, 0xFF}, 0x06, m->power_in, 0, 27);
+    k += entry_u(out + k, (const uint8_t[6]){1, 0, 2, 7, 0, 0xFF}, 0x06, m->power_out, 0, 27);
+    k += entry_u(out + k, (const uint8_t[6]){1, 0, 1, 8, 0, 0xFF}, 0x06, m->energy_in, 0, 30);
+    k += entry_u(out + k, (const uint8_t[6]){1, 0, 2, 8, 0, 0xFF}, 0x06, m->energy_out, 0, 30);
+    k += entry_u(out + k, (const uint8_t[6]){1, 0, 3, 8, 0, 0xFF}, 0x06, m->reactive_in, 0, 32);
+    k += entry_u(out + k, (const uint8_t[6]){1, 0, 4, 8, 0, 0xFF}, 0x06, m->reactive_out, 0, 32);
+    return k;
+}
+
+size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
+{
+    uint8_t plain[512], apdu[600];
+    size_t pn = sim_plaintext(m, plain, sizeof plain);
+    size_t an = smb_glo(apdu, sizeof apdu, m->sc, m->title, m->fc, m->ek, 16,
+                        (m->sc & 0x10) ? m->ak : NULL, (m->sc & 0x10) ? 16 : 0, plain, pn);
+    if (!pn || !an)
+        return 0;
+    switch (m->framing) {
+    case SIM_MBUS:
+        return smb_mbus(out, cap, apdu, an, 245);
+    case SIM_HDLC: {
+        static const uint8_t dst[1] = {0x41}, src[2] = {0x08, 0x83};
+        return smb_hdlc_frame(out, cap, apdu, an, true, false, dst, 1, src, 2);
+    }
+    case SIM_RAW:
+        if (an > cap)
+            return 0;
+        memcpy(out, apdu, an);
+        return an;
+    }
+    return 0;
+}
+
+static int decimal(char *out, size_t cap, uint32_t raw, int scaler)
+{
+    if (scaler == -1)
+        return snprintf(out, cap, "%u.%u", raw / 10, raw % 10);
+    if (scaler == -2)
+        return snprintf(out, cap, "%u.%02u", raw / 100, raw % 100);
+    return snprintf(out, cap, "%u", raw);
+}
+
+size_t sim_expect_json(const meter_sim *m, char *out, size_t cap)
+{
+    int off = sim_cet_offset(m->utc);
+    int64_t local = m->utc + off * 60;
+    int64_t days = local / 86400, sod = local % 86400;
+    int y;
+    unsigned mo, d;
+    civil_from_days(days, &y, &mo, &d);
+    char t[40], u[40];
+    snprintf(t, sizeof t, "%04d-%02u-%02uT%02d:%02d:%02d+%02d:00", y, mo, d, (int)(sod / 3600),
+             (int)(sod / 60 % 60), (int)(sod % 60), off / 60);
+    int64_t udays = m->utc / 86400, usod = m->utc % 86400;
+    civil_from_days(udays, &y, &mo, &d);
+    snprintf(u, sizeof u, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, mo, d, (int)(usod / 3600),
+             (int)(usod / 60 % 60), (int)(usod % 60));
+    char v[3][16], c[3][16];
+    for (int i = 0; i < 3; i++) {
+        decimal(v[i], sizeof v[i], m->voltage[i], -1);
+        decimal(c[i], sizeof c[i], m->current[i], -2);
+    }
+    int n = snprintf(out, cap,
+                     "{\"frame_counter\":%lu,\"time\":\"%s\",\"time_utc\":\"%s\",\"unix\":%lld,"
+                     "\"voltage_l1\":%s,\"voltage_l2\":%s,\"voltage_l3\":%s,"
+                     "\"current_l1\":%s,\"current_l2\":%s,\"current_l3\":%s,"
+                     "\"power_import\":%lu,\"power_export\":%lu,"
+                     "\"energy_import\":%lu,\"energy_export\":%lu,"
+                     "\"reactive_energy_import\":%lu,\"reactive_energy_export\":%lu}",
+                     (unsigned long)m->fc, t, u, (long long)m->utc, v[0], v[1], v[2], c[0], c[1],
+                     c[2], (unsigned long)m->power_in, (unsigned long)m->power_out,
+                     (unsigned long)m->energy_in, (unsigned long)m->energy_out,
+                     (unsigned long)m->reactive_in, (unsigned long)m->reactive_out);
+    return n < 0 ? 0 : (size_t)n;
+}

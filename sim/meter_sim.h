@@ -1,0 +1,50 @@
+/* meter_sim.h - a simulated meter: the push a Kaifa MA309M(H) of Vorarlberg
+ * Netz / TINETZ sends every 5 seconds (data-notification with date-time, a
+ * structure of {OBIS, value, {scaler, unit}}: clock, meter number, device
+ * name, voltages, currents, power, energies), with values that move like a
+ * household's, a clock that follows the EU summer-time rule for Central
+ * Europe, encrypted (SC 0x21, or 0x30 with a tag) and framed as wired
+ * M-Bus (245-byte segments), HDLC or bare.  Deterministic from its seed, so
+ * a test can compute what a decoder must print. */
+#ifndef METER_SIM_H
+#define METER_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW } sim_framing;
+
+typedef struct {
+    uint8_t title[8];         /* system title */
+    uint32_t fc;              /* frame counter of the next telegram */
+    uint32_t invoke_id;
+    int64_t utc;              /* meter clock, Unix seconds */
+    unsigned period;          /* push period in seconds */
+    uint8_t sc;               /* 0x21 or 0x30 */
+    sim_framing framing;
+    uint8_t ek[16], ak[16];
+    uint64_t rng;
+    /* the current values, raw as sent (V*10, A*100, W, Wh, varh) */
+    uint16_t voltage[3];
+    uint16_t current[3];
+    uint32_t power_in, power_out;
+    uint32_t energy_in, energy_out, reactive_in, reactive_out;
+} meter_sim;
+
+/* A meter with the synthetic fixtures' identity and test keys, its clock at
+ * utc_start, values drawn from seed. */
+void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period);
+/* The plaintext data-notification for the current state. */
+size_t sim_plaintext(const meter_sim *m, uint8_t *out, size_t cap);
+/* The whole telegram as it goes on the wire. */
+size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap);
+/* Advance clock, frame counter and values by one push. */
+void sim_step(meter_sim *m);
+/* The values of the current state as one JSON line (for tests):
+ * {"frame_counter":..,"time":"..+02:00","time_utc":"..Z","voltage_l1":228.4,...} */
+size_t sim_expect_json(const meter_sim *m, char *out, size_t cap);
+/* Local time offset (minutes east of UTC) of Central Europe at utc. */
+int sim_cet_offset(int64_t utc);
+
+#endif

@@ -1,0 +1,169 @@
+/* sm_build.c - the encoder side of the link and security layers, for the
+ * simulated meter, the benchmarks and the tests.  See sm_build.h. */
+#include "config.h"
+
+#include "sm_build.h"
+
+#include <nettle/gcm.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_crc.h"
+
+#ifdef HAVE_NETTLE_DIGEST_NO_LENGTH
+#define DIGEST(fn, ctx, buf) fn(ctx, buf)
+#else
+#define DIGEST(fn, ctx, buf) fn(ctx, GCM_DIGEST_SIZE, buf)
+#endif
+
+static size_t axdr_len(uint8_t *out, size_t n)
+{
+    if (n < 0x80) {
+        out[0] = (uint8_t)n;
+        return 1;
+    }
+    if (n < 0x100) {
+        out[0] = 0x81;
+        out[1] = (uint8_t)n;
+        return 2;
+    }
+    out[0] = 0x82;
+    out[1] = (uint8_t)(n >> 8);
+    out[2] = (uint8_t)n;
+    return 3;
+}
+
+size_t smb_glo(uint8_t *out, size_t cap, uint8_t sc, const uint8_t title[8], uint32_t fc,
+                 const uint8_t *ek, size_t ek_len, const uint8_t *ak, size_t ak_len,
+                 const uint8_t *plain, size_t plain_len)
+{
+    bool auth = sc & 0x10, enc = sc & 0x20;
+    size_t content = 5 + plain_len + (auth ? 12 : 0);
+    if (cap < 20 + content)
+        return 0;
+    size_t k = 0;
+    out[k++] = 0xDB;
+    out[k++] = 8;
+    memcpy(out + k, title, 8);
+    k += 8;
+    k += axdr_len(out + k, content);
+    out[k++] = sc;
+    out[k++] = (uint8_t)(fc >> 24);
+    out[k++] = (uint8_t)(fc >> 16);
+    out[k++] = (uint8_t)(fc >> 8);
+    out[k++] = (uint8_t)fc;
+    uint8_t iv[12];
+    memcpy(iv, title, 8);
+    memcpy(iv + 8, out + k - 4, 4);
+    /* AAD = SC || AK, and for authentication only also the plaintext:
+     * handed to nettle in one piece */
+    uint8_t *aad = malloc(33 + plain_len);
+    if (!aad)
+        return 0;
+    aad[0] = sc;
+    if (ak_len)
+        memcpy(aad + 1, ak, ak_len);
+    size_t aad_len = 1 + ak_len;
+    if (auth && !enc) {
+        memcpy(aad + aad_len, plain, plain_len);
+        aad_len += plain_len;
+    }
+    uint8_t tag[16];
+    if (ek_len == 16) {
+        struct gcm_aes128_ctx g;
+        gcm_aes128_set_key(&g, ek);
+        gcm_aes128_set_iv(&g, 12, iv);
+        if (auth)
+            gcm_aes128_update(&g, aad_len, aad);
+        if (enc)
+            gcm_aes128_encrypt(&g, plain_len, out + k, plain);
+        else
+            memcpy(out + k, plain, plain_len);
+        DIGEST(gcm_aes128_digest, &g, tag);
+    } else {
+        struct gcm_aes256_ctx g;
+        gcm_aes256_set_key(&g, ek);
+        gcm_aes256_set_iv(&g, 12, iv);
+        if (auth)
+            gcm_aes256_update(&g, aad_len, aad);
+        if (enc)
+            gcm_aes256_encrypt(&g, plain_len, out + k, plain);
+        else
+            memcpy(out + k, plain, plain_len);
+        DIGEST(gcm_aes256_digest, &g, tag);
+    }
+    free(aad);
+    k += plain_len;
+    if (auth) {
+        memcpy(out + k, tag, 12);
+        k += 12;
+    }
+    return k;
+}
+
+size_t smb_mbus(uint8_t *out, size_t cap, const uint8_t *apdu, size_t len, size_t max_payload)
+{
+    size_t k = 0, pos = 0;
+    unsigned seq = 0;
+    do {
+        size_t n = len - pos < max_payload ? len - pos : max_payload;
+        bool last = pos + n == len;
+        size_t l = n + 5;
+        if (k + l + 6 > cap || l > 255)
+            return 0;
+        out[k++] = 0x68;
+        out[k++] = (uint8_t)l;
+        out[k++] = (uint8_t)l;
+        out[k++] = 0x68;
+        size_t body = k;
+        out[k++] = 0x53;
+        out[k++] = 0xFF;
+        out[k++] = (uint8_t)((seq & 0x0F) | (last ? 0x10 : 0));
+        out[k++] = 0x01;
+        out[k++] = 0x67;
+        memcpy(out + k, apdu + pos, n);
+        k += n;
+        uint8_t cs = 0;
+        for (size_t i = body; i < k; i++)
+            cs = (uint8_t)(cs + out[i]);
+        out[k++] = cs;
+        out[k++] = 0x16;
+        pos += n;
+        seq++;
+    } while (pos < len);
+    return k;
+}
+
+size_t smb_hdlc_frame(uint8_t *out, size_t cap, const uint8_t *info, size_t len, bool llc,
+                        bool segmented, const uint8_t *dst, size_t dst_len, const uint8_t *src,
+                        size_t src_len)
+{
+    size_t hdr = 2 + dst_len + src_len + 1;       /* format, addresses, control */
+    size_t flen = hdr + 2 + (llc ? 3 : 0) + len + 2;
+    if (flen > 2047 || flen + 2 > cap)
+        return 0;
+    size_t k = 0;
+    out[k++] = 0x7E;
+    out[k++] = (uint8_t)(0xA0 | (segmented ? 0x08 : 0) | (flen >> 8));
+    out[k++] = (uint8_t)flen;
+    memcpy(out + k, dst, dst_len);
+    k += dst_len;
+    memcpy(out + k, src, src_len);
+    k += src_len;
+    out[k++] = 0x13;
+    uint16_t hcs = sm_crc16_x25(out + 1, k - 1);
+    out[k++] = (uint8_t)hcs;
+    out[k++] = (uint8_t)(hcs >> 8);
+    if (llc) {
+        out[k++] = 0xE6;
+        out[k++] = 0xE7;
+        out[k++] = 0x00;
+    }
+    memcpy(out + k, info, len);
+    k += len;
+    uint16_t fcs = sm_crc16_x25(out + 1, k - 1);
+    out[k++] = (uint8_t)fcs;
+    out[k++] = (uint8_t)(fcs >> 8);
+    out[k++] = 0x7E;
+    return k;
+}

@@ -1,0 +1,25 @@
+/* sm_build.h - build telegrams the way meters do: general-glo-ciphering with
+ * nettle's AES-GCM (IEC 62056-5-3; SC 0x20/0x21 encryption only, 0x30/0x31
+ * with a 12-byte tag over SC || AK, 0x10 authentication only), wired M-Bus
+ * long frames with the DLMS segment byte, HDLC type 3 frames with HCS and
+ * FCS.  Used by the simulated meter, the benchmarks and the tests; never by
+ * the decoder.  Each returns the bytes written, 0 when cap is too small. */
+#ifndef SM_BUILD_H
+#define SM_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+size_t smb_glo(uint8_t *out, size_t cap, uint8_t sc, const uint8_t title[8], uint32_t fc,
+               const uint8_t *ek, size_t ek_len, const uint8_t *ak, size_t ak_len,
+               const uint8_t *plain, size_t plain_len);
+/* Split an APDU into M-Bus long frames of at most `max_payload` APDU bytes
+ * (Austrian meters: 245, giving the 0xFA frame plus a shorter last one). */
+size_t smb_mbus(uint8_t *out, size_t cap, const uint8_t *apdu, size_t len, size_t max_payload);
+/* One HDLC frame (LLC added when llc), segmentation bit as given. */
+size_t smb_hdlc_frame(uint8_t *out, size_t cap, const uint8_t *info, size_t len, bool llc,
+                      bool segmented, const uint8_t *dst, size_t dst_len, const uint8_t *src,
+                      size_t src_len);
+
+#endif

@@ -1,0 +1,70 @@
+#!/bin/sh
+# tests/golden.sh - smdecode's output for the fixtures, in every format,
+# compared with the checked-in files in tests/golden/ (and its exit status
+# with the expected one).  REGEN=1 rewrites the files instead; review the
+# diff before committing it.  Run by `make check` with top_srcdir and
+# top_builddir set.
+set -u
+src=${top_srcdir:-.}
+bin=${top_builddir:-.}/decode-tool/smdecode
+gold=$src/tests/golden
+F=$src/fixtures
+syn="--key-file $F/synthetic/test.key"
+fail=0
+count=0
+
+# name  expected-exit  arguments...
+check() {
+    name=$1 want=$2
+    shift 2
+    count=$((count + 1))
+    out=$(mktemp) err=$(mktemp)
+    (cd "$src" && "$bin" "$@") >"$out" 2>"$err"
+    got=$?
+    if [ "${REGEN:-0}" = 1 ]; then
+        cp "$out" "$gold/$name"
+    elif ! cmp -s "$out" "$gold/$name"; then
+        echo "FAIL $name: output differs from tests/golden/$name"
+        diff -u "$gold/$name" "$out" | head -40
+        fail=$((fail + 1))
+    fi
+    if [ "$got" != "$want" ]; then
+        echo "FAIL $name: exit status $got, want $want"
+        cat "$err"
+        fail=$((fail + 1))
+    fi
+    rm -f "$out" "$err"
+}
+
+# synthetic telegrams (VKW/TINETZ layout, test keys)
+for fmt in xml json csv text; do
+    check "vkw-mbus-enc.$fmt" 0 -f $fmt $syn fixtures/synthetic/vkw-mbus-enc.first3.hex
+done
+check vkw-mbus-enc.layers.xml 0 --layers $syn fixtures/synthetic/vkw-mbus-enc.first3.hex
+check vkw-mbus-enc.layers.json 0 -f json --layers $syn fixtures/synthetic/vkw-mbus-enc.first3.hex
+check vkw-hdlc-enc.json 0 -f json $syn fixtures/synthetic/vkw-hdlc-enc.hex
+check vkw-raw-enc.csv 0 -f csv $syn fixtures/synthetic/vkw-raw-enc.hex
+check vkw-mbus-auth.layers.xml 0 -l $syn --auth-key-file $F/synthetic/test.ak fixtures/synthetic/vkw-mbus-auth.first2.hex
+
+# real telegrams from public sources, every format
+for hex in "$F"/telegrams/*.hex; do
+    base=$(basename "$hex" .hex)
+    keys=""
+    want=0
+    [ -f "$F/telegrams/$base.key" ] && keys="--key-file fixtures/telegrams/$base.key"
+    [ -f "$F/telegrams/$base.ak" ] && keys="$keys --auth-key-file fixtures/telegrams/$base.ak"
+    case $base in *-framing-*) want=1 ;; esac # encrypted, no public key
+    for fmt in xml json csv text; do
+        # shellcheck disable=SC2086
+        check "$base.$fmt" $want -f $fmt $keys "fixtures/telegrams/$base.hex"
+    done
+done
+check lg-e450-ch-gbt.xml 0 -l fixtures/captures/lg-e450-ch-gbt.hex
+check lg-e450-ch-gbt.json 0 -f json fixtures/captures/lg-e450-ch-gbt.hex
+check lg-e450-ch-gbt.text 0 -f text fixtures/captures/lg-e450-ch-gbt.hex
+
+# a binary capture (the M-Bus bytes of the synthetic telegrams) with garbage
+check vkw-mbus.bin.json 0 -f json --binary $syn fixtures/captures/vkw-mbus-garbage.bin
+
+echo "golden: $count cases, $fail failures"
+[ "$fail" -eq 0 ]
