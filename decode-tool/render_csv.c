@@ -13,54 +13,46 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int obis_cmp(const sm_obis *a, const sm_obis *b)
-{
-    const uint8_t x[6] = {a->a, a->b, a->c, a->d, a->e, a->f};
-    const uint8_t y[6] = {b->a, b->b, b->c, b->d, b->e, b->f};
-    return memcmp(x, y, 6);
-}
-
 static int col_cmp(const void *pa, const void *pb)
 {
     const smd_column *a = pa, *b = pb;
-    if (a->has_obis != b->has_obis)
-        return a->has_obis ? -1 : 1;
-    if (a->has_obis) {
-        int c = obis_cmp(&a->obis, &b->obis);
-        return c ? c : (int)a->occurrence - (int)b->occurrence;
-    }
-    return (int)a->index - (int)b->index;
+    return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* The column identity of reading k of a telegram. */
-static smd_column column_of(const sm_telegram *t, size_t k)
+static uint64_t obis_key(const sm_obis *o)
+{
+    return (uint64_t)o->a << 40 | (uint64_t)o->b << 32 | (uint64_t)o->c << 24 |
+           (uint64_t)o->d << 16 | (uint64_t)o->e << 8 | o->f;
+}
+
+/* The column identity of reading k of a telegram; keys[] holds the OBIS
+ * keys of the telegram's readings (0 for readings without OBIS). */
+static smd_column column_of(const sm_telegram *t, const uint64_t *keys, size_t k)
 {
     const sm_reading *rd = &t->readings[k];
     smd_column c;
     memset(&c, 0, sizeof c);
     if (rd->obis_source == SM_OBIS_NONE) {
         c.index = rd->index;
+        c.key = (uint64_t)1 << 63 | rd->index;
         return c;
     }
     c.has_obis = 1;
     c.obis = rd->obis;
     c.occurrence = 1;
     for (size_t j = 0; j < k; j++)
-        if (t->readings[j].obis_source != SM_OBIS_NONE &&
-            sm_obis_equal(&t->readings[j].obis, &rd->obis) && c.occurrence < 255)
+        if (keys[j] == keys[k] && c.occurrence < 255)
             c.occurrence++;
+    c.key = keys[k] << 8 | c.occurrence;
     return c;
 }
 
-static bool col_equal(const smd_column *a, const smd_column *b)
+static long find_col(const smd_render *r, const smd_column *c, size_t hint)
 {
-    return col_cmp(a, b) == 0;
-}
-
-static long find_col(const smd_render *r, const smd_column *c)
-{
+    if (hint < r->ncols && r->cols[hint].key == c->key)
+        return (long)hint;
     for (size_t i = 0; i < r->ncols; i++)
-        if (col_equal(&r->cols[i], c))
+        if (r->cols[i].key == c->key)
             return (long)i;
     return -1;
 }
@@ -92,9 +84,14 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
     /* columns: add what this telegram brings */
     bool added = false;
     long colof[SM_MAX_READINGS];
+    uint64_t keys[SM_MAX_READINGS];
+    for (size_t k = 0; k < t->nreadings; k++)
+        keys[k] = t->readings[k].obis_source != SM_OBIS_NONE
+                      ? obis_key(&t->readings[k].obis) | (uint64_t)1 << 48
+                      : 0;
     for (size_t k = 0; k < t->nreadings && !t->err; k++) {
-        smd_column c = column_of(t, k);
-        colof[k] = find_col(r, &c);
+        smd_column c = column_of(t, keys, k);
+        colof[k] = find_col(r, &c, r->hint[k]);
         if (colof[k] >= 0)
             continue;
         if (r->ncols == SMD_CSV_MAX_COLUMNS) {
@@ -110,10 +107,12 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
     if (added) {
         qsort(r->cols, r->ncols, sizeof r->cols[0], col_cmp);
         for (size_t k = 0; k < t->nreadings; k++) {
-            smd_column c = column_of(t, k);
-            colof[k] = find_col(r, &c);
+            smd_column c = column_of(t, keys, k);
+            colof[k] = find_col(r, &c, 0);
         }
     }
+    for (size_t k = 0; k < t->nreadings && !t->err; k++)
+        r->hint[k] = colof[k] >= 0 ? (uint16_t)colof[k] : 0;
     if (added || !r->header_done)
         header(r);
 

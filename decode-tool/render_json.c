@@ -16,9 +16,12 @@
 
 #define KEY(o, k) smd_out_mem((o), "," k ":", sizeof(k) + 1)
 
-static void str(smd_out *o, const char *s)
+/* our own static strings (names, units, identifiers): nothing to escape */
+static void lit(smd_out *o, const char *s)
 {
-    smd_out_json_str(o, (const uint8_t *)s, strlen(s));
+    smd_out_ch(o, '"');
+    smd_out_str(o, s);
+    smd_out_ch(o, '"');
 }
 
 static void hexstr(smd_out *o, const uint8_t *p, size_t n)
@@ -35,7 +38,7 @@ static void link_info(smd_out *o, const sm_telegram *t, bool layers)
     KEY(o, "\"stream_offset\"");
     smd_out_u64(o, t->link->offset);
     KEY(o, "\"link\"");
-    str(o, sm_link_name(t->link->link));
+    lit(o, sm_link_name(t->link->link));
     KEY(o, "\"frames\"");
     smd_out_u64(o, t->link->frame_count);
     if (!layers)
@@ -67,7 +70,7 @@ static void security_info(smd_out *o, const sm_telegram *t)
     smd_title_manufacturer(t->sec.system_title, m);
     if (m[0]) {
         KEY(o, "\"manufacturer\"");
-        str(o, m);
+        lit(o, m); /* three capital letters */
         KEY(o, "\"serial\"");
         hexstr(o, t->sec.system_title + 3, 5);
     }
@@ -79,14 +82,16 @@ static void security_info(smd_out *o, const sm_telegram *t)
     smd_out_str(o, t->authenticated ? "true" : "false");
 }
 
-static void reading(smd_out *o, const sm_reading *rd)
+static void reading(smd_render *r, const sm_reading *rd)
 {
+    smd_out *o = r->out;
     char buf[600];
     smd_out_str(o, "{\"obis\":");
     if (rd->obis_source != SM_OBIS_NONE) {
-        int n = sm_obis_format(&rd->obis, buf, sizeof buf);
+        size_t n;
+        const char *text = smd_obis_cached(r, &rd->obis, &n);
         smd_out_ch(o, '"');
-        smd_out_mem(o, buf, (size_t)n);
+        smd_out_mem(o, text, n);
         smd_out_ch(o, '"');
     } else {
         smd_out_str(o, "null,\"index\":");
@@ -94,7 +99,7 @@ static void reading(smd_out *o, const sm_reading *rd)
     }
     KEY(o, "\"name\"");
     if (rd->info)
-        str(o, rd->info->name);
+        lit(o, rd->info->name);
     else
         smd_out_str(o, "null");
     KEY(o, "\"raw\"");
@@ -118,7 +123,7 @@ static void reading(smd_out *o, const sm_reading *rd)
         KEY(o, "\"unit\"");
         const char *u = smd_unit(rd);
         if (u[0])
-            str(o, u);
+            lit(o, u);
         else
             smd_out_str(o, "null");
         KEY(o, "\"value\"");
@@ -146,11 +151,11 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
     smd_out_u64(o, smd_telegram_no(t));
     if (t->err) {
         KEY(o, "\"error\"");
-        str(o, sm_errname(t->err));
+        lit(o, sm_errname(t->err));
         KEY(o, "\"message\"");
-        str(o, sm_strerror(t->err));
+        lit(o, sm_strerror(t->err));
         KEY(o, "\"layer\"");
-        str(o, sm_layername(sm_errlayer(t->err)));
+        lit(o, sm_layername(sm_errlayer(t->err)));
         if (t->err_frame) {
             KEY(o, "\"frame\"");
             smd_out_u64(o, t->err_frame);
@@ -158,7 +163,7 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
         KEY(o, "\"offset\"");
         smd_out_u64(o, t->err_offset);
         KEY(o, "\"offset_in\"");
-        str(o, sm_where_name(t->err_where));
+        lit(o, sm_where_name(t->err_where));
     }
     link_info(o, t, r->layers);
     if (t->gbt_blocks) {
@@ -181,10 +186,10 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
     char utc[40];
     if (smd_time(t, buf, sizeof buf, utc, sizeof utc)) {
         KEY(o, "\"time\"");
-        str(o, buf);
+        lit(o, buf);
         KEY(o, "\"time_utc\"");
         if (utc[0])
-            str(o, utc);
+            lit(o, utc);
         else
             smd_out_str(o, "null");
     }
@@ -194,7 +199,7 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
     }
     if (t->layout) {
         KEY(o, "\"layout\"");
-        str(o, t->layout);
+        lit(o, t->layout);
     }
     if (t->meter_id) {
         bool q;
@@ -206,7 +211,7 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
     for (size_t i = 0; i < t->nreadings; i++) {
         if (i)
             smd_out_ch(o, ',');
-        reading(o, &t->readings[i]);
+        reading(r, &t->readings[i]);
     }
     smd_out_str(o, "]}\n");
 }

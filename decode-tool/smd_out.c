@@ -36,7 +36,7 @@ int smd_out_close(smd_out *o)
     return o->err;
 }
 
-void smd_out_mem(smd_out *o, const void *p, size_t n)
+void smd_out_mem_slow(smd_out *o, const void *p, size_t n)
 {
     const char *s = p;
     while (n > 0) {
@@ -51,30 +51,27 @@ void smd_out_mem(smd_out *o, const void *p, size_t n)
     }
 }
 
-void smd_out_str(smd_out *o, const char *s)
-{
-    smd_out_mem(o, s, strlen(s));
-}
-
-void smd_out_ch(smd_out *o, char c)
-{
-    char *p = smd_out_reserve(o, 1);
-    *p = c;
-    o->len++;
-}
-
 void smd_out_u64(smd_out *o, uint64_t v)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                "31323334353637383940414243444546474849505152535455565758596061"
+                                "62636465666768697071727374757677787980818283848586878889909192"
+                                "93949596979899";
     char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    char *p = smd_out_reserve(o, (size_t)n);
-    for (int i = 0; i < n; i++)
-        p[i] = tmp[n - 1 - i];
-    o->len += (size_t)n;
+    int n = 20;
+    while (v >= 100) { /* two digits per division */
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        tmp[--n] = pairs[2 * r + 1];
+        tmp[--n] = pairs[2 * r];
+    }
+    if (v >= 10) {
+        tmp[--n] = pairs[2 * v + 1];
+        tmp[--n] = pairs[2 * v];
+    } else {
+        tmp[--n] = (char)('0' + v);
+    }
+    smd_out_mem(o, tmp + n, (size_t)(20 - n));
 }
 
 void smd_out_i64(smd_out *o, int64_t v)
@@ -121,7 +118,12 @@ void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
         if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            smd_out_ch(o, (char)c);
+            /* a run of characters that need no escape: one copy */
+            size_t j = i + 1;
+            while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\')
+                j++;
+            smd_out_mem(o, p + i, j - i);
+            i = j - 1;
         } else if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             smd_out_mem(o, e, 2);

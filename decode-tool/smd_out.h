@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define SMD_OUT_CAP (256 * 1024)
 
@@ -34,9 +35,44 @@ static inline char *smd_out_reserve(smd_out *o, size_t n)
     return o->buf + o->len;
 }
 
-void smd_out_mem(smd_out *o, const void *p, size_t n);
-void smd_out_str(smd_out *o, const char *s);
-void smd_out_ch(smd_out *o, char c);
+void smd_out_mem_slow(smd_out *o, const void *p, size_t n);
+
+static inline void smd_out_mem(smd_out *o, const void *p, size_t n)
+{
+    if (o->len + n <= SMD_OUT_CAP) {
+        /* most pieces are short: copy them with fixed-size moves (two
+         * overlapping ones) instead of a call to memcpy */
+        char *d = o->buf + o->len;
+        const char *s = p;
+        if (n >= 8 && n <= 16) {
+            memcpy(d, s, 8);
+            memcpy(d + n - 8, s + n - 8, 8);
+        } else if (n >= 4 && n < 8) {
+            memcpy(d, s, 4);
+            memcpy(d + n - 4, s + n - 4, 4);
+        } else if (n < 4) {
+            for (size_t i = 0; i < n; i++)
+                d[i] = s[i];
+        } else {
+            memcpy(d, s, n);
+        }
+        o->len += n;
+    } else {
+        smd_out_mem_slow(o, p, n);
+    }
+}
+
+static inline void smd_out_str(smd_out *o, const char *s)
+{
+    smd_out_mem(o, s, strlen(s));
+}
+
+static inline void smd_out_ch(smd_out *o, char c)
+{
+    if (o->len == SMD_OUT_CAP)
+        smd_out_flush(o);
+    o->buf[o->len++] = c;
+}
 void smd_out_u64(smd_out *o, uint64_t v);
 void smd_out_i64(smd_out *o, int64_t v);
 /* Upper-case hex of bytes, with sep between bytes when sep != 0. */

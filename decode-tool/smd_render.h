@@ -27,11 +27,15 @@ int smd_format_parse(const char *name);
 
 #define SMD_CSV_MAX_COLUMNS 256
 
+/* A CSV column: an OBIS code and its occurrence in the telegram (1 for the
+ * first reading with that code), or the position of a reading without
+ * OBIS.  key orders them: OBIS columns by code, then positions. */
 typedef struct {
+    uint64_t key;
     sm_obis obis;
-    uint16_t index;      /* readings without OBIS: their position */
+    uint16_t index;
     uint8_t has_obis;
-    uint8_t occurrence;  /* 1 for the first reading with this OBIS in a telegram */
+    uint8_t occurrence;
 } smd_column;
 
 typedef struct {
@@ -43,6 +47,14 @@ typedef struct {
     size_t ncols;
     bool header_done;
     bool columns_full_warned;
+    uint16_t hint[SM_MAX_READINGS]; /* column of reading k in the last telegram */
+    /* json, csv: formatted OBIS codes, direct-mapped (a meter sends the same
+     * codes in every telegram) */
+    struct {
+        uint64_t key;  /* obis + 1, 0 when empty */
+        uint8_t len;
+        char text[23];
+    } obis_cache[256];
     /* xml: which reading belongs to which node */
     uint16_t node_value[SM_MAX_NODES];
     uint16_t node_obis[SM_MAX_NODES];
@@ -69,6 +81,8 @@ void smd_title_manufacturer(const uint8_t title[8], char out[4]);
 const char *smd_unit(const sm_reading *rd);
 /* "1-0:32.7.0*255" or "" for readings without OBIS. */
 int smd_obis_text(const sm_reading *rd, char *buf, size_t cap);
+/* The IEC text of an OBIS code from the renderer's cache; *len its length. */
+const char *smd_obis_cached(smd_render *r, const sm_obis *o, size_t *len);
 /* A description of the security control byte. */
 void smd_sc_text(uint8_t sc, char *buf, size_t cap);
 /* " in frame F at offset O" / " at offset O of the apdu" ... for errors. */

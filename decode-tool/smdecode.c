@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -188,7 +190,15 @@ static void end_input(app *a)
 /* Returns false when the file cannot be read (a usage-class error). */
 static bool read_fd(app *a, int fd)
 {
-    static char buf[1 << 16];
+    static char buf[1 << 20];
+    struct stat st;
+#ifdef F_SETPIPE_SZ
+    /* a capture piped in: a larger pipe means fewer, larger reads */
+    if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+        (void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+#else
+    (void)st;
+#endif
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
         if (n < 0) {

@@ -129,7 +129,12 @@ static sm_err skip_type_description(sm_cur *c, unsigned depth, size_t *err_off)
 
 sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off)
 {
-    memset(it, 0, sizeof *it);
+    /* every field set here or below (cheaper than clearing the item) */
+    it->kind = SM_VK_NONE;
+    it->count = 0;
+    it->v.u = 0;
+    it->bytes = NULL;
+    it->len = 0;
     it->offset = (uint32_t)sm_cur_off(c);
     uint8_t t;
     if (sm_cur_u8(c, &t))

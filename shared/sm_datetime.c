@@ -2,6 +2,8 @@
  * zone state (no TZ, no mktime), so it is thread-safe. */
 #include "sm_datetime.h"
 
+#include "sm_fmt.h"
+
 #include <stdio.h>
 
 sm_err sm_datetime_parse(const uint8_t b[12], sm_datetime *dt)
@@ -57,6 +59,27 @@ bool sm_datetime_has_deviation(const sm_datetime *dt)
     return dt->deviation != SM_DT_DEVIATION_UNSPECIFIED;
 }
 
+/* "2023-08-21T23:23:00" (years before 1 or after 9999 as they come) */
+static void iso_date_time(sm_fmt *f, int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
+                          unsigned s)
+{
+    if (y < 0) {
+        sm_fmt_ch(f, '-');
+        y = -y;
+    }
+    sm_fmt_uint(f, (uint64_t)y, 4);
+    sm_fmt_ch(f, '-');
+    sm_fmt_uint(f, mo, 2);
+    sm_fmt_ch(f, '-');
+    sm_fmt_uint(f, d, 2);
+    sm_fmt_ch(f, 'T');
+    sm_fmt_uint(f, h, 2);
+    sm_fmt_ch(f, ':');
+    sm_fmt_uint(f, mi, 2);
+    sm_fmt_ch(f, ':');
+    sm_fmt_uint(f, s, 2);
+}
+
 int sm_datetime_iso_local(const sm_datetime *dt, char *out, size_t cap)
 {
     if (!sm_datetime_has_date(dt) || !sm_datetime_has_time(dt)) {
@@ -64,19 +87,22 @@ int sm_datetime_iso_local(const sm_datetime *dt, char *out, size_t cap)
             out[0] = '\0';
         return -1;
     }
-    char frac[8] = "";
-    if (dt->hundredths != 0xFF && dt->hundredths != 0)
-        snprintf(frac, sizeof frac, ".%02u", dt->hundredths);
-    char off[16] = "";
+    sm_fmt f = {.n = 0};
+    iso_date_time(&f, dt->year, dt->month, dt->day, dt->hour, dt->minute, dt->second);
+    if (dt->hundredths != 0xFF && dt->hundredths != 0) {
+        sm_fmt_ch(&f, '.');
+        sm_fmt_uint(&f, dt->hundredths, 2);
+    }
     if (sm_datetime_has_deviation(dt)) {
         int east = -dt->deviation; /* minutes east of UTC */
-        char sign = east < 0 ? '-' : '+';
+        sm_fmt_ch(&f, east < 0 ? '-' : '+');
         if (east < 0)
             east = -east;
-        snprintf(off, sizeof off, "%c%02d:%02d", sign, east / 60, east % 60);
+        sm_fmt_uint(&f, (unsigned)east / 60, 2);
+        sm_fmt_ch(&f, ':');
+        sm_fmt_uint(&f, (unsigned)east % 60, 2);
     }
-    return snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02u%s%s", dt->year, dt->month,
-                    dt->day, dt->hour, dt->minute, dt->second, frac, off);
+    return sm_fmt_done(&f, out, cap);
 }
 
 /* Howard Hinnant's days_from_civil. */
@@ -130,6 +156,9 @@ int sm_unix_iso_utc(int64_t t, char *out, size_t cap)
     unsigned d = doy - (153 * mp + 2) / 5 + 1;
     unsigned m = mp < 10 ? mp + 3 : mp - 9;
     y += m <= 2;
-    return snprintf(out, cap, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
-                    (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+    sm_fmt f = {.n = 0};
+    iso_date_time(&f, y, m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+                  (unsigned)(secs % 60));
+    sm_fmt_ch(&f, 'Z');
+    return sm_fmt_done(&f, out, cap);
 }

@@ -1,6 +1,8 @@
 /* sm_obis.c - OBIS names and DLMS unit symbols. */
 #include "sm_obis.h"
 
+#include "sm_fmt.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +100,12 @@ const sm_obis_info *sm_obis_lookup(const sm_obis *o)
     return NULL;
 }
 
+const sm_obis_info *sm_obis_table(size_t *n)
+{
+    *n = sizeof obis_table / sizeof obis_table[0];
+    return obis_table;
+}
+
 const sm_obis_info *sm_obis_by_key(const char *key)
 {
     for (size_t i = 0; i < sizeof obis_table / sizeof obis_table[0]; i++)
@@ -106,14 +114,31 @@ const sm_obis_info *sm_obis_by_key(const char *key)
     return NULL;
 }
 
+static int format6(const sm_obis *o, const char seps[5], char *out, size_t cap)
+{
+    const uint8_t v[6] = {o->a, o->b, o->c, o->d, o->e, o->f};
+    sm_fmt f = {.n = 0};
+    for (int i = 0; i < 6; i++) {
+        if (i)
+            f.buf[f.n++] = seps[i - 1];
+        unsigned x = v[i];
+        if (x >= 100)
+            f.buf[f.n++] = (char)('0' + x / 100);
+        if (x >= 10)
+            f.buf[f.n++] = (char)('0' + x / 10 % 10);
+        f.buf[f.n++] = (char)('0' + x % 10);
+    }
+    return sm_fmt_done(&f, out, cap);
+}
+
 int sm_obis_format(const sm_obis *o, char *out, size_t cap)
 {
-    return snprintf(out, cap, "%u-%u:%u.%u.%u*%u", o->a, o->b, o->c, o->d, o->e, o->f);
+    return format6(o, "-:..*", out, cap);
 }
 
 int sm_obis_format_dotted(const sm_obis *o, char *out, size_t cap)
 {
-    return snprintf(out, cap, "%u.%u.%u.%u.%u.%u", o->a, o->b, o->c, o->d, o->e, o->f);
+    return format6(o, ".....", out, cap);
 }
 
 bool sm_obis_equal(const sm_obis *x, const sm_obis *y)

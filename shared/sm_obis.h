@@ -33,6 +33,8 @@ bool sm_obis_plausible(const uint8_t b[6]);
 
 /* The table entry for a code (B and F ignored), or NULL. */
 const sm_obis_info *sm_obis_lookup(const sm_obis *o);
+/* The whole table (sorted by A, C, D, E); *n gets its length. */
+const sm_obis_info *sm_obis_table(size_t *n);
 /* The entry with this key, or NULL. */
 const sm_obis_info *sm_obis_by_key(const char *key);
 

@@ -33,13 +33,6 @@ static int utoa_digits(uint64_t v, char d[20])
     return n;
 }
 
-static int put(char *out, size_t cap, size_t at, char ch)
-{
-    if (at + 1 < cap)
-        out[at] = ch;
-    return 1;
-}
-
 int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
 {
     if (cap > 0)
@@ -64,17 +57,19 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
     char d[20];
     int nd = utoa_digits(mag, d);
     int sc = r->scaler;
+    /* sign, 20 digits, "0." and up to 128 zeros either side */
+    char tmp[1 + 20 + 2 + 130];
     size_t at = 0;
     if (neg && mag != 0)
-        at += (size_t)put(out, cap, at, '-');
+        tmp[at++] = '-';
     if (mag == 0 || sc == 0) {
-        for (int i = 0; i < nd; i++)
-            at += (size_t)put(out, cap, at, d[i]);
+        memcpy(tmp + at, d, (size_t)nd);
+        at += (size_t)nd;
     } else if (sc > 0) {
-        for (int i = 0; i < nd; i++)
-            at += (size_t)put(out, cap, at, d[i]);
-        for (int i = 0; i < sc; i++)
-            at += (size_t)put(out, cap, at, '0');
+        memcpy(tmp + at, d, (size_t)nd);
+        at += (size_t)nd;
+        memset(tmp + at, '0', (size_t)sc);
+        at += (size_t)sc;
     } else {
         int frac = -sc;
         /* drop trailing zeros of the fraction: 2300 * 10^-2 is "23" */
@@ -85,23 +80,28 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
         }
         int intd = last - frac;
         if (intd <= 0) {
-            at += (size_t)put(out, cap, at, '0');
+            tmp[at++] = '0';
             if (frac > 0)
-                at += (size_t)put(out, cap, at, '.');
-            for (int i = 0; i < -intd; i++)
-                at += (size_t)put(out, cap, at, '0');
-            for (int i = 0; i < last; i++)
-                at += (size_t)put(out, cap, at, d[i]);
+                tmp[at++] = '.';
+            memset(tmp + at, '0', (size_t)-intd);
+            at += (size_t)-intd;
+            memcpy(tmp + at, d, (size_t)last);
+            at += (size_t)last;
         } else {
-            for (int i = 0; i < last; i++) {
-                if (i == intd)
-                    at += (size_t)put(out, cap, at, '.');
-                at += (size_t)put(out, cap, at, d[i]);
+            memcpy(tmp + at, d, (size_t)intd);
+            at += (size_t)intd;
+            if (last > intd) {
+                tmp[at++] = '.';
+                memcpy(tmp + at, d + intd, (size_t)(last - intd));
+                at += (size_t)(last - intd);
             }
         }
     }
-    if (cap > 0)
-        out[at < cap ? at : cap - 1] = '\0';
+    if (cap > 0) {
+        size_t k = at < cap ? at : cap - 1;
+        memcpy(out, tmp, k);
+        out[k] = '\0';
+    }
     return (int)at;
 }
 

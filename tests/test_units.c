@@ -321,6 +321,77 @@ static void test_errors(void)
     CU_ASSERT_STRING_EQUAL(sm_strerror((sm_err)9999), "unknown error");
 }
 
+/* The renderers write table names, keys and unit symbols into JSON, CSV and
+ * XML attributes without escaping them: they must need none. */
+static void test_table_text_needs_no_escape(void)
+{
+    size_t n;
+    const sm_obis_info *t = sm_obis_table(&n);
+    CU_ASSERT(n > 30);
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT_PTR_NULL(strpbrk(t[i].name, "\"\\<>&,\n\r\t"));
+        CU_ASSERT_PTR_NULL(strpbrk(t[i].key, "\"\\<>&, \n\r\t"));
+        if (i > 0) { /* sorted, for the binary search */
+            uint32_t a = (uint32_t)t[i - 1].a << 24 | (uint32_t)t[i - 1].c << 16 |
+                         (uint32_t)t[i - 1].d << 8 | t[i - 1].e;
+            uint32_t b = (uint32_t)t[i].a << 24 | (uint32_t)t[i].c << 16 |
+                         (uint32_t)t[i].d << 8 | t[i].e;
+            CU_ASSERT(a < b);
+        }
+    }
+    for (unsigned u = 0; u < 256; u++) {
+        const char *sym = sm_unit_symbol((uint8_t)u);
+        if (sym)
+            CU_ASSERT_PTR_NULL(strpbrk(sym, "\"\\<>&,\n\r\t"));
+    }
+}
+
+/* Exact decimals of scaled values. */
+static void test_format_value(void)
+{
+    static const struct {
+        bool is_signed;
+        int64_t raw;
+        int scaler;
+        const char *want;
+    } cases[] = {
+        {false, 2284, -1, "228.4"}, {false, 2300, -2, "23"},  {false, 5, -3, "0.005"},
+        {false, 0, -2, "0"},        {false, 5, 3, "5000"},    {true, -1205, -2, "-12.05"},
+        {true, -5, -1, "-0.5"},     {false, 77141, 0, "77141"}, {false, 10, -1, "1"},
+        {true, INT64_MIN, 0, "-9223372036854775808"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sm_reading r;
+        memset(&r, 0, sizeof r);
+        r.kind = SM_RK_NUMBER;
+        r.is_signed = cases[i].is_signed;
+        r.raw_i = cases[i].raw;
+        r.raw_u = (uint64_t)cases[i].raw;
+        r.scaler = (int8_t)cases[i].scaler;
+        char buf[64];
+        int n = sm_reading_format_value(&r, buf, sizeof buf);
+        CU_ASSERT_STRING_EQUAL(buf, cases[i].want);
+        CU_ASSERT_EQUAL((size_t)n, strlen(cases[i].want));
+        /* truncation keeps snprintf semantics */
+        char small[4];
+        CU_ASSERT_EQUAL(sm_reading_format_value(&r, small, sizeof small), n);
+        CU_ASSERT_EQUAL(strncmp(small, cases[i].want, 3), 0);
+    }
+    sm_reading big;
+    memset(&big, 0, sizeof big);
+    big.kind = SM_RK_NUMBER;
+    big.raw_u = UINT64_MAX;
+    big.scaler = -128;
+    char buf[200];
+    int n = sm_reading_format_value(&big, buf, sizeof buf);
+    CU_ASSERT_EQUAL(n, 2 + 108 + 20);
+    CU_ASSERT_EQUAL(strncmp(buf, "0.000", 5), 0);
+    big.scaler = 127;
+    n = sm_reading_format_value(&big, buf, sizeof buf);
+    CU_ASSERT_EQUAL(n, 20 + 127);
+    CU_ASSERT_EQUAL(buf[n - 1], '0');
+}
+
 void register_units(void)
 {
     CU_pSuite s = CU_add_suite("units", NULL, NULL);
@@ -333,4 +404,6 @@ void register_units(void)
     CU_add_test(s, "obis and unit tables", test_obis);
     CU_add_test(s, "keys from hex", test_keys);
     CU_add_test(s, "error names and messages", test_errors);
+    CU_add_test(s, "table text needs no escaping", test_table_text_needs_no_escape);
+    CU_add_test(s, "exact decimals of scaled values", test_format_value);
 }
