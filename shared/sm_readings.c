@@ -79,6 +79,8 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
             frac--;
         }
         int intd = last - frac;
+        if (last > 20 || intd > last || -intd > 128) /* cannot happen; tells the compiler */
+            return -1;
         if (intd <= 0) {
             tmp[at++] = '0';
             if (frac > 0)
