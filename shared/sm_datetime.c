@@ -137,6 +137,20 @@ sm_err sm_datetime_to_unix(const sm_datetime *dt, int16_t fallback_std_deviation
     return SM_OK;
 }
 
+/* Howard Hinnant's civil_from_days. */
+void sm_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
 int sm_unix_iso_utc(int64_t t, char *out, size_t cap)
 {
     int64_t days = t / 86400;
@@ -145,17 +159,9 @@ int sm_unix_iso_utc(int64_t t, char *out, size_t cap)
         secs += 86400;
         days--;
     }
-    /* civil_from_days */
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
+    int64_t y;
+    unsigned m, d;
+    sm_civil_from_days(days, &y, &m, &d);
     sm_fmt f = {.n = 0};
     iso_date_time(&f, y, m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
                   (unsigned)(secs % 60));

@@ -63,5 +63,7 @@ int sm_unix_iso_utc(int64_t utc_seconds, char *out, size_t cap);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no time zone). */
 int64_t sm_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* The inverse: the proleptic Gregorian date of a day count since 1970-01-01. */
+void sm_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 #endif

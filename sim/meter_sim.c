@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sm_build.h"
+#include "sm_datetime.h"
 
 static uint64_t next(meter_sim *m)
 {
@@ -21,34 +22,18 @@ static uint32_t range(meter_sim *m, uint32_t lo, uint32_t hi)
     return lo + (uint32_t)(next(m) % (uint64_t)(hi - lo + 1));
 }
 
-static void civil_from_days(int64_t z, int *y, unsigned *mo, unsigned *d)
+/* the calendar arithmetic is the core's (sm_datetime.h, unit-tested there) */
+static void civil_from_days(int64_t days, int *y, unsigned *mo, unsigned *d)
 {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *mo = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yy + (*mo <= 2));
-}
-
-static int64_t days_from_civil(int y, unsigned mo, unsigned d)
-{
-    y -= mo <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
+    int64_t yy;
+    sm_civil_from_days(days, &yy, mo, d);
+    *y = (int)yy;
 }
 
 /* 01:00 UTC on the last Sunday of a month */
 static int64_t last_sunday_0100(int y, unsigned mo)
 {
-    int64_t d = days_from_civil(y, mo, 31);
+    int64_t d = sm_days_from_civil(y, mo, 31);
     int64_t dow = (d + 4) % 7; /* 1970-01-01 was a Thursday; 0 = Sunday */
     if (dow < 0)
         dow += 7;

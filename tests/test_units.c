@@ -237,6 +237,17 @@ static void test_datetime(void)
     /* dates before 1970 and leap days */
     CU_ASSERT_EQUAL(sm_days_from_civil(1970, 1, 1), 0);
     CU_ASSERT_EQUAL(sm_days_from_civil(2024, 2, 29), 19782);
+    /* and back, over ±2000 years */
+    int64_t y;
+    unsigned mo, dd;
+    sm_civil_from_days(19782, &y, &mo, &dd);
+    CU_ASSERT(y == 2024 && mo == 2 && dd == 29);
+    sm_civil_from_days(-1, &y, &mo, &dd);
+    CU_ASSERT(y == 1969 && mo == 12 && dd == 31);
+    for (int64_t day = -730000; day <= 730000; day += 37) {
+        sm_civil_from_days(day, &y, &mo, &dd);
+        CU_ASSERT_EQUAL_FATAL(sm_days_from_civil(y, mo, dd), day);
+    }
     sm_unix_iso_utc(-1, s, sizeof s);
     CU_ASSERT_STRING_EQUAL(s, "1969-12-31T23:59:59Z");
 }
