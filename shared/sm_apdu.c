@@ -110,14 +110,14 @@ fail:
 }
 
 sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n,
-                             size_t *err_off)
+                             sm_node *nodes, size_t cap, size_t *nnodes, size_t *err_off)
 {
     sm_err e = sm_notification_header(apdu, len, n, err_off);
     if (e)
         return e;
     sm_cur c = sm_cur_make(apdu, len);
     c.p += n->body_offset;
-    if ((e = sm_axdr_skip(&c, err_off)))
+    if ((e = sm_axdr_tree(&c, nodes, cap, nnodes, err_off)))
         return e;
     n->body_len = sm_cur_off(&c) - n->body_offset;
     if (sm_cur_left(&c) != 0) {

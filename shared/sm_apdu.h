@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sm_axdr.h"
 #include "sm_datetime.h"
 #include "sm_deframe.h"
 #include "sm_error.h"
@@ -51,10 +52,11 @@ typedef struct {
 sm_err sm_notification_header(const uint8_t *apdu, size_t len, sm_notification *n,
                               size_t *err_off);
 
-/* Parses the header and checks that the body is exactly one Data element
- * that ends where the APDU ends. */
+/* Parses the header, reads the body into nodes[0..*nnodes) (sm_axdr_tree,
+ * at most cap nodes) and checks that it is exactly one Data element that
+ * ends where the APDU ends; sets body_len. */
 sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n,
-                             size_t *err_off);
+                             sm_node *nodes, size_t cap, size_t *nnodes, size_t *err_off);
 
 /* General-Block-Transfer ::= SEQUENCE { block-control Unsigned8 (bit 7 last
  * block, bit 6 streaming, bits 0-5 window), block-number Unsigned16,

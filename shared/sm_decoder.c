@@ -124,18 +124,10 @@ static void decode(sm_decoder *d, const uint8_t *apdu, size_t len, const sm_link
 
     sm_reading_set rs = {d->readings, SM_MAX_READINGS, 0, NULL};
     if (cur[0] == SM_APDU_DATA_NOTIFICATION) {
-        /* the header, then the body read once into the node tree; it must
-         * end where the APDU ends (what sm_notification_parse checks) */
-        if ((e = sm_notification_header(cur, cur_len, &t.notification, &off)))
+        if ((e = sm_notification_parse(cur, cur_len, &t.notification, d->nodes, SM_MAX_NODES,
+                                       &t.nnodes, &off)))
             return fail(d, &t, e, where, off);
         t.is_notification = true;
-        sm_cur c = sm_cur_make(cur, cur_len);
-        c.p = cur + t.notification.body_offset;
-        if ((e = sm_axdr_tree(&c, d->nodes, SM_MAX_NODES, &t.nnodes, &off)))
-            return fail(d, &t, e, where, off);
-        if (sm_cur_left(&c) != 0)
-            return fail(d, &t, SM_ERR_APDU_TRAILING, where, sm_cur_off(&c));
-        t.notification.body_len = sm_cur_off(&c) - t.notification.body_offset;
         t.nodes = d->nodes;
         e = sm_readings_extract(d->nodes, t.nnodes, cur,
                                 t.notification.body_offset + t.notification.body_len, &rs, &off);
