@@ -19,12 +19,6 @@ static int col_cmp(const void *pa, const void *pb)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
-static uint64_t obis_key(const sm_obis *o)
-{
-    return (uint64_t)o->a << 40 | (uint64_t)o->b << 32 | (uint64_t)o->c << 24 |
-           (uint64_t)o->d << 16 | (uint64_t)o->e << 8 | o->f;
-}
-
 /* The column identity of reading k of a telegram; keys[] holds the OBIS
  * keys of the telegram's readings (0 for readings without OBIS). */
 static smd_column column_of(const sm_telegram *t, const uint64_t *keys, size_t k)
@@ -87,7 +81,7 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
     uint64_t keys[SM_MAX_READINGS];
     for (size_t k = 0; k < t->nreadings; k++)
         keys[k] = t->readings[k].obis_source != SM_OBIS_NONE
-                      ? obis_key(&t->readings[k].obis) | (uint64_t)1 << 48
+                      ? smd_obis_key(&t->readings[k].obis) | (uint64_t)1 << 48
                       : 0;
     for (size_t k = 0; k < t->nreadings && !t->err; k++) {
         smd_column c = column_of(t, keys, k);

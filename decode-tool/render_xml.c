@@ -61,16 +61,14 @@ static void bytes_elem(smd_out *o, unsigned depth, const char *name, const uint8
 /* "2023-08-21T23:23:00+02:00 (2023-08-21T21:23:00Z)" */
 static void dt_text(const sm_datetime *dt, char *buf, size_t cap)
 {
-    int n = sm_datetime_iso_local(dt, buf, cap);
-    if (n < 0) {
+    char utc[32];
+    if (!smd_dt_texts(dt, buf, cap, utc, sizeof utc)) {
         snprintf(buf, cap, "date-time with unspecified fields");
         return;
     }
-    int64_t secs;
-    char utc[32];
-    if (sm_datetime_to_unix(dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK &&
-        sm_unix_iso_utc(secs, utc, sizeof utc) > 0 && (size_t)n < cap)
-        snprintf(buf + n, cap - (size_t)n, " (%s)", utc);
+    size_t n = strlen(buf);
+    if (utc[0] && n < cap)
+        snprintf(buf + n, cap - n, " (%s)", utc);
 }
 
 static void obis_comment(smd_out *o, unsigned depth, const sm_obis *ob)

@@ -75,18 +75,22 @@ size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
     }
 }
 
+bool smd_dt_texts(const sm_datetime *dt, char *local, size_t lcap, char *utc, size_t ucap)
+{
+    local[0] = utc[0] = '\0';
+    if (sm_datetime_iso_local(dt, local, lcap) < 0)
+        local[0] = '\0';
+    int64_t secs;
+    if (sm_datetime_to_unix(dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK)
+        sm_unix_iso_utc(secs, utc, ucap);
+    return local[0] != '\0';
+}
+
 bool smd_time(const sm_telegram *t, char *local, size_t lcap, char *utc, size_t ucap)
 {
     sm_datetime dt;
     local[0] = utc[0] = '\0';
-    if (!sm_telegram_time(t, &dt))
-        return false;
-    if (sm_datetime_iso_local(&dt, local, lcap) < 0)
-        local[0] = '\0';
-    int64_t secs;
-    if (sm_datetime_to_unix(&dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK)
-        sm_unix_iso_utc(secs, utc, ucap);
-    return local[0] != '\0';
+    return sm_telegram_time(t, &dt) && smd_dt_texts(&dt, local, lcap, utc, ucap);
 }
 
 void smd_title_manufacturer(const uint8_t title[8], char out[4])
@@ -105,20 +109,9 @@ const char *smd_unit(const sm_reading *rd)
     return u ? u : "";
 }
 
-int smd_obis_text(const sm_reading *rd, char *buf, size_t cap)
-{
-    if (rd->obis_source == SM_OBIS_NONE) {
-        if (cap)
-            buf[0] = '\0';
-        return 0;
-    }
-    return sm_obis_format(&rd->obis, buf, cap);
-}
-
 const char *smd_obis_cached(smd_render *r, const sm_obis *o, size_t *len)
 {
-    uint64_t key = ((uint64_t)o->a << 40 | (uint64_t)o->b << 32 | (uint64_t)o->c << 24 |
-                    (uint64_t)o->d << 16 | (uint64_t)o->e << 8 | o->f) + 1;
+    uint64_t key = smd_obis_key(o) + 1;
     unsigned slot = (o->c * 7u + o->d * 31u + o->e + o->b * 3u + o->a * 5u) & 255u;
     if (r->obis_cache[slot].key != key) {
         int n = sm_obis_format(o, r->obis_cache[slot].text, sizeof r->obis_cache[slot].text);

@@ -73,14 +73,22 @@ static inline uint64_t smd_telegram_no(const sm_telegram *t) { return t->index +
  * printable strings (else hex), ISO 8601 for date-times, hex otherwise.
  * *quoted tells whether it is a string (JSON, CSV) rather than a number. */
 size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted);
+/* A date-time as ISO local time with its offset and as UTC; either is ""
+ * when it cannot be given (unspecified fields, no deviation for UTC).
+ * Returns false when there is no local time. */
+bool smd_dt_texts(const sm_datetime *dt, char *local, size_t lcap, char *utc, size_t ucap);
 /* Meter time as ISO local time with offset and as UTC ("" when unknown). */
 bool smd_time(const sm_telegram *t, char *local, size_t lcap, char *utc, size_t ucap);
 /* "KFM" when the first three octets are the manufacturer's letters, else "". */
 void smd_title_manufacturer(const uint8_t title[8], char out[4]);
 /* Unit symbol, "" for none. */
 const char *smd_unit(const sm_reading *rd);
-/* "1-0:32.7.0*255" or "" for readings without OBIS. */
-int smd_obis_text(const sm_reading *rd, char *buf, size_t cap);
+/* The six OBIS fields as one number, A first (orders codes as IEC does). */
+static inline uint64_t smd_obis_key(const sm_obis *o)
+{
+    return (uint64_t)o->a << 40 | (uint64_t)o->b << 32 | (uint64_t)o->c << 24 |
+           (uint64_t)o->d << 16 | (uint64_t)o->e << 8 | o->f;
+}
 /* The IEC text of an OBIS code from the renderer's cache; *len its length. */
 const char *smd_obis_cached(smd_render *r, const sm_obis *o, size_t *len);
 /* A description of the security control byte. */
