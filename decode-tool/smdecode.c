@@ -238,16 +238,8 @@ static size_t key_from_file(const char *opt, const char *path, uint8_t key[32])
         n += (size_t)r;
     }
     close(fd);
-    buf[n] = '\0';
     size_t len = 0;
-    bool ok = false;
-    if (strlen(buf) == n && sm_key_from_hex(buf, key, &len) == SM_OK)
-        ok = true;
-    else if (n == 16 || n == 32) {
-        memcpy(key, buf, n);
-        len = n;
-        ok = true;
-    }
+    bool ok = sm_key_from_file_content((const uint8_t *)buf, n, key, &len) == SM_OK;
     sm_wipe(buf, sizeof buf);
     if (!ok) {
         fprintf(stderr,

@@ -274,3 +274,23 @@ bad:
     sm_wipe(out, 32);
     return SM_ERR_KEY_LENGTH;
 }
+
+sm_err sm_key_from_file_content(const uint8_t *buf, size_t n, uint8_t out[32], size_t *len)
+{
+    char text[512];
+    if (n < sizeof text && memchr(buf, '\0', n) == NULL) {
+        memcpy(text, buf, n);
+        text[n] = '\0';
+        sm_err e = sm_key_from_hex(text, out, len);
+        sm_wipe(text, sizeof text);
+        if (e == SM_OK)
+            return SM_OK;
+    }
+    if (n == 16 || n == 32) {
+        memcpy(out, buf, n);
+        *len = n;
+        return SM_OK;
+    }
+    sm_wipe(out, 32);
+    return SM_ERR_KEY_LENGTH;
+}

@@ -118,5 +118,8 @@ bool sm_telegram_time(const sm_telegram *t, sm_datetime *dt);
  * tolerated).  Returns SM_OK and the length, SM_ERR_KEY_LENGTH otherwise.
  * Never echoes the key anywhere. */
 sm_err sm_key_from_hex(const char *hex, uint8_t out[32], size_t *len);
+/* The content of a key file: hex text as above (a trailing newline is
+ * fine), or exactly 16 or 32 raw bytes.  SM_ERR_KEY_LENGTH otherwise. */
+sm_err sm_key_from_file_content(const uint8_t *buf, size_t n, uint8_t out[32], size_t *len);
 
 #endif

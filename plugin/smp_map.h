@@ -1,0 +1,49 @@
+/* smp_map.h - how a meter reading becomes a collectd value: the type (from
+ * collectd's types.db or the plugin's smartmeter_types.db) and the type
+ * instance, by OBIS code.  The table is data (smp_map.c); no collectd
+ * headers here, so the mapping is unit-tested on its own.
+ *
+ * Values keep the meter's base units (V, A, W, var, VA, Wh, varh, VAh, Hz):
+ * DLMS registers carry a decimal scaler, never "kW".  Energy registers are
+ * dispatched as GAUGE (types energy_wh, reactive_energy, apparent_energy):
+ * the meter reading itself is what is stored, and consumption is its
+ * difference (see collectd-smartmeter(5)).
+ */
+#ifndef SMP_MAP_H
+#define SMP_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sm_obis.h"
+#include "sm_readings.h"
+
+#define SMP_NAME_MAX 64
+
+typedef struct {
+    const char *type;                 /* collectd type */
+    char type_instance[SMP_NAME_MAX]; /* "L1", "import", "obis-1-0-96-50-1" */
+    double value;
+    bool known;                       /* false: dispatched generically as "gauge" */
+} smp_value;
+
+/* Map a numeric reading.  False for strings, date-times and other
+ * non-numeric values (they are not dispatched) and for readings without an
+ * OBIS code. */
+bool smp_map_reading(const sm_reading *r, smp_value *out);
+
+/* The generic type instance of an OBIS code: "obis-1-0-96-50-1" (F added
+ * as a sixth field when it is not 255). */
+void smp_obis_instance(const sm_obis *o, char *out, size_t cap);
+
+/* A list of OBIS codes for Select / Ignore.  A code matches when A, C, D
+ * and E are equal, and B and F too when the pattern gave them. */
+typedef struct {
+    sm_obis code;
+    bool any_b, any_f;
+} smp_obis_pattern;
+
+bool smp_pattern_parse(const char *s, smp_obis_pattern *p);
+bool smp_pattern_match(const smp_obis_pattern *p, const sm_obis *o);
+
+#endif

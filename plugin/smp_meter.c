@@ -1,0 +1,480 @@
+/* smp_meter.c - a meter's reader thread: open the port (with back-off while
+ * it is missing), poll it, feed the decoder, and dispatch every decoded
+ * telegram exactly once with the meter's push period as its interval. */
+#include "smp_meter.h"
+
+#include "collectd/core/utils/common/common.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+
+#define LOG_PREFIX "smartmeter plugin: meter \"%s\": "
+#define BACKOFF_MIN 1.0
+#define BACKOFF_MAX 60.0
+#define CONNECT_TIMEOUT_MS 10000
+#define PERIOD_MAX 3600.0
+
+const char *const smp_health_names[SMP_H_COUNT] = {
+    "telegrams", "checksum-errors", "security-errors", "parse-errors",
+    "bytes-discarded", "reconnects", "replayed"};
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void count(smp_meter *m, smp_health h, uint64_t n)
+{
+    atomic_fetch_add_explicit(&m->health[h], n, memory_order_relaxed);
+}
+
+/* ---- time of a telegram ----------------------------------------------------- */
+
+/* The meter's time as cdtime_t; 0 when the telegram has none.  A time
+ * without UTC deviation is local time of the host's time zone (TZ), with
+ * the meter's daylight-saving bit deciding the ambiguous hour. */
+static cdtime_t meter_time(const sm_telegram *t)
+{
+    sm_datetime dt;
+    if (!sm_telegram_time(t, &dt))
+        return 0;
+    int64_t secs;
+    if (sm_datetime_has_deviation(&dt)) {
+        if (sm_datetime_to_unix(&dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) != SM_OK)
+            return 0;
+    } else {
+        struct tm tm = {.tm_year = dt.year - 1900, .tm_mon = dt.month - 1, .tm_mday = dt.day,
+                        .tm_hour = dt.hour, .tm_min = dt.minute, .tm_sec = dt.second,
+                        .tm_isdst = dt.status == 0xFF ? -1 : (dt.status & SM_DT_STATUS_DST) != 0};
+        time_t tt = mktime(&tm);
+        if (tt == (time_t)-1)
+            return 0;
+        secs = tt;
+    }
+    double frac = dt.hundredths <= 99 ? dt.hundredths / 100.0 : 0;
+    return DOUBLE_TO_CDTIME_T((double)secs + frac);
+}
+
+/* ---- dispatch --------------------------------------------------------------- */
+
+static void dispatch_batch(smp_meter *m, const smp_batch *b)
+{
+    meta_data_t *meta = NULL;
+    for (size_t i = 0; i < b->n; i++) {
+        value_list_t vl = VALUE_LIST_INIT;
+        value_t v = {.gauge = b->v[i].value};
+        vl.values = &v;
+        vl.values_len = 1;
+        vl.time = b->time;
+        vl.interval = DOUBLE_TO_CDTIME_T(m->period);
+        sstrncpy(vl.plugin, SMP_PLUGIN, sizeof vl.plugin);
+        sstrncpy(vl.plugin_instance, m->name, sizeof vl.plugin_instance);
+        sstrncpy(vl.type, b->v[i].type, sizeof vl.type);
+        sstrncpy(vl.type_instance, b->v[i].type_instance, sizeof vl.type_instance);
+        meta = meta_data_create();
+        if (meta) {
+            meta_data_add_string(meta, "obis", b->obis[i]);
+            if (m->meter_number[0])
+                meta_data_add_string(meta, "meter_number", m->meter_number);
+        }
+        vl.meta = meta;
+        plugin_dispatch_values(&vl);
+        if (meta)
+            meta_data_destroy(meta);
+    }
+}
+
+static bool selected(const smp_meter *m, const sm_obis *o)
+{
+    if (m->nselect) {
+        bool hit = false;
+        for (size_t i = 0; i < m->nselect && !hit; i++)
+            hit = smp_pattern_match(&m->select[i], o);
+        if (!hit)
+            return false;
+    }
+    for (size_t i = 0; i < m->nignore; i++)
+        if (smp_pattern_match(&m->ignore[i], o))
+            return false;
+    return true;
+}
+
+static void fill_batch(smp_meter *m, const sm_telegram *t, smp_batch *b)
+{
+    b->n = 0;
+    for (size_t i = 0; i < t->nreadings; i++) {
+        const sm_reading *r = &t->readings[i];
+        if (r->obis_source == SM_OBIS_NONE || !selected(m, &r->obis))
+            continue;
+        if (!smp_map_reading(r, &b->v[b->n]))
+            continue;
+        sm_obis_format(&r->obis, b->obis[b->n], sizeof b->obis[b->n]);
+        b->n++;
+    }
+}
+
+static void set_meter_number(smp_meter *m, const sm_telegram *t)
+{
+    const sm_reading *id = t->meter_id;
+    m->meter_number[0] = '\0';
+    if (!id || id->kind != SM_RK_STRING || !sm_bytes_printable(id->bytes, id->len))
+        return;
+    size_t n = id->len < sizeof m->meter_number - 1 ? id->len : sizeof m->meter_number - 1;
+    memcpy(m->meter_number, id->bytes, n);
+    m->meter_number[n] = '\0';
+}
+
+/* ---- replay protection ------------------------------------------------------ */
+
+/* True when the telegram may be dispatched.  The frame counter of a ciphered
+ * telegram must rise; three rising counters below the old one in a row are
+ * taken as a meter that was reset (or replaced without a new title). */
+static bool fresh(smp_meter *m, const sm_telegram *t)
+{
+    if (!t->ciphered)
+        return true;
+    uint32_t fc = t->sec.fc;
+    if (!m->have_fc || memcmp(m->title, t->sec.system_title, 8) != 0 || fc > m->last_fc) {
+        m->have_fc = true;
+        memcpy(m->title, t->sec.system_title, 8);
+        m->last_fc = fc;
+        m->below_run = 0;
+        return true;
+    }
+    count(m, SMP_H_REPLAYED, 1);
+    if (m->below_run > 0 && fc > m->below_last)
+        m->below_run++;
+    else
+        m->below_run = 1;
+    m->below_last = fc;
+    if (fc < m->last_fc && m->below_run >= 3) {
+        WARNING(LOG_PREFIX "frame counter restarted at %" PRIu32 " (was %" PRIu32
+                "): accepting the meter's new count",
+                m->name, fc, m->last_fc);
+        m->last_fc = fc;
+        m->below_run = 0;
+        return true;
+    }
+    c_complain(LOG_WARNING, &m->c_replay,
+               LOG_PREFIX "frame counter %" PRIu32 " %s %" PRIu32
+               ": telegram replayed or repeated, not dispatched",
+               m->name, fc, fc == m->last_fc ? "repeats" : "is below", m->last_fc);
+    return false;
+}
+
+/* ---- the decoder's callback ------------------------------------------------- */
+
+static void log_failure(smp_meter *m, const sm_telegram *t)
+{
+    sm_layer layer = sm_errlayer(t->err);
+    c_complain_t *c;
+    int level = LOG_WARNING;
+    const char *hint = "";
+    switch (layer) {
+    case SM_LAYER_LINK:
+        count(m, SMP_H_CHECKSUM, 1);
+        c = &m->c_link;
+        break;
+    case SM_LAYER_SECURITY:
+        count(m, SMP_H_SECURITY, 1);
+        c = &m->c_sec;
+        level = LOG_ERR;
+        if (t->err == SM_ERR_WRONG_KEY || t->err == SM_ERR_TAG_MISMATCH)
+            hint = " (check Key/KeyFile and AuthKey/AuthKeyFile for this meter)";
+        else if (t->err == SM_ERR_NO_KEY || t->err == SM_ERR_NO_AUTH_KEY)
+            hint = " (set Key/KeyFile or AuthKey/AuthKeyFile: the grid operator supplies them)";
+        break;
+    default:
+        count(m, SMP_H_PARSE, 1);
+        c = &m->c_parse;
+        break;
+    }
+    if (t->err_frame)
+        c_complain(level, c, LOG_PREFIX "telegram dropped: %s: %s in frame %u at %s offset %" PRIu64 "%s",
+                   m->name, sm_layername(layer), sm_strerror(t->err), t->err_frame,
+                   sm_where_name(t->err_where), t->err_offset, hint);
+    else
+        c_complain(level, c, LOG_PREFIX "telegram dropped: %s: %s at %s offset %" PRIu64 "%s",
+                   m->name, sm_layername(layer), sm_strerror(t->err),
+                   sm_where_name(t->err_where), t->err_offset, hint);
+}
+
+static void release_complaints(smp_meter *m)
+{
+    c_release(LOG_INFO, &m->c_link, LOG_PREFIX "telegrams pass the link layer again", m->name);
+    c_release(LOG_INFO, &m->c_sec, LOG_PREFIX "telegrams decrypt again", m->name);
+    c_release(LOG_INFO, &m->c_parse, LOG_PREFIX "telegrams parse again", m->name);
+    c_release(LOG_INFO, &m->c_replay, LOG_PREFIX "frame counter rises again", m->name);
+    if (m->stale) {
+        m->stale = false;
+        c_release(LOG_INFO, &m->c_stale, LOG_PREFIX "telegrams arrive again", m->name);
+    }
+}
+
+static void on_telegram(void *ctx, const sm_telegram *t)
+{
+    smp_meter *m = ctx;
+    double now = mono_now();
+    if (t->err != SM_OK) {
+        log_failure(m, t);
+        return;
+    }
+    if (!fresh(m, t))
+        return;
+
+    cdtime_t host = cdtime();
+    cdtime_t when = m->host_time ? 0 : meter_time(t);
+    if (when == 0)
+        when = host;
+    if (m->last_time && when <= m->last_time) {
+        /* the meter's clock stood still or went back: keep the series rising */
+        when = m->last_time + DOUBLE_TO_CDTIME_T(0.001);
+    }
+    m->last_time = when;
+    set_meter_number(m, t);
+    m->last_good = now;
+    count(m, SMP_H_TELEGRAMS, 1);
+    release_complaints(m);
+
+    smp_batch *b = m->batch;
+    fill_batch(m, t, b);
+    b->time = when;
+
+    if (!m->got_first) {
+        m->got_first = true;
+        INFO(LOG_PREFIX "first telegram: %zu readings (%zu dispatched), layout %s%s%s%s",
+             m->name, t->nreadings, b->n, t->layout ? t->layout : "unknown",
+             m->meter_number[0] ? ", meter number " : "", m->meter_number,
+             t->ciphered ? (t->authenticated ? ", encrypted and authenticated" : ", encrypted")
+                         : ", not encrypted");
+    }
+
+    if (m->period == 0) {
+        if (!m->pending) {
+            /* hold it: its interval is the push period, known with the next one */
+            m->batch = NULL;
+            m->pending = b;
+            m->pending_arrival = now;
+            m->batch = calloc(1, sizeof *m->batch);
+            if (!m->batch) { /* cannot hold: dispatch with collectd's interval */
+                m->batch = m->pending;
+                m->pending = NULL;
+                m->period = CDTIME_T_TO_DOUBLE(plugin_get_interval());
+                dispatch_batch(m, m->batch);
+            }
+            return;
+        }
+        double delta = CDTIME_T_TO_DOUBLE(when - m->pending->time);
+        if (delta < 0.5 || delta > PERIOD_MAX)
+            delta = now - m->pending_arrival;
+        double p = delta < 0.5 ? 1.0 : (double)(long)(delta + 0.5);
+        if (p > PERIOD_MAX)
+            p = CDTIME_T_TO_DOUBLE(plugin_get_interval());
+        m->period = p;
+        INFO(LOG_PREFIX "push period %.0f s (learnt from the telegrams)", m->name, p);
+        dispatch_batch(m, m->pending);
+        free(m->pending);
+        m->pending = NULL;
+    }
+    dispatch_batch(m, b);
+}
+
+/* ---- the thread ------------------------------------------------------------- */
+
+/* Wait until the shutdown event or for `seconds`; true when shutting down. */
+static bool wait_stop(smp_meter *m, double seconds)
+{
+    struct pollfd pf = {m->wake_fd, POLLIN, 0};
+    int r;
+    do
+        r = poll(&pf, 1, (int)(seconds * 1000));
+    while (r < 0 && errno == EINTR);
+    return r > 0;
+}
+
+static double stale_timeout(const smp_meter *m)
+{
+    if (m->stale_cfg > 0)
+        return m->stale_cfg;
+    if (m->period > 0)
+        return m->period * 6 > 30 ? m->period * 6 : 30;
+    return 60;
+}
+
+static void close_port(smp_meter *m)
+{
+    smp_port_close(&m->port);
+    sm_decoder_finish(m->dec); /* a telegram cut by the loss counts as an error */
+}
+
+static void account_discarded(smp_meter *m)
+{
+    uint64_t d = m->dec->deframer.stats.bytes_discarded;
+    if (d > m->discarded_seen) {
+        count(m, SMP_H_DISCARDED, d - m->discarded_seen);
+        m->discarded_seen = d;
+    }
+}
+
+static void *reader(void *arg)
+{
+    smp_meter *m = arg;
+    double backoff = BACKOFF_MIN;
+    uint8_t buf[4096];
+    char err[SMP_ERR_MAX];
+
+    while (!wait_stop(m, 0)) {
+        if (m->port.fd < 0) {
+            if (!smp_port_open(&m->port, m->device, &m->line, m->wake_fd, CONNECT_TIMEOUT_MS,
+                               err, sizeof err)) {
+                c_complain(LOG_ERR, &m->c_open, LOG_PREFIX "%s; retrying", m->name, err);
+                if (wait_stop(m, backoff))
+                    break;
+                backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+                continue;
+            }
+            if (m->was_connected)
+                count(m, SMP_H_RECONNECTS, 1);
+            if (c_would_release(&m->c_open) || m->was_connected)
+                c_release(LOG_INFO, &m->c_open, LOG_PREFIX "reading %s again", m->name,
+                          m->port.path);
+            if (!m->was_connected)
+                INFO(LOG_PREFIX "reading %s%s", m->name, m->port.path,
+                     m->port.tcp ? " (network serial server)" : "");
+            C_COMPLAIN_INIT(&m->c_open);
+            m->was_connected = true;
+            sm_decoder_new_stream(m->dec);
+            m->discarded_seen = 0;
+            m->last_good = mono_now();
+        }
+
+        struct pollfd pf[2] = {{m->port.fd, POLLIN, 0}, {m->wake_fd, POLLIN, 0}};
+        int r = poll(pf, 2, 1000);
+        if (r < 0 && errno != EINTR) {
+            ERROR(LOG_PREFIX "poll: %s", m->name, STRERRNO);
+            if (wait_stop(m, 1))
+                break;
+            continue;
+        }
+        if (pf[1].revents)
+            break;
+        bool lost = false;
+        if (pf[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+            ssize_t n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err);
+            if (n > 0) {
+                sm_decoder_feed(m->dec, buf, (size_t)n);
+                account_discarded(m);
+                backoff = BACKOFF_MIN;
+            } else if (n < 0 || (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+                if (n == 0)
+                    snprintf(err, sizeof err, "%s hung up", m->port.path);
+                lost = true;
+            }
+        }
+        if (!lost && mono_now() - m->last_good > stale_timeout(m)) {
+            m->stale = true;
+            c_complain(LOG_WARNING, &m->c_stale,
+                       LOG_PREFIX "no telegram for %.0f s (StaleTimeout): re-opening %s",
+                       m->name, stale_timeout(m), m->port.path);
+            snprintf(err, sizeof err, "stale");
+            lost = true;
+        }
+        if (lost) {
+            if (strcmp(err, "stale") != 0)
+                WARNING(LOG_PREFIX "%s; re-opening", m->name, err);
+            close_port(m);
+            if (wait_stop(m, backoff))
+                break;
+            backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
+        }
+    }
+    if (m->port.fd >= 0)
+        close_port(m);
+    return NULL;
+}
+
+int smp_meter_start(smp_meter *m)
+{
+    m->dec = calloc(1, sizeof *m->dec);
+    m->batch = calloc(1, sizeof *m->batch);
+    m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (!m->dec || !m->batch || m->wake_fd < 0) {
+        ERROR(LOG_PREFIX "cannot start: out of memory or descriptors", m->name);
+        return -1;
+    }
+    sm_decoder_init(m->dec, m->framing, on_telegram, m);
+    if (sm_decoder_set_keys(m->dec, m->ek_len ? m->ek : NULL, m->ek_len,
+                            m->ak_len ? m->ak : NULL, m->ak_len, m->verify_tag) != SM_OK) {
+        ERROR(LOG_PREFIX "the key does not fit the security suite", m->name);
+        return -1;
+    }
+    sm_wipe(m->ek, sizeof m->ek);
+    sm_wipe(m->ak, sizeof m->ak);
+    m->period = m->period_cfg;
+    smp_port_init(&m->port);
+    char tname[16];
+    snprintf(tname, sizeof tname, "smartmeter#%.4s", m->name);
+    int status = plugin_thread_create(&m->thread, reader, m, tname);
+    if (status != 0) {
+        ERROR(LOG_PREFIX "cannot start the reader thread: %s", m->name, STRERROR(status));
+        return -1;
+    }
+    m->started = true;
+    return 0;
+}
+
+void smp_meter_stop(smp_meter *m)
+{
+    if (!m->started)
+        return;
+    uint64_t one = 1;
+    if (write(m->wake_fd, &one, sizeof one) < 0)
+        WARNING(LOG_PREFIX "cannot wake the reader thread: %s", m->name, STRERRNO);
+    pthread_join(m->thread, NULL);
+    m->started = false;
+    if (m->pending) {
+        /* a single telegram ever: its period stays unknown */
+        m->period = CDTIME_T_TO_DOUBLE(plugin_get_interval());
+        dispatch_batch(m, m->pending);
+        free(m->pending);
+        m->pending = NULL;
+    }
+}
+
+void smp_meter_dispatch_health(smp_meter *m)
+{
+    if (!m->started)
+        return;
+    value_list_t vl = VALUE_LIST_INIT;
+    value_t v[1];
+    vl.values = v;
+    vl.values_len = 1;
+    sstrncpy(vl.plugin, SMP_PLUGIN, sizeof vl.plugin);
+    sstrncpy(vl.plugin_instance, m->name, sizeof vl.plugin_instance);
+    sstrncpy(vl.type, "derive", sizeof vl.type);
+    for (int h = 0; h < SMP_H_COUNT; h++) {
+        v[0].derive = (derive_t)atomic_load_explicit(&m->health[h], memory_order_relaxed);
+        sstrncpy(vl.type_instance, smp_health_names[h], sizeof vl.type_instance);
+        plugin_dispatch_values(&vl);
+    }
+}
+
+void smp_meter_free(smp_meter *m)
+{
+    if (m->dec) {
+        sm_decoder_wipe(m->dec);
+        free(m->dec);
+    }
+    sm_wipe(m->ek, sizeof m->ek);
+    sm_wipe(m->ak, sizeof m->ak);
+    if (m->wake_fd >= 0)
+        close(m->wake_fd);
+    free(m->batch);
+    free(m->pending);
+    free(m->select);
+    free(m->ignore);
+    free(m);
+}

@@ -1,0 +1,92 @@
+/* smp_meter.h - one configured meter: its settings (filled by the config
+ * callback in smartmeter.c), and the reader thread that opens its port,
+ * decodes telegrams and dispatches their readings (smp_meter.c). */
+#ifndef SMP_METER_H
+#define SMP_METER_H
+
+#include "collectd/core/daemon/collectd.h"
+#include "collectd/core/daemon/plugin.h"
+#include "collectd/core/daemon/utils_complain.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "sm_decoder.h"
+#include "smp_map.h"
+#include "smp_port.h"
+
+#define SMP_PLUGIN "smartmeter"
+
+/* Health counters: what happened on the meter's line since collectd started. */
+typedef enum {
+    SMP_H_TELEGRAMS,       /* telegrams decoded and dispatched */
+    SMP_H_CHECKSUM,        /* link layer: checksum, FCS, framing, segments */
+    SMP_H_SECURITY,        /* decryption or tag failures, missing key */
+    SMP_H_PARSE,           /* APDU, A-XDR, payload layout errors */
+    SMP_H_DISCARDED,       /* bytes skipped between telegrams */
+    SMP_H_RECONNECTS,      /* port re-opened after a loss */
+    SMP_H_REPLAYED,        /* frame counter repeated or went back: not dispatched */
+    SMP_H_COUNT
+} smp_health;
+
+extern const char *const smp_health_names[SMP_H_COUNT];
+
+typedef struct {
+    cdtime_t time;
+    size_t n;
+    smp_value v[SM_MAX_READINGS];
+    char obis[SM_MAX_READINGS][24];
+} smp_batch;
+
+typedef struct smp_meter {
+    /* ---- configuration --------------------------------------------------- */
+    char name[DATA_MAX_NAME_LEN];
+    char device[PATH_MAX];
+    smp_line line;
+    sm_link framing;
+    uint8_t ek[32], ak[32];
+    size_t ek_len, ak_len;
+    bool verify_tag;
+    smp_obis_pattern *select, *ignore;
+    size_t nselect, nignore;
+    bool host_time;        /* TimeSource "host" */
+    double period_cfg;     /* Period, 0: learn from the telegrams */
+    double stale_cfg;      /* StaleTimeout, 0: default */
+
+    /* ---- runtime ----------------------------------------------------------- */
+    pthread_t thread;
+    bool started;
+    int wake_fd;           /* eventfd: shutdown */
+    sm_decoder *dec;
+    smp_port port;
+    _Atomic uint64_t health[SMP_H_COUNT];
+    uint64_t discarded_seen;   /* the deframer's count since the port was opened */
+
+    double period;             /* seconds; 0 until known */
+    smp_batch *pending;        /* first telegram, held until the period is known */
+    double pending_arrival;
+    smp_batch *batch;
+    cdtime_t last_time;
+    char meter_number[64];
+    bool have_fc;
+    uint8_t title[8];
+    uint32_t last_fc, below_last;
+    unsigned below_run;
+    bool got_first, stale, was_connected;
+    double last_good;          /* monotonic seconds of the last good telegram */
+    double last_arrival;
+    c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale;
+
+    struct smp_meter *next;
+} smp_meter;
+
+/* Start the reader thread (init callback).  0 or -1 with an ERROR logged. */
+int smp_meter_start(smp_meter *m);
+/* Wake the thread, join it, dispatch what is held (shutdown callback). */
+void smp_meter_stop(smp_meter *m);
+/* Dispatch the health counters as "derive" values. */
+void smp_meter_dispatch_health(smp_meter *m);
+/* Wipe keys and free (after stop). */
+void smp_meter_free(smp_meter *m);
+
+#endif

@@ -1,0 +1,255 @@
+/* smp_port.c - serial ports through libserialport, network serial servers
+ * through a TCP socket. */
+#define _GNU_SOURCE
+#include "smp_port.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libserialport.h>
+
+void smp_port_init(smp_port *p)
+{
+    p->sp = NULL;
+    p->fd = -1;
+    p->tcp = false;
+    p->path[0] = '\0';
+}
+
+const char *smp_parity_name(smp_parity p)
+{
+    return p == SMP_PARITY_EVEN ? "even" : p == SMP_PARITY_ODD ? "odd" : "none";
+}
+
+bool smp_device_is_tcp(const char *device)
+{
+    return strncmp(device, "tcp://", 6) == 0;
+}
+
+bool smp_tcp_parse(const char *device, char *host, size_t host_cap, char *service,
+                   size_t service_cap)
+{
+    if (!smp_device_is_tcp(device))
+        return false;
+    const char *h = device + 6, *colon;
+    size_t hlen;
+    if (*h == '[') {
+        const char *close = strchr(h, ']');
+        if (!close || close[1] != ':')
+            return false;
+        h++;
+        hlen = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(h, ':');
+        if (!colon)
+            return false;
+        hlen = (size_t)(colon - h);
+    }
+    const char *port = colon + 1;
+    if (hlen == 0 || hlen >= host_cap || *port == '\0' || strlen(port) >= service_cap)
+        return false;
+    for (const char *c = port; *c; c++)
+        if (*c < '0' || *c > '9')
+            return false;
+    long pn = strtol(port, NULL, 10);
+    if (pn < 1 || pn > 65535)
+        return false;
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    strcpy(service, port);
+    return true;
+}
+
+static void sp_message(const char *what, enum sp_return r, const char *path, char *err,
+                       size_t cap)
+{
+    if (r == SP_ERR_FAIL) {
+        char *m = sp_last_error_message();
+        snprintf(err, cap, "%s %s: %s", what, path, m ? m : "failed");
+        sp_free_error_message(m);
+    } else if (r == SP_ERR_ARG) {
+        snprintf(err, cap, "%s %s: not a serial port that libserialport knows", what, path);
+    } else {
+        snprintf(err, cap, "%s %s: libserialport error %d", what, path, (int)r);
+    }
+}
+
+static bool open_serial(smp_port *p, const char *device, const smp_line *line, char *err,
+                        size_t cap)
+{
+    char real[PATH_MAX];
+    if (!realpath(device, real)) {
+        snprintf(err, cap, "cannot open %s: %s", device, strerror(errno));
+        return false;
+    }
+    snprintf(p->path, sizeof p->path, "%s", real);
+    enum sp_return r = sp_get_port_by_name(real, &p->sp);
+    if (r != SP_OK) {
+        p->sp = NULL;
+        sp_message("cannot use", r, real, err, cap);
+        return false;
+    }
+    r = sp_open(p->sp, SP_MODE_READ);
+    if (r != SP_OK) {
+        sp_message("cannot open", r, real, err, cap);
+        sp_free_port(p->sp);
+        p->sp = NULL;
+        return false;
+    }
+    enum sp_parity parity = line->parity == SMP_PARITY_EVEN  ? SP_PARITY_EVEN
+                            : line->parity == SMP_PARITY_ODD ? SP_PARITY_ODD
+                                                             : SP_PARITY_NONE;
+    const char *what = "baud rate";
+    if ((r = sp_set_baudrate(p->sp, line->baud)) == SP_OK && (what = "data bits") &&
+        (r = sp_set_bits(p->sp, line->data_bits)) == SP_OK && (what = "parity") &&
+        (r = sp_set_parity(p->sp, parity)) == SP_OK && (what = "stop bits") &&
+        (r = sp_set_stopbits(p->sp, line->stop_bits)) == SP_OK && (what = "flow control") &&
+        (r = sp_set_flowcontrol(p->sp, SP_FLOWCONTROL_NONE)) == SP_OK) {
+        int fd = -1;
+        if (sp_get_port_handle(p->sp, &fd) == SP_OK && fd >= 0) {
+            p->fd = fd;
+            sp_flush(p->sp, SP_BUF_INPUT); /* a half telegram from before is of no use */
+            return true;
+        }
+        what = "handle";
+        r = SP_ERR_FAIL;
+    }
+    char w[64];
+    snprintf(w, sizeof w, "cannot set the %s of", what);
+    sp_message(w, r, real, err, cap);
+    smp_port_close(p);
+    return false;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool open_tcp(smp_port *p, const char *device, int cancel_fd, int timeout_ms, char *err,
+                     size_t cap)
+{
+    char host[200], service[8];
+    if (!smp_tcp_parse(device, host, sizeof host, service, sizeof service)) {
+        snprintf(err, cap, "malformed address %s (expected tcp://host:port)", device);
+        return false;
+    }
+    snprintf(p->path, sizeof p->path, "%s", device + 6);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    int gai = getaddrinfo(host, service, &hints, &res);
+    if (gai != 0) {
+        snprintf(err, cap, "cannot resolve %s: %s", host, gai_strerror(gai));
+        return false;
+    }
+    int last_errno = ETIMEDOUT;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        a->ai_protocol);
+        if (fd < 0) {
+            last_errno = errno;
+            continue;
+        }
+        int rc = connect(fd, a->ai_addr, a->ai_addrlen);
+        if (rc != 0 && errno == EINPROGRESS) {
+            int64_t deadline = mono_ms() + timeout_ms;
+            for (;;) {
+                struct pollfd pf[2] = {{fd, POLLOUT, 0}, {cancel_fd, POLLIN, 0}};
+                int64_t left = deadline - mono_ms();
+                if (left <= 0) {
+                    errno = ETIMEDOUT;
+                    break;
+                }
+                int n = poll(pf, cancel_fd >= 0 ? 2 : 1, (int)left);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n > 0 && (pf[1].revents & POLLIN)) {
+                    errno = ECANCELED;
+                    break;
+                }
+                if (n > 0 && pf[0].revents) {
+                    int so = 0;
+                    socklen_t sl = sizeof so;
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl);
+                    rc = so ? -1 : 0;
+                    errno = so;
+                    break;
+                }
+            }
+        }
+        if (rc == 0) {
+            int one = 1;
+            setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+            freeaddrinfo(res);
+            p->fd = fd;
+            p->tcp = true;
+            return true;
+        }
+        last_errno = errno;
+        close(fd);
+    }
+    freeaddrinfo(res);
+    snprintf(err, cap, "cannot connect to %s: %s", p->path, strerror(last_errno));
+    return false;
+}
+
+bool smp_port_open(smp_port *p, const char *device, const smp_line *line, int cancel_fd,
+                   int connect_timeout_ms, char *err, size_t err_cap)
+{
+    smp_port_init(p);
+    if (smp_device_is_tcp(device))
+        return open_tcp(p, device, cancel_fd, connect_timeout_ms, err, err_cap);
+    return open_serial(p, device, line, err, err_cap);
+}
+
+ssize_t smp_port_read(smp_port *p, void *buf, size_t cap, char *err, size_t err_cap)
+{
+    if (p->fd < 0) {
+        snprintf(err, err_cap, "not open");
+        return -1;
+    }
+    if (p->sp) {
+        enum sp_return r = sp_nonblocking_read(p->sp, buf, cap);
+        if (r > 0)
+            return r;
+        if (r == 0)
+            return 0;
+        sp_message("read error on", r, p->path, err, err_cap);
+        return -1;
+    }
+    ssize_t n = read(p->fd, buf, cap);
+    if (n > 0)
+        return n;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    if (n == 0)
+        snprintf(err, err_cap, "%s closed the connection", p->path);
+    else
+        snprintf(err, err_cap, "read error on %s: %s", p->path, strerror(errno));
+    return -1;
+}
+
+void smp_port_close(smp_port *p)
+{
+    if (p->sp) {
+        sp_close(p->sp);
+        sp_free_port(p->sp);
+        p->sp = NULL;
+    } else if (p->fd >= 0) {
+        close(p->fd);
+    }
+    p->fd = -1;
+    p->tcp = false;
+}
