@@ -11,7 +11,7 @@
 
 #define LOG_PREFIX "smartmeter plugin: meter \"%s\": "
 #define BACKOFF_MIN 1.0
-#define BACKOFF_MAX 60.0
+#define BACKOFF_MAX 30.0
 #define CONNECT_TIMEOUT_MS 10000
 #define PERIOD_MAX 3600.0
 
@@ -165,6 +165,17 @@ static bool fresh(smp_meter *m, const sm_telegram *t)
     return false;
 }
 
+/* Wait until the shutdown event or for `seconds`; true when shutting down. */
+static bool wait_stop(smp_meter *m, double seconds)
+{
+    struct pollfd pf = {m->wake_fd, POLLIN, 0};
+    int r;
+    do
+        r = poll(&pf, 1, (int)(seconds * 1000));
+    while (r < 0 && errno == EINTR);
+    return r > 0;
+}
+
 /* ---- the decoder's callback ------------------------------------------------- */
 
 static void log_failure(smp_meter *m, const sm_telegram *t)
@@ -278,22 +289,16 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         dispatch_batch(m, m->pending);
         free(m->pending);
         m->pending = NULL;
+        /* Two values of one series at once race in collectd's rrdtool plugin
+         * while it creates the file ("is already being created", the second
+         * value lost): give the write threads a moment.  Bytes arriving in
+         * the meantime wait in the kernel's buffer. */
+        wait_stop(m, 0.3);
     }
     dispatch_batch(m, b);
 }
 
 /* ---- the thread ------------------------------------------------------------- */
-
-/* Wait until the shutdown event or for `seconds`; true when shutting down. */
-static bool wait_stop(smp_meter *m, double seconds)
-{
-    struct pollfd pf = {m->wake_fd, POLLIN, 0};
-    int r;
-    do
-        r = poll(&pf, 1, (int)(seconds * 1000));
-    while (r < 0 && errno == EINTR);
-    return r > 0;
-}
 
 static double stale_timeout(const smp_meter *m)
 {
@@ -338,13 +343,13 @@ static void *reader(void *arg)
             }
             if (m->was_connected)
                 count(m, SMP_H_RECONNECTS, 1);
-            if (c_would_release(&m->c_open) || m->was_connected)
-                c_release(LOG_INFO, &m->c_open, LOG_PREFIX "reading %s again", m->name,
-                          m->port.path);
-            if (!m->was_connected)
-                INFO(LOG_PREFIX "reading %s%s", m->name, m->port.path,
-                     m->port.tcp ? " (network serial server)" : "");
-            C_COMPLAIN_INIT(&m->c_open);
+            if (c_would_release(&m->c_open))
+                c_release(LOG_INFO, &m->c_open, LOG_PREFIX "reading %s%s", m->name,
+                          m->port.path, m->was_connected ? " again" : " (it is there now)");
+            else
+                INFO(LOG_PREFIX "reading %s%s%s", m->name, m->port.path,
+                     m->port.tcp ? " (network serial server)" : "",
+                     m->was_connected ? " again" : "");
             m->was_connected = true;
             sm_decoder_new_stream(m->dec);
             m->discarded_seen = 0;
@@ -392,7 +397,7 @@ static void *reader(void *arg)
         }
     }
     if (m->port.fd >= 0)
-        close_port(m);
+        smp_port_close(&m->port); /* shutdown: a telegram cut short is no error */
     return NULL;
 }
 
@@ -435,6 +440,14 @@ void smp_meter_stop(smp_meter *m)
         WARNING(LOG_PREFIX "cannot wake the reader thread: %s", m->name, STRERRNO);
     pthread_join(m->thread, NULL);
     m->started = false;
+    uint64_t h[SMP_H_COUNT];
+    for (int i = 0; i < SMP_H_COUNT; i++)
+        h[i] = atomic_load(&m->health[i]);
+    INFO(LOG_PREFIX "stopped: %" PRIu64 " telegrams, %" PRIu64 " checksum, %" PRIu64
+         " security and %" PRIu64 " parse errors, %" PRIu64 " bytes discarded, %" PRIu64
+         " reconnects, %" PRIu64 " replayed",
+         m->name, h[SMP_H_TELEGRAMS], h[SMP_H_CHECKSUM], h[SMP_H_SECURITY], h[SMP_H_PARSE],
+         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED]);
     if (m->pending) {
         /* a single telegram ever: its period stays unknown */
         m->period = CDTIME_T_TO_DOUBLE(plugin_get_interval());

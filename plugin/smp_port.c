@@ -117,8 +117,7 @@ static bool open_serial(smp_port *p, const char *device, const smp_line *line, c
         (r = sp_set_flowcontrol(p->sp, SP_FLOWCONTROL_NONE)) == SP_OK) {
         int fd = -1;
         if (sp_get_port_handle(p->sp, &fd) == SP_OK && fd >= 0) {
-            p->fd = fd;
-            sp_flush(p->sp, SP_BUF_INPUT); /* a half telegram from before is of no use */
+            p->fd = fd; /* what the port buffered before is kept: whole telegrams decode */
             return true;
         }
         what = "handle";

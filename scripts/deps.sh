@@ -18,3 +18,8 @@ need_packages() {
 # build tools and the libraries the code uses
 BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config nettle-dev libserialport-dev
 libcunit1-dev libjson-c-dev collectd-dev"
+
+# what the plugin's end-to-end tests and the demo run: Debian's collectd and
+# its tools, rrdtool, a real Graphite back end, pseudo-terminals
+RUN_PACKAGES="collectd-core collectd-utils rrdtool graphite-carbon python3-whisper socat
+python3 tzdata bc"

@@ -11,4 +11,5 @@ void register_suites(void)
     register_adversarial();
     register_stream();
     register_layouts();
+    register_plugin_map();
 }

@@ -97,5 +97,6 @@ void register_synthetic(void);
 void register_adversarial(void);
 void register_stream(void);
 void register_layouts(void);
+void register_plugin_map(void);
 
 #endif

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# bench/plugin_bench.sh - what the smartmeter plugin costs inside Debian's
+# collectd (`make bench-plugin`).  Prints figures, asserts nothing.
+#
+#  1. CPU per telegram: one meter fed as fast as the pseudo-terminal takes
+#     (COUNT encrypted 2-frame M-Bus telegrams, 12 values each dispatched);
+#     collectd's CPU time (utime + stime from /proc) while they are decoded,
+#     minus its idle CPU over the same time, divided by the telegrams.
+#  2. RSS: collectd with the same plugins but no smartmeter (baseline), then
+#     with 1 and with 32 meters, each pushing every second for SECS s;
+#     RSS (VmRSS) at the end, CPU share of one core over the window.
+# No write plugin is loaded: the figures are the plugin's decoding and
+# collectd's dispatch and cache, not a writer's disk I/O.
+set -euo pipefail
+bld=$(cd "${1:-.}" && pwd)
+src=$(cd "${2:-$(dirname "$0")/..}" && pwd)
+COUNT=${COUNT:-20000}
+SECS=${SECS:-20}
+SIM=$bld/sim/smsim
+W=$(mktemp -d /tmp/smartmeter-bench.XXXXXX)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+mkdir -p "$W/plugins"
+cp /usr/lib/collectd/logfile.so /usr/lib/collectd/unixsock.so "$W/plugins/"
+cp "$bld/plugin/.libs/smartmeter.so" "$W/plugins/"
+install -m 600 "$src/fixtures/synthetic/test.key" "$W/test.key"
+HZ=$(getconf CLK_TCK)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+conf() { # meters
+    cat <<EOF
+Hostname "bench"
+FQDNLookup false
+Interval 10
+${COLLECTD_GLOBALS:-}
+BaseDir "$W"
+PluginDir "$W/plugins"
+TypesDB "/usr/share/collectd/types.db" "$src/plugin/smartmeter_types.db"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel info
+  File "$W/collectd.log"
+</Plugin>
+LoadPlugin unixsock
+<Plugin unixsock>
+  SocketFile "$W/sock"
+  SocketGroup "$(id -gn)"
+</Plugin>
+EOF
+    [ "$1" -ne 0 ] || return 0
+    echo "LoadPlugin smartmeter"
+    echo "<Plugin smartmeter>"
+    for i in $(seq 1 "$1"); do
+        printf '  <Meter "m%s">\n    Device "%s/tty%s"\n    KeyFile "%s/test.key"\n    Baud 38400\n%s  </Meter>\n' \
+            "$i" "$W" "$i" "$W" "${METER_OPTIONS:+    $METER_OPTIONS
+}"
+    done
+    echo "</Plugin>"
+}
+
+start_collectd() { # meters
+    conf "$1" >"$W/collectd.conf"
+    LD_PRELOAD=$bld/tests/.libs/pty_shim.so collectd -f -C "$W/collectd.conf" >/dev/null 2>&1 &
+    cpid=$!
+    pids+=($cpid)
+    sleep 2
+}
+stop_collectd() { kill "$cpid"; wait "$cpid" 2>/dev/null || true; }
+
+ptys() { # n
+    for i in $(seq "$1"); do
+        socat pty,raw,echo=0,link="$W/tty$i" pty,raw,echo=0,link="$W/tty$i.sim" >/dev/null 2>&1 &
+        pids+=($!)
+    done
+    for i in $(seq "$1"); do
+        for _ in $(seq 50); do [ -e "$W/tty$i.sim" ] && break; sleep 0.1; done
+    done
+}
+
+# telegrams decoded, from the plugin's summary at shutdown
+telegrams() { sed -n 's/.*meter "'"$1"'": stopped: \([0-9]*\) telegrams.*/\1/p' "$W/collectd.log" | tail -1; }
+# wait until collectd's CPU time stands still for 2 s (the decoder caught up)
+settle() {
+    local a b
+    a=$(cpu_ticks $cpid)
+    while sleep 2; b=$(cpu_ticks $cpid); [ "$b" -gt $((a + 1)) ]; do a=$b; done
+}
+
+echo "== CPU per telegram inside collectd ($COUNT telegrams, one meter, as fast as the pty takes)"
+ptys 1
+start_collectd 1
+t0=$(cpu_ticks $cpid)
+sleep 3
+idle_per_s=$(echo "($(cpu_ticks $cpid) - $t0) / 3" | bc -l)
+t0=$(cpu_ticks $cpid)
+s0=$(date +%s.%N)
+"$SIM" --fast --count "$COUNT" --start "$(date +%s)" --period 1 --out "$W/tty1.sim"
+settle
+s1=$(date +%s.%N)
+t1=$(cpu_ticks $cpid)
+stop_collectd
+n=$(telegrams m1)
+wall=$(echo "$s1 - $s0" | bc -l)
+busy=$(echo "($t1 - $t0) / $HZ - $idle_per_s * $wall" | bc -l)
+printf '   %d telegrams decoded and dispatched (12 values each)\n' "${n:-0}"
+printf '   collectd CPU: %.2f s over %.1f s (idle share removed)\n' "$busy" "$wall"
+printf '   CPU per telegram: %.1f us   (target: under 50 us)\n' "$(echo "$busy * 1000000 / ${n:-1}" | bc -l)"
+kill "${pids[@]}" 2>/dev/null || true
+wait 2>/dev/null || true
+pids=()
+
+echo "== RSS and CPU with meters pushing every second ($SECS s)"
+start_collectd 0
+base=$(rss_kb $cpid)
+stop_collectd
+printf '   %-28s RSS %6d kB\n' "collectd without smartmeter" "$base"
+start_collectd -1
+printf '   %-28s RSS %6d kB\n' "smartmeter.so loaded, no meter" "$(rss_kb $cpid)"
+stop_collectd
+for n in 1 32; do
+    ptys $n
+    start_collectd $n
+    for i in $(seq $n); do
+        "$SIM" --period 1 --baud 38400 --count "$SECS" --seed "$i" --start "$(date +%s)" \
+            --out "$W/tty$i.sim" &
+        pids+=($!)
+    done
+    t0=$(cpu_ticks $cpid)
+    sleep "$SECS"
+    t1=$(cpu_ticks $cpid)
+    sleep 11
+    rss=$(rss_kb $cpid)
+    stop_collectd
+    total=0
+    for i in $(seq $n); do total=$((total + $(telegrams m$i))); done
+    printf '   %-28s RSS %6d kB  (+%d kB, %.0f kB per meter; target under 1024)  CPU %.2f %% of a core, %d telegrams\n' \
+        "collectd with $n meter(s)" "$rss" $((rss - base)) "$(echo "($rss - $base) / $n" | bc -l)" \
+        "$(echo "($t1 - $t0) * 100 / $HZ / $SECS" | bc -l)" "$total"
+    kill "${pids[@]}" 2>/dev/null || true
+    wait 2>/dev/null || true
+    pids=()
+done

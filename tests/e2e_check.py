@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""e2e_check.py - checks for tests/e2e_plugin.sh: do the values of known
+telegrams arrive in collectd's outputs exactly once and exactly right?
+
+  e2e_check.py csv DIR EXPECT [LINES]       csv plugin files of one meter
+  e2e_check.py rrd DIR EXPECT [LINES]       rrdtool files (rrdtool fetch)
+  e2e_check.py getval SOCK ID EXPECT        collectdctl getval: the last telegram
+  e2e_check.py whisper DIR EXPECT [--any-time]   carbon's whisper files (whisper-fetch)
+  e2e_check.py health DIR NAME=N ...        the meter's health counters (csv)
+  e2e_check.py novalues DIR                 no reading was dispatched
+
+EXPECT is an expect file: the synthetic fixtures' .expect.jsonl (meter time
+without offset, Central European) or smsim's --expect output (with "unix").
+LINES selects lines (0-based, "0-4,6").  Prints one line per failed check;
+exits 1 on any failure.
+"""
+import datetime
+import glob
+import json
+import os
+import subprocess
+import sys
+import zoneinfo
+
+# expect-file key -> collectd type-type_instance
+SERIES = {
+    "voltage_l1": "voltage-L1", "voltage_l2": "voltage-L2", "voltage_l3": "voltage-L3",
+    "current_l1": "current-L1", "current_l2": "current-L2", "current_l3": "current-L3",
+    "power_import": "power-import", "power_export": "power-export",
+    "energy_import": "energy_wh-import", "energy_export": "energy_wh-export",
+    "reactive_energy_import": "reactive_energy-import",
+    "reactive_energy_export": "reactive_energy-export",
+}
+VIENNA = zoneinfo.ZoneInfo("Europe/Vienna")
+failures = 0
+checks = 0
+
+
+def fail(msg):
+    global failures
+    failures += 1
+    print("FAIL " + msg)
+
+
+def ok(cond, msg):
+    global checks
+    checks += 1
+    if not cond:
+        fail(msg)
+    return cond
+
+
+def select(lines, spec):
+    if not spec:
+        return lines
+    keep = []
+    for part in spec.split(","):
+        a, _, b = part.partition("-")
+        keep.extend(range(int(a), int(b or a) + 1))
+    return [lines[i] for i in keep]
+
+
+def load_expect(path, spec=None):
+    """[(unix, {series: value})] in telegram order."""
+    out = []
+    with open(path) as f:
+        rows = [json.loads(l) for l in f if l.strip()]
+    for r in select(rows, spec):
+        if "unix" in r:
+            t = r["unix"]
+            vals = {SERIES[k]: float(v) for k, v in r.items() if k in SERIES}
+        else:
+            local = datetime.datetime.fromisoformat(r["time"]).replace(tzinfo=VIENNA)
+            t = int(local.timestamp())
+            vals = {SERIES[k]: exact(v) for k, v in r["values"].items() if k in SERIES}
+        out.append((t, vals))
+    return out
+
+
+def exact(v):
+    """raw x 10^scaler without binary artefacts (2401 x 0.1 -> 240.1)."""
+    raw, value = v["raw"], v["value"]
+    if raw == 0 or value == raw:
+        return float(value)
+    for s in range(-6, 7):
+        if abs(raw * 10.0 ** s - value) <= abs(value) * 1e-12:
+            return float(repr(raw * 10 ** s if s >= 0 else raw / 10 ** -s))
+    return float(value)
+
+
+def close(a, b):
+    return abs(a - b) <= max(abs(b) * 1e-9, 5e-7)
+
+
+def csv_rows(d, series):
+    rows = []
+    for f in sorted(glob.glob(os.path.join(d, series + "-*"))):
+        with open(f) as fh:
+            for line in fh:
+                if line.startswith("epoch"):
+                    continue
+                t, v = line.strip().split(",")[:2]
+                rows.append((float(t), float(v)))
+    # collectd's write threads append in no fixed order: order by time
+    return sorted(rows)
+
+
+def check_csv(d, expect, spec=None):
+    exp = load_expect(expect, spec)
+    for series in SERIES.values():
+        got = csv_rows(d, series)
+        want = [(t, vals[series]) for t, vals in exp]
+        if not ok(len(got) == len(want),
+                  f"csv {d}/{series}: {len(got)} rows, expected {len(want)} (each telegram exactly once)"):
+            continue
+        for (gt, gv), (wt, wv) in zip(got, want):
+            ok(abs(gt - wt) < 0.0011 and close(gv, wv),
+               f"csv {d}/{series}: got {gt:.3f},{gv!r}, expected {wt},{wv!r}")
+
+
+def check_rrd(d, expect, spec=None):
+    exp = load_expect(expect, spec)
+    fresh = not spec  # the files were created by the first of these telegrams
+    step = None
+    for series in SERIES.values():
+        f = os.path.join(d, series + ".rrd")
+        if not ok(os.path.exists(f), f"rrd {f} missing"):
+            continue
+        info = subprocess.run(["rrdtool", "info", f], capture_output=True, text=True).stdout
+        step = int(next(l for l in info.splitlines() if l.startswith("step")).split("=")[1])
+        first, last = exp[0][0], exp[-1][0]
+        out = subprocess.run(["rrdtool", "fetch", f, "AVERAGE", "-r", str(step),
+                              "-s", str(first - step), "-e", str(last)],
+                             capture_output=True, text=True).stdout
+        got = {}
+        for line in out.splitlines():
+            if ":" in line:
+                t, v = line.split(":")
+                if "nan" not in v:
+                    got[int(t)] = float(v)
+        for i, (t, vals) in enumerate(exp):
+            if i == 0 and step > 1 and fresh:
+                # collectd's rrdtool plugin creates a file starting 1 s before
+                # its first value, so the first step of a new file is unknown
+                # when the step is longer than 1 s: check that, not more
+                ok(t not in got, f"rrd {series} at {t}: {got.get(t)!r} where collectd leaves NaN")
+                continue
+            ok(t in got and close(got[t], vals[series]),
+               f"rrd {series} at {t}: got {got.get(t)!r}, expected {vals[series]!r}")
+    return step
+
+
+def check_getval(sock, ident, expect, spec=None):
+    t, vals = load_expect(expect, spec)[-1]
+    for series, want in vals.items():
+        r = subprocess.run(["collectdctl", "-s", sock, "getval", f"{ident}/{series}"],
+                           capture_output=True, text=True)
+        got = None
+        for line in r.stdout.splitlines():
+            if line.startswith("value="):
+                got = float(line.split("=")[1])
+        ok(got is not None and close(got, want),
+           f"getval {ident}/{series}: got {r.stdout.strip()!r}{r.stderr.strip()}, expected {want!r}")
+
+
+def check_whisper(d, expect, spec=None, any_time=False):
+    exp = load_expect(expect, spec)
+    for series in SERIES.values():
+        f = os.path.join(d, series + ".wsp")
+        if not ok(os.path.exists(f), f"whisper {f} missing"):
+            continue
+        now = int(datetime.datetime.now().timestamp())
+        out = subprocess.run(["whisper-fetch", "--from", str(now - 3600), "--until", str(now + 60), f],
+                             capture_output=True, text=True).stdout
+        got = [(int(t), float(v)) for t, v in (l.split() for l in out.splitlines())
+               if v != "None"]
+        if any_time:  # host time: the values in order, one per telegram
+            gv, wv = [v for _, v in got], [vals[series] for _, vals in exp]
+            ok(len(gv) == len(wv) and all(close(a, b) for a, b in zip(gv, wv)),
+               f"whisper {series}: values {gv}, expected {wv}")
+        else:
+            gd = dict(got)
+            ok(len(got) == len(exp), f"whisper {series}: {len(got)} points, expected {len(exp)}")
+            for t, vals in exp:
+                ok(t in gd and close(gd[t], vals[series]),
+                   f"whisper {series} at {t}: got {gd.get(t)!r}, expected {vals[series]!r}")
+
+
+def check_health(d, pairs):
+    for p in pairs:
+        name, _, want = p.partition("=")
+        rows = csv_rows(d, "derive-" + name)
+        got = rows[-1][1] if rows else None
+        ok(got is not None and int(got) == int(want),
+           f"health {d}/{name}: got {got}, expected {want}")
+
+
+def check_novalues(d):
+    for series in SERIES.values():
+        ok(not glob.glob(os.path.join(d, series + "-*")), f"{d}/{series}: values were dispatched")
+
+
+def main(argv):
+    cmd, args = argv[1], argv[2:]
+    if cmd == "csv":
+        check_csv(*args)
+    elif cmd == "rrd":
+        step = check_rrd(*args)
+        print(f"rrd step {step}")
+    elif cmd == "getval":
+        check_getval(*args)
+    elif cmd == "whisper":
+        any_time = "--any-time" in args
+        check_whisper(*[a for a in args if a != "--any-time"], any_time=any_time)
+    elif cmd == "health":
+        check_health(args[0], args[1:])
+    elif cmd == "novalues":
+        check_novalues(args[0])
+    else:
+        sys.exit("unknown check " + cmd)
+    print(f"{cmd} {args[0]}: {checks - failures}/{checks} checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

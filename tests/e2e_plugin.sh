@@ -1,0 +1,354 @@
+#!/usr/bin/env bash
+# tests/e2e_plugin.sh - the plugin end to end: Debian's collectd daemon runs
+# the smartmeter plugin built from the tree; simulated meters write
+# real-format telegrams (the synthetic fixtures, and smsim's live ones) into
+# pseudo-terminals; the values are read back from the csv files,
+# `collectdctl getval`, `rrdtool fetch` and a real carbon-cache (whisper-fetch),
+# and the fault cases are checked through the health values and the log.
+#
+# Needs collectd-core, collectd-utils, rrdtool, graphite-carbon,
+# python3-whisper and socat (scripts/test installs them).  A missing tool
+# fails the test: nothing here is skipped.  Run by `make check` with
+# top_srcdir and top_builddir set.
+set -u
+src=$(cd "${top_srcdir:-.}" && pwd)
+bld=$(cd "${top_builddir:-.}" && pwd)
+F=$src/fixtures/synthetic
+SIM=$bld/sim/smsim
+CHECK="python3 $src/tests/e2e_check.py"
+SHIM=$bld/tests/.libs/pty_shim.so
+PLUGIN=$bld/plugin/.libs/smartmeter.so
+fail=0
+
+for tool in collectd collectdctl rrdtool carbon-cache whisper-fetch socat python3; do
+    command -v $tool >/dev/null || { echo "FAIL: $tool is not installed (scripts/test installs it)"; exit 1; }
+done
+for f in "$SIM" "$SHIM" "$PLUGIN"; do
+    [ -e "$f" ] || { echo "FAIL: $f was not built"; exit 1; }
+done
+
+# A plugin built with ASan + UBSan (scripts/test's second pass) runs inside
+# Debian's collectd with the sanitizer runtimes preloaded; any report aborts
+# collectd, which the checks below notice.  collectd's own allocations at exit
+# are not ours to judge: no leak detection in the daemon.
+PRELOAD=$SHIM
+if ldd "$PLUGIN" | grep -q libasan; then
+    PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $SHIM"
+    export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    echo "(plugin built with sanitizers: preloading their runtimes into collectd)"
+fi
+
+W=$(mktemp -d /tmp/smartmeter-e2e.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}" $(cat "$W/socat.pids" 2>/dev/null); do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    [ "${KEEP:-0}" = 1 ] && echo "kept $W" || rm -rf "$W"
+}
+trap cleanup EXIT
+
+note() { echo "== $*"; }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+run_check() { $CHECK "$@" || fail=$((fail + 1)); }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# a pseudo-terminal pair: $W/NAME for the plugin, $W/NAME.sim for the meter
+pty() {
+    socat pty,raw,echo=0,link="$W/$1" pty,raw,echo=0,link="$W/$1.sim" >/dev/null 2>&1 &
+    echo $! >>"$W/socat.pids" # also from subshells, for the clean-up
+    eval "pty_$(echo "$1" | tr - _)=$!"
+    for _ in $(seq 50); do [ -e "$W/$1.sim" ] && [ -e "$W/$1" ] && return 0; sleep 0.1; done
+    bad "socat did not create $W/$1"
+}
+
+# ---- carbon-cache, private instance -----------------------------------------
+mkdir -p "$W/carbon/conf" "$W/carbon/log" "$W/carbon/data"
+CARBON_LINE=$(free_port) CARBON_PICKLE=$(free_port) CARBON_QUERY=$(free_port)
+cat >"$W/carbon/conf/carbon.conf" <<EOF
+[cache]
+STORAGE_DIR = $W/carbon/data
+LOCAL_DATA_DIR = $W/carbon/data/whisper
+WHITELISTS_DIR = $W/carbon/data/lists
+CONF_DIR = $W/carbon/conf
+LOG_DIR = $W/carbon/log
+PID_DIR = $W/carbon
+ENABLE_LOGROTATION = False
+ENABLE_TAGS = False
+USER =
+MAX_CACHE_SIZE = inf
+MAX_UPDATES_PER_SECOND = inf
+MAX_CREATES_PER_MINUTE = inf
+LINE_RECEIVER_INTERFACE = 127.0.0.1
+LINE_RECEIVER_PORT = $CARBON_LINE
+ENABLE_UDP_LISTENER = False
+PICKLE_RECEIVER_INTERFACE = 127.0.0.1
+PICKLE_RECEIVER_PORT = $CARBON_PICKLE
+CACHE_QUERY_INTERFACE = 127.0.0.1
+CACHE_QUERY_PORT = $CARBON_QUERY
+LOG_UPDATES = False
+EOF
+printf '[all]\npattern = .*\nretentions = 1s:1d\n' >"$W/carbon/conf/storage-schemas.conf"
+carbon-cache --config="$W/carbon/conf/carbon.conf" --nodaemon start >"$W/carbon/out.log" 2>&1 &
+pids+=($!)
+
+# ---- collectd ------------------------------------------------------------------
+mkdir -p "$W/plugins"
+for p in logfile csv rrdtool unixsock write_graphite; do cp /usr/lib/collectd/$p.so "$W/plugins/"; done
+cp "$PLUGIN" "$W/plugins/"
+install -m 600 "$F/test.key" "$W/test.key"
+install -m 600 "$F/test.ak" "$W/test.ak"
+EK=$(tr -d ' \n' <"$F/test.key")
+WRONG=00112233445566778899AABBCCDDEEFF
+
+meter() { # name, extra options...
+    local name=$1
+    shift
+    printf '  <Meter "%s">\n    Device "%s"\n    Baud 38400\n' "$name" "${DEVICE:-$W/$name}"
+    for o in "$@"; do printf '    %s\n' "$o"; done
+    printf '  </Meter>\n'
+}
+
+cat >"$W/collectd.conf" <<EOF
+Hostname "test"
+FQDNLookup false
+Interval 1
+Timeout 1000
+BaseDir "$W"
+PIDFile "$W/collectd.pid"
+PluginDir "$W/plugins"
+TypesDB "/usr/share/collectd/types.db" "$src/plugin/smartmeter_types.db"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel info
+  File "$W/collectd.log"
+  Timestamp true
+</Plugin>
+LoadPlugin csv
+<Plugin csv>
+  DataDir "$W/csv"
+</Plugin>
+LoadPlugin rrdtool
+<Plugin rrdtool>
+  DataDir "$W/rrd"
+  RRATimespan 3600
+  RRARows 3600
+</Plugin>
+LoadPlugin unixsock
+<Plugin unixsock>
+  SocketFile "$W/sock"
+  SocketGroup "$(id -gn)"
+</Plugin>
+<LoadPlugin write_graphite>
+  FlushInterval 1
+</LoadPlugin>
+<Plugin write_graphite>
+  <Node "carbon">
+    Host "127.0.0.1"
+    Port "$CARBON_LINE"
+    Protocol "tcp"
+  </Node>
+</Plugin>
+LoadPlugin smartmeter
+<Plugin smartmeter>
+$(meter fx-mbus "KeyFile \"$W/test.key\"")
+$(meter fx-hdlc "Key \"$EK\"" 'Framing "hdlc"')
+$(meter fx-auth "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"" 'Framing "mbus"')
+$(meter fx-raw "KeyFile \"$W/test.key\"" 'Framing "raw"')
+$(meter fx-host "KeyFile \"$W/test.key\"" 'TimeSource "host"')
+$(meter home "KeyFile \"$W/test.key\"")
+$(meter noisy "KeyFile \"$W/test.key\"")
+$(meter late "KeyFile \"$W/test.key\"" 'StaleTimeout 600')
+$(meter stale "KeyFile \"$W/test.key\"" 'StaleTimeout 3')
+$(meter reopen "KeyFile \"$W/test.key\"")
+$(meter replay "KeyFile \"$W/test.key\"")
+$(meter wrongkey "Key \"$WRONG\"")
+$(DEVICE=/dev/smartmeter-e2e-absent meter absent "KeyFile \"$W/test.key\"")
+</Plugin>
+EOF
+
+for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host home noisy reopen replay wrongkey stale; do pty $m; done
+for _ in $(seq 100); do grep -q "Listening" "$W/carbon/out.log" 2>/dev/null &&
+    [ "$(grep -c Listening "$W/carbon/out.log")" -ge 2 ] && break; sleep 0.1; done
+
+note "collectd with 13 meters"
+LD_PRELOAD=$PRELOAD collectd -f -C "$W/collectd.conf" >"$W/collectd.out" 2>&1 &
+cpid=$!
+pids+=($cpid)
+for _ in $(seq 100); do grep -q "meters started" "$W/collectd.log" 2>/dev/null && break; sleep 0.1; done
+sleep 1
+
+NOW=$(date +%s)
+sim() { local name=$1; shift; "$SIM" --baud 38400 --out "$W/$name.sim" "$@"; }
+# the synthetic fixtures, as they are, faster than a meter (their clock says
+# every 5 s): not faster than collectd's write threads keep the order of two
+# values of one series (a real meter pushes every 1 to 5 s)
+sim fx-mbus --replay "$F/vkw-mbus-enc.hex" --pace 400 & s1=$!
+sim fx-hdlc --replay "$F/vkw-hdlc-enc.hex" --pace 400 & s2=$!
+sim fx-auth --replay "$F/vkw-mbus-auth.hex" --pace 400 & s3=$!
+sim fx-raw --replay "$F/vkw-raw-enc.hex" --pace 400 & s4=$!
+sim fx-host --replay "$F/vkw-hdlc-enc.hex" --pace 1500 --count 8 & s5=$!
+# the live simulated meter, its clock now
+sim home --period 1 --count 10 --start $NOW --seed 11 --expect "$W/home.expect" & s6=$!
+# line noise between telegrams
+sim noisy --period 1 --count 8 --start $NOW --seed 12 --garbage 97 --expect "$W/noisy.expect" & s7=$!
+# a wrong key
+sim wrongkey --period 1 --count 3 --start $NOW --seed 13 & s8=$!
+# two telegrams, then silence: StaleTimeout 3
+sim stale --period 1 --count 2 --start $NOW --seed 17 & s12=$!
+(   # the device appears 3 s after collectd started
+    sleep 2
+    pty late
+    sim late --period 1 --count 5 --start $((NOW + 3)) --seed 14 --expect "$W/late.expect"
+) & s9=$!
+(   # the pseudo-terminal closed after 5 telegrams and opened again
+    sim reopen --period 1 --count 5 --start $NOW --seed 15
+    kill $pty_reopen
+    sleep 1.5
+    pty reopen
+    sleep 2.5
+    sim reopen --period 1 --count 5 --skip 5 --start $NOW --seed 15
+) & s10=$!
+(   # telegram 3 replayed after telegram 4
+    sim replay --period 1 --count 4 --start $NOW --seed 16
+    sim replay --period 1 --count 1 --skip 2 --start $NOW --seed 16
+    sim replay --period 1 --count 2 --skip 4 --start $NOW --seed 16
+) & s11=$!
+"$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
+"$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
+wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12
+sleep 3 # the last health values (Interval 1) and graphite's flush
+
+kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
+C=$W/csv/test
+note "fixtures: csv, rrdtool fetch, collectdctl getval"
+run_check csv "$C/smartmeter-fx-mbus" "$F/vkw-mbus-enc.expect.jsonl"
+run_check rrd "$W/rrd/test/smartmeter-fx-mbus" "$F/vkw-mbus-enc.expect.jsonl"
+run_check getval "$W/sock" test/smartmeter-fx-mbus "$F/vkw-mbus-enc.expect.jsonl"
+run_check csv "$C/smartmeter-fx-hdlc" "$F/vkw-hdlc-enc.expect.jsonl"
+run_check rrd "$W/rrd/test/smartmeter-fx-hdlc" "$F/vkw-hdlc-enc.expect.jsonl"
+run_check csv "$C/smartmeter-fx-auth" "$F/vkw-mbus-auth.expect.jsonl"
+run_check getval "$W/sock" test/smartmeter-fx-auth "$F/vkw-mbus-auth.expect.jsonl"
+run_check csv "$C/smartmeter-fx-raw" "$F/vkw-raw-enc.expect.jsonl"
+for m in fx-mbus fx-hdlc fx-auth fx-raw; do
+    run_check health "$C/smartmeter-$m" checksum-errors=0 security-errors=0 parse-errors=0 replayed=0 reconnects=0
+done
+run_check health "$C/smartmeter-fx-mbus" telegrams=50
+run_check health "$C/smartmeter-fx-auth" telegrams=20
+note "fixtures through write_graphite into carbon (meter fx-host: host time)"
+run_check whisper "$W/carbon/data/whisper/test/smartmeter-fx-host" "$F/vkw-hdlc-enc.expect.jsonl" 0-7 --any-time
+note "the live meter: csv, rrdtool, getval, carbon with the meter's time"
+run_check csv "$C/smartmeter-home" "$W/home.expect"
+run_check rrd "$W/rrd/test/smartmeter-home" "$W/home.expect"
+run_check getval "$W/sock" test/smartmeter-home "$W/home.expect"
+run_check whisper "$W/carbon/data/whisper/test/smartmeter-home" "$W/home.expect"
+run_check health "$C/smartmeter-home" telegrams=10 checksum-errors=0 bytes-discarded=0
+
+note "fault: garbage between telegrams"
+run_check csv "$C/smartmeter-noisy" "$W/noisy.expect"
+run_check health "$C/smartmeter-noisy" telegrams=8 bytes-discarded=776 security-errors=0
+note "fault: device absent at start, created later"
+run_check csv "$C/smartmeter-late" "$W/late.expect"
+run_check health "$C/smartmeter-late" telegrams=5 reconnects=0
+grep -q 'meter "late": cannot open '"$W"'/late: No such file or directory; retrying' "$W/collectd.log" ||
+    bad "no log line for the absent device"
+grep -q 'meter "late": reading /dev/pts/[0-9]* (it is there now)' "$W/collectd.log" || bad "no log line for the device's arrival"
+note "fault: pseudo-terminal closed and reopened"
+run_check csv "$C/smartmeter-reopen" "$W/reopen.expect"
+run_check health "$C/smartmeter-reopen" telegrams=10 reconnects=1
+grep -q 'meter "reopen": /dev/pts/[0-9]* hung up; re-opening' "$W/collectd.log" || bad "no log line for the hang-up"
+grep -q 'meter "reopen": reading /dev/pts/[0-9]* again' "$W/collectd.log" || bad "no log line for the reconnection"
+note "fault: replayed telegram"
+run_check csv "$C/smartmeter-replay" "$W/replay.expect"
+run_check health "$C/smartmeter-replay" telegrams=6 replayed=1
+grep -q 'meter "replay": frame counter 7016 is below 7017: telegram replayed or repeated, not dispatched' \
+    "$W/collectd.log" || bad "no log line for the replay"
+note "fault: wrong key"
+run_check novalues "$C/smartmeter-wrongkey"
+run_check health "$C/smartmeter-wrongkey" telegrams=0 security-errors=3
+grep -q 'meter "wrongkey": telegram dropped: security: .*likely wrong key.*check Key' "$W/collectd.log" ||
+    bad "no log line for the wrong key"
+note "fault: the meter falls silent (StaleTimeout 3)"
+grep -q 'meter "stale": no telegram for 3 s (StaleTimeout): re-opening /dev/pts/[0-9]*' "$W/collectd.log" ||
+    bad "no log line for the silent meter"
+run_check health "$C/smartmeter-stale" telegrams=2
+r=$(python3 -c "import glob;print(int(float(open(sorted(glob.glob('$C/smartmeter-stale/derive-reconnects-*'))[-1]).read().split()[-1].split(',')[1])))")
+[ "$r" -ge 1 ] || bad "stale: reconnects $r, expected at least 1"
+note "fault: a device that never appears"
+n=$(grep -c 'meter "absent": cannot open' "$W/collectd.log")
+[ "$n" -ge 1 ] && [ "$n" -le 6 ] || bad "absent device logged $n times (rate limit)"
+run_check health "$C/smartmeter-absent" telegrams=0 reconnects=0
+
+note "the first telegram and the push period are logged at INFO"
+grep -q 'meter "home": first telegram: 15 readings (12 dispatched), layout .*meter number 1KFM0200014196, encrypted' \
+    "$W/collectd.log" || bad "no first-telegram line for home"
+grep -q 'meter "fx-mbus": push period 5 s (learnt from the telegrams)' "$W/collectd.log" ||
+    bad "fx-mbus: push period not learnt as 5 s"
+grep -q 'meter "home": push period 1 s' "$W/collectd.log" || bad "home: push period not learnt as 1 s"
+
+note "shutdown"
+t0=$(date +%s%N)
+kill -TERM $cpid
+wait $cpid
+st=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $st -eq 0 ] || bad "collectd exited with $st"
+echo "collectd stopped in $ms ms"
+[ $ms -lt 5000 ] || bad "shutdown took $ms ms"
+grep -q "Exiting normally" "$W/collectd.log" || bad "collectd did not exit normally"
+
+note "keys in logs and output"
+for k in "$EK" "$WRONG" "$(tr -d ' \n' <"$F/test.ak")"; do
+    for f in "$W/collectd.log" "$W/collectd.out"; do
+        grep -qi "$k" "$f" && bad "a key appears in $f"
+    done
+done
+
+note "config errors"
+install -m 644 "$F/test.key" "$W/open.key"
+cat >"$W/bad.conf" <<EOF
+Hostname "test"
+BaseDir "$W"
+PluginDir "$W/plugins"
+TypesDB "/usr/share/collectd/types.db" "$src/plugin/smartmeter_types.db"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel info
+  File "$W/bad.log"
+</Plugin>
+LoadPlugin smartmeter
+<Plugin smartmeter>
+$(meter bad-option "KeyFile \"$W/test.key\"" "Bogus 1")
+$(meter bad-key 'Key "0011223344"')
+$(meter no-file 'KeyFile "/nonexistent/home.key"')
+$(meter bad-parity 'Parity "mark"')
+$(meter bad-obis 'Select "1-0:32.7"')
+$(DEVICE=tcp://localhost meter bad-tcp)
+$(meter open-key "KeyFile \"$W/open.key\"")
+$(meter ok "KeyFile \"$W/test.key\"" 'Select "1-0:32.7.0" "1-0:1.8.0"' 'Ignore "0-0:96.1.0"' 'Period 5' 'StaleTimeout 60')
+</Plugin>
+EOF
+LD_PRELOAD=$PRELOAD collectd -T -C "$W/bad.conf" >"$W/bad.out" 2>&1 || bad "collectd -T failed: $(cat "$W/bad.out")"
+for want in 'meter "bad-option": unknown option Bogus' \
+    'meter "bad-key": option Key: not a key (expected 32 or 64 hex digits)' \
+    'meter "no-file": option KeyFile: cannot read /nonexistent/home.key: No such file or directory' \
+    'meter "bad-parity": option Parity: "mark" is not even, odd or none' \
+    'meter "bad-obis": option Select: argument 1 is not an OBIS code' \
+    'meter "bad-tcp": option Device: "tcp://localhost" is not tcp://host:port' \
+    'meter "open-key": option KeyFile: '"$W"'/open.key is readable by every user' \
+    'meter "bad-option": not started because of the error above' \
+    'smartmeter plugin: version [0-9.]*, 2 meters started'; do
+    grep -q "$want" "$W/bad.log" || bad "config: no log line '$want'"
+done
+grep -qi 0011223344 "$W/bad.log" && bad "the malformed key appears in the log"
+
+grep -qE "AddressSanitizer|runtime error:|LeakSanitizer" "$W/collectd.out" "$W/bad.out" &&
+    bad "sanitizer report: $(grep -hE 'Sanitizer|runtime error' "$W/collectd.out" "$W/bad.out" | head -5)"
+grep -q "already being created" "$W/collectd.log" && bad "the rrdtool plugin lost values while creating files"
+
+if [ $fail -ne 0 ]; then
+    echo "---- collectd.log (tail)"
+    tail -60 "$W/collectd.log"
+    echo "$fail failure(s)"
+    exit 1
+fi
+echo "end to end: all checks passed"

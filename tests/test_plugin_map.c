@@ -1,0 +1,190 @@
+/* test_plugin_map.c - the plugin's pure parts: how readings become
+ * collectd types and instances (smp_map), Select/Ignore patterns, the
+ * tcp:// device syntax (smp_port) and key-file contents. */
+#include <math.h>
+#include <string.h>
+
+#include "smp_map.h"
+#include "smp_port.h"
+#include "test_util.h"
+
+static sm_reading num(const char *obis, double value, uint8_t unit)
+{
+    sm_reading r;
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_FATAL(sm_obis_parse(obis, &r.obis));
+    r.obis_source = SM_OBIS_WIRE;
+    r.kind = SM_RK_NUMBER;
+    r.value = value;
+    r.unit = unit;
+    return r;
+}
+
+static void expect_map(const char *obis, double value, uint8_t unit, const char *type,
+                       const char *inst)
+{
+    sm_reading r = num(obis, value, unit);
+    smp_value v;
+    CU_ASSERT_TRUE_FATAL(smp_map_reading(&r, &v));
+    if (strcmp(v.type, type) != 0 || strcmp(v.type_instance, inst) != 0)
+        fprintf(stderr, "\n    %s: got %s/%s, want %s/%s\n", obis, v.type, v.type_instance,
+                type, inst);
+    CU_ASSERT_STRING_EQUAL(v.type, type);
+    CU_ASSERT_STRING_EQUAL(v.type_instance, inst);
+    CU_ASSERT_EQUAL(v.value, value);
+}
+
+static void test_map_table(void)
+{
+    expect_map("1-0:32.7.0*255", 228.4, SM_UNIT_V, "voltage", "L1");
+    expect_map("1-0:52.7.0", 239.5, SM_UNIT_V, "voltage", "L2");
+    expect_map("1-1:72.7.0*255", 244.5, SM_UNIT_V, "voltage", "L3"); /* B ignored */
+    expect_map("1-0:31.7.0", 2.58, SM_UNIT_A, "current", "L1");
+    expect_map("1-0:91.7.0", 0.12, SM_UNIT_A, "current", "N");
+    expect_map("1-0:1.7.0", 8117, SM_UNIT_W, "power", "import");
+    expect_map("1-0:2.7.0", 7364, SM_UNIT_W, "power", "export");
+    expect_map("1-0:16.7.0", -753, SM_UNIT_W, "power", "net");
+    expect_map("1-0:21.7.0", 1200, SM_UNIT_W, "power", "L1-import");
+    expect_map("1-0:62.7.0", 30, SM_UNIT_W, "power", "L3-export");
+    expect_map("1-0:3.7.0", 120, SM_UNIT_VAR, "reactive_power", "import");
+    expect_map("1-0:4.7.0", 80, SM_UNIT_VAR, "reactive_power", "export");
+    expect_map("1-0:9.7.0", 900, SM_UNIT_VA, "apparent_power", "import");
+    expect_map("1-0:13.7.0", 0.987, SM_UNIT_NONE, "power_factor", "");
+    expect_map("1-0:33.7.0", 0.5, SM_UNIT_COUNT, "power_factor", "L1");
+    expect_map("1-0:14.7.0", 49.98, SM_UNIT_HZ, "frequency", "");
+    expect_map("1-0:1.8.0", 77141, SM_UNIT_WH, "energy_wh", "import");
+    expect_map("1-0:2.8.0*255", 868035, SM_UNIT_WH, "energy_wh", "export");
+    expect_map("1-0:1.8.1", 50000, SM_UNIT_WH, "energy_wh", "import-T1");
+    expect_map("1-0:2.8.2", 1000, SM_UNIT_WH, "energy_wh", "export-T2");
+    expect_map("1-0:3.8.0", 13, SM_UNIT_VARH, "reactive_energy", "import");
+    expect_map("1-0:4.8.0", 556926, SM_UNIT_VARH, "reactive_energy", "export");
+    expect_map("1-0:5.8.0", 5, SM_UNIT_VARH, "reactive_energy", "Q1");
+    expect_map("1-0:9.8.0", 7, SM_UNIT_VAH, "apparent_energy", "import");
+    /* a list without units (implied scalers) still maps */
+    expect_map("1-0:32.7.0", 230.1, SM_UNIT_NONE, "voltage", "L1");
+    /* a unit that contradicts the code: generic, never mislabelled */
+    expect_map("1-0:32.7.0", 5, SM_UNIT_A, "gauge", "obis-1-0-32-7-0");
+    expect_map("1-0:1.8.0", 5, SM_UNIT_VARH, "gauge", "obis-1-0-1-8-0");
+    /* unknown objects: generic under their OBIS code */
+    expect_map("1-0:96.50.1*255", 3, SM_UNIT_NONE, "gauge", "obis-1-0-96-50-1");
+    expect_map("0-0:96.14.0*1", 2, SM_UNIT_NONE, "gauge", "obis-0-0-96-14-0-1");
+    expect_map("7-0:3.0.0", 12.5, SM_UNIT_M3, "gauge", "obis-7-0-3-0-0"); /* gas */
+}
+
+static void test_map_non_numbers(void)
+{
+    sm_reading r = num("0-0:96.1.0", 0, 0);
+    smp_value v;
+    r.kind = SM_RK_STRING;
+    CU_ASSERT_FALSE(smp_map_reading(&r, &v));
+    r.kind = SM_RK_DATETIME;
+    CU_ASSERT_FALSE(smp_map_reading(&r, &v));
+    r = num("1-0:32.7.0", 230, SM_UNIT_V);
+    r.obis_source = SM_OBIS_NONE; /* positional value nobody knows */
+    CU_ASSERT_FALSE(smp_map_reading(&r, &v));
+}
+
+/* The whole synthetic telegram: twelve values, each under its series. */
+static void test_map_synthetic_telegram(void)
+{
+    char line[4096];
+    uint8_t buf[2048];
+    CU_ASSERT_TRUE_FATAL(fixture_line("synthetic/vkw-mbus-enc.hex", 0, line, sizeof line));
+    size_t n = hex_decode(line, buf, sizeof buf);
+    collector c;
+    collector_init(&c);
+    decode_bytes(&c, SM_LINK_AUTO, TEST_EK, 16, NULL, 0, true, buf, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    static const struct {
+        const char *series;
+        double value;
+    } want[] = {{"voltage/L1", 228.4},       {"voltage/L2", 239.5},
+                {"voltage/L3", 244.5},       {"current/L1", 2.58},
+                {"current/L2", 10.44},       {"current/L3", 4.82},
+                {"power/import", 8117},      {"power/export", 7364},
+                {"energy_wh/import", 77141}, {"energy_wh/export", 868035},
+                {"reactive_energy/import", 13}, {"reactive_energy/export", 556926}};
+    size_t mapped = 0, matched = 0;
+    for (size_t i = 0; i < c.t[0].n; i++) {
+        smp_value v;
+        if (!smp_map_reading(&c.t[0].readings[i].r, &v))
+            continue;
+        mapped++;
+        char series[96];
+        snprintf(series, sizeof series, "%s/%s", v.type, v.type_instance);
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+            if (strcmp(series, want[k].series) == 0 && fabs(v.value - want[k].value) < 1e-9)
+                matched++;
+    }
+    CU_ASSERT_EQUAL(mapped, 12); /* clock, meter number and device name are not values */
+    CU_ASSERT_EQUAL(matched, 12);
+    collector_free(&c);
+}
+
+static void test_patterns(void)
+{
+    smp_obis_pattern p;
+    sm_obis o;
+    CU_ASSERT_TRUE_FATAL(smp_pattern_parse("1-0:32.7.0", &p));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*255", &o) && smp_pattern_match(&p, &o));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*0", &o) && smp_pattern_match(&p, &o)); /* F any */
+    CU_ASSERT_TRUE(sm_obis_parse("1-1:32.7.0*255", &o) && !smp_pattern_match(&p, &o));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:52.7.0*255", &o) && !smp_pattern_match(&p, &o));
+    CU_ASSERT_TRUE_FATAL(smp_pattern_parse("32.7.0", &p)); /* B and F any */
+    CU_ASSERT_TRUE(sm_obis_parse("1-1:32.7.0*0", &o) && smp_pattern_match(&p, &o));
+    CU_ASSERT_TRUE_FATAL(smp_pattern_parse("1-0:1.8.0*255", &p)); /* exact */
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:1.8.0*255", &o) && smp_pattern_match(&p, &o));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:1.8.0*1", &o) && !smp_pattern_match(&p, &o));
+    CU_ASSERT_FALSE(smp_pattern_parse("1-0:32.7", &p));
+    CU_ASSERT_FALSE(smp_pattern_parse("voltage", &p));
+    CU_ASSERT_FALSE(smp_pattern_parse("", &p));
+}
+
+static void test_tcp_devices(void)
+{
+    char h[64], s[8];
+    CU_ASSERT_TRUE(smp_tcp_parse("tcp://ser2net.local:2001", h, sizeof h, s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(h, "ser2net.local");
+    CU_ASSERT_STRING_EQUAL(s, "2001");
+    CU_ASSERT_TRUE(smp_tcp_parse("tcp://[::1]:3333", h, sizeof h, s, sizeof s));
+    CU_ASSERT_STRING_EQUAL(h, "::1");
+    CU_ASSERT_FALSE(smp_tcp_parse("tcp://host", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smp_tcp_parse("tcp://:2001", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smp_tcp_parse("tcp://host:0", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smp_tcp_parse("tcp://host:65536", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smp_tcp_parse("tcp://host:20a1", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smp_tcp_parse("tcp://[::1:3333", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smp_tcp_parse("/dev/ttyUSB0", h, sizeof h, s, sizeof s));
+    CU_ASSERT_TRUE(smp_device_is_tcp("tcp://x:1"));
+    CU_ASSERT_FALSE(smp_device_is_tcp("/dev/serial/by-id/usb-tcp"));
+}
+
+static void test_key_file_content(void)
+{
+    uint8_t k[32];
+    size_t len = 0;
+    const char *hex = "000102030405060708090A0B0C0D0E0F\n";
+    CU_ASSERT_EQUAL(sm_key_from_file_content((const uint8_t *)hex, strlen(hex), k, &len), SM_OK);
+    CU_ASSERT_EQUAL(len, 16);
+    CU_ASSERT_EQUAL(memcmp(k, TEST_EK, 16), 0);
+    CU_ASSERT_EQUAL(sm_key_from_file_content(TEST_EK, 16, k, &len), SM_OK); /* raw bytes */
+    CU_ASSERT_EQUAL(memcmp(k, TEST_EK, 16), 0);
+    const char *bad = "0001020304\n";
+    CU_ASSERT_EQUAL(sm_key_from_file_content((const uint8_t *)bad, strlen(bad), k, &len),
+                    SM_ERR_KEY_LENGTH);
+    CU_ASSERT_EQUAL(sm_key_from_file_content((const uint8_t *)"", 0, k, &len), SM_ERR_KEY_LENGTH);
+    uint8_t raw17[17] = {0};
+    CU_ASSERT_EQUAL(sm_key_from_file_content(raw17, 17, k, &len), SM_ERR_KEY_LENGTH);
+}
+
+void register_plugin_map(void)
+{
+    CU_pSuite s = CU_add_suite("plugin: mapping, patterns, devices, keys", NULL, NULL);
+    CU_add_test(s, "OBIS codes to collectd types and instances", test_map_table);
+    CU_add_test(s, "strings, date-times and positional values are not dispatched",
+                test_map_non_numbers);
+    CU_add_test(s, "a synthetic telegram maps to its twelve series", test_map_synthetic_telegram);
+    CU_add_test(s, "Select/Ignore OBIS patterns", test_patterns);
+    CU_add_test(s, "tcp://host:port devices", test_tcp_devices);
+    CU_add_test(s, "key file contents", test_key_file_content);
+}
