@@ -21,8 +21,8 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "meter_sim.h"
+#include "smd_hexin.h"
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
@@ -69,32 +70,54 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
     return true;
 }
 
-/* The next non-empty line of a hex file, without comments and separators. */
-static bool next_hex_line(FILE *f, char *line, size_t cap)
+/* The next telegram of a hex file: the bytes of its next line that holds
+ * any, read with smdecode's hex reader (separators, 0x prefixes, comments).
+ * 1: a telegram, 0: end of the file, -1: a line that is not hex (reported). */
+typedef struct {
+    uint8_t *buf;
+    size_t cap, n;
+    bool bad;
+} hex_sink;
+
+static void sink_bytes(void *ctx, const uint8_t *p, size_t n)
 {
-    while (fgets(line, (int)cap, f)) {
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        size_t k = 0;
-        for (char *c = line; *c; c++)
-            if (isxdigit((unsigned char)*c))
-                line[k++] = *c;
-        line[k] = '\0';
-        if (k > 0)
-            return true;
+    hex_sink *k = ctx;
+    if (n > k->cap - k->n) {
+        k->bad = true;
+        n = k->cap - k->n;
     }
-    return false;
+    memcpy(k->buf + k->n, p, n);
+    k->n += n;
 }
 
-static size_t hex_to_bytes(const char *hex, uint8_t *out, size_t cap)
+static void sink_error(void *ctx, smd_hex_err e, uint64_t line, uint64_t col, uint8_t ch)
 {
-    size_t n = 0;
-    for (; hex[0] && hex[1] && n < cap; hex += 2) {
-        char pair[3] = {hex[0], hex[1], '\0'};
-        out[n++] = (uint8_t)strtoul(pair, NULL, 16);
+    (void)e, (void)line, (void)col, (void)ch;
+    ((hex_sink *)ctx)->bad = true;
+}
+
+static int next_telegram(FILE *f, const char *name, uint64_t *lineno, uint8_t *buf, size_t cap,
+                          size_t *n)
+{
+    static smd_hexin h;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    hex_sink k = {buf, cap, 0, false};
+    while (k.n == 0 && (len = getline(&line, &lcap, f)) >= 0) {
+        ++*lineno;
+        smd_hexin_init(&h, sink_bytes, sink_error, &k);
+        smd_hexin_feed(&h, line, (size_t)len);
+        smd_hexin_finish(&h);
+        if (k.bad) {
+            fprintf(stderr, "smsim: %s:%" PRIu64 ": not a telegram in hex (or over %zu bytes)\n",
+                    name, *lineno, cap);
+            break;
+        }
     }
-    return n;
+    free(line);
+    *n = k.n;
+    return k.bad ? -1 : k.n > 0;
 }
 
 static void usage(void)
@@ -183,20 +206,23 @@ int main(int argc, char **argv)
     sim_init(&m, seed, start, period);
     m.framing = framing;
     m.sc = auth ? 0x30 : 0x21;
-    char hexline[8192];
-    for (uint64_t i = 0; i < skip; i++)
-        if (rp ? !next_hex_line(rp, hexline, sizeof hexline) : (sim_step(&m), false))
-            break;
-    uint64_t noise = seed * 0x9E3779B97F4A7C15ull | 1;
     uint8_t buf[2048], junk[256];
+    uint64_t lineno = 0;
+    size_t n;
+    int got = 1;
+    for (uint64_t i = 0; i < skip && got > 0; i++) {
+        if (rp)
+            got = next_telegram(rp, replay, &lineno, buf, sizeof buf, &n);
+        else
+            sim_step(&m);
+    }
+    uint64_t noise = seed * 0x9E3779B97F4A7C15ull | 1;
     char line[4200], js[1024];
     int64_t t0 = now_ns();
-    for (uint64_t i = 0; (count == 0 || i < count) && !stop; i++) {
-        size_t n;
+    for (uint64_t i = 0; (count == 0 || i < count) && !stop && got > 0; i++) {
         if (rp) {
-            if (!next_hex_line(rp, hexline, sizeof hexline))
+            if ((got = next_telegram(rp, replay, &lineno, buf, sizeof buf, &n)) <= 0)
                 break;
-            n = hex_to_bytes(hexline, buf, sizeof buf);
         } else {
             n = sim_telegram(&m, buf, sizeof buf);
         }
@@ -249,5 +275,5 @@ int main(int argc, char **argv)
     }
     if (ex)
         fclose(ex);
-    return 0;
+    return got < 0 ? 1 : 0;
 }
