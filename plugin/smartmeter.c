@@ -121,6 +121,21 @@ static int get_key_file(const smp_meter *m, const oconfig_item_t *ci, uint8_t ke
     return 0;
 }
 
+/* Key/AuthKey "hex" or KeyFile/AuthKeyFile "path" (the option's name says
+ * which form); each key at most once. */
+static int get_key(const smp_meter *m, oconfig_item_t *ci, const char *what, bool *given,
+                   uint8_t key[32], size_t *len)
+{
+    if (*given) {
+        ERROR(CFG_PREFIX "option %s: %s is given twice", m->name, ci->key, what);
+        return -1;
+    }
+    *given = true;
+    size_t n = strlen(ci->key);
+    bool file = n > 4 && strcasecmp(ci->key + n - 4, "File") == 0;
+    return file ? get_key_file(m, ci, key, len) : get_key_hex(m, ci, key, len);
+}
+
 static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, smp_obis_pattern **list,
                         size_t *n)
 {
@@ -227,23 +242,9 @@ static int config_meter(oconfig_item_t *ci)
                     m->framing = (sm_link)l;
             }
         } else if (strcasecmp("Key", c->key) == 0 || strcasecmp("KeyFile", c->key) == 0) {
-            if (have_key) {
-                ERROR(CFG_PREFIX "option %s: the key is given twice", m->name, c->key);
-                status = -1;
-            } else
-                status = strcasecmp("Key", c->key) == 0 ? get_key_hex(m, c, m->ek, &m->ek_len)
-                                                        : get_key_file(m, c, m->ek, &m->ek_len);
-            have_key = true;
+            status = get_key(m, c, "the key", &have_key, m->ek, &m->ek_len);
         } else if (strcasecmp("AuthKey", c->key) == 0 || strcasecmp("AuthKeyFile", c->key) == 0) {
-            if (have_ak) {
-                ERROR(CFG_PREFIX "option %s: the authentication key is given twice", m->name,
-                      c->key);
-                status = -1;
-            } else
-                status = strcasecmp("AuthKey", c->key) == 0
-                             ? get_key_hex(m, c, m->ak, &m->ak_len)
-                             : get_key_file(m, c, m->ak, &m->ak_len);
-            have_ak = true;
+            status = get_key(m, c, "the authentication key", &have_ak, m->ak, &m->ak_len);
         } else if (strcasecmp("VerifyTag", c->key) == 0) {
             status = get_bool(m, c, &m->verify_tag);
         } else if (strcasecmp("Select", c->key) == 0) {

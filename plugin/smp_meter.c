@@ -219,10 +219,7 @@ static void release_complaints(smp_meter *m)
     c_release(LOG_INFO, &m->c_sec, LOG_PREFIX "telegrams decrypt again", m->name);
     c_release(LOG_INFO, &m->c_parse, LOG_PREFIX "telegrams parse again", m->name);
     c_release(LOG_INFO, &m->c_replay, LOG_PREFIX "frame counter rises again", m->name);
-    if (m->stale) {
-        m->stale = false;
-        c_release(LOG_INFO, &m->c_stale, LOG_PREFIX "telegrams arrive again", m->name);
-    }
+    c_release(LOG_INFO, &m->c_stale, LOG_PREFIX "telegrams arrive again", m->name);
 }
 
 static void on_telegram(void *ctx, const sm_telegram *t)
@@ -266,7 +263,6 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     if (m->period == 0) {
         if (!m->pending) {
             /* hold it: its interval is the push period, known with the next one */
-            m->batch = NULL;
             m->pending = b;
             m->pending_arrival = now;
             m->batch = calloc(1, sizeof *m->batch);
@@ -324,6 +320,15 @@ static void account_discarded(smp_meter *m)
     }
 }
 
+/* Wait the back-off time, then double it (up to BACKOFF_MAX); true when
+ * shutting down. */
+static bool back_off(smp_meter *m, double *backoff)
+{
+    bool stop = wait_stop(m, *backoff);
+    *backoff = *backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : *backoff * 2;
+    return stop;
+}
+
 static void *reader(void *arg)
 {
     smp_meter *m = arg;
@@ -336,9 +341,8 @@ static void *reader(void *arg)
             if (!smp_port_open(&m->port, m->device, &m->line, m->wake_fd, CONNECT_TIMEOUT_MS,
                                err, sizeof err)) {
                 c_complain(LOG_ERR, &m->c_open, LOG_PREFIX "%s; retrying", m->name, err);
-                if (wait_stop(m, backoff))
+                if (back_off(m, &backoff))
                     break;
-                backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
                 continue;
             }
             if (m->was_connected)
@@ -376,24 +380,21 @@ static void *reader(void *arg)
             } else if (n < 0 || (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
                 if (n == 0)
                     snprintf(err, sizeof err, "%s hung up", m->port.path);
+                WARNING(LOG_PREFIX "%s; re-opening", m->name, err);
                 lost = true;
             }
         }
-        if (!lost && mono_now() - m->last_good > stale_timeout(m)) {
-            m->stale = true;
+        double stale_after = stale_timeout(m);
+        if (!lost && mono_now() - m->last_good > stale_after) {
             c_complain(LOG_WARNING, &m->c_stale,
                        LOG_PREFIX "no telegram for %.0f s (StaleTimeout): re-opening %s",
-                       m->name, stale_timeout(m), m->port.path);
-            snprintf(err, sizeof err, "stale");
+                       m->name, stale_after, m->port.path);
             lost = true;
         }
         if (lost) {
-            if (strcmp(err, "stale") != 0)
-                WARNING(LOG_PREFIX "%s; re-opening", m->name, err);
             close_port(m);
-            if (wait_stop(m, backoff))
+            if (back_off(m, &backoff))
                 break;
-            backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
         }
     }
     if (m->port.fd >= 0)

@@ -72,9 +72,8 @@ typedef struct smp_meter {
     uint8_t title[8];
     uint32_t last_fc, below_last;
     unsigned below_run;
-    bool got_first, stale, was_connected;
+    bool got_first, was_connected;
     double last_good;          /* monotonic seconds of the last good telegram */
-    double last_arrival;
     c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale;
 
     struct smp_meter *next;
