@@ -17,13 +17,13 @@ src=$(cd "${2:-$(dirname "$0")/..}" && pwd)
 COUNT=${COUNT:-20000}
 SECS=${SECS:-20}
 SIM=$bld/sim/smsim
+. "$src/scripts/collectd-env.sh"
 W=$(mktemp -d /tmp/smartmeter-bench.XXXXXX)
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$W"; }
+stop_all() { kill "${pids[@]}" 2>/dev/null || true; ce_kill_ptys "$W/pty.pid"; rm -f "$W/pty.pid"; wait 2>/dev/null || true; pids=(); }
+cleanup() { stop_all; rm -rf "$W"; }
 trap cleanup EXIT
-mkdir -p "$W/plugins"
-cp /usr/lib/collectd/logfile.so /usr/lib/collectd/unixsock.so "$W/plugins/"
-cp "$bld/plugin/.libs/smartmeter.so" "$W/plugins/"
+ce_plugindir "$W" "$bld/plugin/.libs/smartmeter.so" logfile unixsock
 install -m 600 "$src/fixtures/synthetic/test.key" "$W/test.key"
 HZ=$(getconf CLK_TCK)
 
@@ -31,25 +31,9 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 conf() { # meters
-    cat <<EOF
-Hostname "bench"
-FQDNLookup false
-Interval 10
-${COLLECTD_GLOBALS:-}
-BaseDir "$W"
-PluginDir "$W/plugins"
-TypesDB "/usr/share/collectd/types.db" "$src/plugin/smartmeter_types.db"
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$W/collectd.log"
-</Plugin>
-LoadPlugin unixsock
-<Plugin unixsock>
-  SocketFile "$W/sock"
-  SocketGroup "$(id -gn)"
-</Plugin>
-EOF
+    ce_conf_head "$W" bench 10 "$src" "$W/collectd.log"
+    echo "${COLLECTD_GLOBALS:-}"
+    ce_unixsock "$W/sock"
     [ "$1" -ne 0 ] || return 0
     echo "LoadPlugin smartmeter"
     echo "<Plugin smartmeter>"
@@ -71,13 +55,7 @@ start_collectd() { # meters
 stop_collectd() { kill "$cpid"; wait "$cpid" 2>/dev/null || true; }
 
 ptys() { # n
-    for i in $(seq "$1"); do
-        socat pty,raw,echo=0,link="$W/tty$i" pty,raw,echo=0,link="$W/tty$i.sim" >/dev/null 2>&1 &
-        pids+=($!)
-    done
-    for i in $(seq "$1"); do
-        for _ in $(seq 50); do [ -e "$W/tty$i.sim" ] && break; sleep 0.1; done
-    done
+    for i in $(seq "$1"); do ce_pty "$W/tty$i" "$W/pty.pid"; done
 }
 
 # telegrams decoded, from the plugin's summary at shutdown
@@ -108,9 +86,7 @@ busy=$(echo "($t1 - $t0) / $HZ - $idle_per_s * $wall" | bc -l)
 printf '   %d telegrams decoded and dispatched (12 values each)\n' "${n:-0}"
 printf '   collectd CPU: %.2f s over %.1f s (idle share removed)\n' "$busy" "$wall"
 printf '   CPU per telegram: %.1f us   (target: under 50 us)\n' "$(echo "$busy * 1000000 / ${n:-1}" | bc -l)"
-kill "${pids[@]}" 2>/dev/null || true
-wait 2>/dev/null || true
-pids=()
+stop_all
 
 echo "== RSS and CPU with meters pushing every second ($SECS s)"
 start_collectd 0
@@ -139,7 +115,5 @@ for n in 1 32; do
     printf '   %-28s RSS %6d kB  (+%d kB, %.0f kB per meter; target under 1024)  CPU %.2f %% of a core, %d telegrams\n' \
         "collectd with $n meter(s)" "$rss" $((rss - base)) "$(echo "($rss - $base) / $n" | bc -l)" \
         "$(echo "($t1 - $t0) * 100 / $HZ / $SECS" | bc -l)" "$total"
-    kill "${pids[@]}" 2>/dev/null || true
-    wait 2>/dev/null || true
-    pids=()
+    stop_all
 done

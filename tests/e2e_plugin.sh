@@ -19,6 +19,7 @@ CHECK="python3 $src/tests/e2e_check.py"
 SHIM=$bld/tests/.libs/pty_shim.so
 PLUGIN=$bld/plugin/.libs/smartmeter.so
 fail=0
+. "$src/scripts/collectd-env.sh"
 
 for tool in collectd collectdctl rrdtool carbon-cache whisper-fetch socat python3; do
     command -v $tool >/dev/null || { echo "FAIL: $tool is not installed (scripts/test installs it)"; exit 1; }
@@ -41,7 +42,8 @@ fi
 W=$(mktemp -d /tmp/smartmeter-e2e.XXXXXX)
 pids=()
 cleanup() {
-    for p in "${pids[@]}" $(cat "$W/socat.pids" 2>/dev/null); do kill "$p" 2>/dev/null; done
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+    for f in "$W"/*.pty.pid; do ce_kill_ptys "$f"; done
     wait 2>/dev/null
     [ "${KEEP:-0}" = 1 ] && echo "kept $W" || rm -rf "$W"
 }
@@ -53,13 +55,7 @@ run_check() { $CHECK "$@" || fail=$((fail + 1)); }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # a pseudo-terminal pair: $W/NAME for the plugin, $W/NAME.sim for the meter
-pty() {
-    socat pty,raw,echo=0,link="$W/$1" pty,raw,echo=0,link="$W/$1.sim" >/dev/null 2>&1 &
-    echo $! >>"$W/socat.pids" # also from subshells, for the clean-up
-    eval "pty_$(echo "$1" | tr - _)=$!"
-    for _ in $(seq 50); do [ -e "$W/$1.sim" ] && [ -e "$W/$1" ] && return 0; sleep 0.1; done
-    bad "socat did not create $W/$1"
-}
+pty() { ce_pty "$W/$1" "$W/$1.pty.pid" || bad "socat did not create $W/$1"; }
 
 # ---- carbon-cache, private instance -----------------------------------------
 mkdir -p "$W/carbon/conf" "$W/carbon/log" "$W/carbon/data"
@@ -92,9 +88,7 @@ carbon-cache --config="$W/carbon/conf/carbon.conf" --nodaemon start >"$W/carbon/
 pids+=($!)
 
 # ---- collectd ------------------------------------------------------------------
-mkdir -p "$W/plugins"
-for p in logfile csv rrdtool unixsock write_graphite; do cp /usr/lib/collectd/$p.so "$W/plugins/"; done
-cp "$PLUGIN" "$W/plugins/"
+ce_plugindir "$W" "$PLUGIN" logfile csv rrdtool unixsock write_graphite
 install -m 600 "$F/test.key" "$W/test.key"
 install -m 600 "$F/test.ak" "$W/test.ak"
 EK=$(tr -d ' \n' <"$F/test.key")
@@ -108,21 +102,8 @@ meter() { # name, extra options...
     printf '  </Meter>\n'
 }
 
-cat >"$W/collectd.conf" <<EOF
-Hostname "test"
-FQDNLookup false
-Interval 1
+{ ce_conf_head "$W" test 1 "$src" "$W/collectd.log"; ce_unixsock "$W/sock"; cat <<EOF; } >"$W/collectd.conf"
 Timeout 1000
-BaseDir "$W"
-PIDFile "$W/collectd.pid"
-PluginDir "$W/plugins"
-TypesDB "/usr/share/collectd/types.db" "$src/plugin/smartmeter_types.db"
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$W/collectd.log"
-  Timestamp true
-</Plugin>
 LoadPlugin csv
 <Plugin csv>
   DataDir "$W/csv"
@@ -132,11 +113,6 @@ LoadPlugin rrdtool
   DataDir "$W/rrd"
   RRATimespan 3600
   RRARows 3600
-</Plugin>
-LoadPlugin unixsock
-<Plugin unixsock>
-  SocketFile "$W/sock"
-  SocketGroup "$(id -gn)"
 </Plugin>
 <LoadPlugin write_graphite>
   FlushInterval 1
@@ -202,7 +178,8 @@ sim stale --period 1 --count 2 --start $NOW --seed 17 & s12=$!
 ) & s9=$!
 (   # the pseudo-terminal closed after 5 telegrams and opened again
     sim reopen --period 1 --count 5 --start $NOW --seed 15
-    kill $pty_reopen
+    ce_kill_ptys "$W/reopen.pty.pid"
+    rm "$W/reopen.pty.pid"
     sleep 1.5
     pty reopen
     sleep 2.5
@@ -305,16 +282,7 @@ done
 
 note "config errors"
 install -m 644 "$F/test.key" "$W/open.key"
-cat >"$W/bad.conf" <<EOF
-Hostname "test"
-BaseDir "$W"
-PluginDir "$W/plugins"
-TypesDB "/usr/share/collectd/types.db" "$src/plugin/smartmeter_types.db"
-LoadPlugin logfile
-<Plugin logfile>
-  LogLevel info
-  File "$W/bad.log"
-</Plugin>
+{ ce_conf_head "$W" test 10 "$src" "$W/bad.log"; cat <<EOF; } >"$W/bad.conf"
 LoadPlugin smartmeter
 <Plugin smartmeter>
 $(meter bad-option "KeyFile \"$W/test.key\"" "Bogus 1")
