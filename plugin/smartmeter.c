@@ -314,6 +314,7 @@ static int smartmeter_init(void)
         ERROR("smartmeter plugin: no meter configured (or none without errors): nothing to read");
         return -1;
     }
+    smp_port_library_init();
     int started = 0;
     for (smp_meter *m = meters; m; m = m->next)
         if (smp_meter_start(m) == 0)

@@ -14,6 +14,10 @@
 #define BACKOFF_MAX 30.0
 #define CONNECT_TIMEOUT_MS 10000
 #define PERIOD_MAX 3600.0
+/* Coalescing reads (let_frame_arrive): how many characters to wait for when
+ * the deframer does not know yet how many it lacks, and the longest wait. */
+#define COALESCE_CHARS 24
+#define COALESCE_MAX 1.0
 
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
@@ -174,6 +178,27 @@ static bool wait_stop(smp_meter *m, double seconds)
         r = poll(&pf, 1, (int)(seconds * 1000));
     while (r < 0 && errno == EINTR);
     return r > 0;
+}
+
+/* Let the rest of a frame arrive before reading again.  A serial line (and
+ * a USB adapter with its latency timer) delivers a telegram a few bytes at a
+ * time; waking up for each chunk costs far more CPU than decoding the whole
+ * telegram.  When the deframer knows from a length field how many bytes the
+ * frame still lacks, wait as long as they take at the line's speed (capped);
+ * otherwise for a few characters.  Nothing under way: no wait.  The wait
+ * ends at once on shutdown.  On a faster line than configured (a network
+ * serial server) the bytes are simply read a little later. */
+static bool let_frame_arrive(smp_meter *m)
+{
+    size_t need = sm_deframer_expect(&m->dec->deframer);
+    if (need == SM_EXPECT_IDLE)
+        return false;
+    if (need == SM_EXPECT_SOME)
+        need = COALESCE_CHARS;
+    const smp_line *l = &m->line;
+    double bits = 1 + l->data_bits + (l->parity != SMP_PARITY_NONE) + l->stop_bits;
+    double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400);
+    return wait_stop(m, s < COALESCE_MAX ? s : COALESCE_MAX);
 }
 
 /* ---- the decoder's callback ------------------------------------------------- */
@@ -377,6 +402,8 @@ static void *reader(void *arg)
                 sm_decoder_feed(m->dec, buf, (size_t)n);
                 account_discarded(m);
                 backoff = BACKOFF_MIN;
+                if (let_frame_arrive(m))
+                    break;
             } else if (n < 0 || (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
                 if (n == 0)
                     snprintf(err, sizeof err, "%s hung up", m->port.path);

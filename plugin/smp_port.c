@@ -252,3 +252,9 @@ void smp_port_close(smp_port *p)
     p->fd = -1;
     p->tcp = false;
 }
+
+void smp_port_library_init(void)
+{
+    if (!getenv("LIBSERIALPORT_DEBUG"))
+        sp_set_debug_handler(NULL);
+}

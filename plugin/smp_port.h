@@ -45,4 +45,9 @@ void smp_port_close(smp_port *p);
 
 const char *smp_parity_name(smp_parity p);
 
+/* Once, before any port is opened: libserialport's debug output off unless
+ * LIBSERIALPORT_DEBUG asks for it (its default handler looks that variable
+ * up for every message, several times per read). */
+void smp_port_library_init(void);
+
 #endif

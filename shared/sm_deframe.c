@@ -487,6 +487,21 @@ void sm_deframer_feed(sm_deframer *d, const uint8_t *data, size_t len)
     }
 }
 
+size_t sm_deframer_expect(const sm_deframer *d)
+{
+    const uint8_t *p = d->buf;
+    size_t n = d->len, total = 0;
+    if (n == 1 && p[0] == 0x7E && d->after_hdlc)
+        n = 0; /* the flag that closed the last frame */
+    if (n == 0)
+        return d->asm_link != SM_LINK_AUTO ? SM_EXPECT_SOME : SM_EXPECT_IDLE;
+    if (p[0] == 0x68 && n >= 2)
+        total = (size_t)p[1] + 6;
+    else if (p[0] == 0x7E && n >= 3 && (p[1] & 0xF0) == 0xA0)
+        total = ((size_t)(p[1] & 0x07) << 8 | p[2]) + 2;
+    return total > n ? total - n : SM_EXPECT_SOME;
+}
+
 void sm_deframer_finish(sm_deframer *d)
 {
     d->eof = true;

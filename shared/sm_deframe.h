@@ -129,4 +129,15 @@ void sm_deframer_feed(sm_deframer *d, const uint8_t *data, size_t len);
 void sm_deframer_finish(sm_deframer *d);
 void sm_deframer_reset(sm_deframer *d);
 
+/* What the deframer is waiting for, so that a reader on a slow line can let
+ * the rest of a frame arrive before it reads again instead of waking up for
+ * every few bytes.  SM_EXPECT_IDLE: no frame or telegram is under way.
+ * SM_EXPECT_SOME: one is, its remaining length is not known yet (a header
+ * cut short, or the next frame of a telegram not begun).  Otherwise the
+ * number of bytes the frame being received still lacks, from its length
+ * field.  A hint only: the frame may still turn out to be garbage. */
+#define SM_EXPECT_IDLE 0
+#define SM_EXPECT_SOME ((size_t)-1)
+size_t sm_deframer_expect(const sm_deframer *d);
+
 #endif

@@ -193,6 +193,60 @@ static void test_deframer_stats_and_reset(void)
     collector_free(&c);
 }
 
+static void count_ok(void *ctx, const sm_link_event *ev)
+{
+    if (ev->err == SM_OK)
+        ++*(unsigned *)ctx;
+}
+
+/* What a slow-line reader is told to wait for, byte by byte. */
+static void test_deframer_expect(void)
+{
+    sm_deframer d;
+    unsigned good = 0;
+    sm_deframer_init(&d, SM_LINK_AUTO, count_ok, &good);
+    CU_ASSERT_EQUAL(sm_deframer_expect(&d), SM_EXPECT_IDLE);
+    uint8_t junk = 0x01;
+    sm_deframer_feed(&d, &junk, 1); /* garbage is dropped: nothing under way */
+    CU_ASSERT_EQUAL(sm_deframer_expect(&d), SM_EXPECT_IDLE);
+
+    /* M-Bus: 27 bytes in segments of 10 -> frames of 21, 21 and 18 bytes */
+    uint8_t buf[256];
+    size_t n = build_mbus(buf, sizeof buf, note, sizeof note, 10);
+    CU_ASSERT_EQUAL_FATAL(n, 60);
+    static const size_t frame_end[] = {21, 42, 60};
+    size_t f = 0, start = 0;
+    for (size_t i = 0; i < n; i++) {
+        sm_deframer_feed(&d, buf + i, 1);
+        size_t got = sm_deframer_expect(&d), k = i + 1 - start;
+        if (i + 1 == n) {
+            CU_ASSERT_EQUAL(got, SM_EXPECT_IDLE); /* the telegram is complete */
+        } else if (i + 1 == frame_end[f]) {
+            CU_ASSERT_EQUAL(got, SM_EXPECT_SOME); /* between the frames of one telegram */
+            start = frame_end[f++];
+        } else if (k == 1) {
+            CU_ASSERT_EQUAL(got, SM_EXPECT_SOME); /* 0x68 alone: no length yet */
+        } else {
+            CU_ASSERT_EQUAL(got, frame_end[f] - i - 1);
+        }
+    }
+    CU_ASSERT_EQUAL(good, 1);
+
+    /* HDLC: the length field gives the rest after three bytes */
+    static const uint8_t dst[] = {0x03}, src[] = {0x21};
+    n = build_hdlc_frame(buf, sizeof buf, note, sizeof note, true, false, dst, 1, src, 1);
+    CU_ASSERT_FATAL(n > 3);
+    sm_deframer_feed(&d, buf, 2);
+    CU_ASSERT_EQUAL(sm_deframer_expect(&d), SM_EXPECT_SOME);
+    sm_deframer_feed(&d, buf + 2, 1);
+    CU_ASSERT_EQUAL(sm_deframer_expect(&d), n - 3);
+    sm_deframer_feed(&d, buf + 3, n - 4);
+    CU_ASSERT_EQUAL(sm_deframer_expect(&d), 1);
+    sm_deframer_feed(&d, buf + n - 1, 1);
+    CU_ASSERT_EQUAL(sm_deframer_expect(&d), SM_EXPECT_IDLE);
+    CU_ASSERT_EQUAL(good, 2);
+}
+
 void register_deframe(void)
 {
     CU_pSuite s = CU_add_suite("link layers", NULL, NULL);
@@ -201,4 +255,5 @@ void register_deframe(void)
     CU_add_test(s, "hdlc addresses, segmentation, shared flags, fcs", test_hdlc_addresses_and_segments);
     CU_add_test(s, "dlms wrapper and bare apdus", test_wrapper_and_raw);
     CU_add_test(s, "statistics and reset", test_deframer_stats_and_reset);
+    CU_add_test(s, "what a slow-line reader waits for", test_deframer_expect);
 }
