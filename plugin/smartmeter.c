@@ -192,6 +192,7 @@ static int config_meter(oconfig_item_t *ci)
     m->line = (smp_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SMP_PARITY_EVEN};
     m->framing = SM_LINK_AUTO;
     m->verify_tag = true;
+    m->max_skew = SMP_MAX_SKEW_DEFAULT;
 
     int status = 0;
     bool have_key = false, have_ak = false;
@@ -264,6 +265,8 @@ static int config_meter(oconfig_item_t *ci)
             }
         } else if (strcasecmp("Period", c->key) == 0) {
             status = get_number(m, c, 1, 3600, &m->period_cfg);
+        } else if (strcasecmp("MaxClockSkew", c->key) == 0) {
+            status = get_number(m, c, 0, 10 * 365 * 86400.0, &m->max_skew);
         } else if (strcasecmp("StaleTimeout", c->key) == 0) {
             status = get_number(m, c, 1, 86400, &m->stale_cfg);
         } else {

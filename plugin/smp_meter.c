@@ -260,6 +260,22 @@ static void on_telegram(void *ctx, const sm_telegram *t)
 
     cdtime_t host = cdtime();
     cdtime_t when = m->host_time ? 0 : meter_time(t);
+    if (when != 0 && m->max_skew > 0) {
+        /* a meter clock far off (a wrong time zone, a clock never set, a
+         * corrupted or forged date) must not put values into the future,
+         * where they would block every later update of the series */
+        double off = CDTIME_T_TO_DOUBLE(when) - CDTIME_T_TO_DOUBLE(host);
+        if (off > m->max_skew || off < -m->max_skew) {
+            c_complain(LOG_WARNING, &m->c_skew,
+                       LOG_PREFIX "meter clock is %+.0f s off the host's (MaxClockSkew %.0f): "
+                                  "storing values with the host's time",
+                       m->name, off, m->max_skew);
+            when = 0;
+        } else {
+            c_release(LOG_INFO, &m->c_skew, LOG_PREFIX "meter clock agrees with the host's again",
+                      m->name);
+        }
+    }
     if (when == 0)
         when = host;
     if (m->last_time && when <= m->last_time) {

@@ -16,6 +16,7 @@
 #include "smp_port.h"
 
 #define SMP_PLUGIN "smartmeter"
+#define SMP_MAX_SKEW_DEFAULT 600.0 /* MaxClockSkew: 10 minutes */
 
 /* Health counters: what happened on the meter's line since collectd started. */
 typedef enum {
@@ -52,6 +53,7 @@ typedef struct smp_meter {
     bool host_time;        /* TimeSource "host" */
     double period_cfg;     /* Period, 0: learn from the telegrams */
     double stale_cfg;      /* StaleTimeout, 0: default */
+    double max_skew;       /* MaxClockSkew: meter time further off the host's is not used; 0: any */
 
     /* ---- runtime ----------------------------------------------------------- */
     pthread_t thread;
@@ -74,7 +76,7 @@ typedef struct smp_meter {
     unsigned below_run;
     bool got_first, was_connected;
     double last_good;          /* monotonic seconds of the last good telegram */
-    c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale;
+    c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew;
 
     struct smp_meter *next;
 } smp_meter;

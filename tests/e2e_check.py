@@ -5,6 +5,7 @@ telegrams arrive in collectd's outputs exactly once and exactly right?
   e2e_check.py csv DIR EXPECT [LINES]       csv plugin files of one meter
   e2e_check.py rrd DIR EXPECT [LINES]       rrdtool files (rrdtool fetch)
   e2e_check.py getval SOCK ID EXPECT        collectdctl getval: the last telegram
+  e2e_check.py csv DIR EXPECT [SPEC] [--host-time=EPOCH]   values at the host's time
   e2e_check.py whisper DIR EXPECT [--any-time]   carbon's whisper files (whisper-fetch)
   e2e_check.py health DIR NAME=N ...        the meter's health counters (csv)
   e2e_check.py novalues DIR                 no reading was dispatched
@@ -105,8 +106,11 @@ def csv_rows(d, series):
     return sorted(rows)
 
 
-def check_csv(d, expect, spec=None):
+def check_csv(d, expect, spec=None, host_from=None):
+    """host_from: the values must carry the host's time (not the meter's),
+    between host_from and now, in the telegrams' order."""
     exp = load_expect(expect, spec)
+    now = datetime.datetime.now().timestamp()
     for series in SERIES.values():
         got = csv_rows(d, series)
         want = [(t, vals[series]) for t, vals in exp]
@@ -114,8 +118,12 @@ def check_csv(d, expect, spec=None):
                   f"csv {d}/{series}: {len(got)} rows, expected {len(want)} (each telegram exactly once)"):
             continue
         for (gt, gv), (wt, wv) in zip(got, want):
-            ok(abs(gt - wt) < 0.0011 and close(gv, wv),
-               f"csv {d}/{series}: got {gt:.3f},{gv!r}, expected {wt},{wv!r}")
+            if host_from is not None:
+                ok(host_from <= gt <= now + 1 and close(gv, wv),
+                   f"csv {d}/{series}: got {gt:.3f},{gv!r}, expected host time, {wv!r}")
+            else:
+                ok(abs(gt - wt) < 0.0011 and close(gv, wv),
+                   f"csv {d}/{series}: got {gt:.3f},{gv!r}, expected {wt},{wv!r}")
 
 
 def check_rrd(d, expect, spec=None):
@@ -203,7 +211,9 @@ def check_novalues(d):
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "csv":
-        check_csv(*args)
+        host = [a for a in args if a.startswith("--host-time=")]
+        rest = [a for a in args if not a.startswith("--host-time=")]
+        check_csv(*rest, host_from=float(host[0].split("=")[1]) if host else None)
     elif cmd == "rrd":
         step = check_rrd(*args)
         print(f"rrd step {step}")
