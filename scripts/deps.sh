@@ -17,7 +17,13 @@ need_packages() {
 
 # build tools and the libraries the code uses
 BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config nettle-dev libserialport-dev
-libcunit1-dev libjson-c-dev collectd-dev"
+libcunit1-dev libjson-c-dev collectd-dev valgrind"
+
+# building and checking the Debian packages (scripts/deb-test)
+DEB_PACKAGES="debhelper dpkg-dev fakeroot lintian man-db"
+
+# `make fuzz` (libFuzzer) only; not needed to build or test
+FUZZ_PACKAGES="clang"
 
 # what the plugin's end-to-end tests and the demo run: Debian's collectd and
 # its tools, rrdtool, a real Graphite back end, pseudo-terminals

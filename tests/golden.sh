@@ -19,7 +19,8 @@ check() {
     shift 2
     count=$((count + 1))
     out=$(mktemp) err=$(mktemp)
-    (cd "$src" && "$bin" "$@") >"$out" 2>"$err"
+    # shellcheck disable=SC2086
+    (cd "$src" && ${SM_VALGRIND:-} "$bin" "$@") >"$out" 2>"$err"
     got=$?
     if [ "${REGEN:-0}" = 1 ]; then
         cp "$out" "$gold/$name"

@@ -1,0 +1,119 @@
+/* fuzz_pipeline.c - the whole pipeline as smdecode and the plugin run it:
+ * bytes -> link frames -> general-block-transfer -> security (fixed key,
+ * tag verified) -> data-notification or DSMR text -> readings, rendered in
+ * every output format (XML with --layers, JSON, CSV, text).
+ *
+ * Byte 0: bits 0-2 the framing (5-7: auto); bit 3 set: the rest is a
+ * plaintext APDU that is first encrypted under the fixed key (bit 4: with
+ * a tag) and put into M-Bus frames (bit 5: HDLC) as a meter would, so the
+ * fuzzer reaches everything behind the decryption; bit 3 clear: the rest is
+ * the raw stream.  Properties: every telegram's JSON line is valid JSON (for
+ * any bytes the meter sends), the decoder's statistics add up, and a
+ * telegram this target framed and encrypted itself is never a link error,
+ * nor a security error (except "wrong key" for a plaintext that is no APDU
+ * when there is no tag: that is the plausibility check doing its job). */
+#include <json-c/json.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "sm_build.h"
+#include "sm_decoder.h"
+#include "smd_render.h"
+
+static sm_decoder dec;
+static smd_render rx, rj, rc, rt;
+static smd_out ox, oj, oc, ot;
+static uint8_t apdu[SM_APDU_MAX + 64], stream[2 * SM_APDU_MAX];
+static bool wrapped, wrapped_tag;
+static uint64_t telegrams;
+
+static void on_telegram(void *ctx, const sm_telegram *t)
+{
+    (void)ctx;
+    telegrams++;
+    sm_datetime dt;
+    (void)sm_telegram_time(t, &dt);
+    smd_render_telegram(&rx, t);
+    smd_render_telegram(&rc, t);
+    smd_render_telegram(&rt, t);
+    oj.len = 0;
+    smd_render_telegram(&rj, t);
+    if (oj.len == 0 || oj.buf[oj.len - 1] != '\n')
+        FUZZ_FAIL("telegram %llu: no JSON line", (unsigned long long)t->index + 1);
+    json_tokener *tok = json_tokener_new();
+    size_t line = oj.len - 1; /* JSON Lines: one object, no other line break */
+    json_object *o = json_tokener_parse_ex(tok, oj.buf, (int)line);
+    enum json_tokener_error je = json_tokener_get_error(tok);
+    size_t used = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (!o || je != json_tokener_success || used != line || memchr(oj.buf, '\n', line)) {
+        fprintf(stderr, "%.*s", (int)oj.len, oj.buf);
+        FUZZ_FAIL("telegram %llu: invalid JSON (%s)", (unsigned long long)t->index + 1,
+                  json_tokener_error_desc(je));
+    }
+    json_object_put(o);
+    oj.len = 0;
+    /* without a tag, a plaintext that is no APDU is taken for a wrong key */
+    if (wrapped && t->err != SM_OK && sm_errlayer(t->err) == SM_LAYER_SECURITY &&
+        (wrapped_tag || t->err != SM_ERR_WRONG_KEY))
+        FUZZ_FAIL("a telegram encrypted with the right key failed: %s", sm_errname(t->err));
+    /* the other renderers' text is dropped, not written */
+    ox.len = oc.len = ot.len = 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int fd = -1;
+    if (fd < 0)
+        fd = open_devnull();
+    if (size < 1)
+        return 0;
+    uint8_t mode = data[0];
+    unsigned framing = mode & 7;
+    data++;
+    size--;
+    wrapped = false;
+    if (mode & 8) {
+        uint8_t sc = (mode & 16) ? 0x30 : 0x20;
+        size_t n = smb_glo(apdu, sizeof apdu, sc, fuzz_title, 7014, fuzz_ek, 16, fuzz_ak, 16, data,
+                           size);
+        if (n == 0)
+            return 0;
+        static const uint8_t dst[] = {0x03}, src[] = {0x21};
+        if (mode & 32) {
+            if (n > 2030)
+                return 0;
+            size = smb_hdlc_frame(stream, sizeof stream, apdu, n, true, false, dst, 1, src, 1);
+        } else {
+            size = smb_mbus(stream, sizeof stream, apdu, n, 245);
+        }
+        if (size == 0)
+            return 0;
+        data = stream;
+        wrapped = true;
+        wrapped_tag = sc & 0x10;
+        framing = SM_LINK_AUTO;
+    }
+    sm_link link = framing <= SM_LINK_RAW ? (sm_link)framing : SM_LINK_AUTO;
+    smd_out_init(&ox, fd);
+    smd_out_init(&oj, fd);
+    smd_out_init(&oc, fd);
+    smd_out_init(&ot, fd);
+    smd_render_init(&rx, SMD_XML, true, &ox);
+    smd_render_init(&rj, SMD_JSON, true, &oj);
+    smd_render_init(&rc, SMD_CSV, false, &oc);
+    smd_render_init(&rt, SMD_TEXT, false, &ot);
+    sm_decoder_init(&dec, link, on_telegram, NULL);
+    sm_decoder_set_keys(&dec, fuzz_ek, 16, fuzz_ak, 16, true);
+    telegrams = 0;
+    sm_decoder_feed(&dec, data, size);
+    sm_decoder_finish(&dec);
+    const sm_decoder_stats *s = &dec.stats;
+    if (s->telegrams != telegrams ||
+        s->ok + s->link_errors + s->security_errors + s->parse_errors != s->telegrams)
+        FUZZ_FAIL("statistics do not add up");
+    if (wrapped && s->link_errors != 0)
+        FUZZ_FAIL("frames built as meters do failed");
+    sm_decoder_wipe(&dec);
+    return 0;
+}
