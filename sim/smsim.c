@@ -18,6 +18,12 @@
  * --skip and --count then select lines.  --pace MS sends a telegram every MS
  * milliseconds instead of every period (the meter's clock still moves by
  * the period): tests get through many telegrams quickly.
+ * --corrupt PCT damages PCT percent of the telegrams (chosen from the seed),
+ * in turn: a bit flipped, the telegram cut short, 1-32 bytes of garbage
+ * inserted inside it, its first frame sent twice, the whole telegram sent
+ * twice.  --corrupt-log FILE writes one line per telegram: its number, the
+ * meter's time (Unix seconds) and "ok" or the damage (the soak test's
+ * reference).
  */
 #include "config.h"
 
@@ -53,6 +59,47 @@ static int64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- damage for the soak test ------------------------------------------------ */
+
+static const char *const damage_names[] = {"ok", "bitflip", "truncate", "garbage", "dupframe", "repeat"};
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+    return *s;
+}
+
+/* Apply damage kind (1..5) to the telegram buf[0..n) into out (cap >= 2n + 32). */
+static size_t damage(int kind, uint64_t *rng, const uint8_t *buf, size_t n, uint8_t *out)
+{
+    size_t at = 1 + (size_t)(xorshift(rng) % (n - 1)), k;
+    switch (kind) {
+    case 1:
+        memcpy(out, buf, n);
+        out[xorshift(rng) % n] ^= (uint8_t)(1u << (xorshift(rng) % 8));
+        return n;
+    case 2:
+        memcpy(out, buf, at);
+        return at;
+    case 3:
+        k = 1 + (size_t)(xorshift(rng) % 32);
+        memcpy(out, buf, at);
+        for (size_t j = 0; j < k; j++)
+            out[at + j] = (uint8_t)(xorshift(rng) >> 24);
+        memcpy(out + at + k, buf + at, n - at);
+        return n + k;
+    case 4:
+        k = (buf[0] == 0x68 && (size_t)buf[1] + 6 < n) ? (size_t)buf[1] + 6 : n;
+        memcpy(out, buf, k);
+        memcpy(out + k, buf, n);
+        return n + k;
+    default:
+        memcpy(out, buf, n);
+        memcpy(out + n, buf, n);
+        return 2 * n;
+    }
 }
 
 static bool write_all(int fd, const uint8_t *p, size_t n)
@@ -125,7 +172,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw]\n"
             "             [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]\n"
-            "             [--skip N] [--garbage N] [--replay FILE.hex] [--pace MS]\n");
+            "             [--skip N] [--garbage N] [--replay FILE.hex] [--pace MS]\n"
+            "             [--corrupt PCT] [--corrupt-log FILE]\n");
     exit(2);
 }
 
@@ -138,16 +186,19 @@ int main(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},  {"start", required_argument, NULL, 't'},
         {"hex", no_argument, NULL, 'x'},         {"expect", required_argument, NULL, 'e'},
         {"out", required_argument, NULL, 'o'},   {"help", no_argument, NULL, 'h'},
-        {"replay", required_argument, NULL, 'r'}, {"pace", required_argument, NULL, 'P'}, {"skip", required_argument, NULL, 'k'},  {"garbage", required_argument, NULL, 'g'},
+        {"replay", required_argument, NULL, 'r'}, {"pace", required_argument, NULL, 'P'},
+        {"skip", required_argument, NULL, 'k'},  {"garbage", required_argument, NULL, 'g'},
+        {"corrupt", required_argument, NULL, 'C'}, {"corrupt-log", required_argument, NULL, 'L'},
         {NULL, 0, NULL, 0}};
     uint64_t count = 0, seed = 1, skip = 0, garbage = 0, pace_ms = 0;
     unsigned period = 5, baud = 2400;
     bool fast = false, hex = false, auth = false;
     int64_t start = 1692652980; /* 2023-08-21T23:23:00+02:00, as the fixtures */
     sim_framing framing = SIM_MBUS;
-    const char *expect = NULL, *out = NULL, *replay = NULL;
+    const char *expect = NULL, *out = NULL, *replay = NULL, *corrupt_log = NULL;
+    double corrupt = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:", opts, NULL)) != -1) {
         switch (c) {
         case 'n': count = strtoull(optarg, NULL, 10); break;
         case 'p': period = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -169,10 +220,12 @@ int main(int argc, char **argv)
         case 'P': pace_ms = strtoull(optarg, NULL, 10); break;
         case 'k': skip = strtoull(optarg, NULL, 10); break;
         case 'g': garbage = strtoull(optarg, NULL, 10); break;
+        case 'C': corrupt = strtod(optarg, NULL); break;
+        case 'L': corrupt_log = optarg; break;
         default: usage();
         }
     }
-    if (period == 0 || baud == 0)
+    if (period == 0 || baud == 0 || corrupt < 0 || corrupt > 100)
         usage();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -202,6 +255,14 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    FILE *cl = NULL;
+    if (corrupt_log && !(cl = fopen(corrupt_log, "w"))) {
+        fprintf(stderr, "smsim: %s: %s\n", corrupt_log, strerror(errno));
+        return 1;
+    }
+    uint64_t damage_rng = seed * 0xD1B54A32D192ED03ull | 1, damage_turn = 0;
+    static uint8_t damaged[2 * 2048 + 64];
+
     static meter_sim m;
     sim_init(&m, seed, start, period);
     m.framing = framing;
@@ -226,6 +287,17 @@ int main(int argc, char **argv)
         } else {
             n = sim_telegram(&m, buf, sizeof buf);
         }
+        int kind = 0;
+        if (corrupt > 0 && n > 1 && (double)(xorshift(&damage_rng) % 1000000) < corrupt * 10000) {
+            kind = 1 + (int)(damage_turn++ % 5);
+            n = damage(kind, &damage_rng, buf, n, damaged);
+            memcpy(buf, damaged, n < sizeof buf ? n : sizeof buf);
+            if (n > sizeof buf) /* cannot happen: telegrams are under 1 KB */
+                n = sizeof buf;
+        }
+        if (cl)
+            fprintf(cl, "%" PRIu64 " %" PRId64 " %s\n", i + 1, rp ? (int64_t)0 : m.utc,
+                    damage_names[kind]);
         if (ex && !rp) {
             sim_expect_json(&m, js, sizeof js);
             fprintf(ex, "%s\n", js);
@@ -275,5 +347,9 @@ int main(int argc, char **argv)
     }
     if (ex)
         fclose(ex);
+    if (cl && fclose(cl) != 0) {
+        fprintf(stderr, "smsim: %s: %s\n", corrupt_log, strerror(errno));
+        return 1;
+    }
     return got < 0 ? 1 : 0;
 }
