@@ -144,6 +144,9 @@ static void asm_begin(sm_deframer *d, sm_link link, uint64_t offset)
 
 /* ---- wired M-Bus long frame (EN 13757-2 FT1.2) -------------------------- */
 
+/* A long frame's bytes on the wire from its L field: 68 L L 68, L bytes, CS, 16. */
+static size_t mbus_frame_bytes(const uint8_t *p) { return (size_t)p[1] + 6; }
+
 static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
 {
     if (n >= 2 && p[1] < 5) /* C, A, CI and the two TSAP bytes at least */
@@ -154,7 +157,7 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
         return CAND_NOT_FRAME;
     if (n < 4)
         return CAND_NEED_MORE;
-    size_t l = p[1], total = l + 6;
+    size_t l = p[1], total = mbus_frame_bytes(p);
     if (n < total)
         return CAND_NEED_MORE;
     if (p[total - 1] != 0x16) {
@@ -220,6 +223,10 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
 
 /* ---- HDLC frame format type 3 (IEC 62056-46 / ISO 13239) ---------------- */
 
+/* The frame format field's 11-bit length: the bytes from the format field
+ * to the FCS, without the two flags. */
+static size_t hdlc_length_field(const uint8_t *p) { return (size_t)(p[1] & 0x07) << 8 | p[2]; }
+
 /* An HDLC address: bytes until one with the extension bit (LSB) set, 1, 2
  * or 4 bytes long.  Returns its length, 0 when not terminated in time, -1
  * when more bytes are needed. */
@@ -248,7 +255,7 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
         return CAND_NOT_FRAME;
     if (n < 3)
         return CAND_NEED_MORE;
-    size_t flen = (size_t)(p[1] & 0x07) << 8 | p[2];
+    size_t flen = hdlc_length_field(p);
     if (flen < 7)
         return CAND_NOT_FRAME;
     /* p[1..flen] is the frame from the format field to the FCS */
@@ -496,9 +503,9 @@ size_t sm_deframer_expect(const sm_deframer *d)
     if (n == 0)
         return d->asm_link != SM_LINK_AUTO ? SM_EXPECT_SOME : SM_EXPECT_IDLE;
     if (p[0] == 0x68 && n >= 2)
-        total = (size_t)p[1] + 6;
+        total = mbus_frame_bytes(p);
     else if (p[0] == 0x7E && n >= 3 && (p[1] & 0xF0) == 0xA0)
-        total = ((size_t)(p[1] & 0x07) << 8 | p[2]) + 2;
+        total = hdlc_length_field(p) + 2; /* and the two flags */
     return total > n ? total - n : SM_EXPECT_SOME;
 }
 

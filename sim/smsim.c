@@ -61,15 +61,16 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* ---- damage for the soak test ------------------------------------------------ */
-
-static const char *const damage_names[] = {"ok", "bitflip", "truncate", "garbage", "dupframe", "repeat"};
-
+/* The pseudo-random bytes of --garbage and --corrupt (xorshift64). */
 static uint64_t xorshift(uint64_t *s)
 {
     *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
     return *s;
 }
+
+/* ---- damage for the soak test ------------------------------------------------ */
+
+static const char *const damage_names[] = {"ok", "bitflip", "truncate", "garbage", "dupframe", "repeat"};
 
 /* Apply damage kind (1..5) to the telegram buf[0..n) into out (cap >= 2n + 32). */
 static size_t damage(int kind, uint64_t *rng, const uint8_t *buf, size_t n, uint8_t *out)
@@ -307,8 +308,7 @@ int main(int argc, char **argv)
         for (uint64_t g = 0; g < garbage && ok; g += sizeof junk) {
             size_t k = garbage - g < sizeof junk ? (size_t)(garbage - g) : sizeof junk;
             for (size_t j = 0; j < k; j++) {
-                noise ^= noise << 13, noise ^= noise >> 7, noise ^= noise << 17;
-                junk[j] = (uint8_t)(noise >> 24);
+                junk[j] = (uint8_t)(xorshift(&noise) >> 24);
             }
             ok = write_all(fd, junk, k);
         }
