@@ -34,6 +34,36 @@ static const uint8_t fuzz_title[8] = {0x4B, 0x46, 0x4D, 0x10, 0x20, 0x00, 0x37, 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #include <fcntl.h>
+#include <string.h>
+
+/* A whole file in a malloc'd buffer of exactly its length (so that ASan
+ * sees any read past the input); returns the length, *out NULL when the
+ * file cannot be read.  Shared by replay.c and mkseeds.c. */
+static inline size_t fuzz_read_file(const char *path, uint8_t **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t cap = 1 << 16, n = 0, k;
+    uint8_t *buf = malloc(cap);
+    while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0)
+        if ((n += k) == cap) {
+            uint8_t *more = realloc(buf, cap *= 2);
+            if (!more)
+                free(buf);
+            buf = more;
+        }
+    int bad = !buf || ferror(f);
+    fclose(f);
+    uint8_t *exact = bad ? NULL : malloc(n ? n : 1);
+    if (exact)
+        memcpy(exact, buf, n);
+    free(buf);
+    *out = exact;
+    return exact ? n : 0;
+}
+
 /* Where renderers' text goes when it is not kept. */
 static inline int open_devnull(void)
 {

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fuzz.h"
 #include "sm_decoder.h"
 #include "smd_hexin.h"
 
@@ -95,21 +96,6 @@ static void hex_error(void *ctx, smd_hex_err e, uint64_t line, uint64_t col, uin
             (unsigned long long)line, (unsigned long long)col);
 }
 
-static size_t read_all(const char *path, uint8_t **out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t cap = 4096, n = 0, k;
-    uint8_t *b = malloc(cap);
-    while ((k = fread(b + n, 1, cap - n, f)) > 0)
-        if ((n += k) == cap)
-            b = realloc(b, cap *= 2);
-    fclose(f);
-    *out = b;
-    return n;
-}
-
 /* key from PATH with its extension replaced by EXT, else DIR/test.EXT */
 static size_t key_for(const char *path, const char *ext, uint8_t key[32])
 {
@@ -119,7 +105,7 @@ static size_t key_for(const char *path, const char *ext, uint8_t key[32])
     if (dot)
         snprintf(dot, sizeof kp - (size_t)(dot - kp), ".%s", ext);
     uint8_t *buf = NULL;
-    size_t n = read_all(kp, &buf), len = 0;
+    size_t n = fuzz_read_file(kp, &buf), len = 0;
     if (!n) {
         free(buf);
         snprintf(kp, sizeof kp, "%s", path);
@@ -127,7 +113,7 @@ static size_t key_for(const char *path, const char *ext, uint8_t key[32])
         snprintf(slash ? slash + 1 : kp, sizeof kp - (size_t)(slash ? slash + 1 - kp : 0),
                  "test.%s", ext);
         buf = NULL;
-        n = read_all(kp, &buf);
+        n = fuzz_read_file(kp, &buf);
     }
     if (n && sm_key_from_file_content(buf, n, key, &len) != SM_OK)
         len = 0;
@@ -150,7 +136,7 @@ int main(int argc, char **argv)
         const char *path = argv[i];
         base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
         uint8_t *raw = NULL;
-        size_t n = read_all(path, &raw);
+        size_t n = fuzz_read_file(path, &raw);
         if (!n) {
             fprintf(stderr, "mkseeds: %s: cannot read\n", path);
             return 1;

@@ -16,32 +16,14 @@
 
 static int run_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "replay: %s: %s\n", path, strerror(errno));
+    uint8_t *buf;
+    size_t n = fuzz_read_file(path, &buf);
+    if (!buf) {
+        fprintf(stderr, "replay: %s: cannot read: %s\n", path, strerror(errno));
         return -1;
     }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    size_t k;
-    while (buf && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    int bad = !buf || ferror(f);
-    fclose(f);
-    if (bad) {
-        fprintf(stderr, "replay: %s: cannot read\n", path);
-        free(buf);
-        return -1;
-    }
-    /* an exact-size copy, so that ASan sees any read past the input */
-    uint8_t *exact = malloc(n ? n : 1);
-    memcpy(exact, buf, n);
+    LLVMFuzzerTestOneInput(buf, n);
     free(buf);
-    LLVMFuzzerTestOneInput(exact, n);
-    free(exact);
     return 0;
 }
 

@@ -26,31 +26,46 @@ W=${FUZZ_DIR:-$bld/fuzz-work}
 mkdir -p "$W/bin" "$W/corpus" "$W/crashes" "$W/logs"
 
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (scripts/deps.sh installs clang)" >&2; exit 2; }
-CFLAGS="-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
- -fno-omit-frame-pointer -I$bld -I$src/shared -I$src/decode-tool -I$src/sim -I$src/fuzz"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+CFLAGS="-g -O1 -std=gnu11 -fno-omit-frame-pointer -I$bld -I$src/shared -I$src/decode-tool
+ -I$src/sim -I$src/fuzz"
 NETTLE=$(pkg-config --cflags --libs nettle)
 JSONC=$(pkg-config --cflags --libs json-c)
-CORE=$(ls "$src"/shared/*.c)
-RENDER="$src/decode-tool/smd_out.c $src/decode-tool/smd_hexin.c $src/decode-tool/smd_render.c
- $(ls "$src"/decode-tool/render_*.c)"
+O=$W/obj
+mkdir -p "$O"
 
+# the project's sources, compiled once with coverage instrumentation; each
+# target links the objects it needs
+obj() { # source... -> object paths
+    local f
+    for f in "$@"; do echo "$O/$(basename "$(dirname "$f")")-$(basename "$f" .c).o"; done
+}
+CORE_SRC=$(ls "$src"/shared/*.c)
+RENDER_SRC="$src/decode-tool/smd_out.c $src/decode-tool/smd_hexin.c $src/decode-tool/smd_render.c
+ $(ls "$src"/decode-tool/render_*.c)"
+BUILD_SRC="$src/sim/sm_build.c"
 extra() {
     case $1 in
-    security) echo "$src/sim/sm_build.c" ;;
-    hexin) echo "$src/decode-tool/smd_hexin.c" ;;
-    pipeline) echo "$src/sim/sm_build.c $RENDER $JSONC" ;;
+    security) obj $BUILD_SRC ;;
+    hexin) obj "$src/decode-tool/smd_hexin.c" ;;
+    pipeline) obj $BUILD_SRC $RENDER_SRC ;;
     esac
 }
 
 echo "fuzz: building with $($CC --version | head -1)"
+for f in $CORE_SRC $RENDER_SRC $BUILD_SRC; do
+    # shellcheck disable=SC2086
+    $CC $CFLAGS $SAN -fsanitize=fuzzer-no-link $(pkg-config --cflags nettle) -c "$f" -o "$(obj "$f")"
+done
 for t in $targets; do
     # shellcheck disable=SC2086
-    $CC $CFLAGS -o "$W/bin/fuzz_$t" "$src/fuzz/fuzz_$t.c" $CORE $(extra "$t") $NETTLE -lm
+    $CC $CFLAGS $SAN -fsanitize=fuzzer -o "$W/bin/fuzz_$t" "$src/fuzz/fuzz_$t.c" $(obj $CORE_SRC) \
+        $(extra "$t") $([ "$t" = pipeline ] && echo "$JSONC") $NETTLE -lm
 done
 # the seed maker: an ordinary build (no fuzzer runtime)
 # shellcheck disable=SC2086
 $CC -g -O1 -std=gnu11 -I"$bld" -I"$src/shared" -I"$src/decode-tool" -o "$W/bin/mkseeds" \
-    "$src/fuzz/mkseeds.c" $CORE "$src/decode-tool/smd_hexin.c" $NETTLE -lm
+    "$src/fuzz/mkseeds.c" $CORE_SRC "$src/decode-tool/smd_hexin.c" $NETTLE -lm
 rm -rf "$W/seeds"
 "$W/bin/mkseeds" "$W/seeds" $(ls "$src"/fixtures/*/*.hex "$src"/fixtures/*/*.bin)
 
