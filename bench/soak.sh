@@ -57,10 +57,8 @@ t0=$(date +%s)
 "$bld/sim/smsim" --fast --count "$N" --period 1 --start $((t0 - N - 60)) --seed 7 \
     --corrupt "$PCT" --corrupt-log "$W/sent" --out "$W/tty.sim"
 echo "   smsim done in $(($(date +%s) - t0)) s; waiting for collectd to catch up"
-cpu() { awk '{print $14 + $15}' /proc/$cpid/stat; }
-a=$(cpu)
-while sleep 3; b=$(cpu); [ "$b" -gt $((a + 2)) ]; do a=$b; done
-cpu_s=$(echo "$(cpu) / $(getconf CLK_TCK)" | bc -l)
+ce_settle $cpid
+cpu_s=$(echo "$(ce_cpu_ns $cpid) / 1000000000" | bc -l)
 kill -TERM $cpid
 st=0
 wait $cpid || st=$?

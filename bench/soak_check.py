@@ -55,10 +55,13 @@ def main(w):
     if missing:
         fail.append(f"{len(missing)} intact telegrams not dispatched exactly once "
                     f"(first meter times: {sorted(missing)[:5]})")
+        for t in sorted(missing)[:3]:  # what was sent and what arrived around it
+            print(f"   around {t}: sent " + ", ".join(f"{u}:{sent.get(u)}" for u in range(t - 2, t + 3))
+                  + "; arrived " + ", ".join(f"{u}:{got.get(u, 0)}" for u in range(t - 2, t + 3)))
     if twice:
         fail.append(f"{len(twice)} telegrams dispatched more than once")
     if unknown:
-        fail.append(f"{len(unknown)} values at times no telegram had")
+        fail.append(f"{len(unknown)} values at times no telegram had (first: {sorted(unknown)[:5]})")
     if tel != dispatched:
         fail.append(f"health telegrams {tel}, but {dispatched} values dispatched")
     if errors < lost_damaged:
