@@ -4,7 +4,7 @@
 #
 #  1. CPU per telegram: one meter fed as fast as the pseudo-terminal takes
 #     (COUNT encrypted 2-frame M-Bus telegrams, 12 values each dispatched);
-#     collectd's CPU time (/proc/PID/task/*/schedstat) while they are decoded,
+#     collectd's CPU time (utime + stime from /proc) while they are decoded,
 #     minus its idle CPU over the same time, divided by the telegrams.
 #  2. RSS: collectd with the same plugins but no smartmeter (baseline), then
 #     with 1 and with 32 meters, each pushing every second for SECS s at
@@ -29,8 +29,12 @@ cleanup() { stop_all; rm -rf "$W"; }
 trap cleanup EXIT
 ce_plugindir "$W" "$bld/plugin/.libs/smartmeter.so" logfile unixsock
 install -m 600 "$src/fixtures/synthetic/test.key" "$W/test.key"
-# ce_cpu_ns (scripts/collectd-env.sh) for the plugin's reader threads only
-# (named smartmeter#<meter>)
+HZ=$(getconf CLK_TCK)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU time of all of a process's threads in ns (the scheduler's own account)
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d\n", s}'; }
+# the same for the plugin's reader threads only (named smartmeter#<meter>)
 reader_ns() {
     local t s=0
     for t in /proc/"$1"/task/*; do
@@ -70,23 +74,29 @@ ptys() { # n
 
 # telegrams decoded, from the plugin's summary at shutdown
 telegrams() { sed -n 's/.*meter "'"$1"'": stopped: \([0-9]*\) telegrams.*/\1/p' "$W/collectd.log" | tail -1; }
+# wait until collectd's CPU time stands still for 2 s (the decoder caught up)
+settle() {
+    local a b
+    a=$(cpu_ticks $cpid)
+    while sleep 2; b=$(cpu_ticks $cpid); [ "$b" -gt $((a + 1)) ]; do a=$b; done
+}
 
 echo "== CPU per telegram inside collectd ($COUNT telegrams, one meter, as fast as the pty takes)"
 ptys 1
 BAUD=4000000 start_collectd 1 # the pty is as fast as it takes: no pacing to a line speed
-t0=$(ce_cpu_ns $cpid)
+t0=$(cpu_ticks $cpid)
 sleep 3
-idle_per_s=$(echo "($(ce_cpu_ns $cpid) - $t0) / 3" | bc -l)
-t0=$(ce_cpu_ns $cpid)
+idle_per_s=$(echo "($(cpu_ticks $cpid) - $t0) / 3" | bc -l)
+t0=$(cpu_ticks $cpid)
 s0=$(date +%s.%N)
 "$SIM" --fast --count "$COUNT" --start "$(date +%s)" --period 1 --out "$W/tty1.sim"
-ce_settle $cpid
+settle
 s1=$(date +%s.%N)
-t1=$(ce_cpu_ns $cpid)
+t1=$(cpu_ticks $cpid)
 stop_collectd
 n=$(telegrams m1)
 wall=$(echo "$s1 - $s0" | bc -l)
-busy=$(echo "(($t1 - $t0) - $idle_per_s * $wall) / 1000000000" | bc -l)
+busy=$(echo "($t1 - $t0) / $HZ - $idle_per_s * $wall" | bc -l)
 printf '   %d telegrams decoded and dispatched (12 values each)\n' "${n:-0}"
 printf '   collectd CPU: %.2f s over %.1f s (idle share removed)\n' "$busy" "$wall"
 printf '   CPU per telegram: %.1f us   (target: under 50 us)\n' "$(echo "$busy * 1000000 / ${n:-1}" | bc -l)"
@@ -108,9 +118,9 @@ for n in 1 32; do
             --out "$W/tty$i.sim" &
         pids+=($!)
     done
-    t0=$(ce_cpu_ns $cpid) r0=$(reader_ns $cpid)
+    t0=$(cpu_ns $cpid) r0=$(reader_ns $cpid)
     sleep "$SECS"
-    t1=$(ce_cpu_ns $cpid) r1=$(reader_ns $cpid)
+    t1=$(cpu_ns $cpid) r1=$(reader_ns $cpid)
     sleep 11
     rss=$(rss_kb $cpid)
     stop_collectd

@@ -66,15 +66,3 @@ ce_kill_ptys() {
     [ -f "$1" ] && kill $(cat "$1") 2>/dev/null
     return 0
 }
-
-# ce_cpu_ns PID - CPU time of all of a process's threads in ns (the
-# scheduler's own account, /proc/PID/task/*/schedstat).
-ce_cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d\n", s}'; }
-
-# ce_settle PID - wait until the process's CPU time stands still (under
-# 20 ms in 2 s): collectd has caught up with what it was fed.
-ce_settle() {
-    local a b
-    a=$(ce_cpu_ns "$1")
-    while sleep 2; b=$(ce_cpu_ns "$1"); [ "$b" -gt $((a + 20000000)) ]; do a=$b; done
-}
