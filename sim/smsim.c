@@ -17,7 +17,10 @@
  * the .hex files of fixtures/synthetic) instead of simulated ones, with the same pacing;
  * --skip and --count then select lines.  --pace MS sends a telegram every MS
  * milliseconds instead of every period (the meter's clock still moves by
- * the period): tests get through many telegrams quickly.
+ * the period): tests get through many telegrams quickly.  --rate N, with
+ * --fast, writes each telegram at once but no more than N telegrams a
+ * second (the soak test: faster than any meter, slower than collectd's
+ * write queue drains, so that it measures a steady state).
  * --corrupt PCT damages PCT percent of the telegrams (chosen from the seed),
  * in turn: a bit flipped, the telegram cut short, 1-32 bytes of garbage
  * inserted inside it, its first frame sent twice, the whole telegram sent
@@ -174,7 +177,7 @@ static void usage(void)
             "usage: smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw]\n"
             "             [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]\n"
             "             [--skip N] [--garbage N] [--replay FILE.hex] [--pace MS]\n"
-            "             [--corrupt PCT] [--corrupt-log FILE]\n");
+            "             [--rate N] [--corrupt PCT] [--corrupt-log FILE]\n");
     exit(2);
 }
 
@@ -190,6 +193,7 @@ int main(int argc, char **argv)
         {"replay", required_argument, NULL, 'r'}, {"pace", required_argument, NULL, 'P'},
         {"skip", required_argument, NULL, 'k'},  {"garbage", required_argument, NULL, 'g'},
         {"corrupt", required_argument, NULL, 'C'}, {"corrupt-log", required_argument, NULL, 'L'},
+        {"rate", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0}};
     uint64_t count = 0, seed = 1, skip = 0, garbage = 0, pace_ms = 0;
     unsigned period = 5, baud = 2400;
@@ -197,9 +201,9 @@ int main(int argc, char **argv)
     int64_t start = 1692652980; /* 2023-08-21T23:23:00+02:00, as the fixtures */
     sim_framing framing = SIM_MBUS;
     const char *expect = NULL, *out = NULL, *replay = NULL, *corrupt_log = NULL;
-    double corrupt = 0;
+    double corrupt = 0, rate = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:R:", opts, NULL)) != -1) {
         switch (c) {
         case 'n': count = strtoull(optarg, NULL, 10); break;
         case 'p': period = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -223,10 +227,11 @@ int main(int argc, char **argv)
         case 'g': garbage = strtoull(optarg, NULL, 10); break;
         case 'C': corrupt = strtod(optarg, NULL); break;
         case 'L': corrupt_log = optarg; break;
+        case 'R': rate = strtod(optarg, NULL); break;
         default: usage();
         }
     }
-    if (period == 0 || baud == 0 || corrupt < 0 || corrupt > 100)
+    if (period == 0 || baud == 0 || corrupt < 0 || corrupt > 100 || !(rate >= 0))
         usage();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -344,6 +349,8 @@ int main(int argc, char **argv)
             sleep_ns(t0 + (int64_t)(i + 1) * (pace_ms ? (int64_t)pace_ms * 1000000
                                                       : (int64_t)period * 1000000000) -
                      now_ns());
+        else if (rate > 0)
+            sleep_ns(t0 + (int64_t)((double)(i + 1) * 1e9 / rate) - now_ns());
     }
     if (ex)
         fclose(ex);
