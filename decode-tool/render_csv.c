@@ -83,7 +83,15 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
         keys[k] = t->readings[k].obis_source != SM_OBIS_NONE
                       ? smd_obis_key(&t->readings[k].obis) | (uint64_t)1 << 48
                       : 0;
-    for (size_t k = 0; k < t->nreadings && !t->err; k++) {
+    /* the same objects as the last telegram: the same columns */
+    uint64_t memo[SM_MAX_READINGS];
+    for (size_t k = 0; k < t->nreadings; k++)
+        memo[k] = keys[k] ? keys[k] : (uint64_t)1 << 63 | t->readings[k].index;
+    bool same = !t->err && r->header_done && t->nreadings == r->memo_n &&
+                memcmp(memo, r->memo_keys, t->nreadings * sizeof memo[0]) == 0;
+    for (size_t k = 0; k < t->nreadings && same; k++)
+        colof[k] = r->memo_col[k];
+    for (size_t k = 0; k < t->nreadings && !t->err && !same; k++) {
         smd_column c = column_of(t, keys, k);
         colof[k] = find_col(r, &c, r->hint[k]);
         if (colof[k] >= 0)
@@ -107,6 +115,12 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
     }
     for (size_t k = 0; k < t->nreadings && !t->err; k++)
         r->hint[k] = colof[k] >= 0 ? (uint16_t)colof[k] : 0;
+    if (!t->err && !same) {
+        memcpy(r->memo_keys, memo, t->nreadings * sizeof memo[0]);
+        for (size_t k = 0; k < t->nreadings; k++)
+            r->memo_col[k] = (int16_t)colof[k];
+        r->memo_n = t->nreadings;
+    }
     if (added || !r->header_done)
         header(r);
 
@@ -145,9 +159,13 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
         smd_out_ch(o, ',');
         if (cell[i] < 0)
             continue;
+        const sm_reading *rd = &t->readings[cell[i]];
         bool quoted;
-        size_t n = smd_value_text(&t->readings[cell[i]], buf, sizeof buf, &quoted);
-        smd_out_csv_field(o, buf, n);
+        size_t n = smd_value_text(rd, buf, sizeof buf, &quoted);
+        if (rd->kind == SM_RK_NUMBER || rd->kind == SM_RK_DATETIME)
+            smd_out_mem(o, buf, n); /* digits, '.', '-', ':', 'T', '+', 'e', "null", hex */
+        else
+            smd_out_csv_field(o, buf, n);
     }
     smd_out_ch(o, '\n');
 }

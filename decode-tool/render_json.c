@@ -82,16 +82,16 @@ static void security_info(smd_out *o, const sm_telegram *t)
     smd_out_str(o, t->authenticated ? "true" : "false");
 }
 
-static void reading(smd_render *r, const sm_reading *rd)
+/* The "obis", "name" and "scaler" and "unit" members of a reading, with
+ * their keys: what the same object renders to in every telegram. */
+static void head(smd_out *o, const sm_reading *rd)
 {
-    smd_out *o = r->out;
-    char buf[600];
+    char text[24];
     smd_out_str(o, "{\"obis\":");
     if (rd->obis_source != SM_OBIS_NONE) {
-        size_t n;
-        const char *text = smd_obis_cached(r, &rd->obis, &n);
+        int n = sm_obis_format(&rd->obis, text, sizeof text);
         smd_out_ch(o, '"');
-        smd_out_mem(o, text, n);
+        smd_out_mem(o, text, (size_t)n);
         smd_out_ch(o, '"');
     } else {
         smd_out_str(o, "null,\"index\":");
@@ -103,37 +103,104 @@ static void reading(smd_render *r, const sm_reading *rd)
     else
         smd_out_str(o, "null");
     KEY(o, "\"raw\"");
-    if (rd->kind == SM_RK_NUMBER) {
-        if (rd->is_float) {
-            sm_reading raw = *rd;
-            raw.value = rd->raw_f;
-            raw.scaler = 0;
-            int n = sm_reading_format_value(&raw, buf, sizeof buf);
-            smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
-        } else if (rd->is_signed) {
-            smd_out_i64(o, rd->raw_i);
-        } else {
-            smd_out_u64(o, rd->raw_u);
-        }
-        KEY(o, "\"scaler\"");
-        if (rd->scaler_source != SM_SCALER_NONE)
-            smd_out_i64(o, rd->scaler);
+}
+
+static void mid(smd_out *o, const sm_reading *rd)
+{
+    KEY(o, "\"scaler\"");
+    if (rd->scaler_source != SM_SCALER_NONE)
+        smd_out_i64(o, rd->scaler);
+    else
+        smd_out_str(o, "null");
+    KEY(o, "\"unit\"");
+    const char *u = smd_unit(rd);
+    if (u[0])
+        lit(o, u);
+    else
+        smd_out_str(o, "null");
+    KEY(o, "\"value\"");
+}
+
+/* head and mid of a reading with an OBIS code, from the cache (made on a
+ * miss by rendering them into a scratch buffer); NULL when they do not fit
+ * an entry.  mid is only used for numbers. */
+static const char *cached_text(smd_render *r, const sm_reading *rd, size_t *head_len,
+                               size_t *mid_len)
+{
+    uint64_t key = smd_obis_key(&rd->obis) + 1;
+    uint32_t form = (uint32_t)(rd->scaler_source != SM_SCALER_NONE) << 16 |
+                    (uint32_t)(uint8_t)rd->scaler << 8 | rd->unit;
+    unsigned slot = (rd->obis.c * 7u + rd->obis.d * 31u + rd->obis.e * 3u + rd->obis.a * 5u +
+                     rd->obis.b) & 63u;
+    __typeof__(r->json_cache[0]) *c = &r->json_cache[slot];
+    if (c->key != key || c->form != form || c->info != (const void *)rd->info) {
+        static smd_out scratch; /* fd -1: never flushed, never more than a few hundred bytes */
+        smd_out_init(&scratch, -1);
+        head(&scratch, rd);
+        size_t h = scratch.len;
+        mid(&scratch, rd);
+        if (scratch.len > sizeof c->text)
+            return NULL;
+        memcpy(c->text, scratch.buf, scratch.len);
+        c->key = key;
+        c->form = form;
+        c->info = rd->info;
+        c->head_len = (uint8_t)h;
+        c->mid_len = (uint8_t)(scratch.len - h);
+    }
+    *head_len = c->head_len;
+    *mid_len = c->mid_len;
+    return c->text;
+}
+
+static void reading(smd_render *r, const sm_reading *rd)
+{
+    smd_out *o = r->out;
+    char buf[600];
+    const char *text = NULL;
+    size_t hl = 0, ml = 0;
+    if (rd->obis_source != SM_OBIS_NONE)
+        text = cached_text(r, rd, &hl, &ml);
+    if (text)
+        smd_out_mem(o, text, hl);
+    else
+        head(o, rd);
+    if (rd->kind == SM_RK_NUMBER && !rd->is_float) {
+        /* the raw integer's digits, once for "raw" and once scaled */
+        bool neg = rd->is_signed && rd->raw_i < 0;
+        uint64_t mag = !rd->is_signed ? rd->raw_u
+                       : neg          ? (uint64_t)0 - (uint64_t)rd->raw_i
+                                      : (uint64_t)rd->raw_i;
+        char d[20];
+        int nd = sm_u64_digits(mag, d);
+        if (neg)
+            smd_out_ch(o, '-');
+        smd_out_mem(o, d, (size_t)nd);
+        if (text)
+            smd_out_mem(o, text + hl, ml);
         else
-            smd_out_str(o, "null");
-        KEY(o, "\"unit\"");
-        const char *u = smd_unit(rd);
-        if (u[0])
-            lit(o, u);
+            mid(o, rd);
+        smd_out_mem(o, buf, sm_decimal_text(neg, d, nd, rd->scaler, buf));
+    } else if (rd->kind == SM_RK_NUMBER) {
+        sm_reading raw = *rd;
+        raw.value = rd->raw_f;
+        raw.scaler = 0;
+        int n = sm_reading_format_value(&raw, buf, sizeof buf);
+        smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
+        if (text)
+            smd_out_mem(o, text + hl, ml);
         else
-            smd_out_str(o, "null");
-        KEY(o, "\"value\"");
-        int n = sm_reading_format_value(rd, buf, sizeof buf);
+            mid(o, rd);
+        n = sm_reading_format_value(rd, buf, sizeof buf);
         smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
     } else {
         hexstr(o, rd->bytes, rd->len);
         smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"value\":");
         if (rd->kind == SM_RK_OTHER) {
             smd_out_str(o, "null");
+        } else if (rd->kind == SM_RK_DATETIME &&
+                   sm_datetime_iso_local(&rd->dt, buf, sizeof buf) > 0) {
+            lit(o, buf); /* our own ISO 8601 text: nothing to escape */
         } else {
             bool quoted;
             size_t n = smd_value_text(rd, buf, sizeof buf, &quoted);

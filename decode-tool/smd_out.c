@@ -1,6 +1,8 @@
 /* smd_out.c - see smd_out.h. */
 #include "smd_out.h"
 
+#include "sm_readings.h"
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -53,25 +55,8 @@ void smd_out_mem_slow(smd_out *o, const void *p, size_t n)
 
 void smd_out_u64(smd_out *o, uint64_t v)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
-                                "31323334353637383940414243444546474849505152535455565758596061"
-                                "62636465666768697071727374757677787980818283848586878889909192"
-                                "93949596979899";
-    char tmp[20];
-    int n = 20;
-    while (v >= 100) { /* two digits per division */
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        tmp[--n] = pairs[2 * r + 1];
-        tmp[--n] = pairs[2 * r];
-    }
-    if (v >= 10) {
-        tmp[--n] = pairs[2 * v + 1];
-        tmp[--n] = pairs[2 * v];
-    } else {
-        tmp[--n] = (char)('0' + v);
-    }
-    smd_out_mem(o, tmp + n, (size_t)(20 - n));
+    char d[20];
+    smd_out_mem(o, d, (size_t)sm_u64_digits(v, d));
 }
 
 void smd_out_i64(smd_out *o, int64_t v)
@@ -91,12 +76,20 @@ void smd_out_hex(smd_out *o, const uint8_t *p, size_t n, char sep)
     while (n > 0) {
         size_t k = n < 4096 ? n : 4096;
         char *q = smd_out_reserve(o, k * 3);
-        for (size_t i = 0; i < k; i++) {
-            if (sep && !first)
-                *q++ = sep;
-            first = false;
-            *q++ = HEX[p[i] >> 4];
-            *q++ = HEX[p[i] & 15];
+        if (!sep) {
+            for (size_t i = 0; i < k; i++) {
+                q[2 * i] = HEX[p[i] >> 4];
+                q[2 * i + 1] = HEX[p[i] & 15];
+            }
+            q += 2 * k;
+        } else {
+            for (size_t i = 0; i < k; i++) {
+                if (!first)
+                    *q++ = sep;
+                first = false;
+                *q++ = HEX[p[i] >> 4];
+                *q++ = HEX[p[i] & 15];
+            }
         }
         o->len = (size_t)(q - o->buf);
         p += k;
@@ -112,15 +105,25 @@ void smd_out_hexnum(smd_out *o, uint64_t v, unsigned digits)
     o->len += digits;
 }
 
+/* bytes a JSON string can hold as they are: printable ASCII but " and \ */
+static bool json_plain(uint8_t c)
+{
+    static const uint64_t plain[4] = {
+        0xFFFFFFFF00000000ull & ~(1ull << '"'),         /* 0x20-0x3F */
+        0x7FFFFFFFFFFFFFFFull & ~(1ull << ('\\' - 64)), /* 0x40-0x7E */
+        0, 0};
+    return plain[c >> 6] >> (c & 63) & 1;
+}
+
 void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n)
 {
     smd_out_ch(o, '"');
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+        if (json_plain(c)) {
             /* a run of characters that need no escape: one copy */
             size_t j = i + 1;
-            while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\')
+            while (j < n && json_plain(p[j]))
                 j++;
             smd_out_mem(o, p + i, j - i);
             i = j - 1;

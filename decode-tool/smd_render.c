@@ -109,19 +109,6 @@ const char *smd_unit(const sm_reading *rd)
     return u ? u : "";
 }
 
-const char *smd_obis_cached(smd_render *r, const sm_obis *o, size_t *len)
-{
-    uint64_t key = smd_obis_key(o) + 1;
-    unsigned slot = (o->c * 7u + o->d * 31u + o->e + o->b * 3u + o->a * 5u) & 255u;
-    if (r->obis_cache[slot].key != key) {
-        int n = sm_obis_format(o, r->obis_cache[slot].text, sizeof r->obis_cache[slot].text);
-        r->obis_cache[slot].key = key;
-        r->obis_cache[slot].len = (uint8_t)n;
-    }
-    *len = r->obis_cache[slot].len;
-    return r->obis_cache[slot].text;
-}
-
 void smd_sc_text(uint8_t sc, char *buf, size_t cap)
 {
     unsigned suite = sc & 0x0F;

@@ -48,13 +48,22 @@ typedef struct {
     bool header_done;
     bool columns_full_warned;
     uint16_t hint[SM_MAX_READINGS]; /* column of reading k in the last telegram */
-    /* json, csv: formatted OBIS codes, direct-mapped (a meter sends the same
-     * codes in every telegram) */
+    /* the last good telegram's objects and their columns: a meter sends
+     * the same objects every time, and then nothing needs looking up */
+    uint64_t memo_keys[SM_MAX_READINGS];
+    int16_t memo_col[SM_MAX_READINGS];
+    size_t memo_n;
+    /* json: the fixed text of a number reading, direct-mapped by OBIS code
+     * (a meter sends the same objects in every telegram):
+     *   head  {"obis":"1-0:32.7.0*255","name":"Voltage L1","raw":
+     *   mid   ,"scaler":-1,"unit":"V","value":                       */
     struct {
-        uint64_t key;  /* obis + 1, 0 when empty */
-        uint8_t len;
-        char text[23];
-    } obis_cache[256];
+        uint64_t key;       /* obis + 1, 0 when empty */
+        uint32_t form;      /* scaler, its presence and the unit */
+        const void *info;
+        uint8_t head_len, mid_len;
+        char text[150];
+    } json_cache[64];
     /* xml: which reading belongs to which node */
     uint16_t node_value[SM_MAX_NODES];
     uint16_t node_obis[SM_MAX_NODES];
@@ -89,8 +98,6 @@ static inline uint64_t smd_obis_key(const sm_obis *o)
     return (uint64_t)o->a << 40 | (uint64_t)o->b << 32 | (uint64_t)o->c << 24 |
            (uint64_t)o->d << 16 | (uint64_t)o->e << 8 | o->f;
 }
-/* The IEC text of an OBIS code from the renderer's cache; *len its length. */
-const char *smd_obis_cached(smd_render *r, const sm_obis *o, size_t *len);
 /* A description of the security control byte. */
 void smd_sc_text(uint8_t sc, char *buf, size_t cap);
 /* " in frame F at offset O" / " at offset O of the apdu" ... for errors. */

@@ -127,99 +127,34 @@ static sm_err skip_type_description(sm_cur *c, unsigned depth, size_t *err_off)
     return SM_OK;
 }
 
-sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off)
+static inline uint64_t load_be(const uint8_t *p, unsigned n)
 {
-    /* every field set here or below (cheaper than clearing the item) */
-    it->kind = SM_VK_NONE;
-    it->count = 0;
-    it->v.u = 0;
-    it->bytes = NULL;
-    it->len = 0;
-    it->offset = (uint32_t)sm_cur_off(c);
-    uint8_t t;
-    if (sm_cur_u8(c, &t))
+    switch (n) {
+    case 1: return p[0];
+    case 2: return (uint64_t)p[0] << 8 | p[1];
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return __builtin_bswap32(v);
+    }
+    default: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return __builtin_bswap64(v);
+    }
+    }
+}
+
+/* A fixed-size number of n bytes: checked, taken, converted. */
+static inline sm_err scalar(sm_cur *c, sm_axdr_item *it, unsigned n, size_t *err_off)
+{
+    if (sm_cur_left(c) < n)
         return fail(SM_ERR_TRUNCATED, c, err_off);
-    it->type = t;
-    const struct type_info *ti = type_info(t);
-    if (!ti) {
-        if (err_off)
-            *err_off = it->offset;
-        return SM_ERR_AXDR_TYPE;
-    }
-    sm_err e;
-    size_t n;
-    switch (t) {
-    case SM_DT_NULL:
-    case SM_DT_DONT_CARE:
-        it->kind = SM_VK_NONE;
-        return SM_OK;
-    case SM_DT_ARRAY:
-    case SM_DT_STRUCTURE:
-        if ((e = sm_cur_axdr_len(c, &n)))
-            return fail(e == SM_ERR_TRUNCATED ? e : SM_ERR_AXDR_LENGTH, c, err_off);
-        /* every element takes at least one byte */
-        if (n > sm_cur_left(c))
-            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
-        it->kind = SM_VK_NONE;
-        it->count = (uint32_t)n;
-        return SM_OK;
-    case SM_DT_BIT_STRING: {
-        if ((e = sm_cur_axdr_len(c, &n)))
-            return fail(e, c, err_off);
-        size_t nbytes = n / 8 + (n % 8 != 0);
-        if (nbytes > sm_cur_left(c))
-            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
-        it->kind = SM_VK_BYTES;
-        it->count = (uint32_t)n;
-        it->len = nbytes;
-        sm_cur_take(c, nbytes, &it->bytes);
-        return SM_OK;
-    }
-    case SM_DT_OCTET_STRING:
-    case SM_DT_VISIBLE_STRING:
-    case SM_DT_UTF8_STRING:
-        if ((e = sm_cur_axdr_len(c, &n)))
-            return fail(e, c, err_off);
-        if (n > sm_cur_left(c))
-            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
-        it->kind = SM_VK_BYTES;
-        it->len = n;
-        sm_cur_take(c, n, &it->bytes);
-        return SM_OK;
-    case SM_DT_COMPACT_ARRAY: {
-        if ((e = skip_type_description(c, 0, err_off)))
-            return e;
-        if ((e = sm_cur_axdr_len(c, &n)))
-            return fail(e, c, err_off);
-        if (n > sm_cur_left(c))
-            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
-        it->kind = SM_VK_BYTES;
-        it->len = n;
-        sm_cur_take(c, n, &it->bytes);
-        return SM_OK;
-    }
-    default:
-        break;
-    }
-    /* fixed-size scalars */
-    uint64_t raw;
-    if (sm_cur_left(c) < ti->fixed)
-        return fail(SM_ERR_TRUNCATED, c, err_off);
-    switch (t) {
-    case SM_DT_DATE_TIME:
-    case SM_DT_DATE:
-    case SM_DT_TIME:
-        it->kind = SM_VK_BYTES;
-        it->len = ti->fixed;
-        sm_cur_take(c, ti->fixed, &it->bytes);
-        return SM_OK;
-    default:
-        break;
-    }
+    uint64_t raw = load_be(c->p, n);
     it->bytes = c->p;
-    it->len = ti->fixed;
-    sm_cur_be(c, ti->fixed, &raw);
-    switch (t) {
+    it->len = n;
+    c->p += n;
+    switch (it->type) {
     case SM_DT_INT8: it->kind = SM_VK_INT; it->v.i = (int8_t)raw; break;
     case SM_DT_INT16: it->kind = SM_VK_INT; it->v.i = (int16_t)raw; break;
     case SM_DT_INT32: it->kind = SM_VK_INT; it->v.i = (int32_t)raw; break;
@@ -239,18 +174,125 @@ sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off)
         it->v.f = d;
         break;
     }
-    case SM_DT_BCD: {
-        /* one byte, two BCD digits */
+    case SM_DT_BCD: /* one byte, two BCD digits */
         it->kind = SM_VK_UINT;
         it->v.u = ((raw >> 4) & 0xF) * 10 + (raw & 0xF);
         break;
-    }
     default: /* boolean, unsigned types, enum */
         it->kind = SM_VK_UINT;
         it->v.u = raw;
         break;
     }
     return SM_OK;
+}
+
+/* A length-prefixed string: the length checked against the input. */
+static inline sm_err string(sm_cur *c, sm_axdr_item *it, size_t *err_off)
+{
+    size_t n;
+    sm_err e = sm_cur_axdr_len(c, &n);
+    if (e)
+        return fail(e, c, err_off);
+    if (n > sm_cur_left(c))
+        return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+    it->kind = SM_VK_BYTES;
+    it->len = n;
+    it->bytes = c->p;
+    c->p += n;
+    return SM_OK;
+}
+
+/* sm_axdr_read, inlined into the loops of sm_axdr_skip and sm_axdr_tree
+ * (they read every element of every telegram) */
+static inline __attribute__((always_inline)) sm_err read_item(sm_cur *c, sm_axdr_item *it,
+                                                              size_t *err_off)
+{
+    /* every field set here or below (cheaper than clearing the item) */
+    it->kind = SM_VK_NONE;
+    it->count = 0;
+    it->v.u = 0;
+    it->bytes = NULL;
+    it->len = 0;
+    it->offset = (uint32_t)sm_cur_off(c);
+    uint8_t t;
+    if (sm_cur_u8(c, &t))
+        return fail(SM_ERR_TRUNCATED, c, err_off);
+    it->type = t;
+    sm_err e;
+    size_t n;
+    switch (t) {
+    /* the usual ones first: structures, OBIS codes, numbers */
+    case SM_DT_ARRAY:
+    case SM_DT_STRUCTURE:
+        if ((e = sm_cur_axdr_len(c, &n)))
+            return fail(e == SM_ERR_TRUNCATED ? e : SM_ERR_AXDR_LENGTH, c, err_off);
+        /* every element takes at least one byte */
+        if (n > sm_cur_left(c))
+            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        it->count = (uint32_t)n;
+        return SM_OK;
+    case SM_DT_OCTET_STRING:
+    case SM_DT_VISIBLE_STRING:
+    case SM_DT_UTF8_STRING:
+        return string(c, it, err_off);
+    case SM_DT_BOOLEAN:
+    case SM_DT_BCD:
+    case SM_DT_INT8:
+    case SM_DT_UINT8:
+    case SM_DT_ENUM:
+        return scalar(c, it, 1, err_off);
+    case SM_DT_INT16:
+    case SM_DT_UINT16:
+        return scalar(c, it, 2, err_off);
+    case SM_DT_INT32:
+    case SM_DT_UINT32:
+    case SM_DT_FLOAT32:
+        return scalar(c, it, 4, err_off);
+    case SM_DT_INT64:
+    case SM_DT_UINT64:
+    case SM_DT_FLOAT64:
+        return scalar(c, it, 8, err_off);
+    case SM_DT_NULL:
+    case SM_DT_DONT_CARE:
+        return SM_OK;
+    case SM_DT_DATE_TIME:
+    case SM_DT_DATE:
+    case SM_DT_TIME: {
+        unsigned fixed = t == SM_DT_DATE_TIME ? 12 : t == SM_DT_DATE ? 5 : 4;
+        if (sm_cur_left(c) < fixed)
+            return fail(SM_ERR_TRUNCATED, c, err_off);
+        it->kind = SM_VK_BYTES;
+        it->len = fixed;
+        it->bytes = c->p;
+        c->p += fixed;
+        return SM_OK;
+    }
+    case SM_DT_BIT_STRING: {
+        if ((e = sm_cur_axdr_len(c, &n)))
+            return fail(e, c, err_off);
+        size_t nbytes = n / 8 + (n % 8 != 0);
+        if (nbytes > sm_cur_left(c))
+            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        it->kind = SM_VK_BYTES;
+        it->count = (uint32_t)n;
+        it->len = nbytes;
+        sm_cur_take(c, nbytes, &it->bytes);
+        return SM_OK;
+    }
+    case SM_DT_COMPACT_ARRAY:
+        if ((e = skip_type_description(c, 0, err_off)))
+            return e;
+        return string(c, it, err_off);
+    default:
+        if (err_off)
+            *err_off = it->offset;
+        return SM_ERR_AXDR_TYPE;
+    }
+}
+
+sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off)
+{
+    return read_item(c, it, err_off);
 }
 
 sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
@@ -266,7 +308,7 @@ sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
             return SM_OK;
         remaining[depth]--;
         sm_axdr_item it;
-        sm_err e = sm_axdr_read(c, &it, err_off);
+        sm_err e = read_item(c, &it, err_off);
         if (e)
             return e;
         if ((it.type == SM_DT_ARRAY || it.type == SM_DT_STRUCTURE) && it.count > 0) {
@@ -307,7 +349,7 @@ sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *er
             return SM_ERR_AXDR_COUNT;
         }
         sm_node *node = &nodes[count];
-        sm_err e = sm_axdr_read(c, &node->item, err_off);
+        sm_err e = read_item(c, &node->item, err_off);
         if (e)
             return e;
         node->depth = (uint16_t)depth;

@@ -24,6 +24,11 @@ static inline void sm_fmt_ch(sm_fmt *f, char c)
 /* an unsigned number, at least `width` digits (zero-padded) */
 static inline void sm_fmt_uint(sm_fmt *f, uint64_t v, int width)
 {
+    if (v < 100 && width == 2 && f->n + 2 <= sizeof f->buf) { /* the usual date field */
+        f->buf[f->n++] = (char)('0' + v / 10);
+        f->buf[f->n++] = (char)('0' + v % 10);
+        return;
+    }
     char tmp[20];
     int k = 0;
     do {

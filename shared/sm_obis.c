@@ -3,6 +3,7 @@
 
 #include "sm_fmt.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,38 +78,47 @@ static const sm_obis_info obis_table[] = {
     {1, 91, 7, 0, SM_UNIT_A, "Current neutral", "current_n"},
 };
 
-static int cmp_key(const sm_obis_info *x, uint8_t a, uint8_t c, uint8_t d, uint8_t e)
+#define NTAB (sizeof obis_table / sizeof obis_table[0])
+
+/* Where the entries of each (a, c) begin, for a = 0 and 1 (the only A
+ * values in the table): entries first[a][c] .. first[a][c + 1] - 1.  Made
+ * once, on the first lookup; a lookup then compares at most a few entries
+ * instead of searching the whole table (it runs for every reading). */
+static uint8_t first[2][257];
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
+
+static void make_first(void)
 {
-    uint32_t kx = (uint32_t)x->a << 24 | (uint32_t)x->c << 16 | (uint32_t)x->d << 8 | x->e;
-    uint32_t ky = (uint32_t)a << 24 | (uint32_t)c << 16 | (uint32_t)d << 8 | e;
-    return kx < ky ? -1 : kx > ky;
+    size_t i = 0;
+    for (unsigned a = 0; a < 2; a++)
+        for (unsigned c = 0; c <= 256; c++) {
+            while (i < NTAB && (obis_table[i].a < a || (obis_table[i].a == a && obis_table[i].c < c)))
+                i++;
+            first[a][c] = (uint8_t)i;
+        }
 }
 
 const sm_obis_info *sm_obis_lookup(const sm_obis *o)
 {
-    size_t lo = 0, hi = sizeof obis_table / sizeof obis_table[0];
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int r = cmp_key(&obis_table[mid], o->a, o->c, o->d, o->e);
-        if (r == 0)
-            return &obis_table[mid];
-        if (r < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    _Static_assert(NTAB < 256, "the index holds table positions in a byte");
+    if (o->a > 1)
+        return NULL;
+    pthread_once(&first_once, make_first);
+    for (unsigned i = first[o->a][o->c]; i < first[o->a][o->c + 1]; i++)
+        if (obis_table[i].d == o->d && obis_table[i].e == o->e)
+            return &obis_table[i];
     return NULL;
 }
 
 const sm_obis_info *sm_obis_table(size_t *n)
 {
-    *n = sizeof obis_table / sizeof obis_table[0];
+    *n = NTAB;
     return obis_table;
 }
 
 const sm_obis_info *sm_obis_by_key(const char *key)
 {
-    for (size_t i = 0; i < sizeof obis_table / sizeof obis_table[0]; i++)
+    for (size_t i = 0; i < NTAB; i++)
         if (strcmp(obis_table[i].key, key) == 0)
             return &obis_table[i];
     return NULL;

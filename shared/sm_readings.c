@@ -19,18 +19,76 @@ double sm_scale(double raw, int scaler)
     return raw * pow(10.0, scaler);
 }
 
-/* digits of an unsigned integer, most significant first; returns the count */
-static int utoa_digits(uint64_t v, char d[20])
+int sm_u64_digits(uint64_t v, char d[20])
 {
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < n; i++)
-        d[i] = tmp[n - 1 - i];
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                "31323334353637383940414243444546474849505152535455565758596061"
+                                "62636465666768697071727374757677787980818283848586878889909192"
+                                "93949596979899";
+    /* count the digits, then write them from the last, two per division */
+    int n = 1;
+    for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+        n++;
+    int k = n;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        d[--k] = pairs[2 * r + 1];
+        d[--k] = pairs[2 * r];
+    }
+    if (v >= 10) {
+        d[--k] = pairs[2 * v + 1];
+        d[--k] = pairs[2 * v];
+    } else {
+        d[--k] = (char)('0' + v);
+    }
     return n;
+}
+
+size_t sm_decimal_text(bool neg, const char *d, int nd, int sc, char out[SM_DECIMAL_MAX])
+{
+    size_t at = 0;
+    if (nd < 1 || nd > 20 || sc < -128 || sc > 127) /* cannot happen; tells the compiler */
+        return 0;
+    bool zero = nd == 1 && d[0] == '0';
+    if (neg && !zero)
+        out[at++] = '-';
+    if (zero || sc == 0) {
+        memcpy(out + at, d, (size_t)nd);
+        at += (size_t)nd;
+    } else if (sc > 0) {
+        memcpy(out + at, d, (size_t)nd);
+        at += (size_t)nd;
+        memset(out + at, '0', (size_t)sc);
+        at += (size_t)sc;
+    } else {
+        int frac = -sc;
+        /* drop trailing zeros of the fraction: 2300 * 10^-2 is "23" */
+        int last = nd;
+        while (frac > 0 && last > 0 && d[last - 1] == '0') {
+            last--;
+            frac--;
+        }
+        int intd = last - frac;
+        if (intd <= 0) {
+            out[at++] = '0';
+            if (frac > 0)
+                out[at++] = '.';
+            memset(out + at, '0', (size_t)-intd);
+            at += (size_t)-intd;
+            memcpy(out + at, d, (size_t)last);
+            at += (size_t)last;
+        } else {
+            memcpy(out + at, d, (size_t)intd);
+            at += (size_t)intd;
+            if (last > intd) {
+                out[at++] = '.';
+                memcpy(out + at, d + intd, (size_t)(last - intd));
+                at += (size_t)(last - intd);
+            }
+        }
+    }
+    return at;
 }
 
 int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
@@ -54,51 +112,8 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
     bool neg = r->is_signed && r->raw_i < 0;
     uint64_t mag = r->is_signed ? (neg ? (uint64_t)0 - (uint64_t)r->raw_i : (uint64_t)r->raw_i)
                                 : r->raw_u;
-    char d[20];
-    int nd = utoa_digits(mag, d);
-    int sc = r->scaler;
-    /* sign, 20 digits, "0." and up to 128 zeros either side */
-    char tmp[1 + 20 + 2 + 130];
-    size_t at = 0;
-    if (neg && mag != 0)
-        tmp[at++] = '-';
-    if (mag == 0 || sc == 0) {
-        memcpy(tmp + at, d, (size_t)nd);
-        at += (size_t)nd;
-    } else if (sc > 0) {
-        memcpy(tmp + at, d, (size_t)nd);
-        at += (size_t)nd;
-        memset(tmp + at, '0', (size_t)sc);
-        at += (size_t)sc;
-    } else {
-        int frac = -sc;
-        /* drop trailing zeros of the fraction: 2300 * 10^-2 is "23" */
-        int last = nd;
-        while (frac > 0 && last > 0 && d[last - 1] == '0') {
-            last--;
-            frac--;
-        }
-        int intd = last - frac;
-        if (last > 20 || intd > last || -intd > 128) /* cannot happen; tells the compiler */
-            return -1;
-        if (intd <= 0) {
-            tmp[at++] = '0';
-            if (frac > 0)
-                tmp[at++] = '.';
-            memset(tmp + at, '0', (size_t)-intd);
-            at += (size_t)-intd;
-            memcpy(tmp + at, d, (size_t)last);
-            at += (size_t)last;
-        } else {
-            memcpy(tmp + at, d, (size_t)intd);
-            at += (size_t)intd;
-            if (last > intd) {
-                tmp[at++] = '.';
-                memcpy(tmp + at, d + intd, (size_t)(last - intd));
-                at += (size_t)(last - intd);
-            }
-        }
-    }
+    char d[20], tmp[SM_DECIMAL_MAX];
+    size_t at = sm_decimal_text(neg, d, sm_u64_digits(mag, d), r->scaler, tmp);
     if (cap > 0) {
         size_t k = at < cap ? at : cap - 1;
         memcpy(out, tmp, k);

@@ -97,6 +97,17 @@ sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *b
  * the length (snprintf semantics, NUL-terminated when cap > 0). */
 int sm_reading_format_value(const sm_reading *r, char *out, size_t cap);
 
+/* The decimal digits of v, most significant first (no NUL); returns how
+ * many (1..20). */
+int sm_u64_digits(uint64_t v, char d[20]);
+
+/* The exact decimal of (neg ? -1 : 1) * digits * 10^scaler, as
+ * sm_reading_format_value writes integers: d holds nd (1..20) digits as
+ * sm_u64_digits gives them, scaler is -128..127.  Writes no NUL; returns
+ * the length (at most SM_DECIMAL_MAX), 0 for arguments out of range. */
+#define SM_DECIMAL_MAX (1 + 20 + 2 + 130)
+size_t sm_decimal_text(bool neg, const char *d, int nd, int scaler, char out[SM_DECIMAL_MAX]);
+
 /* 10^scaler * raw, for the scalers DLMS allows (-128..127). */
 double sm_scale(double raw, int scaler);
 

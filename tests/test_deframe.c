@@ -40,6 +40,31 @@ static void test_mbus_segments(void)
     }
 }
 
+/* The checksum (summed eight bytes at a time) at every frame length the L
+ * field allows, over bytes of every value: a frame passes the link layer,
+ * and one changed byte fails it. */
+static void test_mbus_checksum_lengths(void)
+{
+    for (size_t len = 1; len <= 250; len++) {
+        uint8_t apdu[250], buf[512];
+        for (size_t i = 0; i < len; i++)
+            apdu[i] = (uint8_t)(0xFF - i * 7);
+        apdu[0] = 0x0F; /* a data-notification tag: cut short, so a parse error */
+        size_t n = build_mbus(buf, sizeof buf, apdu, len, len);
+        CU_ASSERT_EQUAL_FATAL(n, len + 5 + 6);
+        collector c;
+        run(&c, SM_LINK_MBUS, buf, n);
+        CU_ASSERT_EQUAL_FATAL(c.n, 1);
+        CU_ASSERT_NOT_EQUAL(c.t[0].err, SM_ERR_MBUS_CHECKSUM);
+        collector_free(&c);
+        buf[9 + len / 2] ^= 0x80;
+        run(&c, SM_LINK_MBUS, buf, n);
+        CU_ASSERT_EQUAL_FATAL(c.n, 1);
+        ASSERT_ERR(c.t[0].err, SM_ERR_MBUS_CHECKSUM);
+        collector_free(&c);
+    }
+}
+
 static void test_mbus_bad_frames(void)
 {
     uint8_t buf[512];
@@ -250,6 +275,7 @@ static void test_deframer_expect(void)
 void register_deframe(void)
 {
     CU_pSuite s = CU_add_suite("link layers", NULL, NULL);
+    CU_add_test(s, "m-bus checksum at every frame length", test_mbus_checksum_lengths);
     CU_add_test(s, "m-bus segments of every size", test_mbus_segments);
     CU_add_test(s, "m-bus checksum, stop byte, lost and foreign segments", test_mbus_bad_frames);
     CU_add_test(s, "hdlc addresses, segmentation, shared flags, fcs", test_hdlc_addresses_and_segments);

@@ -270,7 +270,7 @@ static void test_obis(void)
     CU_ASSERT_FALSE(sm_obis_parse("1-0:32.7.0*256", &o));
     CU_ASSERT_FALSE(sm_obis_parse("abc", &o));
     CU_ASSERT_FALSE(sm_obis_parse("1-0:32.7.0*255x", &o));
-    /* lookups ignore B and F; the table is sorted (binary search finds all) */
+    /* lookups ignore B and F */
     sm_obis_parse("1-1:72.7.0*255", &o);
     const sm_obis_info *info = sm_obis_lookup(&o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(info);
@@ -342,7 +342,7 @@ static void test_table_text_needs_no_escape(void)
     for (size_t i = 0; i < n; i++) {
         CU_ASSERT_PTR_NULL(strpbrk(t[i].name, "\"\\<>&,\n\r\t"));
         CU_ASSERT_PTR_NULL(strpbrk(t[i].key, "\"\\<>&, \n\r\t"));
-        if (i > 0) { /* sorted, for the binary search */
+        if (i > 0) { /* sorted, for the lookup's index */
             uint32_t a = (uint32_t)t[i - 1].a << 24 | (uint32_t)t[i - 1].c << 16 |
                          (uint32_t)t[i - 1].d << 8 | t[i - 1].e;
             uint32_t b = (uint32_t)t[i].a << 24 | (uint32_t)t[i].c << 16 |
@@ -350,6 +350,19 @@ static void test_table_text_needs_no_escape(void)
             CU_ASSERT(a < b);
         }
     }
+    /* the indexed lookup agrees with a plain search of the table for every
+     * A (0-3), every C and every (D, E) the table has */
+    for (unsigned a = 0; a < 4; a++)
+        for (unsigned c = 0; c < 256; c++)
+            for (size_t j = 0; j < n; j++) {
+                sm_obis q = {(uint8_t)a, 7, (uint8_t)c, t[j].d, t[j].e, 255};
+                const sm_obis_info *want = NULL;
+                for (size_t i = 0; i < n && !want; i++)
+                    if (t[i].a == a && t[i].c == c && t[i].d == t[j].d && t[i].e == t[j].e)
+                        want = &t[i];
+                if (sm_obis_lookup(&q) != want)
+                    CU_FAIL("sm_obis_lookup disagrees with the table");
+            }
     for (unsigned u = 0; u < 256; u++) {
         const char *sym = sm_unit_symbol((uint8_t)u);
         if (sym)
@@ -401,6 +414,26 @@ static void test_format_value(void)
     n = sm_reading_format_value(&big, buf, sizeof buf);
     CU_ASSERT_EQUAL(n, 20 + 127);
     CU_ASSERT_EQUAL(buf[n - 1], '0');
+    /* the digits themselves, at every change of length, against printf */
+    uint64_t v = 1;
+    for (int i = 0; i < 20; i++, v *= 10) {
+        uint64_t around[] = {v - 1, v, v + 1, i == 19 ? UINT64_MAX : v * 10 - 1};
+        for (size_t j = 0; j < 4; j++) {
+            char d[20], want[24];
+            int nd = sm_u64_digits(around[j], d);
+            int wn = snprintf(want, sizeof want, "%llu", (unsigned long long)around[j]);
+            CU_ASSERT_EQUAL(nd, wn);
+            CU_ASSERT_EQUAL(memcmp(d, want, (size_t)wn), 0);
+        }
+    }
+    /* and sm_decimal_text with a sign and no digit count out of range */
+    char d[20], out[SM_DECIMAL_MAX];
+    int nd = sm_u64_digits(1205, d);
+    size_t k = sm_decimal_text(true, d, nd, -2, out);
+    CU_ASSERT_EQUAL(k, 6);
+    CU_ASSERT_EQUAL(memcmp(out, "-12.05", 6), 0);
+    CU_ASSERT_EQUAL(sm_decimal_text(false, d, 0, 0, out), 0);
+    CU_ASSERT_EQUAL(sm_decimal_text(false, d, nd, 128, out), 0);
 }
 
 void register_units(void)
