@@ -15,9 +15,12 @@
 #define CONNECT_TIMEOUT_MS 10000
 #define PERIOD_MAX 3600.0
 /* Coalescing reads (let_frame_arrive): how many characters to wait for when
- * the deframer does not know yet how many it lacks, and the longest wait. */
+ * the deframer does not know yet how many it lacks, the longest wait, and
+ * what is added to a wait (seconds; 16 ms is an FTDI adapter's default
+ * latency timer). */
 #define COALESCE_CHARS 24
 #define COALESCE_MAX 1.0
+#define COALESCE_SLACK 0.02
 
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
@@ -190,14 +193,24 @@ static bool wait_stop(smp_meter *m, double seconds)
  * serial server) the bytes are simply read a little later. */
 static bool let_frame_arrive(smp_meter *m)
 {
-    size_t need = sm_deframer_expect(&m->dec->deframer);
+    const sm_deframer *d = &m->dec->deframer;
+    size_t need = sm_deframer_expect(d);
     if (need == SM_EXPECT_IDLE)
         return false;
     if (need == SM_EXPECT_SOME)
         need = COALESCE_CHARS;
+    /* A meter sends the same list every time: wait for the rest of the
+     * telegram as long as the last one was, not frame by frame (its later
+     * frames' lengths are not on the line yet).  A shorter telegram is only
+     * read a little later; a longer one gets another wait. */
+    uint64_t have = sm_deframer_underway(d);
+    if (m->telegram_bytes > have && m->telegram_bytes - have > need)
+        need = (size_t)(m->telegram_bytes - have);
     const smp_line *l = &m->line;
     double bits = 1 + l->data_bits + (l->parity != SMP_PARITY_NONE) + l->stop_bits;
-    double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400);
+    /* plus a little: a meter or serial server is never quite as fast as
+     * the line, and USB adapters hand bytes on with their latency timer */
+    double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400) * 1.05 + COALESCE_SLACK;
     return wait_stop(m, s < COALESCE_MAX ? s : COALESCE_MAX);
 }
 
@@ -283,6 +296,10 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         when = m->last_time + DOUBLE_TO_CDTIME_T(0.001);
     }
     m->last_time = when;
+    if (t->link && t->link->nframes == t->link->frame_count && t->link->nframes > 0) {
+        const sm_frame *last = &t->link->frames[t->link->nframes - 1];
+        m->telegram_bytes = last->offset + last->length - t->link->offset;
+    }
     set_meter_number(m, t);
     m->last_good = now;
     count(m, SMP_H_TELEGRAMS, 1);
@@ -401,8 +418,12 @@ static void *reader(void *arg)
             m->last_good = mono_now();
         }
 
+        /* sleep until data, shutdown or the stale timeout: no periodic
+         * wake-ups on a quiet line */
+        double left = m->last_good + stale_timeout(m) - mono_now();
+        int timeout_ms = left <= 0 ? 0 : left > 3600 ? 3600000 : (int)(left * 1000) + 1;
         struct pollfd pf[2] = {{m->port.fd, POLLIN, 0}, {m->wake_fd, POLLIN, 0}};
-        int r = poll(pf, 2, 1000);
+        int r = poll(pf, 2, timeout_ms);
         if (r < 0 && errno != EINTR) {
             ERROR(LOG_PREFIX "poll: %s", m->name, STRERRNO);
             if (wait_stop(m, 1))

@@ -76,6 +76,7 @@ typedef struct smp_meter {
     unsigned below_run;
     bool got_first, was_connected;
     double last_good;          /* monotonic seconds of the last good telegram */
+    uint64_t telegram_bytes;   /* length of the last good telegram on the line */
     c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew;
 
     struct smp_meter *next;

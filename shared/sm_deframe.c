@@ -526,6 +526,15 @@ size_t sm_deframer_expect(const sm_deframer *d)
     return total > n ? total - n : SM_EXPECT_SOME;
 }
 
+uint64_t sm_deframer_underway(const sm_deframer *d)
+{
+    if (d->asm_link != SM_LINK_AUTO)
+        return d->stats.bytes_in - d->asm_offset;
+    if (sm_deframer_expect(d) == SM_EXPECT_IDLE)
+        return 0;
+    return d->len; /* the first frame, not complete yet */
+}
+
 void sm_deframer_finish(sm_deframer *d)
 {
     d->eof = true;

@@ -140,4 +140,10 @@ void sm_deframer_reset(sm_deframer *d);
 #define SM_EXPECT_SOME ((size_t)-1)
 size_t sm_deframer_expect(const sm_deframer *d);
 
+/* How many bytes of the telegram under way have arrived, from the first
+ * byte of its first frame; 0 when none is under way.  With the length of
+ * the last telegram, a reader can wait for the rest of a multi-frame
+ * telegram at once, before the later frames' headers have arrived. */
+uint64_t sm_deframer_underway(const sm_deframer *d);
+
 #endif

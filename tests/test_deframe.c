@@ -234,6 +234,7 @@ static void test_deframer_expect(void)
     uint8_t junk = 0x01;
     sm_deframer_feed(&d, &junk, 1); /* garbage is dropped: nothing under way */
     CU_ASSERT_EQUAL(sm_deframer_expect(&d), SM_EXPECT_IDLE);
+    CU_ASSERT_EQUAL(sm_deframer_underway(&d), 0);
 
     /* M-Bus: 27 bytes in segments of 10 -> frames of 21, 21 and 18 bytes */
     uint8_t buf[256];
@@ -244,6 +245,8 @@ static void test_deframer_expect(void)
     for (size_t i = 0; i < n; i++) {
         sm_deframer_feed(&d, buf + i, 1);
         size_t got = sm_deframer_expect(&d), k = i + 1 - start;
+        /* the telegram's bytes so far, from its first frame's first byte */
+        CU_ASSERT_EQUAL(sm_deframer_underway(&d), i + 1 == n ? 0 : i + 1);
         if (i + 1 == n) {
             CU_ASSERT_EQUAL(got, SM_EXPECT_IDLE); /* the telegram is complete */
         } else if (i + 1 == frame_end[f]) {

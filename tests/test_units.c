@@ -1,5 +1,6 @@
 /* test_units.c - the small layers on their own: CRCs, A-XDR, date-time,
  * OBIS and unit tables, keys, errors. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,6 +415,18 @@ static void test_format_value(void)
     n = sm_reading_format_value(&big, buf, sizeof buf);
     CU_ASSERT_EQUAL(n, 20 + 127);
     CU_ASSERT_EQUAL(buf[n - 1], '0');
+    /* scaled values: exactly strtod's for the scalers meters use (one
+     * rounding), within a few ulp for the rest DLMS allows */
+    const uint64_t raws[] = {1, 7, 2284, 123456789, 4294967295u};
+    for (size_t i = 0; i < sizeof raws / sizeof raws[0]; i++)
+        for (int sc = -128; sc <= 127; sc++) {
+            char text[64];
+            snprintf(text, sizeof text, "%llue%d", (unsigned long long)raws[i], sc);
+            double want = strtod(text, NULL), got = sm_scale((double)raws[i], sc);
+            if (sc >= -22 && sc <= 22)
+                CU_ASSERT_EQUAL(got, want);
+            CU_ASSERT(fabs(got - want) <= 1e-15 * want);
+        }
     /* the digits themselves, at every change of length, against printf */
     uint64_t v = 1;
     for (int i = 0; i < 20; i++, v *= 10) {
