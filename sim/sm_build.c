@@ -109,7 +109,9 @@ size_t smb_mbus(uint8_t *out, size_t cap, const uint8_t *apdu, size_t len, size_
         size_t n = len - pos < max_payload ? len - pos : max_payload;
         bool last = pos + n == len;
         size_t l = n + 5;
-        if (k + l + 6 > cap || l > 255)
+        /* the CI field numbers segments in four bits: a meter cannot send a
+         * 17th, so neither does the builder (the sequence would wrap) */
+        if (k + l + 6 > cap || l > 255 || seq > 15)
             return 0;
         out[k++] = 0x68;
         out[k++] = (uint8_t)l;

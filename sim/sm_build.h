@@ -15,7 +15,9 @@ size_t smb_glo(uint8_t *out, size_t cap, uint8_t sc, const uint8_t title[8], uin
                const uint8_t *ek, size_t ek_len, const uint8_t *ak, size_t ak_len,
                const uint8_t *plain, size_t plain_len);
 /* Split an APDU into M-Bus long frames of at most `max_payload` APDU bytes
- * (Austrian meters: 245, giving the 0xFA frame plus a shorter last one). */
+ * (Austrian meters: 245, giving the 0xFA frame plus a shorter last one).
+ * 0 when it does not fit `cap` or would need more than 16 segments (the
+ * CI field's four-bit sequence number). */
 size_t smb_mbus(uint8_t *out, size_t cap, const uint8_t *apdu, size_t len, size_t max_payload);
 /* One HDLC frame (LLC added when llc), segmentation bit as given. */
 size_t smb_hdlc_frame(uint8_t *out, size_t cap, const uint8_t *info, size_t len, bool llc,
