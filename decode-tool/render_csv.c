@@ -93,7 +93,9 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
         colof[k] = r->memo_col[k];
     for (size_t k = 0; k < t->nreadings && !t->err && !same; k++) {
         smd_column c = column_of(t, keys, k);
-        colof[k] = find_col(r, &c, r->hint[k]);
+        /* where reading k went last time is the first guess */
+        long guess = k < r->memo_n ? r->memo_col[k] : -1;
+        colof[k] = find_col(r, &c, guess >= 0 ? (size_t)guess : 0);
         if (colof[k] >= 0)
             continue;
         if (r->ncols == SMD_CSV_MAX_COLUMNS) {
@@ -113,8 +115,6 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
             colof[k] = find_col(r, &c, 0);
         }
     }
-    for (size_t k = 0; k < t->nreadings && !t->err; k++)
-        r->hint[k] = colof[k] >= 0 ? (uint16_t)colof[k] : 0;
     if (!t->err && !same) {
         memcpy(r->memo_keys, memo, t->nreadings * sizeof memo[0]);
         for (size_t k = 0; k < t->nreadings; k++)

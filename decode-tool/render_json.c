@@ -165,34 +165,31 @@ static void reading(smd_render *r, const sm_reading *rd)
         smd_out_mem(o, text, hl);
     else
         head(o, rd);
-    if (rd->kind == SM_RK_NUMBER && !rd->is_float) {
-        /* the raw integer's digits, once for "raw" and once scaled */
-        bool neg = rd->is_signed && rd->raw_i < 0;
-        uint64_t mag = !rd->is_signed ? rd->raw_u
-                       : neg          ? (uint64_t)0 - (uint64_t)rd->raw_i
-                                      : (uint64_t)rd->raw_i;
-        char d[20];
-        int nd = sm_u64_digits(mag, d);
-        if (neg)
-            smd_out_ch(o, '-');
-        smd_out_mem(o, d, (size_t)nd);
+    if (rd->kind == SM_RK_NUMBER) {
+        size_t vn;
+        if (!rd->is_float) {
+            /* the raw integer's digits, once for "raw" and once scaled */
+            bool neg;
+            char d[20];
+            int nd = sm_reading_digits(rd, d, &neg);
+            if (neg)
+                smd_out_ch(o, '-');
+            smd_out_mem(o, d, (size_t)nd);
+            vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
+        } else {
+            sm_reading raw = *rd;
+            raw.value = rd->raw_f;
+            raw.scaler = 0;
+            int n = sm_reading_format_value(&raw, buf, sizeof buf);
+            smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
+            n = sm_reading_format_value(rd, buf, sizeof buf);
+            vn = n > 0 ? (size_t)n : 0;
+        }
         if (text)
             smd_out_mem(o, text + hl, ml);
         else
             mid(o, rd);
-        smd_out_mem(o, buf, sm_decimal_text(neg, d, nd, rd->scaler, buf));
-    } else if (rd->kind == SM_RK_NUMBER) {
-        sm_reading raw = *rd;
-        raw.value = rd->raw_f;
-        raw.scaler = 0;
-        int n = sm_reading_format_value(&raw, buf, sizeof buf);
-        smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
-        if (text)
-            smd_out_mem(o, text + hl, ml);
-        else
-            mid(o, rd);
-        n = sm_reading_format_value(rd, buf, sizeof buf);
-        smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
+        smd_out_mem(o, buf, vn);
     } else {
         hexstr(o, rd->bytes, rd->len);
         smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"value\":");

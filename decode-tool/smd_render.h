@@ -47,14 +47,15 @@ typedef struct {
     size_t ncols;
     bool header_done;
     bool columns_full_warned;
-    uint16_t hint[SM_MAX_READINGS]; /* column of reading k in the last telegram */
     /* the last good telegram's objects and their columns: a meter sends
-     * the same objects every time, and then nothing needs looking up */
+     * the same objects every time, and then nothing needs looking up (and
+     * otherwise reading k is looked for first in column memo_col[k]) */
     uint64_t memo_keys[SM_MAX_READINGS];
     int16_t memo_col[SM_MAX_READINGS];
     size_t memo_n;
-    /* json: the fixed text of a number reading, direct-mapped by OBIS code
-     * (a meter sends the same objects in every telegram):
+    /* json: the fixed text of a reading with an OBIS code, direct-mapped by
+     * the code (a meter sends the same objects in every telegram); mid is
+     * used for numbers only:
      *   head  {"obis":"1-0:32.7.0*255","name":"Voltage L1","raw":
      *   mid   ,"scaler":-1,"unit":"V","value":                       */
     struct {

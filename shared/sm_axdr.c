@@ -89,6 +89,17 @@ static sm_err fail(sm_err e, const sm_cur *c, size_t *err_off)
     return e;
 }
 
+/* An A-XDR length that must fit in what is left of the input. */
+static inline sm_err checked_len(sm_cur *c, size_t *n, size_t *err_off)
+{
+    sm_err e = sm_cur_axdr_len(c, n);
+    if (e)
+        return fail(e, c, err_off);
+    if (*n > sm_cur_left(c))
+        return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+    return SM_OK;
+}
+
 /* TypeDescription of a compact-array (IEC 62056-6-2 4.1.6.1):
  *   null-data [0] | array [1] {number-of-elements Unsigned16, type-description}
  *   | structure [2] SEQUENCE OF type-description | any simple type tag. */
@@ -108,11 +119,9 @@ static sm_err skip_type_description(sm_cur *c, unsigned depth, size_t *err_off)
     }
     if (t == SM_DT_STRUCTURE) {
         size_t n;
-        sm_err e = sm_cur_axdr_len(c, &n);
+        sm_err e = checked_len(c, &n, err_off);
         if (e)
-            return fail(e, c, err_off);
-        if (n > sm_cur_left(c))
-            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+            return e;
         for (size_t i = 0; i < n; i++)
             if ((e = skip_type_description(c, depth + 1, err_off)))
                 return e;
@@ -190,11 +199,9 @@ static inline sm_err scalar(sm_cur *c, sm_axdr_item *it, unsigned n, size_t *err
 static inline sm_err string(sm_cur *c, sm_axdr_item *it, size_t *err_off)
 {
     size_t n;
-    sm_err e = sm_cur_axdr_len(c, &n);
+    sm_err e = checked_len(c, &n, err_off);
     if (e)
-        return fail(e, c, err_off);
-    if (n > sm_cur_left(c))
-        return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        return e;
     it->kind = SM_VK_BYTES;
     it->len = n;
     it->bytes = c->p;

@@ -94,6 +94,15 @@ size_t sm_decimal_text(bool neg, const char *d, int nd, int sc, char out[SM_DECI
     return at;
 }
 
+int sm_reading_digits(const sm_reading *r, char d[20], bool *neg)
+{
+    *neg = r->is_signed && r->raw_i < 0;
+    uint64_t mag = !r->is_signed ? r->raw_u
+                   : *neg        ? (uint64_t)0 - (uint64_t)r->raw_i
+                                 : (uint64_t)r->raw_i;
+    return sm_u64_digits(mag, d);
+}
+
 int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
 {
     if (cap > 0)
@@ -112,11 +121,10 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
             snprintf(tmp, sizeof tmp, "%s", "null");
         return snprintf(out, cap, "%s", tmp);
     }
-    bool neg = r->is_signed && r->raw_i < 0;
-    uint64_t mag = r->is_signed ? (neg ? (uint64_t)0 - (uint64_t)r->raw_i : (uint64_t)r->raw_i)
-                                : r->raw_u;
+    bool neg;
     char d[20], tmp[SM_DECIMAL_MAX];
-    size_t at = sm_decimal_text(neg, d, sm_u64_digits(mag, d), r->scaler, tmp);
+    int nd = sm_reading_digits(r, d, &neg);
+    size_t at = sm_decimal_text(neg, d, nd, r->scaler, tmp);
     if (cap > 0) {
         size_t k = at < cap ? at : cap - 1;
         memcpy(out, tmp, k);

@@ -101,6 +101,10 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap);
  * many (1..20). */
 int sm_u64_digits(uint64_t v, char d[20]);
 
+/* The digits of an integer reading's raw value (its magnitude) as
+ * sm_u64_digits gives them; *neg tells whether it is below zero. */
+int sm_reading_digits(const sm_reading *r, char d[20], bool *neg);
+
 /* The exact decimal of (neg ? -1 : 1) * digits * 10^scaler, as
  * sm_reading_format_value writes integers: d holds nd (1..20) digits as
  * sm_u64_digits gives them, scaler is -128..127.  Writes no NUL; returns
