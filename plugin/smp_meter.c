@@ -264,6 +264,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
 {
     smp_meter *m = ctx;
     double now = mono_now();
+    m->completed++;
     if (t->err != SM_OK) {
         log_failure(m, t);
         return;
@@ -414,14 +415,23 @@ static void *reader(void *arg)
                      m->was_connected ? " again" : "");
             m->was_connected = true;
             sm_decoder_new_stream(m->dec);
+            smp_pace_reset(&m->pace);
             m->discarded_seen = 0;
             m->last_good = mono_now();
         }
 
         /* sleep until data, shutdown or the stale timeout: no periodic
-         * wake-ups on a quiet line */
+         * wake-ups on a quiet line; or, when the meter pushes on time,
+         * until its next telegram should be whole (smp_pace.h) */
         double left = m->last_good + stale_timeout(m) - mono_now();
         int timeout_ms = left <= 0 ? 0 : left > 3600 ? 3600000 : (int)(left * 1000) + 1;
+        double due = m->pace.due;
+        if (due > 0) {
+            double wait = due - mono_now();
+            if (wait > 0 && wait_stop(m, wait))
+                break;
+            timeout_ms = 0;
+        }
         struct pollfd pf[2] = {{m->port.fd, POLLIN, 0}, {m->wake_fd, POLLIN, 0}};
         int r = poll(pf, 2, timeout_ms);
         if (r < 0 && errno != EINTR) {
@@ -436,9 +446,14 @@ static void *reader(void *arg)
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
             ssize_t n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err);
             if (n > 0) {
+                unsigned before = m->completed;
+                double read_at = due > 0 ? due : mono_now();
                 sm_decoder_feed(m->dec, buf, (size_t)n);
                 account_discarded(m);
                 backoff = BACKOFF_MIN;
+                bool underway = sm_deframer_expect(&m->dec->deframer) != SM_EXPECT_IDLE;
+                smp_pace_after_read(&m->pace, read_at, due > 0, m->completed - before, underway,
+                                    m->period);
                 if (let_frame_arrive(m))
                     break;
             } else if (n < 0 || (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
@@ -446,7 +461,11 @@ static void *reader(void *arg)
                     snprintf(err, sizeof err, "%s hung up", m->port.path);
                 WARNING(LOG_PREFIX "%s; re-opening", m->name, err);
                 lost = true;
+            } else if (due > 0) {
+                smp_pace_nothing(&m->pace);
             }
+        } else if (due > 0) {
+            smp_pace_nothing(&m->pace); /* not begun yet: wait for its bytes */
         }
         double stale_after = stale_timeout(m);
         if (!lost && mono_now() - m->last_good > stale_after) {
@@ -510,9 +529,9 @@ void smp_meter_stop(smp_meter *m)
         h[i] = atomic_load(&m->health[i]);
     INFO(LOG_PREFIX "stopped: %" PRIu64 " telegrams, %" PRIu64 " checksum, %" PRIu64
          " security and %" PRIu64 " parse errors, %" PRIu64 " bytes discarded, %" PRIu64
-         " reconnects, %" PRIu64 " replayed",
+         " reconnects, %" PRIu64 " replayed; %" PRIu64 " telegrams read on schedule",
          m->name, h[SMP_H_TELEGRAMS], h[SMP_H_CHECKSUM], h[SMP_H_SECURITY], h[SMP_H_PARSE],
-         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED]);
+         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], m->pace.hits);
     if (m->pending) {
         /* a single telegram ever: its period stays unknown */
         m->period = CDTIME_T_TO_DOUBLE(plugin_get_interval());

@@ -13,6 +13,7 @@
 
 #include "sm_decoder.h"
 #include "smp_map.h"
+#include "smp_pace.h"
 #include "smp_port.h"
 
 #define SMP_PLUGIN "smartmeter"
@@ -77,6 +78,8 @@ typedef struct smp_meter {
     bool got_first, was_connected;
     double last_good;          /* monotonic seconds of the last good telegram */
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
+    unsigned completed;        /* telegrams the decoder completed (good or not), for pace */
+    smp_pace pace;             /* when to read next */
     c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew;
 
     struct smp_meter *next;

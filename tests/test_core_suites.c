@@ -12,4 +12,5 @@ void register_suites(void)
     register_stream();
     register_layouts();
     register_plugin_map();
+    register_plugin_pace();
 }

@@ -98,5 +98,6 @@ void register_adversarial(void);
 void register_stream(void);
 void register_layouts(void);
 void register_plugin_map(void);
+void register_plugin_pace(void);
 
 #endif
