@@ -16,6 +16,10 @@
 #     into the plugin's reader threads (read, decode, dispatch) and
 #     collectd's own threads.  This is the realistic figure: at one
 #     telegram per second every thread wakes up cold.
+#  3. collectd's floor: the same, with bench/null_dispatch.c instead of
+#     the plugin: a thread per meter that only dispatches the same 12 values
+#     once a second.  Whatever a plugin does, collectd spends that on the
+#     values; the plugin's own cost is what it spends above the floor.
 # No write plugin is loaded: the figures are the plugin's decoding and
 # collectd's dispatch and cache, not a writer's disk I/O.
 set -euo pipefail
@@ -31,6 +35,7 @@ stop_all() { kill "${pids[@]}" 2>/dev/null || true; ce_kill_ptys "$W/pty.pid"; r
 cleanup() { stop_all; rm -rf "$W"; }
 trap cleanup EXIT
 ce_plugindir "$W" "$bld/plugin/.libs/smartmeter.so" logfile unixsock
+cp "$bld/bench/.libs/null_dispatch.so" "$W/plugins/"
 install -m 600 "$src/fixtures/synthetic/test.key" "$W/test.key"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -44,12 +49,25 @@ reader_ns() {
     done
     echo $s
 }
+# the same for bench/null_dispatch.c's threads
+null_ns() {
+    local t s=0
+    for t in /proc/"$1"/task/*; do
+        case $(cat "$t/comm") in null_dispatch) s=$((s + $(cut -d' ' -f1 "$t/schedstat"))) ;; esac
+    done
+    echo $s
+}
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 conf() { # meters
     ce_conf_head "$W" bench 10 "$src" "$W/collectd.log"
     echo "${COLLECTD_GLOBALS:-}"
     ce_unixsock "$W/sock"
+    if [ -n "${NULL_DISPATCH:-}" ]; then # the floor: bench/null_dispatch.c
+        printf 'LoadPlugin null_dispatch\n<Plugin null_dispatch>\n  Instances %s\n  Period 1\n</Plugin>\n' \
+            "$NULL_DISPATCH"
+        return 0
+    fi
     [ "$1" -ne 0 ] || return 0
     echo "LoadPlugin smartmeter"
     echo "<Plugin smartmeter>"
@@ -76,6 +94,16 @@ ptys() { # n
 
 # telegrams decoded, from the plugin's summary at shutdown
 telegrams() { sed -n 's/.*meter "'"$1"'": stopped: \([0-9]*\) telegrams.*/\1/p' "$W/collectd.log" | tail -1; }
+# telegrams read on schedule (plugin/smp_pace.h), all meters
+on_schedule_all() { # meters
+    local i s=0 k
+    for i in $(seq "$1"); do
+        k=$(sed -n 's/.*meter "m'"$i"'": stopped: .*; \([0-9]*\) telegrams read on schedule/\1/p' \
+            "$W/collectd.log" | tail -1)
+        s=$((s + ${k:-0}))
+    done
+    echo $s
+}
 # wait until collectd's CPU time stands still for 2 s (the decoder caught up)
 settle() {
     local a b
@@ -121,12 +149,28 @@ echo "    is the second column of the second line less the first)"
 echo "== RSS and CPU with meters pushing every second ($SECS s)"
 start_collectd 0
 base=$(rss_kb $cpid)
+i0=$(cpu_ns $cpid)
+sleep 5
+base_idle_ns=$(( ($(cpu_ns $cpid) - i0) / 5 ))
 stop_collectd
 printf '   %-28s RSS %6d kB\n' "collectd without smartmeter" "$base"
 start_collectd -1
 printf '   %-28s RSS %6d kB\n' "smartmeter.so loaded, no meter" "$(rss_kb $cpid)"
 stop_collectd
 for n in 1 32; do
+    # collectd's floor: what a plugin costs that does nothing but dispatch
+    # the same 12 values once a second from a thread of its own
+    NULL_DISPATCH=$n start_collectd 0
+    sleep 1
+    t0=$(cpu_ns $cpid) r0=$(null_ns $cpid)
+    sleep "$SECS"
+    t1=$(cpu_ns $cpid) r1=$(null_ns $cpid)
+    stop_collectd
+    fbusy=$((t1 - t0 - base_idle_ns * SECS))
+    floor=$(echo "$fbusy / 1000 / ($SECS * $n)" | bc -l)
+    printf '   %-28s %.0f us CPU per batch of 12 values: %.0f us in the dispatching threads, %.0f us in collectd'"'"'s\n' \
+        "floor, $n null_dispatch" "$floor" "$(echo "($r1 - $r0) / 1000 / ($SECS * $n)" | bc -l)" \
+        "$(echo "($fbusy - $r1 + $r0) / 1000 / ($SECS * $n)" | bc -l)"
     ptys $n
     start_collectd $n
     # collectd's CPU while the lines are silent: not the telegrams' doing
@@ -158,5 +202,7 @@ for n in 1 32; do
         "$(echo "($busy - $r1 + $r0) / 1000 / ($SECS * $n)" | bc -l)"
     printf '   %-28s collectd idle: %.1f us/s, not counted (%d telegrams decoded in all)\n' "" \
         "$(echo "$idle_ns / 1000" | bc -l)" "$total"
+    printf '   %-28s above the floor: %.0f us CPU per telegram (target: under 50 us); %s of %s telegrams read on schedule\n' "" \
+        "$(echo "$busy / 1000 / ($SECS * $n) - $floor" | bc -l)" "$(on_schedule_all $n)" "$total"
     stop_all
 done
