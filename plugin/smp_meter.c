@@ -69,7 +69,11 @@ static cdtime_t meter_time(const sm_telegram *t)
 
 static void dispatch_batch(smp_meter *m, const smp_batch *b)
 {
-    meta_data_t *meta = NULL;
+    /* one meta data set for the telegram: collectd copies it with each
+     * value, and adding "obis" again replaces the last value's code */
+    meta_data_t *meta = meta_data_create();
+    if (meta && m->meter_number[0])
+        meta_data_add_string(meta, "meter_number", m->meter_number);
     for (size_t i = 0; i < b->n; i++) {
         value_list_t vl = VALUE_LIST_INIT;
         value_t v = {.gauge = b->v[i].value};
@@ -81,17 +85,13 @@ static void dispatch_batch(smp_meter *m, const smp_batch *b)
         sstrncpy(vl.plugin_instance, m->name, sizeof vl.plugin_instance);
         sstrncpy(vl.type, b->v[i].type, sizeof vl.type);
         sstrncpy(vl.type_instance, b->v[i].type_instance, sizeof vl.type_instance);
-        meta = meta_data_create();
-        if (meta) {
+        if (meta)
             meta_data_add_string(meta, "obis", b->obis[i]);
-            if (m->meter_number[0])
-                meta_data_add_string(meta, "meter_number", m->meter_number);
-        }
         vl.meta = meta;
         plugin_dispatch_values(&vl);
-        if (meta)
-            meta_data_destroy(meta);
     }
+    if (meta)
+        meta_data_destroy(meta);
 }
 
 static bool selected(const smp_meter *m, const sm_obis *o)
