@@ -88,7 +88,7 @@ carbon-cache --config="$W/carbon/conf/carbon.conf" --nodaemon start >"$W/carbon/
 pids+=($!)
 
 # ---- collectd ------------------------------------------------------------------
-ce_plugindir "$W" "$PLUGIN" logfile csv rrdtool unixsock write_graphite
+ce_plugindir "$W" "$PLUGIN" logfile csv rrdtool unixsock write_graphite write_log
 install -m 600 "$F/test.key" "$W/test.key"
 install -m 600 "$F/test.ak" "$W/test.ak"
 EK=$(tr -d ' \n' <"$F/test.key")
@@ -113,6 +113,10 @@ LoadPlugin rrdtool
   DataDir "$W/rrd"
   RRATimespan 3600
   RRARows 3600
+</Plugin>
+LoadPlugin write_log
+<Plugin write_log>
+  Format JSON
 </Plugin>
 <LoadPlugin write_graphite>
   FlushInterval 1
@@ -223,6 +227,35 @@ run_check rrd "$W/rrd/test/smartmeter-home" "$W/home.expect"
 run_check getval "$W/sock" test/smartmeter-home "$W/home.expect"
 run_check whisper "$W/carbon/data/whisper/test/smartmeter-home" "$W/home.expect"
 run_check health "$C/smartmeter-home" telegrams=10 checksum-errors=0 bytes-discarded=0
+note "the live meter's meta data (write_log, JSON): its number and each value's OBIS code"
+python3 - "$W/collectd.log" <<'PY' || bad "home: meta data"
+import json, sys
+obis = {"voltage-L1": "1-0:32.7.0*255", "voltage-L2": "1-0:52.7.0*255", "voltage-L3": "1-0:72.7.0*255",
+        "current-L1": "1-0:31.7.0*255", "current-L2": "1-0:51.7.0*255", "current-L3": "1-0:71.7.0*255",
+        "power-import": "1-0:1.7.0*255", "power-export": "1-0:2.7.0*255",
+        "energy_wh-import": "1-0:1.8.0*255", "energy_wh-export": "1-0:2.8.0*255",
+        "reactive_energy-import": "1-0:3.8.0*255", "reactive_energy-export": "1-0:4.8.0*255"}
+seen, bad = {}, 0
+for line in open(sys.argv[1], errors="replace"):
+    i = line.find('[{"values"')
+    if i < 0:
+        continue
+    for vl in json.loads(line[i:]):
+        if vl["plugin"] != "smartmeter" or vl["plugin_instance"] != "home" or vl["type"] == "derive":
+            continue
+        key = vl["type"] + "-" + vl["type_instance"]
+        seen[key] = seen.get(key, 0) + 1
+        want = {"meter_number": "1KFM0200014196", "obis": obis.get(key)}
+        if vl.get("meta") != want:
+            bad += 1
+            print("home: %s has meta %s, expected %s" % (key, vl.get("meta"), want))
+if seen != {k: 10 for k in obis}:
+    print("home: values seen in write_log: %s" % seen)
+    bad += 1
+print("meta %s: %d values of 12 series, each with its meter number and OBIS code" %
+      ("FAILED" if bad else "ok", sum(seen.values())))
+sys.exit(1 if bad else 0)
+PY
 
 note "fault: a meter clock years off the host's (MaxClockSkew)"
 run_check csv "$C/smartmeter-skewed" "$F/vkw-mbus-enc.expect.jsonl" 0-3 --host-time=$NOW
