@@ -80,6 +80,7 @@ printf '   done in %d s; collectd used %.1f s CPU (%.1f us per telegram)\n' $(($
     "$cpu_s" "$(echo "$cpu_s * 1000000 / $N" | bc -l)"
 grep -q "Exiting normally" "$W/collectd.log" || { echo "FAIL: collectd did not exit normally"; exit 1; }
 
+sed -n 's/.*smartmeter plugin: meter "soak": stopped: /   plugin: /p' "$W/collectd.log"
 # what collectd's other plugins complained about (a lost write shows here)
 grep -v 'smartmeter plugin' "$W/collectd.log" | grep -iE 'error|fail' | head -5 | sed 's/^/   collectd: /' || true
 python3 "$src/bench/soak_check.py" "$W" || { keep=${SOAK_KEEP:-1}; exit 1; }

@@ -122,8 +122,8 @@ static void mid(smd_out *o, const sm_reading *rd)
 }
 
 /* head and mid of a reading with an OBIS code, from the cache (made on a
- * miss by rendering them into a scratch buffer); NULL when they do not fit
- * an entry.  mid is only used for numbers. */
+ * miss by rendering them into the output's free space, which is then given
+ * back); NULL when they do not fit an entry.  mid is only used for numbers. */
 static const char *cached_text(smd_render *r, const sm_reading *rd, size_t *head_len,
                                size_t *mid_len)
 {
@@ -134,19 +134,24 @@ static const char *cached_text(smd_render *r, const sm_reading *rd, size_t *head
                      rd->obis.b) & 63u;
     __typeof__(r->json_cache[0]) *c = &r->json_cache[slot];
     if (c->key != key || c->form != form || c->info != (const void *)rd->info) {
-        static smd_out scratch; /* fd -1: never flushed, never more than a few hundred bytes */
-        smd_out_init(&scratch, -1);
-        head(&scratch, rd);
-        size_t h = scratch.len;
-        mid(&scratch, rd);
-        if (scratch.len > sizeof c->text)
+        /* head and mid are a few hundred bytes at most (table names):
+         * with this much room nothing is flushed while they are there */
+        smd_out *o = r->out;
+        smd_out_reserve(o, 4096);
+        size_t at = o->len;
+        head(o, rd);
+        size_t h = o->len - at;
+        mid(o, rd);
+        size_t n = o->len - at;
+        o->len = at; /* borrowed only: reading() writes them where they belong */
+        if (n > sizeof c->text)
             return NULL;
-        memcpy(c->text, scratch.buf, scratch.len);
+        memcpy(c->text, o->buf + at, n);
         c->key = key;
         c->form = form;
         c->info = rd->info;
         c->head_len = (uint8_t)h;
-        c->mid_len = (uint8_t)(scratch.len - h);
+        c->mid_len = (uint8_t)(n - h);
     }
     *head_len = c->head_len;
     *mid_len = c->mid_len;
