@@ -449,6 +449,12 @@ static void *reader(void *arg)
                 unsigned before = m->completed;
                 double read_at = due > 0 ? due : mono_now();
                 sm_decoder_feed(m->dec, buf, (size_t)n);
+                /* a full buffer: more may be waiting (a read on schedule
+                 * finds a whole telegram, a long one may exceed buf); an
+                 * error here shows again at the next poll */
+                while (n == (ssize_t)sizeof buf &&
+                       (n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0)
+                    sm_decoder_feed(m->dec, buf, (size_t)n);
                 account_discarded(m);
                 backoff = BACKOFF_MIN;
                 bool underway = sm_deframer_expect(&m->dec->deframer) != SM_EXPECT_IDLE;
