@@ -211,6 +211,7 @@ static bool let_frame_arrive(smp_meter *m)
     /* plus a little: a meter or serial server is never quite as fast as
      * the line, and USB adapters hand bytes on with their latency timer */
     double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400) * 1.05 + COALESCE_SLACK;
+    m->waited = true;
     return wait_stop(m, s < COALESCE_MAX ? s : COALESCE_MAX);
 }
 
@@ -459,7 +460,8 @@ static void *reader(void *arg)
                 backoff = BACKOFF_MIN;
                 bool underway = sm_deframer_expect(&m->dec->deframer) != SM_EXPECT_IDLE;
                 smp_pace_after_read(&m->pace, read_at, due > 0, m->completed - before, underway,
-                                    m->period);
+                                    m->period, m->waited);
+                m->waited = false;
                 if (let_frame_arrive(m))
                     break;
             } else if (n < 0 || (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {

@@ -80,6 +80,7 @@ typedef struct smp_meter {
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
     unsigned completed;        /* telegrams the decoder completed (good or not), for pace */
     smp_pace pace;             /* when to read next */
+    bool waited;               /* let_frame_arrive waited before the next read */
     c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew;
 
     struct smp_meter *next;

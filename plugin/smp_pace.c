@@ -24,7 +24,7 @@ static void missed(smp_pace *p)
 }
 
 void smp_pace_after_read(smp_pace *p, double now, bool on_schedule, unsigned done,
-                         bool underway, double period)
+                         bool underway, double period, bool after_wait)
 {
     p->due = 0;
     if (done == 0 || underway) {
@@ -56,7 +56,7 @@ void smp_pace_after_read(smp_pace *p, double now, bool on_schedule, unsigned don
     double apart = now - prev;
     if (done == 1 && prev > 0 && apart - period <= smp_pace_tolerance(period) &&
         period - apart <= smp_pace_tolerance(period))
-        p->due = now + period - smp_pace_early(period);
+        p->due = now + period - smp_pace_early(period) + (after_wait ? 0 : SMP_PACE_MARGIN);
 }
 
 void smp_pace_nothing(smp_pace *p) { missed(p); }

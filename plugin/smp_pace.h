@@ -42,13 +42,23 @@ double smp_pace_early(double period);
  * the reader to start reading on schedule (seconds). */
 double smp_pace_tolerance(double period);
 
+/* How long after a telegram's end a read on schedule is aimed, at first
+ * (seconds): as long as a read after waiting for the rest of a telegram
+ * comes after its end (COALESCE_SLACK in smp_meter.c). */
+#define SMP_PACE_MARGIN 0.02
+
 /* After a read: `now` is when it happened (for a read on schedule, the time
  * it was due, so that late wake-ups do not accumulate); `on_schedule` whether
  * it was a read on schedule; `done` how many telegrams it completed (good or
  * not); `underway` whether a telegram is still incomplete after it;
- * `period` the push period in seconds (0: not known yet).  Sets p->due. */
+ * `period` the push period in seconds (0: not known yet); `after_wait`
+ * whether the reader had waited for the rest of the telegram before this
+ * read (then it comes some SMP_PACE_MARGIN after the telegram's end; a read
+ * without, woken by the last bytes themselves, comes right at the end: a
+ * network serial server or a fast line delivering a telegram whole).
+ * Sets p->due. */
 void smp_pace_after_read(smp_pace *p, double now, bool on_schedule, unsigned done,
-                         bool underway, double period);
+                         bool underway, double period, bool after_wait);
 
 /* A read on schedule found no bytes at all: wait for data again. */
 void smp_pace_nothing(smp_pace *p);

@@ -18,33 +18,41 @@ static void test_pace_rules(void)
     smp_pace_reset(&p);
 
     /* period unknown: never on schedule */
-    smp_pace_after_read(&p, 10.0, false, 1, false, 0);
-    smp_pace_after_read(&p, 11.0, false, 1, false, 0);
+    smp_pace_after_read(&p, 10.0, false, 1, false, 0, true);
+    smp_pace_after_read(&p, 11.0, false, 1, false, 0, true);
     CU_ASSERT_EQUAL(p.due, 0);
 
     /* two telegrams one period apart: the next read is on schedule */
     smp_pace_reset(&p);
-    smp_pace_after_read(&p, 10.0, false, 1, false, 1);
+    smp_pace_after_read(&p, 10.0, false, 1, false, 1, true);
     CU_ASSERT_EQUAL(p.due, 0); /* one telegram says nothing about the timing */
-    smp_pace_after_read(&p, 11.03, false, 1, false, 1);
+    smp_pace_after_read(&p, 11.03, false, 1, false, 1, true);
     CU_ASSERT_TRUE(NEAR(p.due, 12.03 - smp_pace_early(1)));
+
+    /* a telegram that came whole (a network serial server): the read was
+     * right at its end, so the next one is aimed SMP_PACE_MARGIN later */
+    smp_pace q;
+    memset(&q, 0, sizeof q);
+    smp_pace_after_read(&q, 10.0, false, 1, false, 1, false);
+    smp_pace_after_read(&q, 11.0, false, 1, false, 1, false);
+    CU_ASSERT_TRUE(NEAR(q.due, 12.0 - smp_pace_early(1) + SMP_PACE_MARGIN));
 
     /* a hit moves the schedule on by a period less the early margin */
     double due = p.due;
-    smp_pace_after_read(&p, due, true, 1, false, 1);
+    smp_pace_after_read(&p, due, true, 1, false, 1, true);
     CU_ASSERT_EQUAL(p.hits, 1);
     CU_ASSERT_TRUE(NEAR(p.due, due + 1 - smp_pace_early(1)));
 
     /* a read on schedule that finds the telegram still arriving: wait for
      * data; the telegram it completes later puts the schedule back */
     due = p.due;
-    smp_pace_after_read(&p, due, true, 0, true, 1);
+    smp_pace_after_read(&p, due, true, 0, true, 1, true);
     CU_ASSERT_EQUAL(p.due, 0);
     CU_ASSERT_EQUAL(p.misses, 1);
-    smp_pace_after_read(&p, due + 0.03, false, 1, false, 1);
+    smp_pace_after_read(&p, due + 0.03, false, 1, false, 1, true);
     CU_ASSERT_TRUE(NEAR(p.due, due + 0.03 + 1 - smp_pace_early(1)));
     /* ... and a hit forgives the miss */
-    smp_pace_after_read(&p, p.due, true, 1, false, 1);
+    smp_pace_after_read(&p, p.due, true, 1, false, 1, true);
     CU_ASSERT_EQUAL(p.misses, 0);
     CU_ASSERT_EQUAL(p.hits, 2);
 
@@ -53,38 +61,38 @@ static void test_pace_rules(void)
     smp_pace_nothing(&p); /* nothing had begun */
     CU_ASSERT_EQUAL(p.due, 0);
     t += 0.05;
-    smp_pace_after_read(&p, t, false, 1, false, 1);
+    smp_pace_after_read(&p, t, false, 1, false, 1, true);
     CU_ASSERT_TRUE(p.due > 0);
-    smp_pace_after_read(&p, p.due, true, 0, true, 1); /* second miss */
+    smp_pace_after_read(&p, p.due, true, 0, true, 1, true); /* second miss */
     CU_ASSERT_EQUAL(p.due, 0);
     CU_ASSERT_EQUAL(p.hold, SMP_PACE_HOLD);
     for (int i = 0; i < SMP_PACE_HOLD; i++) {
         t += 1;
-        smp_pace_after_read(&p, t, false, 1, false, 1);
+        smp_pace_after_read(&p, t, false, 1, false, 1, true);
         CU_ASSERT_EQUAL(p.due, 0);
     }
     t += 1;
-    smp_pace_after_read(&p, t, false, 1, false, 1);
+    smp_pace_after_read(&p, t, false, 1, false, 1, true);
     CU_ASSERT_TRUE(NEAR(p.due, t + 1 - smp_pace_early(1)));
 
     /* two telegrams in one read on schedule: the period is wrong */
-    smp_pace_after_read(&p, p.due, true, 2, false, 1);
+    smp_pace_after_read(&p, p.due, true, 2, false, 1, true);
     CU_ASSERT_EQUAL(p.due, 0);
     CU_ASSERT_EQUAL(p.misses, 1);
 
     /* telegrams 0.4 s apart on a meter that says 1 s (or 1.2 s apart): not on schedule */
     smp_pace_reset(&p);
-    smp_pace_after_read(&p, 20.0, false, 1, false, 1);
-    smp_pace_after_read(&p, 20.4, false, 1, false, 1);
+    smp_pace_after_read(&p, 20.0, false, 1, false, 1, true);
+    smp_pace_after_read(&p, 20.4, false, 1, false, 1, true);
     CU_ASSERT_EQUAL(p.due, 0);
-    smp_pace_after_read(&p, 21.6, false, 1, false, 1);
+    smp_pace_after_read(&p, 21.6, false, 1, false, 1, true);
     CU_ASSERT_EQUAL(p.due, 0);
     /* a telegram complete while the next one is begun: not on schedule */
-    smp_pace_after_read(&p, 22.6, false, 1, true, 1);
+    smp_pace_after_read(&p, 22.6, false, 1, true, 1, true);
     CU_ASSERT_EQUAL(p.due, 0);
 
     /* a new connection forgets the timing, keeps the count */
-    smp_pace_after_read(&p, 23.6, false, 1, false, 1);
+    smp_pace_after_read(&p, 23.6, false, 1, false, 1, true);
     CU_ASSERT_TRUE(p.due > 0);
     uint64_t hits = p.hits;
     smp_pace_reset(&p);
@@ -149,7 +157,8 @@ static run_result run_model(const line_model *l, unsigned n)
             done++;
         }
         bool underway = next < n && push_start(l, next) <= t;
-        smp_pace_after_read(&p, on_schedule ? p.due : t, on_schedule, done, underway, l->period);
+        smp_pace_after_read(&p, on_schedule ? p.due : t, on_schedule, done, underway, l->period,
+                            false);
         r.telegrams += done;
         now = t;
         if (underway) { /* let_frame_arrive: wait as long as the rest takes */
@@ -167,7 +176,7 @@ static run_result run_model(const line_model *l, unsigned n)
             }
             r.wakeups++;
             bool u2 = next < n && push_start(l, next) <= now;
-            smp_pace_after_read(&p, now, false, d2, u2, l->period);
+            smp_pace_after_read(&p, now, false, d2, u2, l->period, true);
             r.telegrams += d2;
         }
     }
@@ -197,6 +206,16 @@ static void test_pace_model(void)
         CU_ASSERT_TRUE(r.hits >= n * 85 / 100);
         CU_ASSERT_TRUE(r.wakeups <= n * 115 / 100);
     }
+
+    /* whole telegrams at once (a network serial server, or a fast line and
+     * a slow reader): read on schedule too */
+    line_model whole = steady;
+    whole.dur = 0;
+    r = run_model(&whole, n);
+    CU_ASSERT_EQUAL(r.telegrams, n);
+    CU_ASSERT_TRUE(r.max_late <= SMP_PACE_MARGIN + 1e-9);
+    CU_ASSERT_TRUE(r.hits >= n * 85 / 100);
+    CU_ASSERT_TRUE(r.wakeups <= n * 115 / 100);
 
     /* 2400 baud, 376 bytes (1.72 s), every 5 s */
     line_model slow = {.start0 = 2, .every = 5, .dur = 1.723, .period = 5};
