@@ -41,22 +41,18 @@ install -m 600 "$src/fixtures/synthetic/test.key" "$W/test.key"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # CPU time of all of a process's threads in ns (the scheduler's own account)
 cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d\n", s}'; }
-# the same for the plugin's reader threads only (named smartmeter#<meter>)
-reader_ns() {
+# the same for the threads named like a pattern: the plugin's readers
+# (smartmeter#<meter>), bench/null_dispatch.c's (null_dispatch)
+threads_ns() { # pid pattern
     local t s=0
     for t in /proc/"$1"/task/*; do
-        case $(cat "$t/comm") in smartmeter\#*) s=$((s + $(cut -d' ' -f1 "$t/schedstat"))) ;; esac
+        # shellcheck disable=SC2254
+        case $(cat "$t/comm") in $2) s=$((s + $(cut -d' ' -f1 "$t/schedstat"))) ;; esac
     done
     echo $s
 }
-# the same for bench/null_dispatch.c's threads
-null_ns() {
-    local t s=0
-    for t in /proc/"$1"/task/*; do
-        case $(cat "$t/comm") in null_dispatch) s=$((s + $(cut -d' ' -f1 "$t/schedstat"))) ;; esac
-    done
-    echo $s
-}
+reader_ns() { threads_ns "$1" 'smartmeter#*'; }
+null_ns() { threads_ns "$1" null_dispatch; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 conf() { # meters

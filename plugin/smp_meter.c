@@ -15,12 +15,11 @@
 #define CONNECT_TIMEOUT_MS 10000
 #define PERIOD_MAX 3600.0
 /* Coalescing reads (let_frame_arrive): how many characters to wait for when
- * the deframer does not know yet how many it lacks, the longest wait, and
- * what is added to a wait (seconds; 16 ms is an FTDI adapter's default
- * latency timer). */
+ * the deframer does not know yet how many it lacks, and the longest wait.
+ * What is added to a wait is SMP_PACE_MARGIN (smp_pace.h: reads on schedule
+ * rely on it; 16 ms is an FTDI adapter's default latency timer). */
 #define COALESCE_CHARS 24
 #define COALESCE_MAX 1.0
-#define COALESCE_SLACK 0.02
 
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
@@ -210,7 +209,7 @@ static bool let_frame_arrive(smp_meter *m)
     double bits = 1 + l->data_bits + (l->parity != SMP_PARITY_NONE) + l->stop_bits;
     /* plus a little: a meter or serial server is never quite as fast as
      * the line, and USB adapters hand bytes on with their latency timer */
-    double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400) * 1.05 + COALESCE_SLACK;
+    double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400) * 1.05 + SMP_PACE_MARGIN;
     m->waited = true;
     return wait_stop(m, s < COALESCE_MAX ? s : COALESCE_MAX);
 }
@@ -443,10 +442,11 @@ static void *reader(void *arg)
         }
         if (pf[1].revents)
             break;
-        bool lost = false;
+        bool lost = false, got = false;
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
             ssize_t n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err);
             if (n > 0) {
+                got = true;
                 unsigned before = m->completed;
                 double read_at = due > 0 ? due : mono_now();
                 sm_decoder_feed(m->dec, buf, (size_t)n);
@@ -469,12 +469,10 @@ static void *reader(void *arg)
                     snprintf(err, sizeof err, "%s hung up", m->port.path);
                 WARNING(LOG_PREFIX "%s; re-opening", m->name, err);
                 lost = true;
-            } else if (due > 0) {
-                smp_pace_nothing(&m->pace);
             }
-        } else if (due > 0) {
-            smp_pace_nothing(&m->pace); /* not begun yet: wait for its bytes */
         }
+        if (due > 0 && !got && !lost)
+            smp_pace_nothing(&m->pace); /* not begun yet: wait for its bytes */
         double stale_after = stale_timeout(m);
         if (!lost && mono_now() - m->last_good > stale_after) {
             c_complain(LOG_WARNING, &m->c_stale,

@@ -9,7 +9,7 @@ void smp_pace_reset(smp_pace *p)
 
 /* 2 ms and 200 ppm of the period: far more than a meter's clock drifts
  * against the host's, far less than the margin a read after the data has
- * (COALESCE_SLACK in smp_meter.c, 20 ms) */
+ * (SMP_PACE_MARGIN, 20 ms) */
 double smp_pace_early(double period) { return 0.002 + 0.0002 * period; }
 
 double smp_pace_tolerance(double period) { return 0.05 + 0.02 * period; }

@@ -9,7 +9,7 @@
  * lost or read twice, a read on schedule only comes later than the bytes.
  *
  * Each read on schedule is aimed a little earlier than the last one found
- * its telegram complete (SMP_PACE_EARLY), so that the reads cannot drift
+ * its telegram complete (smp_pace_early()), so that the reads cannot drift
  * away behind the meter's pushes: sooner or later one finds the telegram
  * still arriving (or not begun), and the reader goes back to waiting for
  * data, which measures the meter's timing afresh.  Two such misses in a
@@ -44,7 +44,7 @@ double smp_pace_tolerance(double period);
 
 /* How long after a telegram's end a read on schedule is aimed, at first
  * (seconds): as long as a read after waiting for the rest of a telegram
- * comes after its end (COALESCE_SLACK in smp_meter.c). */
+ * comes after its end, for smp_meter.c adds this to every such wait. */
 #define SMP_PACE_MARGIN 0.02
 
 /* After a read: `now` is when it happened (for a read on schedule, the time

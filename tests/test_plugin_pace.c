@@ -121,6 +121,22 @@ static double push_start(const line_model *l, unsigned k)
     return l->start0 + k * l->every + l->jitter * (double)(x % 1000) / 1000.0;
 }
 
+/* Read what has come by t: the pushes complete by then (their lateness
+ * noted); *underway whether the next one has begun. */
+static unsigned read_by(const line_model *l, unsigned n, unsigned *next, double t,
+                        run_result *r, bool *underway)
+{
+    unsigned done = 0;
+    for (; *next < n && push_start(l, *next) + l->dur <= t; (*next)++, done++) {
+        double late = t - (push_start(l, *next) + l->dur);
+        if (late > r->max_late)
+            r->max_late = late;
+    }
+    r->telegrams += done;
+    *underway = *next < n && push_start(l, *next) <= t;
+    return done;
+}
+
 /* The reader over n pushes, as plugin/smp_meter.c does it: waiting for
  * data it wakes at a telegram's first bytes and again when the rest should
  * be there (its length at the line's speed, +5 %, +20 ms); on schedule it
@@ -147,37 +163,19 @@ static run_result run_model(const line_model *l, unsigned n)
             now = t;
             continue;
         }
-        /* read what has come by t */
-        unsigned done = 0;
-        while (next < n && push_start(l, next) + l->dur <= t) {
-            double late = t - (push_start(l, next) + l->dur);
-            if (late > r.max_late)
-                r.max_late = late;
-            next++;
-            done++;
-        }
-        bool underway = next < n && push_start(l, next) <= t;
+        bool underway;
+        unsigned done = read_by(l, n, &next, t, &r, &underway);
         smp_pace_after_read(&p, on_schedule ? p.due : t, on_schedule, done, underway, l->period,
                             false);
-        r.telegrams += done;
         now = t;
         if (underway) { /* let_frame_arrive: wait as long as the rest takes */
             double begun = push_start(l, next);
             double rest = l->dur - (t - begun);
             now = t + (rest > 0 ? rest : 0) * 1.05 + 0.02;
             /* the loop's next read finds it whole (data waiting: no wake-up) */
-            unsigned d2 = 0;
-            while (next < n && push_start(l, next) + l->dur <= now) {
-                double late = now - (push_start(l, next) + l->dur);
-                if (late > r.max_late)
-                    r.max_late = late;
-                next++;
-                d2++;
-            }
             r.wakeups++;
-            bool u2 = next < n && push_start(l, next) <= now;
-            smp_pace_after_read(&p, now, false, d2, u2, l->period, true);
-            r.telegrams += d2;
+            done = read_by(l, n, &next, now, &r, &underway);
+            smp_pace_after_read(&p, now, false, done, underway, l->period, true);
         }
     }
     r.hits = (unsigned)p.hits;
