@@ -3,14 +3,25 @@
 # tests/e2e_plugin.sh, bench/plugin_bench.sh): a private PluginDir, the
 # common part of collectd.conf, and pseudo-terminal pairs for simulated
 # meters.  Nothing is installed outside the given directory.
+. "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
 
 # ce_plugindir DIR SMARTMETER_SO PLUGIN... - DIR/plugins with copies of
 # Debian's PLUGINs and the built smartmeter.so (collectd refuses symlinks).
+# Only the plugins of COLLECTD_PLUGINS (scripts/deps.sh) may be used: that
+# list is where their libraries' packages are declared and checked.
 ce_plugindir() {
     local dir=$1 so=$2 p
     shift 2
     mkdir -p "$dir/plugins"
-    for p in "$@"; do cp "/usr/lib/collectd/$p.so" "$dir/plugins/"; done
+    for p in "$@"; do
+        case " $COLLECTD_PLUGINS " in
+        *" $p "*) ;;
+        *) echo "ce_plugindir: collectd plugin $p is not in COLLECTD_PLUGINS (scripts/deps.sh):" \
+            "add it there, and its libraries' package to PLUGIN_PACKAGES" >&2
+            return 1 ;;
+        esac
+        cp "/usr/lib/collectd/$p.so" "$dir/plugins/" || return 1
+    done
     cp "$so" "$dir/plugins/"
 }
 

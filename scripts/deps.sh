@@ -1,5 +1,11 @@
-# scripts/deps.sh - sourced by the set-up commands: installs the Debian
-# packages that are missing (and only those).  Needs root or sudo.
+# scripts/deps.sh - sourced by the set-up commands and the scripts that run
+# collectd: the Debian packages the project needs, as lists, and
+# need_packages, which installs the missing ones (and only those; needs root
+# or sudo).  Every package a test, the demo, a benchmark or the Debian
+# packages need at run time is named here: apt installs with
+# --no-install-recommends, so nothing arrives unless a list names it (or a
+# listed package Depends on it).  scripts/dep-check proves it for every
+# program and shared object the tests run or load.
 need_packages() {
     local missing=()
     for p in "$@"; do
@@ -25,7 +31,23 @@ DEB_PACKAGES="debhelper dpkg-dev fakeroot lintian man-db"
 # `make fuzz` (libFuzzer) only; not needed to build or test
 FUZZ_PACKAGES="clang"
 
+# the fresh-root check (scripts/fresh-check) only
+FRESH_PACKAGES="mmdebstrap git"
+
+# collectd's own plugins that the tests, the demo and the benchmarks load
+# (scripts/collectd-env.sh refuses any other), and the packages of their
+# libraries: collectd-core only suggests them (rrdtool: librrd8, write_log:
+# libyajl2; logfile, csv, unixsock and write_graphite need none)
+COLLECTD_PLUGINS="logfile csv rrdtool unixsock write_graphite write_log"
+PLUGIN_PACKAGES="librrd8 libyajl2"
+
 # what the plugin's end-to-end tests and the demo run: Debian's collectd and
-# its tools, rrdtool, a real Graphite back end, pseudo-terminals
+# its tools, rrdtool, a real Graphite back end, pseudo-terminals, and the
+# libraries of the collectd plugins above
 RUN_PACKAGES="collectd-core collectd-utils rrdtool graphite-carbon python3-whisper socat
-python3 tzdata bc"
+python3 tzdata bc $PLUGIN_PACKAGES"
+
+# the programs the tests, the demo and the benchmarks run (checked by
+# scripts/dep-check together with the libraries they link)
+RUN_TOOLS="collectd collectdctl rrdtool carbon-cache whisper-fetch socat python3 bc valgrind
+lintian dpkg-buildpackage man"

@@ -88,7 +88,7 @@ carbon-cache --config="$W/carbon/conf/carbon.conf" --nodaemon start >"$W/carbon/
 pids+=($!)
 
 # ---- collectd ------------------------------------------------------------------
-ce_plugindir "$W" "$PLUGIN" logfile csv rrdtool unixsock write_graphite write_log
+ce_plugindir "$W" "$PLUGIN" logfile csv rrdtool unixsock write_graphite write_log || { echo "FAIL: ce_plugindir"; exit 1; }
 install -m 600 "$F/test.key" "$W/test.key"
 install -m 600 "$F/test.ak" "$W/test.ak"
 EK=$(tr -d ' \n' <"$F/test.key")
