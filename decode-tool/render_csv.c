@@ -41,6 +41,24 @@ static smd_column column_of(const sm_telegram *t, const uint64_t *keys, size_t k
     return c;
 }
 
+/* Room for more columns (doubling, up to SMD_CSV_MAX_COLUMNS). */
+static bool grow(smd_render *r)
+{
+    size_t cap = r->cap_cols ? 2 * r->cap_cols : 64;
+    if (cap > SMD_CSV_MAX_COLUMNS)
+        return false;
+    smd_column *cols = realloc(r->cols, cap * sizeof *cols);
+    if (!cols)
+        return false;
+    r->cols = cols;
+    long *cell = realloc(r->cell, cap * sizeof *cell);
+    if (!cell)
+        return false;
+    r->cell = cell;
+    r->cap_cols = cap;
+    return true;
+}
+
 static long find_col(const smd_render *r, const smd_column *c, size_t hint)
 {
     if (hint < r->ncols && r->cols[hint].key == c->key)
@@ -98,11 +116,12 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
         colof[k] = find_col(r, &c, guess >= 0 ? (size_t)guess : 0);
         if (colof[k] >= 0)
             continue;
-        if (r->ncols == SMD_CSV_MAX_COLUMNS) {
+        if (r->ncols == r->cap_cols && !grow(r)) {
             if (!r->columns_full_warned)
-                fprintf(stderr, "smdecode: csv: more than %d columns; further objects are "
-                        "left out (use --format json)\n", SMD_CSV_MAX_COLUMNS);
+                fprintf(stderr, "smdecode: csv: more than %zu columns; further objects are "
+                        "left out (use --format json)\n", r->ncols);
             r->columns_full_warned = true;
+            r->lost = true;
             continue;
         }
         r->cols[r->ncols++] = c;
@@ -149,7 +168,7 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
         return;
     }
     /* cells in column order */
-    long cell[SMD_CSV_MAX_COLUMNS];
+    long *cell = r->cell;
     for (size_t i = 0; i < r->ncols; i++)
         cell[i] = -1;
     for (size_t k = 0; k < t->nreadings; k++)

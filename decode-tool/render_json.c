@@ -158,7 +158,147 @@ static const char *cached_text(smd_render *r, const sm_reading *rd, size_t *head
     return c->text;
 }
 
-static void reading(smd_render *r, const sm_reading *rd)
+/* Integers beyond what a double holds exactly (|v| > 2^53) are written as
+ * strings with the exact decimal: common JSON parsers would round them. */
+#define JSON_EXACT_MAX 9007199254740992ull
+
+static bool big_digits(const char *d, int nd)
+{
+    static const char limit[] = "9007199254740992";
+    return nd > 16 || (nd == 16 && memcmp(d, limit, 16) > 0);
+}
+
+/* A number's text as a JSON value: quoted when it is too big to be exact. */
+static void number(smd_out *o, const char *text, size_t n, bool big)
+{
+    if (big)
+        smd_out_ch(o, '"');
+    smd_out_mem(o, text, n);
+    if (big)
+        smd_out_ch(o, '"');
+}
+
+static void int_value(smd_out *o, bool neg, uint64_t mag)
+{
+    char d[20];
+    int nd = sm_u64_digits(mag, d);
+    bool big = mag > JSON_EXACT_MAX;
+    if (big)
+        smd_out_ch(o, '"');
+    if (neg)
+        smd_out_ch(o, '-');
+    smd_out_mem(o, d, (size_t)nd);
+    if (big)
+        smd_out_ch(o, '"');
+}
+
+static const char *nonfinite(double v)
+{
+    return v != v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+}
+
+static void float_text(smd_out *o, double v)
+{
+    sm_reading tmp = {.kind = SM_RK_NUMBER, .is_float = true, .value = v};
+    char buf[40];
+    int n = sm_reading_format_value(&tmp, buf, sizeof buf);
+    smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
+}
+
+/* The value of a byte-valued element: its text (smd_bytes_text), a string
+ * that is not printable as hex, null for the rest (its bytes are in "raw"). */
+static void bytes_value(smd_out *o, uint8_t type, const uint8_t *p, size_t n, uint32_t bits)
+{
+    char buf[600];
+    int k = smd_bytes_text(type, p, n, bits, buf, sizeof buf);
+    if (k >= 0)
+        smd_out_json_str(o, (const uint8_t *)buf, (size_t)k);
+    else if (type == SM_DT_OCTET_STRING || type == SM_DT_VISIBLE_STRING ||
+             type == SM_DT_UTF8_STRING)
+        hexstr(o, p, n);
+    else
+        smd_out_str(o, "null");
+}
+
+static bool is_datetime(const uint8_t *p, size_t n)
+{
+    sm_datetime dt;
+    return n == 12 && sm_datetime_parse(p, &dt) == SM_OK;
+}
+
+static size_t element(smd_out *o, const sm_node *nodes, size_t i);
+
+/* The members after "type" of an A-XDR element: its raw bytes where the
+ * value is not the wire form itself, and its value (containers: their
+ * elements, each typed). */
+static size_t element_members(smd_out *o, const sm_node *nodes, size_t i)
+{
+    const sm_axdr_item *it = &nodes[i].item;
+    switch (it->kind) {
+    case SM_VK_INT:
+        smd_out_str(o, ",\"value\":");
+        int_value(o, it->v.i < 0, it->v.i < 0 ? (uint64_t)0 - (uint64_t)it->v.i
+                                             : (uint64_t)it->v.i);
+        break;
+    case SM_VK_UINT:
+        smd_out_str(o, ",\"value\":");
+        int_value(o, false, it->v.u);
+        break;
+    case SM_VK_FLOAT:
+        if (it->v.f - it->v.f != 0) { /* NaN or infinite: its bytes, and what it is */
+            smd_out_str(o, ",\"raw\":");
+            hexstr(o, it->bytes, it->len);
+            smd_out_str(o, ",\"value\":null,\"nonfinite\":");
+            lit(o, nonfinite(it->v.f));
+        } else {
+            smd_out_str(o, ",\"value\":");
+            float_text(o, it->v.f);
+        }
+        break;
+    case SM_VK_BYTES:
+        smd_out_str(o, ",\"raw\":");
+        hexstr(o, it->bytes, it->len);
+        if (it->type == SM_DT_BIT_STRING) {
+            smd_out_str(o, ",\"bits\":");
+            smd_out_u64(o, it->count);
+        }
+        smd_out_str(o, ",\"value\":");
+        bytes_value(o, it->type, it->bytes, it->len, it->count);
+        if (it->type == SM_DT_BCD)
+            smd_out_str(o, ",\"invalid\":\"bcd digit above 9\"");
+        else if (it->type == SM_DT_DATE_TIME && !is_datetime(it->bytes, it->len))
+            smd_out_str(o, ",\"invalid\":\"not a date-time\"");
+        break;
+    default:
+        if (it->type == SM_DT_STRUCTURE || it->type == SM_DT_ARRAY) {
+            smd_out_str(o, ",\"value\":[");
+            size_t j = i + 1;
+            for (uint32_t k = 0; k < it->count; k++) {
+                if (k)
+                    smd_out_ch(o, ',');
+                j = element(o, nodes, j);
+            }
+            smd_out_ch(o, ']');
+            return j;
+        }
+        smd_out_str(o, ",\"value\":null");
+        break;
+    }
+    return i + nodes[i].subtree;
+}
+
+/* {"type":"long-unsigned","value":5}; returns the index after its subtree */
+static size_t element(smd_out *o, const sm_node *nodes, size_t i)
+{
+    const char *name = sm_axdr_type_name(nodes[i].item.type);
+    smd_out_str(o, "{\"type\":");
+    lit(o, name ? name : "unknown");
+    size_t next = element_members(o, nodes, i);
+    smd_out_ch(o, '}');
+    return next;
+}
+
+static void reading(smd_render *r, const sm_telegram *t, const sm_reading *rd)
 {
     smd_out *o = r->out;
     char buf[600];
@@ -170,31 +310,77 @@ static void reading(smd_render *r, const sm_reading *rd)
         smd_out_mem(o, text, hl);
     else
         head(o, rd);
-    if (rd->kind == SM_RK_NUMBER) {
+    if (rd->kind == SM_RK_NUMBER && rd->is_float && rd->value - rd->value != 0) {
+        /* NaN or infinite: its bytes, and what it is */
+        const sm_axdr_item *it = rd->node < t->nnodes ? &t->nodes[rd->node].item : NULL;
+        if (it)
+            hexstr(o, it->bytes, it->len);
+        else
+            smd_out_str(o, "null");
+        if (text)
+            smd_out_mem(o, text + hl, ml);
+        else
+            mid(o, rd);
+        smd_out_str(o, "null,\"nonfinite\":");
+        lit(o, nonfinite(rd->raw_f));
+    } else if (rd->kind == SM_RK_NUMBER) {
         size_t vn;
+        bool big = false;
         if (!rd->is_float) {
             /* the raw integer's digits, once for "raw" and once scaled */
             bool neg;
             char d[20];
             int nd = sm_reading_digits(rd, d, &neg);
+            big = big_digits(d, nd);
+            if (big)
+                smd_out_ch(o, '"');
             if (neg)
                 smd_out_ch(o, '-');
             smd_out_mem(o, d, (size_t)nd);
+            if (big)
+                smd_out_ch(o, '"');
             vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
         } else {
-            sm_reading raw = *rd;
-            raw.value = rd->raw_f;
-            raw.scaler = 0;
-            int n = sm_reading_format_value(&raw, buf, sizeof buf);
-            smd_out_mem(o, buf, n > 0 ? (size_t)n : 0);
-            n = sm_reading_format_value(rd, buf, sizeof buf);
+            float_text(o, rd->raw_f);
+            int n = sm_reading_format_value(rd, buf, sizeof buf);
             vn = n > 0 ? (size_t)n : 0;
         }
         if (text)
             smd_out_mem(o, text + hl, ml);
         else
             mid(o, rd);
-        smd_out_mem(o, buf, vn);
+        number(o, buf, vn, big);
+    } else if (rd->kind == SM_RK_OTHER && rd->node < t->nnodes) {
+        /* decoded from its A-XDR element: typed, containers nested */
+        const sm_axdr_item *it = &t->nodes[rd->node].item;
+        if (rd->len)
+            hexstr(o, rd->bytes, rd->len);
+        else
+            smd_out_str(o, "null"); /* null-data, dont-care */
+        smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"type\":");
+        lit(o, sm_axdr_type_name(it->type));
+        if (it->kind == SM_VK_BYTES) {
+            if (it->type == SM_DT_BIT_STRING) {
+                smd_out_str(o, ",\"bits\":");
+                smd_out_u64(o, it->count);
+            }
+            smd_out_str(o, ",\"value\":");
+            bytes_value(o, it->type, it->bytes, it->len, it->count);
+        } else if (it->type == SM_DT_STRUCTURE || it->type == SM_DT_ARRAY) {
+            smd_out_str(o, ",\"value\":[");
+            size_t j = rd->node + 1;
+            for (uint32_t k = 0; k < it->count; k++) {
+                if (k)
+                    smd_out_ch(o, ',');
+                j = element(o, t->nodes, j);
+            }
+            smd_out_ch(o, ']');
+        } else {
+            smd_out_str(o, ",\"value\":null");
+        }
+        if (rd->invalid)
+            smd_out_str(o, it->type == SM_DT_BCD ? ",\"invalid\":\"bcd digit above 9\""
+                                                 : ",\"invalid\":\"not a date-time\"");
     } else {
         hexstr(o, rd->bytes, rd->len);
         smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"value\":");
@@ -251,6 +437,11 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
     if (t->is_notification) {
         KEY(o, "\"invoke_id\"");
         smd_out_u64(o, t->notification.invoke_id);
+        if (t->notification.datetime_raw && !t->notification.has_datetime) {
+            /* twelve octets that are no date-time (2024-02-30), or another length */
+            KEY(o, "\"datetime_invalid\"");
+            hexstr(o, t->notification.datetime_raw, t->notification.datetime_len);
+        }
     }
     char utc[40];
     if (smd_time(t, buf, sizeof buf, utc, sizeof utc)) {
@@ -280,7 +471,7 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
     for (size_t i = 0; i < t->nreadings; i++) {
         if (i)
             smd_out_ch(o, ',');
-        reading(r, &t->readings[i]);
+        reading(r, t, &t->readings[i]);
     }
     smd_out_str(o, "]}\n");
 }

@@ -196,7 +196,7 @@ static size_t node(smd_render *r, const sm_telegram *t, size_t i, unsigned depth
         break;
     case SM_VK_UINT:
         if (it->type == SM_DT_BCD) /* decoded to decimal; show the octet */
-            value_elem(o, depth, name, (it->v.u / 10) << 4 | it->v.u % 10, 2);
+            value_elem(o, depth, name, it->bytes[0], 2);
         else
             value_elem(o, depth, name, it->v.u, scalar_digits(it->type));
         break;

@@ -2,6 +2,7 @@
 #include "smd_render.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int smd_format_parse(const char *name)
@@ -34,6 +35,11 @@ void smd_render_telegram(smd_render *r, const sm_telegram *t)
 void smd_render_end(smd_render *r)
 {
     smd_out_flush(r->out);
+    free(r->cols);
+    free(r->cell);
+    r->cols = NULL;
+    r->cell = NULL;
+    r->ncols = r->cap_cols = 0;
 }
 
 static size_t hex_into(const uint8_t *p, size_t n, char *buf, size_t cap)
@@ -49,30 +55,60 @@ static size_t hex_into(const uint8_t *p, size_t n, char *buf, size_t cap)
     return k;
 }
 
+int smd_bytes_text(uint8_t type, const uint8_t *p, size_t n, uint32_t bits, char *buf,
+                   size_t cap)
+{
+    sm_datetime dt;
+    if (cap)
+        buf[0] = '\0';
+    switch (type) {
+    case SM_DT_OCTET_STRING:
+    case SM_DT_DATE_TIME:
+        if (n == 12 && sm_datetime_parse(p, &dt) == SM_OK)
+            return sm_datetime_iso_local(&dt, buf, cap);
+        if (type == SM_DT_DATE_TIME)
+            return -1;
+        break;
+    case SM_DT_DATE: return n == 5 ? sm_date_text(p, buf, cap) : -1;
+    case SM_DT_TIME: return n == 4 ? sm_time_text(p, buf, cap) : -1;
+    case SM_DT_BIT_STRING: {
+        if (bits >= cap || bits > n * 8)
+            return -1;
+        for (uint32_t i = 0; i < bits; i++)
+            buf[i] = (p[i / 8] >> (7 - i % 8)) & 1 ? '1' : '0';
+        buf[bits] = '\0';
+        return (int)bits;
+    }
+    case SM_DT_VISIBLE_STRING:
+    case SM_DT_UTF8_STRING:
+        break;
+    default:
+        return -1;
+    }
+    if (n >= cap || !sm_bytes_printable(p, n))
+        return -1;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return (int)n;
+}
+
 size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
 {
     *quoted = rd->kind != SM_RK_NUMBER;
-    switch (rd->kind) {
-    case SM_RK_NUMBER: {
+    if (rd->kind == SM_RK_NUMBER) {
         int n = sm_reading_format_value(rd, buf, cap);
         return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
     }
-    case SM_RK_DATETIME: {
+    if (rd->kind == SM_RK_DATETIME) {
         int n = sm_datetime_iso_local(&rd->dt, buf, cap);
         if (n > 0)
             return (size_t)n < cap ? (size_t)n : cap - 1;
-        return hex_into(rd->bytes, rd->len, buf, cap);
+    } else {
+        int n = smd_bytes_text(rd->type, rd->bytes, rd->len, rd->count, buf, cap);
+        if (n >= 0)
+            return (size_t)n;
     }
-    case SM_RK_STRING:
-        if (rd->len < cap && sm_bytes_printable(rd->bytes, rd->len)) {
-            memcpy(buf, rd->bytes, rd->len);
-            buf[rd->len] = '\0';
-            return rd->len;
-        }
-        return hex_into(rd->bytes, rd->len, buf, cap);
-    default:
-        return hex_into(rd->bytes, rd->len, buf, cap);
-    }
+    return hex_into(rd->bytes, rd->len, buf, cap);
 }
 
 bool smd_dt_texts(const sm_datetime *dt, char *local, size_t lcap, char *utc, size_t ucap)

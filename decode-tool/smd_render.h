@@ -25,7 +25,9 @@ typedef enum { SMD_XML, SMD_JSON, SMD_CSV, SMD_TEXT } smd_format;
 /* Parse "xml", "json", "csv", "text"; -1 when unknown. */
 int smd_format_parse(const char *name);
 
-#define SMD_CSV_MAX_COLUMNS 256
+/* Columns grow as objects appear; beyond this many the rest is left out,
+ * said once on standard error, and smdecode exits with status 1. */
+#define SMD_CSV_MAX_COLUMNS 65536
 
 /* A CSV column: an OBIS code and its occurrence in the telegram (1 for the
  * first reading with that code), or the position of a reading without
@@ -43,8 +45,10 @@ typedef struct {
     bool layers;         /* also the link frames, security header, plaintext */
     smd_out *out;
     /* csv */
-    smd_column cols[SMD_CSV_MAX_COLUMNS];
-    size_t ncols;
+    smd_column *cols;    /* cap_cols of them, ncols used */
+    long *cell;          /* per column: the reading in it (rendering a row) */
+    size_t ncols, cap_cols;
+    bool lost;           /* a value could not be rendered: exit status 1 */
     bool header_done;
     bool columns_full_warned;
     /* the last good telegram's objects and their columns: a meter sends
@@ -79,8 +83,15 @@ void smd_render_end(smd_render *r);
 /* 1-based number shown to users. */
 static inline uint64_t smd_telegram_no(const sm_telegram *t) { return t->index + 1; }
 
+/* The text of a byte-valued A-XDR element: a date-time, date or time in ISO
+ * 8601, a bit-string as its bits ("0101"), a printable string as it is
+ * (NUL-terminated).  Returns its length, or -1 when it has no such text
+ * (unspecified or impossible fields, bytes that are not printable, types
+ * that are not byte-valued); buf is then "". */
+int smd_bytes_text(uint8_t type, const uint8_t *p, size_t n, uint32_t bits, char *buf,
+                   size_t cap);
 /* The value of a reading as text: exact decimal for numbers, the text of
- * printable strings (else hex), ISO 8601 for date-times, hex otherwise.
+ * smd_bytes_text where there is one, hex otherwise.
  * *quoted tells whether it is a string (JSON, CSV) rather than a number. */
 size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted);
 /* A date-time as ISO local time with its offset and as UTC; either is ""

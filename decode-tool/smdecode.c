@@ -165,25 +165,34 @@ static void begin_input(app *a, const char *source)
     smd_hexin_init(&a->hex, on_hex_bytes, on_hex_error, a);
 }
 
+static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
+
 static void end_input(app *a)
 {
     if (!a->binary)
         smd_hexin_finish(&a->hex);
     sm_decoder_finish(&a->dec);
     const sm_link_stats *s = &a->dec.deframer.stats;
+    /* bytes as the decoder saw them: after hex decoding */
+    uint64_t bytes = a->binary ? a->stream_bytes : a->hex.bytes_out;
     if (a->stream_telegrams == 0) {
         a->empty_inputs++; /* exit status 1 */
         smd_out_flush(&a->out);
         if (a->stream_bytes == 0)
             fprintf(stderr, "%s: %s: empty input: no telegram\n", progname, a->source);
+        else if (bytes == 0)
+            fprintf(stderr, "%s: %s: no hex digits in %llu characters: no telegram%s\n",
+                    progname, a->source, (unsigned long long)a->stream_bytes,
+                    a->hex.errors ? " (is it binary? use --binary)" : "");
         else
-            fprintf(stderr, "%s: %s: no telegram found in %llu bytes%s\n", progname, a->source,
-                    (unsigned long long)a->stream_bytes,
-                    a->binary ? "" : " (is it binary? use --binary)");
+            fprintf(stderr, "%s: %s: no telegram found in %llu byte%s%s\n", progname, a->source,
+                    (unsigned long long)bytes, plural(bytes),
+                    !a->binary && a->hex.errors ? " (is it binary? use --binary)" : "");
     } else if (s->bytes_discarded && !quiet) {
         smd_out_flush(&a->out);
-        fprintf(stderr, "%s: %s: note: %llu bytes outside any telegram were skipped\n", progname,
-                a->source, (unsigned long long)s->bytes_discarded);
+        fprintf(stderr, "%s: %s: note: %llu byte%s outside any telegram %s skipped\n", progname,
+                a->source, (unsigned long long)s->bytes_discarded, plural(s->bytes_discarded),
+                s->bytes_discarded == 1 ? "was" : "were");
     }
 }
 
@@ -408,7 +417,9 @@ int main(int argc, char **argv)
             end_input(a);
         }
     }
+    bool lost = a->render.lost;
     smd_render_end(&a->render);
+    a->render.lost = lost;
     int werr = smd_out_close(&a->out);
     sm_decoder_wipe(&a->dec);
     if (werr) {
@@ -416,7 +427,7 @@ int main(int argc, char **argv)
         status = EXIT_USAGE;
     }
     uint64_t telegrams = a->dec.stats.telegrams;
-    if (status == 0 && (a->failed || a->input_errors || a->empty_inputs)) {
+    if (status == 0 && (a->failed || a->input_errors || a->empty_inputs || a->render.lost)) {
         status = EXIT_FAILED;
         if (!quiet && a->failed && telegrams > 1)
             fprintf(stderr, "%s: %llu of %llu telegrams failed\n", progname,

@@ -40,7 +40,8 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     smd_render_telegram(&rj, t);
     if (oj.len == 0 || oj.buf[oj.len - 1] != '\n')
         FUZZ_FAIL("telegram %llu: no JSON line", (unsigned long long)t->index + 1);
-    json_tokener *tok = json_tokener_new();
+    /* nested A-XDR (16 levels) nests JSON twice as deep as json-c's default of 32 */
+    json_tokener *tok = json_tokener_new_ex(4 * SM_AXDR_MAX_DEPTH + 8);
     size_t line = oj.len - 1; /* JSON Lines: one object, no other line break */
     json_object *o = json_tokener_parse_ex(tok, oj.buf, (int)line);
     enum json_tokener_error je = json_tokener_get_error(tok);

@@ -6,6 +6,7 @@
 
 #include "sm_axdr.h"
 #include "sm_cursor.h"
+#include "sm_security.h"
 
 bool sm_apdu_known_tag(uint8_t tag)
 {
@@ -29,40 +30,138 @@ static sm_err skip_octets(sm_cur *c)
 {
     size_t n;
     sm_err e = sm_cur_axdr_len(c, &n);
-    if (e)
-        return e;
-    const uint8_t *p;
-    return sm_cur_take(c, n, &p);
+    if (!e)
+        c->p += n;
+    return e;
 }
 
-sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent)
+sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *err_off)
 {
     sm_cur c = sm_cur_make(buf, len);
-    uint8_t tag;
     uint64_t v;
     sm_err e;
-    if ((e = sm_cur_u8(&c, &tag)))
-        return e;
-    switch (tag) {
-    case SM_APDU_DATA_NOTIFICATION:
-        if ((e = sm_cur_be(&c, 4, &v)) || (e = skip_octets(&c)) ||
-            (e = sm_axdr_skip(&c, NULL)))
-            return e == SM_ERR_AXDR_LENGTH ? SM_ERR_TRUNCATED : e;
+    size_t off = 0;
+    if (len == 0) {
+        e = SM_ERR_TRUNCATED;
+        goto fail;
+    }
+    switch (buf[0]) {
+    case SM_APDU_DATA_NOTIFICATION: {
+        sm_notification n;
+        if ((e = sm_notification_header(buf, len, &n, &off)))
+            goto fail_at;
+        c.p = buf + n.body_offset;
+        if ((e = sm_axdr_skip(&c, &off)))
+            goto fail_at;
         break;
+    }
     case SM_APDU_GLO_CIPHERING:
     case SM_APDU_DED_CIPHERING:
+        c.p++;
         if ((e = skip_octets(&c)) || (e = skip_octets(&c)))
-            return e;
+            goto fail;
         break;
     case SM_APDU_GBT:
+        c.p++;
         if ((e = sm_cur_be(&c, 5, &v)) || (e = skip_octets(&c)))
-            return e;
+            goto fail;
         break;
     default:
-        return SM_ERR_APDU_UNSUPPORTED;
+        e = SM_ERR_APDU_UNSUPPORTED;
+        goto fail;
     }
     *extent = sm_cur_off(&c);
     return SM_OK;
+fail:
+    off = sm_cur_off(&c);
+fail_at:
+    if (err_off)
+        *err_off = off;
+    return e;
+}
+
+/* A-XDR length form at p (n bytes there): the offset after it, 0 when it
+ * is malformed, (size_t)-1 when more bytes are needed. */
+static size_t after_length(const uint8_t *p, size_t n)
+{
+    if (n < 1)
+        return (size_t)-1;
+    size_t k = p[0] < 0x80 ? 1 : (p[0] & 0x7F) >= 1 && (p[0] & 0x7F) <= 4 ? 1 + (p[0] & 0x7F) : 0;
+    return k == 0 ? 0 : k > n ? (size_t)-1 : k;
+}
+
+static bool upper(uint8_t c) { return c >= 'A' && c <= 'Z'; }
+
+int sm_apdu_plausible(const uint8_t *p, size_t n)
+{
+    if (n < 1)
+        return -1;
+    switch (p[0]) {
+    case SM_APDU_DATA_NOTIFICATION: {
+        /* tag, long-invoke-id-and-priority (bits 24-27 reserved, zero),
+         * date-time (none, or twelve octets that make a date-time; also
+         * sent as tagged data), body (a structure or an array) */
+        size_t at = 5;
+        if (n < at + 2)
+            return -1;
+        if (p[1] & 0x0F)
+            return 0;
+        if (p[at] == SM_DT_OCTET_STRING && p[at + 1] == 12)
+            at++;
+        size_t body;
+        if (p[at] == 0) {
+            body = at + 1;
+        } else if (p[at] == 12) {
+            if (n < at + 13)
+                return -1;
+            sm_datetime dt;
+            if (sm_datetime_parse(p + at + 1, &dt) != SM_OK || !sm_datetime_has_date(&dt) ||
+                !sm_datetime_has_time(&dt))
+                return 0;
+            body = at + 13;
+        } else {
+            return 0;
+        }
+        if (n <= body)
+            return -1;
+        return p[body] == SM_DT_STRUCTURE || p[body] == SM_DT_ARRAY;
+    }
+    case SM_APDU_GLO_CIPHERING:
+    case SM_APDU_DED_CIPHERING: {
+        /* tag, 08 system title (the manufacturer's three letters first),
+         * content length, a security control of a known suite that protects
+         * the content */
+        if (n < 5)
+            return -1;
+        if (p[1] != 8 || !upper(p[2]) || !upper(p[3]) || !upper(p[4]))
+            return 0;
+        if (n < 11)
+            return -1;
+        size_t k = after_length(p + 10, n - 10);
+        if (k == 0)
+            return 0;
+        if (k == (size_t)-1 || n <= 10 + k)
+            return -1;
+        uint8_t sc = p[10 + k];
+        return (sc & 0x0F) <= 2 && (sc & (SM_SC_AUTH | SM_SC_ENC)) != 0;
+    }
+    case SM_APDU_GBT: {
+        /* tag, block control, block number 1 (a telegram's first), block
+         * number acknowledged 0, data that begin with another push APDU */
+        if (n < 6)
+            return -1;
+        if (p[2] != 0 || p[3] != 1 || p[4] != 0 || p[5] != 0)
+            return 0;
+        size_t k = after_length(p + 6, n - 6);
+        if (k == 0)
+            return 0;
+        if (k == (size_t)-1 || n <= 6 + k)
+            return -1;
+        return p[6 + k] != SM_APDU_GBT && sm_apdu_known_tag(p[6 + k]);
+    }
+    default:
+        return 0;
+    }
 }
 
 sm_err sm_notification_header(const uint8_t *apdu, size_t len, sm_notification *n,
@@ -91,10 +190,6 @@ sm_err sm_notification_header(const uint8_t *apdu, size_t len, sm_notification *
     }
     if ((e = sm_cur_axdr_len(&c, &dlen)))
         goto fail;
-    if (dlen > sm_cur_left(&c)) {
-        e = SM_ERR_AXDR_LENGTH;
-        goto fail;
-    }
     if (dlen > 0) {
         sm_cur_take(&c, dlen, &n->datetime_raw);
         n->datetime_len = dlen;
@@ -145,10 +240,6 @@ sm_err sm_gbt_parse(const uint8_t *apdu, size_t len, sm_gbt_block *b, size_t *er
     if ((e = sm_cur_u8(&c, &ctl)) || (e = sm_cur_be(&c, 2, &num)) ||
         (e = sm_cur_be(&c, 2, &ack)) || (e = sm_cur_axdr_len(&c, &n)))
         goto fail;
-    if (n > sm_cur_left(&c)) {
-        e = SM_ERR_AXDR_LENGTH;
-        goto fail;
-    }
     sm_cur_take(&c, n, &b->data);
     b->len = n;
     if (sm_cur_left(&c)) {
@@ -178,6 +269,11 @@ sm_err sm_gbt_add(sm_gbt *g, const sm_gbt_block *b, bool *complete, bool *droppe
 {
     *complete = false;
     *dropped = false;
+    if (b->number == 0) {
+        /* block numbers start at 1: never silently part of a telegram */
+        sm_gbt_reset(g, true);
+        return SM_ERR_GBT_SEQUENCE;
+    }
     if (b->number == 1) {
         g->len = 0;
         g->resync = false;

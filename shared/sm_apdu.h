@@ -3,8 +3,7 @@
  *   general-ded-ciphering [220], general-block-transfer [224].
  *
  * sm_apdu_extent() tells how long the APDU at the start of a buffer is
- * (used to delimit bare APDUs in a stream): SM_ERR_TRUNCATED means "need
- * more bytes", any other error "this is not an APDU".
+ * (used to delimit bare APDUs in a stream).
  * General-block-transfer reassembly keeps its state in a caller-owned
  * sm_gbt.  No allocation, no global state.
  */
@@ -30,7 +29,24 @@ enum {
 bool sm_apdu_known_tag(uint8_t tag);
 const char *sm_apdu_name(uint8_t tag);
 
-sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent);
+/* The length of the push APDU at buf[0]: SM_OK and *extent.  Otherwise
+ * *err_off (may be NULL) says where it failed: SM_ERR_APDU_UNSUPPORTED, buf
+ * does not start with a push APDU's tag; SM_ERR_TRUNCATED or
+ * SM_ERR_AXDR_LENGTH, the APDU goes on beyond len (in a stream: more bytes
+ * are needed); any other error, the APDU is malformed there. */
+sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *err_off);
+
+/* Does buf start like a push APDU that a meter sends (for bare APDUs after
+ * garbage, where nothing vouches for a frame boundary)?  A data-notification
+ * whose invoke-id has its reserved bits clear, with no date-time or a valid
+ * one, and a structure or array as its body; a ciphering APDU with an
+ * eight-octet system title that begins with the manufacturer's three
+ * letters and the security control of a known suite that protects the
+ * content; a first general-block-transfer block (number 1, nothing
+ * acknowledged) whose data begin with a push APDU.  Random bytes pass with
+ * a probability of about 1e-8 per byte.  1 yes, 0 no, -1 more bytes are
+ * needed to tell. */
+int sm_apdu_plausible(const uint8_t *buf, size_t len);
 
 /* Data-Notification ::= SEQUENCE {
  *   long-invoke-id-and-priority  Unsigned32,
@@ -84,7 +100,7 @@ void sm_gbt_reset(sm_gbt *g, bool resync);
 
 /* Add a block.  Returns SM_OK and sets *complete when the last block
  * arrived (the APDU is then g->buf[0..g->len)); SM_ERR_GBT_SEQUENCE when a
- * block is missing (state reset), SM_ERR_OVERSIZE when the data exceed
+ * block is missing or numbered 0 (state reset), SM_ERR_OVERSIZE when the data exceed
  * SM_APDU_MAX.  *dropped is set when the block was silently dropped while
  * resynchronising. */
 sm_err sm_gbt_add(sm_gbt *g, const sm_gbt_block *b, bool *complete, bool *dropped);

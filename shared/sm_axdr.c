@@ -93,10 +93,22 @@ static sm_err fail(sm_err e, const sm_cur *c, size_t *err_off)
 static inline sm_err checked_len(sm_cur *c, size_t *n, size_t *err_off)
 {
     sm_err e = sm_cur_axdr_len(c, n);
+    return e ? fail(e, c, err_off) : SM_OK;
+}
+
+/* An element or bit count: each element takes at least one byte, so a count
+ * beyond what remains cannot be right (and bounds the loops that read the
+ * elements). */
+static inline sm_err checked_count(sm_cur *c, size_t *n, size_t per_byte, size_t *err_off)
+{
+    const uint8_t *at = c->p;
+    sm_err e = sm_cur_axdr_count(c, n);
     if (e)
         return fail(e, c, err_off);
-    if (*n > sm_cur_left(c))
+    if (*n / per_byte + (*n % per_byte != 0) > sm_cur_left(c)) {
+        c->p = at;
         return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+    }
     return SM_OK;
 }
 
@@ -119,7 +131,7 @@ static sm_err skip_type_description(sm_cur *c, unsigned depth, size_t *err_off)
     }
     if (t == SM_DT_STRUCTURE) {
         size_t n;
-        sm_err e = checked_len(c, &n, err_off);
+        sm_err e = checked_count(c, &n, 1, err_off);
         if (e)
             return e;
         for (size_t i = 0; i < n; i++)
@@ -183,9 +195,15 @@ static inline sm_err scalar(sm_cur *c, sm_axdr_item *it, unsigned n, size_t *err
         it->v.f = d;
         break;
     }
-    case SM_DT_BCD: /* one byte, two BCD digits */
+    case SM_DT_BCD:
+        /* one byte, two BCD digits; with a nibble above 9 it is no number:
+         * the byte is kept as it came (bytes/len) */
+        if ((raw >> 4) > 9 || (raw & 0xF) > 9) {
+            it->kind = SM_VK_BYTES;
+            break;
+        }
         it->kind = SM_VK_UINT;
-        it->v.u = ((raw >> 4) & 0xF) * 10 + (raw & 0xF);
+        it->v.u = (raw >> 4) * 10 + (raw & 0xF);
         break;
     default: /* boolean, unsigned types, enum */
         it->kind = SM_VK_UINT;
@@ -231,11 +249,8 @@ static inline __attribute__((always_inline)) sm_err read_item(sm_cur *c, sm_axdr
     /* the usual ones first: structures, OBIS codes, numbers */
     case SM_DT_ARRAY:
     case SM_DT_STRUCTURE:
-        if ((e = sm_cur_axdr_len(c, &n)))
-            return fail(e == SM_ERR_TRUNCATED ? e : SM_ERR_AXDR_LENGTH, c, err_off);
-        /* every element takes at least one byte */
-        if (n > sm_cur_left(c))
-            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
+        if ((e = checked_count(c, &n, 1, err_off)))
+            return e;
         it->count = (uint32_t)n;
         return SM_OK;
     case SM_DT_OCTET_STRING:
@@ -275,11 +290,9 @@ static inline __attribute__((always_inline)) sm_err read_item(sm_cur *c, sm_axdr
         return SM_OK;
     }
     case SM_DT_BIT_STRING: {
-        if ((e = sm_cur_axdr_len(c, &n)))
-            return fail(e, c, err_off);
+        if ((e = checked_count(c, &n, 8, err_off)))
+            return e;
         size_t nbytes = n / 8 + (n % 8 != 0);
-        if (nbytes > sm_cur_left(c))
-            return fail(SM_ERR_AXDR_LENGTH, c, err_off);
         it->kind = SM_VK_BYTES;
         it->count = (uint32_t)n;
         it->len = nbytes;

@@ -59,27 +59,47 @@ static inline sm_err sm_cur_take(sm_cur *c, size_t n, const uint8_t **out)
     return SM_OK;
 }
 
-/* A-XDR length (IEC 62056-5-3 / X.690-style definite length): one byte
- * below 0x80, or 0x80|n followed by n (1..4) big-endian bytes.  The length
- * is checked against what remains in the cursor: a length beyond the input
- * is SM_ERR_AXDR_LENGTH when the length field itself was complete. */
-static inline sm_err sm_cur_axdr_len(sm_cur *c, size_t *len)
+/* The A-XDR length form (IEC 62056-5-3, X.690-style definite length): one
+ * byte below 0x80, or 0x80|n followed by n (1..4) big-endian bytes.  Not
+ * checked against what remains: for element counts (containers) and bit
+ * counts, whose callers check them.  SM_ERR_TRUNCATED when the length field
+ * itself is cut short, SM_ERR_AXDR_LENFORM for 0x80 and 0x85..0xFF. */
+static inline sm_err sm_cur_axdr_count(sm_cur *c, size_t *n)
 {
     uint8_t b;
     sm_err e = sm_cur_u8(c, &b);
     if (e)
         return e;
     if (b < 0x80) {
-        *len = b;
+        *n = b;
         return SM_OK;
     }
-    unsigned n = b & 0x7F;
-    if (n == 0 || n > 4)
-        return SM_ERR_AXDR_LENGTH;
+    unsigned k = b & 0x7F;
+    if (k == 0 || k > 4) {
+        c->p--;
+        return SM_ERR_AXDR_LENFORM;
+    }
     uint64_t v;
-    if ((e = sm_cur_be(c, n, &v)))
+    if ((e = sm_cur_be(c, k, &v)))
         return e;
-    *len = (size_t)v;
+    *n = (size_t)v;
+    return SM_OK;
+}
+
+/* An A-XDR length of bytes that follow: read as sm_cur_axdr_count() does,
+ * then checked against what remains.  SM_ERR_AXDR_LENGTH when it goes
+ * beyond (the cursor is left on the length field, so that the error offset
+ * names it). */
+static inline sm_err sm_cur_axdr_len(sm_cur *c, size_t *len)
+{
+    const uint8_t *at = c->p;
+    sm_err e = sm_cur_axdr_count(c, len);
+    if (e)
+        return e;
+    if (*len > sm_cur_left(c)) {
+        c->p = at;
+        return SM_ERR_AXDR_LENGTH;
+    }
     return SM_OK;
 }
 

@@ -29,6 +29,10 @@ sm_err sm_datetime_parse(const uint8_t b[12], sm_datetime *dt)
         return SM_ERR_DATETIME;
     if (dt->dow != 0xFF && dt->dow > 7)
         return SM_ERR_DATETIME;
+    /* a day the month does not have (2024-02-30) */
+    if (dt->year != 0xFFFF && dt->month >= 1 && dt->month <= 12 && dt->day >= 1 &&
+        dt->day <= 31 && dt->day > sm_days_in_month(dt->year, dt->month))
+        return SM_ERR_DATETIME;
     if (dt->hour != 0xFF && dt->hour > 23)
         return SM_ERR_DATETIME;
     if (dt->minute != 0xFF && dt->minute > 59)
@@ -41,6 +45,15 @@ sm_err sm_datetime_parse(const uint8_t b[12], sm_datetime *dt)
         (dt->deviation < -720 || dt->deviation > 720))
         return SM_ERR_DATETIME;
     return SM_OK;
+}
+
+unsigned sm_days_in_month(unsigned year, unsigned month)
+{
+    static const uint8_t days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12)
+        return 0;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return days[month - 1] + (month == 2 && leap);
 }
 
 bool sm_datetime_has_date(const sm_datetime *dt)
@@ -101,6 +114,41 @@ int sm_datetime_iso_local(const sm_datetime *dt, char *out, size_t cap)
         sm_fmt_uint(&f, (unsigned)east / 60, 2);
         sm_fmt_ch(&f, ':');
         sm_fmt_uint(&f, (unsigned)east % 60, 2);
+    }
+    return sm_fmt_done(&f, out, cap);
+}
+
+int sm_date_text(const uint8_t b[5], char *out, size_t cap)
+{
+    unsigned y = (unsigned)(b[0] << 8 | b[1]), m = b[2], d = b[3];
+    if (cap)
+        out[0] = '\0';
+    if (y == 0xFFFF || d < 1 || d > sm_days_in_month(y, m) || (b[4] > 7 && b[4] != 0xFF))
+        return -1;
+    sm_fmt f = {.n = 0};
+    sm_fmt_uint(&f, y, 4);
+    sm_fmt_ch(&f, '-');
+    sm_fmt_uint(&f, m, 2);
+    sm_fmt_ch(&f, '-');
+    sm_fmt_uint(&f, d, 2);
+    return sm_fmt_done(&f, out, cap);
+}
+
+int sm_time_text(const uint8_t b[4], char *out, size_t cap)
+{
+    if (cap)
+        out[0] = '\0';
+    if (b[0] > 23 || b[1] > 59 || b[2] > 59 || (b[3] > 99 && b[3] != 0xFF))
+        return -1;
+    sm_fmt f = {.n = 0};
+    sm_fmt_uint(&f, b[0], 2);
+    sm_fmt_ch(&f, ':');
+    sm_fmt_uint(&f, b[1], 2);
+    sm_fmt_ch(&f, ':');
+    sm_fmt_uint(&f, b[2], 2);
+    if (b[3] != 0xFF && b[3] != 0) {
+        sm_fmt_ch(&f, '.');
+        sm_fmt_uint(&f, b[3], 2);
     }
     return sm_fmt_done(&f, out, cap);
 }

@@ -36,8 +36,12 @@ typedef struct {
 } sm_datetime;
 
 /* Parse and validate 12 octets.  SM_ERR_DATETIME when a field is out of
- * range (so an arbitrary 12-byte octet-string is not taken for a time). */
+ * range or the day is not in its month (2024-02-30), so that an arbitrary
+ * 12-byte octet-string is not taken for a time. */
 sm_err sm_datetime_parse(const uint8_t b[12], sm_datetime *dt);
+
+/* 28..31 for months 1..12 of a proleptic Gregorian year, 0 otherwise. */
+unsigned sm_days_in_month(unsigned year, unsigned month);
 
 bool sm_datetime_has_date(const sm_datetime *dt);
 bool sm_datetime_has_time(const sm_datetime *dt);
@@ -49,6 +53,14 @@ bool sm_datetime_has_deviation(const sm_datetime *dt);
  * (snprintf semantics, always NUL-terminated when cap > 0); -1 when date or
  * time are not fully specified. */
 int sm_datetime_iso_local(const sm_datetime *dt, char *out, size_t cap);
+
+/* COSEM date (5 octets: year(2) month day day-of-week) and time (4 octets:
+ * hour minute second hundredths) as ISO 8601 ("2024-02-29", "12:34:56.78",
+ * hundredths only when specified and not zero).  Returns the length
+ * (snprintf semantics); -1 and "" when a field is not specified or out of
+ * range (a day the month does not have). */
+int sm_date_text(const uint8_t b[5], char *out, size_t cap);
+int sm_time_text(const uint8_t b[4], char *out, size_t cap);
 
 /* Seconds since the Unix epoch (UTC).  When the deviation is not specified
  * the caller's fallback standard-time deviation is used (e.g. -60 for

@@ -31,9 +31,11 @@ int sm_link_parse(const char *name)
 /* Outcome of looking at the bytes at the current position. */
 typedef enum {
     CAND_NEED_MORE, /* could be a frame; wait for more bytes */
+    CAND_PARTIAL,   /* a frame whose header checks out, not complete yet */
     CAND_NOT_FRAME, /* not a frame here: skip one byte */
-    CAND_FRAME,     /* a verified frame was handled; consumed bytes */
-    CAND_BAD        /* a frame whose header is right but whose body fails */
+    CAND_FRAME,     /* a verified frame was handled; *used bytes consumed */
+    CAND_BAD        /* a frame or APDU whose header is right but whose rest
+                       fails: reported; its first *used bytes belong to it */
 } cand;
 
 void sm_deframer_init(sm_deframer *d, sm_link mode, sm_link_cb cb, void *ctx)
@@ -65,19 +67,41 @@ void sm_deframer_reset(sm_deframer *d)
     asm_clear(d);
 }
 
-static void emit_error(sm_deframer *d, sm_err err, sm_link link, uint64_t frame_offset)
+static sm_frame *frame_slot(sm_deframer *d, sm_link link, uint64_t offset, size_t length);
+
+/* Report a failed telegram.  The failing frame (length > 0: its bytes from
+ * frame_offset) is listed after the telegram's good ones; length 0 when the
+ * failure is a frame that never came (a missing segment).  err_offset: the
+ * stream offset of the failure itself. */
+static void emit_error_at(sm_deframer *d, sm_err err, sm_link link, uint64_t frame_offset,
+                          size_t length, uint64_t err_offset)
 {
     sm_link_event ev;
     memset(&ev, 0, sizeof ev);
+    unsigned listed = d->asm_frames;
+    if (length > 0) {
+        /* recorded with its details already when the frame itself was
+         * fine but its payload did not fit */
+        const sm_frame *f = &d->frames[listed < SM_MAX_FRAME_INFO ? listed : SM_MAX_FRAME_INFO];
+        if (f->offset != frame_offset || f->link != link || f->length != length)
+            frame_slot(d, link, frame_offset, length);
+        listed++;
+    }
     ev.err = err;
     ev.link = link;
     ev.frames = d->frames;
-    ev.nframes = d->asm_frames < SM_MAX_FRAME_INFO ? d->asm_frames : SM_MAX_FRAME_INFO;
+    ev.nframes = listed < SM_MAX_FRAME_INFO ? listed : SM_MAX_FRAME_INFO;
     ev.frame_count = d->asm_frames + 1;
     ev.offset = d->asm_link != SM_LINK_AUTO ? d->asm_offset : frame_offset;
-    ev.err_offset = frame_offset;
+    ev.err_offset = err_offset;
     ev.err_frame = d->asm_frames + 1;
     d->cb(d->ctx, &ev);
+}
+
+static void emit_error(sm_deframer *d, sm_err err, sm_link link, uint64_t frame_offset,
+                       size_t length)
+{
+    emit_error_at(d, err, link, frame_offset, length, frame_offset);
 }
 
 /* A telegram that was being assembled is abandoned (a new first segment, a
@@ -87,7 +111,7 @@ static void abandon(sm_deframer *d, uint64_t at)
     if (d->asm_link == SM_LINK_AUTO)
         return;
     sm_link link = d->asm_link;
-    emit_error(d, link == SM_LINK_MBUS ? SM_ERR_MBUS_SEQUENCE : SM_ERR_HDLC_SEGMENT, link, at);
+    emit_error(d, link == SM_LINK_MBUS ? SM_ERR_MBUS_SEQUENCE : SM_ERR_HDLC_SEGMENT, link, at, 0);
     asm_clear(d);
 }
 
@@ -179,17 +203,13 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
         return CAND_NEED_MORE;
     size_t l = p[1], total = mbus_frame_bytes(p);
     if (n < total)
-        return CAND_NEED_MORE;
-    if (p[total - 1] != 0x16) {
-        emit_error(d, SM_ERR_MBUS_STOP, SM_LINK_MBUS, off);
+        return CAND_PARTIAL;
+    if (p[total - 1] != 0x16 || mbus_checksum(p + 4, l) != p[4 + l]) {
+        emit_error(d, p[total - 1] != 0x16 ? SM_ERR_MBUS_STOP : SM_ERR_MBUS_CHECKSUM,
+                   SM_LINK_MBUS, off, total);
         asm_clear(d);
         d->drop_continuation = true;
-        return CAND_BAD;
-    }
-    if (mbus_checksum(p + 4, l) != p[4 + l]) {
-        emit_error(d, SM_ERR_MBUS_CHECKSUM, SM_LINK_MBUS, off);
-        asm_clear(d);
-        d->drop_continuation = true;
+        *used = total;
         return CAND_BAD;
     }
     *used = total;
@@ -197,7 +217,7 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     uint8_t c = p[4], a = p[5], ci = p[6];
     if (ci > 0x1F) {
         abandon(d, off);
-        emit_error(d, SM_ERR_MBUS_CI, SM_LINK_MBUS, off);
+        emit_error(d, SM_ERR_MBUS_CI, SM_LINK_MBUS, off, total);
         return CAND_FRAME;
     }
     unsigned seq = ci & 0x0F;
@@ -212,7 +232,7 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
                 d->drop_continuation = false;
             return CAND_FRAME;
         }
-        emit_error(d, SM_ERR_MBUS_SEQUENCE, SM_LINK_MBUS, off);
+        emit_error(d, SM_ERR_MBUS_SEQUENCE, SM_LINK_MBUS, off, total);
         asm_clear(d);
         d->drop_continuation = !last;
         return CAND_FRAME;
@@ -226,7 +246,7 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     f->u.mbus.dtsap = p[8];
     f->payload = (uint32_t)(l - 5);
     if (!asm_append(d, p + 9, l - 5)) {
-        emit_error(d, SM_ERR_OVERSIZE, SM_LINK_MBUS, off);
+        emit_error(d, SM_ERR_OVERSIZE, SM_LINK_MBUS, off, total);
         asm_clear(d);
         d->drop_continuation = !last;
         return CAND_FRAME;
@@ -309,13 +329,14 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     }
     size_t total = flen + 2;
     if (n < total)
-        return CAND_NEED_MORE;
+        return info_len ? CAND_PARTIAL : CAND_NEED_MORE; /* the HCS vouches for it */
     bool segmented = p[1] & 0x08;
     if (p[flen + 1] != 0x7E || (p[flen - 1] | p[flen] << 8) != sm_crc16_x25(p + 1, flen - 2)) {
         emit_error(d, p[flen + 1] != 0x7E ? SM_ERR_HDLC_FLAG : SM_ERR_HDLC_FCS, SM_LINK_HDLC,
-                   off);
+                   off, total);
         asm_clear(d);
         d->drop_continuation = segmented;
+        *used = total;
         return CAND_BAD;
     }
     /* leave the closing flag: it may open the next frame */
@@ -350,7 +371,7 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     }
     f->payload = (uint32_t)info_len;
     if (!asm_append(d, info, info_len)) {
-        emit_error(d, SM_ERR_OVERSIZE, SM_LINK_HDLC, off);
+        emit_error(d, SM_ERR_OVERSIZE, SM_LINK_HDLC, off, total);
         asm_clear(d);
         d->drop_continuation = segmented;
         return CAND_FRAME;
@@ -362,6 +383,16 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
 }
 
 /* ---- DLMS wrapper (IEC 62056-47) and bare APDUs ------------------------- */
+
+/* An APDU that follows garbage has no frame boundary or checksum to vouch
+ * for it: it must look like what a meter sends (sm_apdu_plausible). */
+static cand vouch(const sm_deframer *d, const uint8_t *p, size_t n)
+{
+    if (d->aligned)
+        return CAND_FRAME;
+    int r = sm_apdu_plausible(p, n);
+    return r > 0 ? CAND_FRAME : r < 0 && !d->eof ? CAND_NEED_MORE : CAND_NOT_FRAME;
+}
 
 static cand try_wrapper(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
 {
@@ -376,8 +407,11 @@ static cand try_wrapper(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off
         return CAND_NEED_MORE;
     if (!sm_apdu_known_tag(p[8]))
         return CAND_NOT_FRAME;
+    cand v = vouch(d, p + 8, n - 8);
+    if (v != CAND_FRAME)
+        return v;
     if (n < 8 + len)
-        return CAND_NEED_MORE;
+        return CAND_PARTIAL;
     *used = 8 + len;
     d->stats.frames++;
     abandon(d, off);
@@ -394,14 +428,39 @@ static cand try_wrapper(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off
     return CAND_FRAME;
 }
 
+/* A bare APDU is delimited by its own encoding.  One whose beginning is
+ * right but whose rest cannot be read (a bad type, nesting too deep, a
+ * length beyond the end of the input, longer than any APDU) is a failed
+ * telegram, reported where it fails, not noise. */
 static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
 {
-    size_t ext;
-    sm_err e = sm_apdu_extent(p, n, &ext);
-    if (e == SM_ERR_TRUNCATED)
-        return n >= SM_APDU_MAX ? CAND_NOT_FRAME : CAND_NEED_MORE;
-    if (e || ext > SM_APDU_MAX)
+    cand v = vouch(d, p, n);
+    if (v != CAND_FRAME)
+        return v;
+    size_t ext = 0, eoff = 0;
+    size_t look = n < SM_APDU_MAX ? n : SM_APDU_MAX;
+    sm_err e = sm_apdu_extent(p, look, &ext, &eoff);
+    if (e == SM_ERR_APDU_UNSUPPORTED)
         return CAND_NOT_FRAME;
+    size_t claim = eoff > 0 ? eoff : 1;
+    if (e == SM_ERR_TRUNCATED || e == SM_ERR_AXDR_LENGTH) {
+        if (n >= SM_APDU_MAX) {
+            e = SM_ERR_OVERSIZE; /* a length that no APDU here can have */
+        } else if (!d->eof) {
+            return CAND_NEED_MORE;
+        } else if (d->eof_reported) {
+            return CAND_NOT_FRAME; /* inside the one cut short */
+        } else {
+            d->eof_reported = true; /* cut short by the end of the input */
+            claim = n;
+        }
+    }
+    if (e) {
+        abandon(d, off);
+        emit_error_at(d, e, SM_LINK_RAW, off, claim, off + eoff);
+        *used = claim;
+        return CAND_BAD;
+    }
     *used = ext;
     d->stats.frames++;
     abandon(d, off);
@@ -414,64 +473,82 @@ static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, si
     return CAND_FRAME;
 }
 
-static bool allowed(const sm_deframer *d, sm_link link)
+/* In auto mode the checksummed link layers are recognised anywhere; the
+ * wrapper and bare APDUs only until one of those has been seen (a meter
+ * uses one link layer), and after garbage only when they look right
+ * (vouch). */
+static bool allowed(const sm_deframer *d, sm_link link, uint64_t off)
 {
+    bool checked = link == SM_LINK_MBUS || link == SM_LINK_HDLC;
+    /* inside a checksummed frame that failed, its bytes are its own */
+    if (!checked && off < d->claimed_end && d->claim_checked)
+        return false;
     if (d->mode == link)
         return true;
     if (d->mode != SM_LINK_AUTO)
         return false;
-    if (link == SM_LINK_MBUS || link == SM_LINK_HDLC)
-        return true;
-    /* unchecked layers only where the stream is known to be aligned */
-    return d->aligned && !d->seen_checked_link;
+    return checked || !d->seen_checked_link;
 }
 
 static cand try_at(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
 {
     switch (p[0]) {
     case 0x68:
-        if (allowed(d, SM_LINK_MBUS))
+        if (allowed(d, SM_LINK_MBUS, off))
             return try_mbus(d, p, n, off, used);
         break;
     case 0x7E:
-        if (allowed(d, SM_LINK_HDLC))
+        if (allowed(d, SM_LINK_HDLC, off))
             return try_hdlc(d, p, n, off, used);
         break;
     case 0x00:
-        if (allowed(d, SM_LINK_WRAPPER))
+        if (allowed(d, SM_LINK_WRAPPER, off))
             return try_wrapper(d, p, n, off, used);
         break;
     default:
-        if (sm_apdu_known_tag(p[0]) && allowed(d, SM_LINK_RAW))
+        if (sm_apdu_known_tag(p[0]) && allowed(d, SM_LINK_RAW, off))
             return try_raw(d, p, n, off, used);
         break;
     }
     return CAND_NOT_FRAME;
 }
 
+static sm_link link_of(uint8_t first)
+{
+    switch (first) {
+    case 0x68: return SM_LINK_MBUS;
+    case 0x7E: return SM_LINK_HDLC;
+    case 0x00: return SM_LINK_WRAPPER;
+    default: return SM_LINK_RAW;
+    }
+}
+
 static void process(sm_deframer *d)
 {
     size_t pos = 0;
-    bool reported_incomplete = false;
     while (pos < d->len) {
         size_t used = 0;
         uint64_t off = d->buf_offset + pos;
         uint8_t first = d->buf[pos];
-        sm_link kind = first == 0x68 ? SM_LINK_MBUS : first == 0x7E ? SM_LINK_HDLC : SM_LINK_RAW;
+        sm_link kind = link_of(first);
         cand r = try_at(d, d->buf + pos, d->len - pos, off, &used);
-        if (r == CAND_NEED_MORE) {
+        if (r == CAND_NEED_MORE || r == CAND_PARTIAL) {
             size_t have = d->len - pos;
             if (!d->eof && have < sizeof d->buf)
                 break;
-            /* end of input (or a candidate longer than any frame): it was
-             * cut short; report a frame whose header was seen, then go on
-             * looking behind its first byte */
-            if (d->eof && have >= 4 && !reported_incomplete) {
-                reported_incomplete = true;
-                emit_error(d, SM_ERR_INCOMPLETE, kind, off);
+            /* the end of the input (or a candidate longer than any frame):
+             * a frame whose header checks out was cut short: report it
+             * (once: what follows is inside it), then go on looking behind
+             * its first byte; anything else was noise */
+            if (r == CAND_PARTIAL && d->eof && !d->eof_reported) {
+                d->eof_reported = true;
+                emit_error(d, SM_ERR_INCOMPLETE, kind, off, have);
                 asm_clear(d);
+                used = have;
+                r = CAND_BAD;
+            } else {
+                r = CAND_NOT_FRAME;
             }
-            r = CAND_NOT_FRAME;
         }
         if (r == CAND_FRAME) {
             pos += used;
@@ -481,10 +558,17 @@ static void process(sm_deframer *d)
                 d->seen_checked_link = true;
             continue;
         }
-        if (r == CAND_BAD)
+        if (r == CAND_BAD) {
             d->stats.frame_errors++;
+            /* its bytes were reported with it: they are not "outside any
+             * telegram", but a good frame may still begin inside them */
+            if (off + used > d->claimed_end) {
+                d->claimed_end = off + used;
+                d->claim_checked = kind == SM_LINK_MBUS || kind == SM_LINK_HDLC;
+            }
+        }
         /* skip one byte; the flag that closed an HDLC frame is no garbage */
-        if (!(d->after_hdlc && first == 0x7E))
+        if (!(d->after_hdlc && first == 0x7E) && off >= d->claimed_end)
             d->stats.bytes_discarded++;
         d->after_hdlc = false;
         d->aligned = false;
@@ -538,11 +622,12 @@ uint64_t sm_deframer_underway(const sm_deframer *d)
 void sm_deframer_finish(sm_deframer *d)
 {
     d->eof = true;
+    d->eof_reported = false;
     process(d);
     d->eof = false;
     if (d->asm_link != SM_LINK_AUTO) {
         sm_link link = d->asm_link;
-        emit_error(d, SM_ERR_INCOMPLETE, link, d->buf_offset + d->len);
+        emit_error(d, SM_ERR_INCOMPLETE, link, d->buf_offset + d->len, 0);
         asm_clear(d);
     }
     d->drop_continuation = false;

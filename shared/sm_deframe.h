@@ -14,9 +14,11 @@
  *  - a bare APDU (0x0F, 0xDB, 0xDC, 0xE0), delimited by its own encoding.
  * SM_LINK_AUTO detects the link layer from the bytes: M-Bus and HDLC are
  * recognised anywhere (their headers and checksums make that safe); the
- * unchecked wrapper and bare APDUs only where the stream is aligned (at its
- * start or right after a complete telegram) and only until a checksummed
- * link layer has been seen.
+ * unchecked wrapper and bare APDUs until a checksummed link layer has been
+ * seen.  Where nothing vouches for a frame boundary (after garbage, in
+ * every mode) a wrapper's or bare APDU must look like what a meter sends
+ * (sm_apdu_plausible).  A bare APDU whose beginning is right but whose rest
+ * cannot be read is a failed telegram, reported where it fails.
  *
  * Contract: init, then feed() chunks of any size; the callback runs once per
  * complete APDU (err == SM_OK) and once per failed telegram (err names the
@@ -112,6 +114,10 @@ typedef struct {
     bool seen_checked_link;   /* an M-Bus or HDLC frame was verified */
     bool after_hdlc;          /* the previous frame was HDLC (its flag may remain) */
     bool eof;
+    bool eof_reported;        /* finish(): a frame cut short was reported */
+    uint64_t claimed_end;     /* bytes before this stream offset belong to a
+                                 reported failed telegram, not to garbage */
+    bool claim_checked;       /* ... to an M-Bus or HDLC frame */
     /* reassembly */
     sm_link asm_link;         /* SM_LINK_AUTO: nothing being assembled */
     unsigned asm_frames;

@@ -43,6 +43,7 @@
     X(SM_ERR_AXDR_LENGTH, 501, "axdr_length", "a-xdr length beyond the input")         \
     X(SM_ERR_AXDR_DEPTH, 502, "axdr_depth", "a-xdr nesting too deep")                  \
     X(SM_ERR_AXDR_COUNT, 503, "axdr_count", "too many a-xdr elements")                 \
+    X(SM_ERR_AXDR_LENFORM, 504, "axdr_length_form", "malformed a-xdr length field")     \
     /* readings */                                                                     \
     X(SM_ERR_LAYOUT, 600, "layout_unsupported", "unsupported payload layout")          \
     X(SM_ERR_TOO_MANY_READINGS, 601, "too_many_readings", "too many readings in one telegram") \

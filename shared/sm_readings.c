@@ -230,6 +230,7 @@ static sm_err push(sm_reading_set *out, const tree *t, size_t i, sm_reading **rp
     default:
         r->bytes = it->bytes;
         r->len = it->len;
+        r->count = it->count;
         if ((it->type == SM_DT_OCTET_STRING || it->type == SM_DT_DATE_TIME) && it->len == 12 &&
             sm_datetime_parse(it->bytes, &r->dt) == SM_OK)
             r->kind = SM_RK_DATETIME;
@@ -238,6 +239,7 @@ static sm_err push(sm_reading_set *out, const tree *t, size_t i, sm_reading **rp
             r->kind = SM_RK_STRING;
         else {
             r->kind = SM_RK_OTHER;
+            r->invalid = it->type == SM_DT_BCD || it->type == SM_DT_DATE_TIME;
             if (is_container(it)) {
                 size_t end = next_sibling(t, i);
                 size_t stop = end < t->n ? t->nodes[end].item.offset : t->body_end;
@@ -435,8 +437,10 @@ static sm_err extract_keyed(const tree *t, sm_reading_set *out)
         out->layout = "single-value";
         return push(out, t, 0, &r);
     }
-    if (root->count == 0)
-        return SM_ERR_LAYOUT;
+    if (root->count == 0) {
+        out->layout = "empty"; /* valid A-XDR: a telegram without readings */
+        return SM_OK;
+    }
     bool keyed = false;
     size_t end = next_sibling(t, 0);
     size_t c = first_child(0);

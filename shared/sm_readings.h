@@ -62,12 +62,16 @@ typedef struct {
     uint8_t unit;            /* DLMS unit enum, 0 when none */
     bool is_signed;
     bool is_float;
+    bool invalid;            /* the value is not what its type says: a bcd
+                                nibble above 9, a date-time that cannot be
+                                (2024-02-30); bytes/len hold it as sent */
     int64_t raw_i;           /* raw value: signed types */
     uint64_t raw_u;          /* raw value: unsigned types */
     double raw_f;            /* raw value: floats */
     double value;            /* scaled numeric value */
     const uint8_t *bytes;    /* strings, date-time octets, raw encodings */
     size_t len;
+    uint32_t count;          /* bit-strings: bits; containers: elements */
     sm_datetime dt;
     const sm_obis_info *info;/* name table entry, NULL when unknown */
     uint8_t attribute;       /* COSEM attribute from a capture-object list, 0 unknown */

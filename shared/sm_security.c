@@ -35,7 +35,7 @@ sm_err sm_sec_parse(const uint8_t *apdu, size_t len, sm_sec_header *h, size_t *e
     sm_err e;
     uint8_t tag;
     size_t n;
-    const uint8_t *title;
+    const uint8_t *title = NULL;
     uint64_t fc = 0;
     if ((e = sm_cur_u8(&c, &tag)))
         goto fail;
@@ -45,23 +45,19 @@ sm_err sm_sec_parse(const uint8_t *apdu, size_t len, sm_sec_header *h, size_t *e
         goto fail;
     }
     h->apdu_tag = tag;
+    const uint8_t *title_len = c.p;
     if ((e = sm_cur_axdr_len(&c, &n)))
         goto fail;
     if (n != 8) {
         /* the IV needs exactly eight octets of system title */
-        c.p--;
+        c.p = title_len;
         e = SM_ERR_SEC_HEADER;
         goto fail;
     }
-    if ((e = sm_cur_take(&c, 8, &title)))
-        goto fail;
+    sm_cur_take(&c, 8, &title);
     memcpy(h->system_title, title, 8);
     if ((e = sm_cur_axdr_len(&c, &n)))
         goto fail;
-    if (n > sm_cur_left(&c)) {
-        e = SM_ERR_TRUNCATED;
-        goto fail;
-    }
     if (n < sm_cur_left(&c)) {
         c.p += n;
         e = SM_ERR_APDU_TRAILING;

@@ -62,9 +62,15 @@ static void test_every_prefix(void)
             CU_ASSERT(c.n <= 1);
             for (size_t i = 0; i < c.n; i++)
                 CU_ASSERT_NOT_EQUAL(c.t[i].err, SM_OK);
-            /* a frame whose header was seen is reported as cut short */
-            if (p >= 8)
+            /* a frame whose header was seen is reported as cut short; a
+             * bare APDU as a length (or a field) beyond the input */
+            bool raw = strstr(samples[k].file, "raw") != NULL;
+            if (p >= 8 && raw) {
+                CU_ASSERT(c.n == 1 && (c.t[0].err == SM_ERR_AXDR_LENGTH ||
+                                       c.t[0].err == SM_ERR_TRUNCATED));
+            } else if (p >= 8) {
                 CU_ASSERT(c.n == 1 && c.t[0].err == SM_ERR_INCOMPLETE);
+            }
             collector_free(&c);
         }
     }

@@ -121,8 +121,10 @@ static void test_header_forms(void)
         CU_ASSERT_EQUAL(sm_sec_parse(apdu, n, &h, &off), SM_OK);
         CU_ASSERT_EQUAL(h.payload_len, sizes[i]);
         CU_ASSERT_EQUAL(h.content_len, sizes[i] + 5);
-        /* one byte short, one byte too many */
-        CU_ASSERT_EQUAL(sm_sec_parse(apdu, n - 1, &h, &off), SM_ERR_TRUNCATED);
+        /* one byte short (the content length goes beyond the input: named
+         * at the length field, after tag, 08 and the title), one too many */
+        CU_ASSERT_EQUAL(sm_sec_parse(apdu, n - 1, &h, &off), SM_ERR_AXDR_LENGTH);
+        CU_ASSERT_EQUAL(off, 10);
         apdu[n] = 0;
         CU_ASSERT_EQUAL(sm_sec_parse(apdu, n + 1, &h, &off), SM_ERR_APDU_TRAILING);
         CU_ASSERT_EQUAL(off, n);

@@ -301,7 +301,7 @@ static const char *const WITH_KEY[] = {"--key", KEY_HEX, NULL};
 static void test_bad_empty(void)
 {
     expect_bad("", 0, NULL, 1, "<stdin>: empty input: no telegram");
-    expect_bad("  \n# only a comment\n", 19, NULL, 1, "<stdin>: no telegram found in 19 bytes");
+    expect_bad("  \n# only a comment\n", 19, NULL, 1, "<stdin>: no hex digits in 19 characters: no telegram");
 }
 
 static void test_bad_odd(void)
@@ -424,11 +424,12 @@ static void test_bad_depth(void)
 
 static void test_bad_length(void)
 {
-    /* an octet-string that claims 0x50 bytes with 3 left */
+    /* an octet-string that claims 0x50 bytes with 3 left: the offset names
+     * the length field */
     static const uint8_t apdu[] = {0x0F, 0, 0, 0, 1, 0x00, 0x02, 0x01, 0x09, 0x50, 0x41, 0x42, 0x43};
     char *in = mbus_hex(apdu, sizeof apdu);
     expect_bad(in, strlen(in), NULL, 1,
-               "telegram 1: a-xdr: a-xdr length beyond the input at offset 10 of the apdu");
+               "telegram 1: a-xdr: a-xdr length beyond the input at offset 9 of the apdu");
     free(in);
 }
 

@@ -105,13 +105,20 @@ static void test_axdr_lengths(void)
     uint8_t big[] = {0x09, 0x84, 0xFF, 0xFF, 0xFF, 0xFF, 0x00};
     c = sm_cur_make(big, sizeof big);
     CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_ERR_AXDR_LENGTH);
-    /* 85 and 80 are not lengths */
+    /* 85 and 80 are not lengths: a malformed length field, named at its offset */
     uint8_t bad[] = {0x09, 0x85, 0, 0, 0, 0, 1, 0x41};
+    size_t off = 99;
     c = sm_cur_make(bad, sizeof bad);
-    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_ERR_AXDR_LENGTH);
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, &off), SM_ERR_AXDR_LENFORM);
+    CU_ASSERT_EQUAL(off, 1);
     bad[1] = 0x80;
     c = sm_cur_make(bad, sizeof bad);
-    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, NULL), SM_ERR_AXDR_LENGTH);
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, &off), SM_ERR_AXDR_LENFORM);
+    CU_ASSERT_EQUAL(off, 1);
+    /* a length beyond the input is named at the length field too */
+    c = sm_cur_make(big, sizeof big);
+    CU_ASSERT_EQUAL(sm_axdr_read(&c, &it, &off), SM_ERR_AXDR_LENGTH);
+    CU_ASSERT_EQUAL(off, 1);
 }
 
 static void test_axdr_depth_and_count(void)
