@@ -51,6 +51,38 @@ static int get_number(const smp_meter *m, const oconfig_item_t *ci, double lo, d
     return 0;
 }
 
+/* A whole number from lo to hi (Baud 2400.5 is no baud rate). */
+static int get_int(const smp_meter *m, const oconfig_item_t *ci, int lo, int hi, int *out)
+{
+    double v = ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_NUMBER
+                   ? ci->values[0].value.number
+                   : lo - 1.0;
+    if (!(v >= lo && v <= hi) || v != (double)(long)v) {
+        ERROR(CFG_PREFIX "option %s needs a whole number from %d to %d", m->name, ci->key, lo,
+              hi);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* A Device that exists must be a character device (a serial port): a
+ * directory, a regular file or a FIFO would be retried for ever.  One that
+ * does not exist yet is fine: a USB adapter may be plugged in later. */
+static int check_device(const smp_meter *m, const char *device)
+{
+    struct stat st;
+    if (smp_device_is_tcp(device) || stat(device, &st) != 0 || S_ISCHR(st.st_mode))
+        return 0;
+    ERROR(CFG_PREFIX "option Device: %s is %s, not a serial device", m->name, device,
+          S_ISDIR(st.st_mode)    ? "a directory"
+          : S_ISREG(st.st_mode)  ? "a regular file"
+          : S_ISFIFO(st.st_mode) ? "a FIFO"
+          : S_ISSOCK(st.st_mode) ? "a socket"
+                                 : "a block device");
+    return -1;
+}
+
 static int get_bool(const smp_meter *m, const oconfig_item_t *ci, bool *out)
 {
     if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
@@ -136,14 +168,14 @@ static int get_key(const smp_meter *m, oconfig_item_t *ci, const char *what, boo
     return file ? get_key_file(m, ci, key, len) : get_key_hex(m, ci, key, len);
 }
 
-static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, smp_obis_pattern **list,
+static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pattern **list,
                         size_t *n)
 {
     if (ci->values_num < 1) {
         ERROR(CFG_PREFIX "option %s needs OBIS codes such as \"1-0:32.7.0\"", m->name, ci->key);
         return -1;
     }
-    smp_obis_pattern *l = realloc(*list, (*n + (size_t)ci->values_num) * sizeof *l);
+    sm_obis_pattern *l = realloc(*list, (*n + (size_t)ci->values_num) * sizeof *l);
     if (!l) {
         ERROR(CFG_PREFIX "out of memory", m->name);
         return -1;
@@ -151,9 +183,12 @@ static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, smp_obis_p
     *list = l;
     for (int i = 0; i < ci->values_num; i++) {
         if (ci->values[i].type != OCONFIG_TYPE_STRING ||
-            !smp_pattern_parse(ci->values[i].value.string, &l[*n])) {
-            ERROR(CFG_PREFIX "option %s: argument %d is not an OBIS code "
-                  "(e.g. \"1-0:32.7.0\" or \"1-0:1.8.0*255\")", m->name, ci->key, i + 1);
+            !sm_obis_pattern_parse(ci->values[i].value.string, &l[*n])) {
+            ERROR(CFG_PREFIX "option %s: argument %d%s%s%s is not an OBIS code "
+                  "(e.g. \"1-0:32.7.0\" or \"1-0:1.8.0*255\")", m->name, ci->key, i + 1,
+                  ci->values[i].type == OCONFIG_TYPE_STRING ? " (\"" : "",
+                  ci->values[i].type == OCONFIG_TYPE_STRING ? ci->values[i].value.string : "",
+                  ci->values[i].type == OCONFIG_TYPE_STRING ? "\")" : "");
             return -1;
         }
         (*n)++;
@@ -193,12 +228,12 @@ static int config_meter(oconfig_item_t *ci)
     m->framing = SM_LINK_AUTO;
     m->verify_tag = true;
     m->max_skew = SMP_MAX_SKEW_DEFAULT;
+    m->max_unknown = SMP_MAX_UNKNOWN_DEFAULT;
 
     int status = 0;
     bool have_key = false, have_ak = false;
     for (int i = 0; i < ci->children_num && status == 0; i++) {
         oconfig_item_t *c = ci->children + i;
-        double num;
         char s[64];
         if (strcasecmp("Device", c->key) == 0) {
             status = get_string(m, c, m->device, sizeof m->device);
@@ -211,14 +246,13 @@ static int config_meter(oconfig_item_t *ci)
                 }
             }
         } else if (strcasecmp("Baud", c->key) == 0) {
-            if ((status = get_number(m, c, 50, 4000000, &num)) == 0)
-                m->line.baud = (int)num;
+            status = get_int(m, c, 50, 4000000, &m->line.baud);
         } else if (strcasecmp("DataBits", c->key) == 0) {
-            if ((status = get_number(m, c, 5, 8, &num)) == 0)
-                m->line.data_bits = (int)num;
+            status = get_int(m, c, 5, 8, &m->line.data_bits);
         } else if (strcasecmp("StopBits", c->key) == 0) {
-            if ((status = get_number(m, c, 1, 2, &num)) == 0)
-                m->line.stop_bits = (int)num;
+            status = get_int(m, c, 1, 2, &m->line.stop_bits);
+        } else if (strcasecmp("MaxUnknownObjects", c->key) == 0) {
+            status = get_int(m, c, 0, 65535, &m->max_unknown);
         } else if (strcasecmp("Parity", c->key) == 0) {
             if ((status = get_string(m, c, s, sizeof s)) == 0) {
                 if (strcasecmp(s, "even") == 0)
@@ -278,6 +312,8 @@ static int config_meter(oconfig_item_t *ci)
         ERROR(CFG_PREFIX "option Device is missing", m->name);
         status = -1;
     }
+    if (status == 0)
+        status = check_device(m, m->device);
     if (status == 0 && m->ek_len == 32 && m->ak_len && m->ak_len != 32) {
         ERROR(CFG_PREFIX "option AuthKey: a 32-byte Key needs a 32-byte AuthKey", m->name);
         status = -1;

@@ -104,29 +104,3 @@ bool smp_map_reading(const sm_reading *r, smp_value *out)
     smp_obis_instance(o, out->type_instance, sizeof out->type_instance);
     return true;
 }
-
-/* ---- Select / Ignore patterns ------------------------------------------- */
-
-bool smp_pattern_parse(const char *s, smp_obis_pattern *p)
-{
-    if (!sm_obis_parse(s, &p->code))
-        return false;
-    unsigned groups = 0;
-    bool in_digits = false;
-    for (const char *c = s; *c; c++) {
-        bool digit = *c >= '0' && *c <= '9';
-        if (digit && !in_digits)
-            groups++;
-        in_digits = digit;
-    }
-    p->any_b = groups == 3;            /* "32.7.0" */
-    p->any_f = groups == 3 || groups == 5; /* "1-0:32.7.0" */
-    return true;
-}
-
-bool smp_pattern_match(const smp_obis_pattern *p, const sm_obis *o)
-{
-    const sm_obis *c = &p->code;
-    return c->a == o->a && c->c == o->c && c->d == o->d && c->e == o->e &&
-           (p->any_b || c->b == o->b) && (p->any_f || c->f == o->f);
-}

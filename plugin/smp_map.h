@@ -36,14 +36,4 @@ bool smp_map_reading(const sm_reading *r, smp_value *out);
  * as a sixth field when it is not 255). */
 void smp_obis_instance(const sm_obis *o, char *out, size_t cap);
 
-/* A list of OBIS codes for Select / Ignore.  A code matches when A, C, D
- * and E are equal, and B and F too when the pattern gave them. */
-typedef struct {
-    sm_obis code;
-    bool any_b, any_f;
-} smp_obis_pattern;
-
-bool smp_pattern_parse(const char *s, smp_obis_pattern *p);
-bool smp_pattern_match(const smp_obis_pattern *p, const sm_obis *o);
-
 #endif

@@ -23,7 +23,7 @@
 
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
-    "bytes-discarded", "reconnects", "replayed"};
+    "bytes-discarded", "reconnects", "replayed", "objects-refused"};
 
 static double mono_now(void)
 {
@@ -98,14 +98,38 @@ static bool selected(const smp_meter *m, const sm_obis *o)
     if (m->nselect) {
         bool hit = false;
         for (size_t i = 0; i < m->nselect && !hit; i++)
-            hit = smp_pattern_match(&m->select[i], o);
+            hit = sm_obis_pattern_match(&m->select[i], o);
         if (!hit)
             return false;
     }
     for (size_t i = 0; i < m->nignore; i++)
-        if (smp_pattern_match(&m->ignore[i], o))
+        if (sm_obis_pattern_match(&m->ignore[i], o))
             return false;
     return true;
+}
+
+/* Each unknown object becomes a series of its own (a file for csv and
+ * rrdtool): a hostile or broken line must not create them without bound.
+ * True when this unknown object may be dispatched. */
+static bool unknown_admitted(smp_meter *m, const sm_obis *o)
+{
+    for (size_t i = 0; i < m->nunknown; i++)
+        if (sm_obis_equal(&m->unknown[i], o))
+            return true;
+    if (m->nunknown < (size_t)m->max_unknown && m->unknown) {
+        m->unknown[m->nunknown++] = *o;
+        return true;
+    }
+    count(m, SMP_H_REFUSED, 1);
+    if (!m->refused_logged) {
+        char code[24];
+        sm_obis_format(o, code, sizeof code);
+        WARNING(LOG_PREFIX "%s would be unknown object %zu of at most %d (MaxUnknownObjects): "
+                "not dispatched, nor any further unknown object (counted in objects-refused)",
+                m->name, code, m->nunknown + 1, m->max_unknown);
+        m->refused_logged = true;
+    }
+    return false;
 }
 
 static void fill_batch(smp_meter *m, const sm_telegram *t, smp_batch *b)
@@ -116,6 +140,8 @@ static void fill_batch(smp_meter *m, const sm_telegram *t, smp_batch *b)
         if (r->obis_source == SM_OBIS_NONE || !selected(m, &r->obis))
             continue;
         if (!smp_map_reading(r, &b->v[b->n]))
+            continue;
+        if (!b->v[b->n].known && !unknown_admitted(m, &r->obis))
             continue;
         sm_obis_format(&r->obis, b->obis[b->n], sizeof b->obis[b->n]);
         b->n++;
@@ -495,8 +521,9 @@ int smp_meter_start(smp_meter *m)
 {
     m->dec = calloc(1, sizeof *m->dec);
     m->batch = calloc(1, sizeof *m->batch);
+    m->unknown = calloc(m->max_unknown > 0 ? (size_t)m->max_unknown : 1, sizeof *m->unknown);
     m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (!m->dec || !m->batch || m->wake_fd < 0) {
+    if (!m->dec || !m->batch || !m->unknown || m->wake_fd < 0) {
         ERROR(LOG_PREFIX "cannot start: out of memory or descriptors", m->name);
         return -1;
     }
@@ -535,9 +562,11 @@ void smp_meter_stop(smp_meter *m)
         h[i] = atomic_load(&m->health[i]);
     INFO(LOG_PREFIX "stopped: %" PRIu64 " telegrams, %" PRIu64 " checksum, %" PRIu64
          " security and %" PRIu64 " parse errors, %" PRIu64 " bytes discarded, %" PRIu64
-         " reconnects, %" PRIu64 " replayed; %" PRIu64 " telegrams read on schedule",
+         " reconnects, %" PRIu64 " replayed, %" PRIu64 " values of unknown objects refused; %"
+         PRIu64 " telegrams read on schedule",
          m->name, h[SMP_H_TELEGRAMS], h[SMP_H_CHECKSUM], h[SMP_H_SECURITY], h[SMP_H_PARSE],
-         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], m->pace.hits);
+         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], h[SMP_H_REFUSED],
+         m->pace.hits);
     if (m->pending) {
         /* a single telegram ever: its period stays unknown */
         m->period = CDTIME_T_TO_DOUBLE(plugin_get_interval());
@@ -576,6 +605,7 @@ void smp_meter_free(smp_meter *m)
     if (m->wake_fd >= 0)
         close(m->wake_fd);
     free(m->batch);
+    free(m->unknown);
     free(m->pending);
     free(m->select);
     free(m->ignore);

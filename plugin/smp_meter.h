@@ -18,6 +18,7 @@
 
 #define SMP_PLUGIN "smartmeter"
 #define SMP_MAX_SKEW_DEFAULT 600.0 /* MaxClockSkew: 10 minutes */
+#define SMP_MAX_UNKNOWN_DEFAULT 64 /* MaxUnknownObjects */
 
 /* Health counters: what happened on the meter's line since collectd started. */
 typedef enum {
@@ -28,6 +29,7 @@ typedef enum {
     SMP_H_DISCARDED,       /* bytes skipped between telegrams */
     SMP_H_RECONNECTS,      /* port re-opened after a loss */
     SMP_H_REPLAYED,        /* frame counter repeated or went back: not dispatched */
+    SMP_H_REFUSED,         /* values of unknown objects beyond MaxUnknownObjects */
     SMP_H_COUNT
 } smp_health;
 
@@ -49,12 +51,13 @@ typedef struct smp_meter {
     uint8_t ek[32], ak[32];
     size_t ek_len, ak_len;
     bool verify_tag;
-    smp_obis_pattern *select, *ignore;
+    sm_obis_pattern *select, *ignore;
     size_t nselect, nignore;
     bool host_time;        /* TimeSource "host" */
     double period_cfg;     /* Period, 0: learn from the telegrams */
     double stale_cfg;      /* StaleTimeout, 0: default */
     double max_skew;       /* MaxClockSkew: meter time further off the host's is not used; 0: any */
+    int max_unknown;       /* MaxUnknownObjects: distinct unknown objects dispatched */
 
     /* ---- runtime ----------------------------------------------------------- */
     pthread_t thread;
@@ -64,6 +67,9 @@ typedef struct smp_meter {
     smp_port port;
     _Atomic uint64_t health[SMP_H_COUNT];
     uint64_t discarded_seen;   /* the deframer's count since the port was opened */
+    sm_obis *unknown;          /* the unknown objects dispatched so far (max_unknown) */
+    size_t nunknown;
+    bool refused_logged;
 
     double period;             /* seconds; 0 until known */
     smp_batch *pending;        /* first telegram, held until the period is known */

@@ -167,46 +167,71 @@ bool sm_obis_plausible(const uint8_t b[6])
     return b[0] <= 15 && (b[5] == 255 || b[5] <= 99);
 }
 
-bool sm_obis_parse(const char *s, sm_obis *o)
+bool sm_obis_pattern_parse(const char *s, sm_obis_pattern *pat)
 {
     unsigned v[6];
+    char seps[6] = {0};
     int n = 0;
     const char *p = s;
-    char seps[6] = {0};
     while (n < 6) {
-        char *end;
-        if (*p < '0' || *p > '9')
+        unsigned x = 0;
+        int digits = 0;
+        for (; *p >= '0' && *p <= '9'; p++, digits++) {
+            x = x * 10 + (unsigned)(*p - '0');
+            if (x > 255)
+                return false;
+        }
+        if (digits == 0 || digits > 3)
             return false;
-        unsigned long x = strtoul(p, &end, 10);
-        if (x > 255 || end == p)
-            return false;
-        v[n] = (unsigned)x;
-        seps[n] = *end;
-        n++;
-        p = end;
+        v[n] = x;
+        seps[n++] = *p;
         if (*p == '\0')
             break;
-        if (*p != '-' && *p != ':' && *p != '.' && *p != '*')
-            return false;
         p++;
     }
-    if (*p != '\0')
+    if (*p != '\0' || seps[n - 1] != '\0')
         return false;
-    if (n == 3) {
-        *o = (sm_obis){1, 0, (uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], 255};
-        return true;
+    seps[n - 1] = '\0';
+    /* the notations: IEC's A-B:C.D.E*F, the same without F, the dotted six
+     * groups of the Gurux translator, and C.D.E for electricity */
+    sm_obis o;
+    if (n == 6 && strcmp(seps, "-:..*") == 0) {
+        o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3], (uint8_t)v[4],
+                      (uint8_t)v[5]};
+        pat->any_b = pat->any_f = false;
+    } else if (n == 6 && strcmp(seps, ".....") == 0) {
+        o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3], (uint8_t)v[4],
+                      (uint8_t)v[5]};
+        pat->any_b = pat->any_f = false;
+    } else if (n == 5 && strcmp(seps, "-:..") == 0) {
+        o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3], (uint8_t)v[4],
+                      255};
+        pat->any_b = false;
+        pat->any_f = true;
+    } else if (n == 3 && strcmp(seps, "..") == 0) {
+        o = (sm_obis){1, 0, (uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], 255};
+        pat->any_b = pat->any_f = true;
+    } else {
+        return false;
     }
-    if (n == 5 && seps[0] == '-' && seps[1] == ':') {
-        *o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3],
-                       (uint8_t)v[4], 255};
-        return true;
-    }
-    if (n == 6) {
-        *o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2],
-                       (uint8_t)v[3], (uint8_t)v[4], (uint8_t)v[5]};
-        return true;
-    }
-    return false;
+    pat->code = o;
+    return true;
+}
+
+bool sm_obis_pattern_match(const sm_obis_pattern *p, const sm_obis *o)
+{
+    const sm_obis *c = &p->code;
+    return c->a == o->a && c->c == o->c && c->d == o->d && c->e == o->e &&
+           (p->any_b || c->b == o->b) && (p->any_f || c->f == o->f);
+}
+
+bool sm_obis_parse(const char *s, sm_obis *o)
+{
+    sm_obis_pattern p;
+    if (!sm_obis_pattern_parse(s, &p))
+        return false;
+    *o = p.code;
+    return true;
 }
 
 /* IEC 62056-6-2 unit enumeration (class Register, scaler_unit). */

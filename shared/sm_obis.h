@@ -23,8 +23,19 @@ typedef struct {
 int sm_obis_format(const sm_obis *o, char *out, size_t cap);
 /* "1.0.32.7.0.255" (the Gurux translator's comment notation). */
 int sm_obis_format_dotted(const sm_obis *o, char *out, size_t cap);
-/* Accepts "1-0:32.7.0*255", "1-0:32.7.0.255", "1-0:32.7.0" (F = 255),
- * "1.0.32.7.0.255" and "32.7.0" (A = 1, B = 0, F = 255). */
+/* A code, or a set of codes, as users write them: "1-0:32.7.0*255" (that
+ * code), "1-0:32.7.0" (any F), "1.0.32.7.0.255" (the Gurux translator's
+ * dotted form: that code) and "32.7.0" (A = 1, any B and F).  Other
+ * separators are refused: "1-0:32.7.0.1" is no OBIS notation. */
+typedef struct {
+    sm_obis code;          /* B and F as given, else 0 and 255 */
+    bool any_b, any_f;
+} sm_obis_pattern;
+
+bool sm_obis_pattern_parse(const char *s, sm_obis_pattern *p);
+/* A, C, D and E equal, and B and F too unless the pattern left them open. */
+bool sm_obis_pattern_match(const sm_obis_pattern *p, const sm_obis *o);
+/* The code of a pattern (B = 0 and F = 255 where it gives none). */
 bool sm_obis_parse(const char *s, sm_obis *o);
 bool sm_obis_equal(const sm_obis *x, const sm_obis *y);
 sm_obis sm_obis_from_bytes(const uint8_t b[6]);

@@ -144,10 +144,26 @@ $(meter reopen "KeyFile \"$W/test.key\"")
 $(meter replay "KeyFile \"$W/test.key\"")
 $(meter wrongkey "Key \"$WRONG\"")
 $(DEVICE=/dev/smartmeter-e2e-absent meter absent "KeyFile \"$W/test.key\"")
+$(meter rawauto "KeyFile \"$W/test.key\"")
+$(meter unknown 'Framing "raw"' 'MaxUnknownObjects 16')
 </Plugin>
 EOF
 
-for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey stale; do pty $m; done
+for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey stale \
+    rawauto unknown; do pty $m; done
+# 20 plaintext telegrams (bare APDUs), each with the same 50 objects of
+# codes nobody knows: only MaxUnknownObjects of them may become series
+python3 - "$W/unknown.hex" <<'PY'
+import struct, sys
+codes = [bytes([1, 0, 96, 50 + i // 10, i % 10, 255]) for i in range(50)]
+with open(sys.argv[1], "w") as f:
+    for t in range(20):
+        body = bytes([0x02, len(codes)])
+        for k, c in enumerate(codes):
+            body += bytes([0x02, 0x02, 0x09, 0x06]) + c + bytes([0x12]) + struct.pack(">H", 100 * t + k)
+        dt = struct.pack(">HBBBBBBBhB", 2030, 1, 1, 0xFF, 10, 0, t, 0, -60, 0)
+        f.write((bytes([0x0F, 0, 0, 0, t + 1, 0x0C]) + dt + body).hex() + "\n")
+PY
 for _ in $(seq 100); do grep -q "Listening" "$W/carbon/out.log" 2>/dev/null &&
     [ "$(grep -c Listening "$W/carbon/out.log")" -ge 2 ] && break; sleep 0.1; done
 
@@ -193,6 +209,10 @@ sim stale --period 1 --count 2 --start $NOW --seed 17 & s12=$!
     sleep 2.5
     sim reopen --period 1 --count 5 --skip 5 --start $NOW --seed 15
 ) & s10=$!
+# bare APDUs after line noise, read with Framing "auto"
+sim rawauto --framing raw --period 1 --count 8 --start $NOW --seed 18 --garbage 20 \
+    --expect "$W/rawauto.expect" & s14=$!
+sim unknown --replay "$W/unknown.hex" --pace 300 & s15=$!
 (   # telegram 3 replayed after telegram 4
     sim replay --period 1 --count 4 --start $NOW --seed 16
     sim replay --period 1 --count 1 --skip 2 --start $NOW --seed 16
@@ -200,7 +220,7 @@ sim stale --period 1 --count 2 --start $NOW --seed 17 & s12=$!
 ) & s11=$!
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
-wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13
+wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -269,6 +289,29 @@ grep -q 'meter "skewed": meter clock is -[0-9]* s off the host.s (MaxClockSkew 6
 note "fault: garbage between telegrams"
 run_check csv "$C/smartmeter-noisy" "$W/noisy.expect"
 run_check health "$C/smartmeter-noisy" telegrams=8 bytes-discarded=776 security-errors=0
+note "bare APDUs after line noise, Framing auto"
+run_check csv "$C/smartmeter-rawauto" "$W/rawauto.expect"
+run_check health "$C/smartmeter-rawauto" telegrams=8 bytes-discarded=160 parse-errors=0 security-errors=0
+note "unknown objects beyond MaxUnknownObjects are not dispatched"
+n=$(ls -d "$C/smartmeter-unknown"/gauge-obis-* 2>/dev/null | wc -l)
+[ "$n" -eq 16 ] || bad "unknown: $n series of unknown objects, expected 16 (MaxUnknownObjects)"
+run_check health "$C/smartmeter-unknown" telegrams=20 objects-refused=680
+[ "$(grep -c 'meter "unknown": .* would be unknown object 17 of at most 16 (MaxUnknownObjects)' "$W/collectd.log")" -eq 1 ] ||
+    bad "unknown: the refusal is not logged exactly once"
+python3 - "$C/smartmeter-unknown" <<'PY' || bad "unknown: values of the admitted objects"
+import glob, os, sys
+# object k (1-0:96.5x.y) carries 100 * telegram + k: each admitted one, every telegram
+bad = 0
+for k in range(16):
+    inst = "obis-1-0-96-%d-%d" % (50 + k // 10, k % 10)
+    rows = [l for f in sorted(glob.glob(os.path.join(sys.argv[1], "gauge-" + inst + "-*")))
+            for l in open(f) if not l.startswith("epoch")]
+    vals = sorted(int(float(r.split(",")[1])) for r in rows)
+    if vals != [100 * t + k for t in range(20)]:
+        print("unknown: %s: %s" % (inst, vals)); bad = 1
+sys.exit(bad)
+PY
+
 note "fault: device absent at start, created later"
 run_check csv "$C/smartmeter-late" "$W/late.expect"
 run_check health "$C/smartmeter-late" telegrams=5 reconnects=0
@@ -338,6 +381,7 @@ done
 
 note "config errors"
 install -m 644 "$F/test.key" "$W/open.key"
+mkfifo "$W/fifo"
 { ce_conf_head "$W" test 10 "$src" "$W/bad.log"; cat <<EOF; } >"$W/bad.conf"
 LoadPlugin smartmeter
 <Plugin smartmeter>
@@ -346,6 +390,11 @@ $(meter bad-key 'Key "0011223344"')
 $(meter no-file 'KeyFile "/nonexistent/home.key"')
 $(meter bad-parity 'Parity "mark"')
 $(meter bad-obis 'Select "1-0:32.7"')
+$(meter bad-obis-f 'Select "1-0:32.7.0.1"')
+$(meter bad-baud 'Baud 2400.5')
+$(DEVICE=$W meter dev-dir)
+$(DEVICE=$W/collectd.conf meter dev-file)
+$(DEVICE=$W/fifo meter dev-fifo)
 $(DEVICE=tcp://localhost meter bad-tcp)
 $(meter open-key "KeyFile \"$W/open.key\"")
 $(meter ok "KeyFile \"$W/test.key\"" 'Select "1-0:32.7.0" "1-0:1.8.0"' 'Ignore "0-0:96.1.0"' 'Period 5' 'StaleTimeout 60')
@@ -357,7 +406,12 @@ for want in 'meter "bad-option": unknown option Bogus' \
     'meter "bad-key": option Key: not a key (expected 32 or 64 hex digits)' \
     'meter "no-file": option KeyFile: cannot read /nonexistent/home.key: No such file or directory' \
     'meter "bad-parity": option Parity: "mark" is not even, odd or none' \
-    'meter "bad-obis": option Select: argument 1 is not an OBIS code' \
+    'meter "bad-obis": option Select: argument 1 ("1-0:32.7") is not an OBIS code' \
+    'meter "bad-obis-f": option Select: argument 1 ("1-0:32.7.0.1") is not an OBIS code' \
+    'meter "bad-baud": option Baud needs a whole number from 50 to 4000000' \
+    "meter \"dev-dir\": option Device: $W is a directory, not a serial device" \
+    "meter \"dev-file\": option Device: $W/collectd.conf is a regular file, not a serial device" \
+    "meter \"dev-fifo\": option Device: $W/fifo is a FIFO, not a serial device" \
     'meter "bad-tcp": option Device: "tcp://localhost" is not tcp://host:port' \
     'meter "open-key": option KeyFile: '"$W"'/open.key is readable by every user' \
     'meter "bad-option": not started because of the error above' \

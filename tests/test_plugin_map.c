@@ -123,21 +123,32 @@ static void test_map_synthetic_telegram(void)
 
 static void test_patterns(void)
 {
-    smp_obis_pattern p;
+    sm_obis_pattern p;
     sm_obis o;
-    CU_ASSERT_TRUE_FATAL(smp_pattern_parse("1-0:32.7.0", &p));
-    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*255", &o) && smp_pattern_match(&p, &o));
-    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*0", &o) && smp_pattern_match(&p, &o)); /* F any */
-    CU_ASSERT_TRUE(sm_obis_parse("1-1:32.7.0*255", &o) && !smp_pattern_match(&p, &o));
-    CU_ASSERT_TRUE(sm_obis_parse("1-0:52.7.0*255", &o) && !smp_pattern_match(&p, &o));
-    CU_ASSERT_TRUE_FATAL(smp_pattern_parse("32.7.0", &p)); /* B and F any */
-    CU_ASSERT_TRUE(sm_obis_parse("1-1:32.7.0*0", &o) && smp_pattern_match(&p, &o));
-    CU_ASSERT_TRUE_FATAL(smp_pattern_parse("1-0:1.8.0*255", &p)); /* exact */
-    CU_ASSERT_TRUE(sm_obis_parse("1-0:1.8.0*255", &o) && smp_pattern_match(&p, &o));
-    CU_ASSERT_TRUE(sm_obis_parse("1-0:1.8.0*1", &o) && !smp_pattern_match(&p, &o));
-    CU_ASSERT_FALSE(smp_pattern_parse("1-0:32.7", &p));
-    CU_ASSERT_FALSE(smp_pattern_parse("voltage", &p));
-    CU_ASSERT_FALSE(smp_pattern_parse("", &p));
+    CU_ASSERT_TRUE_FATAL(sm_obis_pattern_parse("1-0:32.7.0", &p));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*255", &o) && sm_obis_pattern_match(&p, &o));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*0", &o) && sm_obis_pattern_match(&p, &o)); /* F any */
+    CU_ASSERT_TRUE(sm_obis_parse("1-1:32.7.0*255", &o) && !sm_obis_pattern_match(&p, &o));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:52.7.0*255", &o) && !sm_obis_pattern_match(&p, &o));
+    CU_ASSERT_TRUE_FATAL(sm_obis_pattern_parse("32.7.0", &p)); /* B and F any */
+    CU_ASSERT_TRUE(sm_obis_parse("1-1:32.7.0*0", &o) && sm_obis_pattern_match(&p, &o));
+    CU_ASSERT_TRUE_FATAL(sm_obis_pattern_parse("1-0:1.8.0*255", &p)); /* exact */
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:1.8.0*255", &o) && sm_obis_pattern_match(&p, &o));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:1.8.0*1", &o) && !sm_obis_pattern_match(&p, &o));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("1-0:32.7", &p));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("voltage", &p));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("", &p));
+    /* mixed separators are no OBIS notation (this one was once read as F = 1) */
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("1-0:32.7.0.1", &p));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("1-0:32.7.0.255", &p));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("1:0-32.7.0", &p));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("1-0:32*7.0", &p));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("1-0:32.7.0*", &p));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("1-0:32.7.0*0255", &p));
+    CU_ASSERT_FALSE(sm_obis_pattern_parse("1.0.32.7.0", &p));
+    CU_ASSERT_TRUE_FATAL(sm_obis_pattern_parse("1.0.32.7.0.255", &p)); /* exact, dotted */
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*255", &o) && sm_obis_pattern_match(&p, &o));
+    CU_ASSERT_TRUE(sm_obis_parse("1-0:32.7.0*1", &o) && !sm_obis_pattern_match(&p, &o));
 }
 
 static void test_tcp_devices(void)
