@@ -180,11 +180,11 @@ void smd_render_csv(smd_render *r, const sm_telegram *t)
             continue;
         const sm_reading *rd = &t->readings[cell[i]];
         bool quoted;
-        size_t n = smd_value_text(rd, buf, sizeof buf, &quoted);
+        size_t n = smd_value_text(rd, r->value, sizeof r->value, &quoted);
         if (rd->kind == SM_RK_NUMBER || rd->kind == SM_RK_DATETIME)
-            smd_out_mem(o, buf, n); /* digits, '.', '-', ':', 'T', '+', 'e', "null", hex */
+            smd_out_mem(o, r->value, n); /* digits, '.', '-', ':', 'T', '+', 'e', hex */
         else
-            smd_out_csv_field(o, buf, n);
+            smd_out_csv_field(o, r->value, n);
     }
     smd_out_ch(o, '\n');
 }

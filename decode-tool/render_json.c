@@ -231,7 +231,7 @@ static size_t element(smd_out *o, const sm_node *nodes, size_t i);
 /* The members after "type" of an A-XDR element: its raw bytes where the
  * value is not the wire form itself, and its value (containers: their
  * elements, each typed). */
-static size_t element_members(smd_out *o, const sm_node *nodes, size_t i)
+static size_t element_members(smd_out *o, const sm_node *nodes, size_t i, bool raw)
 {
     const sm_axdr_item *it = &nodes[i].item;
     switch (it->kind) {
@@ -246,8 +246,10 @@ static size_t element_members(smd_out *o, const sm_node *nodes, size_t i)
         break;
     case SM_VK_FLOAT:
         if (it->v.f - it->v.f != 0) { /* NaN or infinite: its bytes, and what it is */
-            smd_out_str(o, ",\"raw\":");
-            hexstr(o, it->bytes, it->len);
+            if (raw) {
+                smd_out_str(o, ",\"raw\":");
+                hexstr(o, it->bytes, it->len);
+            }
             smd_out_str(o, ",\"value\":null,\"nonfinite\":");
             lit(o, nonfinite(it->v.f));
         } else {
@@ -256,8 +258,10 @@ static size_t element_members(smd_out *o, const sm_node *nodes, size_t i)
         }
         break;
     case SM_VK_BYTES:
-        smd_out_str(o, ",\"raw\":");
-        hexstr(o, it->bytes, it->len);
+        if (raw) {
+            smd_out_str(o, ",\"raw\":");
+            hexstr(o, it->bytes, it->len);
+        }
         if (it->type == SM_DT_BIT_STRING) {
             smd_out_str(o, ",\"bits\":");
             smd_out_u64(o, it->count);
@@ -293,7 +297,7 @@ static size_t element(smd_out *o, const sm_node *nodes, size_t i)
     const char *name = sm_axdr_type_name(nodes[i].item.type);
     smd_out_str(o, "{\"type\":");
     lit(o, name ? name : "unknown");
-    size_t next = element_members(o, nodes, i);
+    size_t next = element_members(o, nodes, i, true);
     smd_out_ch(o, '}');
     return next;
 }
@@ -353,47 +357,19 @@ static void reading(smd_render *r, const sm_telegram *t, const sm_reading *rd)
     } else if (rd->kind == SM_RK_OTHER && rd->node < t->nnodes) {
         /* decoded from its A-XDR element: typed, containers nested */
         const sm_axdr_item *it = &t->nodes[rd->node].item;
-        if (rd->len)
-            hexstr(o, rd->bytes, rd->len);
-        else
+        if (it->kind == SM_VK_NONE && it->type != SM_DT_STRUCTURE && it->type != SM_DT_ARRAY)
             smd_out_str(o, "null"); /* null-data, dont-care */
+        else
+            hexstr(o, rd->bytes, rd->len);
         smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"type\":");
         lit(o, sm_axdr_type_name(it->type));
-        if (it->kind == SM_VK_BYTES) {
-            if (it->type == SM_DT_BIT_STRING) {
-                smd_out_str(o, ",\"bits\":");
-                smd_out_u64(o, it->count);
-            }
-            smd_out_str(o, ",\"value\":");
-            bytes_value(o, it->type, it->bytes, it->len, it->count);
-        } else if (it->type == SM_DT_STRUCTURE || it->type == SM_DT_ARRAY) {
-            smd_out_str(o, ",\"value\":[");
-            size_t j = rd->node + 1;
-            for (uint32_t k = 0; k < it->count; k++) {
-                if (k)
-                    smd_out_ch(o, ',');
-                j = element(o, t->nodes, j);
-            }
-            smd_out_ch(o, ']');
-        } else {
-            smd_out_str(o, ",\"value\":null");
-        }
-        if (rd->invalid)
-            smd_out_str(o, it->type == SM_DT_BCD ? ",\"invalid\":\"bcd digit above 9\""
-                                                 : ",\"invalid\":\"not a date-time\"");
+        size_t next = element_members(o, t->nodes, rd->node, false);
+        (void)next;
     } else {
+        /* strings and date-times (also those of DSMR text) */
         hexstr(o, rd->bytes, rd->len);
         smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"value\":");
-        if (rd->kind == SM_RK_OTHER) {
-            smd_out_str(o, "null");
-        } else if (rd->kind == SM_RK_DATETIME &&
-                   sm_datetime_iso_local(&rd->dt, buf, sizeof buf) > 0) {
-            lit(o, buf); /* our own ISO 8601 text: nothing to escape */
-        } else {
-            bool quoted;
-            size_t n = smd_value_text(rd, buf, sizeof buf, &quoted);
-            smd_out_json_str(o, (const uint8_t *)buf, n);
-        }
+        bytes_value(o, rd->type, rd->bytes, rd->len, rd->count);
     }
     smd_out_ch(o, '}');
 }

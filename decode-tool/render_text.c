@@ -33,14 +33,15 @@ static int label_of(const sm_reading *rd)
     return -1;
 }
 
-static void line(smd_out *o, const char *label, const sm_reading *rd)
+static void line(smd_render *r, const char *label, const sm_reading *rd)
 {
-    char buf[700];
+    smd_out *o = r->out;
+    char buf[300];
     bool q;
     int n = snprintf(buf, sizeof buf, "%-19s ", label);
     smd_out_mem(o, buf, (size_t)n);
-    size_t v = smd_value_text(rd, buf, sizeof buf, &q);
-    smd_out_mem(o, buf, v);
+    size_t v = smd_value_text(rd, r->value, sizeof r->value, &q);
+    smd_out_mem(o, r->value, v);
     const char *u = smd_unit(rd);
     if (u[0] && rd->kind == SM_RK_NUMBER) {
         smd_out_ch(o, ' ');
@@ -82,7 +83,7 @@ void smd_render_text(smd_render *r, const sm_telegram *t)
         for (size_t i = 0; i < t->nreadings; i++)
             if (label_of(&t->readings[i]) == (int)l) {
                 snprintf(buf, sizeof buf, "%s:", labels[l].label);
-                line(o, buf, &t->readings[i]);
+                line(r, buf, &t->readings[i]);
                 break;
             }
     /* everything else */
@@ -106,7 +107,7 @@ void smd_render_text(smd_render *r, const sm_telegram *t)
             snprintf(buf + n, sizeof buf - (size_t)n, ":");
         } else
             snprintf(buf, sizeof buf, "Value #%u:", rd->index);
-        line(o, buf, rd);
+        line(r, buf, rd);
     }
     smd_out_ch(o, '\n');
 }

@@ -200,20 +200,9 @@ static size_t node(smd_render *r, const sm_telegram *t, size_t i, unsigned depth
         else
             value_elem(o, depth, name, it->v.u, scalar_digits(it->type));
         break;
-    case SM_VK_FLOAT: {
-        /* the wire octets, as Gurux shows them */
-        uint64_t bits;
-        if (it->type == SM_DT_FLOAT32) {
-            float f = (float)it->v.f;
-            uint32_t b32;
-            memcpy(&b32, &f, sizeof b32);
-            bits = b32;
-        } else {
-            memcpy(&bits, &it->v.f, sizeof bits);
-        }
-        value_elem(o, depth, name, bits, scalar_digits(it->type));
+    case SM_VK_FLOAT: /* the wire octets, as Gurux shows them (a NaN's payload too) */
+        bytes_elem(o, depth, name, it->bytes, it->len);
         break;
-    }
     case SM_VK_BYTES:
         if (it->type == SM_DT_VISIBLE_STRING && sm_bytes_printable(it->bytes, it->len)) {
             indent(o, depth);

@@ -40,6 +40,9 @@ typedef struct {
     uint8_t occurrence;
 } smd_column;
 
+/* room for any value's text: the hex of the longest (an APDU's bytes) */
+#define SMD_VALUE_MAX (2 * SM_APDU_MAX + 1)
+
 typedef struct {
     smd_format format;
     bool layers;         /* also the link frames, security header, plaintext */
@@ -49,6 +52,7 @@ typedef struct {
     long *cell;          /* per column: the reading in it (rendering a row) */
     size_t ncols, cap_cols;
     bool lost;           /* a value could not be rendered: exit status 1 */
+    char value[SMD_VALUE_MAX]; /* a value's text (csv, text) */
     bool header_done;
     bool columns_full_warned;
     /* the last good telegram's objects and their columns: a meter sends

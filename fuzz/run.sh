@@ -17,7 +17,7 @@ set -euo pipefail
 src=$(cd "$1" && pwd)
 bld=$(cd "$2" && pwd)
 shift 2
-ALL="deframe security axdr notification hexin pipeline"
+ALL="deframe security axdr notification hexin pipeline roundtrip"
 targets=${*:-$ALL}
 SECS=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
@@ -28,7 +28,7 @@ mkdir -p "$W/bin" "$W/corpus" "$W/crashes" "$W/logs"
 command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (scripts/deps.sh installs clang)" >&2; exit 2; }
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-g -O1 -std=gnu11 -fno-omit-frame-pointer -I$bld -I$src/shared -I$src/decode-tool
- -I$src/sim -I$src/fuzz"
+ -I$src/sim -I$src/fuzz -I$src/tests"
 NETTLE=$(pkg-config --cflags --libs nettle)
 JSONC=$(pkg-config --cflags --libs json-c)
 O=$W/obj
@@ -44,23 +44,25 @@ CORE_SRC=$(ls "$src"/shared/*.c)
 RENDER_SRC="$src/decode-tool/smd_out.c $src/decode-tool/smd_hexin.c $src/decode-tool/smd_render.c
  $(ls "$src"/decode-tool/render_*.c)"
 BUILD_SRC="$src/sim/sm_build.c"
+GEN_SRC="$src/sim/sm_gen.c $src/tests/roundtrip.c"
 extra() {
     case $1 in
     security) obj $BUILD_SRC ;;
     hexin) obj "$src/decode-tool/smd_hexin.c" ;;
     pipeline) obj $BUILD_SRC $RENDER_SRC ;;
+    roundtrip) obj $GEN_SRC $RENDER_SRC ;;
     esac
 }
 
 echo "fuzz: building with $($CC --version | head -1)"
-for f in $CORE_SRC $RENDER_SRC $BUILD_SRC; do
+for f in $CORE_SRC $RENDER_SRC $BUILD_SRC $GEN_SRC; do
     # shellcheck disable=SC2086
-    $CC $CFLAGS $SAN -fsanitize=fuzzer-no-link $(pkg-config --cflags nettle) -c "$f" -o "$(obj "$f")"
+    $CC $CFLAGS $SAN -fsanitize=fuzzer-no-link $(pkg-config --cflags nettle json-c) -c "$f" -o "$(obj "$f")"
 done
 for t in $targets; do
     # shellcheck disable=SC2086
     $CC $CFLAGS $SAN -fsanitize=fuzzer -o "$W/bin/fuzz_$t" "$src/fuzz/fuzz_$t.c" $(obj $CORE_SRC) \
-        $(extra "$t") $([ "$t" = pipeline ] && echo "$JSONC") $NETTLE -lm
+        $(extra "$t") $(case $t in pipeline | roundtrip) echo "$JSONC" ;; esac) $NETTLE -lm
 done
 # the seed maker: an ordinary build (no fuzzer runtime)
 # shellcheck disable=SC2086

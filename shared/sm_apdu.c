@@ -92,15 +92,15 @@ static size_t after_length(const uint8_t *p, size_t n)
 
 static bool upper(uint8_t c) { return c >= 'A' && c <= 'Z'; }
 
-int sm_apdu_plausible(const uint8_t *p, size_t n)
+int sm_apdu_plausible(const uint8_t *p, size_t n, bool strict)
 {
     if (n < 1)
         return -1;
     switch (p[0]) {
     case SM_APDU_DATA_NOTIFICATION: {
         /* tag, long-invoke-id-and-priority (bits 24-27 reserved, zero),
-         * date-time (none, or twelve octets that make a date-time; also
-         * sent as tagged data), body (a structure or an array) */
+         * date-time (none or twelve octets, also sent as tagged data;
+         * strict: a valid one), body (strict: a structure or an array) */
         size_t at = 5;
         if (n < at + 2)
             return -1;
@@ -113,28 +113,32 @@ int sm_apdu_plausible(const uint8_t *p, size_t n)
             body = at + 1;
         } else if (p[at] == 12) {
             if (n < at + 13)
-                return -1;
+                return strict ? -1 : 1;
             sm_datetime dt;
-            if (sm_datetime_parse(p + at + 1, &dt) != SM_OK || !sm_datetime_has_date(&dt) ||
-                !sm_datetime_has_time(&dt))
+            if (strict && (sm_datetime_parse(p + at + 1, &dt) != SM_OK ||
+                           !sm_datetime_has_date(&dt) || !sm_datetime_has_time(&dt)))
                 return 0;
             body = at + 13;
         } else {
             return 0;
         }
+        if (!strict)
+            return 1;
         if (n <= body)
             return -1;
         return p[body] == SM_DT_STRUCTURE || p[body] == SM_DT_ARRAY;
     }
     case SM_APDU_GLO_CIPHERING:
     case SM_APDU_DED_CIPHERING: {
-        /* tag, 08 system title (the manufacturer's three letters first),
-         * content length, a security control of a known suite that protects
-         * the content */
+        /* tag, 08 system title; strict: the manufacturer's three letters
+         * first, and after the content length a security control of a known
+         * suite that protects the content */
         if (n < 5)
             return -1;
-        if (p[1] != 8 || !upper(p[2]) || !upper(p[3]) || !upper(p[4]))
+        if (p[1] != 8 || (strict && (!upper(p[2]) || !upper(p[3]) || !upper(p[4]))))
             return 0;
+        if (!strict)
+            return 1;
         if (n < 11)
             return -1;
         size_t k = after_length(p + 10, n - 10);
@@ -146,12 +150,16 @@ int sm_apdu_plausible(const uint8_t *p, size_t n)
         return (sc & 0x0F) <= 2 && (sc & (SM_SC_AUTH | SM_SC_ENC)) != 0;
     }
     case SM_APDU_GBT: {
-        /* tag, block control, block number 1 (a telegram's first), block
-         * number acknowledged 0, data that begin with another push APDU */
+        /* tag, block control, block number, block number acknowledged 0;
+         * strict: block 1 (a telegram's first) with data that begin with
+         * another push APDU */
         if (n < 6)
             return -1;
-        if (p[2] != 0 || p[3] != 1 || p[4] != 0 || p[5] != 0)
+        unsigned number = (unsigned)(p[2] << 8 | p[3]);
+        if (p[4] != 0 || p[5] != 0 || (strict && number != 1))
             return 0;
+        if (!strict)
+            return 1;
         size_t k = after_length(p + 6, n - 6);
         if (k == 0)
             return 0;

@@ -299,10 +299,15 @@ static inline __attribute__((always_inline)) sm_err read_item(sm_cur *c, sm_axdr
         sm_cur_take(c, nbytes, &it->bytes);
         return SM_OK;
     }
-    case SM_DT_COMPACT_ARRAY:
-        if ((e = skip_type_description(c, 0, err_off)))
+    case SM_DT_COMPACT_ARRAY: {
+        /* kept as its bytes: the type description and the contents */
+        const uint8_t *desc = c->p;
+        if ((e = skip_type_description(c, 0, err_off)) || (e = string(c, it, err_off)))
             return e;
-        return string(c, it, err_off);
+        it->bytes = desc;
+        it->len = (size_t)(c->p - desc);
+        return SM_OK;
+    }
     default:
         if (err_off)
             *err_off = it->offset;

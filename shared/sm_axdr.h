@@ -59,8 +59,9 @@ typedef enum {
     SM_VK_INT,     /* v.i */
     SM_VK_UINT,    /* v.u */
     SM_VK_FLOAT,   /* v.f */
-    SM_VK_BYTES    /* bytes/len: strings, bit-string, date/time, compact-array
-                      contents, a bcd octet with a nibble above 9 */
+    SM_VK_BYTES    /* bytes/len: strings, bit-string, date/time, a compact-array
+                      (its type description and contents), a bcd octet with a
+                      nibble above 9 */
 } sm_value_kind;
 
 typedef struct {

@@ -121,6 +121,10 @@ static void decode(sm_decoder *d, const uint8_t *apdu, size_t len, const sm_link
     }
     t.apdu = cur;
     t.apdu_len = cur_len;
+    /* a telegram outside any transfer: a broken transfer is over, and a
+     * block out of order is reported again */
+    if (!unblocked && d->gbt.next == 0)
+        d->gbt.resync = false;
 
     sm_reading_set rs = {d->readings, SM_MAX_READINGS, 0, NULL};
     if (cur[0] == SM_APDU_DATA_NOTIFICATION) {
@@ -156,8 +160,11 @@ static void on_link(void *ctx, const sm_link_event *ev)
         memset(&t, 0, sizeof t);
         t.link = ev;
         t.err_frame = ev->err_frame;
-        /* a lost frame may have carried a block: resynchronise on block 1 */
-        sm_gbt_reset(&d->gbt, true);
+        /* a lost frame may have carried a block of the transfer under way:
+         * the rest of that telegram is dropped until a block 1 (it has been
+         * reported); with none under way, a block out of order is reported */
+        if (d->gbt.next != 0)
+            sm_gbt_reset(&d->gbt, true);
         d->gbt_blocks = 0;
         fail(d, &t, ev->err, SM_WHERE_STREAM, ev->err_offset);
         return;

@@ -384,13 +384,12 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
 
 /* ---- DLMS wrapper (IEC 62056-47) and bare APDUs ------------------------- */
 
-/* An APDU that follows garbage has no frame boundary or checksum to vouch
- * for it: it must look like what a meter sends (sm_apdu_plausible). */
+/* A bare APDU has no checksum to vouch for it: it must look like what a
+ * meter sends (sm_apdu_plausible), the more so after garbage, where no
+ * frame boundary vouches for it either. */
 static cand vouch(const sm_deframer *d, const uint8_t *p, size_t n)
 {
-    if (d->aligned)
-        return CAND_FRAME;
-    int r = sm_apdu_plausible(p, n);
+    int r = sm_apdu_plausible(p, n, !d->aligned);
     return r > 0 ? CAND_FRAME : r < 0 && !d->eof ? CAND_NEED_MORE : CAND_NOT_FRAME;
 }
 

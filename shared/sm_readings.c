@@ -2,7 +2,6 @@
  * for the layouts and the order in which they are tried. */
 #include "sm_readings.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,15 +109,22 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
     if (r->kind != SM_RK_NUMBER)
         return -1;
     if (r->is_float) {
-        /* the shortest of %.15g .. %.17g that reads back exactly */
         char tmp[40];
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(tmp, sizeof tmp, "%.*g", prec, r->value);
-            if (strtod(tmp, NULL) == r->value)
-                break;
+        if (r->value != r->value)
+            snprintf(tmp, sizeof tmp, "NaN");
+        else if (r->value - r->value != 0)
+            snprintf(tmp, sizeof tmp, "%s", r->value > 0 ? "Infinity" : "-Infinity");
+        else {
+            /* the shortest of %.15g .. %.17g that reads back exactly; a
+             * float stays recognisable as one (1.0, -0.0, not 1 and -0) */
+            for (int prec = 15; prec <= 17; prec++) {
+                snprintf(tmp, sizeof tmp, "%.*g", prec, r->value);
+                if (strtod(tmp, NULL) == r->value)
+                    break;
+            }
+            if (!strpbrk(tmp, ".e"))
+                strcat(tmp, ".0");
         }
-        if (!isfinite(r->value))
-            snprintf(tmp, sizeof tmp, "%s", "null");
         return snprintf(out, cap, "%s", tmp);
     }
     bool neg;

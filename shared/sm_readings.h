@@ -97,7 +97,9 @@ sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *b
 
 /* The scaled value as an exact decimal: raw 2284 with scaler -1 gives
  * "228.4", raw 5 with scaler 3 "5000"; floats in the shortest form that
- * reads back to the same double; strings and date-times give -1.  Returns
+ * reads back to the same double, always with a decimal point or an
+ * exponent ("1.0", "-0.0"), or "NaN", "Infinity", "-Infinity"; strings and
+ * date-times give -1.  Returns
  * the length (snprintf semantics, NUL-terminated when cap > 0). */
 int sm_reading_format_value(const sm_reading *r, char *out, size_t cap);
 

@@ -10,6 +10,7 @@ void register_suites(void)
     register_synthetic();
     register_adversarial();
     register_stream();
+    register_lost();
     register_layouts();
     register_plugin_map();
     register_plugin_pace();

@@ -175,7 +175,9 @@ static void test_axdr_compact_array(void)
     CU_ASSERT_EQUAL(sm_axdr_tree(&c, nodes, 8, &n, &off), SM_OK);
     CU_ASSERT_EQUAL(n, 3);
     CU_ASSERT_EQUAL(nodes[1].item.type, SM_DT_COMPACT_ARRAY);
-    CU_ASSERT_EQUAL(nodes[1].item.len, 6);
+    /* kept whole: the type description (4 bytes), the length and contents */
+    CU_ASSERT_EQUAL(nodes[1].item.len, 4 + 1 + 6);
+    CU_ASSERT_PTR_EQUAL(nodes[1].item.bytes, buf + 3);
     CU_ASSERT_EQUAL(nodes[2].item.v.u, 7);
     /* array type description with a bad element type */
     uint8_t bad[] = {0x13, 0x01, 0x00, 0x02, 0x07, 0x00};

@@ -2,11 +2,13 @@
 
 #include "test_util.h"
 
+#include "meter_sim.h"
+#include "sm_build.h"
+#include "sm_gen.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-
 
 const uint8_t TEST_EK[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 const uint8_t TEST_AK[16] = {0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7,
@@ -40,6 +42,7 @@ void collector_cb(void *ctx, const sm_telegram *t)
     g->authenticated = t->authenticated;
     g->sec = t->sec;
     g->frames = t->link ? t->link->frame_count : 0;
+    g->offset = t->link ? t->link->offset : 0;
     g->gbt_blocks = t->gbt_blocks;
     if (t->apdu && t->apdu_len <= sizeof g->apdu) {
         memcpy(g->apdu, t->apdu, t->apdu_len);
@@ -180,3 +183,108 @@ const got_reading *find_obis(const got_telegram *t, const char *obis)
     return NULL;
 }
 
+
+/* ---- mixed streams -------------------------------------------------------- */
+
+static size_t frame_apdu(mix_framing f, const uint8_t *apdu, size_t n, uint8_t *out, size_t cap)
+{
+    static const uint8_t dst[1] = {0x41}, src[2] = {0x08, 0x83};
+    switch (f) {
+    case MIX_MBUS: return smb_mbus(out, cap, apdu, n, 245);
+    case MIX_HDLC: return smb_hdlc_frame(out, cap, apdu, n, true, false, dst, 1, src, 2);
+    case MIX_WRAPPER:
+        if (n + 8 > cap)
+            return 0;
+        out[0] = 0;
+        out[1] = 1;
+        out[2] = 0;
+        out[3] = 1;
+        out[4] = 0;
+        out[5] = 0x10;
+        out[6] = (uint8_t)(n >> 8);
+        out[7] = (uint8_t)n;
+        memcpy(out + 8, apdu, n);
+        return n + 8;
+    case MIX_RAW:
+        if (n > cap)
+            return 0;
+        memcpy(out, apdu, n);
+        return n;
+    }
+    return 0;
+}
+
+size_t mixed_stream(mix_framing f, unsigned items, unsigned seed, uint8_t *out, size_t cap,
+                    mix_event *ev, size_t *nev)
+{
+    meter_sim m;
+    sim_init(&m, seed, 1700000000, 5);
+    uint64_t rng = seed * 2654435761u + 1;
+    size_t len = 0, ne = 0;
+    uint8_t plain[1024], apdu[1200];
+    for (unsigned k = 0; k < items; k++) {
+        unsigned what = k % 7; /* 0, 2, 4, 6: good; the others bad, in turn */
+        unsigned bad = (k / 7) % 6;
+        /* garbage before the good ones; a bad one follows a good one
+         * directly (after garbage a broken bare APDU is noise) */
+        if (what % 2 == 0) {
+            size_t g = (size_t)(smg_rand(&rng) % 40);
+            for (size_t i = 0; i < g; i++)
+                out[len++] = (uint8_t)smg_rand(&rng);
+        }
+        uint64_t at = len;
+        size_t an = 0;
+        sm_err err = SM_OK;
+        if (what % 2 == 0) {
+            size_t pn = sim_plaintext(&m, plain, sizeof plain);
+            an = smb_glo(apdu, sizeof apdu, 0x21, m.title, m.fc, TEST_EK, 16, NULL, 0, plain, pn);
+            ev[ne].fc = m.fc;
+            sim_step(&m);
+        } else if (bad == 0 && (f == MIX_MBUS || f == MIX_HDLC)) {
+            /* a good telegram whose checksum is then spoiled */
+            size_t pn = sim_plaintext(&m, plain, sizeof plain);
+            an = smb_glo(apdu, sizeof apdu, 0x21, m.title, m.fc, TEST_EK, 16, NULL, 0, plain, pn);
+            sim_step(&m);
+            err = f == MIX_MBUS ? SM_ERR_MBUS_CHECKSUM : SM_ERR_HDLC_FCS;
+        } else if (bad <= 1) {
+            /* authenticated, and the tag's last byte flipped */
+            size_t pn = sim_plaintext(&m, plain, sizeof plain);
+            an = smb_glo(apdu, sizeof apdu, 0x30, m.title, m.fc, TEST_EK, 16, TEST_AK, 16, plain,
+                         pn);
+            apdu[an - 1] ^= 0x01;
+            sim_step(&m);
+            err = SM_ERR_TAG_MISMATCH;
+        } else if (bad == 2) {
+            /* general-block-transfer block 2 without block 1 */
+            static const uint8_t gbt[] = {0xE0, 0x40, 0x00, 0x02, 0x00, 0x00, 0x03, 0x0F, 0, 0};
+            memcpy(apdu, gbt, an = sizeof gbt);
+            err = SM_ERR_GBT_SEQUENCE;
+        } else if (bad == 3) {
+            static const uint8_t type[] = {0x0F, 0, 0, 0, 2, 0x00, 0x02, 0x01, 0x07};
+            memcpy(apdu, type, an = sizeof type);
+            err = SM_ERR_AXDR_TYPE;
+        } else {
+            /* 257 values: one more than a telegram may have */
+            static const uint8_t head[] = {0x0F, 0, 0, 0, 3, 0x00, 0x01, 0x82, 0x01, 0x01};
+            memcpy(apdu, head, an = sizeof head);
+            for (unsigned i = 0; i < 257; i++) {
+                apdu[an++] = 0x11;
+                apdu[an++] = (uint8_t)i;
+            }
+            err = SM_ERR_TOO_MANY_READINGS;
+        }
+        size_t n = frame_apdu(f, apdu, an, out + len, cap - len);
+        if (n == 0)
+            break;
+        if (err == SM_ERR_MBUS_CHECKSUM)
+            out[len + n - 2] ^= 0x01; /* the last frame's checksum */
+        if (err == SM_ERR_HDLC_FCS)
+            out[len + n - 2] ^= 0x01; /* FCS, before the closing flag */
+        len += n;
+        ev[ne].err = err;
+        ev[ne].offset = at;
+        ne++;
+    }
+    *nev = ne;
+    return len;
+}

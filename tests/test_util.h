@@ -40,6 +40,7 @@ typedef struct {
     size_t n;
     got_reading readings[MAX_R];
     unsigned frames;
+    uint64_t offset;       /* stream offset of the telegram's first byte */
     unsigned gbt_blocks;
 } got_telegram;
 
@@ -76,6 +77,23 @@ const got_reading *find_obis(const got_telegram *t, const char *obis);
 extern const uint8_t TEST_EK[16];
 extern const uint8_t TEST_AK[16];
 
+/* A stream of telegrams in one link layer with random garbage between
+ * them, and APDUs that fail at each layer: a frame with a bad checksum
+ * (M-Bus, HDLC), a tag that does not verify (security), a block out of
+ * order (general-block-transfer), an unknown A-XDR type, more readings
+ * than a telegram may have.  Each event the decoder must report, in
+ * order: err (SM_OK for a good telegram, whose frame counter is fc) and
+ * the stream offset of the telegram's first byte.  Decode with TEST_EK and
+ * TEST_AK, tags verified. */
+typedef enum { MIX_MBUS, MIX_HDLC, MIX_WRAPPER, MIX_RAW } mix_framing;
+typedef struct {
+    sm_err err;
+    uint64_t offset;
+    uint32_t fc;
+} mix_event;
+size_t mixed_stream(mix_framing f, unsigned items, unsigned seed, uint8_t *out, size_t cap,
+                    mix_event *ev, size_t *nev);
+
 /* CUnit helpers */
 #define ASSERT_ERR(got, want)                                                           \
     do {                                                                                \
@@ -99,5 +117,6 @@ void register_stream(void);
 void register_layouts(void);
 void register_plugin_map(void);
 void register_plugin_pace(void);
+void register_lost(void);
 
 #endif
