@@ -146,11 +146,15 @@ $(meter wrongkey "Key \"$WRONG\"")
 $(DEVICE=/dev/smartmeter-e2e-absent meter absent "KeyFile \"$W/test.key\"")
 $(meter rawauto "KeyFile \"$W/test.key\"")
 $(meter unknown 'Framing "raw"' 'MaxUnknownObjects 16')
+$(meter mixed "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"")
 </Plugin>
 EOF
 
 for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey stale \
-    rawauto unknown; do pty $m; done
+    rawauto unknown mixed; do pty $m; done
+# an M-Bus line with garbage between telegrams and failures at each layer
+# (tests/mkmixed): every one counted in its health value
+"$bld/tests/mkmixed" mbus 63 9 >"$W/mixed.hex" 2>"$W/mixed.counts" || bad "mkmixed failed"
 # 20 plaintext telegrams (bare APDUs), each with the same 50 objects of
 # codes nobody knows: only MaxUnknownObjects of them may become series
 python3 - "$W/unknown.hex" <<'PY'
@@ -213,6 +217,7 @@ sim stale --period 1 --count 2 --start $NOW --seed 17 & s12=$!
 sim rawauto --framing raw --period 1 --count 8 --start $NOW --seed 18 --garbage 20 \
     --expect "$W/rawauto.expect" & s14=$!
 sim unknown --replay "$W/unknown.hex" --pace 300 & s15=$!
+sim mixed --replay "$W/mixed.hex" --pace 100 & s16=$!
 (   # telegram 3 replayed after telegram 4
     sim replay --period 1 --count 4 --start $NOW --seed 16
     sim replay --period 1 --count 1 --skip 2 --start $NOW --seed 16
@@ -220,7 +225,7 @@ sim unknown --replay "$W/unknown.hex" --pace 300 & s15=$!
 ) & s11=$!
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
-wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15
+wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -292,6 +297,9 @@ run_check health "$C/smartmeter-noisy" telegrams=8 bytes-discarded=776 security-
 note "bare APDUs after line noise, Framing auto"
 run_check csv "$C/smartmeter-rawauto" "$W/rawauto.expect"
 run_check health "$C/smartmeter-rawauto" telegrams=8 bytes-discarded=160 parse-errors=0 security-errors=0
+note "garbage and failures at each layer: every one counted"
+# shellcheck disable=SC2046
+run_check health "$C/smartmeter-mixed" $(cat "$W/mixed.counts")
 note "unknown objects beyond MaxUnknownObjects are not dispatched"
 n=$(ls -d "$C/smartmeter-unknown"/gauge-obis-* 2>/dev/null | wc -l)
 [ "$n" -eq 16 ] || bad "unknown: $n series of unknown objects, expected 16 (MaxUnknownObjects)"
