@@ -10,11 +10,29 @@
  * "layer":"link","frame":2,"offset":251,"offset_in":"stream", ...what is known}.
  * Strings go through smd_out_json_str, so any byte the meter sends gives
  * valid JSON. */
-#include "smd_render.h"
+#include "smd_format.h"
 
 #include <string.h>
 
 #define KEY(o, k) smd_out_mem((o), "," k ":", sizeof(k) + 1)
+
+/* The fixed text of a reading with an OBIS code, direct-mapped by the code
+ * (a meter sends the same objects in every telegram: the cache saves a
+ * quarter of the instructions per telegram); mid is used for numbers only:
+ *   head  {"obis":"1-0:32.7.0*255","name":"Voltage L1","raw":
+ *   mid   ,"scaler":-1,"unit":"V","value":                       */
+typedef struct {
+    uint64_t key;       /* obis + 1, 0 when empty */
+    uint32_t form;      /* scaler, its presence and the unit */
+    const void *info;
+    uint8_t head_len, mid_len;
+    char text[150];
+} cache_entry;
+
+typedef struct {
+    cache_entry cache[64];
+    char value[SMD_VALUE_MAX]; /* a value's text */
+} json_state;
 
 /* our own static strings (names, units, identifiers): nothing to escape */
 static void lit(smd_out *o, const char *s)
@@ -121,41 +139,38 @@ static void mid(smd_out *o, const sm_reading *rd)
     KEY(o, "\"value\"");
 }
 
-/* head and mid of a reading with an OBIS code, from the cache (made on a
- * miss by rendering them into the output's free space, which is then given
- * back); NULL when they do not fit an entry.  mid is only used for numbers. */
-static const char *cached_text(smd_render *r, const sm_reading *rd, size_t *head_len,
-                               size_t *mid_len)
+/* The entry for a reading's code, emptied when it held another one. */
+static cache_entry *cache_slot(json_state *s, const sm_reading *rd)
 {
     uint64_t key = smd_obis_key(&rd->obis) + 1;
     uint32_t form = (uint32_t)(rd->scaler_source != SM_SCALER_NONE) << 16 |
                     (uint32_t)(uint8_t)rd->scaler << 8 | rd->unit;
     unsigned slot = (rd->obis.c * 7u + rd->obis.d * 31u + rd->obis.e * 3u + rd->obis.a * 5u +
                      rd->obis.b) & 63u;
-    __typeof__(r->json_cache[0]) *c = &r->json_cache[slot];
+    cache_entry *c = &s->cache[slot];
     if (c->key != key || c->form != form || c->info != (const void *)rd->info) {
-        /* head and mid are a few hundred bytes at most (table names):
-         * with this much room nothing is flushed while they are there */
-        smd_out *o = r->out;
-        smd_out_reserve(o, 4096);
-        size_t at = o->len;
-        head(o, rd);
-        size_t h = o->len - at;
-        mid(o, rd);
-        size_t n = o->len - at;
-        o->len = at; /* borrowed only: reading() writes them where they belong */
-        if (n > sizeof c->text)
-            return NULL;
-        memcpy(c->text, o->buf + at, n);
         c->key = key;
         c->form = form;
         c->info = rd->info;
-        c->head_len = (uint8_t)h;
-        c->mid_len = (uint8_t)(n - h);
+        c->head_len = c->mid_len = 0;
     }
-    *head_len = c->head_len;
-    *mid_len = c->mid_len;
-    return c->text;
+    return c;
+}
+
+/* Keep what head() (is_mid false) or mid() just wrote from pos on in the
+ * entry, when it is still buffered and fits. */
+static void keep(cache_entry *c, const smd_out *o, uint64_t pos, bool is_mid)
+{
+    size_t n;
+    const char *p = smd_out_since(o, pos, &n);
+    if (!p || n == 0 || n > 255 || (is_mid && c->head_len == 0) ||
+        (is_mid ? c->head_len : 0) + n > sizeof c->text)
+        return;
+    memcpy(c->text + (is_mid ? c->head_len : 0), p, n);
+    if (is_mid)
+        c->mid_len = (uint8_t)n;
+    else
+        c->head_len = (uint8_t)n;
 }
 
 /* Integers beyond what a double holds exactly (|v| > 2^53) are written as
@@ -207,12 +222,12 @@ static void float_text(smd_out *o, double v)
 
 /* The value of a byte-valued element: its text (smd_bytes_text), a string
  * that is not printable as hex, null for the rest (its bytes are in "raw"). */
-static void bytes_value(smd_out *o, uint8_t type, const uint8_t *p, size_t n, uint32_t bits)
+static void bytes_value(smd_out *o, json_state *s, uint8_t type, const uint8_t *p, size_t n,
+                        uint32_t bits)
 {
-    char buf[600];
-    int k = smd_bytes_text(type, p, n, bits, buf, sizeof buf);
+    int k = smd_bytes_text(type, p, n, bits, s->value, sizeof s->value);
     if (k >= 0)
-        smd_out_json_str(o, (const uint8_t *)buf, (size_t)k);
+        smd_out_json_str(o, (const uint8_t *)s->value, (size_t)k);
     else if (type == SM_DT_OCTET_STRING || type == SM_DT_VISIBLE_STRING ||
              type == SM_DT_UTF8_STRING)
         hexstr(o, p, n);
@@ -226,12 +241,13 @@ static bool is_datetime(const uint8_t *p, size_t n)
     return n == 12 && sm_datetime_parse(p, &dt) == SM_OK;
 }
 
-static size_t element(smd_out *o, const sm_node *nodes, size_t i);
+static size_t element(smd_out *o, json_state *s, const sm_node *nodes, size_t i);
 
 /* The members after "type" of an A-XDR element: its raw bytes where the
  * value is not the wire form itself, and its value (containers: their
  * elements, each typed). */
-static size_t element_members(smd_out *o, const sm_node *nodes, size_t i, bool raw)
+static size_t element_members(smd_out *o, json_state *s, const sm_node *nodes, size_t i,
+                              bool raw)
 {
     const sm_axdr_item *it = &nodes[i].item;
     switch (it->kind) {
@@ -267,7 +283,7 @@ static size_t element_members(smd_out *o, const sm_node *nodes, size_t i, bool r
             smd_out_u64(o, it->count);
         }
         smd_out_str(o, ",\"value\":");
-        bytes_value(o, it->type, it->bytes, it->len, it->count);
+        bytes_value(o, s, it->type, it->bytes, it->len, it->count);
         if (it->type == SM_DT_BCD)
             smd_out_str(o, ",\"invalid\":\"bcd digit above 9\"");
         else if (it->type == SM_DT_DATE_TIME && !is_datetime(it->bytes, it->len))
@@ -280,7 +296,7 @@ static size_t element_members(smd_out *o, const sm_node *nodes, size_t i, bool r
             for (uint32_t k = 0; k < it->count; k++) {
                 if (k)
                     smd_out_ch(o, ',');
-                j = element(o, nodes, j);
+                j = element(o, s, nodes, j);
             }
             smd_out_ch(o, ']');
             return j;
@@ -292,28 +308,29 @@ static size_t element_members(smd_out *o, const sm_node *nodes, size_t i, bool r
 }
 
 /* {"type":"long-unsigned","value":5}; returns the index after its subtree */
-static size_t element(smd_out *o, const sm_node *nodes, size_t i)
+static size_t element(smd_out *o, json_state *s, const sm_node *nodes, size_t i)
 {
     const char *name = sm_axdr_type_name(nodes[i].item.type);
     smd_out_str(o, "{\"type\":");
     lit(o, name ? name : "unknown");
-    size_t next = element_members(o, nodes, i, true);
+    size_t next = element_members(o, s, nodes, i, true);
     smd_out_ch(o, '}');
     return next;
 }
 
-static void reading(smd_render *r, const sm_telegram *t, const sm_reading *rd)
+static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_reading *rd)
 {
-    smd_out *o = r->out;
-    char buf[600];
-    const char *text = NULL;
-    size_t hl = 0, ml = 0;
-    if (rd->obis_source != SM_OBIS_NONE)
-        text = cached_text(r, rd, &hl, &ml);
-    if (text)
-        smd_out_mem(o, text, hl);
-    else
+    smd_out *o = cx->out;
+    char *buf = s->value;
+    cache_entry *c = rd->obis_source != SM_OBIS_NONE ? cache_slot(s, rd) : NULL;
+    uint64_t pos = smd_out_pos(o);
+    if (c && c->head_len) {
+        smd_out_mem(o, c->text, c->head_len);
+    } else {
         head(o, rd);
+        if (c)
+            keep(c, o, pos, false);
+    }
     if (rd->kind == SM_RK_NUMBER && rd->is_float && rd->value - rd->value != 0) {
         /* NaN or infinite: its bytes, and what it is */
         const sm_axdr_item *it = rd->node < t->nnodes ? &t->nodes[rd->node].item : NULL;
@@ -321,10 +338,7 @@ static void reading(smd_render *r, const sm_telegram *t, const sm_reading *rd)
             hexstr(o, it->bytes, it->len);
         else
             smd_out_str(o, "null");
-        if (text)
-            smd_out_mem(o, text + hl, ml);
-        else
-            mid(o, rd);
+        mid(o, rd);
         smd_out_str(o, "null,\"nonfinite\":");
         lit(o, nonfinite(rd->raw_f));
     } else if (rd->kind == SM_RK_NUMBER) {
@@ -346,13 +360,17 @@ static void reading(smd_render *r, const sm_telegram *t, const sm_reading *rd)
             vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
         } else {
             float_text(o, rd->raw_f);
-            int n = sm_reading_format_value(rd, buf, sizeof buf);
+            int n = sm_reading_format_value(rd, buf, SMD_VALUE_MAX);
             vn = n > 0 ? (size_t)n : 0;
         }
-        if (text)
-            smd_out_mem(o, text + hl, ml);
-        else
+        if (c && c->mid_len) {
+            smd_out_mem(o, c->text + c->head_len, c->mid_len);
+        } else {
+            pos = smd_out_pos(o);
             mid(o, rd);
+            if (c)
+                keep(c, o, pos, true);
+        }
         number(o, buf, vn, big);
     } else if (rd->kind == SM_RK_OTHER && rd->node < t->nnodes) {
         /* decoded from its A-XDR element: typed, containers nested */
@@ -363,20 +381,20 @@ static void reading(smd_render *r, const sm_telegram *t, const sm_reading *rd)
             hexstr(o, rd->bytes, rd->len);
         smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"type\":");
         lit(o, sm_axdr_type_name(it->type));
-        size_t next = element_members(o, t->nodes, rd->node, false);
-        (void)next;
+        element_members(o, s, t->nodes, rd->node, false);
     } else {
         /* strings and date-times (also those of DSMR text) */
         hexstr(o, rd->bytes, rd->len);
         smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"value\":");
-        bytes_value(o, rd->type, rd->bytes, rd->len, rd->count);
+        bytes_value(o, s, rd->type, rd->bytes, rd->len, rd->count);
     }
     smd_out_ch(o, '}');
 }
 
-void smd_render_json(smd_render *r, const sm_telegram *t)
+static void render(smd_ctx *cx, void *state, const sm_telegram *t)
 {
-    smd_out *o = r->out;
+    json_state *s = state;
+    smd_out *o = cx->out;
     char buf[160];
     smd_out_str(o, "{\"telegram\":");
     smd_out_u64(o, smd_telegram_no(t));
@@ -396,13 +414,13 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
         KEY(o, "\"offset_in\"");
         lit(o, sm_where_name(t->err_where));
     }
-    link_info(o, t, r->layers);
+    link_info(o, t, cx->layers);
     if (t->gbt_blocks) {
         KEY(o, "\"gbt_blocks\"");
         smd_out_u64(o, t->gbt_blocks);
     }
     security_info(o, t);
-    if (r->layers && t->apdu) {
+    if (cx->layers && t->apdu) {
         KEY(o, "\"plaintext\"");
         hexstr(o, t->apdu, t->apdu_len);
     }
@@ -447,7 +465,9 @@ void smd_render_json(smd_render *r, const sm_telegram *t)
     for (size_t i = 0; i < t->nreadings; i++) {
         if (i)
             smd_out_ch(o, ',');
-        reading(r, t, &t->readings[i]);
+        reading(cx, s, t, &t->readings[i]);
     }
     smd_out_str(o, "]}\n");
 }
+
+const smd_format smd_format_json = {"json", sizeof(json_state), NULL, render, NULL};

@@ -5,7 +5,7 @@
  *   ...
  * The familiar labels first, in the scripts' order, then every other
  * reading under its OBIS name (or code). */
-#include "smd_render.h"
+#include "smd_format.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,9 +33,12 @@ static int label_of(const sm_reading *rd)
     return -1;
 }
 
-static void line(smd_render *r, const char *label, const sm_reading *rd)
+typedef struct {
+    char value[SMD_VALUE_MAX]; /* a value's text */
+} text_state;
+
+static void line(smd_out *o, text_state *r, const char *label, const sm_reading *rd)
 {
-    smd_out *o = r->out;
     char buf[300];
     bool q;
     int n = snprintf(buf, sizeof buf, "%-19s ", label);
@@ -50,9 +53,10 @@ static void line(smd_render *r, const char *label, const sm_reading *rd)
     smd_out_ch(o, '\n');
 }
 
-void smd_render_text(smd_render *r, const sm_telegram *t)
+static void render(smd_ctx *cx, void *state, const sm_telegram *t)
 {
-    smd_out *o = r->out;
+    text_state *r = state;
+    smd_out *o = cx->out;
     char buf[300], utc[40], m[4];
     size_t k = (size_t)snprintf(buf, sizeof buf, "Telegram %llu",
                                 (unsigned long long)smd_telegram_no(t));
@@ -83,7 +87,7 @@ void smd_render_text(smd_render *r, const sm_telegram *t)
         for (size_t i = 0; i < t->nreadings; i++)
             if (label_of(&t->readings[i]) == (int)l) {
                 snprintf(buf, sizeof buf, "%s:", labels[l].label);
-                line(r, buf, &t->readings[i]);
+                line(o, r, buf, &t->readings[i]);
                 break;
             }
     /* everything else */
@@ -107,7 +111,9 @@ void smd_render_text(smd_render *r, const sm_telegram *t)
             snprintf(buf + n, sizeof buf - (size_t)n, ":");
         } else
             snprintf(buf, sizeof buf, "Value #%u:", rd->index);
-        line(r, buf, rd);
+        line(o, r, buf, rd);
     }
     smd_out_ch(o, '\n');
 }
+
+const smd_format smd_format_text = {"text", sizeof(text_state), NULL, render, NULL};

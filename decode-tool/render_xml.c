@@ -6,17 +6,18 @@
  * strings as text.  --layers adds the link frames, the security header and
  * the plaintext.  Telegrams follow each other as top-level elements, as in
  * the translator's output. */
-#include "smd_render.h"
+#include "smd_format.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static void indent(smd_out *o, unsigned depth)
-{
-    char *p = smd_out_reserve(o, 2 * depth);
-    memset(p, ' ', 2 * depth);
-    o->len += 2 * depth;
-}
+/* which reading belongs to which node of the body */
+typedef struct {
+    uint16_t node_value[SM_MAX_NODES];
+    uint16_t node_obis[SM_MAX_NODES];
+} xml_state;
+
+static void indent(smd_out *o, unsigned depth) { smd_out_fill(o, ' ', 2 * depth); }
 
 /* Comment text: "--" may not occur inside an XML comment, nor may it end
  * with "-"; a hyphen that would break it is written as "=". */
@@ -160,9 +161,9 @@ static unsigned scalar_digits(uint8_t type)
     }
 }
 
-static size_t node(smd_render *r, const sm_telegram *t, size_t i, unsigned depth)
+static size_t node(smd_out *o, const xml_state *r, const sm_telegram *t, size_t i,
+                   unsigned depth)
 {
-    smd_out *o = r->out;
     const sm_node *nodes = t->nodes;
     const sm_axdr_item *it = &nodes[i].item;
     const char *name = sm_axdr_gurux_name(it->type);
@@ -183,7 +184,7 @@ static size_t node(smd_render *r, const sm_telegram *t, size_t i, unsigned depth
         smd_out_str(o, "\" >\n");
         size_t j = i + 1;
         for (uint32_t k = 0; k < it->count; k++)
-            j = node(r, t, j, depth + 1);
+            j = node(o, r, t, j, depth + 1);
         indent(o, depth);
         smd_out_str(o, "</");
         smd_out_str(o, name);
@@ -307,9 +308,8 @@ static void security(smd_out *o, const sm_telegram *t)
     smd_out_str(o, ">\n");
 }
 
-static void notification(smd_render *r, const sm_telegram *t)
+static void notification(smd_out *o, xml_state *r, const sm_telegram *t)
 {
-    smd_out *o = r->out;
     char buf[200];
     for (size_t i = 0; i < t->nnodes; i++)
         r->node_value[i] = r->node_obis[i] = SM_NO_NODE;
@@ -334,7 +334,7 @@ static void notification(smd_render *r, const sm_telegram *t)
     }
     smd_out_str(o, "  <NotificationBody>\n    <DataValue>\n");
     if (t->nnodes)
-        node(r, t, 0, 3);
+        node(o, r, t, 0, 3);
     smd_out_str(o, "    </DataValue>\n  </NotificationBody>\n</DataNotification>\n");
 }
 
@@ -371,9 +371,10 @@ static void dsmr(smd_out *o, const sm_telegram *t)
     smd_out_str(o, "</DsmrTelegram>\n");
 }
 
-void smd_render_xml(smd_render *r, const sm_telegram *t)
+static void render(smd_ctx *cx, void *state, const sm_telegram *t)
 {
-    smd_out *o = r->out;
+    xml_state *r = state;
+    smd_out *o = cx->out;
     char buf[400], where[120];
     size_t k = (size_t)snprintf(buf, sizeof buf, "telegram %llu",
                                 (unsigned long long)smd_telegram_no(t));
@@ -385,9 +386,9 @@ void smd_render_xml(smd_render *r, const sm_telegram *t)
     if (t->gbt_blocks)
         snprintf(buf + k, sizeof buf - k, ", %u general-block-transfer blocks", t->gbt_blocks);
     comment(o, 0, buf);
-    if (t->link && (r->layers || t->err))
+    if (t->link && (cx->layers || t->err))
         frames(o, t->link);
-    if (t->ciphered && (r->layers || t->err))
+    if (t->ciphered && (cx->layers || t->err))
         security(o, t);
     if (t->err) {
         smd_error_where(t, where, sizeof where);
@@ -395,7 +396,7 @@ void smd_render_xml(smd_render *r, const sm_telegram *t)
                  sm_strerror(t->err), where);
         comment(o, 0, buf);
     }
-    if (t->apdu && (r->layers || t->err)) {
+    if (t->apdu && (cx->layers || t->err)) {
         indent(o, 0);
         smd_out_str(o, t->ciphered ? "<!--decrypted apdu: " : "<!--apdu: ");
         smd_out_hex(o, t->apdu, t->apdu_len, ' ');
@@ -403,9 +404,11 @@ void smd_render_xml(smd_render *r, const sm_telegram *t)
     }
     if (!t->err) {
         if (t->is_notification)
-            notification(r, t);
+            notification(o, r, t);
         else if (t->is_dsmr)
             dsmr(o, t);
     }
     smd_out_ch(o, '\n');
 }
+
+const smd_format smd_format_xml = {"xml", sizeof(xml_state), NULL, render, NULL};

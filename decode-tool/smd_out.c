@@ -3,32 +3,24 @@
 
 #include "sm_readings.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char HEX[] = "0123456789ABCDEF";
 
-void smd_out_init(smd_out *o, int fd)
+void smd_out_init(smd_out *o, smd_sink sink, void *ctx)
 {
-    o->fd = fd;
+    o->sink = sink;
+    o->ctx = ctx;
     o->len = 0;
     o->err = 0;
+    o->flushed = 0;
 }
 
 void smd_out_flush(smd_out *o)
 {
-    size_t off = 0;
-    while (off < o->len && !o->err) {
-        ssize_t w = write(o->fd, o->buf + off, o->len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            o->err = errno;
-            break;
-        }
-        off += (size_t)w;
-    }
+    if (o->sink && o->len && !o->err)
+        o->err = o->sink(o->ctx, o->buf, o->len);
+    o->flushed += o->len;
     o->len = 0;
 }
 

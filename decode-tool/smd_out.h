@@ -1,10 +1,12 @@
 /* smd_out.h - smdecode's output buffer: text is appended to a large buffer
- * that is written to a file descriptor when it fills, so rendering costs a
- * few memory copies per telegram and one write(2) per 256 KB.  Also the
- * small formatting primitives every output format shares (hex, integers,
- * exact decimals, JSON and XML escaping).  A write error is remembered and
+ * that is handed to a sink when it fills (and at each flush), so rendering
+ * costs a few memory copies per telegram and one write(2) per 256 KB.  The
+ * sink is the caller's: smdecode.c writes to a file descriptor, tests and
+ * fuzzers keep the text in memory; nothing here knows about files.  Also
+ * the small formatting primitives every output format shares (hex,
+ * integers, JSON, XML and CSV escaping).  A sink's error is remembered and
  * later output is dropped; smd_out_close() reports it.  Keys never pass
- * through here. */
+ * through here.  Not thread-safe: one smd_out per thread. */
 #ifndef SMD_OUT_H
 #define SMD_OUT_H
 
@@ -15,17 +17,48 @@
 
 #define SMD_OUT_CAP (256 * 1024)
 
+/* Takes n bytes of text (all of them); returns 0, or an errno that ends
+ * the output. */
+typedef int (*smd_sink)(void *ctx, const char *p, size_t n);
+
 typedef struct {
-    int fd;
+    smd_sink sink;   /* NULL: the text is dropped at each flush */
+    void *ctx;
     size_t len;
-    int err;         /* errno of the first failed write, 0 when none */
+    int err;         /* the sink's first error, 0 when none */
+    uint64_t flushed;/* bytes handed on (or dropped) so far */
     char buf[SMD_OUT_CAP];
 } smd_out;
 
-void smd_out_init(smd_out *o, int fd);
+void smd_out_init(smd_out *o, smd_sink sink, void *ctx);
+/* Hand what is buffered to the sink. */
 void smd_out_flush(smd_out *o);
-/* Flushes; returns 0 or the errno of the first failed write. */
+/* Flushes; returns 0 or the sink's first error. */
 int smd_out_close(smd_out *o);
+/* The text not flushed yet, and dropping it (tests and fuzzers read the
+ * text of a telegram here, with a sink of NULL). */
+static inline const char *smd_out_text(const smd_out *o, size_t *len)
+{
+    *len = o->len;
+    return o->buf;
+}
+static inline void smd_out_discard(smd_out *o)
+{
+    o->flushed += o->len;
+    o->len = 0;
+}
+
+/* Where the output stands: bytes written so far. */
+static inline uint64_t smd_out_pos(const smd_out *o) { return o->flushed + o->len; }
+/* What was written since pos, while it is still buffered (a renderer that
+ * caches text it wrote once); NULL when it has been flushed meanwhile. */
+static inline const char *smd_out_since(const smd_out *o, uint64_t pos, size_t *n)
+{
+    if (pos < o->flushed)
+        return NULL;
+    *n = (size_t)(smd_out_pos(o) - pos);
+    return o->buf + (pos - o->flushed);
+}
 
 /* Make room for n more bytes (n <= SMD_OUT_CAP / 2). */
 static inline char *smd_out_reserve(smd_out *o, size_t n)
@@ -33,6 +66,14 @@ static inline char *smd_out_reserve(smd_out *o, size_t n)
     if (o->len + n > SMD_OUT_CAP)
         smd_out_flush(o);
     return o->buf + o->len;
+}
+
+/* n copies of c (indentation). */
+static inline void smd_out_fill(smd_out *o, char c, size_t n)
+{
+    char *p = smd_out_reserve(o, n);
+    memset(p, c, n);
+    o->len += n;
 }
 
 void smd_out_mem_slow(smd_out *o, const void *p, size_t n);

@@ -1,178 +1,73 @@
-/* smd_render.c - what the output formats share.  See smd_render.h. */
+/* smd_render.c - the table of output formats.  See smd_render.h. */
 #include "smd_render.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int smd_format_parse(const char *name)
+#include "smd_format.h"
+
+struct smd_render {
+    const smd_format *f;
+    smd_ctx ctx;
+    void *state;
+    bool ended;
+};
+
+static const smd_format *const formats[] = {&smd_format_xml, &smd_format_json, &smd_format_csv,
+                                            &smd_format_text};
+
+static const smd_format *find(const char *name)
 {
-    static const char *const names[] = {"xml", "json", "csv", "text"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(formats[i]->name, name) == 0)
+            return formats[i];
+    return NULL;
 }
 
-void smd_render_init(smd_render *r, smd_format f, bool layers, smd_out *out)
+bool smd_format_known(const char *name) { return find(name) != NULL; }
+
+smd_render *smd_render_new(const char *format, bool layers, smd_out *out)
 {
-    memset(r, 0, sizeof *r);
-    r->format = f;
-    r->layers = layers;
-    r->out = out;
+    const smd_format *f = find(format);
+    if (!f)
+        return NULL;
+    smd_render *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->state = calloc(1, f->state_size ? f->state_size : 1);
+    if (!r->state) {
+        free(r);
+        return NULL;
+    }
+    r->f = f;
+    r->ctx.out = out;
+    r->ctx.layers = layers;
+    if (f->begin)
+        f->begin(&r->ctx, r->state);
+    return r;
 }
 
 void smd_render_telegram(smd_render *r, const sm_telegram *t)
 {
-    switch (r->format) {
-    case SMD_XML: smd_render_xml(r, t); break;
-    case SMD_JSON: smd_render_json(r, t); break;
-    case SMD_CSV: smd_render_csv(r, t); break;
-    case SMD_TEXT: smd_render_text(r, t); break;
+    r->f->telegram(&r->ctx, r->state, t);
+}
+
+const char *smd_render_end(smd_render *r)
+{
+    if (!r->ended) {
+        if (r->f->end)
+            r->f->end(&r->ctx, r->state);
+        smd_out_flush(r->ctx.out);
+        r->ended = true;
     }
+    return r->ctx.problem;
 }
 
-void smd_render_end(smd_render *r)
+void smd_render_free(smd_render *r)
 {
-    smd_out_flush(r->out);
-    free(r->cols);
-    free(r->cell);
-    r->cols = NULL;
-    r->cell = NULL;
-    r->ncols = r->cap_cols = 0;
-}
-
-static size_t hex_into(const uint8_t *p, size_t n, char *buf, size_t cap)
-{
-    static const char HEX[] = "0123456789ABCDEF";
-    size_t k = 0;
-    for (size_t i = 0; i < n && k + 2 < cap; i++) {
-        buf[k++] = HEX[p[i] >> 4];
-        buf[k++] = HEX[p[i] & 15];
-    }
-    if (cap)
-        buf[k] = '\0';
-    return k;
-}
-
-int smd_bytes_text(uint8_t type, const uint8_t *p, size_t n, uint32_t bits, char *buf,
-                   size_t cap)
-{
-    sm_datetime dt;
-    if (cap)
-        buf[0] = '\0';
-    switch (type) {
-    case SM_DT_OCTET_STRING:
-    case SM_DT_DATE_TIME:
-        if (n == 12 && sm_datetime_parse(p, &dt) == SM_OK)
-            return sm_datetime_iso_local(&dt, buf, cap);
-        if (type == SM_DT_DATE_TIME)
-            return -1;
-        break;
-    case SM_DT_DATE: return n == 5 ? sm_date_text(p, buf, cap) : -1;
-    case SM_DT_TIME: return n == 4 ? sm_time_text(p, buf, cap) : -1;
-    case SM_DT_BIT_STRING: {
-        if (bits >= cap || bits > n * 8)
-            return -1;
-        for (uint32_t i = 0; i < bits; i++)
-            buf[i] = (p[i / 8] >> (7 - i % 8)) & 1 ? '1' : '0';
-        buf[bits] = '\0';
-        return (int)bits;
-    }
-    case SM_DT_VISIBLE_STRING:
-    case SM_DT_UTF8_STRING:
-        break;
-    default:
-        return -1;
-    }
-    if (n >= cap || !sm_bytes_printable(p, n))
-        return -1;
-    memcpy(buf, p, n);
-    buf[n] = '\0';
-    return (int)n;
-}
-
-size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
-{
-    *quoted = rd->kind != SM_RK_NUMBER;
-    if (rd->kind == SM_RK_NUMBER) {
-        int n = sm_reading_format_value(rd, buf, cap);
-        return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
-    }
-    if (rd->kind == SM_RK_DATETIME) {
-        int n = sm_datetime_iso_local(&rd->dt, buf, cap);
-        if (n > 0)
-            return (size_t)n < cap ? (size_t)n : cap - 1;
-    } else {
-        int n = smd_bytes_text(rd->type, rd->bytes, rd->len, rd->count, buf, cap);
-        if (n >= 0)
-            return (size_t)n;
-    }
-    return hex_into(rd->bytes, rd->len, buf, cap);
-}
-
-bool smd_dt_texts(const sm_datetime *dt, char *local, size_t lcap, char *utc, size_t ucap)
-{
-    local[0] = utc[0] = '\0';
-    if (sm_datetime_iso_local(dt, local, lcap) < 0)
-        local[0] = '\0';
-    int64_t secs;
-    if (sm_datetime_to_unix(dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK)
-        sm_unix_iso_utc(secs, utc, ucap);
-    return local[0] != '\0';
-}
-
-bool smd_time(const sm_telegram *t, char *local, size_t lcap, char *utc, size_t ucap)
-{
-    sm_datetime dt;
-    local[0] = utc[0] = '\0';
-    return sm_telegram_time(t, &dt) && smd_dt_texts(&dt, local, lcap, utc, ucap);
-}
-
-void smd_title_manufacturer(const uint8_t title[8], char out[4])
-{
-    out[0] = '\0';
-    for (int i = 0; i < 3; i++)
-        if (title[i] < 'A' || title[i] > 'Z')
-            return;
-    memcpy(out, title, 3);
-    out[3] = '\0';
-}
-
-const char *smd_unit(const sm_reading *rd)
-{
-    const char *u = sm_unit_symbol(rd->unit);
-    return u ? u : "";
-}
-
-void smd_sc_text(uint8_t sc, char *buf, size_t cap)
-{
-    unsigned suite = sc & 0x0F;
-    snprintf(buf, cap, "%s%s%s, suite %u (%s)",
-             (sc & SM_SC_ENC) && (sc & SM_SC_AUTH) ? "authenticated encryption"
-             : (sc & SM_SC_ENC)                    ? "encryption only"
-             : (sc & SM_SC_AUTH)                   ? "authentication only"
-                                                   : "no protection",
-             sc & SM_SC_COMPRESSION ? ", compressed" : "",
-             sc & SM_SC_BROADCAST ? ", broadcast key" : "", suite,
-             suite <= 1 ? "AES-128-GCM" : suite == 2 ? "AES-256-GCM" : "unknown suite");
-}
-
-int smd_error_where(const sm_telegram *t, char *buf, size_t cap)
-{
-    switch (t->err_where) {
-    case SM_WHERE_STREAM:
-        if (t->err_frame)
-            return snprintf(buf, cap, " in frame %u at offset %llu", t->err_frame,
-                            (unsigned long long)t->err_offset);
-        return snprintf(buf, cap, " at offset %llu", (unsigned long long)t->err_offset);
-    case SM_WHERE_APDU:
-        return snprintf(buf, cap, " at offset %llu of the apdu",
-                        (unsigned long long)t->err_offset);
-    case SM_WHERE_PLAINTEXT:
-        return snprintf(buf, cap, " at offset %llu of the %s apdu",
-                        (unsigned long long)t->err_offset,
-                        t->ciphered ? "decrypted" : "reassembled");
-    }
-    return 0;
+    if (!r)
+        return;
+    smd_render_end(r);
+    free(r->state);
+    free(r);
 }

@@ -25,6 +25,7 @@
 #include "smd_hexin.h"
 #include "smd_out.h"
 #include "smd_render.h"
+#include "smd_text.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -32,7 +33,7 @@
 typedef struct {
     const char *source;       /* what the current input is called in messages */
     sm_decoder dec;
-    smd_render render;
+    smd_render *render;
     smd_out out;
     smd_hexin hex;
     bool binary;
@@ -120,7 +121,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
                     sm_strerror(t->err), where, hint(t->err));
         }
     }
-    smd_render_telegram(&a->render, t);
+    smd_render_telegram(a->render, t);
 }
 
 static void on_hex_bytes(void *ctx, const uint8_t *p, size_t n)
@@ -223,6 +224,24 @@ static bool read_fd(app *a, int fd)
     }
 }
 
+/* The output's sink: standard output (the only file descriptor a renderer's
+ * text reaches). */
+static int write_all(void *ctx, const char *p, size_t n)
+{
+    int fd = *(const int *)ctx;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 /* ---- keys ------------------------------------------------------------------ */
 
 /* A key from a file: hex text, or exactly 16 or 32 raw bytes.  Exits with
@@ -319,7 +338,8 @@ int main(int argc, char **argv)
     uint8_t ek[32], ak[32];
     size_t ek_len = 0, ak_len = 0;
     bool binary = false, layers = false, verify = true;
-    int framing = SM_LINK_AUTO, format = SMD_XML;
+    int framing = SM_LINK_AUTO;
+    const char *format = "xml";
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":bF:k:a:f:lqhV", opts, NULL)) != -1) {
@@ -335,8 +355,9 @@ int main(int argc, char **argv)
         case OPT_AUTH_KEY_FILE: ak_len = key_from_file("--auth-key-file", optarg, ak); break;
         case OPT_NO_VERIFY: verify = false; break;
         case 'f':
-            if ((format = smd_format_parse(optarg)) < 0)
+            if (!smd_format_known(optarg))
                 die_usage("unknown format '%s' (xml, json, csv, text)", optarg);
+            format = optarg;
             break;
         case 'l': layers = true; break;
         case 'q': quiet = true; break;
@@ -363,8 +384,13 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     a->binary = binary;
-    smd_out_init(&a->out, STDOUT_FILENO);
-    smd_render_init(&a->render, (smd_format)format, layers, &a->out);
+    static const int out_fd = STDOUT_FILENO;
+    smd_out_init(&a->out, write_all, (void *)&out_fd);
+    a->render = smd_render_new(format, layers, &a->out);
+    if (!a->render) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        return EXIT_USAGE;
+    }
     sm_decoder_init(&a->dec, (sm_link)framing, on_telegram, a);
     sm_err e = sm_decoder_set_keys(&a->dec, ek_len ? ek : NULL, ek_len, ak_len ? ak : NULL,
                                    ak_len, verify);
@@ -417,17 +443,18 @@ int main(int argc, char **argv)
             end_input(a);
         }
     }
-    bool lost = a->render.lost;
-    smd_render_end(&a->render);
-    a->render.lost = lost;
+    const char *problem = smd_render_end(a->render);
+    if (problem)
+        fprintf(stderr, "%s: %s\n", progname, problem);
     int werr = smd_out_close(&a->out);
+    smd_render_free(a->render);
     sm_decoder_wipe(&a->dec);
     if (werr) {
         fprintf(stderr, "%s: write error: %s\n", progname, strerror(werr));
         status = EXIT_USAGE;
     }
     uint64_t telegrams = a->dec.stats.telegrams;
-    if (status == 0 && (a->failed || a->input_errors || a->empty_inputs || a->render.lost)) {
+    if (status == 0 && (a->failed || a->input_errors || a->empty_inputs || problem)) {
         status = EXIT_FAILED;
         if (!quiet && a->failed && telegrams > 1)
             fprintf(stderr, "%s: %llu of %llu telegrams failed\n", progname,

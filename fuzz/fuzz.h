@@ -33,7 +33,6 @@ static const uint8_t fuzz_title[8] = {0x4B, 0x46, 0x4D, 0x10, 0x20, 0x00, 0x37, 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#include <fcntl.h>
 #include <string.h>
 
 /* A whole file in a malloc'd buffer of exactly its length (so that ASan
@@ -62,15 +61,6 @@ static inline size_t fuzz_read_file(const char *path, uint8_t **out)
     free(buf);
     *out = exact;
     return exact ? n : 0;
-}
-
-/* Where renderers' text goes when it is not kept. */
-static inline int open_devnull(void)
-{
-    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        FUZZ_FAIL("cannot open /dev/null");
-    return fd;
 }
 
 #endif

@@ -41,7 +41,8 @@ obj() { # source... -> object paths
     for f in "$@"; do echo "$O/$(basename "$(dirname "$f")")-$(basename "$f" .c).o"; done
 }
 CORE_SRC=$(ls "$src"/shared/*.c)
-RENDER_SRC="$src/decode-tool/smd_out.c $src/decode-tool/smd_hexin.c $src/decode-tool/smd_render.c
+RENDER_SRC="$src/decode-tool/smd_out.c $src/decode-tool/smd_hexin.c $src/decode-tool/smd_text.c
+ $src/decode-tool/smd_render.c
  $(ls "$src"/decode-tool/render_*.c)"
 BUILD_SRC="$src/sim/sm_build.c"
 GEN_SRC="$src/sim/sm_gen.c $src/tests/roundtrip.c"
