@@ -318,20 +318,12 @@ static size_t element(smd_out *o, json_state *s, const sm_node *nodes, size_t i)
     return next;
 }
 
-static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_reading *rd)
+/* A number's "raw", its cached (or new) middle and its "value". */
+static void number_members(smd_out *o, json_state *s, cache_entry *c, const sm_telegram *t,
+                           const sm_reading *rd)
 {
-    smd_out *o = cx->out;
     char *buf = s->value;
-    cache_entry *c = rd->obis_source != SM_OBIS_NONE ? cache_slot(s, rd) : NULL;
-    uint64_t pos = smd_out_pos(o);
-    if (c && c->head_len) {
-        smd_out_mem(o, c->text, c->head_len);
-    } else {
-        head(o, rd);
-        if (c)
-            keep(c, o, pos, false);
-    }
-    if (rd->kind == SM_RK_NUMBER && rd->is_float && rd->value - rd->value != 0) {
+    if (rd->is_float && rd->value - rd->value != 0) {
         /* NaN or infinite: its bytes, and what it is */
         const sm_axdr_item *it = rd->node < t->nnodes ? &t->nodes[rd->node].item : NULL;
         if (it)
@@ -341,37 +333,54 @@ static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_r
         mid(o, rd);
         smd_out_str(o, "null,\"nonfinite\":");
         lit(o, nonfinite(rd->raw_f));
-    } else if (rd->kind == SM_RK_NUMBER) {
-        size_t vn;
-        bool big = false;
-        if (!rd->is_float) {
-            /* the raw integer's digits, once for "raw" and once scaled */
-            bool neg;
-            char d[20];
-            int nd = sm_reading_digits(rd, d, &neg);
-            big = big_digits(d, nd);
-            if (big)
-                smd_out_ch(o, '"');
-            if (neg)
-                smd_out_ch(o, '-');
-            smd_out_mem(o, d, (size_t)nd);
-            if (big)
-                smd_out_ch(o, '"');
-            vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
-        } else {
-            float_text(o, rd->raw_f);
-            int n = sm_reading_format_value(rd, buf, SMD_VALUE_MAX);
-            vn = n > 0 ? (size_t)n : 0;
-        }
-        if (c && c->mid_len) {
-            smd_out_mem(o, c->text + c->head_len, c->mid_len);
-        } else {
-            pos = smd_out_pos(o);
-            mid(o, rd);
-            if (c)
-                keep(c, o, pos, true);
-        }
-        number(o, buf, vn, big);
+        return;
+    }
+    size_t vn;
+    bool big = false;
+    if (!rd->is_float) {
+        /* the raw integer's digits, once for "raw" and once scaled */
+        bool neg;
+        char d[20];
+        int nd = sm_reading_digits(rd, d, &neg);
+        big = big_digits(d, nd);
+        if (big)
+            smd_out_ch(o, '"');
+        if (neg)
+            smd_out_ch(o, '-');
+        smd_out_mem(o, d, (size_t)nd);
+        if (big)
+            smd_out_ch(o, '"');
+        vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
+    } else {
+        float_text(o, rd->raw_f);
+        int n = sm_reading_format_value(rd, buf, SMD_VALUE_MAX);
+        vn = n > 0 ? (size_t)n : 0;
+    }
+    if (c && c->mid_len) {
+        smd_out_mem(o, c->text + c->head_len, c->mid_len);
+    } else {
+        uint64_t pos = smd_out_pos(o);
+        mid(o, rd);
+        if (c)
+            keep(c, o, pos, true);
+    }
+    number(o, buf, vn, big);
+}
+
+static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_reading *rd)
+{
+    smd_out *o = cx->out;
+    cache_entry *c = rd->obis_source != SM_OBIS_NONE ? cache_slot(s, rd) : NULL;
+    uint64_t pos = smd_out_pos(o);
+    if (c && c->head_len) {
+        smd_out_mem(o, c->text, c->head_len);
+    } else {
+        head(o, rd);
+        if (c)
+            keep(c, o, pos, false);
+    }
+    if (rd->kind == SM_RK_NUMBER) {
+        number_members(o, s, c, t, rd);
     } else if (rd->kind == SM_RK_OTHER && rd->node < t->nnodes) {
         /* decoded from its A-XDR element: typed, containers nested */
         const sm_axdr_item *it = &t->nodes[rd->node].item;
@@ -391,43 +400,28 @@ static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_r
     smd_out_ch(o, '}');
 }
 
-static void render(smd_ctx *cx, void *state, const sm_telegram *t)
+static void error_info(smd_out *o, const sm_telegram *t)
 {
-    json_state *s = state;
-    smd_out *o = cx->out;
-    char buf[160];
-    smd_out_str(o, "{\"telegram\":");
-    smd_out_u64(o, smd_telegram_no(t));
-    if (t->err) {
-        KEY(o, "\"error\"");
-        lit(o, sm_errname(t->err));
-        KEY(o, "\"message\"");
-        lit(o, sm_strerror(t->err));
-        KEY(o, "\"layer\"");
-        lit(o, sm_layername(sm_errlayer(t->err)));
-        if (t->err_frame) {
-            KEY(o, "\"frame\"");
-            smd_out_u64(o, t->err_frame);
-        }
-        KEY(o, "\"offset\"");
-        smd_out_u64(o, t->err_offset);
-        KEY(o, "\"offset_in\"");
-        lit(o, sm_where_name(t->err_where));
+    KEY(o, "\"error\"");
+    lit(o, sm_errname(t->err));
+    KEY(o, "\"message\"");
+    lit(o, sm_strerror(t->err));
+    KEY(o, "\"layer\"");
+    lit(o, sm_layername(sm_errlayer(t->err)));
+    if (t->err_frame) {
+        KEY(o, "\"frame\"");
+        smd_out_u64(o, t->err_frame);
     }
-    link_info(o, t, cx->layers);
-    if (t->gbt_blocks) {
-        KEY(o, "\"gbt_blocks\"");
-        smd_out_u64(o, t->gbt_blocks);
-    }
-    security_info(o, t);
-    if (cx->layers && t->apdu) {
-        KEY(o, "\"plaintext\"");
-        hexstr(o, t->apdu, t->apdu_len);
-    }
-    if (t->err) {
-        smd_out_str(o, "}\n");
-        return;
-    }
+    KEY(o, "\"offset\"");
+    smd_out_u64(o, t->err_offset);
+    KEY(o, "\"offset_in\"");
+    lit(o, sm_where_name(t->err_where));
+}
+
+/* what a decoded telegram says about itself: invoke-id, time, layout, meter */
+static void content_info(smd_out *o, json_state *s, const sm_telegram *t)
+{
+    char local[64], utc[40];
     if (t->is_notification) {
         KEY(o, "\"invoke_id\"");
         smd_out_u64(o, t->notification.invoke_id);
@@ -437,10 +431,9 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
             hexstr(o, t->notification.datetime_raw, t->notification.datetime_len);
         }
     }
-    char utc[40];
-    if (smd_time(t, buf, sizeof buf, utc, sizeof utc)) {
+    if (smd_time(t, local, sizeof local, utc, sizeof utc)) {
         KEY(o, "\"time\"");
-        lit(o, buf);
+        lit(o, local);
         KEY(o, "\"time_utc\"");
         if (utc[0])
             lit(o, utc);
@@ -457,10 +450,35 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
     }
     if (t->meter_id) {
         bool q;
-        size_t n = smd_value_text(t->meter_id, buf, sizeof buf, &q);
+        size_t n = smd_value_text(t->meter_id, s->value, sizeof s->value, &q);
         KEY(o, "\"meter_id\"");
-        smd_out_json_str(o, (const uint8_t *)buf, n);
+        smd_out_json_str(o, (const uint8_t *)s->value, n);
     }
+}
+
+static void render(smd_ctx *cx, void *state, const sm_telegram *t)
+{
+    json_state *s = state;
+    smd_out *o = cx->out;
+    smd_out_str(o, "{\"telegram\":");
+    smd_out_u64(o, smd_telegram_no(t));
+    if (t->err)
+        error_info(o, t);
+    link_info(o, t, cx->layers);
+    if (t->gbt_blocks) {
+        KEY(o, "\"gbt_blocks\"");
+        smd_out_u64(o, t->gbt_blocks);
+    }
+    security_info(o, t);
+    if (cx->layers && t->apdu) {
+        KEY(o, "\"plaintext\"");
+        hexstr(o, t->apdu, t->apdu_len);
+    }
+    if (t->err) {
+        smd_out_str(o, "}\n");
+        return;
+    }
+    content_info(o, s, t);
     smd_out_str(o, ",\"readings\":[");
     for (size_t i = 0; i < t->nreadings; i++) {
         if (i)

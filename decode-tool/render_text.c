@@ -11,24 +11,23 @@
 #include <string.h>
 
 static const struct {
-    uint8_t c, d;
+    uint8_t a, c, d;   /* E = 0 */
     const char *label;
 } labels[] = {
-    {96, 1, "MeterNumber"},    {32, 7, "VoltageL1"},      {52, 7, "VoltageL2"},
-    {72, 7, "VoltageL3"},      {31, 7, "CurrentL1"},      {51, 7, "CurrentL2"},
-    {71, 7, "CurrentL3"},      {1, 7, "RealPowerIn"},     {2, 7, "RealPowerOut"},
-    {1, 8, "RealEnergyIn"},    {2, 8, "RealEnergyOut"},   {3, 8, "ReactiveEnergyIn"},
-    {4, 8, "ReactiveEnergyOut"}, {13, 7, "PowerFactor"},  {14, 7, "Frequency"},
+    {0, 96, 1, "MeterNumber"},    {1, 32, 7, "VoltageL1"},      {1, 52, 7, "VoltageL2"},
+    {1, 72, 7, "VoltageL3"},      {1, 31, 7, "CurrentL1"},      {1, 51, 7, "CurrentL2"},
+    {1, 71, 7, "CurrentL3"},      {1, 1, 7, "RealPowerIn"},     {1, 2, 7, "RealPowerOut"},
+    {1, 1, 8, "RealEnergyIn"},    {1, 2, 8, "RealEnergyOut"},   {1, 3, 8, "ReactiveEnergyIn"},
+    {1, 4, 8, "ReactiveEnergyOut"}, {1, 13, 7, "PowerFactor"},  {1, 14, 7, "Frequency"},
 };
 #define NLABELS (sizeof labels / sizeof labels[0])
 
 static int label_of(const sm_reading *rd)
 {
-    if (rd->obis_source == SM_OBIS_NONE || rd->obis.e != 0)
+    if (rd->obis_source == SM_OBIS_NONE)
         return -1;
     for (size_t i = 0; i < NLABELS; i++)
-        if (rd->obis.c == labels[i].c && rd->obis.d == labels[i].d &&
-            rd->obis.a == (labels[i].c == 96 ? 0 : 1))
+        if (sm_obis_is(&rd->obis, labels[i].a, labels[i].c, labels[i].d, 0))
             return (int)i;
     return -1;
 }
@@ -102,7 +101,7 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
             if (first == i)
                 continue;
         }
-        if (rd->kind == SM_RK_DATETIME && rd->obis.c == 1 && rd->obis.d == 0)
+        if (rd->kind == SM_RK_DATETIME && sm_obis_is(&rd->obis, SM_OBIS_ANY, 1, 0, SM_OBIS_ANY))
             continue; /* the timestamp */
         if (rd->info)
             snprintf(buf, sizeof buf, "%s:", rd->info->name);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "sm_hex.h"
+
 /* 0..15 for hex digits, 16 for separators, 17 for '#', 18 for line breaks,
  * 19 for anything else */
 enum { SEP = 16, HASH = 17, NL = 18, BAD = 19 };
@@ -13,12 +15,8 @@ static void init_classes(void)
 {
     for (int c = 0; c < 256; c++) {
         uint8_t k = BAD;
-        if (c >= '0' && c <= '9')
-            k = (uint8_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            k = (uint8_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            k = (uint8_t)(c - 'A' + 10);
+        if (sm_hex_digit(c) >= 0)
+            k = (uint8_t)sm_hex_digit(c);
         else if (c == ' ' || c == '\t' || c == '\r' || c == ':' || c == ',' || c == '-' ||
                  c == '.' || c == '\f' || c == '\v')
             k = SEP;

@@ -26,6 +26,7 @@
 #include "smd_out.h"
 #include "smd_render.h"
 #include "smd_text.h"
+#include "sm_keyfile.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -173,7 +174,9 @@ static void end_input(app *a)
     if (!a->binary)
         smd_hexin_finish(&a->hex);
     sm_decoder_finish(&a->dec);
-    const sm_link_stats *s = &a->dec.deframer.stats;
+    sm_decoder_stats st;
+    sm_decoder_get_stats(&a->dec, &st);
+    const sm_decoder_stats *s = &st;
     /* bytes as the decoder saw them: after hex decoding */
     uint64_t bytes = a->binary ? a->stream_bytes : a->hex.bytes_out;
     if (a->stream_telegrams == 0) {
@@ -248,28 +251,14 @@ static int write_all(void *ctx, const char *p, size_t n)
  * status 2 on failure; the message never contains the file's content. */
 static size_t key_from_file(const char *opt, const char *path, uint8_t key[32])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "%s: %s %s: %s\n", progname, opt, path, strerror(errno));
+    size_t len = 0;
+    sm_keyfile_info info;
+    sm_err e = sm_keyfile_read(path, key, &len, &info);
+    if (e == SM_ERR_ARG) {
+        fprintf(stderr, "%s: %s %s: %s\n", progname, opt, path, strerror(info.errno_value));
         exit(EXIT_USAGE);
     }
-    char buf[512];
-    size_t n = 0;
-    ssize_t r;
-    while (n < sizeof buf - 1 && (r = read(fd, buf + n, sizeof buf - 1 - n)) != 0) {
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            fprintf(stderr, "%s: %s %s: %s\n", progname, opt, path, strerror(errno));
-            exit(EXIT_USAGE);
-        }
-        n += (size_t)r;
-    }
-    close(fd);
-    size_t len = 0;
-    bool ok = sm_key_from_file_content((const uint8_t *)buf, n, key, &len) == SM_OK;
-    sm_wipe(buf, sizeof buf);
-    if (!ok) {
+    if (e) {
         fprintf(stderr,
                 "%s: %s %s: not a key (expected 32 or 64 hex digits, or 16 or 32 raw bytes)\n",
                 progname, opt, path);
@@ -318,7 +307,16 @@ static size_t key_from_env(const char *var, uint8_t key[32])
 
 enum { OPT_KEY_FILE = 256, OPT_AUTH_KEY_FILE, OPT_NO_VERIFY };
 
-int main(int argc, char **argv)
+typedef struct {
+    uint8_t ek[32], ak[32];
+    size_t ek_len, ak_len;
+    bool binary, layers, verify;
+    int framing;
+    const char *format;
+} options;
+
+/* The command line; exits on usage errors, --help and --version. */
+static void parse_options(int argc, char **argv, options *o)
 {
     static const struct option opts[] = {
         {"binary", no_argument, NULL, 'b'},
@@ -335,114 +333,86 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    uint8_t ek[32], ak[32];
-    size_t ek_len = 0, ak_len = 0;
-    bool binary = false, layers = false, verify = true;
-    int framing = SM_LINK_AUTO;
-    const char *format = "xml";
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":bF:k:a:f:lqhV", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': binary = true; break;
+        case 'b': o->binary = true; break;
         case 'F':
-            if ((framing = sm_link_parse(optarg)) < 0)
+            if ((o->framing = sm_link_parse(optarg)) < 0)
                 die_usage("unknown framing '%s' (auto, mbus, hdlc, wrapper, raw)", optarg);
             break;
-        case 'k': ek_len = key_from_arg("--key", optarg, ek); break;
-        case OPT_KEY_FILE: ek_len = key_from_file("--key-file", optarg, ek); break;
-        case 'a': ak_len = key_from_arg("--auth-key", optarg, ak); break;
-        case OPT_AUTH_KEY_FILE: ak_len = key_from_file("--auth-key-file", optarg, ak); break;
-        case OPT_NO_VERIFY: verify = false; break;
+        case 'k': o->ek_len = key_from_arg("--key", optarg, o->ek); break;
+        case OPT_KEY_FILE: o->ek_len = key_from_file("--key-file", optarg, o->ek); break;
+        case 'a': o->ak_len = key_from_arg("--auth-key", optarg, o->ak); break;
+        case OPT_AUTH_KEY_FILE: o->ak_len = key_from_file("--auth-key-file", optarg, o->ak); break;
+        case OPT_NO_VERIFY: o->verify = false; break;
         case 'f':
             if (!smd_format_known(optarg))
                 die_usage("unknown format '%s' (xml, json, csv, text)", optarg);
-            format = optarg;
+            o->format = optarg;
             break;
-        case 'l': layers = true; break;
+        case 'l': o->layers = true; break;
         case 'q': quiet = true; break;
-        case 'h': usage(stdout); return 0;
+        case 'h': usage(stdout); exit(0);
         case 'V':
             printf("smdecode %s\n", SM_VERSION);
-            return 0;
-        case ':':
-            die_usage("option '%s' needs an argument", argv[optind - 1]);
+            exit(0);
+        case ':': die_usage("option '%s' needs an argument", argv[optind - 1]);
         default: {
             char opt[3] = {'-', (char)optopt, 0};
             die_usage("unknown option '%s'", optopt ? opt : argv[optind - 1]);
         }
         }
     }
-    if (!ek_len)
-        ek_len = key_from_env("SMDECODE_KEY", ek);
-    if (!ak_len)
-        ak_len = key_from_env("SMDECODE_AUTH_KEY", ak);
+    if (!o->ek_len)
+        o->ek_len = key_from_env("SMDECODE_KEY", o->ek);
+    if (!o->ak_len)
+        o->ak_len = key_from_env("SMDECODE_AUTH_KEY", o->ak);
+}
 
-    app *a = calloc(1, sizeof *a);
-    if (!a) {
-        fprintf(stderr, "%s: out of memory\n", progname);
-        return EXIT_USAGE;
-    }
-    a->binary = binary;
-    static const int out_fd = STDOUT_FILENO;
-    smd_out_init(&a->out, write_all, (void *)&out_fd);
-    a->render = smd_render_new(format, layers, &a->out);
-    if (!a->render) {
-        fprintf(stderr, "%s: out of memory\n", progname);
-        return EXIT_USAGE;
-    }
-    sm_decoder_init(&a->dec, (sm_link)framing, on_telegram, a);
-    sm_err e = sm_decoder_set_keys(&a->dec, ek_len ? ek : NULL, ek_len, ak_len ? ak : NULL,
-                                   ak_len, verify);
-    sm_wipe(ek, sizeof ek);
-    sm_wipe(ak, sizeof ak);
-    if (e) {
-        fprintf(stderr, "%s: %s\n", progname, sm_strerror(e));
-        return EXIT_USAGE;
-    }
-
-    int status = 0;
-    if (optind == argc) {
+/* One command-line argument: "-", a file, or hex.  False on a usage-class
+ * error (an unreadable file, not hex). */
+static bool run_argument(app *a, const char *arg, int number)
+{
+    struct stat st;
+    if (strcmp(arg, "-") == 0) {
         begin_input(a, "<stdin>");
-        if (!read_fd(a, STDIN_FILENO))
-            status = EXIT_USAGE;
+        bool ok = read_fd(a, STDIN_FILENO);
         end_input(a);
+        return ok;
     }
-    char argname[32];
-    for (int i = optind; i < argc && status != EXIT_USAGE; i++) {
-        const char *arg = argv[i];
-        struct stat st;
-        if (strcmp(arg, "-") == 0) {
-            begin_input(a, "<stdin>");
-            if (!read_fd(a, STDIN_FILENO))
-                status = EXIT_USAGE;
-            end_input(a);
-        } else if (stat(arg, &st) == 0) {
-            int fd = open(arg, O_RDONLY | O_CLOEXEC);
-            if (fd < 0 || S_ISDIR(st.st_mode)) {
-                fprintf(stderr, "%s: %s: %s\n", progname, arg,
-                        fd < 0 ? strerror(errno) : "is a directory");
-                if (fd >= 0)
-                    close(fd);
-                status = EXIT_USAGE;
-                break;
-            }
-            begin_input(a, arg);
-            if (!read_fd(a, fd))
-                status = EXIT_USAGE;
-            close(fd);
-            end_input(a);
-        } else if (binary || strspn(arg, "0123456789abcdefABCDEFxX :,-.\t\n") != strlen(arg)) {
+    if (stat(arg, &st) == 0) {
+        int fd = open(arg, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || S_ISDIR(st.st_mode)) {
             fprintf(stderr, "%s: %s: %s\n", progname, arg,
-                    binary ? strerror(errno) : "no such file, and not hex");
-            status = EXIT_USAGE;
-        } else {
-            snprintf(argname, sizeof argname, "argument %d", i - optind + 1);
-            begin_input(a, argname);
-            feed(a, arg, strlen(arg));
-            end_input(a);
+                    fd < 0 ? strerror(errno) : "is a directory");
+            if (fd >= 0)
+                close(fd);
+            return false;
         }
+        begin_input(a, arg);
+        bool ok = read_fd(a, fd);
+        close(fd);
+        end_input(a);
+        return ok;
     }
+    if (a->binary || strspn(arg, "0123456789abcdefABCDEFxX :,-.\t\n") != strlen(arg)) {
+        fprintf(stderr, "%s: %s: %s\n", progname, arg,
+                a->binary ? strerror(errno) : "no such file, and not hex");
+        return false;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "argument %d", number);
+    begin_input(a, name);
+    feed(a, arg, strlen(arg));
+    end_input(a);
+    return true;
+}
+
+/* After the last input: the output's end, and the exit status. */
+static int finish(app *a, int status)
+{
     const char *problem = smd_render_end(a->render);
     if (problem)
         fprintf(stderr, "%s: %s\n", progname, problem);
@@ -451,16 +421,53 @@ int main(int argc, char **argv)
     sm_decoder_wipe(&a->dec);
     if (werr) {
         fprintf(stderr, "%s: write error: %s\n", progname, strerror(werr));
-        status = EXIT_USAGE;
+        return EXIT_USAGE;
     }
-    uint64_t telegrams = a->dec.stats.telegrams;
+    sm_decoder_stats st;
+    sm_decoder_get_stats(&a->dec, &st);
     if (status == 0 && (a->failed || a->input_errors || a->empty_inputs || problem)) {
         status = EXIT_FAILED;
-        if (!quiet && a->failed && telegrams > 1)
+        if (!quiet && a->failed && st.telegrams > 1)
             fprintf(stderr, "%s: %llu of %llu telegrams failed\n", progname,
-                    (unsigned long long)(a->failed > telegrams ? telegrams : a->failed),
-                    (unsigned long long)telegrams);
+                    (unsigned long long)(a->failed > st.telegrams ? st.telegrams : a->failed),
+                    (unsigned long long)st.telegrams);
     }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    static options o = {.verify = true, .framing = SM_LINK_AUTO, .format = "xml"};
+    parse_options(argc, argv, &o);
+    app *a = calloc(1, sizeof *a);
+    if (!a) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        return EXIT_USAGE;
+    }
+    a->binary = o.binary;
+    static const int out_fd = STDOUT_FILENO;
+    smd_out_init(&a->out, write_all, (void *)&out_fd);
+    a->render = smd_render_new(o.format, o.layers, &a->out);
+    if (!a->render) {
+        fprintf(stderr, "%s: out of memory\n", progname);
+        return EXIT_USAGE;
+    }
+    sm_decoder_init(&a->dec, (sm_link)o.framing, on_telegram, a);
+    sm_err e = sm_decoder_set_keys(&a->dec, o.ek_len ? o.ek : NULL, o.ek_len,
+                                   o.ak_len ? o.ak : NULL, o.ak_len, o.verify);
+    sm_wipe(o.ek, sizeof o.ek);
+    sm_wipe(o.ak, sizeof o.ak);
+    if (e) {
+        fprintf(stderr, "%s: %s\n", progname, sm_strerror(e));
+        return EXIT_USAGE;
+    }
+    int status = 0;
+    if (optind == argc && !run_argument(a, "-", 0))
+        status = EXIT_USAGE;
+    for (int i = optind; i < argc && status != EXIT_USAGE; i++)
+        if (!run_argument(a, argv[i], i - optind + 1))
+            status = EXIT_USAGE;
+    status = finish(a, status);
     free(a);
     return status;
 }

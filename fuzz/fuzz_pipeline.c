@@ -113,7 +113,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     telegrams = 0;
     sm_decoder_feed(&dec, data, size);
     sm_decoder_finish(&dec);
-    const sm_decoder_stats *s = &dec.stats;
+    sm_decoder_stats st;
+    sm_decoder_get_stats(&dec, &st);
+    const sm_decoder_stats *s = &st;
     if (s->telegrams != telegrams ||
         s->ok + s->link_errors + s->security_errors + s->parse_errors != s->telegrams)
         FUZZ_FAIL("statistics do not add up");

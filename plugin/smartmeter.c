@@ -10,61 +10,89 @@
  *     </Meter>
  *   </Plugin>
  *
- * See collectd-smartmeter(5) for every option.
+ * See collectd-smartmeter(5) for every option.  An error in a <Meter>
+ * block names the meter and the option, and that meter is not started;
+ * the others are.
  */
 #include "smp_meter.h"
 
 #include "collectd/core/utils/common/common.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 
-#define CFG_PREFIX "smartmeter plugin: meter \"%s\": "
+#include "sm_keyfile.h"
 
 static smp_meter *meters;
 
-/* ---- option helpers ---------------------------------------------------------- */
+/* What a <Meter> block has given so far, beyond the meter's settings. */
+typedef struct {
+    bool have_key, have_ak;
+} cfg_seen;
+
+/* ---- option values: collectd's cf_util_*, with the meter's name ------------- */
 
 static int get_string(const smp_meter *m, const oconfig_item_t *ci, char *out, size_t cap)
 {
-    if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
-        ERROR(CFG_PREFIX "option %s needs one string argument", m->name, ci->key);
+    if (cf_util_get_string_buffer(ci, out, cap) != 0 ||
+        strlen(ci->values[0].value.string) >= cap) {
+        ERROR(SMP_LOG_PREFIX "option %s needs one string argument (of at most %zu characters)",
+              m->name, ci->key, cap - 1);
         return -1;
     }
-    if (strlen(ci->values[0].value.string) >= cap) {
-        ERROR(CFG_PREFIX "option %s: value too long", m->name, ci->key);
-        return -1;
-    }
-    sstrncpy(out, ci->values[0].value.string, cap);
     return 0;
 }
 
 static int get_number(const smp_meter *m, const oconfig_item_t *ci, double lo, double hi,
                       double *out)
 {
-    if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_NUMBER ||
-        !(ci->values[0].value.number >= lo && ci->values[0].value.number <= hi)) {
-        ERROR(CFG_PREFIX "option %s needs a number from %g to %g", m->name, ci->key, lo, hi);
+    double v;
+    if (cf_util_get_double(ci, &v) != 0 || !(v >= lo && v <= hi)) {
+        ERROR(SMP_LOG_PREFIX "option %s needs a number from %g to %g", m->name, ci->key, lo, hi);
         return -1;
     }
-    *out = ci->values[0].value.number;
+    *out = v;
     return 0;
 }
 
 /* A whole number from lo to hi (Baud 2400.5 is no baud rate). */
 static int get_int(const smp_meter *m, const oconfig_item_t *ci, int lo, int hi, int *out)
 {
-    double v = ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_NUMBER
-                   ? ci->values[0].value.number
-                   : lo - 1.0;
-    if (!(v >= lo && v <= hi) || v != (double)(long)v) {
-        ERROR(CFG_PREFIX "option %s needs a whole number from %d to %d", m->name, ci->key, lo,
-              hi);
+    double v;
+    if (cf_util_get_double(ci, &v) != 0 || !(v >= lo && v <= hi) || v != (double)(long)v) {
+        ERROR(SMP_LOG_PREFIX "option %s needs a whole number from %d to %d", m->name, ci->key,
+              lo, hi);
         return -1;
     }
     *out = (int)v;
     return 0;
 }
+
+static int get_bool(const smp_meter *m, const oconfig_item_t *ci, bool *out)
+{
+    if (cf_util_get_boolean(ci, out) != 0) {
+        ERROR(SMP_LOG_PREFIX "option %s needs true or false", m->name, ci->key);
+        return -1;
+    }
+    return 0;
+}
+
+/* One of the words in names (case ignored): its index in *out. */
+static int get_word(const smp_meter *m, const oconfig_item_t *ci, const char *const *names,
+                    size_t n, const char *choices, int *out)
+{
+    char s[64];
+    if (get_string(m, ci, s, sizeof s) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(s, names[i]) == 0) {
+            *out = (int)i;
+            return 0;
+        }
+    ERROR(SMP_LOG_PREFIX "option %s: \"%s\" is not %s", m->name, ci->key, s, choices);
+    return -1;
+}
+
+/* ---- the line: Device, Baud, Parity, DataBits, StopBits, Framing ------------ */
 
 /* A Device that exists must be a character device (a serial port): a
  * directory, a regular file or a FIFO would be retried for ever.  One that
@@ -72,9 +100,16 @@ static int get_int(const smp_meter *m, const oconfig_item_t *ci, int lo, int hi,
 static int check_device(const smp_meter *m, const char *device)
 {
     struct stat st;
-    if (smp_device_is_tcp(device) || stat(device, &st) != 0 || S_ISCHR(st.st_mode))
+    if (smp_device_is_tcp(device)) {
+        char h[200], p[8];
+        if (smp_tcp_parse(device, h, sizeof h, p, sizeof p))
+            return 0;
+        ERROR(SMP_LOG_PREFIX "option Device: \"%s\" is not tcp://host:port", m->name, device);
+        return -1;
+    }
+    if (stat(device, &st) != 0 || S_ISCHR(st.st_mode))
         return 0;
-    ERROR(CFG_PREFIX "option Device: %s is %s, not a serial device", m->name, device,
+    ERROR(SMP_LOG_PREFIX "option Device: %s is %s, not a serial device", m->name, device,
           S_ISDIR(st.st_mode)    ? "a directory"
           : S_ISREG(st.st_mode)  ? "a regular file"
           : S_ISFIFO(st.st_mode) ? "a FIFO"
@@ -83,70 +118,92 @@ static int check_device(const smp_meter *m, const char *device)
     return -1;
 }
 
-static int get_bool(const smp_meter *m, const oconfig_item_t *ci, bool *out)
+static int opt_device(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
-    if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
-        ERROR(CFG_PREFIX "option %s needs true or false", m->name, ci->key);
+    (void)seen;
+    if (get_string(m, ci, m->device, sizeof m->device) != 0)
         return -1;
-    }
-    *out = ci->values[0].value.boolean;
+    return check_device(m, m->device);
+}
+
+static int opt_baud(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_int(m, ci, 50, 4000000, &m->line.baud);
+}
+
+static int opt_data_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_int(m, ci, 5, 8, &m->line.data_bits);
+}
+
+static int opt_stop_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_int(m, ci, 1, 2, &m->line.stop_bits);
+}
+
+static int opt_parity(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    static const char *const names[] = {"none", "even", "odd"}; /* smp_parity's order */
+    int p;
+    if (get_word(m, ci, names, 3, "even, odd or none", &p) != 0)
+        return -1;
+    m->line.parity = (smp_parity)p;
     return 0;
 }
 
+static int opt_framing(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    static const char *const names[] = {"auto", "mbus", "hdlc", "wrapper", "raw"};
+    int l;
+    if (get_word(m, ci, names, 5, "auto, mbus, hdlc, wrapper or raw", &l) != 0)
+        return -1;
+    m->framing = (sm_link)sm_link_parse(names[l]);
+    return 0;
+}
+
+/* ---- the keys: Key, KeyFile, AuthKey, AuthKeyFile, VerifyTag ---------------- */
+
 /* Key "hex": parsed, then overwritten in collectd's config tree. */
-static int get_key_hex(const smp_meter *m, oconfig_item_t *ci, uint8_t key[32], size_t *len)
+static int key_hex(const smp_meter *m, oconfig_item_t *ci, uint8_t key[32], size_t *len)
 {
     if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
-        ERROR(CFG_PREFIX "option %s needs one string argument (32 or 64 hex digits)", m->name,
-              ci->key);
+        ERROR(SMP_LOG_PREFIX "option %s needs one string argument (32 or 64 hex digits)",
+              m->name, ci->key);
         return -1;
     }
     char *hex = ci->values[0].value.string;
     sm_err e = sm_key_from_hex(hex, key, len);
     sm_wipe(hex, strlen(hex));
     if (e != SM_OK) {
-        ERROR(CFG_PREFIX "option %s: not a key (expected 32 or 64 hex digits)", m->name, ci->key);
+        ERROR(SMP_LOG_PREFIX "option %s: not a key (expected 32 or 64 hex digits)", m->name,
+              ci->key);
         return -1;
     }
     return 0;
 }
 
-static int get_key_file(const smp_meter *m, const oconfig_item_t *ci, uint8_t key[32],
-                        size_t *len)
+static int key_file(const smp_meter *m, const oconfig_item_t *ci, uint8_t key[32], size_t *len)
 {
     char path[PATH_MAX];
     if (get_string(m, ci, path, sizeof path) != 0)
         return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ERROR(CFG_PREFIX "option %s: cannot read %s: %s", m->name, ci->key, path, STRERRNO);
+    sm_keyfile_info info;
+    sm_err e = sm_keyfile_read(path, key, len, &info);
+    if (e == SM_ERR_ARG) {
+        ERROR(SMP_LOG_PREFIX "option %s: cannot read %s: %s", m->name, ci->key, path,
+              STRERROR(info.errno_value));
         return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && (st.st_mode & S_IROTH))
-        WARNING(CFG_PREFIX "option %s: %s is readable by every user; "
+    if (info.others_can_read)
+        WARNING(SMP_LOG_PREFIX "option %s: %s is readable by every user; "
                 "chmod o-r it (e.g. 0640 root:root)", m->name, ci->key, path);
-    uint8_t buf[512];
-    size_t n = 0;
-    while (n < sizeof buf) {
-        ssize_t r = read(fd, buf + n, sizeof buf - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            ERROR(CFG_PREFIX "option %s: cannot read %s: %s", m->name, ci->key, path, STRERRNO);
-            close(fd);
-            sm_wipe(buf, sizeof buf);
-            return -1;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    sm_err e = n < sizeof buf ? sm_key_from_file_content(buf, n, key, len) : SM_ERR_KEY_LENGTH;
-    sm_wipe(buf, sizeof buf);
     if (e != SM_OK) {
-        ERROR(CFG_PREFIX "option %s: %s holds no key (expected 32 or 64 hex digits, "
+        ERROR(SMP_LOG_PREFIX "option %s: %s holds no key (expected 32 or 64 hex digits, "
               "or 16 or 32 raw bytes)", m->name, ci->key, path);
         return -1;
     }
@@ -159,36 +216,53 @@ static int get_key(const smp_meter *m, oconfig_item_t *ci, const char *what, boo
                    uint8_t key[32], size_t *len)
 {
     if (*given) {
-        ERROR(CFG_PREFIX "option %s: %s is given twice", m->name, ci->key, what);
+        ERROR(SMP_LOG_PREFIX "option %s: %s is given twice", m->name, ci->key, what);
         return -1;
     }
     *given = true;
     size_t n = strlen(ci->key);
     bool file = n > 4 && strcasecmp(ci->key + n - 4, "File") == 0;
-    return file ? get_key_file(m, ci, key, len) : get_key_hex(m, ci, key, len);
+    return file ? key_file(m, ci, key, len) : key_hex(m, ci, key, len);
 }
+
+static int opt_key(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    return get_key(m, ci, "the key", &seen->have_key, m->ek, &m->ek_len);
+}
+
+static int opt_auth_key(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    return get_key(m, ci, "the authentication key", &seen->have_ak, m->ak, &m->ak_len);
+}
+
+static int opt_verify_tag(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_bool(m, ci, &m->verify_tag);
+}
+
+/* ---- what is dispatched: Select, Ignore, MaxUnknownObjects ------------------ */
 
 static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pattern **list,
                         size_t *n)
 {
     if (ci->values_num < 1) {
-        ERROR(CFG_PREFIX "option %s needs OBIS codes such as \"1-0:32.7.0\"", m->name, ci->key);
+        ERROR(SMP_LOG_PREFIX "option %s needs OBIS codes such as \"1-0:32.7.0\"", m->name,
+              ci->key);
         return -1;
     }
     sm_obis_pattern *l = realloc(*list, (*n + (size_t)ci->values_num) * sizeof *l);
     if (!l) {
-        ERROR(CFG_PREFIX "out of memory", m->name);
+        ERROR(SMP_LOG_PREFIX "out of memory", m->name);
         return -1;
     }
     *list = l;
     for (int i = 0; i < ci->values_num; i++) {
-        if (ci->values[i].type != OCONFIG_TYPE_STRING ||
-            !sm_obis_pattern_parse(ci->values[i].value.string, &l[*n])) {
-            ERROR(CFG_PREFIX "option %s: argument %d%s%s%s is not an OBIS code "
+        bool str = ci->values[i].type == OCONFIG_TYPE_STRING;
+        if (!str || !sm_obis_pattern_parse(ci->values[i].value.string, &l[*n])) {
+            ERROR(SMP_LOG_PREFIX "option %s: argument %d%s%s%s is not an OBIS code "
                   "(e.g. \"1-0:32.7.0\" or \"1-0:1.8.0*255\")", m->name, ci->key, i + 1,
-                  ci->values[i].type == OCONFIG_TYPE_STRING ? " (\"" : "",
-                  ci->values[i].type == OCONFIG_TYPE_STRING ? ci->values[i].value.string : "",
-                  ci->values[i].type == OCONFIG_TYPE_STRING ? "\")" : "");
+                  str ? " (\"" : "", str ? ci->values[i].value.string : "", str ? "\")" : "");
             return -1;
         }
         (*n)++;
@@ -196,130 +270,143 @@ static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pa
     return 0;
 }
 
+static int opt_select(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return add_patterns(m, ci, &m->select, &m->nselect);
+}
+
+static int opt_ignore(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return add_patterns(m, ci, &m->ignore, &m->nignore);
+}
+
+static int opt_max_unknown(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_int(m, ci, 0, 65535, &m->max_unknown);
+}
+
+/* ---- time: TimeSource, Period, MaxClockSkew, StaleTimeout ------------------- */
+
+static int opt_time_source(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    static const char *const names[] = {"meter", "host"};
+    int v;
+    if (get_word(m, ci, names, 2, "meter or host", &v) != 0)
+        return -1;
+    m->host_time = v == 1;
+    return 0;
+}
+
+static int opt_period(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_number(m, ci, 1, 3600, &m->period_cfg);
+}
+
+static int opt_max_skew(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_number(m, ci, 0, 10 * 365 * 86400.0, &m->max_skew);
+}
+
+static int opt_stale(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_number(m, ci, 1, 86400, &m->stale_cfg);
+}
+
 /* ---- <Meter "name"> ----------------------------------------------------------- */
 
-static int config_meter(oconfig_item_t *ci)
+static const struct {
+    const char *name;
+    int (*set)(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen);
+} options[] = {
+    {"Device", opt_device},         {"Baud", opt_baud},
+    {"Parity", opt_parity},         {"DataBits", opt_data_bits},
+    {"StopBits", opt_stop_bits},    {"Framing", opt_framing},
+    {"Key", opt_key},               {"KeyFile", opt_key},
+    {"AuthKey", opt_auth_key},      {"AuthKeyFile", opt_auth_key},
+    {"VerifyTag", opt_verify_tag},  {"Select", opt_select},
+    {"Ignore", opt_ignore},         {"MaxUnknownObjects", opt_max_unknown},
+    {"TimeSource", opt_time_source}, {"Period", opt_period},
+    {"MaxClockSkew", opt_max_skew}, {"StaleTimeout", opt_stale},
+};
+
+/* A meter with its name checked and the defaults set; NULL on error. */
+static smp_meter *meter_new(const oconfig_item_t *ci)
 {
     if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
         ci->values[0].value.string[0] == '\0') {
         ERROR("smartmeter plugin: <Meter> needs a name, e.g. <Meter \"home\">");
-        return -1;
+        return NULL;
     }
+    const char *name = ci->values[0].value.string;
+    if (strchr(name, '/') || strlen(name) >= DATA_MAX_NAME_LEN) {
+        ERROR("smartmeter plugin: meter \"%s\": the name must be shorter than %d characters "
+              "and have no '/'", name, DATA_MAX_NAME_LEN);
+        return NULL;
+    }
+    for (smp_meter *o = meters; o; o = o->next)
+        if (strcmp(o->name, name) == 0) {
+            ERROR(SMP_LOG_PREFIX "defined twice; the second one is not started", name);
+            return NULL;
+        }
     smp_meter *m = calloc(1, sizeof *m);
     if (!m) {
         ERROR("smartmeter plugin: out of memory");
-        return -1;
+        return NULL;
     }
+    sstrncpy(m->name, name, sizeof m->name);
     m->wake_fd = -1;
-    sstrncpy(m->name, ci->values[0].value.string, sizeof m->name);
-    if (strchr(m->name, '/') || strlen(ci->values[0].value.string) >= sizeof m->name) {
-        ERROR(CFG_PREFIX "the name must be shorter than %zu characters and have no '/'",
-              m->name, sizeof m->name);
-        free(m);
-        return -1;
-    }
-    for (smp_meter *o = meters; o; o = o->next)
-        if (strcmp(o->name, m->name) == 0) {
-            ERROR(CFG_PREFIX "defined twice; the second one is not started", m->name);
-            free(m);
-            return -1;
-        }
     m->line = (smp_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SMP_PARITY_EVEN};
     m->framing = SM_LINK_AUTO;
     m->verify_tag = true;
     m->max_skew = SMP_MAX_SKEW_DEFAULT;
     m->max_unknown = SMP_MAX_UNKNOWN_DEFAULT;
+    return m;
+}
 
+/* What a meter needs beyond each option being right on its own. */
+static int meter_complete(const smp_meter *m)
+{
+    if (m->device[0] == '\0') {
+        ERROR(SMP_LOG_PREFIX "option Device is missing", m->name);
+        return -1;
+    }
+    if (m->ek_len == 32 && m->ak_len && m->ak_len != 32) {
+        ERROR(SMP_LOG_PREFIX "option AuthKey: a 32-byte Key needs a 32-byte AuthKey", m->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int config_meter(oconfig_item_t *ci)
+{
+    smp_meter *m = meter_new(ci);
+    if (!m)
+        return -1;
+    cfg_seen seen = {false, false};
     int status = 0;
-    bool have_key = false, have_ak = false;
     for (int i = 0; i < ci->children_num && status == 0; i++) {
         oconfig_item_t *c = ci->children + i;
-        char s[64];
-        if (strcasecmp("Device", c->key) == 0) {
-            status = get_string(m, c, m->device, sizeof m->device);
-            if (status == 0 && smp_device_is_tcp(m->device)) {
-                char h[200], p[8];
-                if (!smp_tcp_parse(m->device, h, sizeof h, p, sizeof p)) {
-                    ERROR(CFG_PREFIX "option Device: \"%s\" is not tcp://host:port", m->name,
-                          m->device);
-                    status = -1;
-                }
-            }
-        } else if (strcasecmp("Baud", c->key) == 0) {
-            status = get_int(m, c, 50, 4000000, &m->line.baud);
-        } else if (strcasecmp("DataBits", c->key) == 0) {
-            status = get_int(m, c, 5, 8, &m->line.data_bits);
-        } else if (strcasecmp("StopBits", c->key) == 0) {
-            status = get_int(m, c, 1, 2, &m->line.stop_bits);
-        } else if (strcasecmp("MaxUnknownObjects", c->key) == 0) {
-            status = get_int(m, c, 0, 65535, &m->max_unknown);
-        } else if (strcasecmp("Parity", c->key) == 0) {
-            if ((status = get_string(m, c, s, sizeof s)) == 0) {
-                if (strcasecmp(s, "even") == 0)
-                    m->line.parity = SMP_PARITY_EVEN;
-                else if (strcasecmp(s, "odd") == 0)
-                    m->line.parity = SMP_PARITY_ODD;
-                else if (strcasecmp(s, "none") == 0)
-                    m->line.parity = SMP_PARITY_NONE;
-                else {
-                    ERROR(CFG_PREFIX "option Parity: \"%s\" is not even, odd or none", m->name, s);
-                    status = -1;
-                }
-            }
-        } else if (strcasecmp("Framing", c->key) == 0) {
-            if ((status = get_string(m, c, s, sizeof s)) == 0) {
-                int l = sm_link_parse(s);
-                if (l < 0) {
-                    ERROR(CFG_PREFIX "option Framing: \"%s\" is not auto, mbus, hdlc, wrapper or raw",
-                          m->name, s);
-                    status = -1;
-                } else
-                    m->framing = (sm_link)l;
-            }
-        } else if (strcasecmp("Key", c->key) == 0 || strcasecmp("KeyFile", c->key) == 0) {
-            status = get_key(m, c, "the key", &have_key, m->ek, &m->ek_len);
-        } else if (strcasecmp("AuthKey", c->key) == 0 || strcasecmp("AuthKeyFile", c->key) == 0) {
-            status = get_key(m, c, "the authentication key", &have_ak, m->ak, &m->ak_len);
-        } else if (strcasecmp("VerifyTag", c->key) == 0) {
-            status = get_bool(m, c, &m->verify_tag);
-        } else if (strcasecmp("Select", c->key) == 0) {
-            status = add_patterns(m, c, &m->select, &m->nselect);
-        } else if (strcasecmp("Ignore", c->key) == 0) {
-            status = add_patterns(m, c, &m->ignore, &m->nignore);
-        } else if (strcasecmp("TimeSource", c->key) == 0) {
-            if ((status = get_string(m, c, s, sizeof s)) == 0) {
-                if (strcasecmp(s, "meter") == 0)
-                    m->host_time = false;
-                else if (strcasecmp(s, "host") == 0)
-                    m->host_time = true;
-                else {
-                    ERROR(CFG_PREFIX "option TimeSource: \"%s\" is not meter or host", m->name, s);
-                    status = -1;
-                }
-            }
-        } else if (strcasecmp("Period", c->key) == 0) {
-            status = get_number(m, c, 1, 3600, &m->period_cfg);
-        } else if (strcasecmp("MaxClockSkew", c->key) == 0) {
-            status = get_number(m, c, 0, 10 * 365 * 86400.0, &m->max_skew);
-        } else if (strcasecmp("StaleTimeout", c->key) == 0) {
-            status = get_number(m, c, 1, 86400, &m->stale_cfg);
+        size_t k = 0;
+        while (k < sizeof options / sizeof options[0] && strcasecmp(options[k].name, c->key) != 0)
+            k++;
+        if (k < sizeof options / sizeof options[0]) {
+            status = options[k].set(m, c, &seen);
         } else {
-            ERROR(CFG_PREFIX "unknown option %s", m->name, c->key);
+            ERROR(SMP_LOG_PREFIX "unknown option %s", m->name, c->key);
             status = -1;
         }
     }
-    if (status == 0 && m->device[0] == '\0') {
-        ERROR(CFG_PREFIX "option Device is missing", m->name);
-        status = -1;
-    }
     if (status == 0)
-        status = check_device(m, m->device);
-    if (status == 0 && m->ek_len == 32 && m->ak_len && m->ak_len != 32) {
-        ERROR(CFG_PREFIX "option AuthKey: a 32-byte Key needs a 32-byte AuthKey", m->name);
-        status = -1;
-    }
+        status = meter_complete(m);
     if (status != 0) {
-        ERROR(CFG_PREFIX "not started because of the error above", m->name);
+        ERROR(SMP_LOG_PREFIX "not started because of the error above", m->name);
         smp_meter_free(m);
         return -1;
     }

@@ -86,7 +86,7 @@ bool smp_map_reading(const sm_reading *r, smp_value *out)
     if (o->a == 1) {
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
             const map_entry *m = &map[i];
-            if (m->c != o->c || m->d != o->d || (m->e != ANY_E && m->e != o->e) ||
+            if (!sm_obis_is(o, 1, m->c, m->d, m->e == ANY_E ? SM_OBIS_ANY : m->e) ||
                 !unit_fits(m->unit, r->unit))
                 continue;
             out->type = m->type;

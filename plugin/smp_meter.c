@@ -9,17 +9,17 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
-#define LOG_PREFIX "smartmeter plugin: meter \"%s\": "
 #define BACKOFF_MIN 1.0
 #define BACKOFF_MAX 30.0
 #define CONNECT_TIMEOUT_MS 10000
 #define PERIOD_MAX 3600.0
 /* Coalescing reads (let_frame_arrive): how many characters to wait for when
- * the deframer does not know yet how many it lacks, and the longest wait.
- * What is added to a wait is SMP_PACE_MARGIN (smp_pace.h: reads on schedule
- * rely on it; 16 ms is an FTDI adapter's default latency timer). */
+ * the decoder does not know yet how many it lacks, the longest wait, and
+ * what is added to each (a meter or serial server is never quite as fast
+ * as the line; 16 ms is an FTDI adapter's default latency timer). */
 #define COALESCE_CHARS 24
 #define COALESCE_MAX 1.0
+#define COALESCE_SLACK 0.02
 
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
@@ -29,12 +29,23 @@ static double mono_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void count(smp_meter *m, smp_health h, uint64_t n)
 {
     atomic_fetch_add_explicit(&m->health[h], n, memory_order_relaxed);
+}
+
+/* Wait until the shutdown event or for `seconds`; true when shutting down. */
+static bool wait_stop(smp_meter *m, double seconds)
+{
+    struct pollfd pf = {m->wake_fd, POLLIN, 0};
+    int r;
+    do
+        r = poll(&pf, 1, (int)(seconds * 1000));
+    while (r < 0 && errno == EINTR);
+    return r > 0;
 }
 
 /* ---- time of a telegram ----------------------------------------------------- */
@@ -62,6 +73,37 @@ static cdtime_t meter_time(const sm_telegram *t)
     }
     double frac = dt.hundredths <= 99 ? dt.hundredths / 100.0 : 0;
     return DOUBLE_TO_CDTIME_T((double)secs + frac);
+}
+
+/* The time the telegram's values are stored with: the meter's (TimeSource
+ * "meter") unless it is further than MaxClockSkew off the host's clock, else
+ * the host's; always after the last telegram's, so a series keeps rising. */
+static cdtime_t values_time(smp_meter *m, const sm_telegram *t)
+{
+    cdtime_t host = cdtime();
+    cdtime_t when = m->host_time ? 0 : meter_time(t);
+    if (when != 0 && m->max_skew > 0) {
+        /* a meter clock far off (a wrong time zone, a clock never set, a
+         * corrupted or forged date) must not put values into the future,
+         * where they would block every later update of the series */
+        double off = CDTIME_T_TO_DOUBLE(when) - CDTIME_T_TO_DOUBLE(host);
+        if (off > m->max_skew || off < -m->max_skew) {
+            c_complain(LOG_WARNING, &m->c_skew,
+                       SMP_LOG_PREFIX "meter clock is %+.0f s off the host's (MaxClockSkew %.0f): "
+                                      "storing values with the host's time",
+                       m->name, off, m->max_skew);
+            when = 0;
+        } else {
+            c_release(LOG_INFO, &m->c_skew,
+                      SMP_LOG_PREFIX "meter clock agrees with the host's again", m->name);
+        }
+    }
+    if (when == 0)
+        when = host;
+    if (m->last_time && when <= m->last_time)
+        when = m->last_time + DOUBLE_TO_CDTIME_T(0.001); /* the meter's clock stood still */
+    m->last_time = when;
+    return when;
 }
 
 /* ---- dispatch --------------------------------------------------------------- */
@@ -124,7 +166,7 @@ static bool unknown_admitted(smp_meter *m, const sm_obis *o)
     if (!m->refused_logged) {
         char code[24];
         sm_obis_format(o, code, sizeof code);
-        WARNING(LOG_PREFIX "%s would be unknown object %zu of at most %d (MaxUnknownObjects): "
+        WARNING(SMP_LOG_PREFIX "%s would be unknown object %zu of at most %d (MaxUnknownObjects): "
                 "not dispatched, nor any further unknown object (counted in objects-refused)",
                 m->name, code, m->nunknown + 1, m->max_unknown);
         m->refused_logged = true;
@@ -159,11 +201,97 @@ static void set_meter_number(smp_meter *m, const sm_telegram *t)
     m->meter_number[n] = '\0';
 }
 
-/* ---- replay protection ------------------------------------------------------ */
+/* ---- the first dispatch and the push period ----------------------------------- */
 
-/* True when the telegram may be dispatched.  The frame counter of a ciphered
- * telegram must rise; three rising counters below the old one in a row are
- * taken as a meter that was reset (or replaced without a new title). */
+/* Telegrams are dispatched at least QUEUE_GAP apart, and CREATE_WAIT after
+ * a meter's first: collectd's write threads take values from one queue, so
+ * two values of one series dispatched at the same moment can be written
+ * in the wrong order (rrdtool then drops the older one), and the first
+ * values create the series' files, which collectd's csv and rrdtool plugins
+ * lose a value of while another write thread is still creating them
+ * (rrdtool: "is already being created"; csv truncates the file).  A real
+ * meter pushes every 1 to 10 s, so a telegram only waits when several
+ * arrive at once (a backlog after the port came back, the first two while
+ * the period is learnt); it waits in order, at most QUEUE_MAX of them. */
+#define CREATE_WAIT 0.5
+#define QUEUE_GAP 0.1
+#define QUEUE_MAX 64
+
+/* Dispatch the first waiting telegram. */
+static void dispatch_next(smp_meter *m, double now)
+{
+    smp_batch *b = m->queue;
+    if (!b)
+        return;
+    m->queue = b->next;
+    if (!m->queue)
+        m->queue_tail = NULL;
+    m->queued--;
+    dispatch_batch(m, b);
+    free(b);
+    m->queue_due = now + QUEUE_GAP;
+}
+
+/* Dispatch b, or let it wait its turn.  True when b waits (it is the
+ * queue's now). */
+static bool deliver(smp_meter *m, smp_batch *b, double now)
+{
+    while (m->queue && (now >= m->queue_due || m->queued >= QUEUE_MAX))
+        dispatch_next(m, now);
+    if (m->queue || now < m->queue_due) {
+        b->next = NULL;
+        if (m->queue_tail)
+            m->queue_tail->next = b;
+        else
+            m->queue = b;
+        m->queue_tail = b;
+        m->queued++;
+        return true;
+    }
+    dispatch_batch(m, b);
+    m->queue_due = now + (m->dispatched_any ? QUEUE_GAP : CREATE_WAIT);
+    m->dispatched_any = true;
+    return false;
+}
+
+/* At shutdown: everything that waits, in order. */
+static void dispatch_queue(smp_meter *m)
+{
+    while (m->queue)
+        dispatch_next(m, 0);
+}
+
+/* The period is not known yet: the first telegram is held (its values'
+ * interval is the push period, the RRD step of the files they create), and
+ * with the second the period is learnt from the two meter times (or the
+ * arrival times); both are then delivered.  True when b was kept (held or
+ * queued): the caller needs a new batch. */
+static bool learn_period(smp_meter *m, smp_batch *b, double now)
+{
+    if (!m->held) {
+        m->held = b;
+        m->held_arrival = now;
+        return true;
+    }
+    double delta = CDTIME_T_TO_DOUBLE(b->time - m->held->time);
+    if (delta < 0.5 || delta > PERIOD_MAX)
+        delta = now - m->held_arrival;
+    double p = delta < 0.5 ? 1.0 : (double)(long)(delta + 0.5);
+    m->period = p > PERIOD_MAX ? CDTIME_T_TO_DOUBLE(plugin_get_interval()) : p;
+    INFO(SMP_LOG_PREFIX "push period %.0f s (learnt from the telegrams)", m->name, m->period);
+    smp_batch *first = m->held;
+    m->held = NULL;
+    if (!deliver(m, first, now))
+        free(first);
+    return deliver(m, b, now);
+}
+
+/* ---- the decoder's callback ------------------------------------------------- */
+
+/* Replay protection: true when the telegram may be dispatched.  The frame
+ * counter of a ciphered telegram must rise; three rising counters below
+ * the old one in a row are taken as a meter that was reset (or replaced
+ * without a new title). */
 static bool fresh(smp_meter *m, const sm_telegram *t)
 {
     if (!t->ciphered)
@@ -177,206 +305,100 @@ static bool fresh(smp_meter *m, const sm_telegram *t)
         return true;
     }
     count(m, SMP_H_REPLAYED, 1);
-    if (m->below_run > 0 && fc > m->below_last)
-        m->below_run++;
-    else
-        m->below_run = 1;
+    m->below_run = m->below_run > 0 && fc > m->below_last ? m->below_run + 1 : 1;
     m->below_last = fc;
     if (fc < m->last_fc && m->below_run >= 3) {
-        WARNING(LOG_PREFIX "frame counter restarted at %" PRIu32 " (was %" PRIu32
-                "): accepting the meter's new count",
-                m->name, fc, m->last_fc);
+        WARNING(SMP_LOG_PREFIX "frame counter restarted at %" PRIu32 " (was %" PRIu32
+                "): accepting the meter's new count", m->name, fc, m->last_fc);
         m->last_fc = fc;
         m->below_run = 0;
         return true;
     }
     c_complain(LOG_WARNING, &m->c_replay,
-               LOG_PREFIX "frame counter %" PRIu32 " %s %" PRIu32
+               SMP_LOG_PREFIX "frame counter %" PRIu32 " %s %" PRIu32
                ": telegram replayed or repeated, not dispatched",
                m->name, fc, fc == m->last_fc ? "repeats" : "is below", m->last_fc);
     return false;
 }
 
-/* Wait until the shutdown event or for `seconds`; true when shutting down. */
-static bool wait_stop(smp_meter *m, double seconds)
-{
-    struct pollfd pf = {m->wake_fd, POLLIN, 0};
-    int r;
-    do
-        r = poll(&pf, 1, (int)(seconds * 1000));
-    while (r < 0 && errno == EINTR);
-    return r > 0;
-}
-
-/* Let the rest of a frame arrive before reading again.  A serial line (and
- * a USB adapter with its latency timer) delivers a telegram a few bytes at a
- * time; waking up for each chunk costs far more CPU than decoding the whole
- * telegram.  When the deframer knows from a length field how many bytes the
- * frame still lacks, wait as long as they take at the line's speed (capped);
- * otherwise for a few characters.  Nothing under way: no wait.  The wait
- * ends at once on shutdown.  On a faster line than configured (a network
- * serial server) the bytes are simply read a little later. */
-static bool let_frame_arrive(smp_meter *m)
-{
-    const sm_deframer *d = &m->dec->deframer;
-    size_t need = sm_deframer_expect(d);
-    if (need == SM_EXPECT_IDLE)
-        return false;
-    if (need == SM_EXPECT_SOME)
-        need = COALESCE_CHARS;
-    /* A meter sends the same list every time: wait for the rest of the
-     * telegram as long as the last one was, not frame by frame (its later
-     * frames' lengths are not on the line yet).  A shorter telegram is only
-     * read a little later; a longer one gets another wait. */
-    uint64_t have = sm_deframer_underway(d);
-    if (m->telegram_bytes > have && m->telegram_bytes - have > need)
-        need = (size_t)(m->telegram_bytes - have);
-    const smp_line *l = &m->line;
-    double bits = 1 + l->data_bits + (l->parity != SMP_PARITY_NONE) + l->stop_bits;
-    /* plus a little: a meter or serial server is never quite as fast as
-     * the line, and USB adapters hand bytes on with their latency timer */
-    double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400) * 1.05 + SMP_PACE_MARGIN;
-    m->waited = true;
-    return wait_stop(m, s < COALESCE_MAX ? s : COALESCE_MAX);
-}
-
-/* ---- the decoder's callback ------------------------------------------------- */
-
 static void log_failure(smp_meter *m, const sm_telegram *t)
 {
     sm_layer layer = sm_errlayer(t->err);
-    c_complain_t *c;
+    c_complain_t *c = &m->c_parse;
     int level = LOG_WARNING;
     const char *hint = "";
-    switch (layer) {
-    case SM_LAYER_LINK:
-        count(m, SMP_H_CHECKSUM, 1);
+    smp_health h = SMP_H_PARSE;
+    if (layer == SM_LAYER_LINK) {
+        h = SMP_H_CHECKSUM;
         c = &m->c_link;
-        break;
-    case SM_LAYER_SECURITY:
-        count(m, SMP_H_SECURITY, 1);
+    } else if (layer == SM_LAYER_SECURITY) {
+        h = SMP_H_SECURITY;
         c = &m->c_sec;
         level = LOG_ERR;
         if (t->err == SM_ERR_WRONG_KEY || t->err == SM_ERR_TAG_MISMATCH)
             hint = " (check Key/KeyFile and AuthKey/AuthKeyFile for this meter)";
         else if (t->err == SM_ERR_NO_KEY || t->err == SM_ERR_NO_AUTH_KEY)
             hint = " (set Key/KeyFile or AuthKey/AuthKeyFile: the grid operator supplies them)";
-        break;
-    default:
-        count(m, SMP_H_PARSE, 1);
-        c = &m->c_parse;
-        break;
     }
+    count(m, h, 1);
+    char frame[32] = "";
     if (t->err_frame)
-        c_complain(level, c, LOG_PREFIX "telegram dropped: %s: %s in frame %u at %s offset %" PRIu64 "%s",
-                   m->name, sm_layername(layer), sm_strerror(t->err), t->err_frame,
-                   sm_where_name(t->err_where), t->err_offset, hint);
-    else
-        c_complain(level, c, LOG_PREFIX "telegram dropped: %s: %s at %s offset %" PRIu64 "%s",
-                   m->name, sm_layername(layer), sm_strerror(t->err),
-                   sm_where_name(t->err_where), t->err_offset, hint);
+        snprintf(frame, sizeof frame, " in frame %u", t->err_frame);
+    c_complain(level, c, SMP_LOG_PREFIX "telegram dropped: %s: %s%s at %s offset %" PRIu64 "%s",
+               m->name, sm_layername(layer), sm_strerror(t->err), frame,
+               sm_where_name(t->err_where), t->err_offset, hint);
 }
 
-static void release_complaints(smp_meter *m)
+/* A good telegram arrived: what the reader learns from it. */
+static void note_good(smp_meter *m, const sm_telegram *t, double now)
 {
-    c_release(LOG_INFO, &m->c_link, LOG_PREFIX "telegrams pass the link layer again", m->name);
-    c_release(LOG_INFO, &m->c_sec, LOG_PREFIX "telegrams decrypt again", m->name);
-    c_release(LOG_INFO, &m->c_parse, LOG_PREFIX "telegrams parse again", m->name);
-    c_release(LOG_INFO, &m->c_replay, LOG_PREFIX "frame counter rises again", m->name);
-    c_release(LOG_INFO, &m->c_stale, LOG_PREFIX "telegrams arrive again", m->name);
+    if (t->wire_len)
+        m->telegram_bytes = t->wire_len;
+    set_meter_number(m, t);
+    m->last_good = now;
+    count(m, SMP_H_TELEGRAMS, 1);
+    c_release(LOG_INFO, &m->c_link, SMP_LOG_PREFIX "telegrams pass the link layer again", m->name);
+    c_release(LOG_INFO, &m->c_sec, SMP_LOG_PREFIX "telegrams decrypt again", m->name);
+    c_release(LOG_INFO, &m->c_parse, SMP_LOG_PREFIX "telegrams parse again", m->name);
+    c_release(LOG_INFO, &m->c_replay, SMP_LOG_PREFIX "frame counter rises again", m->name);
+    c_release(LOG_INFO, &m->c_stale, SMP_LOG_PREFIX "telegrams arrive again", m->name);
+}
+
+static void log_first(smp_meter *m, const sm_telegram *t, const smp_batch *b)
+{
+    if (m->got_first)
+        return;
+    m->got_first = true;
+    INFO(SMP_LOG_PREFIX "first telegram: %zu readings (%zu dispatched), layout %s%s%s%s",
+         m->name, t->nreadings, b->n, t->layout ? t->layout : "unknown",
+         m->meter_number[0] ? ", meter number " : "", m->meter_number,
+         t->ciphered ? (t->authenticated ? ", encrypted and authenticated" : ", encrypted")
+                     : ", not encrypted");
 }
 
 static void on_telegram(void *ctx, const sm_telegram *t)
 {
     smp_meter *m = ctx;
-    double now = mono_now();
-    m->completed++;
     if (t->err != SM_OK) {
         log_failure(m, t);
         return;
     }
     if (!fresh(m, t))
         return;
-
-    cdtime_t host = cdtime();
-    cdtime_t when = m->host_time ? 0 : meter_time(t);
-    if (when != 0 && m->max_skew > 0) {
-        /* a meter clock far off (a wrong time zone, a clock never set, a
-         * corrupted or forged date) must not put values into the future,
-         * where they would block every later update of the series */
-        double off = CDTIME_T_TO_DOUBLE(when) - CDTIME_T_TO_DOUBLE(host);
-        if (off > m->max_skew || off < -m->max_skew) {
-            c_complain(LOG_WARNING, &m->c_skew,
-                       LOG_PREFIX "meter clock is %+.0f s off the host's (MaxClockSkew %.0f): "
-                                  "storing values with the host's time",
-                       m->name, off, m->max_skew);
-            when = 0;
-        } else {
-            c_release(LOG_INFO, &m->c_skew, LOG_PREFIX "meter clock agrees with the host's again",
-                      m->name);
-        }
+    double now = mono_now();
+    note_good(m, t, now);
+    smp_batch *b = m->batch ? m->batch : (m->batch = calloc(1, sizeof *m->batch));
+    if (!b) {
+        c_complain(LOG_ERR, &m->c_parse, SMP_LOG_PREFIX "out of memory: telegram not dispatched",
+                   m->name);
+        return;
     }
-    if (when == 0)
-        when = host;
-    if (m->last_time && when <= m->last_time) {
-        /* the meter's clock stood still or went back: keep the series rising */
-        when = m->last_time + DOUBLE_TO_CDTIME_T(0.001);
-    }
-    m->last_time = when;
-    if (t->link && t->link->nframes == t->link->frame_count && t->link->nframes > 0) {
-        const sm_frame *last = &t->link->frames[t->link->nframes - 1];
-        m->telegram_bytes = last->offset + last->length - t->link->offset;
-    }
-    set_meter_number(m, t);
-    m->last_good = now;
-    count(m, SMP_H_TELEGRAMS, 1);
-    release_complaints(m);
-
-    smp_batch *b = m->batch;
     fill_batch(m, t, b);
-    b->time = when;
-
-    if (!m->got_first) {
-        m->got_first = true;
-        INFO(LOG_PREFIX "first telegram: %zu readings (%zu dispatched), layout %s%s%s%s",
-             m->name, t->nreadings, b->n, t->layout ? t->layout : "unknown",
-             m->meter_number[0] ? ", meter number " : "", m->meter_number,
-             t->ciphered ? (t->authenticated ? ", encrypted and authenticated" : ", encrypted")
-                         : ", not encrypted");
-    }
-
-    if (m->period == 0) {
-        if (!m->pending) {
-            /* hold it: its interval is the push period, known with the next one */
-            m->pending = b;
-            m->pending_arrival = now;
-            m->batch = calloc(1, sizeof *m->batch);
-            if (!m->batch) { /* cannot hold: dispatch with collectd's interval */
-                m->batch = m->pending;
-                m->pending = NULL;
-                m->period = CDTIME_T_TO_DOUBLE(plugin_get_interval());
-                dispatch_batch(m, m->batch);
-            }
-            return;
-        }
-        double delta = CDTIME_T_TO_DOUBLE(when - m->pending->time);
-        if (delta < 0.5 || delta > PERIOD_MAX)
-            delta = now - m->pending_arrival;
-        double p = delta < 0.5 ? 1.0 : (double)(long)(delta + 0.5);
-        if (p > PERIOD_MAX)
-            p = CDTIME_T_TO_DOUBLE(plugin_get_interval());
-        m->period = p;
-        INFO(LOG_PREFIX "push period %.0f s (learnt from the telegrams)", m->name, p);
-        dispatch_batch(m, m->pending);
-        free(m->pending);
-        m->pending = NULL;
-        /* Two values of one series at once race in collectd's rrdtool plugin
-         * while it creates the file ("is already being created", the second
-         * value lost): give the write threads a moment.  Bytes arriving in
-         * the meantime wait in the kernel's buffer. */
-        wait_stop(m, 0.3);
-    }
-    dispatch_batch(m, b);
+    b->time = values_time(m, t);
+    log_first(m, t, b);
+    bool kept = m->period == 0 ? learn_period(m, b, now) : deliver(m, b, now);
+    if (kept)
+        m->batch = calloc(1, sizeof *m->batch); /* NULL: tried again next time */
 }
 
 /* ---- the thread ------------------------------------------------------------- */
@@ -390,18 +412,39 @@ static double stale_timeout(const smp_meter *m)
     return 60;
 }
 
-static void close_port(smp_meter *m)
+/* Let the rest of a frame arrive before reading again.  A serial line (and
+ * a USB adapter with its latency timer) delivers a telegram a few bytes at
+ * a time; waking up for each chunk costs far more CPU than decoding the
+ * whole telegram (a third of the CPU per telegram, measured).  When the
+ * decoder knows from a length field how many bytes the frame still lacks,
+ * wait as long as they take at the line's speed (capped); otherwise for a
+ * few characters.  A meter sends the same list every time: wait for the
+ * rest of the telegram as long as the last one was, not frame by frame
+ * (its later frames' lengths are not on the line yet).  Nothing under way:
+ * no wait.  The wait ends at once on shutdown (then true). */
+static bool let_frame_arrive(smp_meter *m)
 {
-    smp_port_close(&m->port);
-    sm_decoder_finish(m->dec); /* a telegram cut by the loss counts as an error */
+    size_t need = sm_decoder_expect(m->dec);
+    if (need == SM_EXPECT_IDLE)
+        return false;
+    if (need == SM_EXPECT_SOME)
+        need = COALESCE_CHARS;
+    uint64_t have = sm_decoder_underway(m->dec);
+    if (m->telegram_bytes > have && m->telegram_bytes - have > need)
+        need = (size_t)(m->telegram_bytes - have);
+    const smp_line *l = &m->line;
+    double bits = 1 + l->data_bits + (l->parity != SMP_PARITY_NONE) + l->stop_bits;
+    double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400) * 1.05 + COALESCE_SLACK;
+    return wait_stop(m, s < COALESCE_MAX ? s : COALESCE_MAX);
 }
 
 static void account_discarded(smp_meter *m)
 {
-    uint64_t d = m->dec->deframer.stats.bytes_discarded;
-    if (d > m->discarded_seen) {
-        count(m, SMP_H_DISCARDED, d - m->discarded_seen);
-        m->discarded_seen = d;
+    sm_decoder_stats s;
+    sm_decoder_get_stats(m->dec, &s);
+    if (s.bytes_discarded > m->discarded_seen) {
+        count(m, SMP_H_DISCARDED, s.bytes_discarded - m->discarded_seen);
+        m->discarded_seen = s.bytes_discarded;
     }
 }
 
@@ -414,100 +457,104 @@ static bool back_off(smp_meter *m, double *backoff)
     return stop;
 }
 
+/* Open the port; false (with a rate-limited ERROR) when it is not there. */
+static bool open_port(smp_meter *m)
+{
+    char err[SMP_ERR_MAX];
+    if (!smp_port_open(&m->port, m->device, &m->line, m->wake_fd, CONNECT_TIMEOUT_MS, err,
+                       sizeof err)) {
+        c_complain(LOG_ERR, &m->c_open, SMP_LOG_PREFIX "%s; retrying", m->name, err);
+        return false;
+    }
+    if (m->was_connected)
+        count(m, SMP_H_RECONNECTS, 1);
+    if (c_would_release(&m->c_open))
+        c_release(LOG_INFO, &m->c_open, SMP_LOG_PREFIX "reading %s%s", m->name, m->port.path,
+                  m->was_connected ? " again" : " (it is there now)");
+    else
+        INFO(SMP_LOG_PREFIX "reading %s%s%s", m->name, m->port.path,
+             m->port.tcp ? " (network serial server)" : "", m->was_connected ? " again" : "");
+    m->was_connected = true;
+    sm_decoder_new_stream(m->dec);
+    m->discarded_seen = 0;
+    m->last_good = mono_now();
+    return true;
+}
+
+/* Read what the port has; false when the line is gone (hang-up, error). */
+static bool read_port(smp_meter *m, short revents)
+{
+    uint8_t buf[4096];
+    char err[SMP_ERR_MAX];
+    ssize_t n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err);
+    if (n > 0) {
+        sm_decoder_feed(m->dec, buf, (size_t)n);
+        /* a full buffer: more may be waiting (an error shows at the next poll) */
+        while (n == (ssize_t)sizeof buf &&
+               (n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0)
+            sm_decoder_feed(m->dec, buf, (size_t)n);
+        account_discarded(m);
+        return true;
+    }
+    if (n == 0 && !(revents & (POLLHUP | POLLERR | POLLNVAL)))
+        return true;
+    if (n == 0)
+        snprintf(err, sizeof err, "%s hung up", m->port.path);
+    WARNING(SMP_LOG_PREFIX "%s; re-opening", m->name, err);
+    return false;
+}
+
+/* How long the reader may sleep (ms): until the stale timeout or the
+ * queued telegrams are due. */
+static int sleep_ms(const smp_meter *m)
+{
+    double now = mono_now(), left = m->last_good + stale_timeout(m) - now;
+    if (m->queue && m->queue_due - now < left)
+        left = m->queue_due - now;
+    return left <= 0 ? 0 : left > 3600 ? 3600000 : (int)(left * 1000) + 1;
+}
+
 static void *reader(void *arg)
 {
     smp_meter *m = arg;
     double backoff = BACKOFF_MIN;
-    uint8_t buf[4096];
-    char err[SMP_ERR_MAX];
-
     while (!wait_stop(m, 0)) {
-        if (m->port.fd < 0) {
-            if (!smp_port_open(&m->port, m->device, &m->line, m->wake_fd, CONNECT_TIMEOUT_MS,
-                               err, sizeof err)) {
-                c_complain(LOG_ERR, &m->c_open, LOG_PREFIX "%s; retrying", m->name, err);
-                if (back_off(m, &backoff))
-                    break;
-                continue;
-            }
-            if (m->was_connected)
-                count(m, SMP_H_RECONNECTS, 1);
-            if (c_would_release(&m->c_open))
-                c_release(LOG_INFO, &m->c_open, LOG_PREFIX "reading %s%s", m->name,
-                          m->port.path, m->was_connected ? " again" : " (it is there now)");
-            else
-                INFO(LOG_PREFIX "reading %s%s%s", m->name, m->port.path,
-                     m->port.tcp ? " (network serial server)" : "",
-                     m->was_connected ? " again" : "");
-            m->was_connected = true;
-            sm_decoder_new_stream(m->dec);
-            smp_pace_reset(&m->pace);
-            m->discarded_seen = 0;
-            m->last_good = mono_now();
-        }
-
-        /* sleep until data, shutdown or the stale timeout: no periodic
-         * wake-ups on a quiet line; or, when the meter pushes on time,
-         * until its next telegram should be whole (smp_pace.h) */
-        double left = m->last_good + stale_timeout(m) - mono_now();
-        int timeout_ms = left <= 0 ? 0 : left > 3600 ? 3600000 : (int)(left * 1000) + 1;
-        double due = m->pace.due;
-        if (due > 0) {
-            double wait = due - mono_now();
-            if (wait > 0 && wait_stop(m, wait))
+        if (m->port.fd < 0 && !open_port(m)) {
+            if (back_off(m, &backoff))
                 break;
-            timeout_ms = 0;
+            continue;
         }
+        /* sleep until data, shutdown or a timeout: no periodic wake-ups */
         struct pollfd pf[2] = {{m->port.fd, POLLIN, 0}, {m->wake_fd, POLLIN, 0}};
-        int r = poll(pf, 2, timeout_ms);
+        int r = poll(pf, 2, sleep_ms(m));
         if (r < 0 && errno != EINTR) {
-            ERROR(LOG_PREFIX "poll: %s", m->name, STRERRNO);
+            ERROR(SMP_LOG_PREFIX "poll: %s", m->name, STRERRNO);
             if (wait_stop(m, 1))
                 break;
             continue;
         }
         if (pf[1].revents)
             break;
-        bool lost = false, got = false;
+        if (m->queue && mono_now() >= m->queue_due)
+            dispatch_next(m, mono_now());
+        bool lost = false;
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
-            ssize_t n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err);
-            if (n > 0) {
-                got = true;
-                unsigned before = m->completed;
-                double read_at = due > 0 ? due : mono_now();
-                sm_decoder_feed(m->dec, buf, (size_t)n);
-                /* a full buffer: more may be waiting (a read on schedule
-                 * finds a whole telegram, a long one may exceed buf); an
-                 * error here shows again at the next poll */
-                while (n == (ssize_t)sizeof buf &&
-                       (n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0)
-                    sm_decoder_feed(m->dec, buf, (size_t)n);
-                account_discarded(m);
+            lost = !read_port(m, pf[0].revents);
+            if (!lost) {
                 backoff = BACKOFF_MIN;
-                bool underway = sm_deframer_expect(&m->dec->deframer) != SM_EXPECT_IDLE;
-                smp_pace_after_read(&m->pace, read_at, due > 0, m->completed - before, underway,
-                                    m->period, m->waited);
-                m->waited = false;
                 if (let_frame_arrive(m))
                     break;
-            } else if (n < 0 || (pf[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
-                if (n == 0)
-                    snprintf(err, sizeof err, "%s hung up", m->port.path);
-                WARNING(LOG_PREFIX "%s; re-opening", m->name, err);
-                lost = true;
             }
         }
-        if (due > 0 && !got && !lost)
-            smp_pace_nothing(&m->pace); /* not begun yet: wait for its bytes */
-        double stale_after = stale_timeout(m);
-        if (!lost && mono_now() - m->last_good > stale_after) {
+        if (!lost && mono_now() - m->last_good > stale_timeout(m)) {
             c_complain(LOG_WARNING, &m->c_stale,
-                       LOG_PREFIX "no telegram for %.0f s (StaleTimeout): re-opening %s",
-                       m->name, stale_after, m->port.path);
+                       SMP_LOG_PREFIX "no telegram for %.0f s (StaleTimeout): re-opening %s",
+                       m->name, stale_timeout(m), m->port.path);
             lost = true;
         }
         if (lost) {
-            close_port(m);
+            smp_port_close(&m->port);
+            sm_decoder_finish(m->dec); /* a telegram cut by the loss counts as an error */
             if (back_off(m, &backoff))
                 break;
         }
@@ -524,13 +571,13 @@ int smp_meter_start(smp_meter *m)
     m->unknown = calloc(m->max_unknown > 0 ? (size_t)m->max_unknown : 1, sizeof *m->unknown);
     m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (!m->dec || !m->batch || !m->unknown || m->wake_fd < 0) {
-        ERROR(LOG_PREFIX "cannot start: out of memory or descriptors", m->name);
+        ERROR(SMP_LOG_PREFIX "cannot start: out of memory or descriptors", m->name);
         return -1;
     }
     sm_decoder_init(m->dec, m->framing, on_telegram, m);
     if (sm_decoder_set_keys(m->dec, m->ek_len ? m->ek : NULL, m->ek_len,
                             m->ak_len ? m->ak : NULL, m->ak_len, m->verify_tag) != SM_OK) {
-        ERROR(LOG_PREFIX "the key does not fit the security suite", m->name);
+        ERROR(SMP_LOG_PREFIX "the key does not fit the security suite", m->name);
         return -1;
     }
     sm_wipe(m->ek, sizeof m->ek);
@@ -541,7 +588,7 @@ int smp_meter_start(smp_meter *m)
     snprintf(tname, sizeof tname, "smartmeter#%.4s", m->name);
     int status = plugin_thread_create(&m->thread, reader, m, tname);
     if (status != 0) {
-        ERROR(LOG_PREFIX "cannot start the reader thread: %s", m->name, STRERROR(status));
+        ERROR(SMP_LOG_PREFIX "cannot start the reader thread: %s", m->name, STRERROR(status));
         return -1;
     }
     m->started = true;
@@ -554,25 +601,24 @@ void smp_meter_stop(smp_meter *m)
         return;
     uint64_t one = 1;
     if (write(m->wake_fd, &one, sizeof one) < 0)
-        WARNING(LOG_PREFIX "cannot wake the reader thread: %s", m->name, STRERRNO);
+        WARNING(SMP_LOG_PREFIX "cannot wake the reader thread: %s", m->name, STRERRNO);
     pthread_join(m->thread, NULL);
     m->started = false;
     uint64_t h[SMP_H_COUNT];
     for (int i = 0; i < SMP_H_COUNT; i++)
         h[i] = atomic_load(&m->health[i]);
-    INFO(LOG_PREFIX "stopped: %" PRIu64 " telegrams, %" PRIu64 " checksum, %" PRIu64
+    INFO(SMP_LOG_PREFIX "stopped: %" PRIu64 " telegrams, %" PRIu64 " checksum, %" PRIu64
          " security and %" PRIu64 " parse errors, %" PRIu64 " bytes discarded, %" PRIu64
-         " reconnects, %" PRIu64 " replayed, %" PRIu64 " values of unknown objects refused; %"
-         PRIu64 " telegrams read on schedule",
+         " reconnects, %" PRIu64 " replayed, %" PRIu64 " values of unknown objects refused",
          m->name, h[SMP_H_TELEGRAMS], h[SMP_H_CHECKSUM], h[SMP_H_SECURITY], h[SMP_H_PARSE],
-         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], h[SMP_H_REFUSED],
-         m->pace.hits);
-    if (m->pending) {
+         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], h[SMP_H_REFUSED]);
+    dispatch_queue(m);
+    if (m->held) {
         /* a single telegram ever: its period stays unknown */
         m->period = CDTIME_T_TO_DOUBLE(plugin_get_interval());
-        dispatch_batch(m, m->pending);
-        free(m->pending);
-        m->pending = NULL;
+        dispatch_batch(m, m->held);
+        free(m->held);
+        m->held = NULL;
     }
 }
 
@@ -606,7 +652,12 @@ void smp_meter_free(smp_meter *m)
         close(m->wake_fd);
     free(m->batch);
     free(m->unknown);
-    free(m->pending);
+    free(m->held);
+    while (m->queue) {
+        smp_batch *b = m->queue;
+        m->queue = b->next;
+        free(b);
+    }
     free(m->select);
     free(m->ignore);
     free(m);

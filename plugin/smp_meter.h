@@ -1,6 +1,8 @@
 /* smp_meter.h - one configured meter: its settings (filled by the config
  * callback in smartmeter.c), and the reader thread that opens its port,
- * decodes telegrams and dispatches their readings (smp_meter.c). */
+ * decodes telegrams and dispatches their readings (smp_meter.c).  The
+ * settings are written before the thread starts and only read afterwards;
+ * the health counters are atomics, read by collectd's read callback. */
 #ifndef SMP_METER_H
 #define SMP_METER_H
 
@@ -13,10 +15,11 @@
 
 #include "sm_decoder.h"
 #include "smp_map.h"
-#include "smp_pace.h"
 #include "smp_port.h"
 
 #define SMP_PLUGIN "smartmeter"
+/* every log line of a meter starts so, with its name */
+#define SMP_LOG_PREFIX "smartmeter plugin: meter \"%s\": "
 #define SMP_MAX_SKEW_DEFAULT 600.0 /* MaxClockSkew: 10 minutes */
 #define SMP_MAX_UNKNOWN_DEFAULT 64 /* MaxUnknownObjects */
 
@@ -35,7 +38,9 @@ typedef enum {
 
 extern const char *const smp_health_names[SMP_H_COUNT];
 
-typedef struct {
+/* The values of one telegram, ready to dispatch. */
+typedef struct smp_batch {
+    struct smp_batch *next; /* queued after it (smp_meter.queue) */
     cdtime_t time;
     size_t n;
     smp_value v[SM_MAX_READINGS];
@@ -66,15 +71,19 @@ typedef struct smp_meter {
     sm_decoder *dec;
     smp_port port;
     _Atomic uint64_t health[SMP_H_COUNT];
-    uint64_t discarded_seen;   /* the deframer's count since the port was opened */
+    uint64_t discarded_seen;   /* the decoder's count since the port was opened */
     sm_obis *unknown;          /* the unknown objects dispatched so far (max_unknown) */
     size_t nunknown;
     bool refused_logged;
 
     double period;             /* seconds; 0 until known */
-    smp_batch *pending;        /* first telegram, held until the period is known */
-    double pending_arrival;
-    smp_batch *batch;
+    smp_batch *batch;          /* the telegram being handled */
+    smp_batch *held;           /* the first telegram, until the period is known */
+    double held_arrival;
+    bool dispatched_any;
+    smp_batch *queue, *queue_tail; /* telegrams waiting their turn, oldest first */
+    size_t queued;
+    double queue_due;          /* monotonic: when the next one may be dispatched */
     cdtime_t last_time;
     char meter_number[64];
     bool have_fc;
@@ -84,9 +93,6 @@ typedef struct smp_meter {
     bool got_first, was_connected;
     double last_good;          /* monotonic seconds of the last good telegram */
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
-    unsigned completed;        /* telegrams the decoder completed (good or not), for pace */
-    smp_pace pace;             /* when to read next */
-    bool waited;               /* let_frame_arrive waited before the next read */
     c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew;
 
     struct smp_meter *next;

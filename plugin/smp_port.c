@@ -25,11 +25,6 @@ void smp_port_init(smp_port *p)
     p->path[0] = '\0';
 }
 
-const char *smp_parity_name(smp_parity p)
-{
-    return p == SMP_PARITY_EVEN ? "even" : p == SMP_PARITY_ODD ? "odd" : "none";
-}
-
 bool smp_device_is_tcp(const char *device)
 {
     return strncmp(device, "tcp://", 6) == 0;
@@ -66,8 +61,14 @@ bool smp_tcp_parse(const char *device, char *host, size_t host_cap, char *servic
         return false;
     memcpy(host, h, hlen);
     host[hlen] = '\0';
-    strcpy(service, port);
+    memcpy(service, port, strlen(port) + 1); /* fits: checked above */
     return true;
+}
+
+/* strerror for the reader threads: strerror_r, not strerror's static buffer */
+static const char *errtext(int e, char *buf, size_t cap)
+{
+    return strerror_r(e, buf, cap); /* GNU: returns the message */
 }
 
 static void sp_message(const char *what, enum sp_return r, const char *path, char *err,
@@ -88,8 +89,9 @@ static bool open_serial(smp_port *p, const char *device, const smp_line *line, c
                         size_t cap)
 {
     char real[PATH_MAX];
+    char eb[128];
     if (!realpath(device, real)) {
-        snprintf(err, cap, "cannot open %s: %s", device, strerror(errno));
+        snprintf(err, cap, "cannot open %s: %s", device, errtext(errno, eb, sizeof eb));
         return false;
     }
     snprintf(p->path, sizeof p->path, "%s", real);
@@ -148,6 +150,7 @@ static bool open_tcp(smp_port *p, const char *device, int cancel_fd, int timeout
     snprintf(p->path, sizeof p->path, "%s", device + 6);
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
+    char eb[128];
     int gai = getaddrinfo(host, service, &hints, &res);
     if (gai != 0) {
         snprintf(err, cap, "cannot resolve %s: %s", host, gai_strerror(gai));
@@ -200,7 +203,7 @@ static bool open_tcp(smp_port *p, const char *device, int cancel_fd, int timeout
         close(fd);
     }
     freeaddrinfo(res);
-    snprintf(err, cap, "cannot connect to %s: %s", p->path, strerror(last_errno));
+    snprintf(err, cap, "cannot connect to %s: %s", p->path, errtext(last_errno, eb, sizeof eb));
     return false;
 }
 
@@ -236,7 +239,8 @@ ssize_t smp_port_read(smp_port *p, void *buf, size_t cap, char *err, size_t err_
     if (n == 0)
         snprintf(err, err_cap, "%s closed the connection", p->path);
     else
-        snprintf(err, err_cap, "read error on %s: %s", p->path, strerror(errno));
+        snprintf(err, err_cap, "read error on %s: %s", p->path,
+                 errtext(errno, (char[128]){0}, 128));
     return -1;
 }
 

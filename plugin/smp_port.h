@@ -2,8 +2,9 @@
  * set up with libserialport (symlinks such as /dev/serial/by-id/... are
  * resolved first, as libserialport does not), or a TCP connection to a
  * network serial server ("tcp://host:port", e.g. ser2net).  Non-blocking;
- * the caller polls smp_port_fd().  No collectd headers: errors come back
- * as text for the caller to log. */
+ * the caller polls p->fd.  No collectd headers (unit-tested on its own):
+ * errors come back as text for the caller to log.  A port is used by one
+ * thread; different ports are independent. */
 #ifndef SMP_PORT_H
 #define SMP_PORT_H
 
@@ -42,8 +43,6 @@ bool smp_port_open(smp_port *p, const char *device, const smp_line *line, int ca
  * gone (hang-up, EOF, error; message in err). */
 ssize_t smp_port_read(smp_port *p, void *buf, size_t cap, char *err, size_t err_cap);
 void smp_port_close(smp_port *p);
-
-const char *smp_parity_name(smp_parity p);
 
 /* Once, before any port is opened: libserialport's debug output off unless
  * LIBSERIALPORT_DEBUG asks for it (its default handler looks that variable

@@ -14,17 +14,6 @@ bool sm_apdu_known_tag(uint8_t tag)
            tag == SM_APDU_DED_CIPHERING || tag == SM_APDU_GBT;
 }
 
-const char *sm_apdu_name(uint8_t tag)
-{
-    switch (tag) {
-    case SM_APDU_DATA_NOTIFICATION: return "data-notification";
-    case SM_APDU_GLO_CIPHERING: return "general-glo-ciphering";
-    case SM_APDU_DED_CIPHERING: return "general-ded-ciphering";
-    case SM_APDU_GBT: return "general-block-transfer";
-    default: return "unknown";
-    }
-}
-
 /* Skip an A-XDR length-prefixed OCTET STRING. */
 static sm_err skip_octets(sm_cur *c)
 {
@@ -92,83 +81,90 @@ static size_t after_length(const uint8_t *p, size_t n)
 
 static bool upper(uint8_t c) { return c >= 'A' && c <= 'Z'; }
 
+/* tag, long-invoke-id-and-priority (bits 24-27 reserved, zero), date-time
+ * (none or twelve octets, also sent as tagged data; strict: a valid one),
+ * body (strict: a structure or an array) */
+static int plausible_notification(const uint8_t *p, size_t n, bool strict)
+{
+    size_t at = 5;
+    if (n < at + 2)
+        return -1;
+    if (p[1] & 0x0F)
+        return 0;
+    if (p[at] == SM_DT_OCTET_STRING && p[at + 1] == 12)
+        at++;
+    size_t body;
+    if (p[at] == 0) {
+        body = at + 1;
+    } else if (p[at] == 12) {
+        if (n < at + 13)
+            return strict ? -1 : 1;
+        sm_datetime dt;
+        if (strict && (sm_datetime_parse(p + at + 1, &dt) != SM_OK ||
+                       !sm_datetime_has_date(&dt) || !sm_datetime_has_time(&dt)))
+            return 0;
+        body = at + 13;
+    } else {
+        return 0;
+    }
+    if (!strict)
+        return 1;
+    if (n <= body)
+        return -1;
+    return p[body] == SM_DT_STRUCTURE || p[body] == SM_DT_ARRAY;
+}
+
+/* tag, 08 system title; strict: the manufacturer's three letters first,
+ * and after the content length a security control of a known suite that
+ * protects the content */
+static int plausible_ciphering(const uint8_t *p, size_t n, bool strict)
+{
+    if (n < 5)
+        return -1;
+    if (p[1] != 8 || (strict && (!upper(p[2]) || !upper(p[3]) || !upper(p[4]))))
+        return 0;
+    if (!strict)
+        return 1;
+    if (n < 11)
+        return -1;
+    size_t k = after_length(p + 10, n - 10);
+    if (k == 0)
+        return 0;
+    if (k == (size_t)-1 || n <= 10 + k)
+        return -1;
+    uint8_t sc = p[10 + k];
+    return (sc & 0x0F) <= 2 && (sc & (SM_SC_AUTH | SM_SC_ENC)) != 0;
+}
+
+/* tag, block control, block number, block number acknowledged 0; strict:
+ * block 1 (a telegram's first) with data that begin with a push APDU */
+static int plausible_block(const uint8_t *p, size_t n, bool strict)
+{
+    if (n < 6)
+        return -1;
+    unsigned number = (unsigned)(p[2] << 8 | p[3]);
+    if (p[4] != 0 || p[5] != 0 || (strict && number != 1))
+        return 0;
+    if (!strict)
+        return 1;
+    size_t k = after_length(p + 6, n - 6);
+    if (k == 0)
+        return 0;
+    if (k == (size_t)-1 || n <= 6 + k)
+        return -1;
+    return p[6 + k] != SM_APDU_GBT && sm_apdu_known_tag(p[6 + k]);
+}
+
 int sm_apdu_plausible(const uint8_t *p, size_t n, bool strict)
 {
     if (n < 1)
         return -1;
     switch (p[0]) {
-    case SM_APDU_DATA_NOTIFICATION: {
-        /* tag, long-invoke-id-and-priority (bits 24-27 reserved, zero),
-         * date-time (none or twelve octets, also sent as tagged data;
-         * strict: a valid one), body (strict: a structure or an array) */
-        size_t at = 5;
-        if (n < at + 2)
-            return -1;
-        if (p[1] & 0x0F)
-            return 0;
-        if (p[at] == SM_DT_OCTET_STRING && p[at + 1] == 12)
-            at++;
-        size_t body;
-        if (p[at] == 0) {
-            body = at + 1;
-        } else if (p[at] == 12) {
-            if (n < at + 13)
-                return strict ? -1 : 1;
-            sm_datetime dt;
-            if (strict && (sm_datetime_parse(p + at + 1, &dt) != SM_OK ||
-                           !sm_datetime_has_date(&dt) || !sm_datetime_has_time(&dt)))
-                return 0;
-            body = at + 13;
-        } else {
-            return 0;
-        }
-        if (!strict)
-            return 1;
-        if (n <= body)
-            return -1;
-        return p[body] == SM_DT_STRUCTURE || p[body] == SM_DT_ARRAY;
-    }
+    case SM_APDU_DATA_NOTIFICATION: return plausible_notification(p, n, strict);
     case SM_APDU_GLO_CIPHERING:
-    case SM_APDU_DED_CIPHERING: {
-        /* tag, 08 system title; strict: the manufacturer's three letters
-         * first, and after the content length a security control of a known
-         * suite that protects the content */
-        if (n < 5)
-            return -1;
-        if (p[1] != 8 || (strict && (!upper(p[2]) || !upper(p[3]) || !upper(p[4]))))
-            return 0;
-        if (!strict)
-            return 1;
-        if (n < 11)
-            return -1;
-        size_t k = after_length(p + 10, n - 10);
-        if (k == 0)
-            return 0;
-        if (k == (size_t)-1 || n <= 10 + k)
-            return -1;
-        uint8_t sc = p[10 + k];
-        return (sc & 0x0F) <= 2 && (sc & (SM_SC_AUTH | SM_SC_ENC)) != 0;
-    }
-    case SM_APDU_GBT: {
-        /* tag, block control, block number, block number acknowledged 0;
-         * strict: block 1 (a telegram's first) with data that begin with
-         * another push APDU */
-        if (n < 6)
-            return -1;
-        unsigned number = (unsigned)(p[2] << 8 | p[3]);
-        if (p[4] != 0 || p[5] != 0 || (strict && number != 1))
-            return 0;
-        if (!strict)
-            return 1;
-        size_t k = after_length(p + 6, n - 6);
-        if (k == 0)
-            return 0;
-        if (k == (size_t)-1 || n <= 6 + k)
-            return -1;
-        return p[6 + k] != SM_APDU_GBT && sm_apdu_known_tag(p[6 + k]);
-    }
-    default:
-        return 0;
+    case SM_APDU_DED_CIPHERING: return plausible_ciphering(p, n, strict);
+    case SM_APDU_GBT: return plausible_block(p, n, strict);
+    default: return 0;
     }
 }
 

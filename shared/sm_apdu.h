@@ -16,8 +16,8 @@
 
 #include "sm_axdr.h"
 #include "sm_datetime.h"
-#include "sm_deframe.h"
 #include "sm_error.h"
+#include "sm_limits.h"
 
 enum {
     SM_APDU_DATA_NOTIFICATION = 0x0F,
@@ -27,7 +27,6 @@ enum {
 };
 
 bool sm_apdu_known_tag(uint8_t tag);
-const char *sm_apdu_name(uint8_t tag);
 
 /* The length of the push APDU at buf[0]: SM_OK and *extent.  Otherwise
  * *err_off (may be NULL) says where it failed: SM_ERR_APDU_UNSUPPORTED, buf

@@ -3,43 +3,48 @@
 
 #include <string.h>
 
+/* read_item is inlined into the loops that read every element of every
+ * telegram (GCC and clang do not always do it on their own) */
+#if defined(__GNUC__)
+#define SM_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define SM_ALWAYS_INLINE inline
+#endif
+
 struct type_info {
     const char *dlms;
     const char *gurux;
-    uint8_t fixed;  /* size of a fixed-size body; 0xFF for variable */
 };
-
-#define VAR 0xFF
 
 static const struct type_info *type_info(uint8_t t)
 {
     static const struct type_info tab[] = {
-        [SM_DT_NULL] = {"null-data", "None", 0},
-        [SM_DT_ARRAY] = {"array", "Array", VAR},
-        [SM_DT_STRUCTURE] = {"structure", "Structure", VAR},
-        [SM_DT_BOOLEAN] = {"boolean", "Boolean", 1},
-        [SM_DT_BIT_STRING] = {"bit-string", "BitString", VAR},
-        [SM_DT_INT32] = {"double-long", "Int32", 4},
-        [SM_DT_UINT32] = {"double-long-unsigned", "UInt32", 4},
-        [SM_DT_OCTET_STRING] = {"octet-string", "OctetString", VAR},
-        [SM_DT_VISIBLE_STRING] = {"visible-string", "String", VAR},
-        [SM_DT_UTF8_STRING] = {"utf8-string", "StringUTF8", VAR},
-        [SM_DT_BCD] = {"bcd", "Bcd", 1},
-        [SM_DT_INT8] = {"integer", "Int8", 1},
-        [SM_DT_INT16] = {"long", "Int16", 2},
-        [SM_DT_UINT8] = {"unsigned", "UInt8", 1},
-        [SM_DT_UINT16] = {"long-unsigned", "UInt16", 2},
-        [SM_DT_COMPACT_ARRAY] = {"compact-array", "CompactArray", VAR},
-        [SM_DT_INT64] = {"long64", "Int64", 8},
-        [SM_DT_UINT64] = {"long64-unsigned", "UInt64", 8},
-        [SM_DT_ENUM] = {"enum", "Enum", 1},
-        [SM_DT_FLOAT32] = {"float32", "Float32", 4},
-        [SM_DT_FLOAT64] = {"float64", "Float64", 8},
-        [SM_DT_DATE_TIME] = {"date-time", "DateTime", 12},
-        [SM_DT_DATE] = {"date", "Date", 5},
-        [SM_DT_TIME] = {"time", "Time", 4},
+        [SM_DT_NULL] = {"null-data", "None"},
+        [SM_DT_ARRAY] = {"array", "Array"},
+        [SM_DT_STRUCTURE] = {"structure", "Structure"},
+        [SM_DT_BOOLEAN] = {"boolean", "Boolean"},
+        [SM_DT_BIT_STRING] = {"bit-string", "BitString"},
+        [SM_DT_INT32] = {"double-long", "Int32"},
+        [SM_DT_UINT32] = {"double-long-unsigned", "UInt32"},
+        [SM_DT_OCTET_STRING] = {"octet-string", "OctetString"},
+        [SM_DT_VISIBLE_STRING] = {"visible-string", "String"},
+        [SM_DT_UTF8_STRING] = {"utf8-string", "StringUTF8"},
+        [SM_DT_BCD] = {"bcd", "Bcd"},
+        [SM_DT_INT8] = {"integer", "Int8"},
+        [SM_DT_INT16] = {"long", "Int16"},
+        [SM_DT_UINT8] = {"unsigned", "UInt8"},
+        [SM_DT_UINT16] = {"long-unsigned", "UInt16"},
+        [SM_DT_COMPACT_ARRAY] = {"compact-array", "CompactArray"},
+        [SM_DT_INT64] = {"long64", "Int64"},
+        [SM_DT_UINT64] = {"long64-unsigned", "UInt64"},
+        [SM_DT_ENUM] = {"enum", "Enum"},
+        [SM_DT_FLOAT32] = {"float32", "Float32"},
+        [SM_DT_FLOAT64] = {"float64", "Float64"},
+        [SM_DT_DATE_TIME] = {"date-time", "DateTime"},
+        [SM_DT_DATE] = {"date", "Date"},
+        [SM_DT_TIME] = {"time", "Time"},
     };
-    static const struct type_info dont_care = {"dont-care", "DontCare", 0};
+    static const struct type_info dont_care = {"dont-care", "DontCare"};
     if (t == SM_DT_DONT_CARE)
         return &dont_care;
     if (t < sizeof tab / sizeof tab[0] && tab[t].dlms)
@@ -148,21 +153,18 @@ static sm_err skip_type_description(sm_cur *c, unsigned depth, size_t *err_off)
     return SM_OK;
 }
 
+/* big-endian numbers of the sizes A-XDR has (compilers make one load of
+ * each, and a byte swap) */
 static inline uint64_t load_be(const uint8_t *p, unsigned n)
 {
     switch (n) {
     case 1: return p[0];
     case 2: return (uint64_t)p[0] << 8 | p[1];
-    case 4: {
-        uint32_t v;
-        memcpy(&v, p, 4);
-        return __builtin_bswap32(v);
-    }
-    default: {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        return __builtin_bswap64(v);
-    }
+    case 4: return (uint64_t)p[0] << 24 | (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3];
+    default:
+        return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+               (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+               (uint64_t)p[6] << 8 | p[7];
     }
 }
 
@@ -229,8 +231,7 @@ static inline sm_err string(sm_cur *c, sm_axdr_item *it, size_t *err_off)
 
 /* sm_axdr_read, inlined into the loops of sm_axdr_skip and sm_axdr_tree
  * (they read every element of every telegram) */
-static inline __attribute__((always_inline)) sm_err read_item(sm_cur *c, sm_axdr_item *it,
-                                                              size_t *err_off)
+static SM_ALWAYS_INLINE sm_err read_item(sm_cur *c, sm_axdr_item *it, size_t *err_off)
 {
     /* every field set here or below (cheaper than clearing the item) */
     it->kind = SM_VK_NONE;

@@ -22,8 +22,7 @@
 
 #include "sm_cursor.h"
 #include "sm_error.h"
-
-#define SM_AXDR_MAX_DEPTH 16
+#include "sm_limits.h"
 
 /* DLMS data type tags (IEC 62056-6-2, Data CHOICE). */
 enum {

@@ -1,10 +1,16 @@
 /* sm_cursor.h - the one bounds idiom of the core: a cursor (p, end).
  *
- * Every length read from the wire is checked against sm_cur_left() BEFORE
- * it is used.  Sub-structures are parsed through a narrowed cursor
- * (sm_cur_sub) that must be consumed exactly.  base is kept so that failures
- * can report their byte offset (sm_cur_off).  Header-only, no state beyond
- * the struct; thread-safe as long as a cursor is not shared.
+ * Every length read from the wire is checked against what remains BEFORE it
+ * is used (sm_cur_axdr_len does it, and every fixed-size read).  A
+ * sub-structure with a length of its own is parsed through a narrowed
+ * cursor (sm_cur_sub), so nothing in it can read beyond it, and the parser
+ * then checks that it was consumed exactly (sm_cur_left of the parent or
+ * of the sub-cursor is 0 where the production ends).  base is kept so that
+ * failures report their byte offset (sm_cur_off).  Errors: SM_ERR_TRUNCATED
+ * when the input ends inside a fixed-size field, SM_ERR_AXDR_LENGTH when a
+ * length goes beyond what remains, SM_ERR_AXDR_LENFORM for a malformed
+ * length field.  Header-only, no state beyond the struct; thread-safe as
+ * long as a cursor is not shared.
  */
 #ifndef SM_CURSOR_H
 #define SM_CURSOR_H
@@ -103,11 +109,13 @@ static inline sm_err sm_cur_axdr_len(sm_cur *c, size_t *len)
     return SM_OK;
 }
 
-/* Narrow: a sub-cursor over the next n bytes, advancing the parent. */
+/* Narrow: a sub-cursor over the next n bytes (they must be there:
+ * SM_ERR_AXDR_LENGTH otherwise), advancing the parent past them.  Offsets
+ * of the sub-cursor are still counted from the parent's base. */
 static inline sm_err sm_cur_sub(sm_cur *c, size_t n, sm_cur *sub)
 {
     if (sm_cur_left(c) < n)
-        return SM_ERR_TRUNCATED;
+        return SM_ERR_AXDR_LENGTH;
     sub->base = c->base;
     sub->p = c->p;
     sub->end = c->p + n;

@@ -53,7 +53,7 @@ unsigned sm_days_in_month(unsigned year, unsigned month)
     if (month < 1 || month > 12)
         return 0;
     bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return days[month - 1] + (month == 2 && leap);
+    return days[month - 1] + (month == 2 && leap ? 1u : 0u);
 }
 
 bool sm_datetime_has_date(const sm_datetime *dt)
@@ -159,7 +159,7 @@ int64_t sm_days_from_civil(int64_t y, unsigned m, unsigned d)
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
     unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
     unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + (int64_t)doe - 719468;
 }

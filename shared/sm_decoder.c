@@ -1,4 +1,5 @@
 /* sm_decoder.c - the decode pipeline.  See sm_decoder.h. */
+#define SM_ALLOW_PRIVATE_ACCESS
 #include "sm_decoder.h"
 
 #include <string.h>
@@ -15,8 +16,7 @@ const char *sm_where_name(sm_where w)
 
 static void deliver(sm_decoder *d, sm_telegram *t)
 {
-    t->index = d->count++;
-    d->stats.telegrams++;
+    t->index = d->stats.telegrams++;
     switch (sm_errlayer(t->err)) {
     case SM_LAYER_NONE: d->stats.ok++; break;
     case SM_LAYER_LINK: d->stats.link_errors++; break;
@@ -50,16 +50,107 @@ static bool plausible(const uint8_t *p, size_t n)
     return sm_dsmr_detect(p, n);
 }
 
+/* The string reading that numbers the meter best (sm_obis_meter_id_rank). */
 static const sm_reading *find_meter_id(const sm_reading *r, size_t n)
 {
-    static const uint8_t ids[][4] = {{0, 96, 1, 0}, {0, 96, 1, 1}, {1, 0, 0, 5}, {0, 42, 0, 0}};
-    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
-        for (size_t i = 0; i < n; i++)
-            if (r[i].kind == SM_RK_STRING && r[i].obis_source != SM_OBIS_NONE &&
-                r[i].obis.a == ids[k][0] && r[i].obis.c == ids[k][1] &&
-                r[i].obis.d == ids[k][2] && r[i].obis.e == ids[k][3])
-                return &r[i];
-    return NULL;
+    const sm_reading *best = NULL;
+    int best_rank = 0;
+    for (size_t i = 0; i < n; i++) {
+        int rank = r[i].kind == SM_RK_STRING && r[i].obis_source != SM_OBIS_NONE
+                       ? sm_obis_meter_id_rank(&r[i].obis)
+                       : 0;
+        if (rank && (!best || rank < best_rank)) {
+            best = &r[i];
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
+/* The APDU being decoded, as its layers are taken off: where it is, and
+ * which buffer an error offset refers to. */
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+    sm_where where;
+    size_t off;       /* where it failed */
+} layer;
+
+/* A general-block-transfer block: added to the transfer; *pending while
+ * more blocks are to come (no telegram yet), else the reassembled APDU. */
+static sm_err unblock(sm_decoder *d, sm_telegram *t, layer *l, bool *pending)
+{
+    sm_gbt_block b;
+    bool complete, dropped;
+    sm_err e = sm_gbt_parse(l->p, l->n, &b, &l->off);
+    if (e)
+        return e;
+    if ((e = sm_gbt_add(&d->gbt, &b, &complete, &dropped))) {
+        d->gbt_blocks = 0;
+        l->off = 0;
+        return e;
+    }
+    if (dropped || !complete) {
+        d->gbt_blocks += !dropped;
+        *pending = true;
+        return SM_OK;
+    }
+    t->gbt_blocks = ++d->gbt_blocks;
+    d->gbt_blocks = 0;
+    l->p = d->gbt.buf;
+    l->n = d->gbt.len;
+    l->where = SM_WHERE_PLAINTEXT;
+    return SM_OK;
+}
+
+/* general-glo- and general-ded-ciphering: the plaintext */
+static sm_err decipher(sm_decoder *d, sm_telegram *t, layer *l)
+{
+    sm_err e = sm_sec_parse(l->p, l->n, &t->sec, &l->off);
+    if (e)
+        return e;
+    t->ciphered = true;
+    size_t plen;
+    l->off = t->sec.payload_offset;
+    if ((e = sm_sec_decrypt(&t->sec, &d->cipher, d->plain, sizeof d->plain, &plen,
+                            &t->authenticated)))
+        return e;
+    if (!t->authenticated && (t->sec.sc & SM_SC_ENC) && !plausible(d->plain, plen))
+        return SM_ERR_WRONG_KEY;
+    l->p = d->plain;
+    l->n = plen;
+    l->where = SM_WHERE_PLAINTEXT;
+    return SM_OK;
+}
+
+/* The plaintext APDU: a data-notification or DSMR text, into readings. */
+static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
+{
+    sm_reading_set rs = {d->readings, SM_MAX_READINGS, 0, NULL};
+    sm_err e;
+    t->apdu = l->p;
+    t->apdu_len = l->n;
+    l->off = 0;
+    if (l->p[0] == SM_APDU_DATA_NOTIFICATION) {
+        if ((e = sm_notification_parse(l->p, l->n, &t->notification, d->nodes, SM_MAX_NODES,
+                                       &t->nnodes, &l->off)))
+            return e;
+        t->is_notification = true;
+        t->nodes = d->nodes;
+        e = sm_readings_extract(d->nodes, t->nnodes, l->p,
+                                t->notification.body_offset + t->notification.body_len, &rs,
+                                &l->off);
+    } else if (sm_dsmr_detect(l->p, l->n)) {
+        t->is_dsmr = true;
+        e = sm_dsmr_parse(l->p, l->n, &t->dsmr, &rs, &l->off);
+    } else {
+        e = SM_ERR_APDU_UNSUPPORTED;
+    }
+    t->readings = rs.readings;
+    t->nreadings = rs.n;
+    t->layout = rs.layout;
+    t->meter_id = find_meter_id(rs.readings, rs.n);
+    return e;
 }
 
 static void decode(sm_decoder *d, const uint8_t *apdu, size_t len, const sm_link_event *link)
@@ -67,87 +158,37 @@ static void decode(sm_decoder *d, const uint8_t *apdu, size_t len, const sm_link
     sm_telegram t;
     memset(&t, 0, sizeof t);
     t.link = link;
-    const uint8_t *cur = apdu;
-    size_t cur_len = len;
-    sm_where where = SM_WHERE_APDU;
-    size_t off = 0;
-    sm_err e;
-
-    /* unwrap general-block-transfer and ciphering, at most once each */
-    bool unblocked = false, deciphered = false;
+    if (link)
+        t.wire_len = link->end - link->offset;
+    layer l = {apdu, len, SM_WHERE_APDU, 0};
+    sm_err e = SM_OK;
+    /* general-block-transfer and ciphering, at most once each, either first */
+    bool unblocked = false, deciphered = false, pending = false;
     for (;;) {
-        if (cur_len == 0)
-            return fail(d, &t, SM_ERR_TRUNCATED, where, 0);
-        if (cur[0] == SM_APDU_GBT && !unblocked) {
-            sm_gbt_block b;
-            if ((e = sm_gbt_parse(cur, cur_len, &b, &off)))
-                return fail(d, &t, e, where, off);
-            bool complete, dropped;
-            if ((e = sm_gbt_add(&d->gbt, &b, &complete, &dropped))) {
-                d->gbt_blocks = 0;
-                return fail(d, &t, e, where, 0);
-            }
-            if (dropped)
-                return;
-            d->gbt_blocks++;
-            if (!complete)
-                return; /* more blocks to come */
-            t.gbt_blocks = d->gbt_blocks;
-            d->gbt_blocks = 0;
-            cur = d->gbt.buf;
-            cur_len = d->gbt.len;
-            where = SM_WHERE_PLAINTEXT;
-            unblocked = true;
-            continue;
-        }
-        if ((cur[0] == SM_APDU_GLO_CIPHERING || cur[0] == SM_APDU_DED_CIPHERING) && !deciphered) {
-            if ((e = sm_sec_parse(cur, cur_len, &t.sec, &off)))
-                return fail(d, &t, e, where, off);
-            t.ciphered = true;
-            size_t plen;
-            e = sm_sec_decrypt(&t.sec, &d->cipher, d->plain, sizeof d->plain, &plen,
-                               &t.authenticated);
-            if (e)
-                return fail(d, &t, e, where, t.sec.payload_offset);
-            if (!t.authenticated && (t.sec.sc & SM_SC_ENC) && !plausible(d->plain, plen))
-                return fail(d, &t, SM_ERR_WRONG_KEY, where, t.sec.payload_offset);
-            cur = d->plain;
-            cur_len = plen;
-            where = SM_WHERE_PLAINTEXT;
-            deciphered = true;
-            continue;
-        }
-        break;
+        if (l.n == 0)
+            e = SM_ERR_TRUNCATED;
+        else if (l.p[0] == SM_APDU_GBT && !unblocked)
+            unblocked = true, e = unblock(d, &t, &l, &pending);
+        else if ((l.p[0] == SM_APDU_GLO_CIPHERING || l.p[0] == SM_APDU_DED_CIPHERING) &&
+                 !deciphered)
+            deciphered = true, e = decipher(d, &t, &l);
+        else
+            break;
+        if (e || pending)
+            break;
     }
-    t.apdu = cur;
-    t.apdu_len = cur_len;
+    if (pending)
+        return; /* more blocks to come */
     /* a telegram outside any transfer: a broken transfer is over, and a
      * block out of order is reported again */
     if (!unblocked && d->gbt.next == 0)
         d->gbt.resync = false;
-
-    sm_reading_set rs = {d->readings, SM_MAX_READINGS, 0, NULL};
-    if (cur[0] == SM_APDU_DATA_NOTIFICATION) {
-        if ((e = sm_notification_parse(cur, cur_len, &t.notification, d->nodes, SM_MAX_NODES,
-                                       &t.nnodes, &off)))
-            return fail(d, &t, e, where, off);
-        t.is_notification = true;
-        t.nodes = d->nodes;
-        e = sm_readings_extract(d->nodes, t.nnodes, cur,
-                                t.notification.body_offset + t.notification.body_len, &rs, &off);
-        if (e)
-            return fail(d, &t, e, where, off);
-    } else if (sm_dsmr_detect(cur, cur_len)) {
-        t.is_dsmr = true;
-        if ((e = sm_dsmr_parse(cur, cur_len, &t.dsmr, &rs, &off)))
-            return fail(d, &t, e, where, off);
-    } else {
-        return fail(d, &t, SM_ERR_APDU_UNSUPPORTED, where, 0);
+    if (!e)
+        e = content(d, &t, &l);
+    if (e) {
+        fail(d, &t, e, l.where, l.off);
+        return;
     }
-    t.readings = rs.readings;
-    t.nreadings = rs.n;
-    t.layout = rs.layout;
-    t.meter_id = find_meter_id(rs.readings, rs.n);
     t.err = SM_OK;
     deliver(d, &t);
 }
@@ -155,21 +196,21 @@ static void decode(sm_decoder *d, const uint8_t *apdu, size_t len, const sm_link
 static void on_link(void *ctx, const sm_link_event *ev)
 {
     sm_decoder *d = ctx;
-    if (ev->err) {
-        sm_telegram t;
-        memset(&t, 0, sizeof t);
-        t.link = ev;
-        t.err_frame = ev->err_frame;
-        /* a lost frame may have carried a block of the transfer under way:
-         * the rest of that telegram is dropped until a block 1 (it has been
-         * reported); with none under way, a block out of order is reported */
-        if (d->gbt.next != 0)
-            sm_gbt_reset(&d->gbt, true);
-        d->gbt_blocks = 0;
-        fail(d, &t, ev->err, SM_WHERE_STREAM, ev->err_offset);
+    if (!ev->err) {
+        decode(d, ev->apdu, ev->apdu_len, ev);
         return;
     }
-    decode(d, ev->apdu, ev->apdu_len, ev);
+    sm_telegram t;
+    memset(&t, 0, sizeof t);
+    t.link = ev;
+    t.err_frame = ev->err_frame;
+    /* a lost frame may have carried a block of the transfer under way: the
+     * rest of that telegram is dropped until a block 1 (it has been
+     * reported); with none under way, a block out of order is reported */
+    if (d->gbt.next != 0)
+        sm_gbt_reset(&d->gbt, true);
+    d->gbt_blocks = 0;
+    fail(d, &t, ev->err, SM_WHERE_STREAM, ev->err_offset);
 }
 
 void sm_decoder_init(sm_decoder *d, sm_link link, sm_telegram_cb cb, void *ctx)
@@ -194,10 +235,7 @@ void sm_decoder_feed(sm_decoder *d, const uint8_t *buf, size_t len)
     sm_deframer_feed(&d->deframer, buf, len);
 }
 
-void sm_decoder_finish(sm_decoder *d)
-{
-    sm_deframer_finish(&d->deframer);
-}
+void sm_decoder_finish(sm_decoder *d) { sm_deframer_finish(&d->deframer); }
 
 void sm_decoder_reset(sm_decoder *d)
 {
@@ -224,6 +262,19 @@ void sm_decoder_wipe(sm_decoder *d)
     sm_wipe(d->plain, sizeof d->plain);
 }
 
+void sm_decoder_get_stats(const sm_decoder *d, sm_decoder_stats *s)
+{
+    *s = d->stats;
+    s->bytes_in = d->deframer.stats.bytes_in;
+    s->bytes_discarded = d->deframer.stats.bytes_discarded;
+    s->frames = d->deframer.stats.frames;
+    s->frame_errors = d->deframer.stats.frame_errors;
+}
+
+size_t sm_decoder_expect(const sm_decoder *d) { return sm_deframer_expect(&d->deframer); }
+
+uint64_t sm_decoder_underway(const sm_decoder *d) { return sm_deframer_underway(&d->deframer); }
+
 bool sm_telegram_time(const sm_telegram *t, sm_datetime *dt)
 {
     if (t->is_notification && t->notification.has_datetime &&
@@ -234,70 +285,12 @@ bool sm_telegram_time(const sm_telegram *t, sm_datetime *dt)
     }
     for (size_t i = 0; i < t->nreadings; i++) {
         const sm_reading *r = &t->readings[i];
-        if (r->kind == SM_RK_DATETIME && r->obis_source != SM_OBIS_NONE && r->obis.a == 0 &&
-            r->obis.c == 1 && r->obis.d == 0 && sm_datetime_has_date(&r->dt) &&
+        if (r->kind == SM_RK_DATETIME && r->obis_source != SM_OBIS_NONE &&
+            sm_obis_is_clock(&r->obis) && sm_datetime_has_date(&r->dt) &&
             sm_datetime_has_time(&r->dt)) {
             *dt = r->dt;
             return true;
         }
     }
     return false;
-}
-
-sm_err sm_key_from_hex(const char *hex, uint8_t out[32], size_t *len)
-{
-    size_t n = 0;
-    int half = -1;
-    const char *p = hex;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-        p += 2;
-    for (; *p; p++) {
-        char ch = *p;
-        int v;
-        if (ch >= '0' && ch <= '9')
-            v = ch - '0';
-        else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
-            v = (ch | 0x20) - 'a' + 10;
-        else if (ch == ' ' || ch == ':' || ch == '\t' || ch == '\n' || ch == '\r')
-            continue;
-        else
-            goto bad;
-        if (half < 0) {
-            half = v;
-        } else {
-            if (n >= 32)
-                goto bad;
-            out[n++] = (uint8_t)(half << 4 | v);
-            half = -1;
-        }
-    }
-    if (half >= 0 || (n != 16 && n != 32))
-        goto bad;
-    *len = n;
-    return SM_OK;
-bad:
-    sm_wipe(out, 32);
-    return SM_ERR_KEY_LENGTH;
-}
-
-sm_err sm_key_from_file_content(const uint8_t *buf, size_t n, uint8_t out[32], size_t *len)
-{
-    char text[512];
-    if (n < sizeof text && memchr(buf, '\0', n) == NULL) {
-        memcpy(text, buf, n);
-        text[n] = '\0';
-        sm_err e = sm_key_from_hex(text, out, len);
-        sm_wipe(text, sizeof text);
-        if (e == SM_OK)
-            return SM_OK;
-    }
-    if (n == 16 || n == 32) {
-        memcpy(out, buf, n);
-        *len = n;
-        return SM_OK;
-    }
-    sm_wipe(out, 32);
-    return SM_ERR_KEY_LENGTH;
 }

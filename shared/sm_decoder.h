@@ -6,10 +6,10 @@
  * runs once per telegram, successful or not, with a sm_telegram whose
  * pointers are valid only during the callback.  All buffers live in the
  * caller-owned struct (no allocation; about 120 KB, so not on a small
- * stack).  The keys are held expanded in the struct; sm_decoder_wipe()
- * clears them and must be called before the memory is released.  A decoder
- * must not be used by two threads at once; different decoders are
- * independent.
+ * stack), whose fields are private: the functions below read them.  The
+ * keys are held expanded in the struct; sm_decoder_wipe() clears them and
+ * must be called before the memory is released.  A decoder must not be
+ * used by two threads at once; different decoders are independent.
  */
 #ifndef SM_DECODER_H
 #define SM_DECODER_H
@@ -24,9 +24,8 @@
 #include "sm_dsmr.h"
 #include "sm_error.h"
 #include "sm_readings.h"
+#include "sm_limits.h"
 #include "sm_security.h"
-
-#define SM_MAX_NODES 1024
 
 /* Which buffer an error offset refers to. */
 typedef enum {
@@ -45,6 +44,7 @@ typedef struct {
     unsigned err_frame;           /* link errors: 1-based frame number */
 
     const sm_link_event *link;    /* frames; NULL for sm_decoder_apdu() */
+    uint64_t wire_len;            /* bytes on the wire, first to last frame; 0 without link */
     unsigned gbt_blocks;          /* general-block-transfer blocks, 0 if none */
 
     bool ciphered;
@@ -70,56 +70,71 @@ typedef struct {
 
 typedef void (*sm_telegram_cb)(void *ctx, const sm_telegram *t);
 
+/* What a decoder has seen: the telegrams since sm_decoder_init() and their
+ * outcome (layer of the error), and the current stream's link layer
+ * (sm_decoder_new_stream() starts those again). */
 typedef struct {
-    uint64_t telegrams;   /* delivered, good or bad */
+    uint64_t telegrams;       /* delivered, good or bad */
     uint64_t ok;
     uint64_t link_errors;
     uint64_t security_errors;
-    uint64_t parse_errors;
+    uint64_t parse_errors;    /* apdu, a-xdr, readings and dsmr layers */
+    uint64_t bytes_in;        /* this stream: bytes fed */
+    uint64_t bytes_discarded; /* this stream: garbage outside any telegram */
+    uint64_t frames;          /* this stream: verified frames */
+    uint64_t frame_errors;    /* this stream: frames that failed */
 } sm_decoder_stats;
 
+/* The state is the caller's (about 120 KB: not for a small stack); its
+ * fields are private: use the functions below. */
 typedef struct {
-    sm_deframer deframer;
-    sm_cipher cipher;
-    sm_gbt gbt;
-    sm_telegram_cb cb;
-    void *ctx;
-    uint64_t count;
-    sm_decoder_stats stats;
-    unsigned gbt_blocks;
-    uint8_t plain[SM_APDU_MAX];
-    sm_node nodes[SM_MAX_NODES];
-    sm_reading readings[SM_MAX_READINGS];
+    sm_deframer SM_PRIVATE(deframer);
+    sm_cipher SM_PRIVATE(cipher);
+    sm_gbt SM_PRIVATE(gbt);
+    sm_telegram_cb SM_PRIVATE(cb);
+    void *SM_PRIVATE(ctx);
+    sm_decoder_stats SM_PRIVATE(stats); /* the telegram counts */
+    unsigned SM_PRIVATE(gbt_blocks);
+    uint8_t SM_PRIVATE(plain)[SM_APDU_MAX];
+    sm_node SM_PRIVATE(nodes)[SM_MAX_NODES];
+    sm_reading SM_PRIVATE(readings)[SM_MAX_READINGS];
 } sm_decoder;
 
+/* A decoder for a link layer (SM_LINK_AUTO to detect it) calling cb for
+ * every telegram, good or failed.  No keys yet. */
 void sm_decoder_init(sm_decoder *d, sm_link link, sm_telegram_cb cb, void *ctx);
 /* ek/ak: raw key bytes (16 or 32), NULL/0 for none.  verify_tag false
- * decrypts authenticated telegrams without checking their tag. */
+ * decrypts authenticated telegrams without checking their tag.  Returns
+ * SM_OK, or SM_ERR_KEY_LENGTH (then no key is set). */
 sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, const uint8_t *ak,
                            size_t ak_len, bool verify_tag);
+/* Bytes of the stream, in chunks of any size: the callback runs for each
+ * telegram they complete (the result does not depend on the chunking). */
 void sm_decoder_feed(sm_decoder *d, const uint8_t *buf, size_t len);
+/* The end of the input: a telegram cut short is reported. */
 void sm_decoder_finish(sm_decoder *d);
+/* Drop what is buffered (after a reconnect); offsets go on. */
 void sm_decoder_reset(sm_decoder *d);
 /* Start an unrelated stream (the next file): like reset, and stream offsets,
  * link auto-detection and link statistics start again from zero; keys,
- * telegram numbering and the decoder's statistics carry on. */
+ * telegram numbering and the telegram counts carry on. */
 void sm_decoder_new_stream(sm_decoder *d);
 /* Decode one APDU given whole (no link layer). */
 void sm_decoder_apdu(sm_decoder *d, const uint8_t *apdu, size_t len);
+/* Clear the keys and the last plaintext; before the memory is released. */
 void sm_decoder_wipe(sm_decoder *d);
+
+void sm_decoder_get_stats(const sm_decoder *d, sm_decoder_stats *s);
+/* What the link layer is waiting for (sm_deframer_expect): SM_EXPECT_IDLE,
+ * SM_EXPECT_SOME, or the bytes the frame being received still lacks. */
+size_t sm_decoder_expect(const sm_decoder *d);
+/* The bytes of the telegram under way so far (sm_deframer_underway). */
+uint64_t sm_decoder_underway(const sm_decoder *d);
 
 /* The meter's time of a decoded telegram: the notification's date-time,
  * else the value of the clock object (0-0:1.0.0, also DSMR's timestamp).
  * False when the telegram carries neither (or only one without a date and
  * time of day). */
 bool sm_telegram_time(const sm_telegram *t, sm_datetime *dt);
-
-/* Parse a key given as hex (32 or 64 digits; spaces, colons and a 0x prefix
- * tolerated).  Returns SM_OK and the length, SM_ERR_KEY_LENGTH otherwise.
- * Never echoes the key anywhere. */
-sm_err sm_key_from_hex(const char *hex, uint8_t out[32], size_t *len);
-/* The content of a key file: hex text as above (a trailing newline is
- * fine), or exactly 16 or 32 raw bytes.  SM_ERR_KEY_LENGTH otherwise. */
-sm_err sm_key_from_file_content(const uint8_t *buf, size_t n, uint8_t out[32], size_t *len);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "sm_apdu.h"
 #include "sm_crc.h"
+#include "sm_cursor.h"
 
 const char *sm_link_name(sm_link link)
 {
@@ -93,6 +94,7 @@ static void emit_error_at(sm_deframer *d, sm_err err, sm_link link, uint64_t fra
     ev.nframes = listed < SM_MAX_FRAME_INFO ? listed : SM_MAX_FRAME_INFO;
     ev.frame_count = d->asm_frames + 1;
     ev.offset = d->asm_link != SM_LINK_AUTO ? d->asm_offset : frame_offset;
+    ev.end = frame_offset + length;
     ev.err_offset = err_offset;
     ev.err_frame = d->asm_frames + 1;
     d->cb(d->ctx, &ev);
@@ -136,7 +138,7 @@ static bool asm_append(sm_deframer *d, const uint8_t *p, size_t n)
     return true;
 }
 
-static void emit_apdu(sm_deframer *d, sm_link link)
+static void emit_apdu(sm_deframer *d, sm_link link, uint64_t end)
 {
     sm_link_event ev;
     memset(&ev, 0, sizeof ev);
@@ -148,6 +150,7 @@ static void emit_apdu(sm_deframer *d, sm_link link)
     ev.frame_count = d->asm_frames;
     ev.nframes = d->asm_frames < SM_MAX_FRAME_INFO ? d->asm_frames : SM_MAX_FRAME_INFO;
     ev.offset = d->asm_offset;
+    ev.end = end;
     d->stats.telegrams++;
     d->cb(d->ctx, &ev);
     asm_clear(d);
@@ -254,7 +257,7 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     d->asm_frames++;
     d->asm_next_seq = (uint8_t)((seq + 1) & 0x0F);
     if (last)
-        emit_apdu(d, SM_LINK_MBUS);
+        emit_apdu(d, SM_LINK_MBUS, off + total);
     return CAND_FRAME;
 }
 
@@ -264,27 +267,40 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
  * to the FCS, without the two flags. */
 static size_t hdlc_length_field(const uint8_t *p) { return (size_t)(p[1] & 0x07) << 8 | p[2]; }
 
-/* An HDLC address: bytes until one with the extension bit (LSB) set, 1, 2
- * or 4 bytes long.  Returns its length, 0 when not terminated in time, -1
- * when more bytes are needed. */
-static int hdlc_addr(const uint8_t *p, size_t avail, uint32_t *value)
+/*   7E | format: 1010 S LLL LLLLLLLL | destination | source | control |
+ *   [HCS | information] | FCS | 7E
+ * (the HCS and information only when the frame has an information field) */
+typedef struct {
+    size_t flen;              /* the length field */
+    uint32_t dst, src;
+    uint8_t dst_len, src_len, control;
+    bool segmented;
+    size_t info_at, info_len; /* from the opening flag */
+} hdlc_header;
+
+/* An HDLC address: bytes until one with the extension bit (bit 0) set, 1, 2
+ * or 4 of them.  1 read, 0 malformed, -1 the cursor ended first. */
+static int hdlc_addr(sm_cur *c, uint32_t *value, uint8_t *len)
 {
     uint32_t v = 0;
-    for (size_t i = 0; i < 4; i++) {
-        if (i >= avail)
+    for (uint8_t i = 1; i <= 4; i++) {
+        uint8_t b;
+        if (sm_cur_u8(c, &b))
             return -1;
-        v = (v << 8) | p[i];
-        if (p[i] & 1) {
-            if (i == 2)
-                return 0; /* three-byte addresses do not exist */
+        v = v << 8 | b;
+        if (b & 1) {
             *value = v;
-            return (int)i + 1;
+            *len = i;
+            return i != 3; /* three-byte addresses do not exist */
         }
     }
     return 0;
 }
 
-static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
+/* The header of the frame at p (n bytes have arrived): CAND_FRAME when it
+ * is one (its HCS right, where it has one), else CAND_NEED_MORE or
+ * CAND_NOT_FRAME. */
+static cand hdlc_header_parse(const uint8_t *p, size_t n, hdlc_header *h)
 {
     if (n < 2)
         return CAND_NEED_MORE;
@@ -292,65 +308,52 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
         return CAND_NOT_FRAME;
     if (n < 3)
         return CAND_NEED_MORE;
-    size_t flen = hdlc_length_field(p);
-    if (flen < 7)
+    h->flen = hdlc_length_field(p);
+    h->segmented = p[1] & 0x08;
+    if (h->flen < 7)
         return CAND_NOT_FRAME;
-    /* p[1..flen] is the frame from the format field to the FCS */
-    size_t avail = (n < flen + 1 ? n : flen + 1);
-    uint32_t dst = 0, src = 0;
-    int dl = hdlc_addr(p + 3, avail - 3, &dst);
-    if (dl < 0)
-        return CAND_NEED_MORE;
-    if (dl == 0)
-        return CAND_NOT_FRAME;
-    int sl = hdlc_addr(p + 3 + dl, avail - 3 - (size_t)dl, &src);
-    if (sl < 0)
-        return CAND_NEED_MORE;
-    if (sl == 0)
-        return CAND_NOT_FRAME;
-    size_t ctrl_at = 3 + (size_t)dl + (size_t)sl;
-    size_t hcs_at = ctrl_at + 1;
-    size_t info_at, info_len;
-    if (hcs_at + 2 > flen + 1)
-        return CAND_NOT_FRAME;
-    if (hcs_at == flen - 1) {
-        info_at = hcs_at; /* no information field, no HCS */
-        info_len = 0;
-    } else {
-        if (hcs_at + 2 > flen - 1)
-            return CAND_NOT_FRAME;
-        if (n < hcs_at + 2)
-            return CAND_NEED_MORE;
-        uint16_t hcs = sm_crc16_x25(p + 1, hcs_at - 1);
-        if ((p[hcs_at] | p[hcs_at + 1] << 8) != hcs)
-            return CAND_NOT_FRAME;
-        info_at = hcs_at + 2;
-        info_len = flen - 1 - info_at;
+    /* the header lies within the frame: the cursor ends where the FCS
+     * begins, or where the bytes that have arrived end */
+    bool whole = n >= h->flen - 1;
+    cand cut = whole ? CAND_NOT_FRAME : CAND_NEED_MORE;
+    sm_cur c = sm_cur_make(p, whole ? h->flen - 1 : n);
+    c.p += 3;
+    int r = hdlc_addr(&c, &h->dst, &h->dst_len);
+    if (r <= 0)
+        return r < 0 ? cut : CAND_NOT_FRAME;
+    if ((r = hdlc_addr(&c, &h->src, &h->src_len)) <= 0)
+        return r < 0 ? cut : CAND_NOT_FRAME;
+    if (sm_cur_u8(&c, &h->control))
+        return cut;
+    size_t hcs_at = sm_cur_off(&c);
+    if (hcs_at == h->flen - 1) { /* no information field, no HCS */
+        h->info_at = hcs_at;
+        h->info_len = 0;
+        return CAND_FRAME;
     }
-    size_t total = flen + 2;
-    if (n < total)
-        return info_len ? CAND_PARTIAL : CAND_NEED_MORE; /* the HCS vouches for it */
-    bool segmented = p[1] & 0x08;
-    if (p[flen + 1] != 0x7E || (p[flen - 1] | p[flen] << 8) != sm_crc16_x25(p + 1, flen - 2)) {
-        emit_error(d, p[flen + 1] != 0x7E ? SM_ERR_HDLC_FLAG : SM_ERR_HDLC_FCS, SM_LINK_HDLC,
-                   off, total);
-        asm_clear(d);
-        d->drop_continuation = segmented;
-        *used = total;
-        return CAND_BAD;
-    }
-    /* leave the closing flag: it may open the next frame */
-    *used = flen + 1;
-    d->stats.frames++;
-    const uint8_t *info = p + info_at;
-    if (info_len == 0)
-        return CAND_FRAME; /* a supervisory frame carries no APDU */
+    uint64_t hcs;
+    if (hcs_at + 2 > h->flen - 1)
+        return CAND_NOT_FRAME; /* no room for the HCS before the FCS */
+    if (sm_cur_be(&c, 2, &hcs))
+        return cut;
+    if ((uint16_t)(hcs >> 8 | hcs << 8) != sm_crc16_x25(p + 1, hcs_at - 1))
+        return CAND_NOT_FRAME;
+    h->info_at = hcs_at + 2;
+    h->info_len = h->flen - 1 - h->info_at;
+    return CAND_FRAME;
+}
 
+/* A verified frame's information field, into the telegram under way. */
+static void hdlc_take(sm_deframer *d, const uint8_t *p, const hdlc_header *h, uint64_t off)
+{
+    size_t total = h->flen + 2;
+    const uint8_t *info = p + h->info_at;
+    size_t info_len = h->info_len;
     bool llc = info_len >= 3 && info[0] == 0xE6 && (info[1] == 0xE7 || info[1] == 0xE6) &&
                info[2] == 0x00;
     if (d->drop_continuation && !llc) {
-        d->drop_continuation = segmented;
-        return CAND_FRAME;
+        d->drop_continuation = h->segmented;
+        return;
     }
     d->drop_continuation = false;
     if (llc && d->asm_link == SM_LINK_HDLC)
@@ -358,12 +361,12 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     asm_begin(d, SM_LINK_HDLC, off);
     sm_frame *f = frame_slot(d, SM_LINK_HDLC, off, total);
     f->u.hdlc.format = (uint16_t)(p[1] << 8 | p[2]);
-    f->u.hdlc.dst = dst;
-    f->u.hdlc.src = src;
-    f->u.hdlc.dst_len = (uint8_t)dl;
-    f->u.hdlc.src_len = (uint8_t)sl;
-    f->u.hdlc.control = p[ctrl_at];
-    f->u.hdlc.segmented = segmented;
+    f->u.hdlc.dst = h->dst;
+    f->u.hdlc.src = h->src;
+    f->u.hdlc.dst_len = h->dst_len;
+    f->u.hdlc.src_len = h->src_len;
+    f->u.hdlc.control = h->control;
+    f->u.hdlc.segmented = h->segmented;
     f->u.hdlc.llc = llc;
     if (llc) {
         info += 3;
@@ -373,12 +376,37 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     if (!asm_append(d, info, info_len)) {
         emit_error(d, SM_ERR_OVERSIZE, SM_LINK_HDLC, off, total);
         asm_clear(d);
-        d->drop_continuation = segmented;
-        return CAND_FRAME;
+        d->drop_continuation = h->segmented;
+        return;
     }
     d->asm_frames++;
-    if (!segmented)
-        emit_apdu(d, SM_LINK_HDLC);
+    if (!h->segmented)
+        emit_apdu(d, SM_LINK_HDLC, off + total);
+}
+
+static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
+{
+    hdlc_header h;
+    cand r = hdlc_header_parse(p, n, &h);
+    if (r != CAND_FRAME)
+        return r;
+    size_t total = h.flen + 2;
+    if (n < total)
+        return h.info_len ? CAND_PARTIAL : CAND_NEED_MORE; /* the HCS vouches for it */
+    uint16_t fcs = (uint16_t)(p[h.flen - 1] | p[h.flen] << 8);
+    if (p[h.flen + 1] != 0x7E || fcs != sm_crc16_x25(p + 1, h.flen - 2)) {
+        emit_error(d, p[h.flen + 1] != 0x7E ? SM_ERR_HDLC_FLAG : SM_ERR_HDLC_FCS, SM_LINK_HDLC,
+                   off, total);
+        asm_clear(d);
+        d->drop_continuation = h.segmented;
+        *used = total;
+        return CAND_BAD;
+    }
+    /* leave the closing flag: it may open the next frame */
+    *used = h.flen + 1;
+    d->stats.frames++;
+    if (h.info_len) /* a supervisory frame carries no APDU */
+        hdlc_take(d, p, &h, off);
     return CAND_FRAME;
 }
 
@@ -423,7 +451,7 @@ static cand try_wrapper(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off
     f->payload = (uint32_t)len;
     asm_append(d, p + 8, len);
     d->asm_frames = 1;
-    emit_apdu(d, SM_LINK_WRAPPER);
+    emit_apdu(d, SM_LINK_WRAPPER, off + 8 + len);
     return CAND_FRAME;
 }
 
@@ -468,7 +496,7 @@ static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, si
     f->payload = (uint32_t)ext;
     asm_append(d, p, ext);
     d->asm_frames = 1;
-    emit_apdu(d, SM_LINK_RAW);
+    emit_apdu(d, SM_LINK_RAW, off + ext);
     return CAND_FRAME;
 }
 

@@ -41,10 +41,7 @@
 #include <stdint.h>
 
 #include "sm_error.h"
-
-#define SM_APDU_MAX 8192        /* largest reassembled APDU */
-#define SM_LINK_FRAME_MAX 2050  /* HDLC: flag + 2047 + flag; M-Bus: 261 */
-#define SM_MAX_FRAME_INFO 32    /* frames recorded per telegram for display */
+#include "sm_limits.h"
 
 typedef enum {
     SM_LINK_AUTO = 0,
@@ -88,6 +85,8 @@ typedef struct {
     unsigned nframes;
     unsigned frame_count;    /* frames in the telegram, including a failing one */
     uint64_t offset;         /* stream offset of the telegram's first byte */
+    uint64_t end;            /* stream offset after its last byte (of the failing
+                                frame for an error) */
     uint64_t err_offset;     /* stream offset of the failing frame */
     unsigned err_frame;      /* 1-based number of the failing frame */
 } sm_link_event;

@@ -4,21 +4,13 @@
 #include <string.h>
 
 #include "sm_crc.h"
+#include "sm_hex.h"
 
 bool sm_dsmr_detect(const uint8_t *buf, size_t len)
 {
     return len >= 5 && buf[0] == '/' && sm_bytes_printable(buf + 1, 4);
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 
 /* A-B:C.D.E at p; returns the length consumed or 0. */
 static size_t parse_obis(const uint8_t *p, const uint8_t *end, sm_obis *o)
@@ -126,8 +118,8 @@ sm_err sm_dsmr_parse(const uint8_t *buf, size_t len, sm_dsmr_info *info, sm_read
     /* checksum */
     const uint8_t *q = bang + 1;
     int h[4];
-    if (end - q >= 4 && (h[0] = hexval(q[0])) >= 0 && (h[1] = hexval(q[1])) >= 0 &&
-        (h[2] = hexval(q[2])) >= 0 && (h[3] = hexval(q[3])) >= 0) {
+    if (end - q >= 4 && (h[0] = sm_hex_digit(q[0])) >= 0 && (h[1] = sm_hex_digit(q[1])) >= 0 &&
+        (h[2] = sm_hex_digit(q[2])) >= 0 && (h[3] = sm_hex_digit(q[3])) >= 0) {
         info->has_crc = true;
         info->crc = (uint16_t)(h[0] << 12 | h[1] << 8 | h[2] << 4 | h[3]);
         if (sm_crc16_arc(buf, (size_t)(bang - buf) + 1) != info->crc) {
@@ -197,7 +189,7 @@ sm_err sm_dsmr_parse(const uint8_t *buf, size_t len, sm_dsmr_info *info, sm_read
         r->info = sm_obis_lookup(&o);
         r->bytes = vstart;
         r->len = (size_t)(vend - vstart);
-        bool identifier = o.c == 96 && (o.d == 1 || o.d == 13); /* ids stay text */
+        bool identifier = sm_obis_is_text(&o); /* ids stay text */
         if (parse_timestamp(vstart, r->len, &r->dt)) {
             r->kind = SM_RK_DATETIME;
             r->type = SM_DT_OCTET_STRING;

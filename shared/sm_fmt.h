@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "sm_decimal.h"
+
 typedef struct {
     char buf[64];
     size_t n;
@@ -24,21 +26,21 @@ static inline void sm_fmt_ch(sm_fmt *f, char c)
 /* an unsigned number, at least `width` digits (zero-padded) */
 static inline void sm_fmt_uint(sm_fmt *f, uint64_t v, int width)
 {
-    if (v < 100 && width == 2 && f->n + 2 <= sizeof f->buf) { /* the usual date field */
-        f->buf[f->n++] = (char)('0' + v / 10);
+    if (v < 1000 && width <= 3 && f->n + 3 <= sizeof f->buf) {
+        /* the usual: dates, times, OBIS value groups */
+        if (v >= 100 || width == 3)
+            f->buf[f->n++] = (char)('0' + v / 100);
+        if (v >= 10 || width >= 2)
+            f->buf[f->n++] = (char)('0' + v / 10 % 10);
         f->buf[f->n++] = (char)('0' + v % 10);
         return;
     }
-    char tmp[20];
-    int k = 0;
-    do {
-        tmp[k++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (k < width && k < 20)
-        tmp[k++] = '0';
-    while (k)
-        sm_fmt_ch(f, tmp[--k]);
+    char d[20];
+    int n = sm_u64_digits(v, d);
+    for (int k = n; k < width; k++)
+        sm_fmt_ch(f, '0');
+    for (int k = 0; k < n; k++)
+        sm_fmt_ch(f, d[k]);
 }
 
 static inline int sm_fmt_done(const sm_fmt *f, char *out, size_t cap)

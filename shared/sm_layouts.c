@@ -7,6 +7,8 @@
 #define OBIS_ONLY(a, b, c, d, e) {SM_LF_OBIS, {a, b, c, d, e, 255}, 0, 0}
 #define VALUE(a, b, c, d, e, sc, u) {SM_LF_OBIS | SM_LF_SCALER, {a, b, c, d, e, 255}, sc, u}
 #define UNMAPPED {0, {0, 0, 0, 0, 0, 0}, 0, 0}
+/* the A-XDR type tags of a list's values, and how many */
+#define TYPES(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
 
 /* Norwegian Kaifa MA304/MA105 (HAN-NVE "KFM_001"): no OBIS codes; the
  * meaning comes from the list identifier and the element count (NVE/Kaifa
@@ -75,22 +77,22 @@ static const sm_layout_field wiener_netze_e450[] = {
 
 const sm_layout sm_layouts[] = {
     {"kaifa-kfm001-3ph-list2", "Kaifa MA304 (Norway), three-phase list 2", "NVE/Kaifa HAN",
-     N(kfm_3ph_list2), "09 09 09 06 06 06 06 06 06 06 06 06 06", "KFM_001", 7, kfm_3ph_list2},
+     N(kfm_3ph_list2), TYPES(0x09, 0x09, 0x09, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06), "KFM_001", 7, kfm_3ph_list2},
     {"kaifa-kfm001-3ph-list3", "Kaifa MA304 (Norway), three-phase list 3", "NVE/Kaifa HAN",
-     N(kfm_3ph_list3), "09 09 09 06 06 06 06 06 06 06 06 06 06 09 06 06 06 06", "KFM_001", 7,
+     N(kfm_3ph_list3), TYPES(0x09, 0x09, 0x09, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x09, 0x06, 0x06, 0x06, 0x06), "KFM_001", 7,
      kfm_3ph_list3},
     {"kaifa-kfm001-1ph-list2", "Kaifa MA105 (Norway), single-phase list 2", "NVE/Kaifa HAN",
-     N(kfm_1ph_list2), "09 09 09 06 06 06 06 06 06", "KFM_001", 7, kfm_1ph_list2},
+     N(kfm_1ph_list2), TYPES(0x09, 0x09, 0x09, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06), "KFM_001", 7, kfm_1ph_list2},
     {"kaifa-kfm001-1ph-list3", "Kaifa MA105 (Norway), single-phase list 3", "NVE/Kaifa HAN",
-     N(kfm_1ph_list3), "09 09 09 06 06 06 06 06 06 09 06 06 06 06", "KFM_001", 7,
+     N(kfm_1ph_list3), TYPES(0x09, 0x09, 0x09, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x09, 0x06, 0x06, 0x06, 0x06), "KFM_001", 7,
      kfm_1ph_list3},
     {"netz-burgenland-e450", "Landis+Gyr E450 of Netz Burgenland", "Netz Burgenland",
-     N(burgenland_e450), "12 12 12 12 12 12 06 06 06 06 12 12 12 09", NULL, 0, burgenland_e450},
+     N(burgenland_e450), TYPES(0x12, 0x12, 0x12, 0x12, 0x12, 0x12, 0x06, 0x06, 0x06, 0x06, 0x12, 0x12, 0x12, 0x09), NULL, 0, burgenland_e450},
     {"kelag-am550", "Iskraemeco AM550 of KELAG / Kaernten Netz", "inferred",
-     N(kelag_am550), "09 09 09 09 06 06 06 06 06 06 09 09", "\x00\x06\x19\x09\x00\xff", 6,
+     N(kelag_am550), TYPES(0x09, 0x09, 0x09, 0x09, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x09, 0x09), "\x00\x06\x19\x09\x00\xff", 6,
      kelag_am550},
     {"wiener-netze-e450", "Landis+Gyr E450 of Wiener Netze", "Wiener Netze",
-     N(wiener_netze_e450), "09 06 06 06 06 06 06 06 06", NULL, 0, wiener_netze_e450},
+     N(wiener_netze_e450), TYPES(0x09, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06), NULL, 0, wiener_netze_e450},
 };
 const size_t sm_layouts_count = sizeof sm_layouts / sizeof sm_layouts[0];
 

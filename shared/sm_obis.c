@@ -131,12 +131,7 @@ static int format6(const sm_obis *o, const char seps[5], char *out, size_t cap)
     for (int i = 0; i < 6; i++) {
         if (i)
             f.buf[f.n++] = seps[i - 1];
-        unsigned x = v[i];
-        if (x >= 100)
-            f.buf[f.n++] = (char)('0' + x / 100);
-        if (x >= 10)
-            f.buf[f.n++] = (char)('0' + x / 10 % 10);
-        f.buf[f.n++] = (char)('0' + x % 10);
+        sm_fmt_uint(&f, v[i], 1);
     }
     return sm_fmt_done(&f, out, cap);
 }
@@ -149,6 +144,22 @@ int sm_obis_format(const sm_obis *o, char *out, size_t cap)
 int sm_obis_format_dotted(const sm_obis *o, char *out, size_t cap)
 {
     return format6(o, ".....", out, cap);
+}
+
+bool sm_obis_is_clock(const sm_obis *o) { return sm_obis_is(o, 0, 1, 0, 0); }
+
+int sm_obis_meter_id_rank(const sm_obis *o)
+{
+    static const uint8_t ids[][4] = {{0, 96, 1, 0}, {0, 96, 1, 1}, {1, 0, 0, 5}, {0, 42, 0, 0}};
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
+        if (sm_obis_is(o, ids[k][0], ids[k][1], ids[k][2], ids[k][3]))
+            return (int)k + 1;
+    return 0;
+}
+
+bool sm_obis_is_text(const sm_obis *o)
+{
+    return sm_obis_is(o, 0, 96, 1, SM_OBIS_ANY) || sm_obis_is(o, 0, 96, 13, SM_OBIS_ANY);
 }
 
 bool sm_obis_equal(const sm_obis *x, const sm_obis *y)

@@ -42,6 +42,29 @@ sm_obis sm_obis_from_bytes(const uint8_t b[6]);
 /* Could six octets be an OBIS code (A at most 15, F 255 or 0..99)? */
 bool sm_obis_plausible(const uint8_t b[6]);
 
+/* A value group that matches any value, for sm_obis_is(). */
+#define SM_OBIS_ANY 0x100
+
+/* Does o have the value groups A, C, D and E (each SM_OBIS_ANY or a value)?
+ * B (the channel) and F (the billing period) are not compared: they do not
+ * change what an object is.  The one matching rule of the tables that say
+ * what an object is (names, collectd types, labels, the rules below). */
+static inline bool sm_obis_is(const sm_obis *o, unsigned a, unsigned c, unsigned d, unsigned e)
+{
+    return (a == SM_OBIS_ANY || o->a == a) && (c == SM_OBIS_ANY || o->c == c) &&
+           (d == SM_OBIS_ANY || o->d == d) && (e == SM_OBIS_ANY || o->e == e);
+}
+
+/* The clock, 0-0:1.0.0: a telegram's time when it carries none of its own. */
+bool sm_obis_is_clock(const sm_obis *o);
+/* The objects that number the meter (0-0:96.1.0 meter serial number,
+ * 0-0:96.1.1, 1-0:0.0.5 meter ID, 0-0:42.0.0 logical device name): the
+ * rank, 1 first choice; 0 for any other object. */
+int sm_obis_meter_id_rank(const sm_obis *o);
+/* Equipment identifiers and text messages (0-n:96.1.x, 0-n:96.13.x): text,
+ * even when their digits look like a number. */
+bool sm_obis_is_text(const sm_obis *o);
+
 /* The table entry for a code (B and F ignored), or NULL. */
 const sm_obis_info *sm_obis_lookup(const sm_obis *o);
 /* The whole table (sorted by A, C, D, E); *n gets its length. */

@@ -26,10 +26,10 @@
 
 #include "sm_axdr.h"
 #include "sm_datetime.h"
+#include "sm_decimal.h"
 #include "sm_error.h"
+#include "sm_limits.h"
 #include "sm_obis.h"
-
-#define SM_MAX_READINGS 256
 
 typedef enum {
     SM_RK_NUMBER,    /* raw integer or float with scaler; value is scaled */
@@ -103,23 +103,9 @@ sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *b
  * the length (snprintf semantics, NUL-terminated when cap > 0). */
 int sm_reading_format_value(const sm_reading *r, char *out, size_t cap);
 
-/* The decimal digits of v, most significant first (no NUL); returns how
- * many (1..20). */
-int sm_u64_digits(uint64_t v, char d[20]);
-
 /* The digits of an integer reading's raw value (its magnitude) as
  * sm_u64_digits gives them; *neg tells whether it is below zero. */
 int sm_reading_digits(const sm_reading *r, char d[20], bool *neg);
-
-/* The exact decimal of (neg ? -1 : 1) * digits * 10^scaler, as
- * sm_reading_format_value writes integers: d holds nd (1..20) digits as
- * sm_u64_digits gives them, scaler is -128..127.  Writes no NUL; returns
- * the length (at most SM_DECIMAL_MAX), 0 for arguments out of range. */
-#define SM_DECIMAL_MAX (1 + 20 + 2 + 130)
-size_t sm_decimal_text(bool neg, const char *d, int nd, int scaler, char out[SM_DECIMAL_MAX]);
-
-/* 10^scaler * raw, for the scalers DLMS allows (-128..127). */
-double sm_scale(double raw, int scaler);
 
 /* A readable rendering of a string value: true when every byte is printable
  * ASCII (the text can be shown as is). */
@@ -142,7 +128,8 @@ typedef struct {
     const char *description;
     const char *source;        /* where the meaning of the fields comes from */
     uint16_t count;            /* number of values */
-    const char *types;         /* type tags as hex pairs, "" for any */
+    const uint8_t *types;      /* the count values' A-XDR type tags, NULL for any */
+    size_t ntypes;             /* entries of types: count */
     const char *list_id;       /* element 0 must be this string, or NULL */
     size_t list_id_len;
     const sm_layout_field *fields;

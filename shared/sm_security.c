@@ -1,5 +1,6 @@
 /* sm_security.c - general-glo/ded-ciphering header and decryption through
  * nettle. */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include "config.h"
 
 #include "sm_security.h"
@@ -9,7 +10,9 @@
 #include <nettle/ctr.h>
 #include <nettle/memops.h>
 
+#include "sm_apdu.h"
 #include "sm_cursor.h"
+#include "sm_hex.h"
 
 #ifdef HAVE_NETTLE_DIGEST_NO_LENGTH
 #define SM_GCM_DIGEST(fn, ctx, buf) fn(ctx, buf)
@@ -31,7 +34,7 @@ void sm_wipe(void *p, size_t n)
 sm_err sm_sec_parse(const uint8_t *apdu, size_t len, sm_sec_header *h, size_t *err_off)
 {
     memset(h, 0, sizeof *h);
-    sm_cur c = sm_cur_make(apdu, len);
+    sm_cur c = sm_cur_make(apdu, len), content;
     sm_err e;
     uint8_t tag;
     size_t n;
@@ -39,7 +42,7 @@ sm_err sm_sec_parse(const uint8_t *apdu, size_t len, sm_sec_header *h, size_t *e
     uint64_t fc = 0;
     if ((e = sm_cur_u8(&c, &tag)))
         goto fail;
-    if (tag != 0xDB && tag != 0xDC) {
+    if (tag != SM_APDU_GLO_CIPHERING && tag != SM_APDU_DED_CIPHERING) {
         c.p--;
         e = SM_ERR_APDU_UNSUPPORTED;
         goto fail;
@@ -54,22 +57,23 @@ sm_err sm_sec_parse(const uint8_t *apdu, size_t len, sm_sec_header *h, size_t *e
         e = SM_ERR_SEC_HEADER;
         goto fail;
     }
-    sm_cur_take(&c, 8, &title);
-    memcpy(h->system_title, title, 8);
-    if ((e = sm_cur_axdr_len(&c, &n)))
+    if ((e = sm_cur_take(&c, 8, &title)))
         goto fail;
-    if (n < sm_cur_left(&c)) {
-        c.p += n;
+    memcpy(h->system_title, title, 8);
+    /* the ciphered content: SC, FC, payload[, tag], exactly its length, and
+     * the APDU ends with it */
+    if ((e = sm_cur_axdr_len(&c, &n)) || (e = sm_cur_sub(&c, n, &content)))
+        goto fail;
+    if (sm_cur_left(&c)) {
         e = SM_ERR_APDU_TRAILING;
         goto fail;
     }
     h->content_len = n;
-    if (n < 5) {
-        e = SM_ERR_SEC_HEADER;
+    c = content;
+    if ((e = sm_cur_u8(&c, &h->sc)) || (e = sm_cur_be(&c, 4, &fc))) {
+        e = SM_ERR_SEC_HEADER; /* a content too short for its own header */
         goto fail;
     }
-    sm_cur_u8(&c, &h->sc);
-    sm_cur_be(&c, 4, &fc);
     h->fc = (uint32_t)fc;
     size_t rest = sm_cur_left(&c);
     if (h->sc & SM_SC_AUTH) {
@@ -270,4 +274,60 @@ sm_err sm_sec_decrypt(const sm_sec_header *h, sm_cipher *c, uint8_t *out, size_t
     *out_len = h->payload_len;
     *authenticated = true;
     return SM_OK;
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+sm_err sm_key_from_hex(const char *hex, uint8_t out[32], size_t *len)
+{
+    size_t n = 0;
+    int half = -1;
+    const char *p = hex;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    for (; *p; p++) {
+        char ch = *p;
+        int v = sm_hex_digit((unsigned char)ch);
+        if (v < 0 && (ch == ' ' || ch == ':' || ch == '\t' || ch == '\n' || ch == '\r'))
+            continue;
+        if (v < 0)
+            goto bad;
+        if (half < 0) {
+            half = v;
+        } else {
+            if (n >= 32)
+                goto bad;
+            out[n++] = (uint8_t)(half << 4 | v);
+            half = -1;
+        }
+    }
+    if (half >= 0 || (n != 16 && n != 32))
+        goto bad;
+    *len = n;
+    return SM_OK;
+bad:
+    sm_wipe(out, 32);
+    return SM_ERR_KEY_LENGTH;
+}
+
+sm_err sm_key_from_file_content(const uint8_t *buf, size_t n, uint8_t out[32], size_t *len)
+{
+    char text[512];
+    if (n < sizeof text && memchr(buf, '\0', n) == NULL) {
+        memcpy(text, buf, n);
+        text[n] = '\0';
+        sm_err e = sm_key_from_hex(text, out, len);
+        sm_wipe(text, sizeof text);
+        if (e == SM_OK)
+            return SM_OK;
+    }
+    if (n == 16 || n == 32) {
+        memcpy(out, buf, n);
+        *len = n;
+        return SM_OK;
+    }
+    sm_wipe(out, 32);
+    return SM_ERR_KEY_LENGTH;
 }

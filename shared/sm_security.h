@@ -78,6 +78,14 @@ void sm_cipher_wipe(sm_cipher *c);
 sm_err sm_sec_decrypt(const sm_sec_header *h, sm_cipher *c, uint8_t *out, size_t cap,
                       size_t *out_len, bool *authenticated);
 
+/* Parse a key given as hex (32 or 64 digits; spaces, colons and a 0x prefix
+ * tolerated).  Returns SM_OK and the length, SM_ERR_KEY_LENGTH otherwise.
+ * Never echoes the key anywhere. */
+sm_err sm_key_from_hex(const char *hex, uint8_t out[32], size_t *len);
+/* The content of a key file: hex text as above (a trailing newline is
+ * fine), or exactly 16 or 32 raw bytes.  SM_ERR_KEY_LENGTH otherwise. */
+sm_err sm_key_from_file_content(const uint8_t *buf, size_t n, uint8_t out[32], size_t *len);
+
 /* Overwrite memory in a way the compiler may not drop. */
 void sm_wipe(void *p, size_t n);
 

@@ -371,15 +371,6 @@ limit=5000
 [ -n "${SM_VALGRIND:-}" ] && limit=30000 # memcheck checks for leaks at exit
 [ $ms -lt $limit ] || bad "shutdown took $ms ms"
 grep -q "Exiting normally" "$W/collectd.log" || bad "collectd did not exit normally"
-# a meter pushing on time is read with one wake-up a telegram once its timing
-# is known (from the third telegram on); one paced unlike its clock never
-on_schedule() { sed -n 's/.*meter "'"$1"'": stopped: .*; \([0-9]*\) telegrams read on schedule/\1/p' "$W/collectd.log"; }
-n=$(on_schedule home)
-echo "home: ${n:-no} of 10 telegrams read on schedule"
-[ "${n:-0}" -ge 4 ] || bad "home: ${n:-no} telegrams of 10 read on schedule, expected 4 or more"
-n=$(on_schedule fx-mbus)
-[ "${n:-x}" = 0 ] || bad "fx-mbus (paced at 400 ms, clock says 5 s): ${n:-no} telegrams read on schedule, expected 0"
-
 note "keys in logs and output"
 for k in "$EK" "$WRONG" "$(tr -d ' \n' <"$F/test.ak")"; do
     for f in "$W/collectd.log" "$W/collectd.out"; do

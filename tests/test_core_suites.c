@@ -13,5 +13,4 @@ void register_suites(void)
     register_lost();
     register_layouts();
     register_plugin_map();
-    register_plugin_pace();
 }

@@ -230,10 +230,12 @@ static void test_deframer_stats_and_reset(void)
     sm_decoder_finish(dec);
     CU_ASSERT_EQUAL_FATAL(c.n, 1);
     check_note(&c.t[0]);
-    CU_ASSERT_EQUAL(dec->deframer.stats.bytes_discarded, 5);
-    CU_ASSERT_EQUAL(dec->deframer.stats.frames, 4);
-    CU_ASSERT_EQUAL(dec->deframer.stats.telegrams, 1);
-    CU_ASSERT_EQUAL(dec->deframer.stats.bytes_in, 30 + n);
+    sm_decoder_stats st;
+    sm_decoder_get_stats(dec, &st);
+    CU_ASSERT_EQUAL(st.bytes_discarded, 5);
+    CU_ASSERT_EQUAL(st.frames, 4);
+    CU_ASSERT_EQUAL(st.ok, 1);
+    CU_ASSERT_EQUAL(st.bytes_in, 30 + n);
     free(dec);
     collector_free(&c);
 }

@@ -161,7 +161,7 @@ static void test_incomplete_listed(void)
     CU_ASSERT_EQUAL_FATAL(c.n, 1);
     ASSERT_ERR(c.t[0].err, SM_ERR_AXDR_LENGTH);
     CU_ASSERT_EQUAL(c.t[0].frames, 1);
-    CU_ASSERT_EQUAL(d->deframer.stats.bytes_discarded, 0);
+    CU_ASSERT_EQUAL(sm_stats(d).bytes_discarded, 0);
     free(d);
     collector_free(&c);
     /* an M-Bus frame cut short: its bytes belong to the reported frame */
@@ -173,7 +173,7 @@ static void test_incomplete_listed(void)
     sm_decoder_finish(d);
     CU_ASSERT_EQUAL_FATAL(c.n, 1);
     ASSERT_ERR(c.t[0].err, SM_ERR_INCOMPLETE);
-    CU_ASSERT_EQUAL(d->deframer.stats.bytes_discarded, 0);
+    CU_ASSERT_EQUAL(sm_stats(d).bytes_discarded, 0);
     free(d);
     collector_free(&c);
 }
@@ -233,10 +233,10 @@ static void mixed(mix_framing f, sm_link link, unsigned seed)
                         sm_errname(ev[i].err), (unsigned long long)ev[i].offset, ev[i].fc);
         }
         CU_ASSERT_EQUAL(bad, 0);
-        CU_ASSERT_EQUAL(d->stats.ok, want_ok);
-        CU_ASSERT_EQUAL(d->stats.link_errors, want_link);
-        CU_ASSERT_EQUAL(d->stats.security_errors, want_sec);
-        CU_ASSERT_EQUAL(d->stats.parse_errors, want_parse);
+        CU_ASSERT_EQUAL(sm_stats(d).ok, want_ok);
+        CU_ASSERT_EQUAL(sm_stats(d).link_errors, want_link);
+        CU_ASSERT_EQUAL(sm_stats(d).security_errors, want_sec);
+        CU_ASSERT_EQUAL(sm_stats(d).parse_errors, want_parse);
         free(d);
         collector_free(&c);
     }

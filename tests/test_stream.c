@@ -55,9 +55,9 @@ static void stream_test(const char *file, unsigned count, unsigned seed, size_t 
         }
         CU_ASSERT_EQUAL(good, count);
         if (max_garbage) {
-            CU_ASSERT(d->deframer.stats.bytes_discarded > 0);
+            CU_ASSERT(sm_stats(d).bytes_discarded > 0);
         } else {
-            CU_ASSERT_EQUAL(d->deframer.stats.bytes_discarded, 0);
+            CU_ASSERT_EQUAL(sm_stats(d).bytes_discarded, 0);
         }
         free(d);
         collector_free(&c);

@@ -94,6 +94,14 @@ typedef struct {
 size_t mixed_stream(mix_framing f, unsigned items, unsigned seed, uint8_t *out, size_t cap,
                     mix_event *ev, size_t *nev);
 
+/* A decoder's statistics, by value (for assertions). */
+static inline sm_decoder_stats sm_stats(const sm_decoder *d)
+{
+    sm_decoder_stats s;
+    sm_decoder_get_stats(d, &s);
+    return s;
+}
+
 /* CUnit helpers */
 #define ASSERT_ERR(got, want)                                                           \
     do {                                                                                \
@@ -116,7 +124,6 @@ void register_adversarial(void);
 void register_stream(void);
 void register_layouts(void);
 void register_plugin_map(void);
-void register_plugin_pace(void);
 void register_lost(void);
 
 #endif

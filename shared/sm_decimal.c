@@ -1,0 +1,92 @@
+/* sm_decimal.c - see sm_decimal.h. */
+#include "sm_decimal.h"
+
+#include <string.h>
+
+double sm_scale(double raw, int scaler)
+{
+    /* the powers of ten a double holds exactly: one rounding for every
+     * scaler meters use; larger ones (DLMS allows -128..127) in steps.  No
+     * pow(): the plugin does not need libm loaded into collectd for this */
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    for (; scaler > 22; scaler -= 22)
+        raw *= 1e22;
+    for (; scaler < -22; scaler += 22)
+        raw /= 1e22;
+    return scaler >= 0 ? raw * p10[scaler] : raw / p10[-scaler];
+}
+
+int sm_u64_digits(uint64_t v, char d[20])
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                "31323334353637383940414243444546474849505152535455565758596061"
+                                "62636465666768697071727374757677787980818283848586878889909192"
+                                "93949596979899";
+    /* count the digits, then write them from the last, two per division */
+    int n = 1;
+    for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+        n++;
+    int k = n;
+    while (v >= 100) {
+        unsigned r = (unsigned)(v % 100);
+        v /= 100;
+        d[--k] = pairs[2 * r + 1];
+        d[--k] = pairs[2 * r];
+    }
+    if (v >= 10) {
+        d[--k] = pairs[2 * v + 1];
+        d[--k] = pairs[2 * v];
+    } else {
+        d[--k] = (char)('0' + v);
+    }
+    return n;
+}
+
+size_t sm_decimal_text(bool neg, const char *d, int nd, int sc, char out[SM_DECIMAL_MAX])
+{
+    size_t at = 0;
+    if (nd < 1 || nd > 20 || sc < -128 || sc > 127) /* cannot happen; tells the compiler */
+        return 0;
+    bool zero = nd == 1 && d[0] == '0';
+    if (neg && !zero)
+        out[at++] = '-';
+    if (zero || sc == 0) {
+        memcpy(out + at, d, (size_t)nd);
+        at += (size_t)nd;
+    } else if (sc > 0) {
+        memcpy(out + at, d, (size_t)nd);
+        at += (size_t)nd;
+        memset(out + at, '0', (size_t)sc);
+        at += (size_t)sc;
+    } else {
+        int frac = -sc;
+        /* drop trailing zeros of the fraction: 2300 * 10^-2 is "23" */
+        int last = nd;
+        while (frac > 0 && last > 0 && d[last - 1] == '0') {
+            last--;
+            frac--;
+        }
+        int intd = last - frac;
+        if (intd <= 0) {
+            out[at++] = '0';
+            if (frac > 0)
+                out[at++] = '.';
+            memset(out + at, '0', (size_t)-intd);
+            at += (size_t)-intd;
+            memcpy(out + at, d, (size_t)last);
+            at += (size_t)last;
+        } else {
+            memcpy(out + at, d, (size_t)intd);
+            at += (size_t)intd;
+            if (last > intd) {
+                out[at++] = '.';
+                memcpy(out + at, d + intd, (size_t)(last - intd));
+                at += (size_t)(last - intd);
+            }
+        }
+    }
+    return at;
+}
+

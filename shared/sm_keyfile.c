@@ -1,0 +1,50 @@
+/* sm_keyfile.c - see sm_keyfile.h. */
+#define _POSIX_C_SOURCE 200809L /* O_CLOEXEC */
+#include "sm_keyfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sm_security.h"
+
+#define MAX_CONTENT 512 /* a key file is a few dozen bytes: more is not a key */
+
+sm_err sm_keyfile_read(const char *path, uint8_t key[32], size_t *len, sm_keyfile_info *info)
+{
+    sm_keyfile_info dummy;
+    if (!info)
+        info = &dummy;
+    memset(info, 0, sizeof *info);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        info->errno_value = errno;
+        return SM_ERR_ARG;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        info->others_can_read = (st.st_mode & S_IROTH) != 0;
+    uint8_t buf[MAX_CONTENT + 1];
+    size_t n = 0;
+    sm_err e = SM_OK;
+    while (n < sizeof buf) {
+        ssize_t r = read(fd, buf + n, sizeof buf - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            info->errno_value = errno;
+            e = SM_ERR_ARG;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (!e)
+        e = n <= MAX_CONTENT ? sm_key_from_file_content(buf, n, key, len) : SM_ERR_KEY_LENGTH;
+    sm_wipe(buf, sizeof buf);
+    return e;
+}
