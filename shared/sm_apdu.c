@@ -6,7 +6,6 @@
 
 #include "sm_axdr.h"
 #include "sm_cursor.h"
-#include "sm_security.h"
 
 bool sm_apdu_known_tag(uint8_t tag)
 {
@@ -67,105 +66,6 @@ fail_at:
     if (err_off)
         *err_off = off;
     return e;
-}
-
-/* A-XDR length form at p (n bytes there): the offset after it, 0 when it
- * is malformed, (size_t)-1 when more bytes are needed. */
-static size_t after_length(const uint8_t *p, size_t n)
-{
-    if (n < 1)
-        return (size_t)-1;
-    size_t k = p[0] < 0x80 ? 1 : (p[0] & 0x7F) >= 1 && (p[0] & 0x7F) <= 4 ? 1 + (p[0] & 0x7F) : 0;
-    return k == 0 ? 0 : k > n ? (size_t)-1 : k;
-}
-
-static bool upper(uint8_t c) { return c >= 'A' && c <= 'Z'; }
-
-/* tag, long-invoke-id-and-priority (bits 24-27 reserved, zero), date-time
- * (none or twelve octets, also sent as tagged data; strict: a valid one),
- * body (strict: a structure or an array) */
-static int plausible_notification(const uint8_t *p, size_t n, bool strict)
-{
-    size_t at = 5;
-    if (n < at + 2)
-        return -1;
-    if (p[1] & 0x0F)
-        return 0;
-    if (p[at] == SM_DT_OCTET_STRING && p[at + 1] == 12)
-        at++;
-    size_t body;
-    if (p[at] == 0) {
-        body = at + 1;
-    } else if (p[at] == 12) {
-        if (n < at + 13)
-            return strict ? -1 : 1;
-        sm_datetime dt;
-        if (strict && (sm_datetime_parse(p + at + 1, &dt) != SM_OK ||
-                       !sm_datetime_has_date(&dt) || !sm_datetime_has_time(&dt)))
-            return 0;
-        body = at + 13;
-    } else {
-        return 0;
-    }
-    if (!strict)
-        return 1;
-    if (n <= body)
-        return -1;
-    return p[body] == SM_DT_STRUCTURE || p[body] == SM_DT_ARRAY;
-}
-
-/* tag, 08 system title; strict: the manufacturer's three letters first,
- * and after the content length a security control of a known suite that
- * protects the content */
-static int plausible_ciphering(const uint8_t *p, size_t n, bool strict)
-{
-    if (n < 5)
-        return -1;
-    if (p[1] != 8 || (strict && (!upper(p[2]) || !upper(p[3]) || !upper(p[4]))))
-        return 0;
-    if (!strict)
-        return 1;
-    if (n < 11)
-        return -1;
-    size_t k = after_length(p + 10, n - 10);
-    if (k == 0)
-        return 0;
-    if (k == (size_t)-1 || n <= 10 + k)
-        return -1;
-    uint8_t sc = p[10 + k];
-    return (sc & 0x0F) <= 2 && (sc & (SM_SC_AUTH | SM_SC_ENC)) != 0;
-}
-
-/* tag, block control, block number, block number acknowledged 0; strict:
- * block 1 (a telegram's first) with data that begin with a push APDU */
-static int plausible_block(const uint8_t *p, size_t n, bool strict)
-{
-    if (n < 6)
-        return -1;
-    unsigned number = (unsigned)(p[2] << 8 | p[3]);
-    if (p[4] != 0 || p[5] != 0 || (strict && number != 1))
-        return 0;
-    if (!strict)
-        return 1;
-    size_t k = after_length(p + 6, n - 6);
-    if (k == 0)
-        return 0;
-    if (k == (size_t)-1 || n <= 6 + k)
-        return -1;
-    return p[6 + k] != SM_APDU_GBT && sm_apdu_known_tag(p[6 + k]);
-}
-
-int sm_apdu_plausible(const uint8_t *p, size_t n, bool strict)
-{
-    if (n < 1)
-        return -1;
-    switch (p[0]) {
-    case SM_APDU_DATA_NOTIFICATION: return plausible_notification(p, n, strict);
-    case SM_APDU_GLO_CIPHERING:
-    case SM_APDU_DED_CIPHERING: return plausible_ciphering(p, n, strict);
-    case SM_APDU_GBT: return plausible_block(p, n, strict);
-    default: return 0;
-    }
 }
 
 sm_err sm_notification_header(const uint8_t *apdu, size_t len, sm_notification *n,

@@ -35,19 +35,6 @@ bool sm_apdu_known_tag(uint8_t tag);
  * are needed); any other error, the APDU is malformed there. */
 sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *err_off);
 
-/* Does buf start like a push APDU that a meter sends?  Bare APDUs have no
- * checksum to vouch for them.  Where a frame boundary is known (the start
- * of the stream, right after a telegram), the header must be well-formed:
- * a data-notification whose invoke-id has its reserved bits clear and no
- * date-time or twelve octets of it; a ciphering APDU with an eight-octet
- * system title; a general-block-transfer block that acknowledges nothing.
- * After garbage (strict) more is asked: a valid date-time and a structure
- * or an array as the body; a system title that begins with the
- * manufacturer's three letters and the security control of a known suite
- * that protects the content; block 1 whose data begin with a push APDU.  Random bytes pass the strict test about once in
- * 10^8 bytes.  1 yes, 0 no, -1 more bytes are needed to tell. */
-int sm_apdu_plausible(const uint8_t *buf, size_t len, bool strict);
-
 /* Data-Notification ::= SEQUENCE {
  *   long-invoke-id-and-priority  Unsigned32,
  *   date-time                    OCTET STRING (length 0: absent),

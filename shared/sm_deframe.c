@@ -6,6 +6,7 @@
 
 #include "sm_apdu.h"
 #include "sm_crc.h"
+#include "sm_security.h"
 #include "sm_cursor.h"
 
 const char *sm_link_name(sm_link link)
@@ -412,12 +413,122 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
 
 /* ---- DLMS wrapper (IEC 62056-47) and bare APDUs ------------------------- */
 
+/* Does buf start like a push APDU that a meter sends?  Bare APDUs have no
+ * checksum to vouch for them.  Where a frame boundary is known (the start
+ * of the stream, right after a telegram), the header must be well-formed:
+ * a data-notification whose invoke-id has its reserved bits clear and no
+ * date-time or twelve octets of it; a ciphering APDU with an eight-octet
+ * system title; a general-block-transfer block that acknowledges nothing.
+ * After garbage (strict) more is asked: a valid date-time and a structure
+ * or an array as the body; a system title that begins with the
+ * manufacturer's three letters and the security control of a known suite
+ * that protects the content; block 1 whose data begin with a push APDU.  Random bytes pass the strict test about once in
+ * 10^8 bytes.  1 yes, 0 no, -1 more bytes are needed to tell. */
+/* A-XDR length form at p (n bytes there): the offset after it, 0 when it
+ * is malformed, (size_t)-1 when more bytes are needed. */
+static size_t after_length(const uint8_t *p, size_t n)
+{
+    if (n < 1)
+        return (size_t)-1;
+    size_t k = p[0] < 0x80 ? 1 : (p[0] & 0x7F) >= 1 && (p[0] & 0x7F) <= 4 ? 1 + (p[0] & 0x7F) : 0;
+    return k == 0 ? 0 : k > n ? (size_t)-1 : k;
+}
+
+static bool upper(uint8_t c) { return c >= 'A' && c <= 'Z'; }
+
+/* tag, long-invoke-id-and-priority (bits 24-27 reserved, zero), date-time
+ * (none or twelve octets, also sent as tagged data; strict: a valid one),
+ * body (strict: a structure or an array) */
+static int plausible_notification(const uint8_t *p, size_t n, bool strict)
+{
+    size_t at = 5;
+    if (n < at + 2)
+        return -1;
+    if (p[1] & 0x0F)
+        return 0;
+    if (p[at] == SM_DT_OCTET_STRING && p[at + 1] == 12)
+        at++;
+    size_t body;
+    if (p[at] == 0) {
+        body = at + 1;
+    } else if (p[at] == 12) {
+        if (n < at + 13)
+            return strict ? -1 : 1;
+        sm_datetime dt;
+        if (strict && (sm_datetime_parse(p + at + 1, &dt) != SM_OK ||
+                       !sm_datetime_has_date(&dt) || !sm_datetime_has_time(&dt)))
+            return 0;
+        body = at + 13;
+    } else {
+        return 0;
+    }
+    if (!strict)
+        return 1;
+    if (n <= body)
+        return -1;
+    return p[body] == SM_DT_STRUCTURE || p[body] == SM_DT_ARRAY;
+}
+
+/* tag, 08 system title; strict: the manufacturer's three letters first,
+ * and after the content length a security control of a known suite that
+ * protects the content */
+static int plausible_ciphering(const uint8_t *p, size_t n, bool strict)
+{
+    if (n < 5)
+        return -1;
+    if (p[1] != 8 || (strict && (!upper(p[2]) || !upper(p[3]) || !upper(p[4]))))
+        return 0;
+    if (!strict)
+        return 1;
+    if (n < 11)
+        return -1;
+    size_t k = after_length(p + 10, n - 10);
+    if (k == 0)
+        return 0;
+    if (k == (size_t)-1 || n <= 10 + k)
+        return -1;
+    uint8_t sc = p[10 + k];
+    return (sc & 0x0F) <= 2 && (sc & (SM_SC_AUTH | SM_SC_ENC)) != 0;
+}
+
+/* tag, block control, block number, block number acknowledged 0; strict:
+ * block 1 (a telegram's first) with data that begin with a push APDU */
+static int plausible_block(const uint8_t *p, size_t n, bool strict)
+{
+    if (n < 6)
+        return -1;
+    unsigned number = (unsigned)(p[2] << 8 | p[3]);
+    if (p[4] != 0 || p[5] != 0 || (strict && number != 1))
+        return 0;
+    if (!strict)
+        return 1;
+    size_t k = after_length(p + 6, n - 6);
+    if (k == 0)
+        return 0;
+    if (k == (size_t)-1 || n <= 6 + k)
+        return -1;
+    return p[6 + k] != SM_APDU_GBT && sm_apdu_known_tag(p[6 + k]);
+}
+
+static int apdu_plausible(const uint8_t *p, size_t n, bool strict)
+{
+    if (n < 1)
+        return -1;
+    switch (p[0]) {
+    case SM_APDU_DATA_NOTIFICATION: return plausible_notification(p, n, strict);
+    case SM_APDU_GLO_CIPHERING:
+    case SM_APDU_DED_CIPHERING: return plausible_ciphering(p, n, strict);
+    case SM_APDU_GBT: return plausible_block(p, n, strict);
+    default: return 0;
+    }
+}
+
 /* A bare APDU has no checksum to vouch for it: it must look like what a
- * meter sends (sm_apdu_plausible), the more so after garbage, where no
+ * meter sends (apdu_plausible), the more so after garbage, where no
  * frame boundary vouches for it either. */
 static cand vouch(const sm_deframer *d, const uint8_t *p, size_t n)
 {
-    int r = sm_apdu_plausible(p, n, !d->aligned);
+    int r = apdu_plausible(p, n, !d->aligned);
     return r > 0 ? CAND_FRAME : r < 0 && !d->eof ? CAND_NEED_MORE : CAND_NOT_FRAME;
 }
 

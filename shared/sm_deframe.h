@@ -17,7 +17,7 @@
  * unchecked wrapper and bare APDUs until a checksummed link layer has been
  * seen.  Where nothing vouches for a frame boundary (after garbage, in
  * every mode) a wrapper's or bare APDU must look like what a meter sends
- * (sm_apdu_plausible).  A bare APDU whose beginning is right but whose rest
+ * (apdu_plausible in sm_deframe.c).  A bare APDU whose beginning is right but whose rest
  * cannot be read is a failed telegram, reported where it fails.
  *
  * Contract: init, then feed() chunks of any size; the callback runs once per
