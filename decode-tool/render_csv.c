@@ -18,15 +18,28 @@
 #define MAX_COLUMNS 65536
 
 /* A column: an OBIS code and its occurrence in the telegram (1 for the
- * first reading with that code), or the position of a reading without
- * OBIS.  key orders them: OBIS columns by code, then positions. */
+ * first reading with that code), an entry of a P1 profile (the profile's
+ * code, the entry, the object's place in it), or the position of a
+ * reading without OBIS.  A value with a time of its own (a P1 sub-meter's
+ * capture, an entry's time) has a second column for that time.  key
+ * orders them: OBIS columns by code, then the entries, then positions:
+ *   OBIS      ((code | 1 << 48) << 8 | occurrence) << 1 | part
+ *   entries   2 << 62 | ((profile code << 8 | entry) << 4 | place) << 1 | part
+ *   positions 3 << 62 | position                                         */
 typedef struct {
     uint64_t key;
     sm_obis obis;
+    sm_obis profile;
     uint16_t index;
     uint8_t has_obis;
     uint8_t occurrence;
+    uint8_t entry, place;
+    uint8_t part;       /* 0 the value, 1 its time */
+    uint8_t in_profile;
 } column;
+
+#define KEY_ENTRY ((uint64_t)2 << 62)
+#define KEY_POSITION ((uint64_t)3 << 62)
 
 typedef struct {
     column *cols;    /* cap of them, n used */
@@ -49,16 +62,42 @@ static int col_cmp(const void *pa, const void *pb)
     return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* The OBIS keys of a telegram's readings, 0 for readings without one. */
-static void reading_keys(const sm_telegram *t, uint64_t *keys)
+/* The place of an entry's reading k among the readings of its entry. */
+static unsigned place_of(const sm_telegram *t, size_t k)
 {
-    for (size_t k = 0; k < t->nreadings; k++)
-        keys[k] = t->readings[k].obis_source != SM_OBIS_NONE
-                      ? smd_obis_key(&t->readings[k].obis) | (uint64_t)1 << 48
-                      : 0;
+    const sm_reading *rd = &t->readings[k];
+    unsigned place = 0;
+    while (k > place && t->readings[k - place - 1].parent == rd->parent &&
+           t->readings[k - place - 1].row == rd->row)
+        place++;
+    return place;
 }
 
-/* The column identity of reading k of a telegram. */
+/* Does reading k have a time column: a value with its own time, and the
+ * first reading of an entry (its entry's time)? */
+static bool timed(const sm_telegram *t, size_t k)
+{
+    const sm_reading *rd = &t->readings[k];
+    return rd->has_capture && (rd->parent == SM_NO_NODE || place_of(t, k) == 0);
+}
+
+/* What identifies a reading's column, cheaply: its OBIS key, an entry's
+ * whole column key, 0 without OBIS. */
+static void reading_keys(const sm_telegram *t, uint64_t *keys)
+{
+    for (size_t k = 0; k < t->nreadings; k++) {
+        const sm_reading *rd = &t->readings[k];
+        if (rd->obis_source == SM_OBIS_NONE)
+            keys[k] = 0;
+        else if (rd->parent != SM_NO_NODE)
+            keys[k] = KEY_ENTRY | ((smd_obis_key(&t->readings[rd->parent].obis) << 8 |
+                                    (rd->row & 0xFF)) << 4 | (place_of(t, k) & 0xF)) << 1;
+        else
+            keys[k] = smd_obis_key(&rd->obis) | (uint64_t)1 << 48;
+    }
+}
+
+/* The column identity of reading k of a telegram (its value's column). */
 static column column_of(const sm_telegram *t, const uint64_t *keys, size_t k)
 {
     const sm_reading *rd = &t->readings[k];
@@ -66,16 +105,24 @@ static column column_of(const sm_telegram *t, const uint64_t *keys, size_t k)
     memset(&c, 0, sizeof c);
     if (rd->obis_source == SM_OBIS_NONE) {
         c.index = rd->index;
-        c.key = (uint64_t)1 << 63 | rd->index;
+        c.key = KEY_POSITION | rd->index;
         return c;
     }
     c.has_obis = 1;
     c.obis = rd->obis;
+    if (rd->parent != SM_NO_NODE) {
+        c.in_profile = 1;
+        c.profile = t->readings[rd->parent].obis;
+        c.entry = (uint8_t)rd->row;
+        c.place = (uint8_t)place_of(t, k);
+        c.key = keys[k];
+        return c;
+    }
     c.occurrence = 1;
     for (size_t j = 0; j < k; j++)
         if (keys[j] == keys[k] && c.occurrence < 255)
             c.occurrence++;
-    c.key = keys[k] << 8 | c.occurrence;
+    c.key = (keys[k] << 8 | c.occurrence) << 1;
     return c;
 }
 
@@ -113,8 +160,14 @@ static bool columns(smd_ctx *cx, csv_state *s, const sm_telegram *t, long *colof
 {
     uint64_t keys[SM_MAX_READINGS], memo[SM_MAX_READINGS];
     reading_keys(t, keys);
-    for (size_t k = 0; k < t->nreadings; k++)
-        memo[k] = keys[k] ? keys[k] : (uint64_t)1 << 63 | t->readings[k].index;
+    /* the memo also tells whether a reading had its time column (bit 0 of
+     * an entry's key and bit 50 of an OBIS key are free) */
+    for (size_t k = 0; k < t->nreadings; k++) {
+        uint64_t tm = timed(t, k);
+        memo[k] = !keys[k]                         ? KEY_POSITION | t->readings[k].index
+                  : t->readings[k].parent != SM_NO_NODE ? keys[k] | tm
+                                                        : keys[k] | tm << 50;
+    }
     /* the same objects as the last telegram: the same columns */
     if (s->header_done && t->nreadings == s->memo_n &&
         memcmp(memo, s->memo_keys, t->nreadings * sizeof memo[0]) == 0) {
@@ -126,15 +179,23 @@ static bool columns(smd_ctx *cx, csv_state *s, const sm_telegram *t, long *colof
     for (size_t k = 0; k < t->nreadings; k++) {
         column c = column_of(t, keys, k);
         colof[k] = find_col(s, &c, k < s->memo_n ? s->memo_col[k] : -1);
-        if (colof[k] >= 0)
+        bool add = colof[k] < 0;
+        column tc = c; /* its time's column: right after it once sorted */
+        tc.part = 1;
+        tc.key |= 1;
+        bool add_time = timed(t, k) && find_col(s, &tc, colof[k] + 1) < 0;
+        if (!add && !add_time)
             continue;
-        if (s->n == s->cap && !grow(s)) {
+        if (s->n + add + add_time > s->cap && (!grow(s) || s->n + add + add_time > s->cap)) {
             if (!cx->problem)
                 cx->problem = "csv: too many columns (more than 65536 objects): some values are "
                               "left out (use --format json)";
             continue;
         }
-        s->cols[s->n++] = c;
+        if (add)
+            s->cols[s->n++] = c;
+        if (add_time)
+            s->cols[s->n++] = tc;
         added = true;
     }
     if (added) {
@@ -154,18 +215,26 @@ static bool columns(smd_ctx *cx, csv_state *s, const sm_telegram *t, long *colof
 static void header(smd_ctx *cx, csv_state *s)
 {
     smd_out *o = cx->out;
-    char buf[64];
+    char buf[96];
     smd_out_str(o, "telegram,time,time_utc,system_title,frame_counter,error");
     for (size_t i = 0; i < s->n; i++) {
         const column *c = &s->cols[i];
         smd_out_ch(o, ',');
+        int k = 0;
         if (!c->has_obis) {
-            snprintf(buf, sizeof buf, "#%u", c->index);
+            k = snprintf(buf, sizeof buf, "#%u", c->index);
+        } else if (c->in_profile) {
+            /* 0-0:98.1.0*255/2/1-0:1.6.0*255: entry 2 of the profile */
+            k = sm_obis_format(&c->profile, buf, sizeof buf);
+            k += snprintf(buf + k, sizeof buf - (size_t)k, "/%u/", c->entry + 1u);
+            k += sm_obis_format(&c->obis, buf + k, sizeof buf - (size_t)k);
         } else {
-            int k = sm_obis_format(&c->obis, buf, sizeof buf);
+            k = sm_obis_format(&c->obis, buf, sizeof buf);
             if (c->occurrence > 1)
-                snprintf(buf + k, sizeof buf - (size_t)k, "#%u", c->occurrence);
+                k += snprintf(buf + k, sizeof buf - (size_t)k, "#%u", c->occurrence);
         }
+        if (c->part && (size_t)k + 6 < sizeof buf)
+            memcpy(buf + k, " time", 6);
         smd_out_str(o, buf);
     }
     smd_out_ch(o, '\n');
@@ -202,14 +271,24 @@ static void cells(smd_out *o, csv_state *s, const sm_telegram *t, const long *co
     for (size_t i = 0; i < s->n; i++)
         s->cell[i] = -1;
     for (size_t k = 0; k < t->nreadings; k++)
-        if (colof[k] >= 0)
+        if (colof[k] >= 0) {
             s->cell[colof[k]] = (long)k;
+            if ((size_t)colof[k] + 1 < s->n &&
+                s->cols[colof[k] + 1].key == (s->cols[colof[k]].key | 1))
+                s->cell[colof[k] + 1] = (long)k;
+        }
     for (size_t i = 0; i < s->n; i++) {
         smd_out_ch(o, ',');
         if (s->cell[i] < 0)
             continue;
         const sm_reading *rd = &t->readings[s->cell[i]];
         bool quoted;
+        char utc[40];
+        if (s->cols[i].part) {
+            if (smd_dt_texts(&rd->capture, s->value, sizeof s->value, utc, sizeof utc))
+                smd_out_str(o, s->value);
+            continue;
+        }
         size_t n = smd_value_text(rd, s->value, sizeof s->value, &quoted);
         if (rd->kind == SM_RK_NUMBER || rd->kind == SM_RK_DATETIME)
             smd_out_mem(o, s->value, n); /* digits, '.', '-', ':', 'T', '+', 'e', hex */

@@ -367,6 +367,65 @@ static void number_members(smd_out *o, json_state *s, cache_entry *c, const sm_t
     number(o, buf, vn, big);
 }
 
+static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_reading *rd);
+
+/* "time" and "time_utc" of a date-time */
+static void time_members(smd_out *o, const char *key, const char *key_utc,
+                         const sm_datetime *dt)
+{
+    char local[64], utc[40];
+    if (!smd_dt_texts(dt, local, sizeof local, utc, sizeof utc))
+        return;
+    smd_out_str(o, key);
+    lit(o, local);
+    smd_out_str(o, key_utc);
+    if (utc[0])
+        lit(o, utc);
+    else
+        smd_out_str(o, "null");
+}
+
+/* A P1 profile's entries: [{"time":...,"values":[readings]}, ...] */
+static void entries(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_reading *list)
+{
+    smd_out *o = cx->out;
+    smd_out_str(o, ",\"count\":");
+    smd_out_u64(o, list->count);
+    smd_out_str(o, ",\"entries\":[");
+    size_t i = list->index + 1u;
+    for (uint32_t row = 0; row < list->count; row++) {
+        if (row)
+            smd_out_ch(o, ',');
+        smd_out_ch(o, '{');
+        bool first = true;
+        if (i < t->nreadings && t->readings[i].has_capture) {
+            time_members(o, "\"time\":", ",\"time_utc\":", &t->readings[i].capture);
+            first = false;
+        }
+        smd_out_str(o, first ? "\"values\":[" : ",\"values\":[");
+        for (bool sep = false; i < t->nreadings && t->readings[i].parent == list->index &&
+                               t->readings[i].row == row;
+             i++, sep = true) {
+            if (sep)
+                smd_out_ch(o, ',');
+            reading(cx, s, t, &t->readings[i]);
+        }
+        smd_out_str(o, "]}");
+    }
+    smd_out_ch(o, ']');
+}
+
+/* The members only P1 readings have: the value as sent, its own time. */
+static void p1_members(smd_out *o, const sm_reading *rd)
+{
+    if (rd->kind == SM_RK_NUMBER) {
+        KEY(o, "\"text\"");
+        smd_out_json_str(o, rd->text, rd->text_len);
+    }
+    if (rd->has_capture && rd->parent == SM_NO_NODE)
+        time_members(o, ",\"time\":", ",\"time_utc\":", &rd->capture);
+}
+
 static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_reading *rd)
 {
     smd_out *o = cx->out;
@@ -381,6 +440,16 @@ static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_r
     }
     if (rd->kind == SM_RK_NUMBER) {
         number_members(o, s, c, t, rd);
+    } else if (rd->kind == SM_RK_LIST) {
+        smd_out_str(o, "null,\"scaler\":null,\"unit\":null,\"value\":null");
+        entries(cx, s, t, rd);
+    } else if (rd->text) {
+        /* P1 text and times: as sent, and their meaning */
+        smd_out_json_str(o, rd->text, rd->text_len);
+        smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"value\":");
+        bool q;
+        size_t n = smd_value_text(rd, s->value, sizeof s->value, &q);
+        smd_out_json_str(o, (const uint8_t *)s->value, n);
     } else if (rd->kind == SM_RK_OTHER && rd->node < t->nnodes) {
         /* decoded from its A-XDR element: typed, containers nested */
         const sm_axdr_item *it = &t->nodes[rd->node].item;
@@ -392,11 +461,13 @@ static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_r
         lit(o, sm_axdr_type_name(it->type));
         element_members(o, s, t->nodes, rd->node, false);
     } else {
-        /* strings and date-times (also those of DSMR text) */
+        /* strings and date-times */
         hexstr(o, rd->bytes, rd->len);
         smd_out_str(o, ",\"scaler\":null,\"unit\":null,\"value\":");
         bytes_value(o, s, rd->type, rd->bytes, rd->len, rd->count);
     }
+    if (rd->text)
+        p1_members(o, rd);
     smd_out_ch(o, '}');
 }
 
@@ -416,6 +487,40 @@ static void error_info(smd_out *o, const sm_telegram *t)
     smd_out_u64(o, t->err_offset);
     KEY(o, "\"offset_in\"");
     lit(o, sm_where_name(t->err_where));
+}
+
+/* a P1 telegram's identification, CRC, line and notes */
+static void p1_info(smd_out *o, const sm_p1_info *p)
+{
+    KEY(o, "\"p1_ident\"");
+    smd_out_json_str(o, p->ident, p->ident_len);
+    KEY(o, "\"p1_crc\"");
+    lit(o, sm_p1_crc_name(p->frame.crc_status));
+    if (p->frame.crc_status != SM_P1_CRC_NONE) {
+        KEY(o, "\"p1_crc_value\"");
+        smd_out_ch(o, '"');
+        smd_out_hexnum(o, p->frame.crc, 4);
+        smd_out_ch(o, '"');
+    }
+    if (p->frame.parity)
+        smd_out_str(o, ",\"p1_parity\":\"7E1 read as 8 data bits\"");
+    if (!p->nnotes)
+        return;
+    smd_out_str(o, ",\"notes\":[");
+    for (unsigned i = 0; i < p->nnotes && i < SM_P1_MAX_NOTES; i++) {
+        smd_out_str(o, i ? ",{\"line\":" : "{\"line\":");
+        smd_out_u64(o, p->notes[i].line);
+        KEY(o, "\"offset\"");
+        smd_out_u64(o, p->notes[i].offset);
+        KEY(o, "\"note\"");
+        lit(o, sm_p1_note_text((sm_p1_note_kind)p->notes[i].kind));
+        smd_out_ch(o, '}');
+    }
+    smd_out_ch(o, ']');
+    if (p->nnotes > SM_P1_MAX_NOTES) {
+        KEY(o, "\"notes_total\"");
+        smd_out_u64(o, p->nnotes);
+    }
 }
 
 /* what a decoded telegram says about itself: invoke-id, time, layout, meter */
@@ -440,10 +545,8 @@ static void content_info(smd_out *o, json_state *s, const sm_telegram *t)
         else
             smd_out_str(o, "null");
     }
-    if (t->is_dsmr) {
-        KEY(o, "\"dsmr_ident\"");
-        smd_out_json_str(o, t->dsmr.ident, t->dsmr.ident_len);
-    }
+    if (t->is_p1)
+        p1_info(o, &t->p1);
     if (t->layout) {
         KEY(o, "\"layout\"");
         lit(o, t->layout);
@@ -470,7 +573,10 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
         smd_out_u64(o, t->gbt_blocks);
     }
     security_info(o, t);
-    if (cx->layers && t->apdu) {
+    if (cx->layers && t->apdu && t->is_p1) {
+        KEY(o, "\"p1_text\"");
+        smd_out_json_str(o, t->apdu, t->apdu_len);
+    } else if (cx->layers && t->apdu) {
         KEY(o, "\"plaintext\"");
         hexstr(o, t->apdu, t->apdu_len);
     }
@@ -480,8 +586,10 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
     }
     content_info(o, s, t);
     smd_out_str(o, ",\"readings\":[");
-    for (size_t i = 0; i < t->nreadings; i++) {
-        if (i)
+    for (size_t i = 0, n = 0; i < t->nreadings; i++) {
+        if (t->readings[i].parent != SM_NO_NODE)
+            continue; /* inside its list's entries */
+        if (n++)
             smd_out_ch(o, ',');
         reading(cx, s, t, &t->readings[i]);
     }

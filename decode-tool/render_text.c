@@ -49,7 +49,60 @@ static void line(smd_out *o, text_state *r, const char *label, const sm_reading 
         smd_out_ch(o, ' ');
         smd_out_str(o, u);
     }
+    char when[64], utc[40];
+    if (rd->kind == SM_RK_LIST)
+        smd_out_str(o, rd->count == 1 ? " entry" : " entries");
+    else if (rd->has_capture && rd->parent == SM_NO_NODE &&
+             smd_dt_texts(&rd->capture, when, sizeof when, utc, sizeof utc)) {
+        smd_out_str(o, " (captured ");
+        smd_out_str(o, when);
+        smd_out_ch(o, ')');
+    }
     smd_out_ch(o, '\n');
+}
+
+/* A reading's label: its name, else its code, else its position. */
+static void label_text(const sm_reading *rd, char *buf, size_t cap)
+{
+    if (rd->info)
+        snprintf(buf, cap, "%s:", rd->info->name);
+    else if (rd->obis_source != SM_OBIS_NONE) {
+        int n = sm_obis_format(&rd->obis, buf, cap);
+        snprintf(buf + n, cap - (size_t)n, ":");
+    } else
+        snprintf(buf, cap, "Value #%u:", rd->index);
+}
+
+/* A P1 profile's entries under it: "  2 2020-04-01T00:00:00+02:00  name: value" */
+static void entries(smd_out *o, text_state *r, const sm_telegram *t, const sm_reading *list)
+{
+    char buf[300], lab[200], when[64], utc[40];
+    for (size_t i = list->index + 1u; i < t->nreadings && t->readings[i].parent == list->index;
+         i++) {
+        const sm_reading *rd = &t->readings[i];
+        if (!rd->has_capture || !smd_dt_texts(&rd->capture, when, sizeof when, utc, sizeof utc))
+            when[0] = '\0';
+        label_text(rd, lab, sizeof lab);
+        snprintf(buf, sizeof buf, "  %u %s %s", rd->row + 1u, when, lab);
+        line(o, r, buf, rd);
+    }
+}
+
+/* What a P1 telegram's lines could not give: "Note: line 7 (offset 210): ..." */
+static void notes(smd_out *o, const sm_p1_info *p)
+{
+    char buf[300];
+    for (unsigned i = 0; i < p->nnotes && i < SM_P1_MAX_NOTES; i++) {
+        snprintf(buf, sizeof buf, "Note:               line %u (offset %u): %s\n",
+                 p->notes[i].line, (unsigned)p->notes[i].offset,
+                 sm_p1_note_text((sm_p1_note_kind)p->notes[i].kind));
+        smd_out_str(o, buf);
+    }
+    if (p->nnotes > SM_P1_MAX_NOTES) {
+        snprintf(buf, sizeof buf, "Note:               %u more\n",
+                 (unsigned)(p->nnotes - SM_P1_MAX_NOTES));
+        smd_out_str(o, buf);
+    }
 }
 
 static void render(smd_ctx *cx, void *state, const sm_telegram *t)
@@ -65,6 +118,9 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
         for (int i = m[0] ? 3 : 0; i < 8; i++)
             k += (size_t)snprintf(buf + k, sizeof buf - k, "%02X", t->sec.system_title[i]);
         snprintf(buf + k, sizeof buf - k, ", frame counter %lu)", (unsigned long)t->sec.fc);
+    } else if (t->is_p1 && !t->err) {
+        snprintf(buf + k, sizeof buf - k, " (P1 %.*s)", (int)t->p1.ident_len,
+                 (const char *)t->p1.ident);
     }
     smd_out_str(o, buf);
     smd_out_ch(o, '\n');
@@ -84,7 +140,7 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
     /* the familiar lines in their order */
     for (size_t l = 0; l < NLABELS; l++)
         for (size_t i = 0; i < t->nreadings; i++)
-            if (label_of(&t->readings[i]) == (int)l) {
+            if (label_of(&t->readings[i]) == (int)l && t->readings[i].parent == SM_NO_NODE) {
                 snprintf(buf, sizeof buf, "%s:", labels[l].label);
                 line(o, r, buf, &t->readings[i]);
                 break;
@@ -92,26 +148,26 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
     /* everything else */
     for (size_t i = 0; i < t->nreadings; i++) {
         const sm_reading *rd = &t->readings[i];
+        if (rd->parent != SM_NO_NODE)
+            continue; /* under its profile */
         int l = label_of(rd);
         if (l >= 0) {
             /* printed above unless it is a second one with this label */
             size_t first = 0;
-            while (label_of(&t->readings[first]) != l)
+            while (label_of(&t->readings[first]) != l || t->readings[first].parent != SM_NO_NODE)
                 first++;
             if (first == i)
                 continue;
         }
         if (rd->kind == SM_RK_DATETIME && sm_obis_is(&rd->obis, SM_OBIS_ANY, 1, 0, SM_OBIS_ANY))
             continue; /* the timestamp */
-        if (rd->info)
-            snprintf(buf, sizeof buf, "%s:", rd->info->name);
-        else if (rd->obis_source != SM_OBIS_NONE) {
-            int n = sm_obis_format(&rd->obis, buf, sizeof buf);
-            snprintf(buf + n, sizeof buf - (size_t)n, ":");
-        } else
-            snprintf(buf, sizeof buf, "Value #%u:", rd->index);
+        label_text(rd, buf, sizeof buf);
         line(o, r, buf, rd);
+        if (rd->kind == SM_RK_LIST)
+            entries(o, r, t, rd);
     }
+    if (t->is_p1)
+        notes(o, &t->p1);
     smd_out_ch(o, '\n');
 }
 

@@ -125,6 +125,11 @@ static void reading_comment(smd_out *o, unsigned depth, const sm_reading *rd)
         buf[k - 2] = '\0'; /* just the name */
         break;
     }
+    k = strlen(buf);
+    if (rd->has_capture && rd->parent == SM_NO_NODE && k + 12 < sizeof buf) {
+        memcpy(buf + k, ", captured ", 11);
+        dt_text(&rd->capture, buf + k + 11, sizeof buf - k - 11);
+    }
     comment(o, depth, buf);
 }
 
@@ -255,6 +260,14 @@ static void frames(smd_out *o, const sm_link_event *l)
                      (unsigned long long)f->offset, f->u.wrapper.version, f->u.wrapper.src_port,
                      f->u.wrapper.dst_port, f->u.wrapper.length);
             break;
+        case SM_LINK_P1:
+            snprintf(buf, sizeof buf,
+                     "<P1Frame Offset=\"%llu\" Length=\"%u\" Crc=\"%04X\" CrcStatus=\"%s\" "
+                     "Line=\"%s\" />",
+                     (unsigned long long)f->offset, f->length, f->u.p1.crc,
+                     sm_p1_crc_name((sm_p1_crc)f->u.p1.crc_status),
+                     f->u.p1.parity ? "7E1 read as 8 data bits" : "7-bit characters");
+            break;
         default:
             snprintf(buf, sizeof buf, "<RawApdu Offset=\"%llu\" Length=\"%u\" />",
                      (unsigned long long)f->offset, f->length);
@@ -338,37 +351,104 @@ static void notification(smd_out *o, xml_state *r, const sm_telegram *t)
     smd_out_str(o, "    </DataValue>\n  </NotificationBody>\n</DataNotification>\n");
 }
 
-static void dsmr(smd_out *o, const sm_telegram *t)
+/* ---- P1 text: there is no Gurux form; the lines, each object named ------ */
+
+static void attr(smd_out *o, const char *name, const char *value)
 {
-    char buf[700], val[600];
-    smd_out_str(o, "<DsmrTelegram Identification=\"");
-    if (sm_bytes_printable(t->dsmr.ident, t->dsmr.ident_len))
-        smd_out_xml_text(o, t->dsmr.ident, t->dsmr.ident_len);
-    smd_out_str(o, "\"");
-    if (t->dsmr.has_crc) {
-        smd_out_str(o, " Crc=\"");
-        smd_out_hexnum(o, t->dsmr.crc, 4);
-        smd_out_str(o, "\"");
-    }
+    smd_out_ch(o, ' ');
+    smd_out_str(o, name);
+    smd_out_str(o, "=\"");
+    smd_out_str(o, value); /* our own text: digits, ISO times, codes */
+    smd_out_ch(o, '"');
+}
+
+/* <Object Obis="1-0:1.8.1*255" [Captured="..."] Value="001581.123*kWh" /> */
+static void p1_object(smd_out *o, unsigned depth, const sm_reading *rd)
+{
+    char code[24], local[64], utc[40];
+    reading_comment(o, depth, rd);
+    sm_obis_format(&rd->obis, code, sizeof code);
+    indent(o, depth);
+    smd_out_str(o, "<Object");
+    attr(o, "Obis", code);
+    if (rd->has_capture && rd->parent == SM_NO_NODE &&
+        smd_dt_texts(&rd->capture, local, sizeof local, utc, sizeof utc))
+        attr(o, "Captured", local);
+    smd_out_str(o, " Value=\"");
+    smd_out_xml_text(o, rd->text, rd->text_len);
+    smd_out_str(o, "\" />\n");
+}
+
+/* <Profile Obis=".." Entries="n"> <Entry Time=".."> objects </Entry> ... */
+static size_t p1_profile(smd_out *o, const sm_telegram *t, size_t i)
+{
+    const sm_reading *list = &t->readings[i];
+    char buf[200], code[24], local[64], utc[40];
+    int n = sm_obis_format_dotted(&list->obis, buf, sizeof buf);
+    snprintf(buf + n, sizeof buf - (size_t)n, " %s: %u entr%s",
+             list->info ? list->info->name : "profile", list->count,
+             list->count == 1 ? "y" : "ies");
+    comment(o, 1, buf);
+    sm_obis_format(&list->obis, code, sizeof code);
+    indent(o, 1);
+    smd_out_str(o, "<Profile");
+    attr(o, "Obis", code);
+    snprintf(buf, sizeof buf, "%u", list->count);
+    attr(o, "Entries", buf);
     smd_out_str(o, ">\n");
-    for (size_t k = 0; k < t->nreadings; k++) {
-        const sm_reading *rd = &t->readings[k];
-        bool q;
-        smd_value_text(rd, val, sizeof val, &q);
-        int n = sm_obis_format(&rd->obis, buf, sizeof buf);
-        snprintf(buf + n, sizeof buf - (size_t)n, " %s: %s%s%s", rd->info ? rd->info->name : "",
-                 val, smd_unit(rd)[0] ? " " : "", smd_unit(rd));
-        comment(o, 1, buf);
-        sm_obis_format(&rd->obis, buf, sizeof buf);
-        indent(o, 1);
-        smd_out_str(o, "<Object Obis=\"");
-        smd_out_str(o, buf);
-        smd_out_str(o, "\" Value=\"");
-        if (sm_bytes_printable(rd->bytes, rd->len))
-            smd_out_xml_text(o, rd->bytes, rd->len);
-        smd_out_str(o, "\" />\n");
+    size_t k = i + 1;
+    for (uint32_t row = 0; row < list->count; row++) {
+        indent(o, 2);
+        smd_out_str(o, "<Entry");
+        if (k < t->nreadings && t->readings[k].has_capture &&
+            smd_dt_texts(&t->readings[k].capture, local, sizeof local, utc, sizeof utc))
+            attr(o, "Time", local);
+        smd_out_str(o, ">\n");
+        for (; k < t->nreadings && t->readings[k].parent == list->index &&
+               t->readings[k].row == row;
+             k++)
+            p1_object(o, 3, &t->readings[k]);
+        indent(o, 2);
+        smd_out_str(o, "</Entry>\n");
     }
-    smd_out_str(o, "</DsmrTelegram>\n");
+    indent(o, 1);
+    smd_out_str(o, "</Profile>\n");
+    return k;
+}
+
+static void p1(smd_out *o, const sm_telegram *t)
+{
+    const sm_p1_info *p = &t->p1;
+    char buf[200];
+    smd_out_str(o, "<P1Telegram Identification=\"");
+    smd_out_xml_text(o, p->ident, p->ident_len);
+    smd_out_ch(o, '"');
+    if (p->frame.crc_status != SM_P1_CRC_NONE) {
+        smd_out_str(o, " Crc=\"");
+        smd_out_hexnum(o, p->frame.crc, 4);
+        smd_out_ch(o, '"');
+    }
+    attr(o, "CrcStatus", sm_p1_crc_name((sm_p1_crc)p->frame.crc_status));
+    smd_out_str(o, ">\n");
+    for (size_t k = 0; k < t->nreadings;) {
+        if (t->readings[k].kind == SM_RK_LIST) {
+            k = p1_profile(o, t, k);
+        } else {
+            p1_object(o, 1, &t->readings[k]);
+            k++;
+        }
+    }
+    for (unsigned i = 0; i < p->nnotes && i < SM_P1_MAX_NOTES; i++) {
+        snprintf(buf, sizeof buf, "line %u (offset %u): %s", p->notes[i].line,
+                 (unsigned)p->notes[i].offset,
+                 sm_p1_note_text((sm_p1_note_kind)p->notes[i].kind));
+        comment(o, 1, buf);
+    }
+    if (p->nnotes > SM_P1_MAX_NOTES) {
+        snprintf(buf, sizeof buf, "%u more notes", (unsigned)(p->nnotes - SM_P1_MAX_NOTES));
+        comment(o, 1, buf);
+    }
+    smd_out_str(o, "</P1Telegram>\n");
 }
 
 static void render(smd_ctx *cx, void *state, const sm_telegram *t)
@@ -396,7 +476,11 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
                  sm_strerror(t->err), where);
         comment(o, 0, buf);
     }
-    if (t->apdu && (cx->layers || t->err)) {
+    if (t->apdu && t->is_p1 && (cx->layers || t->err)) {
+        smd_out_str(o, "<!--text:\n");
+        comment_text(o, (const char *)t->apdu, t->apdu_len);
+        smd_out_str(o, "-->\n");
+    } else if (t->apdu && (cx->layers || t->err)) {
         indent(o, 0);
         smd_out_str(o, t->ciphered ? "<!--decrypted apdu: " : "<!--apdu: ");
         smd_out_hex(o, t->apdu, t->apdu_len, ' ');
@@ -405,8 +489,8 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
     if (!t->err) {
         if (t->is_notification)
             notification(o, r, t);
-        else if (t->is_dsmr)
-            dsmr(o, t);
+        else if (t->is_p1)
+            p1(o, t);
     }
     smd_out_ch(o, '\n');
 }

@@ -56,7 +56,11 @@ int smd_bytes_text(uint8_t type, const uint8_t *p, size_t n, uint32_t bits, char
 
 size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
 {
-    *quoted = rd->kind != SM_RK_NUMBER;
+    *quoted = rd->kind != SM_RK_NUMBER && rd->kind != SM_RK_LIST;
+    if (rd->kind == SM_RK_LIST) { /* a profile: its entries */
+        int n = snprintf(buf, cap, "%u", rd->count);
+        return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    }
     if (rd->kind == SM_RK_NUMBER) {
         int n = sm_reading_format_value(rd, buf, cap);
         return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;

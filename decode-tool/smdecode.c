@@ -38,6 +38,8 @@ typedef struct {
     smd_out out;
     smd_hexin hex;
     bool binary;
+    bool p1_text;             /* this input is P1 text (it begins with '/') */
+    bool kind_known;          /* ... which its first characters told */
     uint64_t failed;          /* failed telegrams, all inputs */
     uint64_t input_errors;    /* hex syntax errors, all inputs */
     uint64_t empty_inputs;    /* inputs without any telegram */
@@ -51,15 +53,17 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: smdecode [OPTION]... [HEX | FILE | -]...\n"
-            "Decode DLMS/COSEM smart meter telegrams (M-Bus, HDLC, DLMS wrapper, bare APDUs,\n"
-            "DSMR P1), encrypted or not, from hex or binary captures.\n"
+            "Decode smart meter telegrams: DLMS/COSEM (M-Bus, HDLC, DLMS wrapper, bare APDUs)\n"
+            "and P1 text (DSMR, e-MUCS, D0), encrypted or not, from hex, text or binary\n"
+            "captures.\n"
             "\n"
             "Each argument is a file when one of that name exists, '-' for standard input,\n"
-            "otherwise hex; with no argument standard input is read.\n"
+            "otherwise hex; with no argument standard input is read.  An input that begins\n"
+            "with '/' is P1 text and is read as it is.\n"
             "\n"
             "Input:\n"
             "  -b, --binary             the input is binary (e.g. cat /dev/ttyUSB0 > capture.bin)\n"
-            "  -F, --framing=MODE       auto (default), mbus, hdlc, wrapper or raw\n"
+            "  -F, --framing=MODE       auto (default), mbus, hdlc, wrapper, raw or p1\n"
             "Keys (never printed; prefer a file or the environment to the command line):\n"
             "  -k, --key=HEX            the encryption key (32 or 64 hex digits)\n"
             "      --key-file=FILE      read it from FILE (hex, or 16/32 raw bytes)\n"
@@ -122,6 +126,21 @@ static void on_telegram(void *ctx, const sm_telegram *t)
                     sm_strerror(t->err), where, hint(t->err));
         }
     }
+    if (t->is_p1 && !t->err && t->p1.nnotes && !quiet) {
+        /* what the lines could not give: named, but the telegram is good */
+        smd_out_flush(&a->out);
+        const sm_p1_info *p = &t->p1;
+        uint64_t at = t->link ? t->link->offset : 0;
+        for (unsigned i = 0; i < p->nnotes && i < SM_P1_MAX_NOTES; i++)
+            fprintf(stderr, "%s: %s: telegram %llu: note: line %u at offset %llu: %s\n", progname,
+                    a->source, (unsigned long long)smd_telegram_no(t), p->notes[i].line,
+                    (unsigned long long)(at + p->notes[i].offset),
+                    sm_p1_note_text((sm_p1_note_kind)p->notes[i].kind));
+        if (p->nnotes > SM_P1_MAX_NOTES)
+            fprintf(stderr, "%s: %s: telegram %llu: note: %u more lines\n", progname, a->source,
+                    (unsigned long long)smd_telegram_no(t),
+                    (unsigned)(p->nnotes - SM_P1_MAX_NOTES));
+    }
     smd_render_telegram(a->render, t);
 }
 
@@ -152,7 +171,20 @@ static void on_hex_error(void *ctx, smd_hex_err e, uint64_t line, uint64_t col, 
 static void feed(app *a, const char *p, size_t n)
 {
     a->stream_bytes += n;
-    if (a->binary)
+    if (!a->binary && !a->kind_known) {
+        /* hex, or P1 text: the first character that is not white space tells */
+        size_t i = strspn(p, " \t\r\n");
+        i = i < n ? i : n;
+        if (i < n) {
+            a->kind_known = true;
+            a->p1_text = p[i] == '/';
+            if (a->p1_text) {
+                p += i;
+                n -= i;
+            }
+        }
+    }
+    if (a->binary || a->p1_text)
         sm_decoder_feed(&a->dec, (const uint8_t *)p, n);
     else
         smd_hexin_feed(&a->hex, p, n);
@@ -163,6 +195,7 @@ static void begin_input(app *a, const char *source)
     a->source = source;
     a->stream_telegrams = 0;
     a->stream_bytes = 0;
+    a->p1_text = a->kind_known = false;
     sm_decoder_new_stream(&a->dec);
     smd_hexin_init(&a->hex, on_hex_bytes, on_hex_error, a);
 }
@@ -178,7 +211,7 @@ static void end_input(app *a)
     sm_decoder_get_stats(&a->dec, &st);
     const sm_decoder_stats *s = &st;
     /* bytes as the decoder saw them: after hex decoding */
-    uint64_t bytes = a->binary ? a->stream_bytes : a->hex.bytes_out;
+    uint64_t bytes = a->binary || a->p1_text ? a->stream_bytes : a->hex.bytes_out;
     if (a->stream_telegrams == 0) {
         a->empty_inputs++; /* exit status 1 */
         smd_out_flush(&a->out);
@@ -197,6 +230,14 @@ static void end_input(app *a)
         fprintf(stderr, "%s: %s: note: %llu byte%s outside any telegram %s skipped\n", progname,
                 a->source, (unsigned long long)s->bytes_discarded, plural(s->bytes_discarded),
                 s->bytes_discarded == 1 ? "was" : "were");
+    }
+    if (s->p1_unchecked && !quiet) {
+        smd_out_flush(&a->out);
+        fprintf(stderr,
+                "%s: %s: note: %llu P1 telegram%s without a CRC (or with one of fewer than "
+                "four digits) %s accepted unchecked\n",
+                progname, a->source, (unsigned long long)s->p1_unchecked, plural(s->p1_unchecked),
+                s->p1_unchecked == 1 ? "was" : "were");
     }
 }
 
@@ -340,7 +381,7 @@ static void parse_options(int argc, char **argv, options *o)
         case 'b': o->binary = true; break;
         case 'F':
             if ((o->framing = sm_link_parse(optarg)) < 0)
-                die_usage("unknown framing '%s' (auto, mbus, hdlc, wrapper, raw)", optarg);
+                die_usage("unknown framing '%s' (auto, mbus, hdlc, wrapper, raw, p1)", optarg);
             break;
         case 'k': o->ek_len = key_from_arg("--key", optarg, o->ek); break;
         case OPT_KEY_FILE: o->ek_len = key_from_file("--key-file", optarg, o->ek); break;

@@ -27,6 +27,7 @@ static smp_meter *meters;
 /* What a <Meter> block has given so far, beyond the meter's settings. */
 typedef struct {
     bool have_key, have_ak;
+    bool baud, parity, data_bits; /* given: else the framing's defaults */
 } cfg_seen;
 
 /* ---- option values: collectd's cf_util_*, with the meter's name ------------- */
@@ -128,13 +129,13 @@ static int opt_device(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 
 static int opt_baud(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
-    (void)seen;
+    seen->baud = true;
     return get_int(m, ci, 50, 4000000, &m->line.baud);
 }
 
 static int opt_data_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
-    (void)seen;
+    seen->data_bits = true;
     return get_int(m, ci, 5, 8, &m->line.data_bits);
 }
 
@@ -146,7 +147,7 @@ static int opt_stop_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 
 static int opt_parity(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
-    (void)seen;
+    seen->parity = true;
     static const char *const names[] = {"none", "even", "odd"}; /* smp_parity's order */
     int p;
     if (get_word(m, ci, names, 3, "even, odd or none", &p) != 0)
@@ -158,9 +159,9 @@ static int opt_parity(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 static int opt_framing(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
     (void)seen;
-    static const char *const names[] = {"auto", "mbus", "hdlc", "wrapper", "raw"};
+    static const char *const names[] = {"auto", "mbus", "hdlc", "wrapper", "raw", "p1"};
     int l;
-    if (get_word(m, ci, names, 5, "auto, mbus, hdlc, wrapper or raw", &l) != 0)
+    if (get_word(m, ci, names, 6, "auto, mbus, hdlc, wrapper, raw or p1", &l) != 0)
         return -1;
     m->framing = (sm_link)sm_link_parse(names[l]);
     return 0;
@@ -370,9 +371,19 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
     return m;
 }
 
-/* What a meter needs beyond each option being right on its own. */
-static int meter_complete(const smp_meter *m)
+/* What a meter needs beyond each option being right on its own; the line
+ * settings the options left out (M-Bus: 2400 8E1; Framing "p1": 115200
+ * 8N1, what DSMR 5, e-MUCS and the Nordic P1 ports use). */
+static int meter_complete(smp_meter *m, const cfg_seen *seen)
 {
+    if (m->framing == SM_LINK_P1) {
+        if (!seen->baud)
+            m->line.baud = 115200;
+        if (!seen->parity)
+            m->line.parity = SMP_PARITY_NONE;
+        if (!seen->data_bits)
+            m->line.data_bits = 8;
+    }
     if (m->device[0] == '\0') {
         ERROR(SMP_LOG_PREFIX "option Device is missing", m->name);
         return -1;
@@ -389,7 +400,7 @@ static int config_meter(oconfig_item_t *ci)
     smp_meter *m = meter_new(ci);
     if (!m)
         return -1;
-    cfg_seen seen = {false, false};
+    cfg_seen seen = {false, false, false, false, false};
     int status = 0;
     for (int i = 0; i < ci->children_num && status == 0; i++) {
         oconfig_item_t *c = ci->children + i;
@@ -404,7 +415,7 @@ static int config_meter(oconfig_item_t *ci)
         }
     }
     if (status == 0)
-        status = meter_complete(m);
+        status = meter_complete(m, &seen);
     if (status != 0) {
         ERROR(SMP_LOG_PREFIX "not started because of the error above", m->name);
         smp_meter_free(m);

@@ -61,6 +61,81 @@ static const map_entry map[] = {
     {62, 8, ANY_E, SM_UNIT_WH, "energy_wh", "L3-export"},
 };
 
+/* General and P1 objects (A = 0, and A = 1 objects that are no register of
+ * the table above): DSMR 5.0.2 and e-MUCS 1.7.1 name them. */
+typedef struct {
+    uint8_t a, c, d, e;
+    uint8_t unit;
+    const char *type;
+    const char *instance;
+} other_entry;
+
+static const other_entry others[] = {
+    {0, 96, 14, 0, NO_UNIT, "gauge", "tariff"},
+    {0, 96, 7, 21, NO_UNIT, "count", "power-failures"},
+    {0, 96, 7, 9, NO_UNIT, "count", "long-power-failures"},
+    {0, 96, 3, 10, NO_UNIT, "gauge", "breaker"},
+    {0, 17, 0, 0, SM_UNIT_W, "power", "limit"},
+    {1, 1, 4, 0, SM_UNIT_W, "power", "demand-import"},
+    {1, 2, 4, 0, SM_UNIT_W, "power", "demand-export"},
+    {1, 1, 6, 0, SM_UNIT_W, "power", "peak-import"},
+    {1, 2, 6, 0, SM_UNIT_W, "power", "peak-export"},
+    {1, 31, 4, 0, SM_UNIT_A, "current", "fuse-L1"},
+    {1, 32, 32, 0, NO_UNIT, "count", "sags-L1"},
+    {1, 52, 32, 0, NO_UNIT, "count", "sags-L2"},
+    {1, 72, 32, 0, NO_UNIT, "count", "sags-L3"},
+    {1, 32, 36, 0, NO_UNIT, "count", "swells-L1"},
+    {1, 52, 36, 0, NO_UNIT, "count", "swells-L2"},
+    {1, 72, 36, 0, NO_UNIT, "count", "swells-L3"},
+};
+
+const char *smp_submeter_kind(const sm_reading *all, size_t n, unsigned channel)
+{
+    /* EN 13757-3 device types */
+    static const struct {
+        uint8_t type;
+        const char *kind;
+    } kinds[] = {{2, "electricity"}, {3, "gas"}, {4, "heat"}, {5, "steam"},
+                 {6, "warm-water"}, {7, "water"}, {8, "heat-cost"}, {10, "cooling"},
+                 {11, "cooling"}, {12, "heat"}, {13, "heat"}, {21, "hot-water"},
+                 {22, "cold-water"}};
+    for (size_t i = 0; i < n; i++) {
+        const sm_reading *r = &all[i];
+        if (r->kind != SM_RK_NUMBER || r->obis.b != channel || !sm_obis_is(&r->obis, 0, 24, 1, 0))
+            continue;
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            if (r->value == kinds[k].type)
+                return kinds[k].kind;
+    }
+    return "mbus";
+}
+
+/* M-Bus sub-meter readings (0-n:24.2.x, DSMR 2/3's 0-n:24.3.0): volume in
+ * m3 (gas, water), heat in J or Wh, named by the channel's device type;
+ * the valve state (0-n:24.4.0) */
+static bool submeter(const sm_reading *r, const sm_reading *all, size_t n, smp_value *out)
+{
+    const sm_obis *o = &r->obis;
+    if (o->a != 0 || o->b == 0 || o->c != 24)
+        return false;
+    if (o->d == 4) { /* the valve of a gas or water meter */
+        out->type = "gauge";
+        out->known = true;
+        snprintf(out->type_instance, sizeof out->type_instance, "valve-%u", o->b);
+        return true;
+    }
+    if (o->d != 2 && o->d != 3)
+        return false;
+    out->type = r->unit == SM_UNIT_M3   ? "volume"
+                : r->unit == 25         ? "energy"
+                : r->unit == SM_UNIT_WH ? "energy_wh"
+                                        : "gauge";
+    out->known = true;
+    snprintf(out->type_instance, sizeof out->type_instance, "%s-%u",
+             smp_submeter_kind(all, n, o->b), o->b);
+    return true;
+}
+
 void smp_obis_instance(const sm_obis *o, char *out, size_t cap)
 {
     if (o->f == 255)
@@ -77,12 +152,25 @@ static bool unit_fits(uint8_t expected, uint8_t unit)
     return unit == SM_UNIT_NONE || (expected == NO_UNIT && unit == SM_UNIT_COUNT);
 }
 
-bool smp_map_reading(const sm_reading *r, smp_value *out)
+bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_value *out)
 {
-    if (r->kind != SM_RK_NUMBER || r->obis_source == SM_OBIS_NONE)
+    if (r->kind != SM_RK_NUMBER || r->obis_source == SM_OBIS_NONE || r->parent != SM_NO_NODE)
         return false;
     out->value = r->value;
     const sm_obis *o = &r->obis;
+    if (sm_obis_is(o, 0, 24, 1, 0))
+        return false; /* a channel's device type: it names the channel's series */
+    if (submeter(r, all, n, out))
+        return true;
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        const other_entry *m = &others[i];
+        if (!sm_obis_is(o, m->a, m->c, m->d, m->e) || !unit_fits(m->unit, r->unit))
+            continue;
+        out->type = m->type;
+        out->known = true;
+        snprintf(out->type_instance, sizeof out->type_instance, "%s", m->instance);
+        return true;
+    }
     if (o->a == 1) {
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
             const map_entry *m = &map[i];

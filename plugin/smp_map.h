@@ -3,8 +3,9 @@
  * instance, by OBIS code.  The table is data (smp_map.c); no collectd
  * headers here, so the mapping is unit-tested on its own.
  *
- * Values keep the meter's base units (V, A, W, var, VA, Wh, varh, VAh, Hz):
- * DLMS registers carry a decimal scaler, never "kW".  Energy registers are
+ * Values keep the meter's base units (V, A, W, var, VA, Wh, varh, VAh, Hz,
+ * m3, J): DLMS registers carry a decimal scaler, never "kW", and P1 text is
+ * read into base units by the decoder.  Energy registers are
  * dispatched as GAUGE (types energy_wh, reactive_energy, apparent_energy):
  * the meter reading itself is what is stored, and consumption is its
  * difference (see collectd-smartmeter(5)).
@@ -27,10 +28,18 @@ typedef struct {
     bool known;                       /* false: dispatched generically as "gauge" */
 } smp_value;
 
-/* Map a numeric reading.  False for strings, date-times and other
- * non-numeric values (they are not dispatched) and for readings without an
- * OBIS code. */
-bool smp_map_reading(const sm_reading *r, smp_value *out);
+/* Map a numeric reading of a telegram (all: its readings, for what a
+ * sub-meter channel carries: 0-n:24.1.0, the M-Bus device type, names the
+ * series "gas-1", "water-2", "heat-3").  False for strings, date-times and
+ * other non-numeric values (they are not dispatched), for readings without
+ * an OBIS code, for a sub-meter channel's device type and for the entries
+ * of a P1 profile (the power failure log, the peak history: events, not
+ * series). */
+bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_value *out);
+
+/* The kind of M-Bus device on channel b of a telegram ("gas", "water",
+ * "heat", ...; "mbus" when the telegram does not say). */
+const char *smp_submeter_kind(const sm_reading *all, size_t n, unsigned channel);
 
 /* The generic type instance of an OBIS code: "obis-1-0-96-50-1" (F added
  * as a sixth field when it is not 255). */

@@ -23,7 +23,8 @@
 
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
-    "bytes-discarded", "reconnects", "replayed", "objects-refused"};
+    "bytes-discarded", "reconnects", "replayed", "objects-refused",
+    "p1-without-crc", "p1-notes"};
 
 static double mono_now(void)
 {
@@ -50,29 +51,12 @@ static bool wait_stop(smp_meter *m, double seconds)
 
 /* ---- time of a telegram ----------------------------------------------------- */
 
-/* The meter's time as cdtime_t; 0 when the telegram has none.  A time
- * without UTC deviation is local time of the host's time zone (TZ), with
- * the meter's daylight-saving bit deciding the ambiguous hour. */
+/* The meter's time as cdtime_t; 0 when the telegram has none
+ * (smp_dt_cdtime: without a UTC deviation, local time of the host's zone). */
 static cdtime_t meter_time(const sm_telegram *t)
 {
     sm_datetime dt;
-    if (!sm_telegram_time(t, &dt))
-        return 0;
-    int64_t secs;
-    if (sm_datetime_has_deviation(&dt)) {
-        if (sm_datetime_to_unix(&dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) != SM_OK)
-            return 0;
-    } else {
-        struct tm tm = {.tm_year = dt.year - 1900, .tm_mon = dt.month - 1, .tm_mday = dt.day,
-                        .tm_hour = dt.hour, .tm_min = dt.minute, .tm_sec = dt.second,
-                        .tm_isdst = dt.status == 0xFF ? -1 : (dt.status & SM_DT_STATUS_DST) != 0};
-        time_t tt = mktime(&tm);
-        if (tt == (time_t)-1)
-            return 0;
-        secs = tt;
-    }
-    double frac = dt.hundredths <= 99 ? dt.hundredths / 100.0 : 0;
-    return DOUBLE_TO_CDTIME_T((double)secs + frac);
+    return sm_telegram_time(t, &dt) ? smp_dt_cdtime(&dt) : 0;
 }
 
 /* The time the telegram's values are stored with: the meter's (TimeSource
@@ -120,8 +104,8 @@ static void dispatch_batch(smp_meter *m, const smp_batch *b)
         value_t v = {.gauge = b->v[i].value};
         vl.values = &v;
         vl.values_len = 1;
-        vl.time = b->time;
-        vl.interval = DOUBLE_TO_CDTIME_T(m->period);
+        vl.time = b->vtime[i] ? b->vtime[i] : b->time;
+        vl.interval = b->vinterval[i] ? b->vinterval[i] : DOUBLE_TO_CDTIME_T(m->period);
         sstrncpy(vl.plugin, SMP_PLUGIN, sizeof vl.plugin);
         sstrncpy(vl.plugin_instance, m->name, sizeof vl.plugin_instance);
         sstrncpy(vl.type, b->v[i].type, sizeof vl.type);
@@ -174,19 +158,43 @@ static bool unknown_admitted(smp_meter *m, const sm_obis *o)
     return false;
 }
 
+/* The capture time of a value that has its own (a P1 sub-meter's), 0
+ * for the others and for one in the future beyond MaxClockSkew (that one
+ * is stored with the telegram's time). */
+static cdtime_t capture_time(const smp_meter *m, const sm_reading *r)
+{
+    cdtime_t when = r->has_capture ? smp_dt_cdtime(&r->capture) : 0;
+    if (when && m->max_skew > 0 &&
+        CDTIME_T_TO_DOUBLE(when) - CDTIME_T_TO_DOUBLE(cdtime()) > m->max_skew)
+        return 0;
+    return when;
+}
+
 static void fill_batch(smp_meter *m, const sm_telegram *t, smp_batch *b)
 {
     b->n = 0;
+    smp_timed_begin(&m->p1, b);
     for (size_t i = 0; i < t->nreadings; i++) {
         const sm_reading *r = &t->readings[i];
-        if (r->obis_source == SM_OBIS_NONE || !selected(m, &r->obis))
+        smp_value v;
+        char obis[24];
+        if (r->obis_source == SM_OBIS_NONE || !selected(m, &r->obis) ||
+            !smp_map_reading(r, t->readings, t->nreadings, &v) ||
+            (!v.known && !unknown_admitted(m, &r->obis)))
             continue;
-        if (!smp_map_reading(r, &b->v[b->n]))
+        sm_obis_format(&r->obis, obis, sizeof obis);
+        cdtime_t when = capture_time(m, r);
+        if (!when) {
+            smp_batch_add(b, &v, obis, 0, 0);
             continue;
-        if (!b->v[b->n].known && !unknown_admitted(m, &r->obis))
-            continue;
-        sm_obis_format(&r->obis, b->obis[b->n], sizeof b->obis[b->n]);
-        b->n++;
+        }
+        bool overflow = false;
+        smp_timed_add(&m->p1, b, &v, obis, when, &overflow);
+        if (overflow && !m->timed_logged) {
+            WARNING(SMP_LOG_PREFIX "more than %d series with their own capture time: %s is "
+                    "dispatched with every telegram", m->name, SMP_TIMED_MAX, obis);
+            m->timed_logged = true;
+        }
     }
 }
 
@@ -369,11 +377,30 @@ static void log_first(smp_meter *m, const sm_telegram *t, const smp_batch *b)
     if (m->got_first)
         return;
     m->got_first = true;
-    INFO(SMP_LOG_PREFIX "first telegram: %zu readings (%zu dispatched), layout %s%s%s%s",
+    char p1[SM_P1_IDENT_MAX + 40] = "";
+    if (t->is_p1)
+        snprintf(p1, sizeof p1, ", P1 /%.*s, CRC %s", (int)t->p1.ident_len,
+                 (const char *)t->p1.ident, sm_p1_crc_name(t->p1.frame.crc_status));
+    INFO(SMP_LOG_PREFIX "first telegram: %zu readings (%zu dispatched), layout %s%s%s%s%s",
          m->name, t->nreadings, b->n, t->layout ? t->layout : "unknown",
          m->meter_number[0] ? ", meter number " : "", m->meter_number,
          t->ciphered ? (t->authenticated ? ", encrypted and authenticated" : ", encrypted")
-                     : ", not encrypted");
+                     : ", not encrypted", p1);
+}
+
+/* What a P1 telegram's link and lines did not give: counted. */
+static void count_p1(smp_meter *m, const sm_telegram *t)
+{
+    if (!t->is_p1)
+        return;
+    if (t->link && t->p1.frame.crc_status != SM_P1_CRC_OK)
+        count(m, SMP_H_P1_UNCHECKED, 1);
+    if (t->p1.nnotes) {
+        count(m, SMP_H_P1_NOTES, t->p1.nnotes);
+        c_complain(LOG_NOTICE, &m->c_notes,
+                   SMP_LOG_PREFIX "P1 line %u: %s (counted in p1-notes)", m->name,
+                   t->p1.notes[0].line, sm_p1_note_text((sm_p1_note_kind)t->p1.notes[0].kind));
+    }
 }
 
 static void on_telegram(void *ctx, const sm_telegram *t)
@@ -393,8 +420,12 @@ static void on_telegram(void *ctx, const sm_telegram *t)
                    m->name);
         return;
     }
+    count_p1(m, t);
+    smp_p1_events(&m->p1, m->name, t);
     fill_batch(m, t, b);
     b->time = values_time(m, t);
+    if (m->host_time) /* the values' own times are the meter's too */
+        memset(b->vtime, 0, sizeof b->vtime);
     log_first(m, t, b);
     bool kept = m->period == 0 ? learn_period(m, b, now) : deliver(m, b, now);
     if (kept)
@@ -575,6 +606,7 @@ int smp_meter_start(smp_meter *m)
         return -1;
     }
     sm_decoder_init(m->dec, m->framing, on_telegram, m);
+    smp_p1_init(&m->p1);
     if (sm_decoder_set_keys(m->dec, m->ek_len ? m->ek : NULL, m->ek_len,
                             m->ak_len ? m->ak : NULL, m->ak_len, m->verify_tag) != SM_OK) {
         ERROR(SMP_LOG_PREFIX "the key does not fit the security suite", m->name);
@@ -609,9 +641,11 @@ void smp_meter_stop(smp_meter *m)
         h[i] = atomic_load(&m->health[i]);
     INFO(SMP_LOG_PREFIX "stopped: %" PRIu64 " telegrams, %" PRIu64 " checksum, %" PRIu64
          " security and %" PRIu64 " parse errors, %" PRIu64 " bytes discarded, %" PRIu64
-         " reconnects, %" PRIu64 " replayed, %" PRIu64 " values of unknown objects refused",
+         " reconnects, %" PRIu64 " replayed, %" PRIu64 " values of unknown objects refused, %"
+         PRIu64 " P1 telegrams without CRC, %" PRIu64 " P1 notes",
          m->name, h[SMP_H_TELEGRAMS], h[SMP_H_CHECKSUM], h[SMP_H_SECURITY], h[SMP_H_PARSE],
-         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], h[SMP_H_REFUSED]);
+         h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], h[SMP_H_REFUSED],
+         h[SMP_H_P1_UNCHECKED], h[SMP_H_P1_NOTES]);
     dispatch_queue(m);
     if (m->held) {
         /* a single telegram ever: its period stays unknown */
@@ -619,6 +653,13 @@ void smp_meter_stop(smp_meter *m)
         dispatch_batch(m, m->held);
         free(m->held);
         m->held = NULL;
+    }
+    if (m->batch) { /* the captures that were still waiting */
+        m->batch->n = 0;
+        m->batch->time = cdtime();
+        smp_timed_flush(&m->p1, m->batch, DOUBLE_TO_CDTIME_T(m->period > 0 ? m->period : 1));
+        if (m->batch->n)
+            dispatch_batch(m, m->batch);
     }
 }
 

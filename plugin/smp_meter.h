@@ -14,7 +14,9 @@
 #include <stdatomic.h>
 
 #include "sm_decoder.h"
+#include "smp_batch.h"
 #include "smp_map.h"
+#include "smp_p1.h"
 #include "smp_port.h"
 
 #define SMP_PLUGIN "smartmeter"
@@ -33,19 +35,12 @@ typedef enum {
     SMP_H_RECONNECTS,      /* port re-opened after a loss */
     SMP_H_REPLAYED,        /* frame counter repeated or went back: not dispatched */
     SMP_H_REFUSED,         /* values of unknown objects beyond MaxUnknownObjects */
+    SMP_H_P1_UNCHECKED,    /* P1 telegrams without a CRC (or an unpadded one): accepted */
+    SMP_H_P1_NOTES,        /* P1 lines skipped or kept as text */
     SMP_H_COUNT
 } smp_health;
 
 extern const char *const smp_health_names[SMP_H_COUNT];
-
-/* The values of one telegram, ready to dispatch. */
-typedef struct smp_batch {
-    struct smp_batch *next; /* queued after it (smp_meter.queue) */
-    cdtime_t time;
-    size_t n;
-    smp_value v[SM_MAX_READINGS];
-    char obis[SM_MAX_READINGS][24];
-} smp_batch;
 
 typedef struct smp_meter {
     /* ---- configuration --------------------------------------------------- */
@@ -93,7 +88,9 @@ typedef struct smp_meter {
     bool got_first, was_connected;
     double last_good;          /* monotonic seconds of the last good telegram */
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
-    c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew;
+    smp_p1_state p1;           /* sub-meters' captures, events */
+    bool timed_logged;
+    c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_notes;
 
     struct smp_meter *next;
 } smp_meter;

@@ -47,18 +47,22 @@ static bool plausible(const uint8_t *p, size_t n)
                sm_axdr_type_name(p[hdr.body_offset]) != NULL;
     if (n >= 7 && p[0] == SM_APDU_GBT)
         return true;
-    return sm_dsmr_detect(p, n);
+    return sm_p1_detect(p, n);
 }
 
-/* The string reading that numbers the meter best (sm_obis_meter_id_rank). */
+/* The string reading that numbers the meter best (sm_obis_meter_id_rank),
+ * the meter's own (channel 0) before a sub-meter's. */
 static const sm_reading *find_meter_id(const sm_reading *r, size_t n)
 {
     const sm_reading *best = NULL;
     int best_rank = 0;
     for (size_t i = 0; i < n; i++) {
-        int rank = r[i].kind == SM_RK_STRING && r[i].obis_source != SM_OBIS_NONE
+        int rank = r[i].kind == SM_RK_STRING && r[i].obis_source != SM_OBIS_NONE &&
+                           r[i].parent == SM_NO_NODE
                        ? sm_obis_meter_id_rank(&r[i].obis)
                        : 0;
+        if (rank && r[i].obis.b != 0)
+            rank += 10;
         if (rank && (!best || rank < best_rank)) {
             best = &r[i];
             best_rank = rank;
@@ -123,9 +127,13 @@ static sm_err decipher(sm_decoder *d, sm_telegram *t, layer *l)
     return SM_OK;
 }
 
-/* The plaintext APDU: a data-notification or DSMR text, into readings. */
+/* The plaintext APDU: a data-notification or P1 text, into readings. */
 static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
 {
+    /* a P1 telegram from the link layer comes with its parts found */
+    const sm_p1_frame *framed = t->link && t->link->link == SM_LINK_P1 && t->link->nframes
+                                    ? &t->link->frames[0].u.p1
+                                    : NULL;
     sm_reading_set rs = {d->readings, SM_MAX_READINGS, 0, NULL};
     sm_err e;
     t->apdu = l->p;
@@ -140,9 +148,10 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
         e = sm_readings_extract(d->nodes, t->nnodes, l->p,
                                 t->notification.body_offset + t->notification.body_len, &rs,
                                 &l->off);
-    } else if (sm_dsmr_detect(l->p, l->n)) {
-        t->is_dsmr = true;
-        e = sm_dsmr_parse(l->p, l->n, &t->dsmr, &rs, &l->off);
+    } else if (framed || sm_p1_detect(l->p, l->n)) {
+        t->is_p1 = true;
+        e = sm_p1_parse(l->p, l->n, framed, &t->p1, &rs, d->p1text, sizeof d->p1text, &l->off);
+        d->stats.p1_notes += t->p1.nnotes;
     } else {
         e = SM_ERR_APDU_UNSUPPORTED;
     }
@@ -269,6 +278,7 @@ void sm_decoder_get_stats(const sm_decoder *d, sm_decoder_stats *s)
     s->bytes_discarded = d->deframer.stats.bytes_discarded;
     s->frames = d->deframer.stats.frames;
     s->frame_errors = d->deframer.stats.frame_errors;
+    s->p1_unchecked = d->deframer.stats.p1_unchecked;
 }
 
 size_t sm_decoder_expect(const sm_decoder *d) { return sm_deframer_expect(&d->deframer); }
@@ -286,6 +296,7 @@ bool sm_telegram_time(const sm_telegram *t, sm_datetime *dt)
     for (size_t i = 0; i < t->nreadings; i++) {
         const sm_reading *r = &t->readings[i];
         if (r->kind == SM_RK_DATETIME && r->obis_source != SM_OBIS_NONE &&
+            r->parent == SM_NO_NODE &&
             sm_obis_is_clock(&r->obis) && sm_datetime_has_date(&r->dt) &&
             sm_datetime_has_time(&r->dt)) {
             *dt = r->dt;

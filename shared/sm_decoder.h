@@ -1,5 +1,5 @@
 /* sm_decoder.h - the whole pipeline: bytes -> link frames -> general block
- * transfer -> security -> data-notification or DSMR text -> readings.
+ * transfer -> security -> data-notification or P1 text -> readings.
  *
  * Contract: sm_decoder_init(), optionally sm_decoder_set_keys(), then feed
  * bytes (sm_decoder_feed) or whole APDUs (sm_decoder_apdu).  The callback
@@ -21,7 +21,7 @@
 #include "sm_apdu.h"
 #include "sm_axdr.h"
 #include "sm_deframe.h"
-#include "sm_dsmr.h"
+#include "sm_p1.h"
 #include "sm_error.h"
 #include "sm_readings.h"
 #include "sm_limits.h"
@@ -51,7 +51,7 @@ typedef struct {
     sm_sec_header sec;            /* valid when ciphered */
     bool authenticated;           /* the GCM tag was verified */
 
-    const uint8_t *apdu;          /* the plaintext APDU (or DSMR text) */
+    const uint8_t *apdu;          /* the plaintext APDU (or P1 text) */
     size_t apdu_len;
 
     bool is_notification;
@@ -59,8 +59,8 @@ typedef struct {
     const sm_node *nodes;          /* the notification body */
     size_t nnodes;
 
-    bool is_dsmr;
-    sm_dsmr_info dsmr;
+    bool is_p1;                   /* P1 text: from the P1 link or inside the ciphering */
+    sm_p1_info p1;                /* valid when is_p1 */
 
     const sm_reading *readings;
     size_t nreadings;
@@ -78,11 +78,14 @@ typedef struct {
     uint64_t ok;
     uint64_t link_errors;
     uint64_t security_errors;
-    uint64_t parse_errors;    /* apdu, a-xdr, readings and dsmr layers */
+    uint64_t parse_errors;    /* apdu, a-xdr, readings and p1 layers */
     uint64_t bytes_in;        /* this stream: bytes fed */
     uint64_t bytes_discarded; /* this stream: garbage outside any telegram */
     uint64_t frames;          /* this stream: verified frames */
     uint64_t frame_errors;    /* this stream: frames that failed */
+    uint64_t p1_unchecked;    /* this stream: P1 telegrams without a CRC or with
+                                 an unpadded one (accepted) */
+    uint64_t p1_notes;        /* P1 lines skipped or kept as text (sm_p1_info) */
 } sm_decoder_stats;
 
 /* The state is the caller's (about 120 KB: not for a small stack); its
@@ -98,6 +101,7 @@ typedef struct {
     uint8_t SM_PRIVATE(plain)[SM_APDU_MAX];
     sm_node SM_PRIVATE(nodes)[SM_MAX_NODES];
     sm_reading SM_PRIVATE(readings)[SM_MAX_READINGS];
+    uint8_t SM_PRIVATE(p1text)[SM_APDU_MAX / 2]; /* decoded P1 identifiers */
 } sm_decoder;
 
 /* A decoder for a link layer (SM_LINK_AUTO to detect it) calling cb for
@@ -132,7 +136,7 @@ size_t sm_decoder_expect(const sm_decoder *d);
 uint64_t sm_decoder_underway(const sm_decoder *d);
 
 /* The meter's time of a decoded telegram: the notification's date-time,
- * else the value of the clock object (0-0:1.0.0, also DSMR's timestamp).
+ * else the value of the clock object (0-0:1.0.0, also P1's timestamp).
  * False when the telegram carries neither (or only one without a date and
  * time of day). */
 bool sm_telegram_time(const sm_telegram *t, sm_datetime *dt);

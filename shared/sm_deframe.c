@@ -1,5 +1,5 @@
-/* sm_deframe.c - streaming deframer for wired M-Bus, HDLC, the DLMS wrapper
- * and bare APDUs.  See sm_deframe.h for the contract. */
+/* sm_deframe.c - streaming deframer for wired M-Bus, HDLC, the DLMS wrapper,
+ * bare APDUs and P1 text.  See sm_deframe.h for the contract. */
 #include "sm_deframe.h"
 
 #include <string.h>
@@ -17,14 +17,15 @@ const char *sm_link_name(sm_link link)
     case SM_LINK_HDLC: return "hdlc";
     case SM_LINK_WRAPPER: return "wrapper";
     case SM_LINK_RAW: return "raw";
+    case SM_LINK_P1: return "p1";
     }
     return "?";
 }
 
 int sm_link_parse(const char *name)
 {
-    static const char *const names[] = {"auto", "mbus", "hdlc", "wrapper", "raw"};
-    for (int i = 0; i < 5; i++)
+    static const char *const names[] = {"auto", "mbus", "hdlc", "wrapper", "raw", "p1"};
+    for (int i = 0; i < 6; i++)
         if (strcmp(name, names[i]) == 0)
             return i;
     return -1;
@@ -611,13 +612,64 @@ static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, si
     return CAND_FRAME;
 }
 
+/* ---- P1 text (sm_p1.h) ---------------------------------------------------- */
+
+static cand try_p1(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
+{
+    sm_p1_frame *f = &d->p1;
+    if (d->p1_at != off + 1) { /* a new candidate: look from its beginning */
+        memset(f, 0, sizeof *f);
+        d->p1_at = off + 1;
+    }
+    sm_err err = SM_OK;
+    switch (sm_p1_scan(p, n, d->eof, f, &err)) {
+    case SM_P1_NOT: return CAND_NOT_FRAME;
+    case SM_P1_MORE: return CAND_NEED_MORE;
+    case SM_P1_PARTIAL: return CAND_PARTIAL;
+    case SM_P1_FAILED: {
+        /* where: the character not allowed, the "/" of the next one */
+        uint64_t at = err == SM_ERR_P1_CUT ? off + f->len
+                      : err == SM_ERR_OVERSIZE ? off
+                                               : off + f->len - 1;
+        abandon(d, off);
+        emit_error_at(d, err, SM_LINK_P1, off, f->len, at);
+        *used = f->len;
+        return CAND_BAD;
+    }
+    case SM_P1_COMPLETE: break;
+    }
+    /* the text, its parity bits masked off, and its CRC */
+    for (size_t i = 0; i < f->len; i++)
+        d->apdu[i] = p[i] & 0x7F;
+    *used = f->len;
+    abandon(d, off);
+    sm_err e = sm_p1_check(d->apdu, f);
+    if (!e && f->crc_status == SM_P1_CRC_NONE && d->p1_crc_seen)
+        e = SM_ERR_P1_NO_CRC; /* a character turned into "!" cut it short */
+    if (e) {
+        emit_error_at(d, e, SM_LINK_P1, off, f->len, off + f->bang + (e == SM_ERR_P1_CRC));
+        return CAND_BAD;
+    }
+    d->p1_crc_seen |= f->crc_status != SM_P1_CRC_NONE;
+    d->stats.frames++;
+    d->stats.p1_unchecked += f->crc_status != SM_P1_CRC_OK;
+    asm_begin(d, SM_LINK_P1, off);
+    sm_frame *fr = frame_slot(d, SM_LINK_P1, off, f->len);
+    fr->u.p1 = *f;
+    fr->payload = f->len;
+    d->apdu_len = f->len;
+    d->asm_frames = 1;
+    emit_apdu(d, SM_LINK_P1, off + f->len);
+    return CAND_FRAME;
+}
+
 /* In auto mode the checksummed link layers are recognised anywhere; the
  * wrapper and bare APDUs only until one of those has been seen (a meter
  * uses one link layer), and after garbage only when they look right
  * (vouch). */
 static bool allowed(const sm_deframer *d, sm_link link, uint64_t off)
 {
-    bool checked = link == SM_LINK_MBUS || link == SM_LINK_HDLC;
+    bool checked = link == SM_LINK_MBUS || link == SM_LINK_HDLC || link == SM_LINK_P1;
     /* inside a checksummed frame that failed, its bytes are its own */
     if (!checked && off < d->claimed_end && d->claim_checked)
         return false;
@@ -643,6 +695,11 @@ static cand try_at(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, siz
         if (allowed(d, SM_LINK_WRAPPER, off))
             return try_wrapper(d, p, n, off, used);
         break;
+    case '/':
+    case '/' | 0x80: /* a 7E1 line read as eight data bits */
+        if (allowed(d, SM_LINK_P1, off))
+            return try_p1(d, p, n, off, used);
+        break;
     default:
         if (sm_apdu_known_tag(p[0]) && allowed(d, SM_LINK_RAW, off))
             return try_raw(d, p, n, off, used);
@@ -657,6 +714,8 @@ static sm_link link_of(uint8_t first)
     case 0x68: return SM_LINK_MBUS;
     case 0x7E: return SM_LINK_HDLC;
     case 0x00: return SM_LINK_WRAPPER;
+    case '/':
+    case '/' | 0x80: return SM_LINK_P1;
     default: return SM_LINK_RAW;
     }
 }
@@ -692,7 +751,7 @@ static void process(sm_deframer *d)
             pos += used;
             d->aligned = true;
             d->after_hdlc = (kind == SM_LINK_HDLC);
-            if (kind == SM_LINK_MBUS || kind == SM_LINK_HDLC)
+            if (kind == SM_LINK_MBUS || kind == SM_LINK_HDLC || kind == SM_LINK_P1)
                 d->seen_checked_link = true;
             continue;
         }
@@ -702,7 +761,8 @@ static void process(sm_deframer *d)
              * telegram", but a good frame may still begin inside them */
             if (off + used > d->claimed_end) {
                 d->claimed_end = off + used;
-                d->claim_checked = kind == SM_LINK_MBUS || kind == SM_LINK_HDLC;
+                d->claim_checked =
+                    kind == SM_LINK_MBUS || kind == SM_LINK_HDLC || kind == SM_LINK_P1;
             }
         }
         /* skip one byte; the flag that closed an HDLC frame is no garbage */

@@ -11,9 +11,13 @@
  *    length field (there is no byte stuffing, 0x7E occurs inside frames);
  *  - the DLMS wrapper (IEC 62056-47): version 0x0001, source and destination
  *    wPort, length;
- *  - a bare APDU (0x0F, 0xDB, 0xDC, 0xE0), delimited by its own encoding.
- * SM_LINK_AUTO detects the link layer from the bytes: M-Bus and HDLC are
- * recognised anywhere (their headers and checksums make that safe); the
+ *  - a bare APDU (0x0F, 0xDB, 0xDC, 0xE0), delimited by its own encoding;
+ *  - a P1 text telegram, "/" .. "!" CRC CR LF (sm_p1.h), delivered as its
+ *    text (a 7E1 line's parity bits masked off), its CRC verified; one
+ *    without a CRC is accepted (DSMR 2.2/3.0, D0) until the stream has
+ *    shown a CRC: then a "!" alone is a character damaged into the end.
+ * SM_LINK_AUTO detects the link layer from the bytes: M-Bus, HDLC and P1
+ * are recognised anywhere (their headers and checksums make that safe); the
  * unchecked wrapper and bare APDUs until a checksummed link layer has been
  * seen.  Where nothing vouches for a frame boundary (after garbage, in
  * every mode) a wrapper's or bare APDU must look like what a meter sends
@@ -42,17 +46,19 @@
 
 #include "sm_error.h"
 #include "sm_limits.h"
+#include "sm_p1.h"
 
 typedef enum {
     SM_LINK_AUTO = 0,
     SM_LINK_MBUS,
     SM_LINK_HDLC,
     SM_LINK_WRAPPER,
-    SM_LINK_RAW
+    SM_LINK_RAW,
+    SM_LINK_P1
 } sm_link;
 
 const char *sm_link_name(sm_link link);
-/* Parse "auto", "mbus", "hdlc", "wrapper", "raw"; -1 when unknown. */
+/* Parse "auto", "mbus", "hdlc", "wrapper", "raw", "p1"; -1 when unknown. */
 int sm_link_parse(const char *name);
 
 typedef struct {
@@ -73,6 +79,7 @@ typedef struct {
         struct {
             uint16_t version, src_port, dst_port, length;
         } wrapper;
+        sm_p1_frame p1;
     } u;
 } sm_frame;
 
@@ -99,6 +106,7 @@ typedef struct {
     uint64_t frames;           /* verified frames */
     uint64_t frame_errors;     /* frames failing checksum, stop byte, flag, ... */
     uint64_t telegrams;        /* complete APDUs delivered */
+    uint64_t p1_unchecked;     /* P1 telegrams without a CRC or with an unpadded one */
 } sm_link_stats;
 
 typedef struct {
@@ -123,6 +131,9 @@ typedef struct {
     uint8_t asm_next_seq;
     uint64_t asm_offset;
     bool drop_continuation;   /* after a bad frame: silently drop its continuation */
+    sm_p1_frame p1;           /* the P1 telegram being received */
+    uint64_t p1_at;           /* its stream offset + 1; 0: none */
+    bool p1_crc_seen;         /* this meter sends CRCs: "!" alone is damage */
     uint8_t apdu[SM_APDU_MAX];
     size_t apdu_len;
     sm_frame frames[SM_MAX_FRAME_INFO + 1]; /* the last is scratch */

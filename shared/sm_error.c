@@ -45,7 +45,7 @@ sm_layer sm_errlayer(sm_err err)
     case 4: return SM_LAYER_APDU;
     case 5: return SM_LAYER_AXDR;
     case 6: return SM_LAYER_READINGS;
-    case 7: return SM_LAYER_DSMR;
+    case 7: return SM_LAYER_P1;
     default: return SM_LAYER_NONE;
     }
 }
@@ -53,7 +53,7 @@ sm_layer sm_errlayer(sm_err err)
 const char *sm_layername(sm_layer layer)
 {
     static const char *const names[] = {"none", "input", "link", "security",
-                                        "apdu", "a-xdr", "readings", "dsmr"};
+                                        "apdu", "a-xdr", "readings", "p1"};
     if ((unsigned)layer < sizeof names / sizeof names[0])
         return names[layer];
     return "none";

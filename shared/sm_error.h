@@ -26,6 +26,11 @@
     X(SM_ERR_HDLC_FLAG, 211, "hdlc_flag", "hdlc closing flag missing")                 \
     X(SM_ERR_HDLC_SEGMENT, 212, "hdlc_segment", "hdlc segment missing")                \
     X(SM_ERR_WRAPPER, 220, "wrapper", "malformed dlms wrapper header")                 \
+    X(SM_ERR_P1_CRC, 230, "p1_crc", "p1 crc mismatch")                                 \
+    X(SM_ERR_P1_CHAR, 231, "p1_character", "character not allowed in a p1 telegram")   \
+    X(SM_ERR_P1_PARITY, 232, "p1_parity", "p1 character with a wrong parity bit")      \
+    X(SM_ERR_P1_CUT, 233, "p1_cut", "p1 telegram cut short by the next one")           \
+    X(SM_ERR_P1_NO_CRC, 234, "p1_no_crc", "p1 telegram without the crc this meter sends") \
     /* security layer */                                                               \
     X(SM_ERR_SEC_HEADER, 300, "security_header", "malformed security header")          \
     X(SM_ERR_SEC_UNSUPPORTED, 301, "security_unsupported", "unsupported security control") \
@@ -48,9 +53,8 @@
     X(SM_ERR_LAYOUT, 600, "layout_unsupported", "unsupported payload layout")          \
     X(SM_ERR_TOO_MANY_READINGS, 601, "too_many_readings", "too many readings in one telegram") \
     X(SM_ERR_DATETIME, 602, "datetime", "invalid date-time")                           \
-    /* dsmr p1 text */                                                                 \
-    X(SM_ERR_DSMR_CRC, 700, "dsmr_crc", "dsmr p1 crc mismatch")                        \
-    X(SM_ERR_DSMR_FORMAT, 701, "dsmr_format", "malformed dsmr p1 telegram")
+    /* p1 text */                                                                      \
+    X(SM_ERR_P1_FORMAT, 700, "p1_format", "malformed p1 telegram")
 
 typedef enum {
 #define SM_X_ENUM(sym, code, name, msg) sym = code,
@@ -66,7 +70,7 @@ typedef enum {
     SM_LAYER_APDU,
     SM_LAYER_AXDR,
     SM_LAYER_READINGS,
-    SM_LAYER_DSMR
+    SM_LAYER_P1
 } sm_layer;
 
 const char *sm_strerror(sm_err err);

@@ -13,18 +13,32 @@
 static const sm_obis_info obis_table[] = {
     {0, 0, 2, 129, 0, "List version identifier", "list_version"},
     {0, 1, 0, 0, 0, "Clock", "clock"},
+    {0, 17, 0, 0, SM_UNIT_W, "Limiter threshold", "limiter_threshold"},
+    {0, 24, 1, 0, 0, "M-Bus device type", "mbus_device_type"},
+    {0, 24, 2, 1, 0, "M-Bus meter reading", "mbus_reading"},
+    {0, 24, 2, 3, 0, "M-Bus meter reading (not temperature corrected)", "mbus_reading_raw"},
+    {0, 24, 3, 0, 0, "M-Bus meter reading (DSMR 2/3 profile)", "mbus_profile"},
+    {0, 24, 4, 0, 0, "M-Bus valve state", "mbus_valve"},
     {0, 25, 9, 0, 0, "Push setup", "push_setup"},
     {0, 42, 0, 0, 0, "COSEM logical device name", "logical_device_name"},
     {0, 96, 1, 0, 0, "Meter serial number", "meter_serial"},
     {0, 96, 1, 1, 0, "Device identifier 2", "device_id_2"},
+    {0, 96, 1, 4, 0, "Version information", "version_info"},
     {0, 96, 1, 7, 0, "Meter type", "meter_type"},
+    {0, 96, 3, 10, 0, "Breaker state", "breaker_state"},
     {0, 96, 7, 9, 0, "Number of long power failures", "long_power_failures"},
+    {0, 96, 7, 19, SM_UNIT_SECOND, "Power failure duration", "power_failure_duration"},
     {0, 96, 7, 21, 0, "Number of power failures", "power_failures"},
     {0, 96, 13, 0, 0, "Text message", "text_message"},
+    {0, 96, 13, 1, 0, "Text message code", "text_message_code"},
     {0, 96, 14, 0, 0, "Tariff indicator", "tariff"},
+    {0, 98, 1, 0, 0, "Peak demand history", "peak_history"},
+    {1, 0, 0, 0, 0, "Device ID", "device_id"},
     {1, 0, 0, 5, 0, "Meter ID", "meter_id"},
     {1, 0, 2, 8, 0, "DSMR version", "dsmr_version"},
     {1, 0, 2, 129, 0, "List version identifier", "list_version"},
+    {1, 1, 4, 0, SM_UNIT_W, "Current average demand import (+P)", "demand_import"},
+    {1, 1, 6, 0, SM_UNIT_W, "Maximum demand import (+P) this month", "peak_import"},
     {1, 1, 7, 0, SM_UNIT_W, "Active power import (+P)", "power_import"},
     {1, 1, 8, 0, SM_UNIT_WH, "Active energy import (+A)", "energy_import"},
     {1, 1, 8, 1, SM_UNIT_WH, "Active energy import (+A) tariff 1", "energy_import_t1"},
@@ -52,6 +66,7 @@ static const sm_obis_info obis_table[] = {
     {1, 22, 7, 0, SM_UNIT_W, "Active power export L1", "power_export_l1"},
     {1, 23, 7, 0, SM_UNIT_VAR, "Reactive power import L1", "reactive_power_import_l1"},
     {1, 24, 7, 0, SM_UNIT_VAR, "Reactive power export L1", "reactive_power_export_l1"},
+    {1, 31, 4, 0, SM_UNIT_A, "Fuse supervision threshold L1", "fuse_threshold_l1"},
     {1, 31, 7, 0, SM_UNIT_A, "Current L1", "current_l1"},
     {1, 32, 7, 0, SM_UNIT_V, "Voltage L1", "voltage_l1"},
     {1, 32, 32, 0, 0, "Voltage sags L1", "voltage_sags_l1"},
@@ -76,6 +91,7 @@ static const sm_obis_info obis_table[] = {
     {1, 72, 36, 0, 0, "Voltage swells L3", "voltage_swells_l3"},
     {1, 73, 7, 0, 0, "Power factor L3", "power_factor_l3"},
     {1, 91, 7, 0, SM_UNIT_A, "Current neutral", "current_n"},
+    {1, 99, 97, 0, 0, "Power failure event log", "power_failure_log"},
 };
 
 #define NTAB (sizeof obis_table / sizeof obis_table[0])
@@ -150,7 +166,8 @@ bool sm_obis_is_clock(const sm_obis *o) { return sm_obis_is(o, 0, 1, 0, 0); }
 
 int sm_obis_meter_id_rank(const sm_obis *o)
 {
-    static const uint8_t ids[][4] = {{0, 96, 1, 0}, {0, 96, 1, 1}, {1, 0, 0, 5}, {0, 42, 0, 0}};
+    static const uint8_t ids[][4] = {{0, 96, 1, 0}, {0, 96, 1, 1}, {1, 0, 0, 5}, {0, 42, 0, 0},
+                                     {1, 0, 0, 0}};
     for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
         if (sm_obis_is(o, ids[k][0], ids[k][1], ids[k][2], ids[k][3]))
             return (int)k + 1;

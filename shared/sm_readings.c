@@ -125,6 +125,7 @@ static sm_err push(sm_reading_set *out, const tree *t, size_t i, sm_reading **rp
     r->index = (uint16_t)out->n;
     r->node = (uint16_t)i;
     r->obis_node = SM_NO_NODE;
+    r->parent = SM_NO_NODE;
     out->n++;
     const sm_axdr_item *it = &t->nodes[i].item;
     r->type = it->type;

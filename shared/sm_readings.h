@@ -35,8 +35,10 @@ typedef enum {
     SM_RK_NUMBER,    /* raw integer or float with scaler; value is scaled */
     SM_RK_STRING,    /* octet/visible/utf8 string: bytes/len */
     SM_RK_DATETIME,  /* a 12-octet date-time: dt (bytes/len hold the octets) */
-    SM_RK_OTHER      /* anything else (null, containers, bit-strings): bytes/len
+    SM_RK_OTHER,     /* anything else (null, containers, bit-strings): bytes/len
                         hold the raw encoding where there is one */
+    SM_RK_LIST       /* a P1 profile (power failure log, peak history): count
+                        entries; its readings follow it, parent = its index */
 } sm_reading_kind;
 
 typedef enum {
@@ -78,6 +80,13 @@ typedef struct {
     uint16_t node;           /* index of the value's node in the body's node array */
     uint16_t obis_node;      /* index of the node that carried the OBIS code,
                                 SM_NO_NODE when it came from a table or is unknown */
+    uint16_t parent;         /* an entry of a list: the list reading's index, else SM_NO_NODE */
+    uint16_t row;            /* ... and the entry's number, from 0 */
+    bool has_capture;        /* the value has a time of its own (P1: a sub-meter's
+                                capture time, the time of a peak, an entry's time) */
+    sm_datetime capture;
+    const uint8_t *text;     /* P1: the value as sent ("001581.123*kWh"); NULL otherwise */
+    size_t text_len;
 } sm_reading;
 
 #define SM_NO_NODE 0xFFFF

@@ -97,7 +97,13 @@ void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
     m->energy_out = 868035;
     m->reactive_in = 13;
     m->reactive_out = 556926;
+    m->gas_every = 5;
+    m->gas_l = 981443;
+    m->gas_utc = utc_start - utc_start % 300;
     sim_step(m);
+    m->pushes = 0;
+    m->gas_l = 981443;
+    m->gas_utc = utc_start - utc_start % 300;
     m->fc = 0x1B66;
     m->invoke_id = 0x1C4E;
     m->utc = utc_start;
@@ -120,6 +126,11 @@ void sim_step(meter_sim *m)
     m->energy_out += m->power_out * m->period / 3600;
     m->reactive_in += range(m, 0, 2);
     m->reactive_out += range(m, 0, 3);
+    /* the gas meter: a new capture every gas_every pushes, at that push's time */
+    if (++m->pushes % (m->gas_every ? m->gas_every : 1) == 0) {
+        m->gas_l += range(m, 0, 40);
+        m->gas_utc = m->utc;
+    }
 }
 
 static size_t entry_u(uint8_t *p, const uint8_t obis[6], uint8_t type, uint32_t v, int8_t scaler,
@@ -208,8 +219,65 @@ size_t sim_plaintext(const meter_sim *m, uint8_t *out, size_t cap)
     return k;
 }
 
+/* YYMMDDhhmmssX, X = S in summer time and W in winter time */
+static int p1_time(char *out, size_t cap, int64_t utc)
+{
+    int off = sim_cet_offset(utc);
+    int64_t local = utc + off * 60;
+    int64_t days = local / 86400, sod = local % 86400;
+    int y;
+    unsigned mo, d;
+    civil_from_days(days, &y, &mo, &d);
+    return snprintf(out, cap, "%02d%02u%02u%02d%02d%02d%c", y % 100, mo, d, (int)(sod / 3600),
+                    (int)(sod / 60 % 60), (int)(sod % 60), off == 120 ? 'S' : 'W');
+}
+
+static void hex_text(char *out, const char *s)
+{
+    static const char H[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        *out++ = H[(uint8_t)*s >> 4];
+        *out++ = H[*s & 15];
+    }
+    *out = '\0';
+}
+
+/* The P1 telegram of the current state (DSMR 5 lines, Nordic totals). */
+static size_t p1_telegram(const meter_sim *m, char *out, size_t cap)
+{
+    char body[2048], now[40], gas_at[40], id[64], gas_id[64];
+    p1_time(now, sizeof now, m->utc);
+    p1_time(gas_at, sizeof gas_at, m->gas_utc);
+    hex_text(id, "1KFM0200014196");
+    hex_text(gas_id, "G0001234567890");
+    int k = snprintf(body, sizeof body,
+                     "/SIM5\\2SMSIM-P1\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(%s)\r\n"
+                     "0-0:96.1.1(%s)\r\n"
+                     "1-0:1.8.0(%06u.%03u*kWh)\r\n1-0:2.8.0(%06u.%03u*kWh)\r\n"
+                     "1-0:3.8.0(%06u.%03u*kvarh)\r\n1-0:4.8.0(%06u.%03u*kvarh)\r\n"
+                     "0-0:96.14.0(0001)\r\n"
+                     "1-0:1.7.0(%02u.%03u*kW)\r\n1-0:2.7.0(%02u.%03u*kW)\r\n",
+                     now, id, m->energy_in / 1000, m->energy_in % 1000, m->energy_out / 1000,
+                     m->energy_out % 1000, m->reactive_in / 1000, m->reactive_in % 1000,
+                     m->reactive_out / 1000, m->reactive_out % 1000, m->power_in / 1000,
+                     m->power_in % 1000, m->power_out / 1000, m->power_out % 1000);
+    static const unsigned vc[3] = {32, 52, 72}, ic[3] = {31, 51, 71};
+    for (int i = 0; i < 3; i++)
+        k += snprintf(body + k, sizeof body - (size_t)k, "1-0:%u.7.0(%03u.%u*V)\r\n", vc[i],
+                      m->voltage[i] / 10u, m->voltage[i] % 10u);
+    for (int i = 0; i < 3; i++)
+        k += snprintf(body + k, sizeof body - (size_t)k, "1-0:%u.7.0(%03u.%02u*A)\r\n", ic[i],
+                      m->current[i] / 100u, m->current[i] % 100u);
+    snprintf(body + k, sizeof body - (size_t)k,
+             "0-1:24.1.0(003)\r\n0-1:96.1.0(%s)\r\n0-1:24.2.1(%s)(%05u.%03u*m3)\r\n", gas_id,
+             gas_at, m->gas_l / 1000, m->gas_l % 1000);
+    return smb_p1(out, cap, body, (smb_p1_crc)m->p1_crc);
+}
+
 size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
 {
+    if (m->framing == SIM_P1)
+        return p1_telegram(m, (char *)out, cap);
     uint8_t plain[512], apdu[600];
     size_t pn = sim_plaintext(m, plain, sizeof plain);
     size_t an = smb_glo(apdu, sizeof apdu, m->sc, m->title, m->fc, m->ek, 16,
@@ -228,6 +296,8 @@ size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
             return 0;
         memcpy(out, apdu, an);
         return an;
+    case SIM_P1:
+        break;
     }
     return 0;
 }
@@ -256,7 +326,10 @@ size_t sim_expect_json(const meter_sim *m, char *out, size_t cap)
     civil_from_days(udays, &y, &mo, &d);
     snprintf(u, sizeof u, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, mo, d, (int)(usod / 3600),
              (int)(usod / 60 % 60), (int)(usod % 60));
-    char v[3][16], c[3][16];
+    char v[3][16], c[3][16], gas[64] = "";
+    if (m->framing == SIM_P1)
+        snprintf(gas, sizeof gas, ",\"gas_m3\":%u.%03u,\"gas_unix\":%lld", m->gas_l / 1000,
+                 m->gas_l % 1000, (long long)m->gas_utc);
     for (int i = 0; i < 3; i++) {
         decimal(v[i], sizeof v[i], m->voltage[i], -1);
         decimal(c[i], sizeof c[i], m->current[i], -2);
@@ -267,10 +340,10 @@ size_t sim_expect_json(const meter_sim *m, char *out, size_t cap)
                      "\"current_l1\":%s,\"current_l2\":%s,\"current_l3\":%s,"
                      "\"power_import\":%lu,\"power_export\":%lu,"
                      "\"energy_import\":%lu,\"energy_export\":%lu,"
-                     "\"reactive_energy_import\":%lu,\"reactive_energy_export\":%lu}",
+                     "\"reactive_energy_import\":%lu,\"reactive_energy_export\":%lu%s}",
                      (unsigned long)m->fc, t, u, (long long)m->utc, v[0], v[1], v[2], c[0], c[1],
                      c[2], (unsigned long)m->power_in, (unsigned long)m->power_out,
                      (unsigned long)m->energy_in, (unsigned long)m->energy_out,
-                     (unsigned long)m->reactive_in, (unsigned long)m->reactive_out);
+                     (unsigned long)m->reactive_in, (unsigned long)m->reactive_out, gas);
     return n < 0 ? 0 : (size_t)n;
 }

@@ -13,7 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW } sim_framing;
+/* SIM_P1: the same meter's values as a DSMR 5 / Nordic P1 telegram (not
+ * encrypted), with a gas meter on M-Bus channel 1 that captures every
+ * gas_every pushes. */
+typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1 } sim_framing;
 
 typedef struct {
     uint8_t title[8];         /* system title */
@@ -30,6 +33,12 @@ typedef struct {
     uint16_t current[3];
     uint32_t power_in, power_out;
     uint32_t energy_in, energy_out, reactive_in, reactive_out;
+    /* P1 */
+    int p1_crc;               /* smb_p1_crc: with a CRC, without, unpadded */
+    unsigned gas_every;       /* pushes between two gas captures */
+    unsigned pushes;          /* pushes so far */
+    uint32_t gas_l;           /* the gas meter's reading, litres */
+    int64_t gas_utc;          /* its capture time */
 } meter_sim;
 
 /* A meter with the synthetic fixtures' identity and test keys, its clock at
@@ -42,7 +51,8 @@ size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap);
 /* Advance clock, frame counter and values by one push. */
 void sim_step(meter_sim *m);
 /* The values of the current state as one JSON line (for tests):
- * {"frame_counter":..,"time":"..+02:00","time_utc":"..Z","voltage_l1":228.4,...} */
+ * {"frame_counter":..,"time":"..+02:00","time_utc":"..Z","voltage_l1":228.4,...}
+ * (P1: also "gas_m3" and "gas_unix", the gas meter's last capture) */
 size_t sim_expect_json(const meter_sim *m, char *out, size_t cap);
 /* Local time offset (minutes east of UTC) of Central Europe at utc. */
 int sim_cet_offset(int64_t utc);

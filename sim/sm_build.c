@@ -5,6 +5,7 @@
 #include "sm_build.h"
 
 #include <nettle/gcm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,4 +169,30 @@ size_t smb_hdlc_frame(uint8_t *out, size_t cap, const uint8_t *info, size_t len,
     out[k++] = (uint8_t)(fcs >> 8);
     out[k++] = 0x7E;
     return k;
+}
+
+/* ---- P1 text ------------------------------------------------------------------ */
+
+size_t smb_p1(char *out, size_t cap, const char *body, smb_p1_crc mode)
+{
+    size_t n = strlen(body);
+    if (n + 8 > cap)
+        return 0;
+    memcpy(out, body, n);
+    out[n++] = '!';
+    uint16_t crc = sm_crc16_arc((const uint8_t *)out, n);
+    int k = mode == SMB_P1_CRC        ? snprintf(out + n, cap - n, "%04X\r\n", crc)
+            : mode == SMB_P1_UNPADDED ? snprintf(out + n, cap - n, "%X\r\n", crc)
+                                      : snprintf(out + n, cap - n, "\r\n");
+    return n + (size_t)k;
+}
+
+void smb_7e1(uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned x = p[i] & 0x7F, ones = 0;
+        for (; x; x &= x - 1)
+            ones++;
+        p[i] = (uint8_t)((p[i] & 0x7F) | (ones & 1) << 7);
+    }
 }

@@ -12,5 +12,6 @@ void register_suites(void)
     register_stream();
     register_lost();
     register_layouts();
+    register_p1();
     register_plugin_map();
 }

@@ -133,7 +133,7 @@ static void test_dsmr_in_ciphering(void)
     CU_ASSERT_EQUAL_FATAL(c.n, 1);
     got_telegram *t = &c.t[0];
     ASSERT_ERR(t->err, SM_OK);
-    CU_ASSERT_STRING_EQUAL(t->layout, "dsmr-p1");
+    CU_ASSERT_STRING_EQUAL(t->layout, "p1");
     const got_reading *r;
     CU_ASSERT_PTR_NOT_NULL_FATAL(r = find_obis(t, "1-0:1.8.0*255"));
     CU_ASSERT_EQUAL(r->r.raw_i, 4752026);
@@ -173,7 +173,7 @@ static void test_dsmr_in_ciphering(void)
                   (const uint8_t *)text, tl);
     collector_init(&c);
     decode_bytes(&c, SM_LINK_AUTO, TEST_EK, 16, NULL, 0, true, apdu, n, 0);
-    ASSERT_ERR(c.t[0].err, SM_ERR_DSMR_CRC);
+    ASSERT_ERR(c.t[0].err, SM_ERR_P1_CRC);
     CU_ASSERT_EQUAL(c.t[0].where, SM_WHERE_PLAINTEXT);
     collector_free(&c);
 }

@@ -2,6 +2,7 @@
  * collectd types and instances (smp_map), Select/Ignore patterns, the
  * tcp:// device syntax (smp_port) and key-file contents. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smp_map.h"
@@ -17,6 +18,7 @@ static sm_reading num(const char *obis, double value, uint8_t unit)
     r.kind = SM_RK_NUMBER;
     r.value = value;
     r.unit = unit;
+    r.parent = SM_NO_NODE;
     return r;
 }
 
@@ -25,7 +27,7 @@ static void expect_map(const char *obis, double value, uint8_t unit, const char 
 {
     sm_reading r = num(obis, value, unit);
     smp_value v;
-    CU_ASSERT_TRUE_FATAL(smp_map_reading(&r, &v));
+    CU_ASSERT_TRUE_FATAL(smp_map_reading(&r, &r, 1, &v));
     if (strcmp(v.type, type) != 0 || strcmp(v.type_instance, inst) != 0)
         fprintf(stderr, "\n    %s: got %s/%s, want %s/%s\n", obis, v.type, v.type_instance,
                 type, inst);
@@ -67,7 +69,14 @@ static void test_map_table(void)
     expect_map("1-0:1.8.0", 5, SM_UNIT_VARH, "gauge", "obis-1-0-1-8-0");
     /* unknown objects: generic under their OBIS code */
     expect_map("1-0:96.50.1*255", 3, SM_UNIT_NONE, "gauge", "obis-1-0-96-50-1");
-    expect_map("0-0:96.14.0*1", 2, SM_UNIT_NONE, "gauge", "obis-0-0-96-14-0-1");
+    expect_map("0-0:96.50.1*1", 2, SM_UNIT_NONE, "gauge", "obis-0-0-96-50-1-1");
+    /* P1 objects: the tariff, counts, the Belgian demand and peak */
+    expect_map("0-0:96.14.0*1", 2, SM_UNIT_NONE, "gauge", "tariff");
+    expect_map("0-0:96.7.21", 15, SM_UNIT_NONE, "count", "power-failures");
+    expect_map("1-0:32.32.0", 3, SM_UNIT_NONE, "count", "sags-L1");
+    expect_map("1-0:1.4.0", 2351, SM_UNIT_W, "power", "demand-import");
+    expect_map("1-0:1.6.0", 2589, SM_UNIT_W, "power", "peak-import");
+    expect_map("0-1:24.2.1", 981.443, SM_UNIT_M3, "volume", "mbus-1"); /* no device type */
     expect_map("7-0:3.0.0", 12.5, SM_UNIT_M3, "gauge", "obis-7-0-3-0-0"); /* gas */
 }
 
@@ -76,12 +85,12 @@ static void test_map_non_numbers(void)
     sm_reading r = num("0-0:96.1.0", 0, 0);
     smp_value v;
     r.kind = SM_RK_STRING;
-    CU_ASSERT_FALSE(smp_map_reading(&r, &v));
+    CU_ASSERT_FALSE(smp_map_reading(&r, &r, 1, &v));
     r.kind = SM_RK_DATETIME;
-    CU_ASSERT_FALSE(smp_map_reading(&r, &v));
+    CU_ASSERT_FALSE(smp_map_reading(&r, &r, 1, &v));
     r = num("1-0:32.7.0", 230, SM_UNIT_V);
     r.obis_source = SM_OBIS_NONE; /* positional value nobody knows */
-    CU_ASSERT_FALSE(smp_map_reading(&r, &v));
+    CU_ASSERT_FALSE(smp_map_reading(&r, &r, 1, &v));
 }
 
 /* The whole synthetic telegram: twelve values, each under its series. */
@@ -107,7 +116,7 @@ static void test_map_synthetic_telegram(void)
     size_t mapped = 0, matched = 0;
     for (size_t i = 0; i < c.t[0].n; i++) {
         smp_value v;
-        if (!smp_map_reading(&c.t[0].readings[i].r, &v))
+        if (!smp_map_reading(&c.t[0].readings[i].r, NULL, 0, &v))
             continue;
         mapped++;
         char series[96];
@@ -118,6 +127,60 @@ static void test_map_synthetic_telegram(void)
     }
     CU_ASSERT_EQUAL(mapped, 12); /* clock, meter number and device name are not values */
     CU_ASSERT_EQUAL(matched, 12);
+    collector_free(&c);
+}
+
+/* A Belgian P1 telegram: every number under its series, the sub-meters by
+ * their device type, the peak history's entries not as series. */
+static void test_map_p1_telegram(void)
+{
+    size_t n;
+    char *text = fixture_read("p1/be-fluvius-emucs171-1.txt", &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    collector c;
+    collector_init(&c);
+    decode_bytes(&c, SM_LINK_AUTO, NULL, 0, NULL, 0, true, (const uint8_t *)text, n, 0);
+    free(text);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    static const struct {
+        const char *series;
+        double value;
+    } want[] = {{"energy_wh/import-T1", 34},  {"energy_wh/import-T2", 15758},
+                {"energy_wh/export-T1", 0},   {"energy_wh/export-T2", 11},
+                {"power/demand-import", 2351}, {"power/peak-import", 2589},
+                {"gauge/tariff", 1},           {"power/import", 0},
+                {"power/export", 0},           {"power/L1-import", 0},
+                {"power/L2-import", 0},        {"power/L3-import", 0},
+                {"power/L1-export", 0},        {"power/L2-export", 0},
+                {"power/L3-export", 0},        {"voltage/L1", 234.7},
+                {"voltage/L2", 234.7},         {"voltage/L3", 234.7},
+                {"current/L1", 0},             {"current/L2", 0},
+                {"current/L3", 0},             {"gauge/breaker", 1},
+                {"power/limit", 999900},       {"current/fuse-L1", 999},
+                {"gauge/valve-1", 1},          {"volume/gas-1", 112.384},
+                {"volume/water-2", 872.234}};
+    const got_telegram *t = &c.t[0];
+    sm_reading all[MAX_R];
+    for (size_t i = 0; i < t->n; i++)
+        all[i] = t->readings[i].r;
+    size_t mapped = 0, matched = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        smp_value v;
+        if (!smp_map_reading(&all[i], all, t->n, &v))
+            continue;
+        mapped++;
+        char series[96];
+        snprintf(series, sizeof series, "%s/%s", v.type, v.type_instance);
+        size_t k = 0;
+        while (k < sizeof want / sizeof want[0] &&
+               !(strcmp(series, want[k].series) == 0 && fabs(v.value - want[k].value) < 1e-9))
+            k++;
+        if (k == sizeof want / sizeof want[0])
+            fprintf(stderr, "\n    unexpected %s = %g\n", series, v.value);
+        matched += k < sizeof want / sizeof want[0];
+    }
+    CU_ASSERT_EQUAL(mapped, sizeof want / sizeof want[0]);
+    CU_ASSERT_EQUAL(matched, sizeof want / sizeof want[0]);
     collector_free(&c);
 }
 
@@ -195,6 +258,7 @@ void register_plugin_map(void)
     CU_add_test(s, "strings, date-times and positional values are not dispatched",
                 test_map_non_numbers);
     CU_add_test(s, "a synthetic telegram maps to its twelve series", test_map_synthetic_telegram);
+    CU_add_test(s, "a Belgian P1 telegram maps to its series", test_map_p1_telegram);
     CU_add_test(s, "Select/Ignore OBIS patterns", test_patterns);
     CU_add_test(s, "tcp://host:port devices", test_tcp_devices);
     CU_add_test(s, "key file contents", test_key_file_content);

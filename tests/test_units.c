@@ -329,7 +329,7 @@ static void test_errors(void)
 {
     const sm_err all[] = {SM_ERR_TRUNCATED, SM_ERR_MBUS_CHECKSUM, SM_ERR_HDLC_FCS,
                           SM_ERR_WRONG_KEY, SM_ERR_TAG_MISMATCH, SM_ERR_APDU_UNSUPPORTED,
-                          SM_ERR_LAYOUT, SM_ERR_AXDR_TYPE, SM_ERR_DSMR_CRC, SM_ERR_INCOMPLETE};
+                          SM_ERR_LAYOUT, SM_ERR_AXDR_TYPE, SM_ERR_P1_CRC, SM_ERR_INCOMPLETE};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         for (size_t j = i + 1; j < sizeof all / sizeof all[0]; j++) {
             CU_ASSERT_STRING_NOT_EQUAL(sm_errname(all[i]), sm_errname(all[j]));

@@ -55,6 +55,17 @@ void collector_cb(void *ctx, const sm_telegram *t)
     }
     if (t->layout)
         snprintf(g->layout, sizeof g->layout, "%s", t->layout);
+    g->link = t->link ? t->link->link : SM_LINK_AUTO;
+    if (t->is_p1) {
+        g->is_p1 = true;
+        g->p1 = t->p1;
+        snprintf(g->p1_ident, sizeof g->p1_ident, "%.*s", (int)t->p1.ident_len,
+                 (const char *)t->p1.ident);
+        g->p1.ident = NULL;
+    }
+    if (t->meter_id && sm_bytes_printable(t->meter_id->bytes, t->meter_id->len))
+        snprintf(g->meter_id, sizeof g->meter_id, "%.*s", (int)t->meter_id->len,
+                 (const char *)t->meter_id->bytes);
     for (size_t i = 0; i < t->nreadings && i < MAX_R; i++) {
         got_reading *r = &g->readings[i];
         r->r = t->readings[i];
@@ -69,6 +80,12 @@ void collector_cb(void *ctx, const sm_telegram *t)
             hex_encode(src->bytes, src->len, r->text, sizeof r->text);
         if (src->kind == SM_RK_DATETIME)
             sm_datetime_iso_local(&src->dt, r->dt_local, sizeof r->dt_local);
+        if (src->text)
+            snprintf(r->wire, sizeof r->wire, "%.*s", (int)src->text_len,
+                     (const char *)src->text);
+        if (src->has_capture)
+            sm_datetime_iso_local(&src->capture, r->capture, sizeof r->capture);
+        r->r.text = NULL;
         g->n++;
     }
 }

@@ -13,7 +13,7 @@
 #include "sm_decoder.h"
 
 #define MAX_TELEGRAMS 128
-#define MAX_R 64
+#define MAX_R 96
 
 /* A deep copy of one reading, so it outlives the callback. */
 typedef struct {
@@ -21,6 +21,8 @@ typedef struct {
     char obis[32];
     char text[128];        /* string value (printable) or hex */
     char dt_local[40];     /* ISO local time for date-times */
+    char wire[128];        /* P1: the value as sent */
+    char capture[40];      /* its own time (ISO local), "" when none */
 } got_reading;
 
 typedef struct {
@@ -42,6 +44,11 @@ typedef struct {
     unsigned frames;
     uint64_t offset;       /* stream offset of the telegram's first byte */
     unsigned gbt_blocks;
+    sm_link link;
+    bool is_p1;
+    sm_p1_info p1;         /* ident pointer not valid afterwards: p1_ident */
+    char p1_ident[SM_P1_IDENT_MAX + 1];
+    char meter_id[64];     /* the meter number reading's text, "" when none */
 } got_telegram;
 
 typedef struct {
@@ -125,5 +132,6 @@ void register_stream(void);
 void register_layouts(void);
 void register_plugin_map(void);
 void register_lost(void);
+void register_p1(void);
 
 #endif

@@ -106,8 +106,11 @@ static void check_published_entry(const char *name, const got_telegram *t, json_
     const got_reading *g = NULL;
     const char *obis = jstr(e, "obis");
     json_object *idx;
-    if (obis)
-        g = find_obis(t, obis);
+    char code[32];
+    if (obis) {
+        snprintf(code, sizeof code, "%s%s", obis, strchr(obis, '*') ? "" : "*255");
+        g = find_obis(t, code);
+    }
     else if (json_object_object_get_ex(e, "index", &idx))
         g = (size_t)json_object_get_int(idx) < t->n ? &t->readings[json_object_get_int(idx)]
                                                    : NULL;
@@ -137,6 +140,103 @@ static void check_published_entry(const char *name, const got_telegram *t, json_
     checked_values++;
 }
 
+/* "1581.123" in the unit given ("kWh", "kW", "V", ...) equals the reading
+ * exactly: the digits and the decimal point moved by the unit's prefix. */
+static bool decimal_is(const char *dec, const char *unit, const sm_reading *r)
+{
+    int64_t m = 0;
+    int exp = unit && (unit[0] == 'k' || unit[0] == 'K') && unit[1] ? 3 : 0;
+    bool dot = false, neg = *dec == '-';
+    for (const char *p = dec + neg; *p; p++) {
+        if (*p == '.') {
+            dot = true;
+            continue;
+        }
+        m = m * 10 + (*p - '0');
+        exp -= dot;
+    }
+    if (neg)
+        m = -m;
+    /* the reading: raw_i * 10^scaler; compare at the smaller exponent */
+    int64_t a = r->raw_i, b = m;
+    int sa = r->scaler, sb = exp;
+    for (; sa > sb; sa--)
+        a *= 10;
+    for (; sb > sa; sb--)
+        b *= 10;
+    return r->kind == SM_RK_NUMBER && a == b;
+}
+
+/* A P1 vector: the text decodes with its CRC, and every value its source
+ * asserts is there, exactly. */
+static void check_p1_vector(const char *file, json_object *v)
+{
+    const char *text = jstr(v, "telegram_text");
+    collector c;
+    collector_init(&c);
+    decode_bytes(&c, SM_LINK_AUTO, NULL, 0, NULL, 0, true, (const uint8_t *)text, strlen(text),
+                 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    got_telegram *t = &c.t[0];
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_EQUAL(t->link, SM_LINK_P1);
+    CU_ASSERT_TRUE_FATAL(t->is_p1);
+    CU_ASSERT_EQUAL(t->p1.frame.crc_status, SM_P1_CRC_OK);
+    CU_ASSERT_EQUAL(t->p1.nnotes, 0);
+    json_object *crc;
+    json_object_object_get_ex(v, "crc16_arc", &crc);
+    char hex[8];
+    snprintf(hex, sizeof hex, "%04X", t->p1.frame.crc);
+    CU_ASSERT_STRING_EQUAL(hex, jstr(crc, "crc_in_telegram"));
+    json_object *expected;
+    json_object_object_get_ex(v, "expected", &expected);
+    for (size_t i = 0; i < json_object_array_length(expected); i++) {
+        json_object *e = json_object_array_get_idx(expected, i);
+        const char *vt = jstr(e, "value_type");
+        if (!vt) { /* a decoder's golden output, in base units */
+            check_published_entry(file, t, e);
+            continue;
+        }
+        char code[32];
+        snprintf(code, sizeof code, "%s*255", jstr(e, "obis"));
+        const got_reading *g = find_obis(t, code);
+        if (!g)
+            fprintf(stderr, "\n    %s: %s not found\n", file, code);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+        const char *val = jstr(e, "value"), *unit = jstr(e, "unit");
+        if (strcmp(vt, "decimal") == 0) {
+            if (!decimal_is(val, unit, &g->r))
+                fprintf(stderr, "\n    %s: %s is %s, want %s %s\n", file, code, g->wire, val, unit);
+            CU_ASSERT_TRUE(decimal_is(val, unit, &g->r));
+        } else if (strcmp(vt, "int") == 0) {
+            CU_ASSERT_EQUAL(g->r.kind, SM_RK_NUMBER);
+            CU_ASSERT_EQUAL(g->r.value, json_object_get_int64(json_object_object_get(e, "value")));
+        } else if (strcmp(vt, "str") == 0) {
+            CU_ASSERT_STRING_EQUAL(g->wire, val); /* as the meter sent it */
+        } else if (strcmp(vt, "none") == 0) {
+            CU_ASSERT_STRING_EQUAL(g->wire, "");
+        } else if (strcmp(vt, "datetime") == 0) {
+            /* "2016-11-13T19:57:57 tz=datetime.timezone.utc" (UTC) or
+             * "2020-05-12T13:54:09 tz=ZoneInfo(...)" (the local time) */
+            char got[40];
+            CU_ASSERT_EQUAL_FATAL(g->r.kind, SM_RK_DATETIME);
+            if (strstr(val, "timezone.utc")) {
+                int64_t secs;
+                CU_ASSERT_EQUAL(sm_datetime_to_unix(&g->r.dt, SM_DT_DEVIATION_UNSPECIFIED, &secs),
+                                SM_OK);
+                sm_unix_iso_utc(secs, got, sizeof got);
+            } else {
+                snprintf(got, sizeof got, "%s", g->dt_local);
+            }
+            CU_ASSERT_EQUAL(strncmp(got, val, 19), 0);
+        } else {
+            CU_FAIL("unknown value_type");
+        }
+        checked_values++;
+    }
+    collector_free(&c);
+}
+
 static void check_vector(const char *file)
 {
     char rel[512];
@@ -146,6 +246,11 @@ static void check_vector(const char *file)
     json_object *v = json_tokener_parse(text);
     free(text);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    if (jstr(v, "telegram_text")) {
+        check_p1_vector(file, v);
+        json_object_put(v);
+        return;
+    }
 
     static uint8_t tel[4096];
     size_t len = hex_decode(jstr(v, "telegram_hex"), tel, sizeof tel);
@@ -255,9 +360,10 @@ static void test_all_vectors(void)
         }
     }
     closedir(dir);
-    CU_ASSERT_EQUAL(n, 12);
-    /* the decodable files list 182 expected values in all: every one compared */
-    CU_ASSERT_EQUAL(checked_values, 182);
+    CU_ASSERT_EQUAL(n, 15);
+    /* the decodable files list 182 + 76 expected values in all (DLMS, P1):
+     * every one compared */
+    CU_ASSERT_EQUAL(checked_values, 182 + 76);
 }
 
 /* A plausibility check on the real data: the ciphertext contains 0x7E and

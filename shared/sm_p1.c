@@ -1,0 +1,684 @@
+/* sm_p1.c - P1 text telegrams: their framing and their lines, into
+ * readings.  See sm_p1.h. */
+#include "sm_p1.h"
+
+#include <string.h>
+
+#include "sm_crc.h"
+#include "sm_datetime.h"
+#include "sm_hex.h"
+#include "sm_obis.h"
+
+const char *sm_p1_crc_name(sm_p1_crc c)
+{
+    switch (c) {
+    case SM_P1_CRC_NONE: return "none";
+    case SM_P1_CRC_OK: return "ok";
+    case SM_P1_CRC_UNPADDED: return "unpadded";
+    }
+    return "?";
+}
+
+const char *sm_p1_note_text(sm_p1_note_kind k)
+{
+    switch (k) {
+    case SM_P1_NOTE_LINE: return "not an OBIS line: skipped";
+    case SM_P1_NOTE_GROUP: return "a value without its closing parenthesis: skipped";
+    case SM_P1_NOTE_SHAPE: return "values in an arrangement not known: kept as text";
+    case SM_P1_NOTE_UNIT: return "a unit not known: kept as other";
+    case SM_P1_NOTE_PLACEHOLDER: return "an unused M-Bus channel (capture time 1970-01-01): skipped";
+    case SM_P1_NOTE_FULL: return "more readings than a telegram may have: skipped";
+    }
+    return "?";
+}
+
+/* ---- framing ------------------------------------------------------------ */
+
+static bool letter(int c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+static bool digit(int c) { return c >= '0' && c <= '9'; }
+static bool printable(int c) { return c >= 0x20 && c <= 0x7E; }
+
+/* The character of byte b: bit 7 checked and masked off on a 7E1 line
+ * read as eight bits, refused (-1) on another line. */
+static int char_at(const sm_p1_frame *f, uint8_t b)
+{
+    if (!f->parity)
+        return b < 0x80 ? b : -1;
+    unsigned x = b;
+    x ^= x >> 4;
+    x ^= x >> 2;
+    x ^= x >> 1;
+    return (x & 1) ? -1 : b & 0x7F; /* even parity over the eight bits */
+}
+
+/* "/" XXX Z ident (CR) LF: the offset after it, 0 when it is none,
+ * (size_t)-1 when more bytes are needed to tell. */
+static size_t header_end(const uint8_t *p, size_t n, sm_p1_frame *f)
+{
+    if (n < 1 || (p[0] != '/' && p[0] != ('/' | 0x80)))
+        return 0;
+    f->parity = p[0] & 0x80;
+    for (size_t i = 1; i < n; i++) {
+        int c = char_at(f, p[i]);
+        bool ok = i <= 3   ? letter(c)
+                  : i == 4 ? letter(c) || digit(c)
+                           : printable(c) && c != '/' && c != '!';
+        if (ok && i < 5 + SM_P1_IDENT_MAX)
+            continue;
+        if (i < 5)
+            return 0;
+        /* the identification ends in CR LF (or LF) */
+        size_t k = i + (c == '\r');
+        if (c == '\r' && k >= n)
+            return (size_t)-1;
+        if (char_at(f, p[k]) != '\n')
+            return 0;
+        f->ident_len = (uint16_t)(i - 1);
+        return k + 1;
+    }
+    return (size_t)-1;
+}
+
+static sm_p1_scan_result failed(sm_p1_frame *f, sm_err *err, sm_err e, size_t len)
+{
+    *err = e;
+    f->len = (uint32_t)len;
+    return SM_P1_FAILED;
+}
+
+/* "!" [hex digits] [CR] LF at p[bang] */
+static sm_p1_scan_result trailer(const uint8_t *p, size_t n, bool eof, sm_p1_frame *f,
+                                 sm_err *err)
+{
+    size_t i = f->bang + 1;
+    unsigned crc = 0, digits = 0;
+    int c = -1;
+    for (; i < n && digits < 4; i++, digits++) {
+        c = char_at(f, p[i]);
+        int h = c < 0 ? -1 : sm_hex_digit((uint8_t)c);
+        if (h < 0)
+            break;
+        crc = crc << 4 | (unsigned)h;
+    }
+    f->crc = (uint16_t)crc;
+    f->crc_status = digits == 4 ? SM_P1_CRC_OK : digits ? SM_P1_CRC_UNPADDED : SM_P1_CRC_NONE;
+    /* then CR LF; after four digits whatever follows is the next thing
+     * (and the end of the input is the end), with fewer the line end says
+     * that the CRC is complete */
+    for (int k = 0; k < 2; k++, i++) {
+        if (i >= n) {
+            if (!eof || (digits < 4 && k == 0))
+                return SM_P1_PARTIAL;
+            break;
+        }
+        c = char_at(f, p[i]);
+        if (c == '\n') {
+            i++;
+            break;
+        }
+        if (c == '\r' && k == 0)
+            continue;
+        if (digits < 4 && k == 0) /* "!" and neither a CRC nor CR LF */
+            return failed(f, err, c < 0 ? SM_ERR_P1_PARITY : SM_ERR_P1_CHAR, i + 1);
+        break;
+    }
+    f->len = (uint32_t)i;
+    return SM_P1_COMPLETE;
+}
+
+sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *f, sm_err *err)
+{
+    if (f->body == 0) {
+        size_t h = header_end(p, n, f);
+        if (h == 0)
+            return SM_P1_NOT;
+        if (h == (size_t)-1)
+            return eof ? SM_P1_NOT : SM_P1_MORE;
+        f->body = f->resume = (uint32_t)h;
+    }
+    if (f->bang == 0) {
+        size_t i = f->resume;
+        for (; i < n; i++) {
+            if (i >= SM_P1_MAX)
+                return failed(f, err, SM_ERR_OVERSIZE, i);
+            int c = char_at(f, p[i]);
+            if (c == '!')
+                break;
+            if (c == '/') /* the next telegram begins */
+                return failed(f, err, SM_ERR_P1_CUT, i);
+            if (!printable(c) && c != '\r' && c != '\n')
+                return failed(f, err, c < 0 ? SM_ERR_P1_PARITY : SM_ERR_P1_CHAR, i + 1);
+        }
+        f->resume = (uint32_t)i;
+        if (i >= n)
+            return SM_P1_PARTIAL;
+        f->bang = (uint32_t)i;
+    }
+    sm_p1_scan_result r = trailer(p, n, eof, f, err);
+    if (r == SM_P1_COMPLETE && f->len > SM_P1_MAX)
+        return failed(f, err, SM_ERR_OVERSIZE, f->len);
+    return r;
+}
+
+sm_err sm_p1_check(const uint8_t *text, const sm_p1_frame *f)
+{
+    if (f->crc_status == SM_P1_CRC_NONE)
+        return SM_OK;
+    return sm_crc16_arc(text, (size_t)f->bang + 1) == f->crc ? SM_OK : SM_ERR_P1_CRC;
+}
+
+bool sm_p1_detect(const uint8_t *p, size_t n)
+{
+    return n >= 4 && p[0] == '/' && letter(p[1]) && letter(p[2]) && letter(p[3]);
+}
+
+/* ---- the lines ------------------------------------------------------------ */
+
+#define MAX_GROUPS 128 /* values of one object: a profile of 13 entries has 42 */
+
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+} span;
+
+/* One object: its code and its values. */
+typedef struct {
+    sm_obis obis;
+    span g[MAX_GROUPS];
+    size_t ng;
+    bool full;                  /* more values than g holds */
+    const uint8_t *vals, *vals_end; /* the text of all its values */
+    size_t line_off;
+    uint16_t line;
+} object;
+
+/* The parser's state over one telegram. */
+typedef struct {
+    sm_reading_set *out;
+    sm_p1_info *info;
+    uint8_t *scratch;
+    size_t scratch_left;
+} parser;
+
+static void note(parser *ps, const object *ob, sm_p1_note_kind k)
+{
+    sm_p1_info *info = ps->info;
+    if (info->nnotes < SM_P1_MAX_NOTES)
+        info->notes[info->nnotes] =
+            (sm_p1_note){ob->line, (uint8_t)k, (uint32_t)ob->line_off};
+    if (info->nnotes < UINT16_MAX)
+        info->nnotes++;
+}
+
+/* a value group of the code: digits (at most 255), or for C and D the
+ * letters of IEC 62056-61 */
+static size_t code_group(const uint8_t *p, size_t n, bool letters, unsigned *v)
+{
+    static const char abbrev[] = "CFLP"; /* 96, 97, 98, 99 */
+    if (letters && n > 0) {
+        const char *a = memchr(abbrev, p[0], 4);
+        if (a) {
+            *v = 96u + (unsigned)(a - abbrev);
+            return 1;
+        }
+    }
+    size_t i = 0;
+    unsigned x = 0;
+    for (; i < n && i < 3 && digit(p[i]); i++)
+        x = x * 10 + (unsigned)(p[i] - '0');
+    if (i == 0 || x > 255 || (i < n && digit(p[i])))
+        return 0;
+    *v = x;
+    return i;
+}
+
+/* [A-B:]C.D.E[*F] at p; the length, 0 when there is none */
+static size_t parse_code(const uint8_t *p, size_t n, sm_obis *o)
+{
+    unsigned v[6] = {1, 0, 0, 0, 0, 255};
+    size_t i = 0, k;
+    /* A-B: when a ':' comes before the first '(' */
+    const uint8_t *colon = memchr(p, ':', n);
+    const uint8_t *paren = memchr(p, '(', n);
+    if (colon && (!paren || colon < paren)) {
+        if (!(k = code_group(p, n, false, &v[0])) || k >= n || p[k] != '-')
+            return 0;
+        i = k + 1;
+        if (!(k = code_group(p + i, n - i, false, &v[1])) || p[i + k] != ':')
+            return 0;
+        i += k + 1;
+    }
+    /* C.D.E; E may be left out ("F.F" of a D0 meter is 97.97.0) */
+    if (!(k = code_group(p + i, n - i, true, &v[2])) || i + k >= n || p[i + k] != '.')
+        return 0;
+    i += k + 1;
+    if (!(k = code_group(p + i, n - i, true, &v[3])))
+        return 0;
+    i += k;
+    v[4] = 0;
+    if (i < n && p[i] == '.') {
+        if (!(k = code_group(p + i + 1, n - i - 1, false, &v[4])))
+            return 0;
+        i += k + 1;
+    }
+    if (i < n && p[i] == '*') {
+        if (!(k = code_group(p + i + 1, n - i - 1, false, &v[5])))
+            return 0;
+        i += k + 1;
+    }
+    *o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2],
+                   (uint8_t)v[3], (uint8_t)v[4], (uint8_t)v[5]};
+    return i;
+}
+
+/* The values "(...)" of a line into ob; false when a "(" does not close or
+ * something else comes between them. */
+static bool groups(const uint8_t *p, size_t n, object *ob)
+{
+    size_t i = 0;
+    if (!ob->vals)
+        ob->vals = p;
+    ob->vals_end = p + n;
+    while (i < n) {
+        if (p[i] != '(')
+            return false;
+        const uint8_t *close = memchr(p + i + 1, ')', n - i - 1);
+        const uint8_t *open = memchr(p + i + 1, '(', n - i - 1);
+        if (!close || (open && open < close))
+            return false;
+        if (ob->ng < MAX_GROUPS)
+            ob->g[ob->ng++] = (span){p + i + 1, (size_t)(close - (p + i + 1))};
+        else
+            ob->full = true;
+        i = (size_t)(close - p) + 1;
+    }
+    return true;
+}
+
+/* ---- values --------------------------------------------------------------- */
+
+/* YYMMDDhhmmss and S or W (flag false: without the letter, as DSMR 2.2's
+ * gas profile sends it: the offset is not known) */
+static bool parse_time(span s, bool flag, sm_datetime *dt)
+{
+    if (s.n != (flag ? 13u : 12u) || (flag && s.p[12] != 'W' && s.p[12] != 'S'))
+        return false;
+    unsigned f[6];
+    for (int k = 0; k < 6; k++) {
+        if (!digit(s.p[2 * k]) || !digit(s.p[2 * k + 1]))
+            return false;
+        f[k] = (unsigned)((s.p[2 * k] - '0') * 10 + (s.p[2 * k + 1] - '0'));
+    }
+    bool summer = flag && s.p[12] == 'S';
+    /* the deviation: UTC = local + deviation (DLMS), so CET is -60 */
+    int16_t dev = !flag ? SM_DT_DEVIATION_UNSPECIFIED : summer ? -120 : -60;
+    uint16_t udev = (uint16_t)dev;
+    unsigned year = f[0] < 70 ? 2000 + f[0] : 1900 + f[0];
+    uint8_t b[12] = {(uint8_t)(year >> 8), (uint8_t)year, (uint8_t)f[1], (uint8_t)f[2], 0xFF,
+                     (uint8_t)f[3], (uint8_t)f[4], (uint8_t)f[5], 0,
+                     (uint8_t)(udev >> 8), (uint8_t)udev,
+                     (uint8_t)(!flag ? 0xFF : summer ? SM_DT_STATUS_DST : 0)};
+    return sm_datetime_parse(b, dt) == SM_OK;
+}
+
+typedef struct {
+    const char *sym; /* lower case */
+    uint8_t unit;
+    int8_t scaler;
+} p1_unit;
+
+/* The units P1 meters write, any case; the value in the base unit. */
+static const p1_unit units[] = {
+    {"wh", SM_UNIT_WH, 0},     {"kwh", SM_UNIT_WH, 3},     {"mwh", SM_UNIT_WH, 6},
+    {"w", SM_UNIT_W, 0},       {"kw", SM_UNIT_W, 3},       {"mw", SM_UNIT_W, 6},
+    {"varh", SM_UNIT_VARH, 0}, {"kvarh", SM_UNIT_VARH, 3}, {"mvarh", SM_UNIT_VARH, 6},
+    {"var", SM_UNIT_VAR, 0},   {"kvar", SM_UNIT_VAR, 3},   {"vah", SM_UNIT_VAH, 0},
+    {"kvah", SM_UNIT_VAH, 3},  {"va", SM_UNIT_VA, 0},      {"kva", SM_UNIT_VA, 3},
+    {"v", SM_UNIT_V, 0},       {"kv", SM_UNIT_V, 3},       {"a", SM_UNIT_A, 0},
+    {"hz", SM_UNIT_HZ, 0},     {"s", SM_UNIT_SECOND, 0},   {"min", 6, 0},
+    {"h", 5, 0},               {"m3", SM_UNIT_M3, 0},      {"l", 19, 0},
+    {"j", 25, 0},              {"kj", 25, 3},              {"mj", 25, 6},
+    {"gj", 25, 9},             {"%", SM_UNIT_PERCENT, 0},  {"m3/h", 15, 0},
+    {"c", 9, 0},               {"k", 52, 0},
+};
+
+static const p1_unit *find_unit(const uint8_t *p, size_t n)
+{
+    char low[8];
+    if (n == 0 || n >= sizeof low)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
+        if (strlen(units[u].sym) == n && memcmp(units[u].sym, low, n) == 0)
+            return &units[u];
+    return NULL;
+}
+
+/* [-]digits[.digits][*unit]: a number in its base unit.  A unit not known
+ * is kept as "other" (*unknown_unit). */
+static bool parse_number(span s, sm_reading *r, bool *unknown_unit)
+{
+    const uint8_t *star = memchr(s.p, '*', s.n);
+    size_t n = star ? (size_t)(star - s.p) : s.n, i = 0;
+    bool neg = n > 0 && s.p[0] == '-';
+    i = neg;
+    int64_t raw = 0;
+    int digits = 0, decimals = 0;
+    bool dot = false;
+    for (; i < n; i++) {
+        if (s.p[i] == '.' && !dot && digits > 0) {
+            dot = true;
+            continue;
+        }
+        if (!digit(s.p[i]) || digits >= 18)
+            return false;
+        raw = raw * 10 + (s.p[i] - '0');
+        digits++;
+        decimals += dot;
+    }
+    if (digits == 0 || (dot && decimals == 0))
+        return false;
+    int scaler = -decimals;
+    uint8_t unit = 0;
+    if (star) {
+        const p1_unit *u = find_unit(star + 1, s.n - n - 1);
+        if (u) {
+            unit = u->unit;
+            scaler += u->scaler;
+        } else {
+            unit = SM_UNIT_OTHER;
+            *unknown_unit = true;
+        }
+    }
+    r->kind = SM_RK_NUMBER;
+    r->type = SM_DT_INT64;
+    r->is_signed = true;
+    r->raw_i = neg ? -raw : raw;
+    r->scaler = (int8_t)scaler;
+    r->unit = unit;
+    r->scaler_source = SM_SCALER_WIRE;
+    r->value = sm_scale((double)r->raw_i, scaler);
+    return true;
+}
+
+/* An identifier's text: hex-encoded ASCII decoded when every character is
+ * printable, else as sent. */
+static void parse_text(parser *ps, span s, sm_reading *r)
+{
+    r->kind = SM_RK_STRING;
+    r->type = SM_DT_VISIBLE_STRING;
+    r->bytes = s.p;
+    r->len = s.n;
+    size_t half = s.n / 2;
+    if (s.n == 0 || s.n % 2 || half > ps->scratch_left)
+        return;
+    uint8_t *dst = ps->scratch;
+    for (size_t i = 0; i < half; i++) {
+        int hi = sm_hex_digit(s.p[2 * i]), lo = sm_hex_digit(s.p[2 * i + 1]);
+        if (hi < 0 || lo < 0 || !printable(hi << 4 | lo))
+            return;
+        dst[i] = (uint8_t)(hi << 4 | lo);
+    }
+    r->bytes = dst;
+    r->len = half;
+    ps->scratch += half;
+    ps->scratch_left -= half;
+}
+
+static sm_reading *push(parser *ps, const object *ob, const sm_obis *code, span text)
+{
+    sm_reading_set *out = ps->out;
+    if (out->n >= out->cap) {
+        note(ps, ob, SM_P1_NOTE_FULL);
+        return NULL;
+    }
+    sm_reading *r = &out->readings[out->n];
+    memset(r, 0, sizeof *r);
+    r->index = (uint16_t)out->n++;
+    r->node = r->obis_node = r->parent = SM_NO_NODE;
+    r->obis = *code;
+    r->obis_source = SM_OBIS_WIRE;
+    r->info = sm_obis_lookup(code);
+    r->text = text.p;
+    r->text_len = text.n;
+    return r;
+}
+
+/* One value of an object into a reading. */
+static sm_reading *value(parser *ps, const object *ob, const sm_obis *code, span s)
+{
+    sm_reading *r = push(ps, ob, code, s);
+    if (!r)
+        return NULL;
+    bool unknown_unit = false;
+    if (parse_time(s, true, &r->dt)) {
+        r->kind = SM_RK_DATETIME;
+        r->type = SM_DT_OCTET_STRING;
+        r->bytes = s.p;
+        r->len = s.n;
+    } else if (sm_obis_is_text(code) || !parse_number(s, r, &unknown_unit)) {
+        parse_text(ps, s, r);
+    }
+    if (unknown_unit)
+        note(ps, ob, SM_P1_NOTE_UNIT);
+    return r;
+}
+
+/* The values of an object in an arrangement not known: one text reading
+ * with all of them as sent. */
+static void as_text(parser *ps, const object *ob)
+{
+    span all = {ob->vals, (size_t)(ob->vals_end - ob->vals)};
+    sm_reading *r = push(ps, ob, &ob->obis, all);
+    if (r) {
+        r->kind = SM_RK_STRING;
+        r->type = SM_DT_VISIBLE_STRING;
+        r->bytes = all.p;
+        r->len = all.n;
+    }
+    note(ps, ob, SM_P1_NOTE_SHAPE);
+}
+
+static bool is_count(span s, unsigned *n)
+{
+    unsigned x = 0;
+    if (s.n == 0 || s.n > 4)
+        return false;
+    for (size_t i = 0; i < s.n; i++) {
+        if (!digit(s.p[i]))
+            return false;
+        x = x * 10 + (unsigned)(s.p[i] - '0');
+    }
+    *n = x;
+    return true;
+}
+
+/* a value that is an OBIS code in full, A-B:C.D.E */
+static bool is_code(span s, sm_obis *o)
+{
+    return s.n > 0 && memchr(s.p, ':', s.n) && parse_code(s.p, s.n, o) == s.n;
+}
+
+/* (n)(obis)..(obis) then n entries of (time) and one value per object */
+static bool profile(parser *ps, const object *ob)
+{
+    unsigned n;
+    sm_obis codes[8];
+    size_t k = 0;
+    if (ob->ng < 2 || !is_count(ob->g[0], &n))
+        return false;
+    while (k < 8 && 1 + k < ob->ng && is_code(ob->g[1 + k], &codes[k]))
+        k++;
+    if (k == 0 || ob->ng != 1 + k + (size_t)n * (k + 1))
+        return false;
+    sm_reading *list = push(ps, ob, &ob->obis, ob->g[0]);
+    if (!list)
+        return true;
+    list->kind = SM_RK_LIST;
+    list->count = n;
+    uint16_t parent = list->index;
+    for (unsigned e = 0; e < n; e++) {
+        const span *g = &ob->g[1 + k + (size_t)e * (k + 1)];
+        sm_datetime when;
+        bool timed = parse_time(g[0], true, &when);
+        for (size_t j = 0; j < k; j++) {
+            sm_reading *r = value(ps, ob, &codes[j], g[1 + j]);
+            if (!r)
+                return true;
+            r->parent = parent;
+            r->row = (uint16_t)e;
+            r->has_capture = timed;
+            r->capture = when;
+        }
+    }
+    return true;
+}
+
+/* DSMR 2.2/3.0's gas: (time)(status)(period)(m)(obis)(unit) and m values,
+ * the first of which is the reading */
+static bool gas_profile(parser *ps, const object *ob)
+{
+    unsigned m;
+    sm_obis code;
+    sm_datetime when;
+    if (ob->ng < 7 || !is_count(ob->g[3], &m) || ob->ng != 6 + (size_t)m || m == 0 ||
+        !is_code(ob->g[4], &code) ||
+        !(parse_time(ob->g[0], false, &when) || parse_time(ob->g[0], true, &when)))
+        return false;
+    sm_reading *r = push(ps, ob, &ob->obis, ob->g[6]);
+    if (!r)
+        return true;
+    bool unknown_unit = false;
+    /* the value with the unit of its own group */
+    uint8_t buf[48];
+    span v = ob->g[6], u = ob->g[5];
+    if (v.n + 1 + u.n <= sizeof buf && u.n > 0) {
+        memcpy(buf, v.p, v.n);
+        buf[v.n] = '*';
+        memcpy(buf + v.n + 1, u.p, u.n);
+        v = (span){buf, v.n + 1 + u.n};
+    }
+    if (!parse_number(v, r, &unknown_unit)) {
+        parse_text(ps, ob->g[6], r);
+    }
+    if (unknown_unit)
+        note(ps, ob, SM_P1_NOTE_UNIT);
+    r->has_capture = true;
+    r->capture = when;
+    return true;
+}
+
+static void object_readings(parser *ps, const object *ob)
+{
+    if (ob->full) {
+        as_text(ps, ob);
+        return;
+    }
+    if (ob->ng == 0) {
+        note(ps, ob, SM_P1_NOTE_LINE);
+        return;
+    }
+    if (ob->ng == 1) {
+        value(ps, ob, &ob->obis, ob->g[0]);
+        return;
+    }
+    sm_datetime when;
+    if (ob->ng == 2 && parse_time(ob->g[0], true, &when)) {
+        if (when.year == 1970 && when.month == 1 && when.day == 1) {
+            note(ps, ob, SM_P1_NOTE_PLACEHOLDER);
+            return;
+        }
+        sm_reading *r = value(ps, ob, &ob->obis, ob->g[1]);
+        if (r) {
+            r->has_capture = true;
+            r->capture = when;
+        }
+        return;
+    }
+    if (!profile(ps, ob) && !gas_profile(ps, ob))
+        as_text(ps, ob);
+}
+
+/* A line's object: its code and values; continuation lines "(...)" add
+ * values to the object before them. */
+static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
+{
+    object ob;
+    bool open = false;
+    uint16_t lineno = 1;
+    const uint8_t *p = text + f->body, *end = text + f->bang;
+    while (p < end) {
+        const uint8_t *eol = memchr(p, '\n', (size_t)(end - p));
+        const uint8_t *next = eol ? eol + 1 : end;
+        const uint8_t *le = eol ? eol : end;
+        if (le > p && le[-1] == '\r')
+            le--;
+        lineno++;
+        size_t n = (size_t)(le - p);
+        if (n > 0 && p[0] == '(' && open) {
+            if (!groups(p, n, &ob)) {
+                note(ps, &ob, SM_P1_NOTE_GROUP);
+                open = false;
+            }
+        } else if (n > 0) {
+            if (open)
+                object_readings(ps, &ob);
+            open = false;
+            ps->info->lines++;
+            ob.ng = 0;
+            ob.full = false;
+            ob.vals = ob.vals_end = NULL;
+            ob.line = lineno;
+            ob.line_off = (size_t)(p - text);
+            size_t k = parse_code(p, n, &ob.obis);
+            if (!k)
+                note(ps, &ob, SM_P1_NOTE_LINE);
+            else if (!groups(p + k, n - k, &ob))
+                note(ps, &ob, SM_P1_NOTE_GROUP);
+            else
+                open = true;
+        }
+        p = next;
+    }
+    if (open)
+        object_readings(ps, &ob);
+}
+
+sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
+                   sm_p1_info *info, sm_reading_set *out, uint8_t *scratch,
+                   size_t scratch_cap, size_t *err_off)
+{
+    memset(info, 0, sizeof *info);
+    out->n = 0;
+    out->layout = "p1";
+    sm_p1_frame f;
+    if (framed) {
+        f = *framed;
+    } else {
+        sm_err e = SM_OK;
+        memset(&f, 0, sizeof f);
+        sm_p1_scan_result r = sm_p1_scan(text, len, true, &f, &e);
+        /* CR, LF or NUL padding may follow the text inside the ciphering */
+        size_t at = f.len;
+        while (r == SM_P1_COMPLETE && at < len &&
+               (text[at] == '\r' || text[at] == '\n' || text[at] == 0))
+            at++;
+        if (r != SM_P1_COMPLETE || f.parity || at != len) {
+            if (err_off)
+                *err_off = r == SM_P1_COMPLETE ? at : r == SM_P1_FAILED ? f.len : len;
+            return SM_ERR_P1_FORMAT;
+        }
+        if ((e = sm_p1_check(text, &f))) {
+            if (err_off)
+                *err_off = f.bang + 1u;
+            return e;
+        }
+    }
+    info->frame = f;
+    info->ident = text + 1;
+    info->ident_len = f.ident_len;
+    parser ps = {out, info, scratch, scratch_cap};
+    lines(&ps, text, &f);
+    return SM_OK;
+}

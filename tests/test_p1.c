@@ -1,0 +1,647 @@
+/* test_p1.c - P1 text telegrams: the real ones' lists and sub-meters in
+ * detail, every DSMR version and quirk (no CRC, an unpadded one, 7E1 read
+ * as 8N1, D0 lines, DSMR 2.2's gas, placeholders, empty values, lines
+ * nobody can read), and the adversary: every prefix, every split, every
+ * flipped bit, garbage, oversize, random text, beside the binary link
+ * layers in one stream. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "meter_sim.h"
+#include "sm_build.h"
+#include "test_util.h"
+
+static char *load(const char *name, size_t *n)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "p1/%s", name);
+    char *t = fixture_read(rel, n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    return t;
+}
+
+static void decode_text(collector *c, sm_link link, const char *text, size_t n, size_t chunk)
+{
+    decode_bytes(c, link, NULL, 0, NULL, 0, true, (const uint8_t *)text, n, chunk);
+}
+
+static const got_reading *want_reading(const got_telegram *t, const char *obis)
+{
+    const got_reading *g = find_obis(t, obis);
+    if (!g)
+        fprintf(stderr, "\n    %s not found\n", obis);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    return g;
+}
+
+/* a number: its exact decimal in base units and its unit */
+static void want_number(const got_telegram *t, const char *obis, const char *value,
+                        uint8_t unit)
+{
+    const got_reading *g = want_reading(t, obis);
+    char buf[48];
+    CU_ASSERT_EQUAL_FATAL(g->r.kind, SM_RK_NUMBER);
+    sm_reading_format_value(&g->r, buf, sizeof buf);
+    if (strcmp(buf, value) != 0)
+        fprintf(stderr, "\n    %s = %s, want %s\n", obis, buf, value);
+    CU_ASSERT_STRING_EQUAL(buf, value);
+    CU_ASSERT_EQUAL(g->r.unit, unit);
+}
+
+/* ---- the real telegrams, in detail ---------------------------------------- */
+
+static void test_nl_failure_log_and_gas(void)
+{
+    size_t n;
+    char *text = load("nl-kaifa-dsmr42-1.txt", &n);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, text, n, 0);
+    free(text);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    const got_telegram *t = &c.t[0];
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_STRING_EQUAL(t->p1_ident, "KFM5KAIFA-METER");
+    CU_ASSERT_EQUAL(t->p1.frame.crc, 0x6796);
+    /* 1-0:99.97.0(3)(0-0:96.7.19)(000104180320W)(0000237126*s)... */
+    const got_reading *log = want_reading(t, "1-0:99.97.0*255");
+    CU_ASSERT_EQUAL_FATAL(log->r.kind, SM_RK_LIST);
+    CU_ASSERT_EQUAL(log->r.count, 3);
+    static const struct {
+        const char *end, *seconds;
+    } entries[] = {{"2000-01-04T18:03:20+01:00", "237126"},
+                   {"2000-01-01T00:00:01+01:00", "2147583646"},
+                   {"2000-01-02T00:00:03+01:00", "2317482647"}};
+    for (unsigned e = 0; e < 3; e++) {
+        const got_reading *g = &t->readings[log->r.index + 1 + e];
+        CU_ASSERT_EQUAL(g->r.parent, log->r.index);
+        CU_ASSERT_EQUAL(g->r.row, e);
+        CU_ASSERT_STRING_EQUAL(g->obis, "0-0:96.7.19*255");
+        CU_ASSERT_STRING_EQUAL(g->capture, entries[e].end);
+        char buf[32];
+        sm_reading_format_value(&g->r, buf, sizeof buf);
+        CU_ASSERT_STRING_EQUAL(buf, entries[e].seconds);
+        CU_ASSERT_EQUAL(g->r.unit, SM_UNIT_SECOND);
+    }
+    /* the gas meter: 981.443 m3 captured 2016-11-29 20:00 winter time */
+    want_number(t, "0-1:24.2.1*255", "981.443", SM_UNIT_M3);
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-1:24.2.1*255")->capture, "2016-11-29T20:00:00+01:00");
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-1:24.2.1*255")->wire, "00981.443*m3");
+    want_number(t, "0-1:24.1.0*255", "3", 0);
+    /* every line became a reading: 33 lines, 3 of them entries of the log */
+    CU_ASSERT_EQUAL(t->n, 33 + 3);
+    collector_free(&c);
+}
+
+static void test_be_capacity_tariff(void)
+{
+    size_t n;
+    char *text = load("be-fluvius-emucs171-1.txt", &n);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, text, n, 0);
+    free(text);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    const got_telegram *t = &c.t[0];
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_STRING_EQUAL(t->p1_ident, "FLU5\\253769484_A");
+    /* the month's peak, with the time it occurred */
+    want_number(t, "1-0:1.6.0*255", "2589", SM_UNIT_W);
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "1-0:1.6.0*255")->capture, "2020-05-09T13:45:58+02:00");
+    want_number(t, "1-0:1.4.0*255", "2351", SM_UNIT_W);
+    /* the 13-month history: (period)(time of the peak)(peak) per entry */
+    const got_reading *h = want_reading(t, "0-0:98.1.0*255");
+    CU_ASSERT_EQUAL_FATAL(h->r.kind, SM_RK_LIST);
+    CU_ASSERT_EQUAL_FATAL(h->r.count, 3);
+    static const struct {
+        const char *period, *peak_time, *peak;
+    } months[] = {{"2020-05-01T00:00:00+02:00", "2020-04-23T19:25:38+02:00", "3695"},
+                  {"2020-04-01T00:00:00+02:00", "2020-03-05T12:21:39+02:00", "5980"},
+                  {"2020-03-01T00:00:00+02:00", "2020-02-10T03:54:21+01:00", "4318"}};
+    for (unsigned e = 0; e < 3; e++) {
+        const got_reading *when = &t->readings[h->r.index + 1 + 2 * e];
+        const got_reading *peak = when + 1;
+        CU_ASSERT_EQUAL(when->r.parent, h->r.index);
+        CU_ASSERT_EQUAL(peak->r.row, e);
+        CU_ASSERT_STRING_EQUAL(when->capture, months[e].period);
+        CU_ASSERT_EQUAL(when->r.kind, SM_RK_DATETIME);
+        CU_ASSERT_STRING_EQUAL(when->dt_local, months[e].peak_time);
+        char buf[32];
+        sm_reading_format_value(&peak->r, buf, sizeof buf);
+        CU_ASSERT_STRING_EQUAL(buf, months[e].peak);
+        CU_ASSERT_EQUAL(peak->r.unit, SM_UNIT_W);
+        CU_ASSERT_STRING_EQUAL(peak->obis, "1-0:1.6.0*255");
+    }
+    /* hex-encoded identifiers given as text; the wire text kept */
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-0:96.1.1*255")->text, "1SAG3101021605");
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-0:96.1.1*255")->wire, "3153414733313031303231363035");
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-1:96.1.1*255")->text, "7FLO2119033733");
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-2:96.1.1*255")->text, "8SAG1234567890");
+    /* gas on 24.2.3, water on channel 2 */
+    want_number(t, "0-1:24.2.3*255", "112.384", SM_UNIT_M3);
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-1:24.2.3*255")->capture, "2020-05-12T13:45:58+02:00");
+    want_number(t, "0-2:24.2.1*255", "872.234", SM_UNIT_M3);
+    want_number(t, "0-2:24.1.0*255", "7", 0);
+    want_number(t, "0-0:17.0.0*255", "999900", SM_UNIT_W);
+    want_number(t, "1-0:31.4.0*255", "999", SM_UNIT_A);
+    want_number(t, "0-0:96.3.10*255", "1", 0);
+    want_number(t, "1-0:32.7.0*255", "234.7", SM_UNIT_V);
+    /* the meter's own number, not a sub-meter's */
+    CU_ASSERT_STRING_EQUAL(t->meter_id, "1SAG3101021605");
+    collector_free(&c);
+}
+
+static void test_se_reactive_units(void)
+{
+    size_t n;
+    char *text = load("se-kamstrup-omnia-p1-1.txt", &n);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, text, n, 0);
+    free(text);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    const got_telegram *t = &c.t[0];
+    CU_ASSERT_STRING_EQUAL(t->p1_ident, "KAM5");
+    /* kVArh and kVAr, capital A: varh and var */
+    want_number(t, "1-0:3.8.0*255", "916", SM_UNIT_VARH);
+    want_number(t, "1-0:4.8.0*255", "2496779", SM_UNIT_VARH);
+    want_number(t, "1-0:4.7.0*255", "321", SM_UNIT_VAR);
+    want_number(t, "1-0:1.8.0*255", "9621983", SM_UNIT_WH);
+    want_number(t, "1-0:31.7.0*255", "5.1", SM_UNIT_A);
+    CU_ASSERT_STRING_EQUAL(t->readings[0].dt_local, "2024-04-07T12:28:54+02:00");
+    collector_free(&c);
+}
+
+/* ---- every version and quirk ------------------------------------------------ */
+
+/* DSMR 2.2 (Iskraemeco ME382, 9600 7E1): no CRC, gas as a profile with the
+ * value on the next line, 96.1.1 hex-encoded */
+static const char dsmr22[] =
+    "/ISk5\\2ME382-1003\r\n\r\n"
+    "0-0:96.1.1(4B414C37303035313039393638353135)\r\n"
+    "1-0:1.8.1(00185.000*kWh)\r\n1-0:1.8.2(00084.000*kWh)\r\n"
+    "1-0:2.8.1(00013.000*kWh)\r\n1-0:2.8.2(00019.000*kWh)\r\n"
+    "0-0:96.14.0(0001)\r\n1-0:1.7.0(0000.98*kW)\r\n1-0:2.7.0(0000.00*kW)\r\n"
+    "0-0:17.0.0(0999.00*kW)\r\n0-0:96.3.10(1)\r\n0-0:96.13.1()\r\n0-0:96.13.0()\r\n"
+    "0-1:96.1.0(3238313031353431303034303232323131)\r\n0-1:24.1.0(03)\r\n"
+    "0-1:24.3.0(090212160000)(00)(60)(1)(0-1:24.2.1)(m3)\r\n(00001.001)\r\n"
+    "0-1:24.4.0(1)\r\n";
+
+static void test_dsmr22_without_crc(void)
+{
+    char tel[2048];
+    size_t n = smb_p1(tel, sizeof tel, dsmr22, SMB_P1_NO_CRC);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    const got_telegram *t = &c.t[0];
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_EQUAL(t->p1.frame.crc_status, SM_P1_CRC_NONE);
+    CU_ASSERT_STRING_EQUAL(t->p1_ident, "ISk5\\2ME382-1003");
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-0:96.1.1*255")->text, "KAL7005109968515");
+    want_number(t, "1-0:1.8.1*255", "185000", SM_UNIT_WH);
+    want_number(t, "1-0:1.7.0*255", "980", SM_UNIT_W);
+    /* the gas profile: 1.001 m3 captured 2009-02-12 16:00 (no S/W: no offset) */
+    want_number(t, "0-1:24.3.0*255", "1.001", SM_UNIT_M3);
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-1:24.3.0*255")->capture, "2009-02-12T16:00:00");
+    CU_ASSERT_EQUAL(t->p1.nnotes, 0);
+    collector_free(&c);
+    /* counted as accepted without a CRC */
+    sm_decoder *d = malloc(sizeof *d);
+    sm_decoder_init(d, SM_LINK_AUTO, collector_cb, &c);
+    collector_init(&c);
+    sm_decoder_feed(d, (const uint8_t *)tel, n);
+    sm_decoder_feed(d, (const uint8_t *)tel, n);
+    CU_ASSERT_EQUAL(sm_stats(d).p1_unchecked, 2);
+    CU_ASSERT_EQUAL(sm_stats(d).ok, 2);
+    free(d);
+    collector_free(&c);
+}
+
+/* A DSMR 4/5 telegram built here: the simulated meter's (sim/meter_sim.c). */
+static size_t dsmr5(char *out, size_t cap, smb_p1_crc mode, unsigned seed)
+{
+    meter_sim m;
+    sim_init(&m, seed, 1700000000, 1);
+    m.framing = SIM_P1;
+    m.p1_crc = mode;
+    return sim_telegram(&m, (uint8_t *)out, cap);
+}
+
+static void test_unpadded_crc_and_missing_crc(void)
+{
+    /* a telegram whose CRC is below 0x1000, written without its zeros */
+    char tel[4096];
+    size_t n = 0;
+    unsigned seed = 1;
+    for (; seed < 400; seed++) {
+        n = dsmr5(tel, sizeof tel, SMB_P1_UNPADDED, seed);
+        const char *bang = strrchr(tel, '!');
+        if (strlen(bang) < 7) /* "!ABC\r\n" */
+            break;
+    }
+    CU_ASSERT_FATAL(seed < 400);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    ASSERT_ERR(c.t[0].err, SM_OK);
+    CU_ASSERT_EQUAL(c.t[0].p1.frame.crc_status, SM_P1_CRC_UNPADDED);
+    CU_ASSERT(c.t[0].p1.frame.crc < 0x1000);
+    /* a wrong unpadded CRC is still caught */
+    char *bang = strrchr(tel, '!');
+    bang[1] = bang[1] == '1' ? '2' : '1';
+    c.n = 0;
+    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    ASSERT_ERR(c.t[0].err, SM_ERR_P1_CRC);
+    /* "!" alone where a DSMR 5 meter owes a CRC (Slovenian AM551s): taken,
+     * said, counted */
+    n = dsmr5(tel, sizeof tel, SMB_P1_NO_CRC, 3);
+    c.n = 0;
+    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    ASSERT_ERR(c.t[0].err, SM_OK);
+    CU_ASSERT_EQUAL(c.t[0].p1.frame.crc_status, SM_P1_CRC_NONE);
+    collector_free(&c);
+}
+
+/* DSMR 4 on a 7E1 line read as 8N1: every other character has bit 7 set */
+static void test_7e1_read_as_8n1(void)
+{
+    char tel[4096], par[4096];
+    size_t n = dsmr5(tel, sizeof tel, SMB_P1_CRC, 5);
+    memcpy(par, tel, n);
+    smb_7e1((uint8_t *)par, n);
+    size_t high = 0;
+    for (size_t i = 0; i < n; i++)
+        high += (uint8_t)par[i] >= 0x80;
+    CU_ASSERT(high > n / 4);
+    collector plain, c;
+    collector_init(&plain);
+    collector_init(&c);
+    decode_text(&plain, SM_LINK_AUTO, tel, n, 0);
+    decode_text(&c, SM_LINK_AUTO, par, n, 7);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    ASSERT_ERR(c.t[0].err, SM_OK);
+    CU_ASSERT_TRUE(c.t[0].p1.frame.parity);
+    CU_ASSERT_FALSE(plain.t[0].p1.frame.parity);
+    CU_ASSERT_EQUAL_FATAL(c.t[0].n, plain.t[0].n);
+    for (size_t i = 0; i < c.t[0].n; i++) {
+        CU_ASSERT_STRING_EQUAL(c.t[0].readings[i].wire, plain.t[0].readings[i].wire);
+        CU_ASSERT_EQUAL(c.t[0].readings[i].r.value, plain.t[0].readings[i].r.value);
+    }
+    /* a character whose parity bit is wrong: the telegram is damaged */
+    par[n / 2] ^= (char)0x80;
+    c.n = 0;
+    decode_text(&c, SM_LINK_AUTO, par, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    ASSERT_ERR(c.t[0].err, SM_ERR_P1_PARITY);
+    CU_ASSERT_EQUAL(c.t[0].err_offset, n / 2);
+    collector_free(&plain);
+    collector_free(&c);
+}
+
+/* IEC 62056-21 mode D push (EasyMeter Q3D): *F codes, C.D codes, no CRC */
+static void test_d0_push(void)
+{
+    static const char d0[] = "/ESY5Q3DA1004 V3.04\r\n\r\n"
+                             "1-0:0.0.0*255(1ESY1160101234)\r\n"
+                             "1-0:1.8.0*255(00012345.6789*kWh)\r\n"
+                             "1-0:21.7.255*255(000123.45*W)\r\n"
+                             "1-0:96.5.5*255(80)\r\n"
+                             "0-0:96.1.255*255(1ESY1160101234)\r\n"
+                             "F.F(00)\r\n"
+                             "1.8.0(0001234.5*kWh)\r\n";
+    char tel[1024];
+    size_t n = smb_p1(tel, sizeof tel, d0, SMB_P1_NO_CRC);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_P1, tel, n, 1);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    const got_telegram *t = &c.t[0];
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_STRING_EQUAL(t->p1_ident, "ESY5Q3DA1004 V3.04");
+    want_number(t, "1-0:1.8.0*255", "12345678.9", SM_UNIT_WH);
+    want_number(t, "1-0:21.7.255*255", "123.45", SM_UNIT_W);
+    want_number(t, "1-0:97.97.0*255", "0", 0); /* F.F: the error register */
+    want_number(t, "1-0:1.8.0*255", "12345678.9", SM_UNIT_WH);
+    CU_ASSERT_STRING_EQUAL(t->readings[t->n - 1].obis, "1-0:1.8.0*255"); /* C.D.E alone */
+    CU_ASSERT_STRING_EQUAL(t->readings[0].text, "1ESY1160101234");
+    CU_ASSERT_EQUAL(t->p1.nnotes, 0);
+    collector_free(&c);
+}
+
+/* Lines nobody can read, placeholders, empty values: kept or skipped with
+ * a counted note each, never a failed telegram; LF alone ends lines too */
+static void test_quirky_lines(void)
+{
+    static const char body[] = "/XMX5LGBBFFB231215493\n\n"
+                               "1-3:0.2.8(50)\n"
+                               "0-0:1.0.0(241027025959S)\n"     /* the repeated autumn hour */
+                               "this is no line\n"               /* note: line 5 */
+                               "1-0:1.8.1(000123.456*kWh\n"      /* note: group, line 6 */
+                               "1-0:1.8.2(000042.000*kWh)\n"
+                               "0-0:96.13.0()\n"
+                               "1-0:99.97.0(0)(0-0:96.7.19)\n"   /* an empty log */
+                               "1-0:31.7.0(005*furlong)\n"       /* note: unit, line 10 */
+                               "0-1:24.2.1(700101010000W)(00000000)\n" /* note: placeholder */
+                               "1-0:52.7.0(230.1*V)(1)(2)\n"     /* note: shape, kept as text */
+                               "1-0:72.7.0(231.0*V)\n";
+    char tel[1024];
+    size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    const got_telegram *t = &c.t[0];
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_EQUAL(t->p1.nnotes, 5);
+    static const struct {
+        unsigned line;
+        sm_p1_note_kind kind;
+    } notes[] = {{5, SM_P1_NOTE_LINE},
+                 {6, SM_P1_NOTE_GROUP},
+                 {10, SM_P1_NOTE_UNIT},
+                 {11, SM_P1_NOTE_PLACEHOLDER},
+                 {12, SM_P1_NOTE_SHAPE}};
+    for (unsigned i = 0; i < 5; i++) {
+        CU_ASSERT_EQUAL(t->p1.notes[i].line, notes[i].line);
+        CU_ASSERT_EQUAL(t->p1.notes[i].kind, notes[i].kind);
+    }
+    CU_ASSERT_EQUAL(t->p1.notes[0].offset, strstr(tel, "this is") - tel);
+    /* the summer-time flag decides the repeated hour: 02:59:59 CEST */
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-0:1.0.0*255")->dt_local, "2024-10-27T02:59:59+02:00");
+    want_number(t, "1-0:1.8.2*255", "42000", SM_UNIT_WH);
+    CU_ASSERT_PTR_NULL(find_obis(t, "1-0:1.8.1*255"));
+    CU_ASSERT_PTR_NULL(find_obis(t, "0-1:24.2.1*255"));
+    CU_ASSERT_EQUAL(find_obis(t, "1-0:99.97.0*255")->r.count, 0);
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-0:96.13.0*255")->wire, "");
+    CU_ASSERT_EQUAL(find_obis(t, "1-0:31.7.0*255")->r.unit, SM_UNIT_OTHER);
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "1-0:52.7.0*255")->wire, "(230.1*V)(1)(2)");
+    want_number(t, "1-0:72.7.0*255", "231", SM_UNIT_V);
+    collector_free(&c);
+}
+
+/* ---- the adversary ------------------------------------------------------------- */
+
+static bool same_readings(const got_telegram *a, const got_telegram *b)
+{
+    if (a->n != b->n || a->err != b->err)
+        return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->readings[i].wire, b->readings[i].wire) != 0 ||
+            strcmp(a->readings[i].obis, b->readings[i].obis) != 0 ||
+            a->readings[i].r.value != b->readings[i].r.value)
+            return false;
+    return true;
+}
+
+/* Every prefix: nothing but "cut short" (or the whole telegram once its
+ * CRC has arrived); whole = byte by byte = split at every position. */
+static void test_prefixes_and_splits(void)
+{
+    size_t n;
+    char *text = load("be-fluvius-emucs171-1.txt", &n);
+    size_t crc_end = (size_t)(strrchr(text, '!') - text) + 5;
+    collector whole, c;
+    collector_init(&whole);
+    collector_init(&c);
+    decode_text(&whole, SM_LINK_AUTO, text, n, 0);
+    CU_ASSERT_EQUAL_FATAL(whole.n, 1);
+    unsigned bad = 0;
+    for (size_t k = 0; k < n; k++) {
+        c.n = 0;
+        decode_text(&c, SM_LINK_AUTO, text, k, 0);
+        if (k >= crc_end)
+            bad += !(c.n == 1 && same_readings(&c.t[0], &whole.t[0]));
+        else if (k >= 20) /* past the identification line: reported as cut short */
+            bad += !(c.n == 1 && c.t[0].err == SM_ERR_INCOMPLETE);
+        else
+            bad += c.n > 1 || (c.n == 1 && c.t[0].err == SM_OK);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    for (size_t chunk = 1; chunk < 64; chunk += 5) {
+        c.n = 0;
+        decode_text(&c, SM_LINK_AUTO, text, n, chunk);
+        CU_ASSERT_TRUE(c.n == 1 && same_readings(&c.t[0], &whole.t[0]));
+    }
+    /* split in two at every position */
+    bad = 0;
+    for (size_t k = 1; k < n; k++) {
+        sm_decoder *d = malloc(sizeof *d);
+        c.n = 0;
+        sm_decoder_init(d, SM_LINK_AUTO, collector_cb, &c);
+        sm_decoder_feed(d, (const uint8_t *)text, k);
+        sm_decoder_feed(d, (const uint8_t *)text + k, n - k);
+        sm_decoder_finish(d);
+        bad += !(c.n == 1 && same_readings(&c.t[0], &whole.t[0]));
+        free(d);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    free(text);
+    collector_free(&whole);
+    collector_free(&c);
+}
+
+/* Every bit of every byte flipped: the CRC (or the character rules) catch
+ * it, or the telegram's content is unchanged (a flip in the CR LF after the
+ * CRC); a good telegram after it always decodes. */
+static void test_every_flipped_bit(void)
+{
+    size_t n;
+    char *text = load("nl-kaifa-dsmr42-1.txt", &n);
+    collector whole, c;
+    collector_init(&whole);
+    collector_init(&c);
+    decode_text(&whole, SM_LINK_AUTO, text, n, 0);
+    /* a good telegram first (the meter sends CRCs), the damaged one, a good one */
+    char *buf = malloc(3 * n);
+    unsigned wrong = 0, lost = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int b = 0; b < 8; b++) {
+            memcpy(buf, text, n);
+            memcpy(buf + n, text, n);
+            memcpy(buf + 2 * n, text, n);
+            buf[n + i] ^= (char)(1 << b);
+            c.n = 0;
+            decode_text(&c, SM_LINK_AUTO, buf, 3 * n, 0);
+            for (size_t k = 0; k < c.n; k++)
+                if (c.t[k].err == SM_OK)
+                    wrong += !same_readings(&c.t[k], &whole.t[0]);
+            /* the copies around it are never lost */
+            lost += c.n < 2 || c.t[0].err != SM_OK || c.t[c.n - 1].err != SM_OK;
+        }
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT_EQUAL(lost, 0);
+    /* the first telegram of a line cannot know that its meter sends a CRC:
+     * a ")" damaged into "!" ends it early, unchecked, but flagged */
+    memcpy(buf, text, n);
+    *strchr(buf, ')') = '!';
+    c.n = 0;
+    decode_text(&c, SM_LINK_AUTO, buf, n, 0);
+    CU_ASSERT_TRUE(c.n >= 1 && c.t[0].err == SM_OK &&
+                   c.t[0].p1.frame.crc_status == SM_P1_CRC_NONE && c.t[0].n == 0);
+    /* after one with a CRC, it is an error */
+    memcpy(buf, text, n);
+    memcpy(buf + n, text, n);
+    *strchr(buf + n, ')') = '!';
+    c.n = 0;
+    decode_text(&c, SM_LINK_AUTO, buf, 2 * n, 0);
+    CU_ASSERT_TRUE(c.n == 2 && c.t[0].err == SM_OK && c.t[1].err == SM_ERR_P1_NO_CRC);
+    free(buf);
+    free(text);
+    collector_free(&whole);
+    collector_free(&c);
+}
+
+/* Garbage between telegrams, a telegram longer than any, a "/" inside
+ * one, random text: every good telegram is found, every bad one named. */
+static void test_garbage_oversize_cut(void)
+{
+    size_t n;
+    char *text = load("se-kamstrup-omnia-p1-1.txt", &n);
+    size_t cap = 3 * n + 2 * SM_P1_MAX + 4096, k = 0;
+    char *s = malloc(cap);
+    uint64_t rng = 77;
+    /* binary garbage (no '/') */
+    for (int i = 0; i < 300; i++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        char ch = (char)(rng >> 24);
+        s[k++] = ch == '/' || ch == (char)0xAF ? 'x' : ch;
+    }
+    size_t garbage = k;
+    memcpy(s + k, text, n), k += n;
+    /* a telegram whose one line is longer than any telegram may be */
+    size_t big_at = k;
+    k += (size_t)snprintf(s + k, cap - k, "/ABC5big\r\n\r\n1-0:1.8.0(");
+    memset(s + k, '7', SM_P1_MAX), k += SM_P1_MAX;
+    k += (size_t)snprintf(s + k, cap - k, "*kWh)\r\n!0000\r\n");
+    size_t big_len = k - big_at;
+    memcpy(s + k, text, n), k += n;
+    /* one cut short by the next one's "/" */
+    size_t cut_at = k;
+    memcpy(s + k, text, n / 2), k += n / 2;
+    memcpy(s + k, text, n), k += n;
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, s, k, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 5);
+    ASSERT_ERR(c.t[0].err, SM_OK);
+    CU_ASSERT_EQUAL(c.t[0].offset, garbage);
+    ASSERT_ERR(c.t[1].err, SM_ERR_OVERSIZE);
+    CU_ASSERT_EQUAL(c.t[1].offset, big_at);
+    ASSERT_ERR(c.t[2].err, SM_OK);
+    ASSERT_ERR(c.t[3].err, SM_ERR_P1_CUT);
+    CU_ASSERT_EQUAL(c.t[3].offset, cut_at);
+    CU_ASSERT_EQUAL(c.t[3].err_offset, cut_at + n / 2);
+    ASSERT_ERR(c.t[4].err, SM_OK);
+    /* the garbage counted, nothing of the telegrams */
+    sm_decoder *d = malloc(sizeof *d);
+    sm_decoder_init(d, SM_LINK_AUTO, collector_cb, &c);
+    c.n = 0;
+    sm_decoder_feed(d, (const uint8_t *)s, k);
+    sm_decoder_finish(d);
+    /* and what came after the oversize telegram's first SM_P1_MAX bytes */
+    CU_ASSERT_EQUAL(sm_stats(d).bytes_discarded, garbage + (big_len - SM_P1_MAX));
+    free(d);
+    free(s);
+    free(text);
+    collector_free(&c);
+}
+
+/* 10 MB of random printable text and line ends, with "/" and header-like
+ * runs: it ends, no telegram is taken for good, memory stays the decoder's. */
+static void test_random_text(void)
+{
+    size_t n = 10u << 20;
+    char *s = malloc(n);
+    uint64_t rng = 4242;
+    static const char *const bits[] = {"/ABC5x\r\n", "\r\n", "!", "(", ")", "1-0:1.8.0",
+                                       "*kWh", "/"};
+    for (size_t k = 0; k < n;) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        unsigned r = (unsigned)(rng >> 40);
+        if (r % 16 == 0) {
+            const char *b = bits[(r >> 4) % 8];
+            size_t l = strlen(b);
+            if (k + l > n)
+                break;
+            memcpy(s + k, b, l);
+            k += l;
+        } else {
+            s[k++] = (char)(0x20 + (r >> 8) % 95);
+        }
+    }
+    collector c;
+    collector_init(&c);
+    sm_decoder *d = malloc(sizeof *d);
+    sm_decoder_init(d, SM_LINK_AUTO, collector_cb, &c);
+    for (size_t k = 0; k < n; k += 4096) {
+        c.n = 0; /* keep the collector from filling: only errors are expected */
+        sm_decoder_feed(d, (const uint8_t *)s + k, n - k < 4096 ? n - k : 4096);
+    }
+    sm_decoder_finish(d);
+    /* text can be a telegram without a CRC ("/ABC5x" CR LF ... "!" CR LF):
+     * nothing else passes */
+    sm_decoder_stats st = sm_stats(d);
+    CU_ASSERT_EQUAL(st.ok, st.p1_unchecked);
+    CU_ASSERT(st.bytes_in == n);
+    free(d);
+    free(s);
+    collector_free(&c);
+}
+
+/* P1 beside M-Bus and HDLC on one line, detected by itself */
+static void test_beside_binary_links(void)
+{
+    uint8_t s[8192];
+    size_t k = 0;
+    char p1[4096];
+    meter_sim m;
+    sim_init(&m, 9, 1700000000, 1);
+    m.framing = SIM_MBUS;
+    size_t n = dsmr5(p1, sizeof p1, SMB_P1_CRC, 1);
+    memcpy(s + k, p1, n), k += n;
+    k += sim_telegram(&m, s + k, sizeof s - k);
+    memcpy(s + k, p1, n);
+    smb_7e1(s + k, n), k += n;
+    m.framing = SIM_HDLC;
+    k += sim_telegram(&m, s + k, sizeof s - k);
+    memcpy(s + k, p1, n), k += n;
+    collector c;
+    collector_init(&c);
+    decode_bytes(&c, SM_LINK_AUTO, TEST_EK, 16, NULL, 0, true, s, k, 3);
+    CU_ASSERT_EQUAL_FATAL(c.n, 5);
+    static const sm_link links[] = {SM_LINK_P1, SM_LINK_MBUS, SM_LINK_P1, SM_LINK_HDLC,
+                                    SM_LINK_P1};
+    for (unsigned i = 0; i < 5; i++) {
+        ASSERT_ERR(c.t[i].err, SM_OK);
+        CU_ASSERT_EQUAL(c.t[i].link, links[i]);
+    }
+    CU_ASSERT_TRUE(c.t[2].p1.frame.parity);
+    /* forced P1: the binary frames are garbage */
+    c.n = 0;
+    decode_bytes(&c, SM_LINK_P1, TEST_EK, 16, NULL, 0, true, s, k, 0);
+    CU_ASSERT_EQUAL(c.n, 3);
+    collector_free(&c);
+}
+
+void register_p1(void)
+{
+    CU_pSuite s = CU_add_suite("P1 text telegrams", NULL, NULL);
+    CU_add_test(s, "NL DSMR 4.2: the power failure log and the gas meter", test_nl_failure_log_and_gas);
+    CU_add_test(s, "BE e-MUCS: capacity tariff, peak history, sub-meters", test_be_capacity_tariff);
+    CU_add_test(s, "SE Kamstrup: kVArh and kVAr", test_se_reactive_units);
+    CU_add_test(s, "DSMR 2.2: no CRC, the gas profile on two lines", test_dsmr22_without_crc);
+    CU_add_test(s, "an unpadded CRC, a missing one", test_unpadded_crc_and_missing_crc);
+    CU_add_test(s, "7E1 read as 8N1", test_7e1_read_as_8n1);
+    CU_add_test(s, "D0 push (IEC 62056-21 mode D)", test_d0_push);
+    CU_add_test(s, "lines nobody can read: counted notes", test_quirky_lines);
+    CU_add_test(s, "every prefix, every split", test_prefixes_and_splits);
+    CU_add_test(s, "every flipped bit", test_every_flipped_bit);
+    CU_add_test(s, "garbage, oversize, a telegram cut by the next", test_garbage_oversize_cut);
+    CU_add_test(s, "10 MB of random text", test_random_text);
+    CU_add_test(s, "beside M-Bus and HDLC on one line", test_beside_binary_links);
+}
