@@ -27,7 +27,8 @@ static int label_of(const sm_reading *rd)
     if (rd->obis_source == SM_OBIS_NONE)
         return -1;
     for (size_t i = 0; i < NLABELS; i++)
-        if (sm_obis_is(&rd->obis, labels[i].a, labels[i].c, labels[i].d, 0))
+        if (sm_obis_is(&rd->obis, labels[i].a, labels[i].c, labels[i].d, 0) &&
+            (labels[i].a != 0 || rd->obis.b == 0)) /* not a sub-meter's number */
             return (int)i;
     return -1;
 }

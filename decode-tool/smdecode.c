@@ -177,7 +177,7 @@ static void feed(app *a, const char *p, size_t n)
         i = i < n ? i : n;
         if (i < n) {
             a->kind_known = true;
-            a->p1_text = p[i] == '/';
+            a->p1_text = p[i] == '/' || (uint8_t)p[i] == ('/' | 0x80); /* 7E1 read as 8N1 */
             if (a->p1_text) {
                 p += i;
                 n -= i;

@@ -1,6 +1,7 @@
-/* fuzz_deframe.c - the link-layer deframer (M-Bus, HDLC, wrapper, bare APDUs).
+/* fuzz_deframe.c - the link-layer deframer (M-Bus, HDLC, wrapper, bare
+ * APDUs, P1 text).
  *
- * Input: byte 0 picks the link mode (bits 0-2; 5-7 mean auto) and seeds the
+ * Input: byte 0 picks the link mode (bits 0-2; 6-7 mean auto) and seeds the
  * split; the rest is the byte stream.  Property: the deframer's contract says
  * the result does not depend on how the input is split, so the stream fed
  * whole and fed in pseudo-random chunks (1 to 300 bytes) must give the same
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     unsigned mode = data[0] & 7;
-    sm_link link = mode <= SM_LINK_RAW ? (sm_link)mode : SM_LINK_AUTO;
+    sm_link link = mode <= SM_LINK_P1 ? (sm_link)mode : SM_LINK_AUTO;
     uint32_t rng = 0x12345u ^ data[0];
     data++;
     size--;

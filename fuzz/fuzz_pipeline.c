@@ -1,9 +1,9 @@
 /* fuzz_pipeline.c - the whole pipeline as smdecode and the plugin run it:
  * bytes -> link frames -> general-block-transfer -> security (fixed key,
- * tag verified) -> data-notification or DSMR text -> readings, rendered in
+ * tag verified) -> data-notification or P1 text -> readings, rendered in
  * every output format (XML with --layers, JSON, CSV, text).
  *
- * Byte 0: bits 0-2 the framing (5-7: auto); bit 3 set: the rest is a
+ * Byte 0: bits 0-2 the framing (6-7: auto); bit 3 set: the rest is a
  * plaintext APDU that is first encrypted under the fixed key (bit 4: with
  * a tag) and put into M-Bus frames (bit 5: HDLC) as a meter would, so the
  * fuzzer reaches everything behind the decryption; bit 3 clear: the rest is
@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wrapped_tag = sc & 0x10;
         framing = SM_LINK_AUTO;
     }
-    sm_link link = framing <= SM_LINK_RAW ? (sm_link)framing : SM_LINK_AUTO;
+    sm_link link = framing <= SM_LINK_P1 ? (sm_link)framing : SM_LINK_AUTO;
     /* the text stays in memory (no sink), read and dropped per telegram */
     smd_out_init(&ox, NULL, NULL);
     smd_out_init(&oj, NULL, NULL);

@@ -9,7 +9,8 @@
  * written to OUTDIR/<target>/<file>-<n>: the stream bytes of the telegram
  * (deframe, pipeline), the link layer's APDU (security), the plaintext
  * (notification, and the pipeline's and security's encrypt-it-yourself
- * modes), the notification body (axdr), and the hex text (hexin).  The
+ * modes), the notification body (axdr), the hex text (hexin) and P1 text
+ * (p1).  The
  * first byte of each seed is the target's mode byte (see each target). */
 #include <errno.h>
 #include <stdio.h>
@@ -54,8 +55,8 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         const sm_frame *last = &t->link->frames[t->link->nframes - 1];
         size_t from = (size_t)t->link->offset, to = (size_t)(last->offset + last->length);
         if (to <= stream_len && from < to) {
-            put("deframe", n, 0x05, stream + from, to - from, true);
-            put("pipeline", n, 0x05, stream + from, to - from, true);
+            put("deframe", n, 0x07, stream + from, to - from, true);
+            put("pipeline", n, 0x07, stream + from, to - from, true);
         }
         if (t->ciphered)
             put("security", n, 0x00, t->link->apdu, t->link->apdu_len, true);
@@ -68,6 +69,12 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         put("security", n, 0x01, buf, sizeof rt + t->apdu_len, true);
         free(buf);
         put("pipeline", n, 0x18, t->apdu, t->apdu_len, true);
+    }
+    if (t->err == SM_OK && t->is_p1) {
+        /* as sent (the parser alone, the decoder), and up to its "!" */
+        put("p1", n, 0x00, t->apdu, t->apdu_len, true);
+        put("p1", n, 0x02, t->apdu, t->apdu_len, true);
+        put("p1", n, 0x01, t->apdu, t->p1.frame.bang, true);
     }
     if (t->err == SM_OK && t->is_notification) {
         put("notification", n, 0, t->apdu, t->apdu_len, false);

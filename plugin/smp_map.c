@@ -160,6 +160,8 @@ bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_v
     const sm_obis *o = &r->obis;
     if (sm_obis_is(o, 0, 24, 1, 0))
         return false; /* a channel's device type: it names the channel's series */
+    if (o->c == 0 && o->d == 2)
+        return false; /* version identifiers (0.2.0 firmware, 0.2.8 DSMR version) */
     if (submeter(r, all, n, out))
         return true;
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {

@@ -32,7 +32,8 @@ typedef struct {
  * sub-meter channel carries: 0-n:24.1.0, the M-Bus device type, names the
  * series "gas-1", "water-2", "heat-3").  False for strings, date-times and
  * other non-numeric values (they are not dispatched), for readings without
- * an OBIS code, for a sub-meter channel's device type and for the entries
+ * an OBIS code, for version identifiers (C.D = 0.2: the DSMR version), for
+ * a sub-meter channel's device type and for the entries
  * of a P1 profile (the power failure log, the peak history: events, not
  * series). */
 bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_value *out);

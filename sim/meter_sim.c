@@ -98,12 +98,12 @@ void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
     m->reactive_in = 13;
     m->reactive_out = 556926;
     m->gas_every = 5;
-    m->gas_l = 981443;
-    m->gas_utc = utc_start - utc_start % 300;
     sim_step(m);
+    /* the gas meter captured at the first push's time, then every
+     * gas_every pushes */
     m->pushes = 0;
     m->gas_l = 981443;
-    m->gas_utc = utc_start - utc_start % 300;
+    m->gas_utc = utc_start;
     m->fc = 0x1B66;
     m->invoke_id = 0x1C4E;
     m->utc = utc_start;

@@ -4,9 +4,15 @@
  * fast as possible.  For the demo, the end-to-end tests and benchmarks;
  * the keys are the published test keys of fixtures/synthetic.
  *
- *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw]
+ *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1]
  *         [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]
- *         [--skip N] [--garbage N]
+ *         [--skip N] [--garbage N] [--p1-crc yes|no|unpadded] [--7e1] [--gas-every N]
+ *
+ * --framing p1 sends the same meter's values as P1 text (DSMR 5 lines, not
+ * encrypted) with a gas meter that captures every --gas-every pushes (5);
+ * --p1-crc no leaves the CRC out (DSMR 2.2/3.0, D0), unpadded writes it
+ * without leading zeros; --7e1 sends the characters as a 7E1 line does
+ * (bit 7 the parity bit, for a reader set to 8N1), at 10 bits a character.
  *
  * --skip N leaves out the first N telegrams (the meter's clock, counter and
  * values move on as if they had been sent): a second run continues where a
@@ -43,6 +49,7 @@
 #include <unistd.h>
 
 #include "meter_sim.h"
+#include "sm_build.h"
 #include "smd_hexin.h"
 
 static volatile sig_atomic_t stop;
@@ -174,10 +181,11 @@ static int next_telegram(FILE *f, const char *name, uint64_t *lineno, uint8_t *b
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw]\n"
+            "usage: smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1]\n"
             "             [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]\n"
             "             [--skip N] [--garbage N] [--replay FILE.hex] [--pace MS]\n"
-            "             [--rate N] [--corrupt PCT] [--corrupt-log FILE]\n");
+            "             [--rate N] [--corrupt PCT] [--corrupt-log FILE]\n"
+            "             [--p1-crc yes|no|unpadded] [--7e1] [--gas-every N]\n");
     exit(2);
 }
 
@@ -194,16 +202,21 @@ int main(int argc, char **argv)
         {"skip", required_argument, NULL, 'k'},  {"garbage", required_argument, NULL, 'g'},
         {"corrupt", required_argument, NULL, 'C'}, {"corrupt-log", required_argument, NULL, 'L'},
         {"rate", required_argument, NULL, 'R'},
+        {"p1-crc", required_argument, NULL, 'K'}, {"7e1", no_argument, NULL, '7'},
+        {"gas-every", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0}};
     uint64_t count = 0, seed = 1, skip = 0, garbage = 0, pace_ms = 0;
     unsigned period = 5, baud = 2400;
-    bool fast = false, hex = false, auth = false;
+    bool fast = false, hex = false, auth = false, seven = false;
+    int p1_crc = SMB_P1_CRC;
+    unsigned gas_every = 5;
     int64_t start = 1692652980; /* 2023-08-21T23:23:00+02:00, as the fixtures */
     sim_framing framing = SIM_MBUS;
     const char *expect = NULL, *out = NULL, *replay = NULL, *corrupt_log = NULL;
     double corrupt = 0, rate = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:R:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:R:K:7G:", opts, NULL)) !=
+           -1) {
         switch (c) {
         case 'n': count = strtoull(optarg, NULL, 10); break;
         case 'p': period = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -213,8 +226,17 @@ int main(int argc, char **argv)
             if (!strcmp(optarg, "mbus")) framing = SIM_MBUS;
             else if (!strcmp(optarg, "hdlc")) framing = SIM_HDLC;
             else if (!strcmp(optarg, "raw")) framing = SIM_RAW;
+            else if (!strcmp(optarg, "p1")) framing = SIM_P1;
             else usage();
             break;
+        case 'K':
+            if (!strcmp(optarg, "yes")) p1_crc = SMB_P1_CRC;
+            else if (!strcmp(optarg, "no")) p1_crc = SMB_P1_NO_CRC;
+            else if (!strcmp(optarg, "unpadded")) p1_crc = SMB_P1_UNPADDED;
+            else usage();
+            break;
+        case '7': seven = true; break;
+        case 'G': gas_every = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'a': auth = true; break;
         case 's': seed = strtoull(optarg, NULL, 10); break;
         case 't': start = strtoll(optarg, NULL, 10); break;
@@ -231,7 +253,8 @@ int main(int argc, char **argv)
         default: usage();
         }
     }
-    if (period == 0 || baud == 0 || corrupt < 0 || corrupt > 100 || !(rate >= 0))
+    if (period == 0 || baud == 0 || corrupt < 0 || corrupt > 100 || !(rate >= 0) ||
+        gas_every == 0)
         usage();
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -273,6 +296,8 @@ int main(int argc, char **argv)
     sim_init(&m, seed, start, period);
     m.framing = framing;
     m.sc = auth ? 0x30 : 0x21;
+    m.p1_crc = p1_crc;
+    m.gas_every = gas_every;
     uint8_t buf[2048], junk[256];
     uint64_t lineno = 0;
     size_t n;
@@ -293,6 +318,8 @@ int main(int argc, char **argv)
         } else {
             n = sim_telegram(&m, buf, sizeof buf);
         }
+        if (seven)
+            smb_7e1(buf, n);
         int kind = 0;
         if (corrupt > 0 && n > 1 && (double)(xorshift(&damage_rng) % 1000000) < corrupt * 10000) {
             kind = 1 + (int)(damage_turn++ % 5);
@@ -330,8 +357,8 @@ int main(int argc, char **argv)
         } else if (fast) {
             ok = write_all(fd, buf, n);
         } else {
-            /* at the line's speed: 11 bits per byte (8E1) */
-            int64_t per_byte = 11LL * 1000000000 / baud;
+            /* at the line's speed: 11 bits per byte (8E1), 10 for P1 (8N1, 7E1) */
+            int64_t per_byte = (framing == SIM_P1 ? 10LL : 11LL) * 1000000000 / baud;
             ok = true;
             for (size_t j = 0; j < n && ok && !stop; j += 16) {
                 size_t k = n - j < 16 ? n - j : 16;

@@ -7,6 +7,7 @@ telegrams arrive in collectd's outputs exactly once and exactly right?
   e2e_check.py getval SOCK ID EXPECT        collectdctl getval: the last telegram
   e2e_check.py csv DIR EXPECT [SPEC] [--host-time=EPOCH]   values at the host's time
   e2e_check.py whisper DIR EXPECT [--any-time]   carbon's whisper files (whisper-fetch)
+  e2e_check.py captures csv|rrd DIR EXPECT SERIES   a P1 sub-meter: each capture once
   e2e_check.py health DIR NAME=N ...        the meter's health counters (csv)
   e2e_check.py novalues DIR                 no reading was dispatched
 
@@ -194,6 +195,45 @@ def check_whisper(d, expect, spec=None, any_time=False):
                    f"whisper {series} at {t}: got {gd.get(t)!r}, expected {vals[series]!r}")
 
 
+def load_captures(path):
+    """[(unix, m3)]: the gas meter's captures in a P1 expect file, each once."""
+    seen = {}
+    with open(path) as f:
+        for l in f:
+            if l.strip():
+                r = json.loads(l)
+                seen[r["gas_unix"]] = float(r["gas_m3"])
+    return sorted(seen.items())
+
+
+def check_captures(where, d, expect, series):
+    """A sub-meter's values: each capture exactly once, at its capture time."""
+    want = load_captures(expect)
+    if where == "csv":
+        got = csv_rows(d, series)
+        ok(len(got) == len(want), f"captures {d}/{series}: {len(got)} rows, expected {len(want)}: {got}")
+        for (gt, gv), (wt, wv) in zip(got, want):
+            ok(abs(gt - wt) < 0.0011 and close(gv, wv),
+               f"captures {d}/{series}: got {gt:.3f},{gv!r}, expected {wt},{wv!r}")
+        return
+    f = os.path.join(d, series + ".rrd")
+    if not ok(os.path.exists(f), f"rrd {f} missing"):
+        return
+    info = subprocess.run(["rrdtool", "info", f], capture_output=True, text=True).stdout
+    step = int(next(l for l in info.splitlines() if l.startswith("step")).split("=")[1])
+    period = want[1][0] - want[0][0]
+    ok(step == period, f"rrd {series}: step {step}, the capture period is {period}")
+    out = subprocess.run(["rrdtool", "fetch", f, "AVERAGE", "-r", str(step),
+                          "-s", str(want[0][0] - step), "-e", str(want[-1][0])],
+                         capture_output=True, text=True).stdout
+    got = {int(t): float(v) for t, v in (l.split(":") for l in out.splitlines() if ":" in l)
+           if "nan" not in v}
+    for i, (t, v) in enumerate(want):
+        if i == 0:  # the first step of a new file is unknown (see check_rrd)
+            continue
+        ok(t in got and close(got[t], v), f"rrd {series} at {t}: got {got.get(t)!r}, expected {v!r}")
+
+
 def check_health(d, pairs):
     for p in pairs:
         name, _, want = p.partition("=")
@@ -222,6 +262,8 @@ def main(argv):
     elif cmd == "whisper":
         any_time = "--any-time" in args
         check_whisper(*[a for a in args if a != "--any-time"], any_time=any_time)
+    elif cmd == "captures":
+        check_captures(*args)
     elif cmd == "health":
         check_health(args[0], args[1:])
     elif cmd == "novalues":

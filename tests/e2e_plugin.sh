@@ -102,6 +102,14 @@ meter() { # name, extra options...
     printf '  </Meter>\n'
 }
 
+meter_p1() { # name, extra options: P1 with the framing's line settings (115200 8N1)
+    local name=$1
+    shift
+    printf '  <Meter "%s">\n    Device "%s"\n    Framing "p1"\n' "$name" "$W/$name"
+    for o in "$@"; do printf '    %s\n' "$o"; done
+    printf '  </Meter>\n'
+}
+
 { ce_conf_head "$W" test 1 "$src" "$W/collectd.log"; ce_unixsock "$W/sock"; cat <<EOF; } >"$W/collectd.conf"
 Timeout 1000
 LoadPlugin csv
@@ -147,11 +155,14 @@ $(DEVICE=/dev/smartmeter-e2e-absent meter absent "KeyFile \"$W/test.key\"")
 $(meter rawauto "KeyFile \"$W/test.key\"")
 $(meter unknown 'Framing "raw"' 'MaxUnknownObjects 16')
 $(meter mixed "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"")
+$(meter_p1 p1)
+$(meter_p1 p1-7e1)
+$(meter_p1 p1-events 'MaxClockSkew 0')
 </Plugin>
 EOF
 
 for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey stale \
-    rawauto unknown mixed; do pty $m; done
+    rawauto unknown mixed p1 p1-7e1 p1-events; do pty $m; done
 # an M-Bus line with garbage between telegrams and failures at each layer
 # (tests/mkmixed): every one counted in its health value
 "$bld/tests/mkmixed" mbus 63 9 >"$W/mixed.hex" 2>"$W/mixed.counts" || bad "mkmixed failed"
@@ -171,7 +182,7 @@ PY
 for _ in $(seq 100); do grep -q "Listening" "$W/carbon/out.log" 2>/dev/null &&
     [ "$(grep -c Listening "$W/carbon/out.log")" -ge 2 ] && break; sleep 0.1; done
 
-note "collectd with 14 meters"
+note "collectd with 20 meters"
 # shellcheck disable=SC2086
 LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} collectd -f -C "$W/collectd.conf" >"$W/collectd.out" 2>&1 &
 cpid=$!
@@ -218,6 +229,48 @@ sim rawauto --framing raw --period 1 --count 8 --start $NOW --seed 18 --garbage 
     --expect "$W/rawauto.expect" & s14=$!
 sim unknown --replay "$W/unknown.hex" --pace 300 & s15=$!
 sim mixed --replay "$W/mixed.hex" --pace 100 & s16=$!
+# P1 at 115200 baud: a DSMR 5 meter with a gas meter capturing every 3
+# pushes (the clock on a multiple of 3 s: the gas RRD's steps), and a DSMR
+# 4 meter on a 7E1 line read as 8N1, without CRC
+P1START=$((NOW - NOW % 3))
+"$SIM" --framing p1 --baud 115200 --out "$W/p1.sim" --period 1 --count 12 --start $P1START \
+    --seed 21 --gas-every 3 --expect "$W/p1.expect" & s17=$!
+"$SIM" --framing p1 --baud 115200 --out "$W/p1-7e1.sim" --period 1 --count 6 --start $NOW \
+    --seed 22 --7e1 --p1-crc no --expect "$W/p1-7e1.expect" & s18=$!
+# P1 events: the power failure log gains an entry, a text message comes and
+# goes, the breaker opens and closes; each telegram twice
+python3 - "$W/p1-events.hex" "$NOW" <<'PY'
+import sys, time
+def crc(b):
+    c = 0
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
+    return c
+def stamp(t):
+    lt = time.localtime(t)
+    return time.strftime("%y%m%d%H%M%S", lt) + ("S" if lt.tm_isdst else "W")
+now = int(sys.argv[2])
+fail1, fail2 = stamp(now - 7200), stamp(now - 60)
+steps = [(1, "", 1), (1, "", 1), (2, "", 1), (2, "Meter exchange on Monday", 1),
+         (2, "Meter exchange on Monday", 0), (2, "", 1)]
+with open(sys.argv[1], "w") as f:
+    i = 0
+    for entries, text, breaker in steps:
+        for _ in range(2):
+            log = "(%d)(0-0:96.7.19)(%s)(0000000240*s)" % (entries, fail1)
+            if entries == 2:
+                log += "(%s)(0000000042*s)" % fail2
+            body = ("/EVT5\\2EVENTS\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(%s)\r\n"
+                    "1-0:99.97.0%s\r\n0-0:96.13.0(%s)\r\n0-0:96.3.10(%d)\r\n"
+                    "1-0:32.7.0(230.%d*V)\r\n!") % (stamp(now + i), log,
+                                                   text.encode().hex().upper(), breaker, i % 10)
+            tel = body.encode() + ("%04X\r\n" % crc(body.encode())).encode()
+            f.write(tel.hex() + "\n")
+            i += 1
+PY
+sim p1-events --replay "$W/p1-events.hex" --pace 300 & s19=$!
 (   # telegram 3 replayed after telegram 4
     sim replay --period 1 --count 4 --start $NOW --seed 16
     sim replay --period 1 --count 1 --skip 2 --start $NOW --seed 16
@@ -225,7 +278,7 @@ sim mixed --replay "$W/mixed.hex" --pace 100 & s16=$!
 ) & s11=$!
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
-wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16
+wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -319,6 +372,30 @@ for k in range(16):
         print("unknown: %s: %s" % (inst, vals)); bad = 1
 sys.exit(bad)
 PY
+
+note "P1: values, the gas meter's captures at their own time, each once"
+run_check csv "$C/smartmeter-p1" "$W/p1.expect"
+run_check rrd "$W/rrd/test/smartmeter-p1" "$W/p1.expect"
+run_check captures csv "$C/smartmeter-p1" "$W/p1.expect" volume-gas-1
+run_check captures rrd "$W/rrd/test/smartmeter-p1" "$W/p1.expect" volume-gas-1
+run_check health "$C/smartmeter-p1" telegrams=12 checksum-errors=0 parse-errors=0 p1-without-crc=0 \
+    p1-notes=0 bytes-discarded=0
+grep -q 'meter "p1": first telegram: 19 readings (13 dispatched), layout p1, meter number 1KFM0200014196, not encrypted, P1 /SIM5.2SMSIM-P1, CRC ok' \
+    "$W/collectd.log" || bad "p1: no first-telegram line"
+note "P1: 7E1 read as 8N1, without CRC"
+run_check csv "$C/smartmeter-p1-7e1" "$W/p1-7e1.expect"
+run_check health "$C/smartmeter-p1-7e1" telegrams=6 checksum-errors=0 p1-without-crc=6
+note "P1: events as notifications, each once"
+ev() { grep "Notification: .*plugin_instance = p1-events" "$W/collectd.log" | grep -c "$1"; }
+[ "$(ev 'severity = WARNING.*type_instance = power-failure, message = power failure of 42 s, ended')" -eq 1 ] ||
+    bad "p1-events: the new power failure is not notified exactly once"
+[ "$(ev 'power failure of 240 s')" -eq 0 ] || bad "p1-events: the old power failure was notified"
+[ "$(ev 'severity = WARNING.*text message from the grid operator: Meter exchange on Monday')" -eq 1 ] ||
+    bad "p1-events: the text message is not notified exactly once"
+[ "$(ev 'severity = OKAY.*text message was cleared')" -eq 1 ] || bad "p1-events: the cleared message"
+[ "$(ev 'severity = FAILURE.*the breaker is open (state 0)')" -eq 1 ] || bad "p1-events: breaker open"
+[ "$(ev 'severity = OKAY.*the breaker is closed again')" -eq 1 ] || bad "p1-events: breaker closed"
+run_check health "$C/smartmeter-p1-events" telegrams=12 checksum-errors=0
 
 note "fault: device absent at start, created later"
 run_check csv "$C/smartmeter-late" "$W/late.expect"

@@ -64,6 +64,18 @@ check lg-e450-ch-gbt.xml 0 -l fixtures/captures/lg-e450-ch-gbt.hex
 check lg-e450-ch-gbt.json 0 -f json fixtures/captures/lg-e450-ch-gbt.hex
 check lg-e450-ch-gbt.text 0 -f text fixtures/captures/lg-e450-ch-gbt.hex
 
+# P1 text: the real telegrams and the synthetic ones for DSMR 2.2, D0 and
+# the quirks, every format; a 7E1 capture read as 8N1; the layers
+for txt in "$F"/p1/*.txt; do
+    base=$(basename "$txt" .txt)
+    for fmt in xml json csv text; do
+        check "p1-$base.$fmt" 0 -f $fmt "fixtures/p1/$base.txt"
+    done
+done
+check p1-sim-dsmr5-7e1.json 0 -f json fixtures/p1/sim-dsmr5-7e1.bin
+check p1-nl-kaifa-dsmr42-1.layers.xml 0 --layers fixtures/p1/nl-kaifa-dsmr42-1.txt
+check p1-nl-kaifa-dsmr42-1.layers.json 0 -f json --layers fixtures/p1/nl-kaifa-dsmr42-1.txt
+
 # a binary capture (the M-Bus bytes of the synthetic telegrams) with garbage
 check vkw-mbus.bin.json 0 -f json --binary $syn fixtures/captures/vkw-mbus-garbage.bin
 

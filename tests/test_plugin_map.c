@@ -77,6 +77,9 @@ static void test_map_table(void)
     expect_map("1-0:1.4.0", 2351, SM_UNIT_W, "power", "demand-import");
     expect_map("1-0:1.6.0", 2589, SM_UNIT_W, "power", "peak-import");
     expect_map("0-1:24.2.1", 981.443, SM_UNIT_M3, "volume", "mbus-1"); /* no device type */
+    smp_value v;
+    sm_reading version = num("1-3:0.2.8", 50, 0);
+    CU_ASSERT_FALSE(smp_map_reading(&version, &version, 1, &v)); /* the DSMR version */
     expect_map("7-0:3.0.0", 12.5, SM_UNIT_M3, "gauge", "obis-7-0-3-0-0"); /* gas */
 }
 

@@ -1,0 +1,151 @@
+/* fuzz_p1.c - P1 text: the parser of the lines (sm_p1_parse) and the four
+ * renderers on what it gives.
+ *
+ * Byte 0: bit 0 set: the rest is a telegram up to (not including) its "!"
+ * and the target ends it with "!", the CRC and CR LF, so that the inputs
+ * that keep P1's character rules reach the line parser; bit 0 clear: the
+ * rest is the text as sent (its
+ * own "!" and CRC, or none).  Bit 1: through the whole decoder (deframer
+ * in P1 mode) instead of the parser alone.  Properties: the parser never
+ * fails a telegram whose framing and CRC are right (lines it cannot read
+ * are notes: checked for the telegrams this target ended itself); every reading's text lies inside the telegram; a profile's
+ * entries follow it, each naming it as parent, and no more than it counts;
+ * the notes kept are at most SM_P1_MAX_NOTES and name lines of the
+ * telegram; the JSON line is valid JSON. */
+#include <json-c/json.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "sm_build.h"
+#include "sm_decoder.h"
+#include "smd_render.h"
+
+static char text[SM_P1_MAX + 16];
+static sm_reading readings[SM_MAX_READINGS];
+static uint8_t scratch[SM_P1_MAX / 2];
+static sm_decoder dec;
+static smd_render *rx, *rj, *rc, *rt;
+static smd_out ox, oj, oc, ot;
+
+static void check_readings(const sm_telegram *t)
+{
+    const uint8_t *lo = t->apdu, *hi = t->apdu + t->apdu_len;
+    for (size_t i = 0; i < t->nreadings; i++) {
+        const sm_reading *r = &t->readings[i];
+        if (r->text && (r->text < lo || r->text + r->text_len > hi))
+            FUZZ_FAIL("reading %zu: its text lies outside the telegram", i);
+        if (r->parent != SM_NO_NODE) {
+            const sm_reading *p = &t->readings[r->parent];
+            if (r->parent >= i || p->kind != SM_RK_LIST || r->row >= p->count)
+                FUZZ_FAIL("reading %zu: entry %u of reading %u, which is no list of so many",
+                          i, r->row, r->parent);
+            if (i > 0 && t->readings[i - 1].parent != r->parent && i - 1 != r->parent)
+                FUZZ_FAIL("reading %zu: entries of a list are not together", i);
+        }
+    }
+    const sm_p1_info *p = &t->p1;
+    for (unsigned k = 0; k < p->nnotes && k < SM_P1_MAX_NOTES; k++)
+        if (p->notes[k].offset >= t->apdu_len || p->notes[k].line < 2)
+            FUZZ_FAIL("note %u names no line of the telegram", k);
+}
+
+static void check_json(const sm_telegram *t)
+{
+    smd_out_discard(&oj);
+    smd_render_telegram(rj, t);
+    size_t jlen;
+    const char *json = smd_out_text(&oj, &jlen);
+    json_tokener *tok = json_tokener_new_ex(64);
+    json_object *o = json_tokener_parse_ex(tok, json, (int)(jlen ? jlen - 1 : 0));
+    enum json_tokener_error je = json_tokener_get_error(tok);
+    json_tokener_free(tok);
+    if (!o || je != json_tokener_success) {
+        fprintf(stderr, "%.*s", (int)jlen, json);
+        FUZZ_FAIL("invalid JSON (%s)", json_tokener_error_desc(je));
+    }
+    json_object_put(o);
+    smd_out_discard(&oj);
+}
+
+static void on_telegram(void *ctx, const sm_telegram *t)
+{
+    bool framed_here = *(bool *)ctx;
+    if (t->err == SM_OK && t->is_p1)
+        check_readings(t);
+    if (framed_here && t->err != SM_OK && sm_errlayer(t->err) == SM_LAYER_P1)
+        FUZZ_FAIL("a telegram with its framing and CRC right failed: %s", sm_errname(t->err));
+    smd_render_telegram(rx, t);
+    smd_render_telegram(rc, t);
+    smd_render_telegram(rt, t);
+    check_json(t);
+    smd_out_discard(&ox);
+    smd_out_discard(&oc);
+    smd_out_discard(&ot);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > SM_P1_MAX)
+        return 0;
+    uint8_t mode = data[0];
+    data++;
+    size--;
+    size_t n = size;
+    bool framed_here = false;
+    if (mode & 1) {
+        char body[SM_P1_MAX + 1];
+        memcpy(body, data, size);
+        body[size] = '\0';
+        if (strlen(body) != size || memchr(body, '!', size))
+            return 0; /* smb_p1 writes a C string; the body has no "!" of its own */
+        n = smb_p1(text, sizeof text, body, SMB_P1_CRC);
+        if (n == 0)
+            return 0;
+        /* its framing is right when the body keeps the character rules */
+        sm_p1_frame f;
+        sm_err e;
+        memset(&f, 0, sizeof f);
+        framed_here = sm_p1_scan((const uint8_t *)text, n, true, &f, &e) == SM_P1_COMPLETE &&
+                      f.len == n && !f.parity;
+    } else {
+        memcpy(text, data, size);
+    }
+    smd_out_init(&ox, NULL, NULL);
+    smd_out_init(&oj, NULL, NULL);
+    smd_out_init(&oc, NULL, NULL);
+    smd_out_init(&ot, NULL, NULL);
+    rx = smd_render_new("xml", true, &ox);
+    rj = smd_render_new("json", true, &oj);
+    rc = smd_render_new("csv", false, &oc);
+    rt = smd_render_new("text", false, &ot);
+    if (!rx || !rj || !rc || !rt)
+        FUZZ_FAIL("out of memory");
+    if (mode & 2) {
+        sm_decoder_init(&dec, SM_LINK_P1, on_telegram, &framed_here);
+        sm_decoder_feed(&dec, (const uint8_t *)text, n);
+        sm_decoder_finish(&dec);
+    } else {
+        /* the parser alone, as for text inside the ciphering */
+        sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL};
+        sm_telegram t;
+        memset(&t, 0, sizeof t);
+        size_t off = 0;
+        t.err = sm_p1_parse((const uint8_t *)text, n, NULL, &t.p1, &rs, scratch, sizeof scratch,
+                            &off);
+        t.is_p1 = true;
+        t.apdu = (const uint8_t *)text;
+        t.apdu_len = n;
+        t.readings = readings;
+        t.nreadings = rs.n;
+        t.layout = rs.layout;
+        if (framed_here && t.err != SM_OK)
+            FUZZ_FAIL("a telegram with its framing and CRC right failed: %s", sm_errname(t.err));
+        if (t.err == SM_OK)
+            on_telegram(&framed_here, &t);
+    }
+    smd_render_free(rx);
+    smd_render_free(rj);
+    smd_render_free(rc);
+    smd_render_free(rt);
+    return 0;
+}
