@@ -2,7 +2,9 @@
  * polynomial at compile time so there is no mutable state. */
 #include "sm_crc.h"
 
-#define R1(c, p) (((c) & 1) ? (((c) >> 1) ^ (p)) : ((c) >> 1))
+/* one bit: c appears twice (not three times), so the eight nested steps
+ * expand to 2^8 copies, not 3^8: clang takes minutes over the latter */
+#define R1(c, p) (((c) >> 1) ^ ((p) & (0u - ((c) & 1u))))
 #define R8(c, p) R1(R1(R1(R1(R1(R1(R1(R1((c), p), p), p), p), p), p), p), p)
 #define E(n, p) (uint16_t) R8((unsigned)(n), p)
 #define ROW(n, p) E(n, p), E(n + 1, p), E(n + 2, p), E(n + 3, p), \

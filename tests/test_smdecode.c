@@ -535,10 +535,12 @@ void register_smdecode(void)
 
 void register_roundtrip(void);
 void register_smdecode_lost(void);
+void register_smdecode_p1(void);
 
 void register_suites(void)
 {
     register_smdecode();
     register_smdecode_lost();
+    register_smdecode_p1();
     register_roundtrip();
 }
