@@ -1,13 +1,14 @@
 /* smbench - throughput and memory of smdecode, measured, not asserted.
  *
  * Generates encrypted M-Bus telegrams of the simulated Kaifa meter (two
- * frames, 376 bytes each), then:
+ * frames, 376 bytes each), and the same meter's P1 telegrams (DSMR 5 text,
+ * about 1 KB, 40 readings), then:
  *  1. a baseline: only AES-128-GCM decryption of the same telegrams with
  *     nettle, in this process;
  *  2. smdecode --binary in every format, the telegrams written into its
  *     standard input through a pipe and its output to /dev/null; CPU time
  *     (user + system) and peak RSS of the smdecode process from wait4();
- *  3. the same with hex input (JSON);
+ *  3. the same with hex input (JSON), and P1 text in every format;
  *  4. peak RSS for 100 000 and for 1 000 000 telegrams (JSON; the 100 000
  *     written ten times), to show that memory does not grow with the input.
  * The telegrams are made before any timing starts.
@@ -54,20 +55,23 @@ typedef struct {
 /* The input, made once: `count` telegrams as bytes and as hex lines. */
 static uint8_t *bin_buf, *hex_buf;
 static size_t bin_len, hex_len;
+#define TELEGRAM_MAX 1100 /* P1: 991 bytes; M-Bus: 376 */
 
-static void make_input(uint64_t count)
+static void make_input(uint64_t count, bool p1)
 {
     static meter_sim m;
     static const char H[] = "0123456789ABCDEF";
     sim_init(&m, 42, 1692652980, 5);
-    bin_buf = malloc(count * 400);
-    hex_buf = malloc(count * 800);
+    if (p1)
+        m.framing = SIM_P1;
+    bin_buf = malloc(count * TELEGRAM_MAX);
+    hex_buf = malloc(count * 2 * TELEGRAM_MAX);
     if (!bin_buf || !hex_buf) {
         fprintf(stderr, "smbench: out of memory\n");
         exit(1);
     }
     for (uint64_t i = 0; i < count; i++) {
-        size_t tn = sim_telegram(&m, bin_buf + bin_len, 400);
+        size_t tn = sim_telegram(&m, bin_buf + bin_len, TELEGRAM_MAX);
         for (size_t j = 0; j < tn; j++) {
             hex_buf[hex_len++] = (uint8_t)H[bin_buf[bin_len + j] >> 4];
             hex_buf[hex_len++] = (uint8_t)H[bin_buf[bin_len + j] & 15];
@@ -83,6 +87,8 @@ static void make_input(uint64_t count)
  * using no CPU), then only writes, so the two hardly compete for a core.
  * smdecode is forked from this process, which never holds the input, so its
  * peak RSS is its own. */
+static bool p1_input; /* P1 text instead of M-Bus telegrams */
+
 static result run_once(const char *path, const char *format, bool hex, uint64_t count,
                        unsigned reps)
 {
@@ -109,7 +115,7 @@ static result run_once(const char *path, const char *format, bool hex, uint64_t 
     pid_t producer = fork();
     if (producer == 0) {
         close(p[0]);
-        make_input(count);
+        make_input(count, p1_input);
         const uint8_t *buf = hex ? hex_buf : bin_buf;
         size_t len = hex ? hex_len : bin_len;
         for (unsigned r = 0; r < reps; r++) {
@@ -281,6 +287,23 @@ int main(int argc, char **argv)
            (double)count / r.cpu, r.cpu * 1e6 / (double)count, r.cpu, (double)count / med,
            r.maxrss_kb);
     bad |= r.status != 0;
+    /* P1 text: the same meter's values, DSMR 5 lines */
+    p1_input = true;
+    printf("\nP1 text (DSMR 5, 991 bytes, 40 readings, not encrypted)\n");
+    for (int f = 0; f < 4; f++) {
+        result p = run_smdecode(path, formats[f], false, count, 1, &med);
+        char label[64];
+        snprintf(label, sizeof label, "smdecode -f %s (P1)", formats[f]);
+        printf("%-28s %12.0f %10.2f %10.2f %10.0f %7ld kB\n", label, (double)count / p.cpu,
+               p.cpu * 1e6 / (double)count, p.cpu, (double)count / med, p.maxrss_kb);
+        bad |= p.status != 0;
+    }
+    result p = run_smdecode(path, "json", false, count, 10, NULL);
+    printf("  %9llu P1 telegrams (%5.0f MB): peak RSS %ld kB, %.0f telegrams/s\n",
+           (unsigned long long)count * 10, (double)count * 10 * 991 / 1e6, p.maxrss_kb,
+           (double)count * 10 / p.cpu);
+    bad |= p.status != 0;
+    p1_input = false;
     printf("\nmemory against input size (json, binary input):\n");
     uint64_t sizes[2] = {count, count * 10};
     for (int i = 0; i < 2; i++) {

@@ -639,8 +639,11 @@ static cand try_p1(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, siz
     case SM_P1_COMPLETE: break;
     }
     /* the text, its parity bits masked off, and its CRC */
-    for (size_t i = 0; i < f->len; i++)
-        d->apdu[i] = p[i] & 0x7F;
+    if (f->parity)
+        for (size_t i = 0; i < f->len; i++)
+            d->apdu[i] = p[i] & 0x7F;
+    else
+        memcpy(d->apdu, p, f->len);
     *used = f->len;
     abandon(d, off);
     sm_err e = sm_p1_check(d->apdu, f);

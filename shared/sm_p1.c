@@ -79,6 +79,21 @@ static size_t header_end(const uint8_t *p, size_t n, sm_p1_frame *f)
     return (size_t)-1;
 }
 
+/* What a byte is in a telegram's lines: 0 a character of them, 1 "!" (the
+ * end), 2 "/" (the next telegram), 3 not allowed, 4 a parity bit that is
+ * wrong; for 7-bit characters and for a 7E1 line read as eight bits. */
+#define CLS7(c)                                                                           \
+    ((c) == '!' ? 1 : (c) == '/' ? 2                                                       \
+     : (((c) >= 0x20 && (c) <= 0x7E) || (c) == '\r' || (c) == '\n') ? 0 : 3)
+#define ODD(b) ((((b) >> 7) ^ ((b) >> 6) ^ ((b) >> 5) ^ ((b) >> 4) ^ ((b) >> 3) ^ ((b) >> 2) ^ \
+                 ((b) >> 1) ^ (b)) & 1)
+#define CLS8(b) (ODD(b) ? 4 : CLS7((b) & 0x7F))
+#define C4(F, n) F(n), F((n) + 1), F((n) + 2), F((n) + 3)
+#define C16(F, n) C4(F, n), C4(F, (n) + 4), C4(F, (n) + 8), C4(F, (n) + 12)
+#define C64(F, n) C16(F, n), C16(F, (n) + 16), C16(F, (n) + 32), C16(F, (n) + 48)
+#define C256(F) C64(F, 0), C64(F, 64), C64(F, 128), C64(F, 192)
+static const uint8_t body_class[2][256] = {{C256(CLS7)}, {C256(CLS8)}};
+
 static sm_p1_scan_result failed(sm_p1_frame *f, sm_err *err, sm_err e, size_t len)
 {
     *err = e;
@@ -137,21 +152,19 @@ sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *
         f->body = f->resume = (uint32_t)h;
     }
     if (f->bang == 0) {
-        size_t i = f->resume;
-        for (; i < n; i++) {
-            if (i >= SM_P1_MAX)
-                return failed(f, err, SM_ERR_OVERSIZE, i);
-            int c = char_at(f, p[i]);
-            if (c == '!')
-                break;
-            if (c == '/') /* the next telegram begins */
-                return failed(f, err, SM_ERR_P1_CUT, i);
-            if (!printable(c) && c != '\r' && c != '\n')
-                return failed(f, err, c < 0 ? SM_ERR_P1_PARITY : SM_ERR_P1_CHAR, i + 1);
-        }
+        const uint8_t *cls = body_class[f->parity];
+        size_t i = f->resume, lim = n < SM_P1_MAX ? n : SM_P1_MAX;
+        while (i < lim && cls[p[i]] == 0)
+            i++;
         f->resume = (uint32_t)i;
-        if (i >= n)
-            return SM_P1_PARTIAL;
+        if (i == lim)
+            return i < n ? failed(f, err, SM_ERR_OVERSIZE, i) : SM_P1_PARTIAL;
+        switch (cls[p[i]]) {
+        case 1: break;
+        case 2: return failed(f, err, SM_ERR_P1_CUT, i); /* the next telegram begins */
+        case 3: return failed(f, err, SM_ERR_P1_CHAR, i + 1);
+        default: return failed(f, err, SM_ERR_P1_PARITY, i + 1);
+        }
         f->bang = (uint32_t)i;
     }
     sm_p1_scan_result r = trailer(p, n, eof, f, err);
@@ -210,62 +223,61 @@ static void note(parser *ps, const object *ob, sm_p1_note_kind k)
         info->nnotes++;
 }
 
-/* a value group of the code: digits (at most 255), or for C and D the
- * letters of IEC 62056-61 */
-static size_t code_group(const uint8_t *p, size_t n, bool letters, unsigned *v)
+/* A value group of the code at p[*i]: 1 to 3 digits (at most 255), or for
+ * C and D a letter of IEC 62056-61 (C 96, F 97, L 98, P 99); *i moves
+ * past it.  False when there is none. */
+static bool code_group(const uint8_t *p, size_t n, size_t *i, bool letters, unsigned *v)
 {
-    static const char abbrev[] = "CFLP"; /* 96, 97, 98, 99 */
-    if (letters && n > 0) {
-        const char *a = memchr(abbrev, p[0], 4);
-        if (a) {
-            *v = 96u + (unsigned)(a - abbrev);
-            return 1;
+    size_t k = *i;
+    if (k < n && letters) {
+        switch (p[k]) {
+        case 'C': *v = 96; *i = k + 1; return true;
+        case 'F': *v = 97; *i = k + 1; return true;
+        case 'L': *v = 98; *i = k + 1; return true;
+        case 'P': *v = 99; *i = k + 1; return true;
+        default: break;
         }
     }
-    size_t i = 0;
     unsigned x = 0;
-    for (; i < n && i < 3 && digit(p[i]); i++)
-        x = x * 10 + (unsigned)(p[i] - '0');
-    if (i == 0 || x > 255 || (i < n && digit(p[i])))
-        return 0;
+    size_t end = k + 3 < n ? k + 3 : n;
+    for (; k < end && digit(p[k]); k++)
+        x = x * 10 + (unsigned)(p[k] - '0');
+    if (k == *i || x > 255 || (k < n && digit(p[k])))
+        return false;
     *v = x;
-    return i;
+    *i = k;
+    return true;
 }
 
-/* [A-B:]C.D.E[*F] at p; the length, 0 when there is none */
+static bool sep(const uint8_t *p, size_t n, size_t *i, uint8_t c)
+{
+    if (*i >= n || p[*i] != c)
+        return false;
+    ++*i;
+    return true;
+}
+
+/* [A-B:]C.D[.E][*F] at p; the length, 0 when there is none.  The first
+ * group's separator tells the form: "-" after A, "." after C. */
 static size_t parse_code(const uint8_t *p, size_t n, sm_obis *o)
 {
     unsigned v[6] = {1, 0, 0, 0, 0, 255};
-    size_t i = 0, k;
-    /* A-B: when a ':' comes before the first '(' */
-    const uint8_t *colon = memchr(p, ':', n);
-    const uint8_t *paren = memchr(p, '(', n);
-    if (colon && (!paren || colon < paren)) {
-        if (!(k = code_group(p, n, false, &v[0])) || k >= n || p[k] != '-')
+    size_t i = 0;
+    if (!code_group(p, n, &i, true, &v[2]))
+        return 0;
+    if (i < n && p[i] == '-') { /* it was A: A-B: come first */
+        v[0] = v[2];
+        if (v[0] > 15 || !sep(p, n, &i, '-') || !code_group(p, n, &i, false, &v[1]) ||
+            !sep(p, n, &i, ':') || !code_group(p, n, &i, true, &v[2]))
             return 0;
-        i = k + 1;
-        if (!(k = code_group(p + i, n - i, false, &v[1])) || p[i + k] != ':')
-            return 0;
-        i += k + 1;
     }
     /* C.D.E; E may be left out ("F.F" of a D0 meter is 97.97.0) */
-    if (!(k = code_group(p + i, n - i, true, &v[2])) || i + k >= n || p[i + k] != '.')
+    if (!sep(p, n, &i, '.') || !code_group(p, n, &i, true, &v[3]))
         return 0;
-    i += k + 1;
-    if (!(k = code_group(p + i, n - i, true, &v[3])))
+    if (sep(p, n, &i, '.') && !code_group(p, n, &i, false, &v[4]))
         return 0;
-    i += k;
-    v[4] = 0;
-    if (i < n && p[i] == '.') {
-        if (!(k = code_group(p + i + 1, n - i - 1, false, &v[4])))
-            return 0;
-        i += k + 1;
-    }
-    if (i < n && p[i] == '*') {
-        if (!(k = code_group(p + i + 1, n - i - 1, false, &v[5])))
-            return 0;
-        i += k + 1;
-    }
+    if (sep(p, n, &i, '*') && !code_group(p, n, &i, false, &v[5]))
+        return 0;
     *o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2],
                    (uint8_t)v[3], (uint8_t)v[4], (uint8_t)v[5]};
     return i;
@@ -282,15 +294,16 @@ static bool groups(const uint8_t *p, size_t n, object *ob)
     while (i < n) {
         if (p[i] != '(')
             return false;
-        const uint8_t *close = memchr(p + i + 1, ')', n - i - 1);
-        const uint8_t *open = memchr(p + i + 1, '(', n - i - 1);
-        if (!close || (open && open < close))
+        size_t from = ++i;
+        while (i < n && p[i] != ')' && p[i] != '(')
+            i++;
+        if (i == n || p[i] != ')')
             return false;
         if (ob->ng < MAX_GROUPS)
-            ob->g[ob->ng++] = (span){p + i + 1, (size_t)(close - (p + i + 1))};
+            ob->g[ob->ng++] = (span){p + from, i - from};
         else
             ob->full = true;
-        i = (size_t)(close - p) + 1;
+        i++;
     }
     return true;
 }
@@ -323,24 +336,28 @@ static bool parse_time(span s, bool flag, sm_datetime *dt)
 
 typedef struct {
     const char *sym; /* lower case */
+    uint8_t len;
     uint8_t unit;
     int8_t scaler;
 } p1_unit;
 
-/* The units P1 meters write, any case; the value in the base unit. */
+/* The units P1 meters write, any case, the most frequent first; the value
+ * in the base unit. */
+#define U(s, u, k) {s, sizeof s - 1, u, k}
 static const p1_unit units[] = {
-    {"wh", SM_UNIT_WH, 0},     {"kwh", SM_UNIT_WH, 3},     {"mwh", SM_UNIT_WH, 6},
-    {"w", SM_UNIT_W, 0},       {"kw", SM_UNIT_W, 3},       {"mw", SM_UNIT_W, 6},
-    {"varh", SM_UNIT_VARH, 0}, {"kvarh", SM_UNIT_VARH, 3}, {"mvarh", SM_UNIT_VARH, 6},
-    {"var", SM_UNIT_VAR, 0},   {"kvar", SM_UNIT_VAR, 3},   {"vah", SM_UNIT_VAH, 0},
-    {"kvah", SM_UNIT_VAH, 3},  {"va", SM_UNIT_VA, 0},      {"kva", SM_UNIT_VA, 3},
-    {"v", SM_UNIT_V, 0},       {"kv", SM_UNIT_V, 3},       {"a", SM_UNIT_A, 0},
-    {"hz", SM_UNIT_HZ, 0},     {"s", SM_UNIT_SECOND, 0},   {"min", 6, 0},
-    {"h", 5, 0},               {"m3", SM_UNIT_M3, 0},      {"l", 19, 0},
-    {"j", 25, 0},              {"kj", 25, 3},              {"mj", 25, 6},
-    {"gj", 25, 9},             {"%", SM_UNIT_PERCENT, 0},  {"m3/h", 15, 0},
-    {"c", 9, 0},               {"k", 52, 0},
+    U("kw", SM_UNIT_W, 3),       U("kwh", SM_UNIT_WH, 3),    U("v", SM_UNIT_V, 0),
+    U("a", SM_UNIT_A, 0),        U("m3", SM_UNIT_M3, 0),     U("kvar", SM_UNIT_VAR, 3),
+    U("kvarh", SM_UNIT_VARH, 3), U("s", SM_UNIT_SECOND, 0),  U("w", SM_UNIT_W, 0),
+    U("wh", SM_UNIT_WH, 0),      U("mwh", SM_UNIT_WH, 6),    U("mw", SM_UNIT_W, 6),
+    U("varh", SM_UNIT_VARH, 0),  U("mvarh", SM_UNIT_VARH, 6), U("var", SM_UNIT_VAR, 0),
+    U("vah", SM_UNIT_VAH, 0),    U("kvah", SM_UNIT_VAH, 3),  U("va", SM_UNIT_VA, 0),
+    U("kva", SM_UNIT_VA, 3),     U("kv", SM_UNIT_V, 3),      U("hz", SM_UNIT_HZ, 0),
+    U("min", 6, 0),              U("h", 5, 0),               U("l", 19, 0),
+    U("j", 25, 0),               U("kj", 25, 3),             U("mj", 25, 6),
+    U("gj", 25, 9),              U("%", SM_UNIT_PERCENT, 0), U("m3/h", 15, 0),
+    U("c", 9, 0),                U("k", 52, 0),
 };
+#undef U
 
 static const p1_unit *find_unit(const uint8_t *p, size_t n)
 {
@@ -350,7 +367,7 @@ static const p1_unit *find_unit(const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         low[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
     for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
-        if (strlen(units[u].sym) == n && memcmp(units[u].sym, low, n) == 0)
+        if (units[u].len == n && memcmp(units[u].sym, low, n) == 0)
             return &units[u];
     return NULL;
 }
@@ -359,14 +376,12 @@ static const p1_unit *find_unit(const uint8_t *p, size_t n)
  * is kept as "other" (*unknown_unit). */
 static bool parse_number(span s, sm_reading *r, bool *unknown_unit)
 {
-    const uint8_t *star = memchr(s.p, '*', s.n);
-    size_t n = star ? (size_t)(star - s.p) : s.n, i = 0;
-    bool neg = n > 0 && s.p[0] == '-';
-    i = neg;
+    bool neg = s.n > 0 && s.p[0] == '-';
+    size_t i = neg;
     int64_t raw = 0;
     int digits = 0, decimals = 0;
     bool dot = false;
-    for (; i < n; i++) {
+    for (; i < s.n && s.p[i] != '*'; i++) {
         if (s.p[i] == '.' && !dot && digits > 0) {
             dot = true;
             continue;
@@ -381,8 +396,8 @@ static bool parse_number(span s, sm_reading *r, bool *unknown_unit)
         return false;
     int scaler = -decimals;
     uint8_t unit = 0;
-    if (star) {
-        const p1_unit *u = find_unit(star + 1, s.n - n - 1);
+    if (i < s.n) { /* "*" and the unit */
+        const p1_unit *u = find_unit(s.p + i + 1, s.n - i - 1);
         if (u) {
             unit = u->unit;
             scaler += u->scaler;

@@ -242,7 +242,8 @@ static void hex_text(char *out, const char *s)
     *out = '\0';
 }
 
-/* The P1 telegram of the current state (DSMR 5 lines, Nordic totals). */
+/* The P1 telegram of the current state: DSMR 5's lines (about 1 KB), with
+ * the totals Nordic meters send for the registers. */
 static size_t p1_telegram(const meter_sim *m, char *out, size_t cap)
 {
     char body[2048], now[40], gas_at[40], id[64], gas_id[64];
@@ -250,17 +251,41 @@ static size_t p1_telegram(const meter_sim *m, char *out, size_t cap)
     p1_time(gas_at, sizeof gas_at, m->gas_utc);
     hex_text(id, "1KFM0200014196");
     hex_text(gas_id, "G0001234567890");
+    /* the two tariffs' registers: half of each total in tariff 1 */
+    unsigned t1_in = m->energy_in / 2, t2_in = m->energy_in - t1_in;
+    unsigned t1_out = m->energy_out / 2, t2_out = m->energy_out - t1_out;
     int k = snprintf(body, sizeof body,
                      "/SIM5\\2SMSIM-P1\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(%s)\r\n"
                      "0-0:96.1.1(%s)\r\n"
                      "1-0:1.8.0(%06u.%03u*kWh)\r\n1-0:2.8.0(%06u.%03u*kWh)\r\n"
                      "1-0:3.8.0(%06u.%03u*kvarh)\r\n1-0:4.8.0(%06u.%03u*kvarh)\r\n"
+                     "1-0:1.8.1(%06u.%03u*kWh)\r\n1-0:1.8.2(%06u.%03u*kWh)\r\n"
+                     "1-0:2.8.1(%06u.%03u*kWh)\r\n1-0:2.8.2(%06u.%03u*kWh)\r\n"
                      "0-0:96.14.0(0001)\r\n"
                      "1-0:1.7.0(%02u.%03u*kW)\r\n1-0:2.7.0(%02u.%03u*kW)\r\n",
                      now, id, m->energy_in / 1000, m->energy_in % 1000, m->energy_out / 1000,
                      m->energy_out % 1000, m->reactive_in / 1000, m->reactive_in % 1000,
-                     m->reactive_out / 1000, m->reactive_out % 1000, m->power_in / 1000,
+                     m->reactive_out / 1000, m->reactive_out % 1000, t1_in / 1000, t1_in % 1000,
+                     t2_in / 1000, t2_in % 1000, t1_out / 1000, t1_out % 1000, t2_out / 1000,
+                     t2_out % 1000, m->power_in / 1000,
                      m->power_in % 1000, m->power_out / 1000, m->power_out % 1000);
+    /* what a Dutch DSMR 5 meter adds: failure counts and log, sags and
+     * swells, the text message, the power per phase (a third each) */
+    char when[40];
+    p1_time(when, sizeof when, m->utc - 86400);
+    k += snprintf(body + k, sizeof body - (size_t)k,
+                  "0-0:96.7.21(00004)\r\n0-0:96.7.9(00002)\r\n"
+                  "1-0:99.97.0(1)(0-0:96.7.19)(%s)(0000000240*s)\r\n"
+                  "1-0:32.32.0(00002)\r\n1-0:52.32.0(00001)\r\n1-0:72.32.0(00000)\r\n"
+                  "1-0:32.36.0(00000)\r\n1-0:52.36.0(00000)\r\n1-0:72.36.0(00000)\r\n"
+                  "0-0:96.13.0()\r\n",
+                  when);
+    static const unsigned pc[3] = {21, 41, 61};
+    for (int i = 0; i < 3; i++)
+        k += snprintf(body + k, sizeof body - (size_t)k,
+                      "1-0:%u.7.0(%02u.%03u*kW)\r\n1-0:%u.7.0(%02u.%03u*kW)\r\n", pc[i],
+                      m->power_in / 3 / 1000, m->power_in / 3 % 1000, pc[i] + 1,
+                      m->power_out / 3 / 1000, m->power_out / 3 % 1000);
     static const unsigned vc[3] = {32, 52, 72}, ic[3] = {31, 51, 71};
     for (int i = 0; i < 3; i++)
         k += snprintf(body + k, sizeof body - (size_t)k, "1-0:%u.7.0(%03u.%u*V)\r\n", vc[i],

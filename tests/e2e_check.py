@@ -96,7 +96,8 @@ def close(a, b):
 
 def csv_rows(d, series):
     rows = []
-    for f in sorted(glob.glob(os.path.join(d, series + "-*"))):
+    # SERIES-YYYY-MM-DD (not SERIES-T1-...: another series)
+    for f in sorted(glob.glob(os.path.join(d, series + "-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"))):
         with open(f) as fh:
             for line in fh:
                 if line.startswith("epoch"):

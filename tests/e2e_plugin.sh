@@ -380,7 +380,7 @@ run_check captures csv "$C/smartmeter-p1" "$W/p1.expect" volume-gas-1
 run_check captures rrd "$W/rrd/test/smartmeter-p1" "$W/p1.expect" volume-gas-1
 run_check health "$C/smartmeter-p1" telegrams=12 checksum-errors=0 parse-errors=0 p1-without-crc=0 \
     p1-notes=0 bytes-discarded=0
-grep -q 'meter "p1": first telegram: 19 readings (13 dispatched), layout p1, meter number 1KFM0200014196, not encrypted, P1 /SIM5.2SMSIM-P1, CRC ok' \
+grep -q 'meter "p1": first telegram: 40 readings (31 dispatched), layout p1, meter number 1KFM0200014196, not encrypted, P1 /SIM5.2SMSIM-P1, CRC ok' \
     "$W/collectd.log" || bad "p1: no first-telegram line"
 note "P1: 7E1 read as 8N1, without CRC"
 run_check csv "$C/smartmeter-p1-7e1" "$W/p1-7e1.expect"
