@@ -188,6 +188,7 @@ bool sm_p1_detect(const uint8_t *p, size_t n)
 /* ---- the lines ------------------------------------------------------------ */
 
 #define MAX_GROUPS 128 /* values of one object: a profile of 13 entries has 42 */
+#define MAX_COLUMNS 16 /* objects of a profile: a billing snapshot has up to 12 */
 
 typedef struct {
     const uint8_t *p;
@@ -519,11 +520,11 @@ static bool is_code(span s, sm_obis *o)
 static bool profile(parser *ps, const object *ob)
 {
     unsigned n;
-    sm_obis codes[8];
+    sm_obis codes[MAX_COLUMNS];
     size_t k = 0;
     if (ob->ng < 2 || !is_count(ob->g[0], &n))
         return false;
-    while (k < 8 && 1 + k < ob->ng && is_code(ob->g[1 + k], &codes[k]))
+    while (k < MAX_COLUMNS && 1 + k < ob->ng && is_code(ob->g[1 + k], &codes[k]))
         k++;
     if (k == 0 || ob->ng != 1 + k + (size_t)n * (k + 1))
         return false;

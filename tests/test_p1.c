@@ -384,6 +384,50 @@ static void test_quirky_lines(void)
     collector_free(&c);
 }
 
+/* A billing snapshot in the profile form of the Hungarian P1 port: two
+ * entries of twelve registers each (synthetic, in the published form) */
+static void test_billing_snapshot(void)
+{
+    char body[2048];
+    int k = snprintf(body, sizeof body, "/SIM5\\2HU-BILLING\r\n\r\n0-0:98.1.0(2)");
+    static const char *const codes[12] = {"1-0:1.8.0", "1-0:1.8.1", "1-0:1.8.2", "1-0:1.8.3",
+                                          "1-0:1.8.4", "1-0:2.8.0", "1-0:2.8.1", "1-0:2.8.2",
+                                          "1-0:2.8.3", "1-0:2.8.4", "1-0:3.8.0", "1-0:4.8.0"};
+    for (int i = 0; i < 12; i++)
+        k += snprintf(body + k, sizeof body - (size_t)k, "(%s)", codes[i]);
+    static const char *const months[2] = {"241101000000W", "241001000000S"};
+    for (int e = 0; e < 2; e++) {
+        k += snprintf(body + k, sizeof body - (size_t)k, "(%s)", months[e]);
+        for (int i = 0; i < 12; i++)
+            k += snprintf(body + k, sizeof body - (size_t)k, "(%06d.%03d*kWh)", 100 * e + i, i);
+    }
+    snprintf(body + k, sizeof body - (size_t)k, "\r\n1-0:1.8.0(000500.000*kWh)\r\n");
+    char tel[2200];
+    size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    const got_telegram *t = &c.t[0];
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_EQUAL(t->p1.nnotes, 0);
+    CU_ASSERT_EQUAL_FATAL(t->n, 1 + 24 + 1);
+    CU_ASSERT_EQUAL(t->readings[0].r.kind, SM_RK_LIST);
+    CU_ASSERT_EQUAL(t->readings[0].r.count, 2);
+    /* entry 2, register 1-0:2.8.2: 107.007 kWh at the October period */
+    const got_reading *g = &t->readings[1 + 12 + 7];
+    CU_ASSERT_STRING_EQUAL(g->obis, "1-0:2.8.2*255");
+    CU_ASSERT_EQUAL(g->r.row, 1);
+    CU_ASSERT_STRING_EQUAL(g->capture, "2024-10-01T00:00:00+02:00");
+    char buf[32];
+    sm_reading_format_value(&g->r, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "107007");
+    /* the snapshot's registers are entries, not the meter's current one */
+    CU_ASSERT_STRING_EQUAL(t->readings[25].obis, "1-0:1.8.0*255");
+    CU_ASSERT_EQUAL(t->readings[25].r.parent, SM_NO_NODE);
+    collector_free(&c);
+}
+
 /* ---- the adversary ------------------------------------------------------------- */
 
 static bool same_readings(const got_telegram *a, const got_telegram *b)
@@ -639,6 +683,7 @@ void register_p1(void)
     CU_add_test(s, "7E1 read as 8N1", test_7e1_read_as_8n1);
     CU_add_test(s, "D0 push (IEC 62056-21 mode D)", test_d0_push);
     CU_add_test(s, "lines nobody can read: counted notes", test_quirky_lines);
+    CU_add_test(s, "a billing snapshot of twelve registers", test_billing_snapshot);
     CU_add_test(s, "every prefix, every split", test_prefixes_and_splits);
     CU_add_test(s, "every flipped bit", test_every_flipped_bit);
     CU_add_test(s, "garbage, oversize, a telegram cut by the next", test_garbage_oversize_cut);
