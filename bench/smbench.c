@@ -242,6 +242,13 @@ static double baseline(uint64_t count)
     return cpu;
 }
 
+/* one row of the table: telegrams/s, us per telegram, CPU s, median/s, RSS */
+static void row(const char *label, const result *r, double median_cpu, uint64_t count)
+{
+    printf("%-28s %12.0f %10.2f %10.2f %10.0f %7ld kB\n", label, (double)count / r->cpu,
+           r->cpu * 1e6 / (double)count, r->cpu, (double)count / median_cpu, r->maxrss_kb);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t count = 100000;
@@ -277,15 +284,12 @@ int main(int argc, char **argv)
         result r = run_smdecode(path, formats[f], false, count, 1, &med);
         char label[64];
         snprintf(label, sizeof label, "smdecode --binary -f %s", formats[f]);
-        printf("%-28s %12.0f %10.2f %10.2f %10.0f %7ld kB\n", label, (double)count / r.cpu,
-               r.cpu * 1e6 / (double)count, r.cpu, (double)count / med, r.maxrss_kb);
+        row(label, &r, med, count);
         bad |= r.status != 0;
     }
     double med;
     result r = run_smdecode(path, "json", true, count, 1, &med);
-    printf("%-28s %12.0f %10.2f %10.2f %10.0f %7ld kB\n", "smdecode (hex input) -f json",
-           (double)count / r.cpu, r.cpu * 1e6 / (double)count, r.cpu, (double)count / med,
-           r.maxrss_kb);
+    row("smdecode (hex input) -f json", &r, med, count);
     bad |= r.status != 0;
     /* P1 text: the same meter's values, DSMR 5 lines */
     p1_input = true;
@@ -294,8 +298,7 @@ int main(int argc, char **argv)
         result p = run_smdecode(path, formats[f], false, count, 1, &med);
         char label[64];
         snprintf(label, sizeof label, "smdecode -f %s (P1)", formats[f]);
-        printf("%-28s %12.0f %10.2f %10.2f %10.0f %7ld kB\n", label, (double)count / p.cpu,
-               p.cpu * 1e6 / (double)count, p.cpu, (double)count / med, p.maxrss_kb);
+        row(label, &p, med, count);
         bad |= p.status != 0;
     }
     result p = run_smdecode(path, "json", false, count, 10, NULL);

@@ -12,20 +12,18 @@
  * entries follow it, each naming it as parent, and no more than it counts;
  * the notes kept are at most SM_P1_MAX_NOTES and name lines of the
  * telegram; the JSON line is valid JSON. */
-#include <json-c/json.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_render.h"
 #include "sm_build.h"
 #include "sm_decoder.h"
-#include "smd_render.h"
 
 static char text[SM_P1_MAX + 16];
 static sm_reading readings[SM_MAX_READINGS];
 static uint8_t scratch[SM_P1_MAX / 2];
 static sm_decoder dec;
-static smd_render *rx, *rj, *rc, *rt;
-static smd_out ox, oj, oc, ot;
+static fuzz_renderers fr;
 
 static void check_readings(const sm_telegram *t)
 {
@@ -49,24 +47,6 @@ static void check_readings(const sm_telegram *t)
             FUZZ_FAIL("note %u names no line of the telegram", k);
 }
 
-static void check_json(const sm_telegram *t)
-{
-    smd_out_discard(&oj);
-    smd_render_telegram(rj, t);
-    size_t jlen;
-    const char *json = smd_out_text(&oj, &jlen);
-    json_tokener *tok = json_tokener_new_ex(64);
-    json_object *o = json_tokener_parse_ex(tok, json, (int)(jlen ? jlen - 1 : 0));
-    enum json_tokener_error je = json_tokener_get_error(tok);
-    json_tokener_free(tok);
-    if (!o || je != json_tokener_success) {
-        fprintf(stderr, "%.*s", (int)jlen, json);
-        FUZZ_FAIL("invalid JSON (%s)", json_tokener_error_desc(je));
-    }
-    json_object_put(o);
-    smd_out_discard(&oj);
-}
-
 static void on_telegram(void *ctx, const sm_telegram *t)
 {
     bool framed_here = *(bool *)ctx;
@@ -74,13 +54,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         check_readings(t);
     if (framed_here && t->err != SM_OK && sm_errlayer(t->err) == SM_LAYER_P1)
         FUZZ_FAIL("a telegram with its framing and CRC right failed: %s", sm_errname(t->err));
-    smd_render_telegram(rx, t);
-    smd_render_telegram(rc, t);
-    smd_render_telegram(rt, t);
-    check_json(t);
-    smd_out_discard(&ox);
-    smd_out_discard(&oc);
-    smd_out_discard(&ot);
+    fuzz_render(&fr, t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -110,16 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         memcpy(text, data, size);
     }
-    smd_out_init(&ox, NULL, NULL);
-    smd_out_init(&oj, NULL, NULL);
-    smd_out_init(&oc, NULL, NULL);
-    smd_out_init(&ot, NULL, NULL);
-    rx = smd_render_new("xml", true, &ox);
-    rj = smd_render_new("json", true, &oj);
-    rc = smd_render_new("csv", false, &oc);
-    rt = smd_render_new("text", false, &ot);
-    if (!rx || !rj || !rc || !rt)
-        FUZZ_FAIL("out of memory");
+    fuzz_renderers_new(&fr);
     if (mode & 2) {
         sm_decoder_init(&dec, SM_LINK_P1, on_telegram, &framed_here);
         sm_decoder_feed(&dec, (const uint8_t *)text, n);
@@ -143,9 +108,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (t.err == SM_OK)
             on_telegram(&framed_here, &t);
     }
-    smd_render_free(rx);
-    smd_render_free(rj);
-    smd_render_free(rc);
-    smd_render_free(rt);
+    fuzz_renderers_free(&fr);
     return 0;
 }

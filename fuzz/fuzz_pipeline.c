@@ -12,17 +12,15 @@
  * telegram this target framed and encrypted itself is never a link error,
  * nor a security error (except "wrong key" for a plaintext that is no APDU
  * when there is no tag: that is the plausibility check doing its job). */
-#include <json-c/json.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "fuzz_render.h"
 #include "sm_build.h"
 #include "sm_decoder.h"
-#include "smd_render.h"
 
 static sm_decoder dec;
-static smd_render *rx, *rj, *rc, *rt;
-static smd_out ox, oj, oc, ot;
+static fuzz_renderers fr;
 static uint8_t apdu[SM_APDU_MAX + 64], stream[2 * SM_APDU_MAX];
 static bool wrapped, wrapped_tag;
 static uint64_t telegrams;
@@ -33,37 +31,11 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     telegrams++;
     sm_datetime dt;
     (void)sm_telegram_time(t, &dt);
-    smd_render_telegram(rx, t);
-    smd_render_telegram(rc, t);
-    smd_render_telegram(rt, t);
-    smd_out_discard(&oj);
-    smd_render_telegram(rj, t);
-    size_t jlen;
-    const char *json = smd_out_text(&oj, &jlen);
-    if (jlen == 0 || json[jlen - 1] != '\n')
-        FUZZ_FAIL("telegram %llu: no JSON line", (unsigned long long)t->index + 1);
-    /* nested A-XDR (16 levels) nests JSON twice as deep as json-c's default of 32 */
-    json_tokener *tok = json_tokener_new_ex(4 * SM_AXDR_MAX_DEPTH + 8);
-    size_t line = jlen - 1; /* JSON Lines: one object, no other line break */
-    json_object *o = json_tokener_parse_ex(tok, json, (int)line);
-    enum json_tokener_error je = json_tokener_get_error(tok);
-    size_t used = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    if (!o || je != json_tokener_success || used != line || memchr(json, '\n', line)) {
-        fprintf(stderr, "%.*s", (int)jlen, json);
-        FUZZ_FAIL("telegram %llu: invalid JSON (%s)", (unsigned long long)t->index + 1,
-                  json_tokener_error_desc(je));
-    }
-    json_object_put(o);
-    smd_out_discard(&oj);
+    fuzz_render(&fr, t);
     /* without a tag, a plaintext that is no APDU is taken for a wrong key */
     if (wrapped && t->err != SM_OK && sm_errlayer(t->err) == SM_LAYER_SECURITY &&
         (wrapped_tag || t->err != SM_ERR_WRONG_KEY))
         FUZZ_FAIL("a telegram encrypted with the right key failed: %s", sm_errname(t->err));
-    /* the other renderers' text is dropped, not written */
-    smd_out_discard(&ox);
-    smd_out_discard(&oc);
-    smd_out_discard(&ot);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -97,17 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         framing = SM_LINK_AUTO;
     }
     sm_link link = framing <= SM_LINK_P1 ? (sm_link)framing : SM_LINK_AUTO;
-    /* the text stays in memory (no sink), read and dropped per telegram */
-    smd_out_init(&ox, NULL, NULL);
-    smd_out_init(&oj, NULL, NULL);
-    smd_out_init(&oc, NULL, NULL);
-    smd_out_init(&ot, NULL, NULL);
-    rx = smd_render_new("xml", true, &ox);
-    rj = smd_render_new("json", true, &oj);
-    rc = smd_render_new("csv", false, &oc);
-    rt = smd_render_new("text", false, &ot);
-    if (!rx || !rj || !rc || !rt)
-        FUZZ_FAIL("out of memory");
+    fuzz_renderers_new(&fr);
     sm_decoder_init(&dec, link, on_telegram, NULL);
     sm_decoder_set_keys(&dec, fuzz_ek, 16, fuzz_ak, 16, true);
     telegrams = 0;
@@ -122,9 +84,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (wrapped && s->link_errors != 0)
         FUZZ_FAIL("frames built as meters do failed");
     sm_decoder_wipe(&dec);
-    smd_render_free(rx);
-    smd_render_free(rj);
-    smd_render_free(rc);
-    smd_render_free(rt);
+    fuzz_renderers_free(&fr);
     return 0;
 }

@@ -25,6 +25,19 @@ static void decode_text(collector *c, sm_link link, const char *text, size_t n, 
     decode_bytes(c, link, NULL, 0, NULL, 0, true, (const uint8_t *)text, n, chunk);
 }
 
+/* A fixture of p1/ decoded: its one telegram, decoded without error. */
+static const got_telegram *decode_fixture(collector *c, const char *name)
+{
+    size_t n;
+    char *text = load(name, &n);
+    collector_init(c);
+    decode_text(c, SM_LINK_AUTO, text, n, 0);
+    free(text);
+    CU_ASSERT_EQUAL_FATAL(c->n, 1);
+    ASSERT_ERR(c->t[0].err, SM_OK);
+    return &c->t[0];
+}
+
 static const got_reading *want_reading(const got_telegram *t, const char *obis)
 {
     const got_reading *g = find_obis(t, obis);
@@ -52,15 +65,8 @@ static void want_number(const got_telegram *t, const char *obis, const char *val
 
 static void test_nl_failure_log_and_gas(void)
 {
-    size_t n;
-    char *text = load("nl-kaifa-dsmr42-1.txt", &n);
     collector c;
-    collector_init(&c);
-    decode_text(&c, SM_LINK_AUTO, text, n, 0);
-    free(text);
-    CU_ASSERT_EQUAL_FATAL(c.n, 1);
-    const got_telegram *t = &c.t[0];
-    ASSERT_ERR(t->err, SM_OK);
+    const got_telegram *t = decode_fixture(&c, "nl-kaifa-dsmr42-1.txt");
     CU_ASSERT_STRING_EQUAL(t->p1_ident, "KFM5KAIFA-METER");
     CU_ASSERT_EQUAL(t->p1.frame.crc, 0x6796);
     /* 1-0:99.97.0(3)(0-0:96.7.19)(000104180320W)(0000237126*s)... */
@@ -95,15 +101,8 @@ static void test_nl_failure_log_and_gas(void)
 
 static void test_be_capacity_tariff(void)
 {
-    size_t n;
-    char *text = load("be-fluvius-emucs171-1.txt", &n);
     collector c;
-    collector_init(&c);
-    decode_text(&c, SM_LINK_AUTO, text, n, 0);
-    free(text);
-    CU_ASSERT_EQUAL_FATAL(c.n, 1);
-    const got_telegram *t = &c.t[0];
-    ASSERT_ERR(t->err, SM_OK);
+    const got_telegram *t = decode_fixture(&c, "be-fluvius-emucs171-1.txt");
     CU_ASSERT_STRING_EQUAL(t->p1_ident, "FLU5\\253769484_A");
     /* the month's peak, with the time it occurred */
     want_number(t, "1-0:1.6.0*255", "2589", SM_UNIT_W);
@@ -153,14 +152,8 @@ static void test_be_capacity_tariff(void)
 
 static void test_se_reactive_units(void)
 {
-    size_t n;
-    char *text = load("se-kamstrup-omnia-p1-1.txt", &n);
     collector c;
-    collector_init(&c);
-    decode_text(&c, SM_LINK_AUTO, text, n, 0);
-    free(text);
-    CU_ASSERT_EQUAL_FATAL(c.n, 1);
-    const got_telegram *t = &c.t[0];
+    const got_telegram *t = decode_fixture(&c, "se-kamstrup-omnia-p1-1.txt");
     CU_ASSERT_STRING_EQUAL(t->p1_ident, "KAM5");
     /* kVArh and kVAr, capital A: varh and var */
     want_number(t, "1-0:3.8.0*255", "916", SM_UNIT_VARH);
