@@ -633,9 +633,13 @@ static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
         lineno++;
         size_t n = (size_t)(le - p);
         if (n > 0 && p[0] == '(' && open) {
+            /* a continuation that does not close: the object as it was */
+            size_t ng = ob.ng;
+            const uint8_t *vals_end = ob.vals_end;
             if (!groups(p, n, &ob)) {
+                ob.ng = ng;
+                ob.vals_end = vals_end;
                 note(ps, &ob, SM_P1_NOTE_GROUP);
-                open = false;
             }
         } else if (n > 0) {
             if (open)
