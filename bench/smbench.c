@@ -249,6 +249,29 @@ static void row(const char *label, const result *r, double median_cpu, uint64_t 
            r->cpu * 1e6 / (double)count, r->cpu, (double)count / median_cpu, r->maxrss_kb);
 }
 
+/* P1 text, the same meter's values as DSMR 5 lines: every format, then
+ * peak RSS over ten times the input.  True when a telegram failed. */
+static bool bench_p1(const char *path, const char *const formats[4], uint64_t count)
+{
+    bool bad = false;
+    double med;
+    p1_input = true;
+    printf("\nP1 text (DSMR 5, 991 bytes, 40 readings, not encrypted)\n");
+    for (int f = 0; f < 4; f++) {
+        result p = run_smdecode(path, formats[f], false, count, 1, &med);
+        char label[64];
+        snprintf(label, sizeof label, "smdecode -f %s (P1)", formats[f]);
+        row(label, &p, med, count);
+        bad |= p.status != 0;
+    }
+    result p = run_smdecode(path, "json", false, count, 10, NULL);
+    printf("  %9llu P1 telegrams (%5.0f MB): peak RSS %ld kB, %.0f telegrams/s\n",
+           (unsigned long long)count * 10, (double)count * 10 * 991 / 1e6, p.maxrss_kb,
+           (double)count * 10 / p.cpu);
+    p1_input = false;
+    return bad || p.status != 0;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t count = 100000;
@@ -277,7 +300,7 @@ int main(int argc, char **argv)
     printf("%-28s %12s %10s %10s %10s %10s\n", "", "telegrams/s", "us/telegr", "CPU s",
            "median/s", "peak RSS");
 
-    const char *formats[] = {"xml", "json", "csv", "text"};
+    static const char *const formats[4] = {"xml", "json", "csv", "text"};
     int bad = 0;
     for (int f = 0; f < 4; f++) {
         double med;
@@ -291,22 +314,7 @@ int main(int argc, char **argv)
     result r = run_smdecode(path, "json", true, count, 1, &med);
     row("smdecode (hex input) -f json", &r, med, count);
     bad |= r.status != 0;
-    /* P1 text: the same meter's values, DSMR 5 lines */
-    p1_input = true;
-    printf("\nP1 text (DSMR 5, 991 bytes, 40 readings, not encrypted)\n");
-    for (int f = 0; f < 4; f++) {
-        result p = run_smdecode(path, formats[f], false, count, 1, &med);
-        char label[64];
-        snprintf(label, sizeof label, "smdecode -f %s (P1)", formats[f]);
-        row(label, &p, med, count);
-        bad |= p.status != 0;
-    }
-    result p = run_smdecode(path, "json", false, count, 10, NULL);
-    printf("  %9llu P1 telegrams (%5.0f MB): peak RSS %ld kB, %.0f telegrams/s\n",
-           (unsigned long long)count * 10, (double)count * 10 * 991 / 1e6, p.maxrss_kb,
-           (double)count * 10 / p.cpu);
-    bad |= p.status != 0;
-    p1_input = false;
+    bad |= bench_p1(path, formats, count);
     printf("\nmemory against input size (json, binary input):\n");
     uint64_t sizes[2] = {count, count * 10};
     for (int i = 0; i < 2; i++) {
