@@ -227,7 +227,7 @@ static void note(parser *ps, const object *ob, sm_p1_note_kind k)
 /* A value group of the code at p[*i]: 1 to 3 digits (at most 255), or for
  * C and D a letter of IEC 62056-61 (C 96, F 97, L 98, P 99); *i moves
  * past it.  False when there is none. */
-static bool code_group(const uint8_t *p, size_t n, size_t *i, bool letters, unsigned *v)
+static inline bool code_group(const uint8_t *p, size_t n, size_t *i, bool letters, unsigned *v)
 {
     size_t k = *i;
     if (k < n && letters) {
@@ -250,7 +250,7 @@ static bool code_group(const uint8_t *p, size_t n, size_t *i, bool letters, unsi
     return true;
 }
 
-static bool sep(const uint8_t *p, size_t n, size_t *i, uint8_t c)
+static inline bool sep(const uint8_t *p, size_t n, size_t *i, uint8_t c)
 {
     if (*i >= n || p[*i] != c)
         return false;
