@@ -30,7 +30,7 @@ typedef struct {
 } cache_entry;
 
 typedef struct {
-    cache_entry cache[64];
+    cache_entry cache[128];
     char value[SMD_VALUE_MAX]; /* a value's text */
 } json_state;
 
@@ -146,7 +146,7 @@ static cache_entry *cache_slot(json_state *s, const sm_reading *rd)
     uint32_t form = (uint32_t)(rd->scaler_source != SM_SCALER_NONE) << 16 |
                     (uint32_t)(uint8_t)rd->scaler << 8 | rd->unit;
     unsigned slot = (rd->obis.c * 7u + rd->obis.d * 31u + rd->obis.e * 3u + rd->obis.a * 5u +
-                     rd->obis.b) & 63u;
+                     rd->obis.b) & 127u;
     cache_entry *c = &s->cache[slot];
     if (c->key != key || c->form != form || c->info != (const void *)rd->info) {
         c->key = key;
