@@ -273,7 +273,7 @@ static void cells(smd_out *o, csv_state *s, const sm_telegram *t, const long *co
     for (size_t k = 0; k < t->nreadings; k++)
         if (colof[k] >= 0) {
             s->cell[colof[k]] = (long)k;
-            if ((size_t)colof[k] + 1 < s->n &&
+            if (t->readings[k].has_capture && (size_t)colof[k] + 1 < s->n &&
                 s->cols[colof[k] + 1].key == (s->cols[colof[k]].key | 1))
                 s->cell[colof[k] + 1] = (long)k;
         }

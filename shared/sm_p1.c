@@ -545,7 +545,8 @@ static bool profile(parser *ps, const object *ob)
             r->parent = parent;
             r->row = (uint16_t)e;
             r->has_capture = timed;
-            r->capture = when;
+            if (timed)
+                r->capture = when;
         }
     }
     return true;

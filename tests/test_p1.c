@@ -341,7 +341,8 @@ static void test_quirky_lines(void)
                                "1-0:31.7.0(005*furlong)\n"       /* note: unit, line 10 */
                                "0-1:24.2.1(700101010000W)(00000000)\n" /* note: placeholder */
                                "1-0:52.7.0(230.1*V)(1)(2)\n"     /* note: shape, kept as text */
-                               "1-0:72.7.0(231.0*V)\n";
+                               "1-0:72.7.0(231.0*V)\n"
+                               "0-0:99.97.0(1)(0-0:96.7.19)(bogus)(0000000010*s)\n"; /* an entry without a time */
     char tel[1024];
     size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
     collector c;
@@ -374,6 +375,10 @@ static void test_quirky_lines(void)
     CU_ASSERT_EQUAL(find_obis(t, "1-0:31.7.0*255")->r.unit, SM_UNIT_OTHER);
     CU_ASSERT_STRING_EQUAL(find_obis(t, "1-0:52.7.0*255")->wire, "(230.1*V)(1)(2)");
     want_number(t, "1-0:72.7.0*255", "231", SM_UNIT_V);
+    const got_reading *untimed = find_obis(t, "0-0:96.7.19*255");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(untimed);
+    CU_ASSERT_FALSE(untimed->r.has_capture);
+    CU_ASSERT_STRING_EQUAL(untimed->capture, "");
     collector_free(&c);
 }
 
