@@ -14,7 +14,7 @@ ce_plugindir() {
     shift 2
     mkdir -p "$dir/plugins"
     for p in "$@"; do
-        case " $COLLECTD_PLUGINS " in
+        case " $(echo $COLLECTD_PLUGINS) " in
         *" $p "*) ;;
         *) echo "ce_plugindir: collectd plugin $p is not in COLLECTD_PLUGINS (scripts/deps.sh):" \
             "add it there, and its libraries' package to PLUGIN_PACKAGES" >&2

@@ -37,9 +37,12 @@ FRESH_PACKAGES="mmdebstrap git"
 # collectd's own plugins that the tests, the demo and the benchmarks load
 # (scripts/collectd-env.sh refuses any other), and the packages of their
 # libraries: collectd-core only suggests them (rrdtool: librrd8, write_log:
-# libyajl2; logfile, csv, unixsock and write_graphite need none)
-COLLECTD_PLUGINS="logfile csv rrdtool unixsock write_graphite write_log"
-PLUGIN_PACKAGES="librrd8 libyajl2"
+# libyajl2; mqtt: libmosquitto1; write_prometheus: libmicrohttpd12 and
+# libprotobuf-c1; network's libgcrypt20 comes with collectd-core; logfile,
+# csv, unixsock, write_graphite, match_regex and target_set need none)
+COLLECTD_PLUGINS="logfile csv rrdtool unixsock write_graphite write_log network mqtt
+write_prometheus match_regex target_set"
+PLUGIN_PACKAGES="librrd8 libyajl2 libmosquitto1 libmicrohttpd12 libprotobuf-c1"
 
 # what the plugin's end-to-end tests and the demo run: Debian's collectd and
 # its tools, rrdtool, a real Graphite back end, pseudo-terminals, and the
@@ -47,7 +50,11 @@ PLUGIN_PACKAGES="librrd8 libyajl2"
 RUN_PACKAGES="collectd-core collectd-utils rrdtool graphite-carbon python3-whisper socat
 python3 tzdata bc $PLUGIN_PACKAGES"
 
+# the servers the readings are sent to in tests/e2e_backends.sh (`make
+# e2e-backends`): InfluxDB 1.x, Prometheus, mosquitto and its client
+BACKEND_PACKAGES="influxdb prometheus mosquitto mosquitto-clients"
+
 # the programs the tests, the demo and the benchmarks run (checked by
 # scripts/dep-check together with the libraries they link)
 RUN_TOOLS="collectd collectdctl rrdtool carbon-cache whisper-fetch socat python3 bc valgrind
-lintian dpkg-buildpackage man"
+lintian dpkg-buildpackage man influxd prometheus mosquitto mosquitto_sub"

@@ -10,6 +10,12 @@ telegrams arrive in collectd's outputs exactly once and exactly right?
   e2e_check.py captures csv|rrd DIR EXPECT SERIES   a P1 sub-meter: each capture once
   e2e_check.py health DIR NAME=N ...        the meter's health counters (csv)
   e2e_check.py novalues DIR                 no reading was dispatched
+  e2e_check.py central DIR EXPECT DOWN UP   a central collectd's csv: every value
+                                            once, except those sent while it was
+                                            down (between the times DOWN and UP)
+  e2e_check.py influx URL INSTANCE EXPECT   InfluxDB's HTTP API (/query)
+  e2e_check.py prometheus URL INSTANCE EXPECT   Prometheus's HTTP API
+  e2e_check.py mqtt FILE TOPIC EXPECT       mosquitto_sub -v output
 
 EXPECT is an expect file: the synthetic fixtures' .expect.jsonl (meter time
 without offset, Central European) or smsim's --expect output (with "unix").
@@ -22,6 +28,8 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
+import urllib.request
 import zoneinfo
 
 # expect-file key -> collectd type-type_instance
@@ -249,6 +257,122 @@ def check_novalues(d):
         ok(not glob.glob(os.path.join(d, series + "-*")), f"{d}/{series}: values were dispatched")
 
 
+def check_central(d, expect, down, up):
+    """Every value at most once and right; every telegram from before the
+    stop (less one flush interval) and after the start there; what is
+    missing was sent while the central collectd was down."""
+    exp = load_expect(expect)
+    down, up = float(down), float(up)
+    lost = set()
+    for series in SERIES.values():
+        got = {}
+        for t, v in csv_rows(d, series):
+            ok(t not in got, f"central {series} at {t}: twice")
+            got[t] = v
+        for t, vals in exp:
+            if t in got:
+                ok(close(got.pop(t), vals[series]), f"central {series} at {t}: wrong value")
+                continue
+            lost.add(t)
+            ok(down - 1.5 <= t <= up + 1, f"central {series} at {t}: missing, "
+               f"sent {'before' if t < down else 'after'} the central collectd was down "
+               f"({down:.1f} to {up:.1f})")
+        ok(not got, f"central {series}: values of no telegram: {sorted(got)}")
+    sent_while_down = [t for t, _ in exp if down - 1 <= t <= up]
+    print(f"central: down {up - down:.1f} s; {len(lost)} of {len(exp)} telegrams lost "
+          f"({len(sent_while_down)} were read while it was down); every other value once")
+
+
+def http_json(url, path, params):
+    q = urllib.parse.urlencode(params)
+    with urllib.request.urlopen(f"{url}{path}?{q}", timeout=10) as r:
+        return json.loads(r.read())
+
+
+def check_influx(url, instance, expect):
+    """InfluxDB's collectd input: measurement smartmeter_value, tags host,
+    instance (the plugin instance), type, type_instance."""
+    exp = load_expect(expect)
+    r = http_json(url, "/query", {
+        "db": "collectd", "epoch": "ms",
+        "q": f"SELECT value FROM smartmeter_value WHERE instance = '{instance}' "
+             "GROUP BY host, type, type_instance"})
+    res = r["results"][0]
+    got = {}
+    for s in res.get("series", []):
+        tags = s["tags"]
+        ok(tags["host"] == "meter", f"influx: host tag {tags['host']!r}")
+        got[tags["type"] + "-" + tags["type_instance"]] = [(t / 1000, v) for t, v in s["values"]]
+    for series in SERIES.values():
+        rows = got.get(series, [])
+        want = [(t, vals[series]) for t, vals in exp]
+        if not ok(len(rows) == len(want), f"influx {series}: {len(rows)} points, expected {len(want)}"):
+            continue
+        for (gt, gv), (wt, wv) in zip(rows, want):
+            ok(abs(gt - wt) < 0.0011 and close(gv, wv),
+               f"influx {series}: got {gt},{gv!r}, expected {wt},{wv!r}")
+
+
+PROM_PREFIX = "collectd_smartmeter_"
+
+
+def check_prometheus(url, instance, expect):
+    """write_prometheus names a series collectd_<plugin>_<type> with labels
+    smartmeter (the plugin instance) and type (the type instance), and gives
+    each sample its collectd time; scraped every 0.5 s, every telegram's
+    values must be there at their times."""
+    exp = load_expect(expect)
+    end = exp[-1][0] + 2
+    r = http_json(url, "/api/v1/query", {
+        "query": f'{{__name__=~"{PROM_PREFIX}.*",smartmeter="{instance}"}}[5m]', "time": end})
+    ok(r["status"] == "success", f"prometheus: {r}")
+    got = {}
+    for s in r["data"]["result"]:
+        m = s["metric"]
+        got[m["__name__"][len(PROM_PREFIX):] + "-" + m.get("type", "")] = \
+            [(float(t), float(v)) for t, v in s["values"]]
+    for series in SERIES.values():
+        rows = dict(got.get(series, []))
+        ok(len(rows) == len(exp), f"prometheus {series}: {len(rows)} samples, expected {len(exp)}")
+        for t, vals in exp:
+            ok(t in rows and close(rows[t], vals[series]),
+               f"prometheus {series} at {t}: got {rows.get(t)!r}, expected {vals[series]!r}")
+    # the energy of a period from a register (a gauge): the README's expression
+    first, last = exp[0], exp[-1]
+    span = last[0] - first[0]
+    sel = f'{PROM_PREFIX}energy_wh{{smartmeter="{instance}",type="import"}}[{span + 1}s]'
+    r = http_json(url, "/api/v1/query", {"query": f"max_over_time({sel}) - min_over_time({sel})",
+                                          "time": last[0]})
+    res = r["data"]["result"]
+    want = last[1]["energy_wh-import"] - first[1]["energy_wh-import"]
+    ok(len(res) == 1 and close(float(res[0]["value"][1]), want),
+       f"prometheus: energy of the period {res}, expected {want}")
+
+
+def check_mqtt(path, topic, expect):
+    """collectd's mqtt plugin: TOPIC/<type>-<type instance>, payload
+    "<time>:<value>"; each telegram's values once.  collectd 5.12 sends the
+    string's terminating NUL byte too (fixed after 5.12, collectd pull
+    request 4005): the README's Home Assistant template copes with it."""
+    exp = load_expect(expect)
+    got = {}
+    with open(path) as f:
+        for line in f:
+            t, _, payload = line.rstrip("\n").partition(" ")
+            payload = payload.rstrip("\0")
+            if t.startswith(topic + "/"):
+                when, _, v = payload.partition(":")
+                got.setdefault(t[len(topic) + 1:], []).append((float(when), float(v)))
+    for series in SERIES.values():
+        rows = sorted(got.get(series, []))
+        want = [(t, vals[series]) for t, vals in exp]
+        if not ok(len(rows) == len(want), f"mqtt {series}: {len(rows)} messages, expected {len(want)}"):
+            continue
+        for (gt, gv), (wt, wv) in zip(rows, want):
+            ok(abs(gt - wt) < 0.0011 and close(gv, wv),
+               f"mqtt {topic}/{series}: got {gt}:{gv!r}, expected {wt}:{wv!r}")
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "csv":
@@ -269,6 +393,14 @@ def main(argv):
         check_health(args[0], args[1:])
     elif cmd == "novalues":
         check_novalues(args[0])
+    elif cmd == "central":
+        check_central(*args)
+    elif cmd == "influx":
+        check_influx(*args)
+    elif cmd == "prometheus":
+        check_prometheus(*args)
+    elif cmd == "mqtt":
+        check_mqtt(*args)
     else:
         sys.exit("unknown check " + cmd)
     print(f"{cmd} {args[0]}: {checks - failures}/{checks} checks passed")
