@@ -150,6 +150,7 @@ void smd_hexin_feed(smd_hexin *h, const char *p, size_t n)
         error(h, SMD_HEX_BAD_CHAR, h->line, h->col, ch);
         h->skip_line = true;
     }
+    flush(h); /* what this piece held goes on now: input may pause here */
 }
 
 void smd_hexin_finish(smd_hexin *h)

@@ -8,7 +8,8 @@
  * A token of odd length is reported with the line and column where it
  * starts (its last digit is dropped); a character that is not hex is
  * reported with its position and the rest of that line is skipped.  Constant
- * memory: bytes are handed out as they are found. */
+ * memory: bytes are handed out as they are found, at the latest when
+ * smd_hexin_feed returns. */
 #ifndef SMD_HEXIN_H
 #define SMD_HEXIN_H
 

@@ -265,6 +265,11 @@ static bool read_fd(app *a, int fd)
         if (n == 0)
             return true;
         feed(a, buf, (size_t)n);
+        /* a read that did not fill the buffer: the input has nothing more
+         * for now (a pipe, a FIFO, a terminal): what was decoded goes out
+         * at once, not when the input ends */
+        if ((size_t)n < sizeof buf)
+            smd_out_flush(&a->out);
     }
 }
 

@@ -16,4 +16,20 @@ typedef struct {
 run_result run(const char *const *args, const void *in, size_t in_len, const char *env);
 void run_free(run_result *r);
 
+/* smdecode running with pipes on standard input and output, for input that
+ * arrives in pieces as from a live line. */
+typedef struct {
+    int pid, in, out;
+    char buf[1 << 16];
+    size_t len; /* what it has written so far, NUL-terminated */
+} live_run;
+
+void live_start(live_run *l, const char *const *args);
+void live_write(live_run *l, const void *p, size_t n);
+/* Reads its output until it holds `lines` lines in all or 20 s pass; the
+ * number of lines it holds. */
+int live_wait_lines(live_run *l, int lines);
+/* Closes its input, reads the rest; its exit status (-1: not a normal exit). */
+int live_end(live_run *l);
+
 #endif

@@ -507,6 +507,38 @@ static void test_binary(void)
     run_free(&r);
 }
 
+/* from a pipe: each telegram's output is written when the telegram is
+ * complete, not when the input ends (binary and hex input) */
+static void live_pipe(bool binary)
+{
+    const char *args_bin[] = {"--binary", "-f", "json", "--key", KEY_HEX, "-", NULL};
+    const char *args_hex[] = {"-f", "json", "--key", KEY_HEX, "-", NULL};
+    live_run *l = malloc(sizeof *l);
+    live_start(l, binary ? args_bin : args_hex);
+    for (unsigned k = 0; k < 3; k++) {
+        char line[2048];
+        uint8_t bytes[1024];
+        CU_ASSERT_FATAL(fixture_line("synthetic/vkw-mbus-enc.hex", k, line, sizeof line));
+        if (binary) {
+            size_t n = hex_decode(line, bytes, sizeof bytes);
+            CU_ASSERT_FATAL(n != (size_t)-1);
+            live_write(l, bytes, n);
+        } else {
+            strcat(line, "\n");
+            live_write(l, line, strlen(line));
+        }
+        /* the input stays open: the output is there all the same */
+        CU_ASSERT_EQUAL(live_wait_lines(l, (int)k + 1), (int)k + 1);
+        char want[40];
+        snprintf(want, sizeof want, "\"frame_counter\":%u,", 7014 + k);
+        CU_ASSERT_PTR_NOT_NULL(strstr(l->buf, want));
+    }
+    CU_ASSERT_EQUAL(live_end(l), 0);
+    free(l);
+}
+static void test_live_pipe_binary(void) { live_pipe(true); }
+static void test_live_pipe_hex(void) { live_pipe(false); }
+
 void register_smdecode(void);
 void register_smdecode(void)
 {
@@ -528,6 +560,8 @@ void register_smdecode(void)
     CU_add_test(s, "bad input: nesting too deep", test_bad_depth);
     CU_add_test(s, "bad input: length beyond the input", test_bad_length);
     CU_add_test(s, "usage errors, --help, --version", test_usage_errors);
+    CU_add_test(s, "from a pipe: each telegram out at once (binary)", test_live_pipe_binary);
+    CU_add_test(s, "from a pipe: each telegram out at once (hex)", test_live_pipe_hex);
     CU_add_test(s, "keys never printed", test_keys_never_printed);
     CU_add_test(s, "hex as people paste it", test_hex_styles);
     CU_add_test(s, "binary capture with garbage", test_binary);
