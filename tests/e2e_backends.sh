@@ -138,7 +138,10 @@ ce_pty "$W/home.tty" "$W/tty.pid" || bad "socat did not create $W/home.tty"
 ce_pty "$W/intruder.tty" "$W/tty.pid" || bad "socat did not create $W/intruder.tty"
 
 # the meter's collectd: the plugin, and every path out
+# WriteThreads 1 where csv files are read: collectd's csv plugin, with several
+# write threads, can destroy a row when two threads create a file at once
 { ce_conf_head "$W/meter" meter 1 "$src" "$W/meter/collectd.log"; cat <<EOF; } >"$W/meter/collectd.conf"
+WriteThreads 1
 LoadPlugin csv
 <Plugin csv>
   DataDir "$W/meter/csv"
@@ -197,6 +200,7 @@ EOF
 central_conf() { # the central collectd: network in (Encrypt, AuthFile), csv out
     ce_conf_head "$W/central" central 1 "$src" "$W/central/collectd.log"
     cat <<EOF
+WriteThreads 1
 LoadPlugin csv
 <Plugin csv>
   DataDir "$W/central/csv"
