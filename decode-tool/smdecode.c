@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sm_decoder.h"
 #include "smd_hexin.h"
+#include "smd_live.h"
 #include "smd_out.h"
 #include "smd_render.h"
 #include "smd_text.h"
@@ -45,6 +47,8 @@ typedef struct {
     uint64_t empty_inputs;    /* inputs without any telegram */
     uint64_t stream_telegrams;/* telegrams of the current input */
     uint64_t stream_bytes;    /* bytes read from the current input */
+    bool live;                /* --device: the times of the telegrams are kept */
+    double first_at, last_at; /* ... monotonic seconds of the first and last */
 } app;
 
 static const char *progname = "smdecode";
@@ -64,6 +68,14 @@ static void usage(FILE *f)
             "Input:\n"
             "  -b, --binary             the input is binary (e.g. cat /dev/ttyUSB0 > capture.bin)\n"
             "  -F, --framing=MODE       auto (default), mbus, hdlc, wrapper, raw or p1\n"
+            "Live line (instead of inputs; each telegram written as it arrives):\n"
+            "  -d, --device=DEV         a serial port (/dev/ttyUSB0) or tcp://host:port\n"
+            "      --baud=N             default 2400, with --framing=p1 115200\n"
+            "      --parity=P           even (default), odd or none (p1: none)\n"
+            "      --data-bits=N        5 to 8 (default 8)\n"
+            "      --stop-bits=N        1 (default) or 2\n"
+            "  -n, --count=N            stop after N telegrams\n"
+            "  -t, --seconds=S          stop after S seconds (else at Ctrl-C)\n"
             "Keys (never printed; prefer a file or the environment to the command line):\n"
             "  -k, --key=HEX            the encryption key (32 or 64 hex digits)\n"
             "      --key-file=FILE      read it from FILE (hex, or 16/32 raw bytes)\n"
@@ -79,8 +91,9 @@ static void usage(FILE *f)
             "  -h, --help               this help\n"
             "  -V, --version            the version\n"
             "\n"
-            "Exit status: 0 all telegrams decoded, 1 some failed or none found,\n"
-            "2 usage error, unreadable file, malformed key.  See smdecode(1).\n");
+            "Exit status: 0 all telegrams decoded, 1 some failed or none found (or the\n"
+            "line went away), 2 usage error, unreadable file or device, malformed key.\n"
+            "See smdecode(1).\n");
 }
 
 __attribute__((format(printf, 1, 2), noreturn)) static void die_usage(const char *fmt, ...)
@@ -114,6 +127,13 @@ static void on_telegram(void *ctx, const sm_telegram *t)
 {
     app *a = ctx;
     a->stream_telegrams++;
+    if (a->live) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        a->last_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        if (a->stream_telegrams == 1)
+            a->first_at = a->last_at;
+    }
     if (t->err) {
         a->failed++;
         if (!quiet) {
@@ -215,7 +235,12 @@ static void end_input(app *a)
     if (a->stream_telegrams == 0) {
         a->empty_inputs++; /* exit status 1 */
         smd_out_flush(&a->out);
-        if (a->stream_bytes == 0)
+        if (a->stream_bytes == 0 && a->live)
+            fprintf(stderr,
+                    "%s: %s: nothing arrived (is the meter's customer port switched on, the "
+                    "cable in the right socket, the M-Bus adapter powered?)\n",
+                    progname, a->source);
+        else if (a->stream_bytes == 0)
             fprintf(stderr, "%s: %s: empty input: no telegram\n", progname, a->source);
         else if (bytes == 0)
             fprintf(stderr, "%s: %s: no hex digits in %llu characters: no telegram%s\n",
@@ -224,7 +249,8 @@ static void end_input(app *a)
         else
             fprintf(stderr, "%s: %s: no telegram found in %llu byte%s%s\n", progname, a->source,
                     (unsigned long long)bytes, plural(bytes),
-                    !a->binary && a->hex.errors ? " (is it binary? use --binary)" : "");
+                    a->live ? " (other line settings? see --baud and --parity)"
+                    : !a->binary && a->hex.errors ? " (is it binary? use --binary)" : "");
     } else if (s->bytes_discarded && !quiet) {
         smd_out_flush(&a->out);
         fprintf(stderr, "%s: %s: note: %llu byte%s outside any telegram %s skipped\n", progname,
@@ -351,7 +377,15 @@ static size_t key_from_env(const char *var, uint8_t key[32])
 
 /* ---- main ------------------------------------------------------------------ */
 
-enum { OPT_KEY_FILE = 256, OPT_AUTH_KEY_FILE, OPT_NO_VERIFY };
+enum {
+    OPT_KEY_FILE = 256,
+    OPT_AUTH_KEY_FILE,
+    OPT_NO_VERIFY,
+    OPT_BAUD,
+    OPT_PARITY,
+    OPT_DATA_BITS,
+    OPT_STOP_BITS
+};
 
 typedef struct {
     uint8_t ek[32], ak[32];
@@ -359,7 +393,57 @@ typedef struct {
     bool binary, layers, verify;
     int framing;
     const char *format;
+    const char *device;                 /* --device, or NULL */
+    int baud, data_bits, stop_bits;     /* 0: the framing's default */
+    int parity;                         /* -1: the framing's default */
+    uint64_t count;                     /* 0: no limit */
+    double seconds;                     /* 0: no limit */
 } options;
+
+/* A whole number lo..hi for an option, or a usage error. */
+static long long number_option(const char *opt, const char *arg, long long lo, long long hi)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (errno || end == arg || *end || v < lo || v > hi)
+        die_usage("%s: '%s' is not a whole number from %lld to %lld", opt, arg, lo, hi);
+    return v;
+}
+
+/* The options of a live line (--device and its settings); false when c is
+ * none of them. */
+static bool live_option(int c, const char *arg, options *o)
+{
+    switch (c) {
+    case 'd': o->device = arg; break;
+    case OPT_BAUD: o->baud = (int)number_option("--baud", arg, 50, 4000000); break;
+    case OPT_DATA_BITS: o->data_bits = (int)number_option("--data-bits", arg, 5, 8); break;
+    case OPT_STOP_BITS: o->stop_bits = (int)number_option("--stop-bits", arg, 1, 2); break;
+    case OPT_PARITY:
+        /* sm_parity's order */
+        if (strcmp(arg, "none") == 0)
+            o->parity = SM_PARITY_NONE;
+        else if (strcmp(arg, "even") == 0)
+            o->parity = SM_PARITY_EVEN;
+        else if (strcmp(arg, "odd") == 0)
+            o->parity = SM_PARITY_ODD;
+        else
+            die_usage("--parity: '%s' is not even, odd or none", arg);
+        break;
+    case 'n': o->count = (uint64_t)number_option("--count", arg, 1, 1000000000000LL); break;
+    case 't': {
+        char *end;
+        errno = 0;
+        o->seconds = strtod(arg, &end);
+        if (errno || end == arg || *end || !(o->seconds > 0) || o->seconds > 1e9)
+            die_usage("--seconds: '%s' is not a number of seconds above 0", arg);
+        break;
+    }
+    default: return false;
+    }
+    return true;
+}
 
 /* The command line; exits on usage errors, --help and --version. */
 static void parse_options(int argc, char **argv, options *o)
@@ -375,13 +459,20 @@ static void parse_options(int argc, char **argv, options *o)
         {"format", required_argument, NULL, 'f'},
         {"layers", no_argument, NULL, 'l'},
         {"quiet", no_argument, NULL, 'q'},
+        {"device", required_argument, NULL, 'd'},
+        {"baud", required_argument, NULL, OPT_BAUD},
+        {"parity", required_argument, NULL, OPT_PARITY},
+        {"data-bits", required_argument, NULL, OPT_DATA_BITS},
+        {"stop-bits", required_argument, NULL, OPT_STOP_BITS},
+        {"count", required_argument, NULL, 'n'},
+        {"seconds", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":bF:k:a:f:lqhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":bF:k:a:f:lqd:n:t:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'b': o->binary = true; break;
         case 'F':
@@ -406,11 +497,19 @@ static void parse_options(int argc, char **argv, options *o)
             exit(0);
         case ':': die_usage("option '%s' needs an argument", argv[optind - 1]);
         default: {
+            if (live_option(c, optarg, o))
+                break;
             char opt[3] = {'-', (char)optopt, 0};
             die_usage("unknown option '%s'", optopt ? opt : argv[optind - 1]);
         }
         }
     }
+    bool line_given = o->baud || o->data_bits || o->stop_bits || o->parity >= 0;
+    if (!o->device && (line_given || o->count || o->seconds > 0))
+        die_usage("--baud, --parity, --data-bits, --stop-bits, --count and --seconds need "
+                  "--device");
+    if (o->device && optind < argc)
+        die_usage("--device reads the line: no other input ('%s') with it", argv[optind]);
     if (!o->ek_len)
         o->ek_len = key_from_env("SMDECODE_KEY", o->ek);
     if (!o->ak_len)
@@ -456,6 +555,69 @@ static bool run_argument(app *a, const char *arg, int number)
     return true;
 }
 
+/* ---- a live line ------------------------------------------------------------ */
+
+static void on_live_bytes(void *ctx, const uint8_t *p, size_t n)
+{
+    app *a = ctx;
+    feed(a, (const char *)p, n);
+    smd_out_flush(&a->out); /* each telegram out when its last byte came */
+}
+
+static uint64_t live_telegrams(void *ctx) { return ((app *)ctx)->stream_telegrams; }
+
+/* --device: reads the line until --count, --seconds or a signal, then one
+ * summary line on standard error.  Returns an exit status. */
+static int run_live(app *a, const options *o)
+{
+    smd_live_opts lo = {.device = o->device, .count = o->count, .seconds = o->seconds};
+    lo.line = sm_port_default_line(o->framing == SM_LINK_P1);
+    if (o->baud)
+        lo.line.baud = o->baud;
+    if (o->data_bits)
+        lo.line.data_bits = o->data_bits;
+    if (o->stop_bits)
+        lo.line.stop_bits = o->stop_bits;
+    if (o->parity >= 0)
+        lo.line.parity = (sm_parity)o->parity;
+    char line[48] = ""; /* a TCP line's settings are the server's */
+    if (!sm_port_is_tcp(o->device))
+        snprintf(line, sizeof line, " at %d %d%c%d", lo.line.baud, lo.line.data_bits,
+                 "NEO"[lo.line.parity], lo.line.stop_bits);
+    smd_live_sink sink = {on_live_bytes, live_telegrams, a};
+    a->live = a->binary = true;
+    begin_input(a, o->device);
+    char err[SM_PORT_ERR_MAX];
+    double elapsed;
+    err[0] = '\0';
+    smd_live_end end = smd_live_run(&lo, &sink, &elapsed, err, sizeof err);
+    if (end == SMD_LIVE_NOT_OPENED) {
+        fprintf(stderr, "%s: %s\n", progname, err);
+        return EXIT_USAGE;
+    }
+    end_input(a);
+    smd_out_flush(&a->out);
+    if (end == SMD_LIVE_LOST)
+        fprintf(stderr, "%s: %s: the line went away: %s\n", progname, o->device, err);
+    sm_decoder_stats st;
+    sm_decoder_get_stats(&a->dec, &st);
+    char period[64] = "";
+    if (a->stream_telegrams >= 2 && a->last_at - a->first_at >= 0.01)
+        snprintf(period, sizeof period, ", a telegram every %.2f s",
+                 (a->last_at - a->first_at) / (double)(a->stream_telegrams - 1));
+    fprintf(stderr,
+            "%s: %s%s: %llu telegram%s in %.1f s (%llu decoded; %llu link/checksum, %llu "
+            "security, %llu parse error%s), %llu byte%s of %llu discarded%s%s\n",
+            progname, o->device, line, (unsigned long long)a->stream_telegrams,
+            plural(a->stream_telegrams), elapsed, (unsigned long long)st.ok,
+            (unsigned long long)st.link_errors, (unsigned long long)st.security_errors,
+            (unsigned long long)st.parse_errors, plural(st.parse_errors),
+            (unsigned long long)st.bytes_discarded, plural(st.bytes_discarded),
+            (unsigned long long)a->stream_bytes, period,
+            end == SMD_LIVE_STOPPED ? " (stopped)" : "");
+    return end == SMD_LIVE_LOST ? EXIT_FAILED : 0;
+}
+
 /* After the last input: the output's end, and the exit status. */
 static int finish(app *a, int status)
 {
@@ -483,7 +645,7 @@ static int finish(app *a, int status)
 
 int main(int argc, char **argv)
 {
-    static options o = {.verify = true, .framing = SM_LINK_AUTO, .format = "xml"};
+    static options o = {.verify = true, .framing = SM_LINK_AUTO, .format = "xml", .parity = -1};
     parse_options(argc, argv, &o);
     app *a = calloc(1, sizeof *a);
     if (!a) {
@@ -508,7 +670,15 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     int status = 0;
-    if (optind == argc && !run_argument(a, "-", 0))
+    if (o.device) {
+        status = run_live(a, &o);
+        if (status == EXIT_USAGE) {
+            smd_render_free(a->render);
+            sm_decoder_wipe(&a->dec);
+            free(a);
+            return status;
+        }
+    } else if (optind == argc && !run_argument(a, "-", 0))
         status = EXIT_USAGE;
     for (int i = optind; i < argc && status != EXIT_USAGE; i++)
         if (!run_argument(a, argv[i], i - optind + 1))

@@ -1,7 +1,7 @@
 /* smartmeter.c - the collectd plugin "smartmeter": configuration, init,
  * health read callback and shutdown.  The reader threads live in
  * smp_meter.c, the mapping of readings in smp_map.c, the ports in
- * smp_port.c; the decoding is the project's core (shared/).
+ * sm_port.c; the decoding is the project's core (shared/).
  *
  *   <Plugin smartmeter>
  *     <Meter "home">
@@ -101,9 +101,9 @@ static int get_word(const smp_meter *m, const oconfig_item_t *ci, const char *co
 static int check_device(const smp_meter *m, const char *device)
 {
     struct stat st;
-    if (smp_device_is_tcp(device)) {
+    if (sm_port_is_tcp(device)) {
         char h[200], p[8];
-        if (smp_tcp_parse(device, h, sizeof h, p, sizeof p))
+        if (sm_port_tcp_parse(device, h, sizeof h, p, sizeof p))
             return 0;
         ERROR(SMP_LOG_PREFIX "option Device: \"%s\" is not tcp://host:port", m->name, device);
         return -1;
@@ -148,11 +148,11 @@ static int opt_stop_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 static int opt_parity(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
     seen->parity = true;
-    static const char *const names[] = {"none", "even", "odd"}; /* smp_parity's order */
+    static const char *const names[] = {"none", "even", "odd"}; /* sm_parity's order */
     int p;
     if (get_word(m, ci, names, 3, "even, odd or none", &p) != 0)
         return -1;
-    m->line.parity = (smp_parity)p;
+    m->line.parity = (sm_parity)p;
     return 0;
 }
 
@@ -363,7 +363,7 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
     }
     sstrncpy(m->name, name, sizeof m->name);
     m->wake_fd = -1;
-    m->line = (smp_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SMP_PARITY_EVEN};
+    m->line = sm_port_default_line(false);
     m->framing = SM_LINK_AUTO;
     m->verify_tag = true;
     m->max_skew = SMP_MAX_SKEW_DEFAULT;
@@ -372,17 +372,18 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
 }
 
 /* What a meter needs beyond each option being right on its own; the line
- * settings the options left out (M-Bus: 2400 8E1; Framing "p1": 115200
- * 8N1, what DSMR 5, e-MUCS and the Nordic P1 ports use). */
+ * settings the options left out (sm_port_default_line: Framing "p1" has
+ * its own). */
 static int meter_complete(smp_meter *m, const cfg_seen *seen)
 {
     if (m->framing == SM_LINK_P1) {
+        sm_line d = sm_port_default_line(true);
         if (!seen->baud)
-            m->line.baud = 115200;
+            m->line.baud = d.baud;
         if (!seen->parity)
-            m->line.parity = SMP_PARITY_NONE;
+            m->line.parity = d.parity;
         if (!seen->data_bits)
-            m->line.data_bits = 8;
+            m->line.data_bits = d.data_bits;
     }
     if (m->device[0] == '\0') {
         ERROR(SMP_LOG_PREFIX "option Device is missing", m->name);
@@ -451,7 +452,7 @@ static int smartmeter_init(void)
         ERROR("smartmeter plugin: no meter configured (or none without errors): nothing to read");
         return -1;
     }
-    smp_port_library_init();
+    sm_port_library_init();
     int started = 0;
     for (smp_meter *m = meters; m; m = m->next)
         if (smp_meter_start(m) == 0)

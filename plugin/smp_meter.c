@@ -463,8 +463,8 @@ static bool let_frame_arrive(smp_meter *m)
     uint64_t have = sm_decoder_underway(m->dec);
     if (m->telegram_bytes > have && m->telegram_bytes - have > need)
         need = (size_t)(m->telegram_bytes - have);
-    const smp_line *l = &m->line;
-    double bits = 1 + l->data_bits + (l->parity != SMP_PARITY_NONE) + l->stop_bits;
+    const sm_line *l = &m->line;
+    double bits = 1 + l->data_bits + (l->parity != SM_PARITY_NONE) + l->stop_bits;
     double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400) * 1.05 + COALESCE_SLACK;
     return wait_stop(m, s < COALESCE_MAX ? s : COALESCE_MAX);
 }
@@ -491,8 +491,8 @@ static bool back_off(smp_meter *m, double *backoff)
 /* Open the port; false (with a rate-limited ERROR) when it is not there. */
 static bool open_port(smp_meter *m)
 {
-    char err[SMP_ERR_MAX];
-    if (!smp_port_open(&m->port, m->device, &m->line, m->wake_fd, CONNECT_TIMEOUT_MS, err,
+    char err[SM_PORT_ERR_MAX];
+    if (!sm_port_open(&m->port, m->device, &m->line, m->wake_fd, CONNECT_TIMEOUT_MS, err,
                        sizeof err)) {
         c_complain(LOG_ERR, &m->c_open, SMP_LOG_PREFIX "%s; retrying", m->name, err);
         return false;
@@ -516,13 +516,13 @@ static bool open_port(smp_meter *m)
 static bool read_port(smp_meter *m, short revents)
 {
     uint8_t buf[4096];
-    char err[SMP_ERR_MAX];
-    ssize_t n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err);
+    char err[SM_PORT_ERR_MAX];
+    ssize_t n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err);
     if (n > 0) {
         sm_decoder_feed(m->dec, buf, (size_t)n);
         /* a full buffer: more may be waiting (an error shows at the next poll) */
         while (n == (ssize_t)sizeof buf &&
-               (n = smp_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0)
+               (n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0)
             sm_decoder_feed(m->dec, buf, (size_t)n);
         account_discarded(m);
         return true;
@@ -584,14 +584,14 @@ static void *reader(void *arg)
             lost = true;
         }
         if (lost) {
-            smp_port_close(&m->port);
+            sm_port_close(&m->port);
             sm_decoder_finish(m->dec); /* a telegram cut by the loss counts as an error */
             if (back_off(m, &backoff))
                 break;
         }
     }
     if (m->port.fd >= 0)
-        smp_port_close(&m->port); /* shutdown: a telegram cut short is no error */
+        sm_port_close(&m->port); /* shutdown: a telegram cut short is no error */
     return NULL;
 }
 
@@ -615,7 +615,7 @@ int smp_meter_start(smp_meter *m)
     sm_wipe(m->ek, sizeof m->ek);
     sm_wipe(m->ak, sizeof m->ak);
     m->period = m->period_cfg;
-    smp_port_init(&m->port);
+    sm_port_init(&m->port);
     char tname[16];
     snprintf(tname, sizeof tname, "smartmeter#%.4s", m->name);
     int status = plugin_thread_create(&m->thread, reader, m, tname);

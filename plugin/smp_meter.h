@@ -17,7 +17,7 @@
 #include "smp_batch.h"
 #include "smp_map.h"
 #include "smp_p1.h"
-#include "smp_port.h"
+#include "sm_port.h"
 
 #define SMP_PLUGIN "smartmeter"
 /* every log line of a meter starts so, with its name */
@@ -46,7 +46,7 @@ typedef struct smp_meter {
     /* ---- configuration --------------------------------------------------- */
     char name[DATA_MAX_NAME_LEN];
     char device[PATH_MAX];
-    smp_line line;
+    sm_line line;
     sm_link framing;
     uint8_t ek[32], ak[32];
     size_t ek_len, ak_len;
@@ -64,7 +64,7 @@ typedef struct smp_meter {
     bool started;
     int wake_fd;           /* eventfd: shutdown */
     sm_decoder *dec;
-    smp_port port;
+    sm_port port;
     _Atomic uint64_t health[SMP_H_COUNT];
     uint64_t discarded_seen;   /* the decoder's count since the port was opened */
     sm_obis *unknown;          /* the unknown objects dispatched so far (max_unknown) */

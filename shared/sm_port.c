@@ -1,7 +1,7 @@
-/* smp_port.c - serial ports through libserialport, network serial servers
+/* sm_port.c - serial ports through libserialport, network serial servers
  * through a TCP socket. */
 #define _GNU_SOURCE
-#include "smp_port.h"
+#include "sm_port.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +17,14 @@
 
 #include <libserialport.h>
 
-void smp_port_init(smp_port *p)
+sm_line sm_port_default_line(bool p1)
+{
+    if (p1)
+        return (sm_line){.baud = 115200, .data_bits = 8, .stop_bits = 1, .parity = SM_PARITY_NONE};
+    return (sm_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SM_PARITY_EVEN};
+}
+
+void sm_port_init(sm_port *p)
 {
     p->sp = NULL;
     p->fd = -1;
@@ -25,15 +32,15 @@ void smp_port_init(smp_port *p)
     p->path[0] = '\0';
 }
 
-bool smp_device_is_tcp(const char *device)
+bool sm_port_is_tcp(const char *device)
 {
     return strncmp(device, "tcp://", 6) == 0;
 }
 
-bool smp_tcp_parse(const char *device, char *host, size_t host_cap, char *service,
+bool sm_port_tcp_parse(const char *device, char *host, size_t host_cap, char *service,
                    size_t service_cap)
 {
-    if (!smp_device_is_tcp(device))
+    if (!sm_port_is_tcp(device))
         return false;
     const char *h = device + 6, *colon;
     size_t hlen;
@@ -85,7 +92,7 @@ static void sp_message(const char *what, enum sp_return r, const char *path, cha
     }
 }
 
-static bool open_serial(smp_port *p, const char *device, const smp_line *line, char *err,
+static bool open_serial(sm_port *p, const char *device, const sm_line *line, char *err,
                         size_t cap)
 {
     char real[PATH_MAX];
@@ -108,8 +115,8 @@ static bool open_serial(smp_port *p, const char *device, const smp_line *line, c
         p->sp = NULL;
         return false;
     }
-    enum sp_parity parity = line->parity == SMP_PARITY_EVEN  ? SP_PARITY_EVEN
-                            : line->parity == SMP_PARITY_ODD ? SP_PARITY_ODD
+    enum sp_parity parity = line->parity == SM_PARITY_EVEN  ? SP_PARITY_EVEN
+                            : line->parity == SM_PARITY_ODD ? SP_PARITY_ODD
                                                              : SP_PARITY_NONE;
     const char *what = "baud rate";
     if ((r = sp_set_baudrate(p->sp, line->baud)) == SP_OK && (what = "data bits") &&
@@ -128,7 +135,7 @@ static bool open_serial(smp_port *p, const char *device, const smp_line *line, c
     char w[64];
     snprintf(w, sizeof w, "cannot set the %s of", what);
     sp_message(w, r, real, err, cap);
-    smp_port_close(p);
+    sm_port_close(p);
     return false;
 }
 
@@ -139,11 +146,11 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool open_tcp(smp_port *p, const char *device, int cancel_fd, int timeout_ms, char *err,
+static bool open_tcp(sm_port *p, const char *device, int cancel_fd, int timeout_ms, char *err,
                      size_t cap)
 {
     char host[200], service[8];
-    if (!smp_tcp_parse(device, host, sizeof host, service, sizeof service)) {
+    if (!sm_port_tcp_parse(device, host, sizeof host, service, sizeof service)) {
         snprintf(err, cap, "malformed address %s (expected tcp://host:port)", device);
         return false;
     }
@@ -207,16 +214,16 @@ static bool open_tcp(smp_port *p, const char *device, int cancel_fd, int timeout
     return false;
 }
 
-bool smp_port_open(smp_port *p, const char *device, const smp_line *line, int cancel_fd,
+bool sm_port_open(sm_port *p, const char *device, const sm_line *line, int cancel_fd,
                    int connect_timeout_ms, char *err, size_t err_cap)
 {
-    smp_port_init(p);
-    if (smp_device_is_tcp(device))
+    sm_port_init(p);
+    if (sm_port_is_tcp(device))
         return open_tcp(p, device, cancel_fd, connect_timeout_ms, err, err_cap);
     return open_serial(p, device, line, err, err_cap);
 }
 
-ssize_t smp_port_read(smp_port *p, void *buf, size_t cap, char *err, size_t err_cap)
+ssize_t sm_port_read(sm_port *p, void *buf, size_t cap, char *err, size_t err_cap)
 {
     if (p->fd < 0) {
         snprintf(err, err_cap, "not open");
@@ -244,7 +251,7 @@ ssize_t smp_port_read(smp_port *p, void *buf, size_t cap, char *err, size_t err_
     return -1;
 }
 
-void smp_port_close(smp_port *p)
+void sm_port_close(sm_port *p)
 {
     if (p->sp) {
         sp_close(p->sp);
@@ -257,7 +264,7 @@ void smp_port_close(smp_port *p)
     p->tcp = false;
 }
 
-void smp_port_library_init(void)
+void sm_port_library_init(void)
 {
     if (!getenv("LIBSERIALPORT_DEBUG"))
         sp_set_debug_handler(NULL);

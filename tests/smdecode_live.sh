@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# tests/smdecode_live.sh - smdecode --device on a live line: simulated meters
+# on pseudo-terminals (socat; the test-only tests/pty_shim.so lets
+# libserialport open them) and on a TCP port (a network serial server):
+# each telegram's output is written as it arrives, in M-Bus and P1, values
+# checked against the simulator's; --count, --seconds and Ctrl-C stop it with
+# a summary line; a silent line, a line of noise and a line that goes away
+# are named; usage errors exit 2.  Run by `make check` with top_srcdir and
+# top_builddir set.
+set -u
+src=$(cd "${top_srcdir:-.}" && pwd)
+bld=$(cd "${top_builddir:-.}" && pwd)
+SMD=$bld/decode-tool/smdecode
+SIM=$bld/sim/smsim
+SHIM=$bld/tests/.libs/pty_shim.so
+KEY=$src/fixtures/synthetic/test.key
+fail=0
+. "$src/scripts/collectd-env.sh"
+for f in "$SMD" "$SIM" "$SHIM"; do
+    [ -e "$f" ] || { echo "FAIL: $f was not built"; exit 1; }
+done
+command -v socat >/dev/null || { echo "FAIL: socat is not installed (scripts/test installs it)"; exit 1; }
+
+# an smdecode built with the sanitizers needs their runtimes ahead of the shim
+PRELOAD=$SHIM
+if ldd "$SMD" | grep -q libasan; then
+    PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $SHIM"
+fi
+
+W=$(mktemp -d /tmp/smdecode-live.XXXXXX)
+cleanup() {
+    ce_kill_ptys "$W/pty.pid"
+    [ -f "$W/server.pid" ] && kill "$(cat "$W/server.pid")" 2>/dev/null
+    wait 2>/dev/null
+    if [ $fail -eq 0 ]; then rm -rf "$W"; else echo "(work dir kept: $W)"; fi
+}
+trap cleanup EXIT
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+smd() { LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" "$@"; }
+pty() { ce_pty "$W/$1" "$W/pty.pid" || bad "socat did not create $W/$1"; }
+
+# the telegrams, one file each, and their expected values
+for i in 0 1 2; do
+    "$SIM" --count 1 --skip $i --seed 31 --fast --out "$W/m$i.bin" --expect "$W/m$i.exp"
+    "$SIM" --framing p1 --count 1 --skip $i --seed 31 --fast --out "$W/p$i.txt" --expect "$W/p$i.exp"
+done
+cat "$W"/m[012].exp >"$W/m.exp"
+cat "$W"/p[01].exp >"$W/p.exp"
+
+# M-Bus, encrypted, 38400 baud: each telegram's line out before the next is sent
+pty m
+out=$(python3 "$src/tests/live_check.py" "$W/m.sim" "$W"/m[012].bin -- "$W/m.exp" -- \
+    env LD_PRELOAD="$PRELOAD" ${SM_VALGRIND:-} "$SMD" --device "$W/m" --baud 38400 --count 3 \
+    -f json --key-file "$KEY") || bad "M-Bus live: $out"
+echo "$out"
+grep -q "at 38400 8E1: 3 telegrams" <<<"$out" || bad "M-Bus live: the summary does not name 38400 8E1"
+
+# P1 text: --framing p1 defaults to 115200 8N1
+pty p
+out=$(python3 "$src/tests/live_check.py" "$W/p.sim" "$W"/p[01].txt -- "$W/p.exp" -- \
+    env LD_PRELOAD="$PRELOAD" ${SM_VALGRIND:-} "$SMD" --device "$W/p" --framing p1 --count 2 \
+    -f json) || bad "P1 live: $out"
+echo "$out"
+grep -q "at 115200 8N1: 2 telegrams" <<<"$out" || bad "P1 live: the summary does not name 115200 8N1"
+
+# a silent line: --seconds ends it; exit 1 and the usual causes named
+pty q
+smd --device "$W/q" --seconds 1.5 -f csv >"$W/q.out" 2>"$W/q.err"
+rc=$?
+[ $rc -eq 1 ] || bad "silent line: exit $rc, want 1"
+grep -q "nothing arrived (is the meter's customer port switched on" "$W/q.err" ||
+    bad "silent line: no 'nothing arrived': $(cat "$W/q.err")"
+grep -q "0 telegrams in 1\.[5-9] s" "$W/q.err" || bad "silent line: summary: $(cat "$W/q.err")"
+[ -s "$W/q.out" ] && bad "silent line: output: $(cat "$W/q.out")"
+echo "silent line: $(tail -1 "$W/q.err")"
+
+# noise only (a line at the wrong speed looks like this): the settings suggested
+pty g
+smd --device "$W/g" --seconds 2 -f csv >"$W/g.out" 2>"$W/g.err" &
+spid=$!
+sleep 0.5
+# bytes that begin no frame and no APDU (not 0x68 0x7E 0x00 '/' 0x0F 0xDB 0xDC 0xE0)
+python3 -c 'import sys; sys.stdout.buffer.write(bytes((0x55, 0xAA, 0xF3, 0x3C, 0x81) * 600))' >"$W/g.sim"
+wait $spid
+rc=$?
+[ $rc -eq 1 ] || bad "noise: exit $rc, want 1"
+grep -q "no telegram found in [0-9]* bytes (other line settings? see --baud and --parity)" "$W/g.err" ||
+    bad "noise: $(cat "$W/g.err")"
+echo "noise: $(head -1 "$W/g.err")"
+
+# Ctrl-C: what arrived is written, then the summary, exit 0
+pty c
+# (not through smd(): the signal must reach smdecode, not a subshell)
+LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" --device "$W/c" -f csv --key-file "$KEY" \
+    >"$W/c.out" 2>"$W/c.err" &
+spid=$!
+sleep 0.5
+cat "$W/m0.bin" "$W/m1.bin" >"$W/c.sim"
+for _ in $(seq 300); do [ "$(wc -l <"$W/c.out")" -ge 3 ] && break; sleep 0.1; done
+kill -INT $spid
+wait $spid
+rc=$?
+[ $rc -eq 0 ] || bad "Ctrl-C: exit $rc, want 0: $(cat "$W/c.err")"
+[ "$(wc -l <"$W/c.out")" -eq 3 ] || bad "Ctrl-C: want a header and 2 rows: $(cat "$W/c.out")"
+grep -q "2 telegrams in .*(2 decoded; .*(stopped)" "$W/c.err" || bad "Ctrl-C: summary: $(cat "$W/c.err")"
+grep -q ",7015,,.*,244\.6\|,7015,," "$W/c.out" || bad "Ctrl-C: telegram 7015 missing: $(cat "$W/c.out")"
+echo "Ctrl-C: $(tail -1 "$W/c.err")"
+
+# a network serial server (tcp://): three telegrams, then it closes the line
+cat "$W"/m[012].bin >"$W/all.bin"
+python3 - "$W/all.bin" "$W/port" <<'EOF' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+open(sys.argv[2], "w").write(str(s.getsockname()[1]))
+data = open(sys.argv[1], "rb").read()
+for _ in range(2):
+    c, _ = s.accept()
+    for k in range(0, len(data), 376):
+        c.sendall(data[k:k + 376])
+        time.sleep(0.1)
+    time.sleep(0.5)
+    c.close()
+EOF
+echo $! >"$W/server.pid"
+for _ in $(seq 50); do [ -s "$W/port" ] && break; sleep 0.1; done
+port=$(cat "$W/port")
+smd --device "tcp://127.0.0.1:$port" --count 3 -f csv --key-file "$KEY" >"$W/t.out" 2>"$W/t.err"
+rc=$?
+[ $rc -eq 0 ] || bad "tcp: exit $rc: $(cat "$W/t.err")"
+[ "$(grep -c '^[123],' "$W/t.out")" -eq 3 ] || bad "tcp: want 3 rows: $(cat "$W/t.out")"
+echo "tcp: $(tail -1 "$W/t.err")"
+# the server closes after the three: every telegram written, the loss named, exit 1
+smd --device "tcp://127.0.0.1:$port" -f csv --key-file "$KEY" >"$W/t2.out" 2>"$W/t2.err"
+rc=$?
+[ $rc -eq 1 ] || bad "tcp closed: exit $rc, want 1: $(cat "$W/t2.err")"
+[ "$(grep -c '^[123],' "$W/t2.out")" -eq 3 ] || bad "tcp closed: want 3 rows: $(cat "$W/t2.out")"
+grep -q "tcp://127.0.0.1:$port: the line went away" "$W/t2.err" || bad "tcp closed: $(cat "$W/t2.err")"
+echo "tcp closed: $(grep 'went away' "$W/t2.err")"
+
+# what cannot be opened or asked: exit 2 and the reason
+expect2() {
+    local what=$1 pattern=$2
+    shift 2
+    smd "$@" >"$W/u.out" 2>"$W/u.err"
+    local rc=$?
+    [ $rc -eq 2 ] || bad "$what: exit $rc, want 2"
+    grep -q -- "$pattern" "$W/u.err" || bad "$what: $(cat "$W/u.err")"
+}
+expect2 "no such device" "cannot open /dev/nonexistent-tty: No such file or directory" \
+    --device /dev/nonexistent-tty
+expect2 "not a serial port" "/dev/null" --device /dev/null
+expect2 "refused" "cannot connect to 127.0.0.1:1: Connection refused" --device tcp://127.0.0.1:1
+expect2 "malformed tcp" "tcp://nonsense" --device tcp://nonsense
+expect2 "baud without device" "need --device" --baud 9600
+expect2 "device and a file" "no other input ('$KEY')" --device "$W/m" "$KEY"
+expect2 "bad parity" "--parity: 'mark' is not even, odd or none" --device "$W/m" --parity mark
+expect2 "bad baud" "--baud: '96k' is not a whole number" --device "$W/m" --baud 96k
+expect2 "bad seconds" "--seconds: '-1' is not a number of seconds" --device "$W/m" --seconds -1
+expect2 "bad count" "--count: '0' is not a whole number from 1" --device "$W/m" --count 0
+
+# the key never appears
+key=$(tr -d ' \n' <"$KEY")
+if cat "$W"/*.out "$W"/*.err | grep -qi "$key"; then bad "the key appears in an output"; fi
+
+[ $fail -eq 0 ] && echo "smdecode live: all checks passed"
+exit $((fail > 0))
