@@ -487,6 +487,12 @@ static void error_info(smd_out *o, const sm_telegram *t)
     smd_out_u64(o, t->err_offset);
     KEY(o, "\"offset_in\"");
     lit(o, sm_where_name(t->err_where));
+    if (t->key_diag) {
+        KEY(o, "\"keys\"");
+        lit(o, sm_key_diag_name(t->key_diag));
+        KEY(o, "\"keys_message\"");
+        lit(o, sm_key_diag_text(t->key_diag));
+    }
 }
 
 /* a P1 telegram's identification, CRC, line and notes */

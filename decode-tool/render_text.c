@@ -128,8 +128,10 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
     if (t->err) {
         char where[120];
         smd_error_where(t, where, sizeof where);
-        snprintf(buf, sizeof buf, "Error:              %s: %s%s\n\n",
-                 sm_layername(sm_errlayer(t->err)), sm_strerror(t->err), where);
+        snprintf(buf, sizeof buf, "Error:              %s: %s%s\n%s%s%s\n",
+                 sm_layername(sm_errlayer(t->err)), sm_strerror(t->err), where,
+                 t->key_diag ? "Keys:               " : "",
+                 t->key_diag ? sm_key_diag_text(t->key_diag) : "", t->key_diag ? "\n" : "");
         smd_out_str(o, buf);
         return;
     }

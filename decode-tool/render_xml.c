@@ -472,8 +472,9 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
         security(o, t);
     if (t->err) {
         smd_error_where(t, where, sizeof where);
-        snprintf(buf, sizeof buf, "error: %s: %s%s", sm_layername(sm_errlayer(t->err)),
-                 sm_strerror(t->err), where);
+        snprintf(buf, sizeof buf, "error: %s: %s%s%s%s", sm_layername(sm_errlayer(t->err)),
+                 sm_strerror(t->err), where, t->key_diag ? ": " : "",
+                 t->key_diag ? sm_key_diag_text(t->key_diag) : "");
         comment(o, 0, buf);
     }
     if (t->apdu && t->is_p1 && (cx->layers || t->err)) {

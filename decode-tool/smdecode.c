@@ -107,9 +107,27 @@ __attribute__((format(printf, 1, 2), noreturn)) static void die_usage(const char
     exit(EXIT_USAGE);
 }
 
-static const char *hint(sm_err e)
+/* What to do about a key error, by what the decoder found (sm_key_diag). */
+static const char *hint(const sm_telegram *t)
 {
-    switch (e) {
+    switch (t->key_diag) {
+    case SM_KEYS_SWAPPED:
+        return " (the two keys work the other way round: swap --key and --auth-key)";
+    case SM_KEYS_EK_RIGHT:
+        return t->err == SM_ERR_NO_AUTH_KEY
+                   ? " (the encryption key decrypts it: give the authentication key with "
+                     "--auth-key-file, SMDECODE_AUTH_KEY or --auth-key, or decrypt without "
+                     "checking with --no-verify-tag)"
+                   : " (the encryption key decrypts it, so the authentication key is wrong: "
+                     "check it, or decrypt without checking with --no-verify-tag)";
+    case SM_KEYS_EK_WRONG:
+        return t->err == SM_ERR_NO_AUTH_KEY
+                   ? " (and the encryption key does not decrypt it: check it too)"
+                   : " (the encryption key does not decrypt it either: a wrong encryption key, "
+                     "or a damaged telegram)";
+    default: break;
+    }
+    switch (t->err) {
     case SM_ERR_NO_KEY: return " (give the key with --key-file, SMDECODE_KEY or --key)";
     case SM_ERR_NO_AUTH_KEY:
         return " (give the authentication key with --auth-key-file, SMDECODE_AUTH_KEY or "
@@ -143,7 +161,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
             smd_out_flush(&a->out);
             fprintf(stderr, "%s: %s: telegram %llu: %s: %s%s%s\n", progname, a->source,
                     (unsigned long long)smd_telegram_no(t), sm_layername(sm_errlayer(t->err)),
-                    sm_strerror(t->err), where, hint(t->err));
+                    sm_strerror(t->err), where, hint(t));
         }
     }
     if (t->is_p1 && !t->err && t->p1.nnotes && !quiet) {

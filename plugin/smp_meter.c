@@ -329,6 +329,30 @@ static bool fresh(smp_meter *m, const sm_telegram *t)
     return false;
 }
 
+/* What to change in the configuration for a key error, by what the decoder
+ * found out (sm_key_diag). */
+static const char *key_hint(const sm_telegram *t)
+{
+    switch (t->key_diag) {
+    case SM_KEYS_SWAPPED:
+        return " (the two keys work the other way round: swap Key/KeyFile and "
+               "AuthKey/AuthKeyFile)";
+    case SM_KEYS_EK_RIGHT:
+        return t->err == SM_ERR_NO_AUTH_KEY
+                   ? " (Key is right: set AuthKey/AuthKeyFile, or VerifyTag false)"
+                   : " (Key is right, AuthKey/AuthKeyFile is not: check it, or set VerifyTag "
+                     "false)";
+    case SM_KEYS_EK_WRONG:
+        return " (Key/KeyFile does not decrypt it: check it, each meter has its own)";
+    default: break;
+    }
+    if (t->err == SM_ERR_WRONG_KEY || t->err == SM_ERR_TAG_MISMATCH)
+        return " (check Key/KeyFile and AuthKey/AuthKeyFile for this meter)";
+    if (t->err == SM_ERR_NO_KEY || t->err == SM_ERR_NO_AUTH_KEY)
+        return " (set Key/KeyFile or AuthKey/AuthKeyFile: the grid operator supplies them)";
+    return "";
+}
+
 static void log_failure(smp_meter *m, const sm_telegram *t)
 {
     sm_layer layer = sm_errlayer(t->err);
@@ -343,15 +367,24 @@ static void log_failure(smp_meter *m, const sm_telegram *t)
         h = SMP_H_SECURITY;
         c = &m->c_sec;
         level = LOG_ERR;
-        if (t->err == SM_ERR_WRONG_KEY || t->err == SM_ERR_TAG_MISMATCH)
-            hint = " (check Key/KeyFile and AuthKey/AuthKeyFile for this meter)";
-        else if (t->err == SM_ERR_NO_KEY || t->err == SM_ERR_NO_AUTH_KEY)
-            hint = " (set Key/KeyFile or AuthKey/AuthKeyFile: the grid operator supplies them)";
+        hint = key_hint(t);
     }
     count(m, h, 1);
     char frame[32] = "";
     if (t->err_frame)
         snprintf(frame, sizeof frame, " in frame %u", t->err_frame);
+    /* what the decoder found out about the keys: each finding logged once
+     * per meter, until a telegram decrypts again */
+    if (t->key_diag) {
+        unsigned bit = 1u << (unsigned)t->key_diag;
+        if (!(m->keys_logged & bit))
+            plugin_log(level, SMP_LOG_PREFIX "telegram dropped: %s: %s: %s%s at %s offset %" PRIu64
+                       "%s", m->name, sm_layername(layer), sm_strerror(t->err),
+                       sm_key_diag_text(t->key_diag), frame, sm_where_name(t->err_where),
+                       t->err_offset, hint);
+        m->keys_logged |= bit;
+        return;
+    }
     c_complain(level, c, SMP_LOG_PREFIX "telegram dropped: %s: %s%s at %s offset %" PRIu64 "%s",
                m->name, sm_layername(layer), sm_strerror(t->err), frame,
                sm_where_name(t->err_where), t->err_offset, hint);
@@ -366,6 +399,9 @@ static void note_good(smp_meter *m, const sm_telegram *t, double now)
     m->last_good = now;
     count(m, SMP_H_TELEGRAMS, 1);
     c_release(LOG_INFO, &m->c_link, SMP_LOG_PREFIX "telegrams pass the link layer again", m->name);
+    if (m->keys_logged && !c_would_release(&m->c_sec))
+        INFO(SMP_LOG_PREFIX "telegrams decrypt again", m->name);
+    m->keys_logged = 0;
     c_release(LOG_INFO, &m->c_sec, SMP_LOG_PREFIX "telegrams decrypt again", m->name);
     c_release(LOG_INFO, &m->c_parse, SMP_LOG_PREFIX "telegrams parse again", m->name);
     c_release(LOG_INFO, &m->c_replay, SMP_LOG_PREFIX "frame counter rises again", m->name);

@@ -91,6 +91,7 @@ typedef struct smp_meter {
     smp_p1_state p1;           /* sub-meters' captures, events */
     bool timed_logged;
     c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_notes;
+    unsigned keys_logged;  /* bit per sm_key_diag logged since the last good telegram */
 
     struct smp_meter *next;
 } smp_meter;

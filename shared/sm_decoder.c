@@ -116,11 +116,15 @@ static sm_err decipher(sm_decoder *d, sm_telegram *t, layer *l)
     t->ciphered = true;
     size_t plen;
     l->off = t->sec.payload_offset;
-    if ((e = sm_sec_decrypt(&t->sec, &d->cipher, d->plain, sizeof d->plain, &plen,
-                            &t->authenticated)))
+    e = sm_sec_decrypt(&t->sec, &d->cipher, d->plain, sizeof d->plain, &plen, &t->authenticated);
+    if (!e && !t->authenticated && (t->sec.sc & SM_SC_ENC) && !plausible(d->plain, plen))
+        e = SM_ERR_WRONG_KEY;
+    if (e == SM_ERR_TAG_MISMATCH || e == SM_ERR_NO_AUTH_KEY || e == SM_ERR_WRONG_KEY)
+        t->key_diag = sm_sec_diagnose(&t->sec, &d->cipher, d->plain, sizeof d->plain, plausible);
+    if (e == SM_ERR_WRONG_KEY && t->key_diag != SM_KEYS_SWAPPED)
+        t->key_diag = SM_KEYS_UNKNOWN; /* the error says it already */
+    if (e)
         return e;
-    if (!t->authenticated && (t->sec.sc & SM_SC_ENC) && !plausible(d->plain, plen))
-        return SM_ERR_WRONG_KEY;
     l->p = d->plain;
     l->n = plen;
     l->where = SM_WHERE_PLAINTEXT;

@@ -50,6 +50,7 @@ typedef struct {
     bool ciphered;
     sm_sec_header sec;            /* valid when ciphered */
     bool authenticated;           /* the GCM tag was verified */
+    sm_key_diag key_diag;         /* for a key error: which key is wrong */
 
     const uint8_t *apdu;          /* the plaintext APDU (or P1 text) */
     size_t apdu_len;

@@ -103,6 +103,10 @@ sm_err sm_cipher_init(sm_cipher *c, const uint8_t *ek, size_t ek_len, const uint
         return SM_ERR_KEY_LENGTH;
     if (ak_len && ak_len != 16 && ak_len != 32)
         return SM_ERR_KEY_LENGTH;
+    if (ek && ek_len) {
+        memcpy(c->ek, ek, ek_len);
+        c->ek_len = ek_len;
+    }
     if (ek && ek_len == 16) {
         c->key_bits = 128;
         aes128_set_encrypt_key(&c->aes.a128, ek);
@@ -274,6 +278,70 @@ sm_err sm_sec_decrypt(const sm_sec_header *h, sm_cipher *c, uint8_t *out, size_t
     *out_len = h->payload_len;
     *authenticated = true;
     return SM_OK;
+}
+
+/* ---- which key is wrong ------------------------------------------------------ */
+
+/* The two keys the other way round: the tag verifies, or (no tag) the
+ * payload decrypts plausibly. */
+static bool works_swapped(const sm_sec_header *h, const sm_cipher *c, uint8_t *scratch, size_t cap,
+                          bool (*plausible)(const uint8_t *, size_t))
+{
+    if (!c->has_ak || !c->ek_len)
+        return false;
+    bool tagged = (h->sc & SM_SC_AUTH) && c->verify_tag;
+    sm_cipher sw;
+    bool works = false;
+    if (sm_cipher_init(&sw, c->ak, c->ak_len, c->ek, c->ek_len, tagged) == SM_OK) {
+        size_t n;
+        bool auth;
+        works = sm_sec_decrypt(h, &sw, scratch, cap, &n, &auth) == SM_OK &&
+                (tagged ? auth : plausible(scratch, n));
+    }
+    sm_cipher_wipe(&sw);
+    return works;
+}
+
+sm_key_diag sm_sec_diagnose(const sm_sec_header *h, sm_cipher *c, uint8_t *scratch, size_t cap,
+                            bool (*plausible)(const uint8_t *p, size_t n))
+{
+    if (cap < h->payload_len || c->key_bits == 0)
+        return SM_KEYS_UNKNOWN;
+    sm_key_diag d = SM_KEYS_UNKNOWN;
+    if (works_swapped(h, c, scratch, cap, plausible)) {
+        d = SM_KEYS_SWAPPED;
+    } else if (h->sc & SM_SC_ENC) {
+        unsigned suite = h->sc & 0x0F;
+        if ((suite == 2) == (c->key_bits == 256)) {
+            uint8_t iv[12];
+            make_iv(h, iv);
+            ctr_decrypt(c, iv, h->payload, h->payload_len, scratch);
+            d = plausible(scratch, h->payload_len) ? SM_KEYS_EK_RIGHT : SM_KEYS_EK_WRONG;
+        }
+    }
+    sm_wipe(scratch, h->payload_len);
+    return d;
+}
+
+const char *sm_key_diag_name(sm_key_diag d)
+{
+    switch (d) {
+    case SM_KEYS_EK_RIGHT: return "auth_key_wrong";
+    case SM_KEYS_SWAPPED: return "keys_swapped";
+    case SM_KEYS_EK_WRONG: return "key_wrong";
+    default: return NULL;
+    }
+}
+
+const char *sm_key_diag_text(sm_key_diag d)
+{
+    switch (d) {
+    case SM_KEYS_EK_RIGHT:
+        return "the encryption key is right, the authentication key is wrong or missing";
+    case SM_KEYS_SWAPPED: return "the encryption and authentication keys are swapped";
+    case SM_KEYS_EK_WRONG: return "the encryption key does not decrypt it (a wrong key, or a damaged telegram)";
+    default: return NULL;
+    }
 }
 
 /* ---- keys ------------------------------------------------------------------ */

@@ -54,6 +54,8 @@ typedef struct {
     unsigned key_bits;            /* 0 (no key), 128 or 256 */
     bool has_ak;
     bool verify_tag;
+    uint8_t ek[32];               /* kept for sm_sec_diagnose (swapped keys) */
+    size_t ek_len;
     uint8_t ak[32];
     size_t ak_len;
     union {
@@ -77,6 +79,28 @@ void sm_cipher_wipe(sm_cipher *c);
  * caller should check the plaintext for plausibility. */
 sm_err sm_sec_decrypt(const sm_sec_header *h, sm_cipher *c, uint8_t *out, size_t cap,
                       size_t *out_len, bool *authenticated);
+
+/* Which key is wrong, for a telegram that failed with SM_ERR_TAG_MISMATCH,
+ * SM_ERR_NO_AUTH_KEY or SM_ERR_WRONG_KEY, found by trying the other
+ * explanations (only on a failure: one more key schedule and pass). */
+typedef enum {
+    SM_KEYS_UNKNOWN = 0, /* not looked at, or not a question of keys */
+    SM_KEYS_EK_RIGHT,    /* the encryption key alone decrypts the payload to a
+                            plausible APDU: the authentication key is wrong or
+                            missing (or the tag alone was damaged) */
+    SM_KEYS_SWAPPED,     /* the two keys given work the other way round */
+    SM_KEYS_EK_WRONG     /* the encryption key does not decrypt it either */
+} sm_key_diag;
+
+/* plausible(p, n) judges a plaintext; scratch (cap >= payload_len) is
+ * wiped before returning.  The keys stay in c; nothing is printed. */
+sm_key_diag sm_sec_diagnose(const sm_sec_header *h, sm_cipher *c, uint8_t *scratch, size_t cap,
+                            bool (*plausible)(const uint8_t *p, size_t n));
+/* "auth_key_wrong", "keys_swapped", "key_wrong"; NULL for SM_KEYS_UNKNOWN */
+const char *sm_key_diag_name(sm_key_diag d);
+/* The diagnosis in words ("the encryption key is right, the authentication
+ * key is wrong or missing"); NULL for SM_KEYS_UNKNOWN */
+const char *sm_key_diag_text(sm_key_diag d);
 
 /* Parse a key given as hex (32 or 64 digits; spaces, colons and a 0x prefix
  * tolerated).  Returns SM_OK and the length, SM_ERR_KEY_LENGTH otherwise.

@@ -151,6 +151,8 @@ $(meter stale "KeyFile \"$W/test.key\"" 'StaleTimeout 3')
 $(meter reopen "KeyFile \"$W/test.key\"")
 $(meter replay "KeyFile \"$W/test.key\"")
 $(meter wrongkey "Key \"$WRONG\"")
+$(meter swapped "KeyFile \"$W/test.ak\"" "AuthKeyFile \"$W/test.key\"")
+$(meter wrongak "KeyFile \"$W/test.key\"" "AuthKey \"$WRONG\"")
 $(DEVICE=/dev/smartmeter-e2e-absent meter absent "KeyFile \"$W/test.key\"")
 $(meter rawauto "KeyFile \"$W/test.key\"")
 $(meter unknown 'Framing "raw"' 'MaxUnknownObjects 16')
@@ -161,7 +163,7 @@ $(meter_p1 p1-events 'MaxClockSkew 0')
 </Plugin>
 EOF
 
-for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey stale \
+for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
     rawauto unknown mixed p1 p1-7e1 p1-events; do pty $m; done
 # an M-Bus line with garbage between telegrams and failures at each layer
 # (tests/mkmixed): every one counted in its health value
@@ -206,8 +208,10 @@ sim skewed --replay "$F/vkw-mbus-enc.hex" --pace 1500 --count 4 & s13=$!
 sim home --period 1 --count 10 --start $NOW --seed 11 --expect "$W/home.expect" & s6=$!
 # line noise between telegrams
 sim noisy --period 1 --count 8 --start $NOW --seed 12 --garbage 97 --expect "$W/noisy.expect" & s7=$!
-# a wrong key
+# a wrong key; the two keys swapped; a wrong authentication key
 sim wrongkey --period 1 --count 3 --start $NOW --seed 13 & s8=$!
+sim swapped --auth --period 1 --count 3 --start $NOW --seed 13 &
+sim wrongak --auth --period 1 --count 3 --start $NOW --seed 13 &
 # two telegrams, then silence: StaleTimeout 3
 sim stale --period 1 --count 2 --start $NOW --seed 17 & s12=$!
 (   # the device appears 3 s after collectd started
@@ -418,6 +422,15 @@ run_check novalues "$C/smartmeter-wrongkey"
 run_check health "$C/smartmeter-wrongkey" telegrams=0 security-errors=3
 grep -q 'meter "wrongkey": telegram dropped: security: .*likely wrong key.*check Key' "$W/collectd.log" ||
     bad "no log line for the wrong key"
+note "fault: the two keys swapped, a wrong authentication key: said once each"
+run_check novalues "$C/smartmeter-swapped"
+run_check health "$C/smartmeter-swapped" telegrams=0 security-errors=3
+n=$(grep -c 'meter "swapped": telegram dropped: security: authentication tag mismatch: the encryption and authentication keys are swapped at apdu offset 18 (the two keys work the other way round: swap Key/KeyFile and AuthKey/AuthKeyFile)' "$W/collectd.log")
+[ "$n" -eq 1 ] || bad "swapped keys logged $n times, want once"
+run_check novalues "$C/smartmeter-wrongak"
+run_check health "$C/smartmeter-wrongak" telegrams=0 security-errors=3
+n=$(grep -c 'meter "wrongak": telegram dropped: security: authentication tag mismatch: the encryption key is right, the authentication key is wrong or missing at apdu offset 18 (Key is right, AuthKey/AuthKeyFile is not: check it, or set VerifyTag false)' "$W/collectd.log")
+[ "$n" -eq 1 ] || bad "wrong authentication key logged $n times, want once"
 note "fault: the meter falls silent (StaleTimeout 3)"
 grep -q 'meter "stale": no telegram for 3 s (StaleTimeout): re-opening /dev/pts/[0-9]*' "$W/collectd.log" ||
     bad "no log line for the silent meter"

@@ -13,7 +13,8 @@ syn="--key-file $F/synthetic/test.key"
 fail=0
 count=0
 
-# name  expected-exit  arguments...
+# name  expected-exit  arguments...  (with STDERR=1 standard error is
+# compared too, with tests/golden/NAME.stderr)
 check() {
     name=$1 want=$2
     shift 2
@@ -27,6 +28,13 @@ check() {
     elif ! cmp -s "$out" "$gold/$name"; then
         echo "FAIL $name: output differs from tests/golden/$name"
         diff -u "$gold/$name" "$out" | head -40
+        fail=$((fail + 1))
+    fi
+    if [ "${STDERR:-0}" = 1 ] && [ "${REGEN:-0}" = 1 ]; then
+        cp "$err" "$gold/$name.stderr"
+    elif [ "${STDERR:-0}" = 1 ] && ! cmp -s "$err" "$gold/$name.stderr"; then
+        echo "FAIL $name: standard error differs from tests/golden/$name.stderr"
+        diff -u "$gold/$name.stderr" "$err" | head -40
         fail=$((fail + 1))
     fi
     if [ "$got" != "$want" ]; then
@@ -46,6 +54,22 @@ check vkw-mbus-enc.layers.json 0 -f json --layers $syn fixtures/synthetic/vkw-mb
 check vkw-hdlc-enc.json 0 -f json $syn fixtures/synthetic/vkw-hdlc-enc.hex
 check vkw-raw-enc.csv 0 -f csv $syn fixtures/synthetic/vkw-raw-enc.hex
 check vkw-mbus-auth.layers.xml 0 -l $syn --auth-key-file $F/synthetic/test.ak fixtures/synthetic/vkw-mbus-auth.first2.hex
+
+# which key is wrong: telegrams of the simulator (fixtures/keys), each
+# diagnosis in the error line, the JSON and the text
+K=fixtures/synthetic/test.key A=fixtures/synthetic/test.ak
+WK=fixtures/keys/wrong.key WA=fixtures/keys/wrong.ak
+for fmt in json text; do
+    STDERR=1 check "keys-auth-key-wrong.$fmt" 1 -f $fmt --key-file $K --auth-key-file $WA fixtures/keys/sim-auth.hex
+    STDERR=1 check "keys-swapped.$fmt" 1 -f $fmt --key-file $A --auth-key-file $K fixtures/keys/sim-auth.hex
+    STDERR=1 check "keys-no-auth-key.$fmt" 1 -f $fmt --key-file $K fixtures/keys/sim-auth.hex
+    STDERR=1 check "keys-key-wrong.$fmt" 1 -f $fmt --key-file $WK --auth-key-file $A fixtures/keys/sim-auth.hex
+    STDERR=1 check "keys-enc-only-wrong.$fmt" 1 -f $fmt --key-file $WK fixtures/keys/sim-enc.hex
+    STDERR=1 check "keys-enc-only-swapped.$fmt" 1 -f $fmt --key-file $A --auth-key-file $K fixtures/keys/sim-enc.hex
+done
+# the right keys, and the right encryption key without checking the tag
+check keys-right.json 0 -f json --key-file $K --auth-key-file $A fixtures/keys/sim-auth.hex
+check keys-no-verify.json 0 -f json --key-file $K --no-verify-tag fixtures/keys/sim-auth.hex
 
 # real telegrams from public sources, every format
 for hex in "$F"/telegrams/*.hex; do

@@ -69,6 +69,66 @@ static void test_aes256(void)
     collector_free(&c);
 }
 
+/* which key is wrong: every explanation of a failed tag or plaintext, with
+ * AES-128 and AES-256, tagged, encryption-only and authentication-only */
+static void expect_diag(const uint8_t *apdu, size_t n, const uint8_t *ek, size_t ek_len,
+                        const uint8_t *ak, size_t ak_len, sm_err err, sm_key_diag diag)
+{
+    collector c;
+    got_telegram *t = decode(&c, apdu, n, ek, ek_len, ak, ak_len, true);
+    ASSERT_ERR(t->err, err);
+    if (t->key_diag != diag)
+        fprintf(stderr, "\n    key_diag %d, want %d\n", (int)t->key_diag, (int)diag);
+    CU_ASSERT_EQUAL(t->key_diag, diag);
+    CU_ASSERT_EQUAL(t->apdu_len, 0); /* no plaintext of a failed telegram survives */
+    collector_free(&c);
+}
+
+static void test_which_key(void)
+{
+    uint8_t apdu[256], wrong_ek[16], wrong_ak[16], ek256_as_ak[32];
+    memcpy(wrong_ek, TEST_EK, 16);
+    wrong_ek[3] ^= 0x40;
+    memcpy(wrong_ak, TEST_AK, 16);
+    wrong_ak[15] ^= 0x01;
+    memcpy(ek256_as_ak, ek256, 32);
+    size_t n = build_glo(apdu, sizeof apdu, 0x30, title, 5, TEST_EK, 16, TEST_AK, 16, plain,
+                         sizeof plain);
+    expect_diag(apdu, n, TEST_EK, 16, wrong_ak, 16, SM_ERR_TAG_MISMATCH, SM_KEYS_EK_RIGHT);
+    expect_diag(apdu, n, TEST_AK, 16, TEST_EK, 16, SM_ERR_TAG_MISMATCH, SM_KEYS_SWAPPED);
+    expect_diag(apdu, n, wrong_ek, 16, TEST_AK, 16, SM_ERR_TAG_MISMATCH, SM_KEYS_EK_WRONG);
+    expect_diag(apdu, n, wrong_ek, 16, wrong_ak, 16, SM_ERR_TAG_MISMATCH, SM_KEYS_EK_WRONG);
+    expect_diag(apdu, n, TEST_EK, 16, NULL, 0, SM_ERR_NO_AUTH_KEY, SM_KEYS_EK_RIGHT);
+    expect_diag(apdu, n, wrong_ek, 16, NULL, 0, SM_ERR_NO_AUTH_KEY, SM_KEYS_EK_WRONG);
+    /* a damaged tag cannot be told from a wrong authentication key by one telegram */
+    apdu[n - 1] ^= 0x01;
+    expect_diag(apdu, n, TEST_EK, 16, TEST_AK, 16, SM_ERR_TAG_MISMATCH, SM_KEYS_EK_RIGHT);
+    /* AES-256 with a 16-byte authentication key: they cannot be swapped */
+    n = build_glo(apdu, sizeof apdu, 0x32, title, 5, ek256, 32, TEST_AK, 16, plain, sizeof plain);
+    expect_diag(apdu, n, ek256, 32, wrong_ak, 16, SM_ERR_TAG_MISMATCH, SM_KEYS_EK_RIGHT);
+    /* ... but two 32-byte keys can */
+    ek256_as_ak[0] ^= 0xFF; /* another key than ek256 */
+    n = build_glo(apdu, sizeof apdu, 0x32, title, 5, ek256, 32, ek256_as_ak, 32, plain,
+                  sizeof plain);
+    expect_diag(apdu, n, ek256_as_ak, 32, ek256, 32, SM_ERR_TAG_MISMATCH, SM_KEYS_SWAPPED);
+    /* encryption only: a wrong key is the error itself; swapped is said */
+    n = build_glo(apdu, sizeof apdu, 0x20, title, 5, TEST_EK, 16, NULL, 0, plain, sizeof plain);
+    expect_diag(apdu, n, wrong_ek, 16, TEST_AK, 16, SM_ERR_WRONG_KEY, SM_KEYS_UNKNOWN);
+    expect_diag(apdu, n, wrong_ek, 16, NULL, 0, SM_ERR_WRONG_KEY, SM_KEYS_UNKNOWN);
+    expect_diag(apdu, n, TEST_AK, 16, TEST_EK, 16, SM_ERR_WRONG_KEY, SM_KEYS_SWAPPED);
+    /* authentication only: swapped keys are found, nothing else can be said */
+    n = build_glo(apdu, sizeof apdu, 0x10, title, 5, TEST_EK, 16, TEST_AK, 16, plain,
+                  sizeof plain);
+    expect_diag(apdu, n, TEST_AK, 16, TEST_EK, 16, SM_ERR_TAG_MISMATCH, SM_KEYS_SWAPPED);
+    expect_diag(apdu, n, TEST_EK, 16, wrong_ak, 16, SM_ERR_TAG_MISMATCH, SM_KEYS_UNKNOWN);
+    /* the names and texts */
+    CU_ASSERT_STRING_EQUAL(sm_key_diag_name(SM_KEYS_EK_RIGHT), "auth_key_wrong");
+    CU_ASSERT_STRING_EQUAL(sm_key_diag_name(SM_KEYS_SWAPPED), "keys_swapped");
+    CU_ASSERT_STRING_EQUAL(sm_key_diag_name(SM_KEYS_EK_WRONG), "key_wrong");
+    CU_ASSERT_PTR_NULL(sm_key_diag_name(SM_KEYS_UNKNOWN));
+    CU_ASSERT_PTR_NULL(sm_key_diag_text(SM_KEYS_UNKNOWN));
+}
+
 static void test_missing_keys_and_unsupported(void)
 {
     uint8_t apdu[256];
@@ -150,6 +210,8 @@ void register_security(void)
     CU_pSuite s = CU_add_suite("security layer", NULL, NULL);
     CU_add_test(s, "security controls 0x20 0x21 0x30 0x31 0x10 0x00", test_security_controls);
     CU_add_test(s, "aes-256 and key/suite mismatches", test_aes256);
+    CU_add_test(s, "which key is wrong: swapped, authentication key, encryption key",
+                test_which_key);
     CU_add_test(s, "missing keys, no-verify mode, unsupported controls",
                 test_missing_keys_and_unsupported);
     CU_add_test(s, "header length forms, trailing bytes, bad titles", test_header_forms);

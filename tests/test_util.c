@@ -40,6 +40,7 @@ void collector_cb(void *ctx, const sm_telegram *t)
     g->index = t->index;
     g->ciphered = t->ciphered;
     g->authenticated = t->authenticated;
+    g->key_diag = t->key_diag;
     g->sec = t->sec;
     g->frames = t->link ? t->link->frame_count : 0;
     g->offset = t->link ? t->link->offset : 0;

@@ -32,6 +32,7 @@ typedef struct {
     unsigned err_frame;
     uint64_t index;
     bool ciphered, authenticated;
+    sm_key_diag key_diag;
     sm_sec_header sec;     /* payload/tag pointers are not valid afterwards */
     uint8_t apdu[SM_APDU_MAX];
     size_t apdu_len;
