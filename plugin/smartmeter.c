@@ -320,6 +320,46 @@ static int opt_stale(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
     return get_number(m, ci, 1, 86400, &m->stale_cfg);
 }
 
+/* DumpFile: an absolute path in a directory that exists (collectd's working
+ * directory is not the user's, and a missing directory would fail every
+ * write); the file itself may be created later. */
+static int opt_dump_file(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    if (get_string(m, ci, m->dump_path, sizeof m->dump_path - 2) != 0)
+        return -1;
+    if (m->dump_path[0] != '/') {
+        ERROR(SMP_LOG_PREFIX "option DumpFile: \"%s\" is not an absolute path", m->name,
+              m->dump_path);
+        return -1;
+    }
+    char dir[PATH_MAX];
+    sstrncpy(dir, m->dump_path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    slash[slash == dir] = '\0';
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        ERROR(SMP_LOG_PREFIX "option DumpFile: directory %s: %s", m->name, dir,
+              stat(dir, &st) != 0 ? STRERRNO : "not a directory");
+        return -1;
+    }
+    if (slash[1] == '\0' || (stat(m->dump_path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        ERROR(SMP_LOG_PREFIX "option DumpFile: %s is not a file", m->name, m->dump_path);
+        return -1;
+    }
+    return 0;
+}
+
+static int opt_dump_max(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    double v;
+    if (get_number(m, ci, SMP_DUMP_MAX_MIN, 1e12, &v) != 0)
+        return -1;
+    m->dump_max = (uint64_t)v;
+    return 0;
+}
+
 /* ---- <Meter "name"> ----------------------------------------------------------- */
 
 static const struct {
@@ -335,6 +375,7 @@ static const struct {
     {"Ignore", opt_ignore},         {"MaxUnknownObjects", opt_max_unknown},
     {"TimeSource", opt_time_source}, {"Period", opt_period},
     {"MaxClockSkew", opt_max_skew}, {"StaleTimeout", opt_stale},
+    {"DumpFile", opt_dump_file},    {"DumpMaxBytes", opt_dump_max},
 };
 
 /* A meter with its name checked and the defaults set; NULL on error. */
@@ -367,6 +408,7 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
     m->framing = SM_LINK_AUTO;
     m->verify_tag = true;
     m->max_skew = SMP_MAX_SKEW_DEFAULT;
+    m->dump_max = SMP_DUMP_MAX_DEFAULT;
     m->max_unknown = SMP_MAX_UNKNOWN_DEFAULT;
     return m;
 }

@@ -548,6 +548,22 @@ static bool open_port(smp_meter *m)
     return true;
 }
 
+/* DumpFile: the bytes as they came, before anything is decoded */
+static void dump(smp_meter *m, const uint8_t *p, size_t n)
+{
+    if (!m->dump)
+        return;
+    char err[SM_PORT_ERR_MAX];
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (smp_dump_write(m->dump, p, n, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, err,
+                       sizeof err))
+        c_release(LOG_INFO, &m->c_dump, SMP_LOG_PREFIX "DumpFile is written again", m->name);
+    else
+        c_complain(LOG_ERR, &m->c_dump, SMP_LOG_PREFIX "%s (the readings are not affected)",
+                   m->name, err);
+}
+
 /* Read what the port has; false when the line is gone (hang-up, error). */
 static bool read_port(smp_meter *m, short revents)
 {
@@ -555,11 +571,14 @@ static bool read_port(smp_meter *m, short revents)
     char err[SM_PORT_ERR_MAX];
     ssize_t n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err);
     if (n > 0) {
+        dump(m, buf, (size_t)n);
         sm_decoder_feed(m->dec, buf, (size_t)n);
         /* a full buffer: more may be waiting (an error shows at the next poll) */
         while (n == (ssize_t)sizeof buf &&
-               (n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0)
+               (n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0) {
+            dump(m, buf, (size_t)n);
             sm_decoder_feed(m->dec, buf, (size_t)n);
+        }
         account_discarded(m);
         return true;
     }
@@ -651,6 +670,21 @@ int smp_meter_start(smp_meter *m)
     sm_wipe(m->ek, sizeof m->ek);
     sm_wipe(m->ak, sizeof m->ak);
     m->period = m->period_cfg;
+    if (m->dump_path[0]) {
+        if (!(m->dump = malloc(sizeof *m->dump))) {
+            ERROR(SMP_LOG_PREFIX "cannot start: out of memory", m->name);
+            return -1;
+        }
+        static const char *const parity[] = {"N", "E", "O"};
+        char header[512];
+        snprintf(header, sizeof header,
+                 "smartmeter DumpFile of meter \"%.64s\": Device %.200s, %d %d%s%d, Framing %s; "
+                 "one line per read: the bytes in hex, then the receive time (UTC); "
+                 "smdecode reads it as it is",
+                 m->name, m->device, m->line.baud, m->line.data_bits, parity[m->line.parity],
+                 m->line.stop_bits, sm_link_name(m->framing));
+        smp_dump_init(m->dump, m->dump_path, m->dump_max, header);
+    }
     sm_port_init(&m->port);
     char tname[16];
     snprintf(tname, sizeof tname, "smartmeter#%.4s", m->name);
@@ -727,6 +761,10 @@ void smp_meter_free(smp_meter *m)
     sm_wipe(m->ak, sizeof m->ak);
     if (m->wake_fd >= 0)
         close(m->wake_fd);
+    if (m->dump) {
+        smp_dump_close(m->dump);
+        free(m->dump);
+    }
     free(m->batch);
     free(m->unknown);
     free(m->held);

@@ -15,6 +15,7 @@
 
 #include "sm_decoder.h"
 #include "smp_batch.h"
+#include "smp_dump.h"
 #include "smp_map.h"
 #include "smp_p1.h"
 #include "sm_port.h"
@@ -58,6 +59,8 @@ typedef struct smp_meter {
     double stale_cfg;      /* StaleTimeout, 0: default */
     double max_skew;       /* MaxClockSkew: meter time further off the host's is not used; 0: any */
     int max_unknown;       /* MaxUnknownObjects: distinct unknown objects dispatched */
+    char dump_path[PATH_MAX]; /* DumpFile, "" for none */
+    uint64_t dump_max;     /* DumpMaxBytes */
 
     /* ---- runtime ----------------------------------------------------------- */
     pthread_t thread;
@@ -90,7 +93,8 @@ typedef struct smp_meter {
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
     smp_p1_state p1;           /* sub-meters' captures, events */
     bool timed_logged;
-    c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_notes;
+    c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_notes, c_dump;
+    smp_dump *dump;        /* DumpFile, NULL for none */
     unsigned keys_logged;  /* bit per sm_key_diag logged since the last good telegram */
 
     struct smp_meter *next;

@@ -16,6 +16,8 @@ telegrams arrive in collectd's outputs exactly once and exactly right?
   e2e_check.py influx URL INSTANCE EXPECT   InfluxDB's HTTP API (/query)
   e2e_check.py prometheus URL INSTANCE EXPECT   Prometheus's HTTP API
   e2e_check.py mqtt FILE TOPIC EXPECT       mosquitto_sub -v output
+  e2e_check.py from-smdecode JSON OUT       smdecode -f json output -> an expect
+                                            file (to check a replayed DumpFile)
 
 EXPECT is an expect file: the synthetic fixtures' .expect.jsonl (meter time
 without offset, Central European) or smsim's --expect output (with "unix").
@@ -373,6 +375,36 @@ def check_mqtt(path, topic, expect):
                f"mqtt {topic}/{series}: got {gt}:{gv!r}, expected {wt}:{wv!r}")
 
 
+# expect-file key -> OBIS code (smdecode's JSON)
+OBIS = {
+    "voltage_l1": "1-0:32.7.0*255", "voltage_l2": "1-0:52.7.0*255",
+    "voltage_l3": "1-0:72.7.0*255", "current_l1": "1-0:31.7.0*255",
+    "current_l2": "1-0:51.7.0*255", "current_l3": "1-0:71.7.0*255",
+    "power_import": "1-0:1.7.0*255", "power_export": "1-0:2.7.0*255",
+    "energy_import": "1-0:1.8.0*255", "energy_export": "1-0:2.8.0*255",
+    "reactive_energy_import": "1-0:3.8.0*255", "reactive_energy_export": "1-0:4.8.0*255",
+}
+
+
+def from_smdecode(src, out):
+    """Each decoded telegram of smdecode's JSON as an expect line."""
+    n = 0
+    with open(src) as f, open(out, "w") as o:
+        for line in f:
+            t = json.loads(line)
+            if not ok("error" not in t, f"smdecode: telegram {t.get('telegram')}: {t.get('message')}"):
+                continue
+            utc = datetime.datetime.fromisoformat(t["time_utc"].replace("Z", "+00:00"))
+            row = {"unix": int(utc.timestamp())}
+            readings = {r["obis"]: r["value"] for r in t["readings"]}
+            for key, obis in OBIS.items():
+                if ok(obis in readings, f"smdecode: telegram {t['telegram']}: no {obis}"):
+                    row[key] = readings[obis]
+            o.write(json.dumps(row) + "\n")
+            n += 1
+    print(f"{n} telegrams")
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "csv":
@@ -401,6 +433,8 @@ def main(argv):
         check_prometheus(*args)
     elif cmd == "mqtt":
         check_mqtt(*args)
+    elif cmd == "from-smdecode":
+        from_smdecode(*args)
     else:
         sys.exit("unknown check " + cmd)
     print(f"{cmd} {args[0]}: {checks - failures}/{checks} checks passed")

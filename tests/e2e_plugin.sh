@@ -144,7 +144,7 @@ $(meter fx-auth "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"" 'Framing 
 $(meter fx-raw "KeyFile \"$W/test.key\"" 'Framing "raw"' 'MaxClockSkew 0')
 $(meter skewed "KeyFile \"$W/test.key\"")
 $(meter fx-host "KeyFile \"$W/test.key\"" 'TimeSource "host"')
-$(meter home "KeyFile \"$W/test.key\"")
+$(meter home "KeyFile \"$W/test.key\"" "DumpFile \"$W/home.dump\"")
 $(meter noisy "KeyFile \"$W/test.key\"")
 $(meter late "KeyFile \"$W/test.key\"" 'StaleTimeout 600')
 $(meter stale "KeyFile \"$W/test.key\"" 'StaleTimeout 3')
@@ -309,6 +309,14 @@ run_check rrd "$W/rrd/test/smartmeter-home" "$W/home.expect"
 run_check getval "$W/sock" test/smartmeter-home "$W/home.expect"
 run_check whisper "$W/carbon/data/whisper/test/smartmeter-home" "$W/home.expect"
 run_check health "$C/smartmeter-home" telegrams=10 checksum-errors=0 bytes-discarded=0
+note "the live meter's DumpFile, read back by smdecode: the readings collectd recorded"
+head -1 "$W/home.dump" | grep -q '^# smartmeter DumpFile of meter "home": Device .*/home, 38400 8E1, Framing auto; one line per read' ||
+    bad "DumpFile header: $(head -1 "$W/home.dump")"
+grep -qv '^#\|^[0-9A-F]*	# 20[0-9-]*T[0-9:]*\.[0-9]*Z$' "$W/home.dump" && bad "DumpFile: a line of another form"
+${SM_VALGRIND:-} "$bld/decode-tool/smdecode" -f json --key-file "$W/test.key" "$W/home.dump" \
+    >"$W/home.dump.json" 2>"$W/home.dump.err" || bad "smdecode on the DumpFile: $(cat "$W/home.dump.err")"
+run_check from-smdecode "$W/home.dump.json" "$W/home.dump.expect"
+run_check csv "$C/smartmeter-home" "$W/home.dump.expect"
 note "the live meter's meta data (write_log, JSON): its number and each value's OBIS code"
 python3 - "$W/collectd.log" <<'PY' || bad "home: meta data"
 import json, sys
@@ -486,6 +494,10 @@ $(DEVICE=$W/collectd.conf meter dev-file)
 $(DEVICE=$W/fifo meter dev-fifo)
 $(DEVICE=tcp://localhost meter bad-tcp)
 $(meter open-key "KeyFile \"$W/open.key\"")
+$(meter dump-rel "KeyFile \"$W/test.key\"" 'DumpFile "home.dump"')
+$(meter dump-dir "KeyFile \"$W/test.key\"" 'DumpFile "/nonexistent/home.dump"')
+$(meter dump-isdir "KeyFile \"$W/test.key\"" "DumpFile \"$W\"")
+$(meter dump-max "KeyFile \"$W/test.key\"" "DumpFile \"$W/x.dump\"" 'DumpMaxBytes 10')
 $(meter ok "KeyFile \"$W/test.key\"" 'Select "1-0:32.7.0" "1-0:1.8.0"' 'Ignore "0-0:96.1.0"' 'Period 5' 'StaleTimeout 60')
 </Plugin>
 EOF
@@ -503,6 +515,10 @@ for want in 'meter "bad-option": unknown option Bogus' \
     "meter \"dev-fifo\": option Device: $W/fifo is a FIFO, not a serial device" \
     'meter "bad-tcp": option Device: "tcp://localhost" is not tcp://host:port' \
     'meter "open-key": option KeyFile: '"$W"'/open.key is readable by every user' \
+    'meter "dump-rel": option DumpFile: "home.dump" is not an absolute path' \
+    'meter "dump-dir": option DumpFile: directory /nonexistent: No such file or directory' \
+    "meter \"dump-isdir\": option DumpFile: $W is not a file" \
+    'meter "dump-max": option DumpMaxBytes needs a number from 4096 to 1e+12' \
     'meter "bad-option": not started because of the error above' \
     'smartmeter plugin: version [0-9.]*, 2 meters started'; do
     grep -q "$want" "$W/bad.log" || bad "config: no log line '$want'"

@@ -14,4 +14,5 @@ void register_suites(void)
     register_layouts();
     register_p1();
     register_plugin_map();
+    register_dump();
 }

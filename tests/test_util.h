@@ -132,6 +132,7 @@ void register_adversarial(void);
 void register_stream(void);
 void register_layouts(void);
 void register_plugin_map(void);
+void register_dump(void);
 void register_lost(void);
 void register_p1(void);
 
