@@ -30,15 +30,10 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-smd_live_end smd_live_run(const smd_live_opts *o, const smd_live_sink *s, double *elapsed,
-                          char *err, size_t err_cap)
+smd_live_end smd_live_read(sm_port *port, double seconds, const smd_live_sink *s,
+                           double *elapsed, char *err, size_t err_cap)
 {
     static uint8_t buf[1 << 16];
-    sm_port port;
-    sm_port_library_init();
-    *elapsed = 0;
-    if (!sm_port_open(&port, o->device, &o->line, -1, 5000, err, err_cap))
-        return SMD_LIVE_NOT_OPENED;
     catch_signals();
     double t0 = now();
     smd_live_end end = SMD_LIVE_DONE;
@@ -47,12 +42,12 @@ smd_live_end smd_live_run(const smd_live_opts *o, const smd_live_sink *s, double
             end = SMD_LIVE_STOPPED;
             break;
         }
-        if (o->count && s->telegrams(s->ctx) >= o->count)
+        if (s->done(s->ctx))
             break;
-        double left = o->seconds > 0 ? o->seconds - (now() - t0) : 1.0;
+        double left = seconds > 0 ? seconds - (now() - t0) : 1.0;
         if (left <= 0)
             break;
-        struct pollfd pf = {port.fd, POLLIN, 0};
+        struct pollfd pf = {port->fd, POLLIN, 0};
         int r = poll(&pf, 1, left < 0.2 ? (int)(left * 1000) + 1 : 200);
         if (r < 0 && errno != EINTR) {
             snprintf(err, err_cap, "poll: %s", strerror(errno));
@@ -61,7 +56,7 @@ smd_live_end smd_live_run(const smd_live_opts *o, const smd_live_sink *s, double
         }
         if (r <= 0)
             continue;
-        ssize_t n = sm_port_read(&port, buf, sizeof buf, err, err_cap);
+        ssize_t n = sm_port_read(port, buf, sizeof buf, err, err_cap);
         if (n < 0) {
             end = SMD_LIVE_LOST;
             break;
@@ -70,6 +65,18 @@ smd_live_end smd_live_run(const smd_live_opts *o, const smd_live_sink *s, double
             s->bytes(s->ctx, buf, (size_t)n);
     }
     *elapsed = now() - t0;
+    return end;
+}
+
+smd_live_end smd_live_run(const smd_live_opts *o, const smd_live_sink *s, double *elapsed,
+                          char *err, size_t err_cap)
+{
+    sm_port port;
+    sm_port_library_init();
+    *elapsed = 0;
+    if (!sm_port_open(&port, o->device, &o->line, -1, 5000, err, err_cap))
+        return SMD_LIVE_NOT_OPENED;
+    smd_live_end end = smd_live_read(&port, o->seconds, s, elapsed, err, err_cap);
     sm_port_close(&port);
     return end;
 }

@@ -5,6 +5,7 @@
 #ifndef SMD_LIVE_H
 #define SMD_LIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,25 +14,27 @@
 typedef struct {
     const char *device;
     sm_line line;
-    uint64_t count;  /* stop after this many telegrams; 0 no limit */
     double seconds;  /* stop after this long; 0 no limit */
 } smd_live_opts;
 
 typedef struct {
     void (*bytes)(void *ctx, const uint8_t *p, size_t n); /* decode and write out */
-    uint64_t (*telegrams)(void *ctx);                     /* how many so far */
+    bool (*done)(void *ctx);                              /* enough (a count reached) */
     void *ctx;
 } smd_live_sink;
 
 typedef enum {
-    SMD_LIVE_DONE,      /* the count or the time reached */
+    SMD_LIVE_DONE,      /* done() said so, or the time is up */
     SMD_LIVE_STOPPED,   /* SIGINT or SIGTERM */
     SMD_LIVE_LOST,      /* the line went away (message in err) */
     SMD_LIVE_NOT_OPENED /* the device could not be opened (message in err) */
 } smd_live_end;
 
-/* Reads the device until one of the ends above; *elapsed the seconds it
- * read. */
+/* Reads an open port until one of the ends above (seconds 0: no limit);
+ * *elapsed the seconds it read. */
+smd_live_end smd_live_read(sm_port *port, double seconds, const smd_live_sink *s,
+                           double *elapsed, char *err, size_t err_cap);
+/* Opens the device, reads it as smd_live_read does, closes it. */
 smd_live_end smd_live_run(const smd_live_opts *o, const smd_live_sink *s, double *elapsed,
                           char *err, size_t err_cap);
 

@@ -25,6 +25,7 @@
 #include "sm_decoder.h"
 #include "smd_hexin.h"
 #include "smd_live.h"
+#include "smd_probe.h"
 #include "smd_out.h"
 #include "smd_render.h"
 #include "smd_text.h"
@@ -76,6 +77,8 @@ static void usage(FILE *f)
             "      --stop-bits=N        1 (default) or 2\n"
             "  -n, --count=N            stop after N telegrams\n"
             "  -t, --seconds=S          stop after S seconds (else at Ctrl-C)\n"
+            "      --probe              find the line settings: try each (up to --seconds,\n"
+            "                           default 12, at each) and print a <Meter> block\n"
             "Keys (never printed; prefer a file or the environment to the command line):\n"
             "  -k, --key=HEX            the encryption key (32 or 64 hex digits)\n"
             "      --key-file=FILE      read it from FILE (hex, or 16/32 raw bytes)\n"
@@ -402,7 +405,8 @@ enum {
     OPT_BAUD,
     OPT_PARITY,
     OPT_DATA_BITS,
-    OPT_STOP_BITS
+    OPT_STOP_BITS,
+    OPT_PROBE
 };
 
 typedef struct {
@@ -415,6 +419,7 @@ typedef struct {
     int baud, data_bits, stop_bits;     /* 0: the framing's default */
     int parity;                         /* -1: the framing's default */
     uint64_t count;                     /* 0: no limit */
+    bool probe;                         /* --probe */
     double seconds;                     /* 0: no limit */
 } options;
 
@@ -435,6 +440,7 @@ static bool live_option(int c, const char *arg, options *o)
 {
     switch (c) {
     case 'd': o->device = arg; break;
+    case OPT_PROBE: o->probe = true; break;
     case OPT_BAUD: o->baud = (int)number_option("--baud", arg, 50, 4000000); break;
     case OPT_DATA_BITS: o->data_bits = (int)number_option("--data-bits", arg, 5, 8); break;
     case OPT_STOP_BITS: o->stop_bits = (int)number_option("--stop-bits", arg, 1, 2); break;
@@ -463,6 +469,20 @@ static bool live_option(int c, const char *arg, options *o)
     return true;
 }
 
+/* What --device, --probe and the line options allow together. */
+static void check_live_options(int argc, char **argv, const options *o)
+{
+    bool line_given = o->baud || o->data_bits || o->stop_bits || o->parity >= 0;
+    if (!o->device && (line_given || o->count || o->seconds > 0 || o->probe))
+        die_usage("--baud, --parity, --data-bits, --stop-bits, --count, --seconds and --probe "
+                  "need --device");
+    if (o->probe && (line_given || o->count))
+        die_usage("--probe tries the line settings itself: no --baud, --parity, --data-bits, "
+                  "--stop-bits or --count with it");
+    if (o->device && optind < argc)
+        die_usage("--device reads the line: no other input ('%s') with it", argv[optind]);
+}
+
 /* The command line; exits on usage errors, --help and --version. */
 static void parse_options(int argc, char **argv, options *o)
 {
@@ -484,6 +504,7 @@ static void parse_options(int argc, char **argv, options *o)
         {"stop-bits", required_argument, NULL, OPT_STOP_BITS},
         {"count", required_argument, NULL, 'n'},
         {"seconds", required_argument, NULL, 't'},
+        {"probe", no_argument, NULL, OPT_PROBE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -522,12 +543,7 @@ static void parse_options(int argc, char **argv, options *o)
         }
         }
     }
-    bool line_given = o->baud || o->data_bits || o->stop_bits || o->parity >= 0;
-    if (!o->device && (line_given || o->count || o->seconds > 0))
-        die_usage("--baud, --parity, --data-bits, --stop-bits, --count and --seconds need "
-                  "--device");
-    if (o->device && optind < argc)
-        die_usage("--device reads the line: no other input ('%s') with it", argv[optind]);
+    check_live_options(argc, argv, o);
     if (!o->ek_len)
         o->ek_len = key_from_env("SMDECODE_KEY", o->ek);
     if (!o->ak_len)
@@ -582,13 +598,19 @@ static void on_live_bytes(void *ctx, const uint8_t *p, size_t n)
     smd_out_flush(&a->out); /* each telegram out when its last byte came */
 }
 
-static uint64_t live_telegrams(void *ctx) { return ((app *)ctx)->stream_telegrams; }
+static uint64_t live_count; /* --count, 0 for no limit */
+
+static bool live_done(void *ctx)
+{
+    return live_count && ((app *)ctx)->stream_telegrams >= live_count;
+}
 
 /* --device: reads the line until --count, --seconds or a signal, then one
  * summary line on standard error.  Returns an exit status. */
 static int run_live(app *a, const options *o)
 {
-    smd_live_opts lo = {.device = o->device, .count = o->count, .seconds = o->seconds};
+    smd_live_opts lo = {.device = o->device, .seconds = o->seconds};
+    live_count = o->count;
     lo.line = sm_port_default_line(o->framing == SM_LINK_P1);
     if (o->baud)
         lo.line.baud = o->baud;
@@ -602,7 +624,7 @@ static int run_live(app *a, const options *o)
     if (!sm_port_is_tcp(o->device))
         snprintf(line, sizeof line, " at %d %d%c%d", lo.line.baud, lo.line.data_bits,
                  "NEO"[lo.line.parity], lo.line.stop_bits);
-    smd_live_sink sink = {on_live_bytes, live_telegrams, a};
+    smd_live_sink sink = {on_live_bytes, live_done, a};
     a->live = a->binary = true;
     begin_input(a, o->device);
     char err[SM_PORT_ERR_MAX];
@@ -634,6 +656,100 @@ static int run_live(app *a, const options *o)
             (unsigned long long)a->stream_bytes, period,
             end == SMD_LIVE_STOPPED ? " (stopped)" : "");
     return end == SMD_LIVE_LOST ? EXIT_FAILED : 0;
+}
+
+/* ---- --probe --------------------------------------------------------------- */
+
+static void line_text(const sm_line *l, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%d %d%c%d", l->baud, l->data_bits, "NEO"[l->parity], l->stop_bits);
+}
+
+static void on_probe_step(void *ctx, const smd_probe_result *r)
+{
+    (void)ctx;
+    char l[32];
+    line_text(&r->line, l, sizeof l);
+    fprintf(stderr, "%s: %-10s %6llu bytes in %4.1f s, %llu telegram%s verified%s%s\n", progname,
+            l, (unsigned long long)r->bytes, r->seconds, (unsigned long long)r->good,
+            plural(r->good), r->link_errors ? ", link errors after the first" : "",
+            r->proven ? ": proven" : "");
+}
+
+/* The line and the link layer of the proven setting, in words and as a
+ * <Meter> block for collectd.conf. */
+static void print_verdict(const smd_probe_result *r, const options *o)
+{
+    sm_line line = r->line;
+    if (r->p1_parity) /* 7E1 read as 8N1: the meter sends 7E1 */
+        line = (sm_line){line.baud, 7, 1, SM_PARITY_EVEN};
+    char l[32];
+    line_text(&line, l, sizeof l);
+    printf("settings:   %s%s\n", l, r->p1_parity ? " (read as 8N1 it decodes too)" : "");
+    printf("link layer: %s, %u frame%s per telegram\n", sm_link_name(r->link), r->frames,
+           r->frames == 1 ? "" : "s");
+    if (r->period > 0)
+        printf("push:       a telegram every %.*f s (%s, %llu telegrams)\n",
+               r->period < 1 ? 2 : 1, r->period,
+               r->period_by_clock ? "the meter's clock" : "as they arrived",
+               (unsigned long long)r->good);
+    if (r->ciphered) {
+        char sc[128], m[4];
+        smd_sc_text(r->sc, sc, sizeof sc);
+        smd_title_manufacturer(r->title, m);
+        printf("security:   %s; system title %02X%02X%02X%02X%02X%02X%02X%02X%s%s\n", sc,
+               r->title[0], r->title[1], r->title[2], r->title[3], r->title[4], r->title[5],
+               r->title[6], r->title[7], m[0] ? ", manufacturer " : "", m);
+        printf("keys:       %s\n", !r->err ? "the keys given decrypt it"
+                                 : r->key_diag ? sm_key_diag_text(r->key_diag)
+                                               : sm_strerror(r->err));
+    } else {
+        printf("security:   not encrypted\n");
+    }
+    printf("\n<Plugin smartmeter>\n  <Meter \"meter\">\n    Device \"%s\"\n", o->device);
+    printf("    Baud %d\n", line.baud);
+    if (line.data_bits != 8)
+        printf("    DataBits %d\n", line.data_bits);
+    printf("    Parity \"%s\"\n", (const char *[]){"none", "even", "odd"}[line.parity]);
+    printf("    Framing \"%s\"\n", sm_link_name(r->link));
+    if (r->ciphered)
+        printf("    KeyFile \"/etc/collectd/meter.key\"\n");
+    if (r->ciphered && (r->sc & 0x10))
+        printf("    AuthKeyFile \"/etc/collectd/meter.ak\"   # or VerifyTag false\n");
+    printf("  </Meter>\n</Plugin>\n");
+}
+
+static int run_probe(const options *o)
+{
+    smd_probe_opts po = {o->device, o->seconds > 0 ? o->seconds : 12, o->ek_len ? o->ek : NULL,
+                         o->ak_len ? o->ak : NULL, o->ek_len, o->ak_len, o->verify};
+    smd_probe_result res[SMD_PROBE_SETTINGS];
+    size_t n;
+    char err[SM_PORT_ERR_MAX];
+    fprintf(stderr, "%s: probing %s: %d settings, up to %.0f s each\n", progname, o->device,
+            SMD_PROBE_SETTINGS, po.seconds);
+    smd_probe_end end = smd_probe_run(&po, res, &n, on_probe_step, NULL, err, sizeof err);
+    switch (end) {
+    case SMD_PROBE_FOUND: print_verdict(&res[n - 1], o); return 0;
+    case SMD_PROBE_FAILED: fprintf(stderr, "%s: %s\n", progname, err); return EXIT_USAGE;
+    case SMD_PROBE_STOPPED: fprintf(stderr, "%s: stopped\n", progname); return EXIT_FAILED;
+    case SMD_PROBE_SILENT:
+        fprintf(stderr,
+                "%s: %s: nothing arrived in %.0f s. The usual causes: the customer port is "
+                "switched off (ask the grid operator, often in its portal); the cable is in "
+                "the wrong socket or on the wrong pins (M-Bus: RJ12 pins 3 and 4); the M-Bus "
+                "adapter has no power; another program reads the port; the meter pushes less "
+                "often than every %.0f s (try a longer --seconds)\n",
+                progname, o->device, res[0].seconds, po.seconds);
+        return EXIT_FAILED;
+    default: break;
+    }
+    fprintf(stderr,
+            "%s: %s: no setting gives telegrams that verify: bytes arrive, but not at 2400, "
+            "9600, 19200, 38400 or 115200 baud with 8E1, 8N1 or 7E1, or the meter pushes less "
+            "often than every %.0f s (try a longer --seconds)\n",
+            progname, o->device, po.seconds / 2);
+    return EXIT_FAILED;
 }
 
 /* After the last input: the output's end, and the exit status. */
@@ -681,13 +797,24 @@ int main(int argc, char **argv)
     sm_decoder_init(&a->dec, (sm_link)o.framing, on_telegram, a);
     sm_err e = sm_decoder_set_keys(&a->dec, o.ek_len ? o.ek : NULL, o.ek_len,
                                    o.ak_len ? o.ak : NULL, o.ak_len, o.verify);
-    sm_wipe(o.ek, sizeof o.ek);
-    sm_wipe(o.ak, sizeof o.ak);
+    if (!o.probe) { /* the probe decodes with them too */
+        sm_wipe(o.ek, sizeof o.ek);
+        sm_wipe(o.ak, sizeof o.ak);
+    }
     if (e) {
         fprintf(stderr, "%s: %s\n", progname, sm_strerror(e));
         return EXIT_USAGE;
     }
     int status = 0;
+    if (o.probe) {
+        status = run_probe(&o);
+        sm_wipe(o.ek, sizeof o.ek);
+        sm_wipe(o.ak, sizeof o.ak);
+        smd_render_free(a->render);
+        sm_decoder_wipe(&a->dec);
+        free(a);
+        return status;
+    }
     if (o.device) {
         status = run_live(a, &o);
         if (status == EXIT_USAGE) {

@@ -92,6 +92,26 @@ static void sp_message(const char *what, enum sp_return r, const char *path, cha
     }
 }
 
+/* The line settings on an open serial port. */
+static bool configure(sm_port *p, const sm_line *line, char *err, size_t cap)
+{
+    enum sp_parity parity = line->parity == SM_PARITY_EVEN  ? SP_PARITY_EVEN
+                            : line->parity == SM_PARITY_ODD ? SP_PARITY_ODD
+                                                             : SP_PARITY_NONE;
+    enum sp_return r;
+    const char *what = "baud rate";
+    if ((r = sp_set_baudrate(p->sp, line->baud)) == SP_OK && (what = "data bits") &&
+        (r = sp_set_bits(p->sp, line->data_bits)) == SP_OK && (what = "parity") &&
+        (r = sp_set_parity(p->sp, parity)) == SP_OK && (what = "stop bits") &&
+        (r = sp_set_stopbits(p->sp, line->stop_bits)) == SP_OK && (what = "flow control") &&
+        (r = sp_set_flowcontrol(p->sp, SP_FLOWCONTROL_NONE)) == SP_OK)
+        return true;
+    char w[64];
+    snprintf(w, sizeof w, "cannot set the %s of", what);
+    sp_message(w, r, p->path, err, cap);
+    return false;
+}
+
 static bool open_serial(sm_port *p, const char *device, const sm_line *line, char *err,
                         size_t cap)
 {
@@ -115,28 +135,30 @@ static bool open_serial(sm_port *p, const char *device, const sm_line *line, cha
         p->sp = NULL;
         return false;
     }
-    enum sp_parity parity = line->parity == SM_PARITY_EVEN  ? SP_PARITY_EVEN
-                            : line->parity == SM_PARITY_ODD ? SP_PARITY_ODD
-                                                             : SP_PARITY_NONE;
-    const char *what = "baud rate";
-    if ((r = sp_set_baudrate(p->sp, line->baud)) == SP_OK && (what = "data bits") &&
-        (r = sp_set_bits(p->sp, line->data_bits)) == SP_OK && (what = "parity") &&
-        (r = sp_set_parity(p->sp, parity)) == SP_OK && (what = "stop bits") &&
-        (r = sp_set_stopbits(p->sp, line->stop_bits)) == SP_OK && (what = "flow control") &&
-        (r = sp_set_flowcontrol(p->sp, SP_FLOWCONTROL_NONE)) == SP_OK) {
-        int fd = -1;
-        if (sp_get_port_handle(p->sp, &fd) == SP_OK && fd >= 0) {
-            p->fd = fd; /* what the port buffered before is kept: whole telegrams decode */
-            return true;
-        }
-        what = "handle";
-        r = SP_ERR_FAIL;
+    if (!configure(p, line, err, cap)) {
+        sm_port_close(p);
+        return false;
     }
-    char w[64];
-    snprintf(w, sizeof w, "cannot set the %s of", what);
-    sp_message(w, r, real, err, cap);
-    sm_port_close(p);
-    return false;
+    int fd = -1;
+    if (sp_get_port_handle(p->sp, &fd) != SP_OK || fd < 0) {
+        sp_message("cannot get the handle of", SP_ERR_FAIL, real, err, cap);
+        sm_port_close(p);
+        return false;
+    }
+    p->fd = fd; /* what the port buffered before is kept: whole telegrams decode */
+    return true;
+}
+
+bool sm_port_set_line(sm_port *p, const sm_line *line, char *err, size_t cap)
+{
+    if (p->tcp || !p->sp) {
+        snprintf(err, cap, "%s: a network serial server has its own line settings", p->path);
+        return false;
+    }
+    if (!configure(p, line, err, cap))
+        return false;
+    sp_flush(p->sp, SP_BUF_INPUT); /* bytes received with the old settings */
+    return true;
 }
 
 static int64_t mono_ms(void)

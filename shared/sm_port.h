@@ -45,6 +45,9 @@ bool sm_port_tcp_parse(const char *device, char *host, size_t host_cap, char *se
  * becomes readable.  On failure returns false with a message in err. */
 bool sm_port_open(sm_port *p, const char *device, const sm_line *line, int cancel_fd,
                    int connect_timeout_ms, char *err, size_t err_cap);
+/* Other line settings on an open serial port (what was received before is
+ * dropped); false with a message for a TCP port or a failure. */
+bool sm_port_set_line(sm_port *p, const sm_line *line, char *err, size_t cap);
 /* Read what is there: >0 bytes, 0 nothing (would block), -1 the line is
  * gone (hang-up, EOF, error; message in err). */
 ssize_t sm_port_read(sm_port *p, void *buf, size_t cap, char *err, size_t err_cap);
