@@ -25,7 +25,7 @@
 #include "sm_decoder.h"
 #include "smd_hexin.h"
 #include "smd_live.h"
-#include "smd_probe.h"
+#include "sm_probe.h"
 #include "smd_out.h"
 #include "smd_render.h"
 #include "smd_text.h"
@@ -609,28 +609,27 @@ static bool live_done(void *ctx)
  * summary line on standard error.  Returns an exit status. */
 static int run_live(app *a, const options *o)
 {
-    smd_live_opts lo = {.device = o->device, .seconds = o->seconds};
     live_count = o->count;
-    lo.line = sm_port_default_line(o->framing == SM_LINK_P1);
+    sm_line ln = sm_port_default_line(o->framing == SM_LINK_P1);
     if (o->baud)
-        lo.line.baud = o->baud;
+        ln.baud = o->baud;
     if (o->data_bits)
-        lo.line.data_bits = o->data_bits;
+        ln.data_bits = o->data_bits;
     if (o->stop_bits)
-        lo.line.stop_bits = o->stop_bits;
+        ln.stop_bits = o->stop_bits;
     if (o->parity >= 0)
-        lo.line.parity = (sm_parity)o->parity;
+        ln.parity = (sm_parity)o->parity;
     char line[48] = ""; /* a TCP line's settings are the server's */
     if (!sm_port_is_tcp(o->device))
-        snprintf(line, sizeof line, " at %d %d%c%d", lo.line.baud, lo.line.data_bits,
-                 "NEO"[lo.line.parity], lo.line.stop_bits);
-    smd_live_sink sink = {on_live_bytes, live_done, a};
+        snprintf(line, sizeof line, " at %d %d%c%d", ln.baud, ln.data_bits, "NEO"[ln.parity],
+                 ln.stop_bits);
+    sm_port_sink sink = {on_live_bytes, live_done, a};
     a->live = a->binary = true;
     begin_input(a, o->device);
     char err[SM_PORT_ERR_MAX];
     double elapsed;
     err[0] = '\0';
-    smd_live_end end = smd_live_run(&lo, &sink, &elapsed, err, sizeof err);
+    smd_live_end end = smd_live_run(o->device, &ln, o->seconds, &sink, &elapsed, err, sizeof err);
     if (end == SMD_LIVE_NOT_OPENED) {
         fprintf(stderr, "%s: %s\n", progname, err);
         return EXIT_USAGE;
@@ -665,7 +664,7 @@ static void line_text(const sm_line *l, char *buf, size_t cap)
     snprintf(buf, cap, "%d %d%c%d", l->baud, l->data_bits, "NEO"[l->parity], l->stop_bits);
 }
 
-static void on_probe_step(void *ctx, const smd_probe_result *r)
+static void on_probe_step(void *ctx, const sm_probe_result *r)
 {
     (void)ctx;
     char l[32];
@@ -678,11 +677,9 @@ static void on_probe_step(void *ctx, const smd_probe_result *r)
 
 /* The line and the link layer of the proven setting, in words and as a
  * <Meter> block for collectd.conf. */
-static void print_verdict(const smd_probe_result *r, const options *o)
+static void print_verdict(const sm_probe_result *r, const options *o)
 {
-    sm_line line = r->line;
-    if (r->p1_parity) /* 7E1 read as 8N1: the meter sends 7E1 */
-        line = (sm_line){line.baud, 7, 1, SM_PARITY_EVEN};
+    sm_line line = sm_probe_line(r);
     char l[32];
     line_text(&line, l, sizeof l);
     printf("settings:   %s%s\n", l, r->p1_parity ? " (read as 8N1 it decodes too)" : "");
@@ -721,19 +718,21 @@ static void print_verdict(const smd_probe_result *r, const options *o)
 
 static int run_probe(const options *o)
 {
-    smd_probe_opts po = {o->device, o->seconds > 0 ? o->seconds : 12, o->ek_len ? o->ek : NULL,
-                         o->ak_len ? o->ak : NULL, o->ek_len, o->ak_len, o->verify};
-    smd_probe_result res[SMD_PROBE_SETTINGS];
+    sm_probe_opts po = {o->device,     o->seconds > 0 ? o->seconds : 12,
+                        o->ek_len ? o->ek : NULL, o->ak_len ? o->ak : NULL,
+                        o->ek_len,     o->ak_len,
+                        o->verify,     smd_live_signal_fd()};
+    sm_probe_result res[SM_PROBE_SETTINGS];
     size_t n;
     char err[SM_PORT_ERR_MAX];
     fprintf(stderr, "%s: probing %s: %d settings, up to %.0f s each\n", progname, o->device,
-            SMD_PROBE_SETTINGS, po.seconds);
-    smd_probe_end end = smd_probe_run(&po, res, &n, on_probe_step, NULL, err, sizeof err);
+            SM_PROBE_SETTINGS, po.seconds);
+    sm_probe_end end = sm_probe_run(&po, res, &n, on_probe_step, NULL, err, sizeof err);
     switch (end) {
-    case SMD_PROBE_FOUND: print_verdict(&res[n - 1], o); return 0;
-    case SMD_PROBE_FAILED: fprintf(stderr, "%s: %s\n", progname, err); return EXIT_USAGE;
-    case SMD_PROBE_STOPPED: fprintf(stderr, "%s: stopped\n", progname); return EXIT_FAILED;
-    case SMD_PROBE_SILENT:
+    case SM_PROBE_FOUND: print_verdict(&res[n - 1], o); return 0;
+    case SM_PROBE_FAILED: fprintf(stderr, "%s: %s\n", progname, err); return EXIT_USAGE;
+    case SM_PROBE_STOPPED: fprintf(stderr, "%s: stopped\n", progname); return EXIT_FAILED;
+    case SM_PROBE_SILENT:
         fprintf(stderr,
                 "%s: %s: nothing arrived in %.0f s. The usual causes: the customer port is "
                 "switched off (ask the grid operator, often in its portal); the cable is in "

@@ -291,3 +291,46 @@ void sm_port_library_init(void)
     if (!getenv("LIBSERIALPORT_DEBUG"))
         sp_set_debug_handler(NULL);
 }
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm_port_sink *s,
+                             double *elapsed, char *err, size_t err_cap)
+{
+    uint8_t buf[4096];
+    double t0 = mono_s();
+    sm_read_end end = SM_READ_DONE;
+    while (!s->done(s->ctx)) {
+        double left = seconds > 0 ? seconds - (mono_s() - t0) : 1.0;
+        if (left <= 0)
+            break;
+        struct pollfd pf[2] = {{p->fd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+        int r = poll(pf, cancel_fd >= 0 ? 2 : 1, left < 0.2 ? (int)(left * 1000) + 1 : 200);
+        if (r < 0 && errno != EINTR) {
+            char eb[128];
+            snprintf(err, err_cap, "poll: %s", errtext(errno, eb, sizeof eb));
+            end = SM_READ_LOST;
+            break;
+        }
+        if (r > 0 && cancel_fd >= 0 && pf[1].revents) {
+            end = SM_READ_CANCELLED;
+            break;
+        }
+        if (r <= 0)
+            continue;
+        ssize_t n = sm_port_read(p, buf, sizeof buf, err, err_cap);
+        if (n < 0) {
+            end = SM_READ_LOST;
+            break;
+        }
+        if (n > 0)
+            s->bytes(s->ctx, buf, (size_t)n);
+    }
+    *elapsed = mono_s() - t0;
+    return end;
+}

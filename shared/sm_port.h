@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef enum { SM_PARITY_NONE, SM_PARITY_EVEN, SM_PARITY_ODD } sm_parity;
@@ -52,6 +53,18 @@ bool sm_port_set_line(sm_port *p, const sm_line *line, char *err, size_t cap);
  * gone (hang-up, EOF, error; message in err). */
 ssize_t sm_port_read(sm_port *p, void *buf, size_t cap, char *err, size_t err_cap);
 void sm_port_close(sm_port *p);
+
+/* Reads an open port for up to `seconds` (0: no limit), handing each piece
+ * to bytes() as it arrives, until done() says so, cancel_fd (may be -1)
+ * becomes readable, or the line goes away.  *elapsed: the seconds read. */
+typedef enum { SM_READ_DONE, SM_READ_CANCELLED, SM_READ_LOST } sm_read_end;
+typedef struct {
+    void (*bytes)(void *ctx, const uint8_t *p, size_t n);
+    bool (*done)(void *ctx);
+    void *ctx;
+} sm_port_sink;
+sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm_port_sink *s,
+                             double *elapsed, char *err, size_t err_cap);
 
 /* Once, before any port is opened: libserialport's debug output off unless
  * LIBSERIALPORT_DEBUG asks for it (its default handler looks that variable

@@ -1,19 +1,20 @@
-/* smd_probe.h - smdecode --probe: which line settings does the meter on
- * this port use?  The port is read at each of the settings meters use
+/* sm_probe.h - which line settings does the meter on this port use?  For
+ * smdecode --probe and the plugin's Baud "auto"; I/O (sm_port), outside
+ * the core library.  The port is read at each of the settings meters use
  * (2400, 115200, 9600, 38400 and 19200 baud; 8E1, 8N1, 7E1 at each), until
  * a setting is proven: two telegrams whose link layer verified (M-Bus
  * checksum, HDLC FCS, P1 CRC; a telegram without a checksum only when it
  * decoded completely) and no link error after the first (the first
  * telegram may have been cut by the start of the read).  A setting that
- * gives only garbage is left early (SMD_PROBE_GARBAGE bytes without one
+ * gives only garbage is left early (SM_PROBE_GARBAGE bytes without one
  * verified telegram); a line that is silent at the first setting is silent
  * at all of them (a UART receives something at any setting when the line
  * moves).  8E1 is tried before 8N1 at each rate: an 8E1 meter reads at 8N1
  * too (the parity bit where the stop bit is expected is not checked), an
  * 8N1 meter does not read at 8E1; a 7E1 P1 meter read at 8N1 shows the
  * parity bits in bit 7 (the telegram says so), and is reported as 7E1. */
-#ifndef SMD_PROBE_H
-#define SMD_PROBE_H
+#ifndef SM_PROBE_H
+#define SM_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,8 +23,8 @@
 #include "sm_decoder.h"
 #include "sm_port.h"
 
-#define SMD_PROBE_SETTINGS 15
-#define SMD_PROBE_GARBAGE 3000
+#define SM_PROBE_SETTINGS 15
+#define SM_PROBE_GARBAGE 3000
 
 typedef struct {
     sm_line line;
@@ -44,7 +45,7 @@ typedef struct {
     uint8_t title[8];
     sm_err err;              /* of the last good telegram (e.g. SM_ERR_NO_KEY) */
     sm_key_diag key_diag;
-} smd_probe_result;
+} sm_probe_result;
 
 typedef struct {
     const char *device;
@@ -52,21 +53,25 @@ typedef struct {
     const uint8_t *ek, *ak;  /* keys, if given: the verdict says whether they work */
     size_t ek_len, ak_len;
     bool verify_tag;
-} smd_probe_opts;
+    int cancel_fd;           /* readable: stop (-1 for none) */
+} sm_probe_opts;
 
 typedef enum {
-    SMD_PROBE_FOUND,
-    SMD_PROBE_NOTHING,       /* no setting proven (res[] says what each saw) */
-    SMD_PROBE_SILENT,        /* no byte at all */
-    SMD_PROBE_STOPPED,       /* Ctrl-C */
-    SMD_PROBE_FAILED         /* the port could not be opened or set (err) */
-} smd_probe_end;
+    SM_PROBE_FOUND,
+    SM_PROBE_NOTHING,       /* no setting proven (res[] says what each saw) */
+    SM_PROBE_SILENT,        /* no byte at all */
+    SM_PROBE_STOPPED,       /* cancel_fd became readable */
+    SM_PROBE_FAILED         /* the port could not be opened or set (err) */
+} sm_probe_end;
 
-/* Tries the settings in order; res (SMD_PROBE_SETTINGS entries) gets one
+/* The line to configure for a proven result: a 7E1 meter read as 8N1 is
+ * 7E1. */
+sm_line sm_probe_line(const sm_probe_result *r);
+/* Tries the settings in order; res (SM_PROBE_SETTINGS entries) gets one
  * result per setting tried, *n how many; progress (may be NULL) is called
  * after each. */
-smd_probe_end smd_probe_run(const smd_probe_opts *o, smd_probe_result *res, size_t *n,
-                            void (*progress)(void *ctx, const smd_probe_result *r), void *ctx,
+sm_probe_end sm_probe_run(const sm_probe_opts *o, sm_probe_result *res, size_t *n,
+                            void (*progress)(void *ctx, const sm_probe_result *r), void *ctx,
                             char *err, size_t err_cap);
 
 #endif

@@ -1,13 +1,12 @@
-/* smd_probe.c - see smd_probe.h. */
+/* sm_probe.c - see sm_probe.h. */
 #define _POSIX_C_SOURCE 200809L
-#include "smd_probe.h"
+#include "sm_probe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "smd_live.h"
 
 static const int bauds[] = {2400, 115200, 9600, 38400, 19200};
 static const struct {
@@ -17,7 +16,7 @@ static const struct {
 
 typedef struct {
     sm_decoder *dec;
-    smd_probe_result *r;
+    sm_probe_result *r;
     double first_at, last_at;         /* arrival (monotonic) */
     int64_t first_clock, last_clock;  /* the meter's clock, when all have it */
     bool clock;
@@ -49,7 +48,7 @@ static bool verified(const sm_telegram *t)
 static void on_telegram(void *ctx, const sm_telegram *t)
 {
     probe_ctx *c = ctx;
-    smd_probe_result *r = c->r;
+    sm_probe_result *r = c->r;
     if (!verified(t)) {
         r->link_errors += r->good > 0;
         return;
@@ -98,32 +97,32 @@ static void on_bytes(void *ctx, const uint8_t *p, size_t n)
 /* proven, or only garbage so far */
 static bool enough(void *ctx)
 {
-    const smd_probe_result *r = ((probe_ctx *)ctx)->r;
-    return r->proven || (r->good == 0 && r->bytes >= SMD_PROBE_GARBAGE);
+    const sm_probe_result *r = ((probe_ctx *)ctx)->r;
+    return r->proven || (r->good == 0 && r->bytes >= SM_PROBE_GARBAGE);
 }
 
-smd_probe_end smd_probe_run(const smd_probe_opts *o, smd_probe_result *res, size_t *n,
-                            void (*progress)(void *ctx, const smd_probe_result *r), void *pctx,
+sm_probe_end sm_probe_run(const sm_probe_opts *o, sm_probe_result *res, size_t *n,
+                            void (*progress)(void *ctx, const sm_probe_result *r), void *pctx,
                             char *err, size_t err_cap)
 {
     *n = 0;
     sm_decoder *dec = calloc(1, sizeof *dec);
     if (!dec) {
         snprintf(err, err_cap, "out of memory");
-        return SMD_PROBE_FAILED;
+        return SM_PROBE_FAILED;
     }
     sm_port port;
     sm_port_library_init();
-    smd_probe_end end = SMD_PROBE_NOTHING;
+    sm_probe_end end = SM_PROBE_NOTHING;
     bool open = false;
-    for (size_t b = 0; b < sizeof bauds / sizeof bauds[0] && end == SMD_PROBE_NOTHING; b++)
+    for (size_t b = 0; b < sizeof bauds / sizeof bauds[0] && end == SM_PROBE_NOTHING; b++)
         for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
-            smd_probe_result *r = &res[(*n)++];
+            sm_probe_result *r = &res[(*n)++];
             memset(r, 0, sizeof *r);
             r->line = (sm_line){bauds[b], formats[f].data_bits, 1, formats[f].parity};
             if (!(open ? sm_port_set_line(&port, &r->line, err, err_cap)
                        : sm_port_open(&port, o->device, &r->line, -1, 5000, err, err_cap))) {
-                end = SMD_PROBE_FAILED;
+                end = SM_PROBE_FAILED;
                 (*n)--;
                 break;
             }
@@ -132,24 +131,32 @@ smd_probe_end smd_probe_run(const smd_probe_opts *o, smd_probe_result *res, size
             sm_decoder_init(dec, SM_LINK_AUTO, on_telegram, &c);
             sm_decoder_set_keys(dec, o->ek_len ? o->ek : NULL, o->ek_len,
                                 o->ak_len ? o->ak : NULL, o->ak_len, o->verify_tag);
-            smd_live_sink sink = {on_bytes, enough, &c};
-            smd_live_end le = smd_live_read(&port, o->seconds, &sink, &r->seconds, err, err_cap);
+            sm_port_sink sink = {on_bytes, enough, &c};
+            sm_read_end le =
+                sm_port_read_for(&port, o->seconds, o->cancel_fd, &sink, &r->seconds, err, err_cap);
             sm_decoder_wipe(dec);
             if (progress)
                 progress(pctx, r);
-            if (le == SMD_LIVE_STOPPED)
-                end = SMD_PROBE_STOPPED;
-            else if (le == SMD_LIVE_LOST)
-                end = SMD_PROBE_FAILED;
+            if (le == SM_READ_CANCELLED)
+                end = SM_PROBE_STOPPED;
+            else if (le == SM_READ_LOST)
+                end = SM_PROBE_FAILED;
             else if (r->proven)
-                end = SMD_PROBE_FOUND;
+                end = SM_PROBE_FOUND;
             else if (*n == 1 && r->bytes == 0)
-                end = SMD_PROBE_SILENT; /* silent at one setting: silent at all */
-            if (end != SMD_PROBE_NOTHING)
+                end = SM_PROBE_SILENT; /* silent at one setting: silent at all */
+            if (end != SM_PROBE_NOTHING)
                 break;
         }
     if (open)
         sm_port_close(&port);
     free(dec);
     return end;
+}
+
+sm_line sm_probe_line(const sm_probe_result *r)
+{
+    if (r->p1_parity)
+        return (sm_line){r->line.baud, 7, 1, SM_PARITY_EVEN};
+    return r->line;
 }
