@@ -127,10 +127,28 @@ static int opt_device(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
     return check_device(m, m->device);
 }
 
+/* Baud "auto", Parity "auto": the reader probes the line settings */
+static bool is_auto(const oconfig_item_t *ci)
+{
+    return ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_STRING &&
+           strcasecmp(ci->values[0].value.string, "auto") == 0;
+}
+
 static int opt_baud(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
     seen->baud = true;
-    return get_int(m, ci, 50, 4000000, &m->line.baud);
+    if (is_auto(ci)) {
+        m->line_auto = true;
+        return 0;
+    }
+    double v;
+    if (cf_util_get_double(ci, &v) != 0 || !(v >= 50 && v <= 4000000) || v != (double)(long)v) {
+        ERROR(SMP_LOG_PREFIX "option Baud needs a whole number from 50 to 4000000, or \"auto\"",
+              m->name);
+        return -1;
+    }
+    m->line.baud = (int)v;
+    return 0;
 }
 
 static int opt_data_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
@@ -150,7 +168,11 @@ static int opt_parity(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
     seen->parity = true;
     static const char *const names[] = {"none", "even", "odd"}; /* sm_parity's order */
     int p;
-    if (get_word(m, ci, names, 3, "even, odd or none", &p) != 0)
+    if (is_auto(ci)) {
+        m->line_auto = true;
+        return 0;
+    }
+    if (get_word(m, ci, names, 3, "even, odd, none or auto", &p) != 0)
         return -1;
     m->line.parity = (sm_parity)p;
     return 0;

@@ -524,6 +524,53 @@ static bool back_off(smp_meter *m, double *backoff)
     return stop;
 }
 
+/* Baud "auto": the line settings probed (sm_probe) before the port is
+ * opened for reading; false when none were found (logged, rate-limited) or
+ * at shutdown. */
+static bool probe_line(smp_meter *m)
+{
+    if (sm_port_is_tcp(m->device)) { /* a network serial server's settings are its own */
+        m->line_known = true;
+        return true;
+    }
+    sm_probe_opts o = {m->device, m->period_cfg > 0 ? 2.2 * m->period_cfg + 1 : 12, NULL, NULL,
+                       0,         0,
+                       true,      m->wake_fd};
+    sm_probe_result *res = calloc(SM_PROBE_SETTINGS, sizeof *res);
+    if (!res)
+        return false;
+    size_t n = 0;
+    char err[SM_PORT_ERR_MAX];
+    INFO(SMP_LOG_PREFIX "probing the line settings of %s (Baud \"auto\")", m->name, m->device);
+    double t0 = mono_now();
+    sm_probe_end end = sm_probe_run(&o, res, &n, NULL, NULL, err, sizeof err);
+    if (end == SM_PROBE_FOUND) {
+        const sm_probe_result *r = &res[n - 1];
+        m->line = sm_probe_line(r);
+        m->line_known = true;
+        c_release(LOG_INFO, &m->c_open, SMP_LOG_PREFIX "the line answers again", m->name);
+        INFO(SMP_LOG_PREFIX "line settings found: %d %d%c%d, %s, %u frame%s per telegram (%zu "
+             "setting%s tried in %.0f s)",
+             m->name, m->line.baud, m->line.data_bits, "NEO"[m->line.parity], m->line.stop_bits,
+             sm_link_name(r->link), r->frames, r->frames == 1 ? "" : "s", n, n == 1 ? "" : "s",
+             mono_now() - t0);
+    } else if (end == SM_PROBE_SILENT) {
+        c_complain(LOG_WARNING, &m->c_open,
+                   SMP_LOG_PREFIX "nothing arrived on %s while probing its line settings (is the "
+                   "customer port switched on, the cable in the right socket?); trying again",
+                   m->name, m->device);
+    } else if (end == SM_PROBE_NOTHING) {
+        c_complain(LOG_WARNING, &m->c_open,
+                   SMP_LOG_PREFIX "bytes arrive on %s, but no line setting gives telegrams that "
+                   "verify (set Baud and Parity by hand, or check Device); trying again",
+                   m->name, m->device);
+    } else if (end == SM_PROBE_FAILED) {
+        c_complain(LOG_ERR, &m->c_open, SMP_LOG_PREFIX "%s; retrying", m->name, err);
+    }
+    free(res);
+    return m->line_known;
+}
+
 /* Open the port; false (with a rate-limited ERROR) when it is not there. */
 static bool open_port(smp_meter *m)
 {
@@ -605,7 +652,8 @@ static void *reader(void *arg)
     smp_meter *m = arg;
     double backoff = BACKOFF_MIN;
     while (!wait_stop(m, 0)) {
-        if (m->port.fd < 0 && !open_port(m)) {
+        if (m->port.fd < 0 && ((m->line_auto && !m->line_known && !probe_line(m)) ||
+                               !open_port(m))) {
             if (back_off(m, &backoff))
                 break;
             continue;
@@ -637,6 +685,7 @@ static void *reader(void *arg)
                        SMP_LOG_PREFIX "no telegram for %.0f s (StaleTimeout): re-opening %s",
                        m->name, stale_timeout(m), m->port.path);
             lost = true;
+            m->line_known = false; /* Baud "auto": probe again */
         }
         if (lost) {
             sm_port_close(&m->port);

@@ -19,6 +19,7 @@
 #include "smp_map.h"
 #include "smp_p1.h"
 #include "sm_port.h"
+#include "sm_probe.h"
 
 #define SMP_PLUGIN "smartmeter"
 /* every log line of a meter starts so, with its name */
@@ -48,6 +49,7 @@ typedef struct smp_meter {
     char name[DATA_MAX_NAME_LEN];
     char device[PATH_MAX];
     sm_line line;
+    bool line_auto;        /* Baud "auto" / Parity "auto": probe the settings */
     sm_link framing;
     uint8_t ek[32], ak[32];
     size_t ek_len, ak_len;
@@ -89,6 +91,7 @@ typedef struct smp_meter {
     uint32_t last_fc, below_last;
     unsigned below_run;
     bool got_first, was_connected;
+    bool line_known;           /* line_auto: the probe found the settings */
     double last_good;          /* monotonic seconds of the last good telegram */
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
     smp_p1_state p1;           /* sub-meters' captures, events */

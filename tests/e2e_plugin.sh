@@ -160,11 +160,22 @@ $(meter mixed "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"")
 $(meter_p1 p1)
 $(meter_p1 p1-7e1)
 $(meter_p1 p1-events 'MaxClockSkew 0')
+  <Meter "auto-p1">
+    Device "$W/auto-p1"
+    Baud "auto"
+    Period 1
+  </Meter>
+  <Meter "auto-mbus">
+    Device "$W/auto-mbus"
+    Baud "auto"
+    Parity "auto"
+    KeyFile "$W/test.key"
+  </Meter>
 </Plugin>
 EOF
 
 for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
-    rawauto unknown mixed p1 p1-7e1 p1-events; do pty $m; done
+    rawauto unknown mixed p1 p1-7e1 p1-events auto-p1 auto-mbus; do pty $m; done
 # an M-Bus line with garbage between telegrams and failures at each layer
 # (tests/mkmixed): every one counted in its health value
 "$bld/tests/mkmixed" mbus 63 9 >"$W/mixed.hex" 2>"$W/mixed.counts" || bad "mkmixed failed"
@@ -186,6 +197,9 @@ for _ in $(seq 100); do grep -q "Listening" "$W/carbon/out.log" 2>/dev/null &&
 
 note "collectd with 20 meters"
 # shellcheck disable=SC2086
+# Baud "auto": the UART model of the shim (tests/pty_shim.c) on these two
+# ptys only: a P1 meter at 115200 8N1 and an M-Bus meter at 2400 8E1
+export PTY_SHIM_LINES="$(readlink -f "$W/auto-p1")=115200 8N1;$(readlink -f "$W/auto-mbus")=2400 8E1"
 LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} collectd -f -C "$W/collectd.conf" >"$W/collectd.out" 2>&1 &
 cpid=$!
 pids+=($cpid)
@@ -275,6 +289,10 @@ with open(sys.argv[1], "w") as f:
             i += 1
 PY
 sim p1-events --replay "$W/p1-events.hex" --pace 300 & s19=$!
+# Baud "auto": the probe takes the first telegrams, the rest are read
+"$SIM" --framing p1 --baud 115200 --out "$W/auto-p1.sim" --period 1 --count 30 --start $NOW --seed 24 \
+    --expect "$W/auto-p1.expect" & s20=$!
+sim auto-mbus --period 1 --count 12 --start $NOW --seed 25 --expect "$W/auto-mbus.expect" & s21=$!
 (   # telegram 3 replayed after telegram 4
     sim replay --period 1 --count 4 --start $NOW --seed 16
     sim replay --period 1 --count 1 --skip 2 --start $NOW --seed 16
@@ -282,7 +300,7 @@ sim p1-events --replay "$W/p1-events.hex" --pace 300 & s19=$!
 ) & s11=$!
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
-wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19
+wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -450,6 +468,13 @@ n=$(grep -c 'meter "absent": cannot open' "$W/collectd.log")
 [ "$n" -ge 1 ] && [ "$n" -le 6 ] || bad "absent device logged $n times (rate limit)"
 run_check health "$C/smartmeter-absent" telegrams=0 reconnects=0
 
+note "Baud \"auto\": each meter's settings found, then its telegrams read"
+grep -q 'meter "auto-p1": line settings found: 115200 8N1, p1, 1 frame per telegram' "$W/collectd.log" ||
+    bad "auto-p1: no 'line settings found: 115200 8N1, p1'"
+grep -q 'meter "auto-mbus": line settings found: 2400 8E1, mbus, 2 frames per telegram' "$W/collectd.log" ||
+    bad "auto-mbus: no 'line settings found: 2400 8E1, mbus'"
+run_check csv "$C/smartmeter-auto-p1" "$W/auto-p1.expect" --suffix=8
+run_check csv "$C/smartmeter-auto-mbus" "$W/auto-mbus.expect" --suffix=6
 note "the first telegram and the push period are logged at INFO"
 grep -q 'meter "home": first telegram: 15 readings (12 dispatched), layout .*meter number 1KFM0200014196, encrypted' \
     "$W/collectd.log" || bad "no first-telegram line for home"
@@ -506,10 +531,10 @@ LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} collectd -T -C "$W/bad.conf" >"$W/bad.out" 
 for want in 'meter "bad-option": unknown option Bogus' \
     'meter "bad-key": option Key: not a key (expected 32 or 64 hex digits)' \
     'meter "no-file": option KeyFile: cannot read /nonexistent/home.key: No such file or directory' \
-    'meter "bad-parity": option Parity: "mark" is not even, odd or none' \
+    'meter "bad-parity": option Parity: "mark" is not even, odd, none or auto' \
     'meter "bad-obis": option Select: argument 1 ("1-0:32.7") is not an OBIS code' \
     'meter "bad-obis-f": option Select: argument 1 ("1-0:32.7.0.1") is not an OBIS code' \
-    'meter "bad-baud": option Baud needs a whole number from 50 to 4000000' \
+    'meter "bad-baud": option Baud needs a whole number from 50 to 4000000, or "auto"' \
     "meter \"dev-dir\": option Device: $W is a directory, not a serial device" \
     "meter \"dev-file\": option Device: $W/collectd.conf is a regular file, not a serial device" \
     "meter \"dev-fifo\": option Device: $W/fifo is a FIFO, not a serial device" \
