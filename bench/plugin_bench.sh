@@ -88,6 +88,13 @@ ptys() { # n
     for i in $(seq "$1"); do ce_pty "$W/tty$i" "$W/pty.pid"; done
 }
 
+# wait until collectd's CPU time stands still for 2 s (the decoder caught up)
+settle() {
+    local a b
+    a=$(cpu_ticks $cpid)
+    while sleep 2; b=$(cpu_ticks $cpid); [ "$b" -gt $((a + 1)) ]; do a=$b; done
+}
+
 # telegrams decoded, from the plugin's summary at shutdown
 telegrams() { sed -n 's/.*meter "'"$1"'": stopped: \([0-9]*\) telegrams.*/\1/p' "$W/collectd.log" | tail -1; }
 # saturated: telegrams as fast as the pty takes; CPU from the scheduler's
