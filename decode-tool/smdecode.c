@@ -694,9 +694,13 @@ static void print_verdict(const sm_probe_result *r, const options *o)
         char sc[128], m[4];
         smd_sc_text(r->sc, sc, sizeof sc);
         smd_title_manufacturer(r->title, m);
-        printf("security:   %s; system title %02X%02X%02X%02X%02X%02X%02X%02X%s%s\n", sc,
-               r->title[0], r->title[1], r->title[2], r->title[3], r->title[4], r->title[5],
-               r->title[6], r->title[7], m[0] ? ", manufacturer " : "", m);
+        printf("security:   %s; system title %02X%02X%02X%02X%02X%02X%02X%02X", sc, r->title[0],
+               r->title[1], r->title[2], r->title[3], r->title[4], r->title[5], r->title[6],
+               r->title[7]);
+        if (m[0]) /* a manufacturer's letters: the rest is its serial number */
+            printf(", manufacturer %s, serial %02X%02X%02X%02X%02X", m, r->title[3], r->title[4],
+                   r->title[5], r->title[6], r->title[7]);
+        printf("\n");
         printf("keys:       %s\n", !r->err ? "the keys given decrypt it"
                                  : r->key_diag ? sm_key_diag_text(r->key_diag)
                                                : sm_strerror(r->err));

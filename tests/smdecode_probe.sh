@@ -84,7 +84,7 @@ rc=$?
 kill $sim
 for want in "^settings:   2400 8E1$" "^link layer: mbus, 2 frames per telegram$" \
     "^push:       a telegram every 5\.0 s (the meter's clock, [2-9] telegrams)$" \
-    "^security:   authenticated encryption, suite 0 (AES-128-GCM); system title 4B464D1020003774, manufacturer KFM$" \
+    "^security:   authenticated encryption, suite 0 (AES-128-GCM); system title 4B464D1020003774, manufacturer KFM, serial 1020003774$" \
     "^keys:       the keys given decrypt it$" '^    Device "'"$W"'/d"$' '^    Baud 2400$' \
     '^    Parity "even"$' '^    Framing "mbus"$' '^    AuthKeyFile '; do
     grep -q "$want" "$W/d.out" || { echo "FAIL verdict: no line '$want'"; touch "$W/failed"; }
