@@ -476,6 +476,9 @@ static void check_live_options(int argc, char **argv, const options *o)
     if (!o->device && (line_given || o->count || o->seconds > 0 || o->probe))
         die_usage("--baud, --parity, --data-bits, --stop-bits, --count, --seconds and --probe "
                   "need --device");
+    if (o->probe && sm_port_is_tcp(o->device))
+        die_usage("--probe needs a serial port: a network serial server's line settings are "
+                  "set on the server");
     if (o->probe && (line_given || o->count))
         die_usage("--probe tries the line settings itself: no --baud, --parity, --data-bits, "
                   "--stop-bits or --count with it");

@@ -124,5 +124,8 @@ LD_PRELOAD=$PRELOAD "$SMD" --probe >/dev/null 2>"$W/u.err"
 LD_PRELOAD=$PRELOAD "$SMD" --probe --device "$W/q" --baud 2400 >/dev/null 2>"$W/u.err"
 { [ $? -eq 2 ] && grep -q "tries the line settings itself" "$W/u.err"; } || { echo "FAIL usage: $(cat "$W/u.err")"; touch "$W/failed"; }
 
+LD_PRELOAD=$PRELOAD "$SMD" --probe --device tcp://127.0.0.1:1 >/dev/null 2>"$W/u.err"
+{ [ $? -eq 2 ] && grep -q "needs a serial port" "$W/u.err"; } || { echo "FAIL usage: $(cat "$W/u.err")"; touch "$W/failed"; }
+
 if [ -e "$W/failed" ]; then echo "(work dir kept: $W)"; exit 1; fi
 echo "smdecode probe: all checks passed"
