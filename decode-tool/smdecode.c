@@ -14,17 +14,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sm_decoder.h"
 #include "smd_hexin.h"
-#include "smd_live.h"
 #include "sm_probe.h"
 #include "smd_out.h"
 #include "smd_render.h"
@@ -50,6 +49,7 @@ typedef struct {
     uint64_t stream_bytes;    /* bytes read from the current input */
     bool live;                /* --device: the times of the telegrams are kept */
     double first_at, last_at; /* ... monotonic seconds of the first and last */
+    uint64_t live_count;      /* --count, 0 for no limit */
 } app;
 
 static const char *progname = "smdecode";
@@ -149,9 +149,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     app *a = ctx;
     a->stream_telegrams++;
     if (a->live) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        a->last_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+        a->last_at = sm_port_now();
         if (a->stream_telegrams == 1)
             a->first_at = a->last_at;
     }
@@ -445,14 +443,11 @@ static bool live_option(int c, const char *arg, options *o)
     case OPT_DATA_BITS: o->data_bits = (int)number_option("--data-bits", arg, 5, 8); break;
     case OPT_STOP_BITS: o->stop_bits = (int)number_option("--stop-bits", arg, 1, 2); break;
     case OPT_PARITY:
-        /* sm_parity's order */
-        if (strcmp(arg, "none") == 0)
-            o->parity = SM_PARITY_NONE;
-        else if (strcmp(arg, "even") == 0)
-            o->parity = SM_PARITY_EVEN;
-        else if (strcmp(arg, "odd") == 0)
-            o->parity = SM_PARITY_ODD;
-        else
+        o->parity = -1;
+        for (int p = 0; p < 3; p++)
+            if (strcmp(arg, sm_parity_names[p]) == 0)
+                o->parity = p;
+        if (o->parity < 0)
             die_usage("--parity: '%s' is not even, odd or none", arg);
         break;
     case 'n': o->count = (uint64_t)number_option("--count", arg, 1, 1000000000000LL); break;
@@ -601,18 +596,40 @@ static void on_live_bytes(void *ctx, const uint8_t *p, size_t n)
     smd_out_flush(&a->out); /* each telegram out when its last byte came */
 }
 
-static uint64_t live_count; /* --count, 0 for no limit */
-
 static bool live_done(void *ctx)
 {
-    return live_count && ((app *)ctx)->stream_telegrams >= live_count;
+    const app *a = ctx;
+    return a->live_count && a->stream_telegrams >= a->live_count;
 }
 
-/* --device: reads the line until --count, --seconds or a signal, then one
- * summary line on standard error.  Returns an exit status. */
-static int run_live(app *a, const options *o)
+/* A descriptor that becomes readable at SIGINT or SIGTERM: the cancel_fd of
+ * sm_port_read_for and sm_probe_run (Ctrl-C ends a live line or a probe). */
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
 {
-    live_count = o->count;
+    (void)sig;
+    int e = errno;
+    if (write(sig_pipe[1], "", 1) < 0) { /* full: a signal is already waiting */
+    }
+    errno = e;
+}
+
+static int signal_fd(void)
+{
+    if (sig_pipe[0] >= 0 || pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return sig_pipe[0];
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    return sig_pipe[0];
+}
+
+/* The line settings of --device: the framing's defaults, then the options. */
+static sm_line live_line(const options *o)
+{
     sm_line ln = sm_port_default_line(o->framing == SM_LINK_P1);
     if (o->baud)
         ln.baud = o->baud;
@@ -622,24 +639,37 @@ static int run_live(app *a, const options *o)
         ln.stop_bits = o->stop_bits;
     if (o->parity >= 0)
         ln.parity = (sm_parity)o->parity;
+    return ln;
+}
+
+/* --device: reads the line until --count, --seconds or a signal, then one
+ * summary line on standard error.  Returns an exit status. */
+static int run_live(app *a, const options *o)
+{
+    sm_line ln = live_line(o);
     char line[48] = ""; /* a TCP line's settings are the server's */
-    if (!sm_port_is_tcp(o->device))
-        snprintf(line, sizeof line, " at %d %d%c%d", ln.baud, ln.data_bits, "NEO"[ln.parity],
-                 ln.stop_bits);
-    sm_port_sink sink = {on_live_bytes, live_done, a};
-    a->live = a->binary = true;
-    begin_input(a, o->device);
-    char err[SM_PORT_ERR_MAX];
-    double elapsed;
-    err[0] = '\0';
-    smd_live_end end = smd_live_run(o->device, &ln, o->seconds, &sink, &elapsed, err, sizeof err);
-    if (end == SMD_LIVE_NOT_OPENED) {
+    if (!sm_port_is_tcp(o->device)) {
+        memcpy(line, " at ", 4);
+        sm_line_text(&ln, line + 4, sizeof line - 4);
+    }
+    char err[SM_PORT_ERR_MAX] = "";
+    sm_port port;
+    sm_port_library_init();
+    int cancel = signal_fd();
+    if (!sm_port_open(&port, o->device, &ln, cancel, 5000, err, sizeof err)) {
         fprintf(stderr, "%s: %s\n", progname, err);
         return EXIT_USAGE;
     }
+    a->live = a->binary = true;
+    a->live_count = o->count;
+    begin_input(a, o->device);
+    sm_port_sink sink = {on_live_bytes, live_done, a};
+    double elapsed;
+    sm_read_end end = sm_port_read_for(&port, o->seconds, cancel, &sink, &elapsed, err, sizeof err);
+    sm_port_close(&port);
     end_input(a);
     smd_out_flush(&a->out);
-    if (end == SMD_LIVE_LOST)
+    if (end == SM_READ_LOST)
         fprintf(stderr, "%s: %s: the line went away: %s\n", progname, o->device, err);
     sm_decoder_stats st;
     sm_decoder_get_stats(&a->dec, &st);
@@ -656,22 +686,17 @@ static int run_live(app *a, const options *o)
             (unsigned long long)st.parse_errors, plural(st.parse_errors),
             (unsigned long long)st.bytes_discarded, plural(st.bytes_discarded),
             (unsigned long long)a->stream_bytes, period,
-            end == SMD_LIVE_STOPPED ? " (stopped)" : "");
-    return end == SMD_LIVE_LOST ? EXIT_FAILED : 0;
+            end == SM_READ_CANCELLED ? " (stopped)" : "");
+    return end == SM_READ_LOST ? EXIT_FAILED : 0;
 }
 
 /* ---- --probe --------------------------------------------------------------- */
-
-static void line_text(const sm_line *l, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%d %d%c%d", l->baud, l->data_bits, "NEO"[l->parity], l->stop_bits);
-}
 
 static void on_probe_step(void *ctx, const sm_probe_result *r)
 {
     (void)ctx;
     char l[32];
-    line_text(&r->line, l, sizeof l);
+    sm_line_text(&r->line, l, sizeof l);
     fprintf(stderr, "%s: %-10s %6llu bytes in %4.1f s, %llu telegram%s verified%s%s\n", progname,
             l, (unsigned long long)r->bytes, r->seconds, (unsigned long long)r->good,
             plural(r->good), r->link_errors ? ", link errors after the first" : "",
@@ -684,7 +709,7 @@ static void print_verdict(const sm_probe_result *r, const options *o)
 {
     sm_line line = sm_probe_line(r);
     char l[32];
-    line_text(&line, l, sizeof l);
+    sm_line_text(&line, l, sizeof l);
     printf("settings:   %s%s\n", l, r->p1_parity ? " (read as 8N1 it decodes too)" : "");
     printf("link layer: %s, %u frame%s per telegram\n", sm_link_name(r->link), r->frames,
            r->frames == 1 ? "" : "s");
@@ -714,7 +739,7 @@ static void print_verdict(const sm_probe_result *r, const options *o)
     printf("    Baud %d\n", line.baud);
     if (line.data_bits != 8)
         printf("    DataBits %d\n", line.data_bits);
-    printf("    Parity \"%s\"\n", (const char *[]){"none", "even", "odd"}[line.parity]);
+    printf("    Parity \"%s\"\n", sm_parity_names[line.parity]);
     printf("    Framing \"%s\"\n", sm_link_name(r->link));
     if (r->ciphered)
         printf("    KeyFile \"/etc/collectd/meter.key\"\n");
@@ -728,7 +753,7 @@ static int run_probe(const options *o)
     sm_probe_opts po = {o->device,     o->seconds > 0 ? o->seconds : 12,
                         o->ek_len ? o->ek : NULL, o->ak_len ? o->ak : NULL,
                         o->ek_len,     o->ak_len,
-                        o->verify,     smd_live_signal_fd()};
+                        o->verify,     signal_fd()};
     sm_probe_result res[SM_PROBE_SETTINGS];
     size_t n;
     char err[SM_PORT_ERR_MAX];
@@ -787,6 +812,12 @@ int main(int argc, char **argv)
 {
     static options o = {.verify = true, .framing = SM_LINK_AUTO, .format = "xml", .parity = -1};
     parse_options(argc, argv, &o);
+    if (o.probe) { /* a line, not inputs: no decoder or renderer of its own */
+        int status = run_probe(&o);
+        sm_wipe(o.ek, sizeof o.ek);
+        sm_wipe(o.ak, sizeof o.ak);
+        return status;
+    }
     app *a = calloc(1, sizeof *a);
     if (!a) {
         fprintf(stderr, "%s: out of memory\n", progname);
@@ -803,33 +834,16 @@ int main(int argc, char **argv)
     sm_decoder_init(&a->dec, (sm_link)o.framing, on_telegram, a);
     sm_err e = sm_decoder_set_keys(&a->dec, o.ek_len ? o.ek : NULL, o.ek_len,
                                    o.ak_len ? o.ak : NULL, o.ak_len, o.verify);
-    if (!o.probe) { /* the probe decodes with them too */
-        sm_wipe(o.ek, sizeof o.ek);
-        sm_wipe(o.ak, sizeof o.ak);
-    }
+    sm_wipe(o.ek, sizeof o.ek);
+    sm_wipe(o.ak, sizeof o.ak);
     if (e) {
         fprintf(stderr, "%s: %s\n", progname, sm_strerror(e));
         return EXIT_USAGE;
     }
     int status = 0;
-    if (o.probe) {
-        status = run_probe(&o);
-        sm_wipe(o.ek, sizeof o.ek);
-        sm_wipe(o.ak, sizeof o.ak);
-        smd_render_free(a->render);
-        sm_decoder_wipe(&a->dec);
-        free(a);
-        return status;
-    }
-    if (o.device) {
+    if (o.device)
         status = run_live(a, &o);
-        if (status == EXIT_USAGE) {
-            smd_render_free(a->render);
-            sm_decoder_wipe(&a->dec);
-            free(a);
-            return status;
-        }
-    } else if (optind == argc && !run_argument(a, "-", 0))
+    else if (optind == argc && !run_argument(a, "-", 0))
         status = EXIT_USAGE;
     for (int i = optind; i < argc && status != EXIT_USAGE; i++)
         if (!run_argument(a, argv[i], i - optind + 1))

@@ -55,17 +55,24 @@ static int get_number(const smp_meter *m, const oconfig_item_t *ci, double lo, d
     return 0;
 }
 
-/* A whole number from lo to hi (Baud 2400.5 is no baud rate). */
-static int get_int(const smp_meter *m, const oconfig_item_t *ci, int lo, int hi, int *out)
+/* A whole number from lo to hi (Baud 2400.5 is no baud rate); `other`
+ * names what else the option takes, for the message ("" for nothing). */
+static int get_int_or(const smp_meter *m, const oconfig_item_t *ci, int lo, int hi,
+                      const char *other, int *out)
 {
     double v;
     if (cf_util_get_double(ci, &v) != 0 || !(v >= lo && v <= hi) || v != (double)(long)v) {
-        ERROR(SMP_LOG_PREFIX "option %s needs a whole number from %d to %d", m->name, ci->key,
-              lo, hi);
+        ERROR(SMP_LOG_PREFIX "option %s needs a whole number from %d to %d%s", m->name, ci->key,
+              lo, hi, other);
         return -1;
     }
     *out = (int)v;
     return 0;
+}
+
+static int get_int(const smp_meter *m, const oconfig_item_t *ci, int lo, int hi, int *out)
+{
+    return get_int_or(m, ci, lo, hi, "", out);
 }
 
 static int get_bool(const smp_meter *m, const oconfig_item_t *ci, bool *out)
@@ -141,14 +148,7 @@ static int opt_baud(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
         m->line_auto = true;
         return 0;
     }
-    double v;
-    if (cf_util_get_double(ci, &v) != 0 || !(v >= 50 && v <= 4000000) || v != (double)(long)v) {
-        ERROR(SMP_LOG_PREFIX "option Baud needs a whole number from 50 to 4000000, or \"auto\"",
-              m->name);
-        return -1;
-    }
-    m->line.baud = (int)v;
-    return 0;
+    return get_int_or(m, ci, 50, 4000000, ", or \"auto\"", &m->line.baud);
 }
 
 static int opt_data_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
@@ -166,13 +166,12 @@ static int opt_stop_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 static int opt_parity(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
     seen->parity = true;
-    static const char *const names[] = {"none", "even", "odd"}; /* sm_parity's order */
     int p;
     if (is_auto(ci)) {
         m->line_auto = true;
         return 0;
     }
-    if (get_word(m, ci, names, 3, "even, odd, none or auto", &p) != 0)
+    if (get_word(m, ci, sm_parity_names, 3, "even, odd, none or auto", &p) != 0)
         return -1;
     m->line.parity = (sm_parity)p;
     return 0;

@@ -26,13 +26,6 @@ const char *const smp_health_names[SMP_H_COUNT] = {
     "bytes-discarded", "reconnects", "replayed", "objects-refused",
     "p1-without-crc", "p1-notes"};
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void count(smp_meter *m, smp_health h, uint64_t n)
 {
     atomic_fetch_add_explicit(&m->health[h], n, memory_order_relaxed);
@@ -448,7 +441,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     }
     if (!fresh(m, t))
         return;
-    double now = mono_now();
+    double now = sm_port_now();
     note_good(m, t, now);
     smp_batch *b = m->batch ? m->batch : (m->batch = calloc(1, sizeof *m->batch));
     if (!b) {
@@ -542,18 +535,19 @@ static bool probe_line(smp_meter *m)
     size_t n = 0;
     char err[SM_PORT_ERR_MAX];
     INFO(SMP_LOG_PREFIX "probing the line settings of %s (Baud \"auto\")", m->name, m->device);
-    double t0 = mono_now();
+    double t0 = sm_port_now();
     sm_probe_end end = sm_probe_run(&o, res, &n, NULL, NULL, err, sizeof err);
     if (end == SM_PROBE_FOUND) {
         const sm_probe_result *r = &res[n - 1];
         m->line = sm_probe_line(r);
         m->line_known = true;
         c_release(LOG_INFO, &m->c_open, SMP_LOG_PREFIX "the line answers again", m->name);
-        INFO(SMP_LOG_PREFIX "line settings found: %d %d%c%d, %s, %u frame%s per telegram (%zu "
+        char line[40];
+        sm_line_text(&m->line, line, sizeof line);
+        INFO(SMP_LOG_PREFIX "line settings found: %s, %s, %u frame%s per telegram (%zu "
              "setting%s tried in %.0f s)",
-             m->name, m->line.baud, m->line.data_bits, "NEO"[m->line.parity], m->line.stop_bits,
-             sm_link_name(r->link), r->frames, r->frames == 1 ? "" : "s", n, n == 1 ? "" : "s",
-             mono_now() - t0);
+             m->name, line, sm_link_name(r->link), r->frames, r->frames == 1 ? "" : "s", n,
+             n == 1 ? "" : "s", sm_port_now() - t0);
     } else if (end == SM_PROBE_SILENT) {
         c_complain(LOG_WARNING, &m->c_open,
                    SMP_LOG_PREFIX "nothing arrived on %s while probing its line settings (is the "
@@ -591,7 +585,7 @@ static bool open_port(smp_meter *m)
     m->was_connected = true;
     sm_decoder_new_stream(m->dec);
     m->discarded_seen = 0;
-    m->last_good = mono_now();
+    m->last_good = sm_port_now();
     return true;
 }
 
@@ -601,10 +595,7 @@ static void dump(smp_meter *m, const uint8_t *p, size_t n)
     if (!m->dump)
         return;
     char err[SM_PORT_ERR_MAX];
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    if (smp_dump_write(m->dump, p, n, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, err,
-                       sizeof err))
+    if (smp_dump_write(m->dump, p, n, CDTIME_T_TO_DOUBLE(cdtime()), err, sizeof err))
         c_release(LOG_INFO, &m->c_dump, SMP_LOG_PREFIX "DumpFile is written again", m->name);
     else
         c_complain(LOG_ERR, &m->c_dump, SMP_LOG_PREFIX "%s (the readings are not affected)",
@@ -641,7 +632,7 @@ static bool read_port(smp_meter *m, short revents)
  * queued telegrams are due. */
 static int sleep_ms(const smp_meter *m)
 {
-    double now = mono_now(), left = m->last_good + stale_timeout(m) - now;
+    double now = sm_port_now(), left = m->last_good + stale_timeout(m) - now;
     if (m->queue && m->queue_due - now < left)
         left = m->queue_due - now;
     return left <= 0 ? 0 : left > 3600 ? 3600000 : (int)(left * 1000) + 1;
@@ -669,8 +660,8 @@ static void *reader(void *arg)
         }
         if (pf[1].revents)
             break;
-        if (m->queue && mono_now() >= m->queue_due)
-            dispatch_next(m, mono_now());
+        if (m->queue && sm_port_now() >= m->queue_due)
+            dispatch_next(m, sm_port_now());
         bool lost = false;
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
             lost = !read_port(m, pf[0].revents);
@@ -680,7 +671,7 @@ static void *reader(void *arg)
                     break;
             }
         }
-        if (!lost && mono_now() - m->last_good > stale_timeout(m)) {
+        if (!lost && sm_port_now() - m->last_good > stale_timeout(m)) {
             c_complain(LOG_WARNING, &m->c_stale,
                        SMP_LOG_PREFIX "no telegram for %.0f s (StaleTimeout): re-opening %s",
                        m->name, stale_timeout(m), m->port.path);
@@ -724,14 +715,13 @@ int smp_meter_start(smp_meter *m)
             ERROR(SMP_LOG_PREFIX "cannot start: out of memory", m->name);
             return -1;
         }
-        static const char *const parity[] = {"N", "E", "O"};
-        char header[512];
+        char line[40], header[512];
+        sm_line_text(&m->line, line, sizeof line);
         snprintf(header, sizeof header,
-                 "smartmeter DumpFile of meter \"%.64s\": Device %.200s, %d %d%s%d, Framing %s; "
+                 "smartmeter DumpFile of meter \"%.64s\": Device %.200s, %s, Framing %s; "
                  "one line per read: the bytes in hex, then the receive time (UTC); "
                  "smdecode reads it as it is",
-                 m->name, m->device, m->line.baud, m->line.data_bits, parity[m->line.parity],
-                 m->line.stop_bits, sm_link_name(m->framing));
+                 m->name, m->device, line, sm_link_name(m->framing));
         smp_dump_init(m->dump, m->dump_path, m->dump_max, header);
     }
     sm_port_init(&m->port);

@@ -24,6 +24,20 @@ sm_line sm_port_default_line(bool p1)
     return (sm_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SM_PARITY_EVEN};
 }
 
+const char *const sm_parity_names[3] = {"none", "even", "odd"};
+
+void sm_line_text(const sm_line *l, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%d %d%c%d", l->baud, l->data_bits, "NEO"[l->parity], l->stop_bits);
+}
+
+double sm_port_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void sm_port_init(sm_port *p)
 {
     p->sp = NULL;
@@ -161,13 +175,6 @@ bool sm_port_set_line(sm_port *p, const sm_line *line, char *err, size_t cap)
     return true;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static bool open_tcp(sm_port *p, const char *device, int cancel_fd, int timeout_ms, char *err,
                      size_t cap)
 {
@@ -195,15 +202,15 @@ static bool open_tcp(sm_port *p, const char *device, int cancel_fd, int timeout_
         }
         int rc = connect(fd, a->ai_addr, a->ai_addrlen);
         if (rc != 0 && errno == EINPROGRESS) {
-            int64_t deadline = mono_ms() + timeout_ms;
+            double deadline = sm_port_now() + timeout_ms / 1000.0;
             for (;;) {
                 struct pollfd pf[2] = {{fd, POLLOUT, 0}, {cancel_fd, POLLIN, 0}};
-                int64_t left = deadline - mono_ms();
+                double left = deadline - sm_port_now();
                 if (left <= 0) {
                     errno = ETIMEDOUT;
                     break;
                 }
-                int n = poll(pf, cancel_fd >= 0 ? 2 : 1, (int)left);
+                int n = poll(pf, cancel_fd >= 0 ? 2 : 1, (int)(left * 1000) + 1);
                 if (n < 0 && errno == EINTR)
                     continue;
                 if (n > 0 && (pf[1].revents & POLLIN)) {
@@ -292,21 +299,14 @@ void sm_port_library_init(void)
         sp_set_debug_handler(NULL);
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm_port_sink *s,
                              double *elapsed, char *err, size_t err_cap)
 {
     uint8_t buf[4096];
-    double t0 = mono_s();
+    double t0 = sm_port_now();
     sm_read_end end = SM_READ_DONE;
     while (!s->done(s->ctx)) {
-        double left = seconds > 0 ? seconds - (mono_s() - t0) : 1.0;
+        double left = seconds > 0 ? seconds - (sm_port_now() - t0) : 1.0;
         if (left <= 0)
             break;
         struct pollfd pf[2] = {{p->fd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
@@ -331,6 +331,6 @@ sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm
         if (n > 0)
             s->bytes(s->ctx, buf, (size_t)n);
     }
-    *elapsed = mono_s() - t0;
+    *elapsed = sm_port_now() - t0;
     return end;
 }

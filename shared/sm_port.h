@@ -36,6 +36,14 @@ typedef struct {
  * for M-Bus and the other DLMS links, 115200 8N1 for P1 (DSMR 5, e-MUCS,
  * the Nordic ports).  The plugin and smdecode --device both start here. */
 sm_line sm_port_default_line(bool p1);
+/* "2400 8E1": the settings as users and meter documentation write them. */
+void sm_line_text(const sm_line *l, char *buf, size_t cap);
+/* "none", "even", "odd": sm_parity's order, the words of Parity and --parity. */
+extern const char *const sm_parity_names[3];
+
+/* Monotonic seconds: the clock of sm_port_read_for's elapsed time, for the
+ * front ends' timings too. */
+double sm_port_now(void);
 
 void sm_port_init(sm_port *p);
 bool sm_port_is_tcp(const char *device);

@@ -1,12 +1,9 @@
 /* sm_probe.c - see sm_probe.h. */
-#define _POSIX_C_SOURCE 200809L
 #include "sm_probe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
 
 static const int bauds[] = {2400, 115200, 9600, 38400, 19200};
 static const struct {
@@ -21,13 +18,6 @@ typedef struct {
     int64_t first_clock, last_clock;  /* the meter's clock, when all have it */
     bool clock;
 } probe_ctx;
-
-static double mono(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* A telegram whose link layer vouches for the line settings. */
 static bool verified(const sm_telegram *t)
@@ -53,7 +43,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         r->link_errors += r->good > 0;
         return;
     }
-    double now = mono();
+    double now = sm_port_now();
     sm_datetime dt;
     int64_t u = 0;
     bool clock = sm_telegram_time(t, &dt) && sm_datetime_to_unix(&dt, -60, &u) == SM_OK;

@@ -339,7 +339,8 @@ const char *sm_key_diag_text(sm_key_diag d)
     case SM_KEYS_EK_RIGHT:
         return "the encryption key is right, the authentication key is wrong or missing";
     case SM_KEYS_SWAPPED: return "the encryption and authentication keys are swapped";
-    case SM_KEYS_EK_WRONG: return "the encryption key does not decrypt it (a wrong key, or a damaged telegram)";
+    case SM_KEYS_EK_WRONG:
+        return "the encryption key does not decrypt it (a wrong key, or a damaged telegram)";
     default: return NULL;
     }
 }
