@@ -72,6 +72,17 @@ ce_pty() {
     return 1
 }
 
+# ce_preload FILE SHIM - the LD_PRELOAD list that puts the test-only pty shim
+# into a program that is FILE or loads it: one built with ASan + UBSan (the
+# test command's sanitizer pass) needs their runtimes ahead of the shim.
+ce_preload() {
+    if ldd "$1" | grep -q libasan; then
+        echo "$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $2"
+    else
+        echo "$2"
+    fi
+}
+
 # ce_kill_ptys PIDFILE - stop the socat processes listed in PIDFILE.
 ce_kill_ptys() {
     [ -f "$1" ] && kill $(cat "$1") 2>/dev/null

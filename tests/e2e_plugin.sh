@@ -32,9 +32,8 @@ done
 # Debian's collectd with the sanitizer runtimes preloaded; any report aborts
 # collectd, which the checks below notice.  collectd's own allocations at exit
 # are not ours to judge: no leak detection in the daemon.
-PRELOAD=$SHIM
-if ldd "$PLUGIN" | grep -q libasan; then
-    PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $SHIM"
+PRELOAD=$(ce_preload "$PLUGIN" "$SHIM")
+if [ "$PRELOAD" != "$SHIM" ]; then
     export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     echo "(plugin built with sanitizers: preloading their runtimes into collectd)"
 fi

@@ -16,15 +16,9 @@ import subprocess
 import sys
 import time
 
-# the simulator's names -> OBIS codes (tests/test_smdecode_p1.c has the same)
-NAMES = {
-    "voltage_l1": "1-0:32.7.0*255", "voltage_l2": "1-0:52.7.0*255",
-    "voltage_l3": "1-0:72.7.0*255", "current_l1": "1-0:31.7.0*255",
-    "current_l2": "1-0:51.7.0*255", "current_l3": "1-0:71.7.0*255",
-    "power_import": "1-0:1.7.0*255", "power_export": "1-0:2.7.0*255",
-    "energy_import": "1-0:1.8.0*255", "energy_export": "1-0:2.8.0*255",
-    "reactive_energy_import": "1-0:3.8.0*255", "reactive_energy_export": "1-0:4.8.0*255",
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_check import OBIS  # the simulator's names -> OBIS codes
+
 WAIT = 30.0  # seconds for a line (valgrind is slow); the figure is printed
 
 
@@ -94,7 +88,7 @@ def main():
         if got.get("time_utc") != want["time_utc"]:
             fail("telegram %d: time_utc %s, want %s" % (k + 1, got.get("time_utc"), want["time_utc"]))
         readings = {r["obis"]: r for r in got["readings"]}
-        for name, obis in NAMES.items():
+        for name, obis in OBIS.items():
             if obis not in readings:
                 fail("telegram %d: no reading %s" % (k + 1, obis))
             if readings[obis]["value"] != want[name]:

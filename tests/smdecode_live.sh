@@ -21,11 +21,7 @@ for f in "$SMD" "$SIM" "$SHIM"; do
 done
 command -v socat >/dev/null || { echo "FAIL: socat is not installed (scripts/test installs it)"; exit 1; }
 
-# an smdecode built with the sanitizers needs their runtimes ahead of the shim
-PRELOAD=$SHIM
-if ldd "$SMD" | grep -q libasan; then
-    PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $SHIM"
-fi
+PRELOAD=$(ce_preload "$SMD" "$SHIM")
 
 W=$(mktemp -d /tmp/smdecode-live.XXXXXX)
 cleanup() {

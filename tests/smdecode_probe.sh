@@ -20,10 +20,7 @@ KEY=$src/fixtures/synthetic/test.key
 for f in "$SMD" "$SIM" "$SHIM"; do
     [ -e "$f" ] || { echo "FAIL: $f was not built"; exit 1; }
 done
-PRELOAD=$SHIM
-if ldd "$SMD" | grep -q libasan; then
-    PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $SHIM"
-fi
+PRELOAD=$(ce_preload "$SMD" "$SHIM")
 W=$(mktemp -d /tmp/smdecode-probe.XXXXXX)
 trap 'ce_kill_ptys "$W/pty.pid"; pkill -P $$ 2>/dev/null; wait 2>/dev/null; [ -e "$W/failed" ] || rm -rf "$W"' EXIT
 PER=1.5
