@@ -116,8 +116,10 @@ static void head(smd_out *o, const sm_reading *rd)
         smd_out_u64(o, rd->index);
     }
     KEY(o, "\"name\"");
-    if (rd->info)
-        lit(o, rd->info->name);
+    char buf[96];
+    const char *name = sm_reading_name(rd, buf, sizeof buf);
+    if (name)
+        lit(o, name);
     else
         smd_out_str(o, "null");
     KEY(o, "\"raw\"");

@@ -65,8 +65,10 @@ static void line(smd_out *o, text_state *r, const char *label, const sm_reading 
 /* A reading's label: its name, else its code, else its position. */
 static void label_text(const sm_reading *rd, char *buf, size_t cap)
 {
-    if (rd->info)
-        snprintf(buf, cap, "%s:", rd->info->name);
+    char name[96];
+    const char *nm = sm_reading_name(rd, name, sizeof name);
+    if (nm)
+        snprintf(buf, cap, "%s:", nm);
     else if (rd->obis_source != SM_OBIS_NONE) {
         int n = sm_obis_format(&rd->obis, buf, cap);
         snprintf(buf + n, cap - (size_t)n, ":");

@@ -77,8 +77,10 @@ static void obis_comment(smd_out *o, unsigned depth, const sm_obis *ob)
     char buf[160];
     int n = sm_obis_format_dotted(ob, buf, sizeof buf);
     const sm_obis_info *info = sm_obis_lookup(ob);
-    if (info && n > 0 && (size_t)n < sizeof buf)
-        snprintf(buf + n, sizeof buf - (size_t)n, " %s", info->name);
+    char built[96];
+    const char *name = info ? info->name : sm_obis_describe(ob, built, sizeof built) ? built : NULL;
+    if (name && n > 0 && (size_t)n < sizeof buf)
+        snprintf(buf + n, sizeof buf - (size_t)n, " %s", name);
     comment(o, depth, buf);
 }
 
@@ -91,8 +93,10 @@ static void reading_comment(smd_out *o, unsigned depth, const sm_reading *rd)
     bool named_above = rd->obis_node != SM_NO_NODE && rd->node == rd->obis_node + 1;
     if (rd->obis_source != SM_OBIS_NONE && !named_above) {
         k += (size_t)sm_obis_format_dotted(&rd->obis, buf, sizeof buf);
-        if (rd->info)
-            k += (size_t)snprintf(buf + k, sizeof buf - k, " %s", rd->info->name);
+        char name[96];
+        const char *nm = sm_reading_name(rd, name, sizeof name);
+        if (nm)
+            k += (size_t)snprintf(buf + k, sizeof buf - k, " %s", nm);
         k += (size_t)snprintf(buf + k, sizeof buf - k, "%s",
                               rd->obis_source == SM_OBIS_LAYOUT ? " (by position): " : ": ");
     }
@@ -166,12 +170,38 @@ static unsigned scalar_digits(uint8_t type)
     }
 }
 
+/* The untagged {class-id, logical name, attribute} of a Czech push: no
+ * element of Gurux's, so one in its style. */
+static void descriptor(smd_out *o, unsigned depth, const sm_axdr_item *it)
+{
+    char buf[200];
+    sm_obis ob = sm_obis_from_bytes(it->bytes + 2);
+    const sm_obis_info *info = sm_obis_lookup(&ob);
+    int n = snprintf(buf, sizeof buf, "class %u, ", (unsigned)it->v.u);
+    n += sm_obis_format_dotted(&ob, buf + n, sizeof buf - (size_t)n);
+    snprintf(buf + n, sizeof buf - (size_t)n, "%s%s, attribute %u", info ? " " : "",
+             info ? info->name : "", (unsigned)it->count);
+    comment(o, depth, buf);
+    indent(o, depth);
+    smd_out_str(o, "<AttributeDescriptor ClassId=\"");
+    smd_out_hexnum(o, it->v.u, 4);
+    smd_out_str(o, "\" LogicalName=\"");
+    smd_out_hex(o, it->bytes + 2, 6, 0);
+    smd_out_str(o, "\" AttributeIndex=\"");
+    smd_out_hexnum(o, it->count, 2);
+    smd_out_str(o, "\" />\n");
+}
+
 static size_t node(smd_out *o, const xml_state *r, const sm_telegram *t, size_t i,
                    unsigned depth)
 {
     const sm_node *nodes = t->nodes;
     const sm_axdr_item *it = &nodes[i].item;
     const char *name = sm_axdr_gurux_name(it->type);
+    if (it->type == SM_DT_DESCRIPTOR) {
+        descriptor(o, depth, it);
+        return i + 1;
+    }
     if (r->node_obis[i] != SM_NO_NODE) {
         obis_comment(o, depth, &(sm_obis){it->bytes[0], it->bytes[1], it->bytes[2],
                                           it->bytes[3], it->bytes[4], it->bytes[5]});

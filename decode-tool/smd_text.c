@@ -54,6 +54,65 @@ int smd_bytes_text(uint8_t type, const uint8_t *p, size_t n, uint32_t bits, char
     return (int)n;
 }
 
+/* One element's value as text, as a reading's would be: numbers in
+ * decimal (as sent: no scaler), floats in the shortest form that reads
+ * back, strings and times readable, other bytes in hex, null-data and
+ * dont-care by their names. */
+static int item_text(const sm_axdr_item *it, char *buf, size_t cap)
+{
+    sm_reading r;
+    memset(&r, 0, sizeof r);
+    r.kind = SM_RK_NUMBER;
+    switch (it->kind) {
+    case SM_VK_INT: r.is_signed = true, r.raw_i = it->v.i; break;
+    case SM_VK_UINT: r.raw_u = it->v.u; break;
+    case SM_VK_FLOAT: r.is_float = true, r.raw_f = r.value = it->v.f; break;
+    case SM_VK_BYTES: {
+        int n = smd_bytes_text(it->type, it->bytes, it->len, it->count, buf, cap);
+        return n >= 0 ? n : (int)hex_into(it->bytes, it->len, buf, cap);
+    }
+    default: {
+        const char *name = sm_axdr_type_name(it->type);
+        return snprintf(buf, cap, "%s", name ? name : "");
+    }
+    }
+    return sm_reading_format_value(&r, buf, cap);
+}
+
+/* A structure or array flattened, each value with its path of element
+ * numbers: "0=2016-01-01T10:00:00; 1=1; 3.0=Power up".  0 when it does
+ * not read (then the caller shows the bytes). */
+static size_t flatten(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    sm_node nodes[SM_MAX_NODES];
+    size_t nn, err;
+    sm_cur c = sm_cur_make(p, n);
+    if (cap < 2 || sm_axdr_tree(&c, nodes, sizeof nodes / sizeof nodes[0], &nn, &err))
+        return 0;
+    unsigned path[SM_AXDR_MAX_DEPTH + 1] = {0};
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 1; i < nn && k + 1 < cap; i++) {
+        unsigned d = nodes[i].depth;
+        /* a sibling (or back up from one): the next number; deeper: 0 */
+        path[d] = i > 1 && nodes[i - 1].depth >= d ? path[d] + 1 : 0;
+        if (nodes[i].item.type == SM_DT_STRUCTURE || nodes[i].item.type == SM_DT_ARRAY)
+            continue;
+        int w = k ? snprintf(buf + k, cap - k, "; ") : 0;
+        for (unsigned l = 1; l <= d && w >= 0; l++)
+            w += snprintf(buf + k + (size_t)w, cap - k - (size_t)w, l > 1 ? ".%u" : "%u",
+                          path[l]);
+        if (w < 0 || k + (size_t)w + 2 >= cap)
+            break;
+        k += (size_t)w;
+        buf[k++] = '=';
+        int v = item_text(&nodes[i].item, buf + k, cap - k);
+        k = v < 0 ? k : k + (size_t)v < cap ? k + (size_t)v : cap - 1;
+        buf[k] = '\0';
+    }
+    return k;
+}
+
 size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
 {
     *quoted = rd->kind != SM_RK_NUMBER && rd->kind != SM_RK_LIST;
@@ -69,6 +128,10 @@ size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
         int n = sm_datetime_iso_local(&rd->dt, buf, cap);
         if (n > 0)
             return (size_t)n < cap ? (size_t)n : cap - 1;
+    } else if (rd->type == SM_DT_STRUCTURE || rd->type == SM_DT_ARRAY) {
+        size_t n = flatten(rd->bytes, rd->len, buf, cap);
+        if (n > 0)
+            return n;
     } else {
         int n = smd_bytes_text(rd->type, rd->bytes, rd->len, rd->count, buf, cap);
         if (n >= 0)

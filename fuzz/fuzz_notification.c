@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sm_datetime_to_unix(&n.datetime, -60, &t);
     }
     sm_reading_set set = {readings, SM_MAX_READINGS, 0, NULL};
-    if (sm_readings_extract(nodes, nn, data, n.body_offset + n.body_len, &set, &off) != SM_OK) {
+    if (sm_readings_extract(nodes, nn, data, n.body_offset + n.body_len, NULL, &set, &off) !=
+        SM_OK) {
         if (off > size)
             FUZZ_FAIL("readings error offset %zu beyond %zu bytes", off, size);
         return 0;

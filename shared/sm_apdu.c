@@ -23,6 +23,20 @@ static sm_err skip_octets(sm_cur *c)
     return e;
 }
 
+/* The Czech push: structure(2) {enum, array N of structure(2) {class-id,
+ * OBIS, attribute untagged, value}}: its head, and the untagged bytes where
+ * the first element would have a tag. */
+static bool tuple_form(sm_cur c)
+{
+    sm_axdr_item it;
+    if (sm_axdr_read(&c, &it, NULL) || it.type != SM_DT_STRUCTURE || it.count != 2 ||
+        sm_axdr_read(&c, &it, NULL) || it.type != SM_DT_ENUM ||
+        sm_axdr_read(&c, &it, NULL) || it.type != SM_DT_ARRAY || it.count == 0 ||
+        sm_axdr_read(&c, &it, NULL) || it.type != SM_DT_STRUCTURE || it.count != 2)
+        return false;
+    return sm_cur_left(&c) > 9 && c.p[0] == 0x00 && sm_obis_plausible(c.p + 2);
+}
+
 sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *err_off)
 {
     sm_cur c = sm_cur_make(buf, len);
@@ -39,7 +53,7 @@ sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *er
         if ((e = sm_notification_header(buf, len, &n, &off)))
             goto fail_at;
         c.p = buf + n.body_offset;
-        if ((e = sm_axdr_skip(&c, &off)))
+        if ((e = sm_axdr_skip_ex(&c, &off, tuple_form(c) ? SM_AXDR_DESCRIPTORS : 0)))
             goto fail_at;
         break;
     }
@@ -116,7 +130,8 @@ sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n
         return e;
     sm_cur c = sm_cur_make(apdu, len);
     c.p += n->body_offset;
-    if ((e = sm_axdr_tree(&c, nodes, cap, nnodes, err_off)))
+    unsigned flags = tuple_form(c) ? SM_AXDR_DESCRIPTORS : 0;
+    if ((e = sm_axdr_tree_ex(&c, nodes, cap, nnodes, err_off, flags)))
         return e;
     n->body_len = sm_cur_off(&c) - n->body_offset;
     if (sm_cur_left(&c) != 0) {

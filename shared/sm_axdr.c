@@ -45,8 +45,11 @@ static const struct type_info *type_info(uint8_t t)
         [SM_DT_TIME] = {"time", "Time"},
     };
     static const struct type_info dont_care = {"dont-care", "DontCare"};
+    static const struct type_info descriptor = {"attribute-descriptor", "AttributeDescriptor"};
     if (t == SM_DT_DONT_CARE)
         return &dont_care;
+    if (t == SM_DT_DESCRIPTOR)
+        return &descriptor;
     if (t < sizeof tab / sizeof tab[0] && tab[t].dlms)
         return &tab[t];
     return NULL;
@@ -323,10 +326,45 @@ sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off)
 
 sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
 {
-    /* iterative: remaining[] holds the elements still to read per level */
-    uint32_t remaining[SM_AXDR_MAX_DEPTH + 1];
+    return sm_axdr_skip_ex(c, err_off, 0);
+}
+
+/* The untagged cosem-attribute-descriptor of the Czech pushes: class-id
+ * (2 octets), logical name (6), attribute index (1), where a tagged element
+ * would begin with 0x00 (null-data).  Only as the first element (first:
+ * the structure's remaining count says so) of a structure of two inside an
+ * array, the only place the form puts it. */
+static bool descriptor_here(const sm_cur *c, bool first, uint8_t st_type, uint32_t st_count,
+                            uint8_t outer_type)
+{
+    return first && st_type == SM_DT_STRUCTURE && st_count == 2 && outer_type == SM_DT_ARRAY &&
+           sm_cur_left(c) > 9 && c->p[0] == 0x00 && c->p[1] != 0x00 &&
+           sm_obis_plausible(c->p + 2);
+}
+
+static void read_descriptor(sm_cur *c, sm_axdr_item *it)
+{
+    memset(it, 0, sizeof *it);
+    it->offset = (uint32_t)sm_cur_off(c);
+    it->type = SM_DT_DESCRIPTOR;
+    it->kind = SM_VK_BYTES;
+    it->bytes = c->p;
+    it->len = 9;
+    it->v.u = (uint64_t)c->p[0] << 8 | c->p[1];
+    it->count = c->p[8];
+    c->p += 9;
+}
+
+sm_err sm_axdr_skip_ex(sm_cur *c, size_t *err_off, unsigned flags)
+{
+    /* iterative: remaining[] holds the elements still to read per level,
+     * type[] and count[] the container of each level */
+    uint32_t remaining[SM_AXDR_MAX_DEPTH + 1], count[SM_AXDR_MAX_DEPTH + 1];
+    uint8_t type[SM_AXDR_MAX_DEPTH + 1];
     unsigned depth = 0;
     remaining[0] = 1;
+    type[0] = SM_DT_NULL;
+    count[0] = 1;
     for (;;) {
         while (depth > 0 && remaining[depth] == 0)
             depth--;
@@ -334,6 +372,12 @@ sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
             return SM_OK;
         remaining[depth]--;
         sm_axdr_item it;
+        if ((flags & SM_AXDR_DESCRIPTORS) && depth >= 2 &&
+            descriptor_here(c, remaining[depth] == 1, type[depth], count[depth],
+                            type[depth - 1])) {
+            read_descriptor(c, &it);
+            continue;
+        }
         sm_err e = read_item(c, &it, err_off);
         if (e)
             return e;
@@ -343,7 +387,9 @@ sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
                     *err_off = it.offset;
                 return SM_ERR_AXDR_DEPTH;
             }
-            remaining[++depth] = it.count;
+            depth++;
+            remaining[depth] = count[depth] = it.count;
+            type[depth] = it.type;
         }
         if (depth == 0 && remaining[0] == 0)
             return SM_OK;
@@ -351,6 +397,12 @@ sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
 }
 
 sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off)
+{
+    return sm_axdr_tree_ex(c, nodes, cap, n, err_off, 0);
+}
+
+sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off,
+                       unsigned flags)
 {
     uint32_t remaining[SM_AXDR_MAX_DEPTH + 1];
     size_t parent[SM_AXDR_MAX_DEPTH + 1];
@@ -375,9 +427,16 @@ sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *er
             return SM_ERR_AXDR_COUNT;
         }
         sm_node *node = &nodes[count];
-        sm_err e = read_item(c, &node->item, err_off);
-        if (e)
-            return e;
+        if ((flags & SM_AXDR_DESCRIPTORS) && depth >= 2 &&
+            descriptor_here(c, remaining[depth] == 1, nodes[parent[depth]].item.type,
+                            nodes[parent[depth]].item.count,
+                            nodes[parent[depth - 1]].item.type)) {
+            read_descriptor(c, &node->item);
+        } else {
+            sm_err e = read_item(c, &node->item, err_off);
+            if (e)
+                return e;
+        }
         node->depth = (uint16_t)depth;
         node->subtree = 1;
         count++;

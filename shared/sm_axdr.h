@@ -23,6 +23,7 @@
 #include "sm_cursor.h"
 #include "sm_error.h"
 #include "sm_limits.h"
+#include "sm_obis.h"
 
 /* DLMS data type tags (IEC 62056-6-2, Data CHOICE). */
 enum {
@@ -50,7 +51,11 @@ enum {
     SM_DT_DATE_TIME = 25,
     SM_DT_DATE = 26,
     SM_DT_TIME = 27,
-    SM_DT_DONT_CARE = 255
+    SM_DT_DONT_CARE = 255,
+    /* not a DLMS tag: an untagged cosem-attribute-descriptor {class-id,
+     * logical name, attribute index} as the Czech pushes send it (bytes:
+     * the 9 octets; v.u: the class-id; count: the attribute index) */
+    SM_DT_DESCRIPTOR = 0xF0
 };
 
 typedef enum {
@@ -92,6 +97,13 @@ sm_err sm_axdr_skip(sm_cur *c, size_t *err_off);
 
 /* Read exactly one element into nodes[0..*n). */
 sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off);
+/* The same, with SM_AXDR_DESCRIPTORS: the first element of a structure of
+ * two in an array may be an untagged attribute descriptor (SM_DT_DESCRIPTOR)
+ * when it looks like one (0x00, a class-id, a plausible OBIS code). */
+#define SM_AXDR_DESCRIPTORS 0x01
+sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off,
+                       unsigned flags);
+sm_err sm_axdr_skip_ex(sm_cur *c, size_t *err_off, unsigned flags);
 
 /* The DLMS name of a type tag ("long-unsigned"), and the Gurux translator's
  * element name ("UInt16"); NULL for an unknown tag. */

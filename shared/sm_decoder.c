@@ -150,8 +150,8 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
         t->is_notification = true;
         t->nodes = d->nodes;
         e = sm_readings_extract(d->nodes, t->nnodes, l->p,
-                                t->notification.body_offset + t->notification.body_len, &rs,
-                                &l->off);
+                                t->notification.body_offset + t->notification.body_len,
+                                d->layouts, &rs, &l->off);
     } else if (framed || sm_p1_detect(l->p, l->n)) {
         t->is_p1 = true;
         e = sm_p1_parse(l->p, l->n, framed, &t->p1, &rs, d->p1text, sizeof d->p1text, &l->off);
@@ -234,6 +234,11 @@ void sm_decoder_init(sm_decoder *d, sm_link link, sm_telegram_cb cb, void *ctx)
     sm_deframer_init(&d->deframer, link, on_link, d);
     sm_cipher_init(&d->cipher, NULL, 0, NULL, 0, true);
     sm_gbt_reset(&d->gbt, false);
+}
+
+void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts)
+{
+    d->layouts = layouts;
 }
 
 sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, const uint8_t *ak,

@@ -98,6 +98,7 @@ typedef struct {
     sm_telegram_cb SM_PRIVATE(cb);
     void *SM_PRIVATE(ctx);
     sm_decoder_stats SM_PRIVATE(stats); /* the telegram counts */
+    const sm_layout_set *SM_PRIVATE(layouts); /* the caller's, NULL: built-in only */
     unsigned SM_PRIVATE(gbt_blocks);
     uint8_t SM_PRIVATE(plain)[SM_APDU_MAX];
     sm_node SM_PRIVATE(nodes)[SM_MAX_NODES];
@@ -113,6 +114,10 @@ void sm_decoder_init(sm_decoder *d, sm_link link, sm_telegram_cb cb, void *ctx);
  * SM_OK, or SM_ERR_KEY_LENGTH (then no key is set). */
 sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, const uint8_t *ak,
                            size_t ak_len, bool verify_tag);
+/* Layouts to try before the built-in ones (sm_layout.h); the set must
+ * outlive the decoder and not change while it is in use.  NULL: only the
+ * built-in layouts (the default). */
+void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts);
 /* Bytes of the stream, in chunks of any size: the callback runs for each
  * telegram they complete (the result does not depend on the chunking). */
 void sm_decoder_feed(sm_decoder *d, const uint8_t *buf, size_t len);

@@ -294,7 +294,7 @@ uint8_t sm_unit_from_symbol(const char *sym, size_t len)
     static const struct {
         const char *sym;
         uint8_t unit;
-    } extra[] = {{"m3", 13}, {"m3/h", 15}, {"Hz", 44}};
+    } extra[] = {{"m3", 13}, {"m3/h", 15}, {"Hz", 44}, {"deg", 8}};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         if (strlen(extra[i].sym) == len && memcmp(extra[i].sym, sym, len) == 0)
             return extra[i].unit;
@@ -303,4 +303,116 @@ uint8_t sm_unit_from_symbol(const char *sym, size_t len)
             memcmp(unit_symbols[u], sym, len) == 0)
             return (uint8_t)u;
     return 0;
+}
+
+/* ---- what an electricity code's value groups say ------------------------ */
+
+/* The quantity of C (IEC 62056-6-1: 1..20 all phases, 21..40 L1, 41..60
+ * L2, 61..80 L3), 0 for the other codes; *phase gets 0 or 1..3. */
+static unsigned quantity(const sm_obis *o, unsigned *phase)
+{
+    *phase = 0;
+    if (o->a != 1 || o->c == 0 || o->c > 80)
+        return 0;
+    *phase = (o->c - 1u) / 20u;
+    return (o->c - 1u) % 20u + 1u;
+}
+
+static bool is_power_d(unsigned d) { return d >= 4 && d <= 7; }
+static bool is_energy_d(unsigned d) { return d == 8 || d == 9; }
+
+bool sm_obis_class_rule(const sm_obis *o, int all, int8_t *scaler, uint8_t *unit,
+                        sm_fit *fit)
+{
+    unsigned phase, q = quantity(o, &phase);
+    *scaler = 0;
+    *fit = SM_FIT_NONE;
+    if (all && o->a == 1 && o->c == 81 && o->d == 7) { /* phase angles */
+        *unit = SM_UNIT_DEGREE;
+        return true;
+    }
+    if (q == 0)
+        return false;
+    bool p = is_power_d(o->d), en = is_energy_d(o->d);
+    if ((q == 1 || q == 2 || q == 15 || q == 16) && (p || en))
+        *unit = en ? SM_UNIT_WH : SM_UNIT_W;
+    else if (q >= 3 && q <= 8 && (p || en))
+        *unit = en ? SM_UNIT_VARH : SM_UNIT_VAR;
+    else if ((q == 9 || q == 10) && (p || en))
+        *unit = en ? SM_UNIT_VAH : SM_UNIT_VA;
+    else if (!all || o->d != 7)
+        return false;
+    else if (q == 11)
+        *scaler = -2, *unit = SM_UNIT_A;
+    else if (q == 12)
+        *fit = SM_FIT_MAINS_VOLTAGE, *unit = SM_UNIT_V;
+    else if (q == 13)
+        *scaler = -3, *unit = SM_UNIT_NONE;
+    else if (o->c == 14)
+        *fit = SM_FIT_MAINS_FREQUENCY, *unit = SM_UNIT_HZ;
+    else
+        return false;
+    return true;
+}
+
+int8_t sm_fit_scaler(sm_fit fit, double raw)
+{
+    double m = raw < 0 ? -raw : raw;
+    if (fit == SM_FIT_MAINS_VOLTAGE)
+        return m >= 1000 ? -1 : 0;
+    if (fit == SM_FIT_MAINS_FREQUENCY) {
+        /* 50 Hz as 50, 500, 5000 or 50000 */
+        for (int8_t sc = 0; sc >= -3; sc--, m /= 10)
+            if (m >= 40 && m <= 70)
+                return sc;
+    }
+    return 0;
+}
+
+static const char *quantity_name(unsigned q, bool energy)
+{
+    static const char *const power[] = {
+        NULL, "Active power import", "Active power export", "Reactive power import",
+        "Reactive power export", "Reactive power QI", "Reactive power QII",
+        "Reactive power QIII", "Reactive power QIV", "Apparent power import",
+        "Apparent power export", "Current", "Voltage", "Power factor", NULL,
+        "Active power absolute", "Active power net"};
+    static const char *const en[] = {
+        NULL, "Active energy import", "Active energy export", "Reactive energy import",
+        "Reactive energy export", "Reactive energy QI", "Reactive energy QII",
+        "Reactive energy QIII", "Reactive energy QIV", "Apparent energy import",
+        "Apparent energy export", NULL, NULL, NULL, NULL, "Active energy absolute",
+        "Active energy net"};
+    if (q >= sizeof power / sizeof power[0])
+        return NULL;
+    return energy ? en[q] : power[q];
+}
+
+int sm_obis_describe(const sm_obis *o, char *out, size_t cap)
+{
+    static const char *const phases[] = {"", " L1", " L2", " L3"};
+    unsigned phase, q = quantity(o, &phase);
+    const char *base = NULL, *what = "";
+    if (o->c == 14 && o->d == 7)
+        base = "Frequency";
+    else if (o->c == 81 && o->d == 7)
+        base = "Phase angle", phase = 0;
+    else if (q && (is_power_d(o->d) || is_energy_d(o->d)))
+        base = quantity_name(q, is_energy_d(o->d));
+    if (!base) {
+        if (cap)
+            out[0] = '\0';
+        return 0;
+    }
+    if (o->d == 4)
+        what = " (current average)";
+    else if (o->d == 5)
+        what = " (last average)";
+    else if (o->d == 6)
+        what = " (maximum demand)";
+    if (o->e && o->d != 7 && o->e < 128)
+        return snprintf(out, cap, "%s%s%s tariff %u", base, phases[phase], what, o->e);
+    if (o->c == 81)
+        return snprintf(out, cap, "%s %u", base, o->e);
+    return snprintf(out, cap, "%s%s%s", base, phases[phase], what);
 }

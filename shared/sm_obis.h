@@ -79,8 +79,31 @@ const char *sm_unit_symbol(uint8_t unit);
 /* The DLMS unit for a symbol, 0 when unknown. */
 uint8_t sm_unit_from_symbol(const char *sym, size_t len);
 
+/* How a scaler is found when a list sends none and the meters differ. */
+typedef enum {
+    SM_FIT_NONE = 0,
+    SM_FIT_MAINS_VOLTAGE,   /* 0 or -1: V or 0.1 V (raw 1000 and more: 0.1 V) */
+    SM_FIT_MAINS_FREQUENCY  /* 0 .. -3: the one that puts the value in 40..70 Hz */
+} sm_fit;
+
+/* The scaler and unit the class of an electricity code implies in lists
+ * that send none (the Swiss VSE lists, the Czech pushes): energies of every
+ * tariff in Wh, varh, VAh and powers (instantaneous, averages, maximum
+ * demand) in W, var, VA, with scaler 0; with all, also currents in 0.01 A,
+ * voltages in V or 0.1 V, power factor in thousandths, frequency and phase
+ * angles (81.7.x, degrees).  False when the class has no rule; *fit tells
+ * when the scaler depends on the value (sm_fit_scaler). */
+bool sm_obis_class_rule(const sm_obis *o, int all, int8_t *scaler, uint8_t *unit, sm_fit *fit);
+int8_t sm_fit_scaler(sm_fit fit, double raw);
+
+/* A name built from the value groups for codes the table lacks: "Reactive
+ * energy QI tariff 1", "Active power import L2 (maximum demand)"; 0 (and
+ * "") when the groups say nothing known.  snprintf semantics. */
+int sm_obis_describe(const sm_obis *o, char *out, size_t cap);
+
 enum {
     SM_UNIT_NONE = 0,
+    SM_UNIT_DEGREE = 8,
     SM_UNIT_SECOND = 7,
     SM_UNIT_M3 = 13,
     SM_UNIT_W = 27,

@@ -52,6 +52,15 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
     return (int)at;
 }
 
+const char *sm_reading_name(const sm_reading *r, char *buf, size_t cap)
+{
+    if (r->info)
+        return r->info->name;
+    if (r->obis_source != SM_OBIS_NONE && sm_obis_describe(&r->obis, buf, cap) > 0)
+        return buf;
+    return NULL;
+}
+
 bool sm_bytes_printable(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -192,44 +201,144 @@ static void set_scaler(sm_reading *r, int8_t scaler, uint8_t unit, sm_scaler_sou
     r->value = sm_scale(raw, scaler);
 }
 
-static void apply_implied(sm_reading_set *out, const sm_implied_table *tab)
+/* Scalers for the numbers that came without one: the layout's implied
+ * rules first, then its class rules. */
+static void apply_implied(sm_reading_set *out, const sm_layout *l)
 {
     for (size_t k = 0; k < out->n; k++) {
         sm_reading *r = &out->readings[k];
         if (r->kind != SM_RK_NUMBER || r->scaler_source != SM_SCALER_NONE ||
             r->obis_source == SM_OBIS_NONE || r->obis.a != 1)
             continue;
-        for (size_t j = 0; j < tab->n; j++) {
-            const sm_implied *e = &tab->entries[j];
-            if (!sm_obis_is(&r->obis, 1, e->c, e->d, e->e))
-                continue;
-            int8_t scaler = e->scaler;
-            if (e->mains_voltage) {
-                double raw = r->is_signed ? (double)r->raw_i : (double)r->raw_u;
-                scaler = raw >= 1000 ? -1 : 0;
+        int8_t scaler;
+        uint8_t unit;
+        sm_fit fit = SM_FIT_NONE;
+        bool found = false;
+        for (size_t j = 0; j < l->nimplied && !found; j++) {
+            const sm_implied *e = &l->implied[j];
+            if (sm_obis_is(&r->obis, 1, e->c, e->d, e->e == SM_IMPLIED_ANY_E ? SM_OBIS_ANY : e->e)) {
+                scaler = e->scaler, unit = e->unit, fit = (sm_fit)e->fit;
+                found = true;
             }
-            set_scaler(r, scaler, e->unit, SM_SCALER_IMPLIED);
-            break;
+        }
+        if (!found && l->class_rules != SM_CLASS_RULES_NONE)
+            found = sm_obis_class_rule(&r->obis, l->class_rules == SM_CLASS_RULES_ALL, &scaler,
+                                       &unit, &fit);
+        if (!found)
+            continue;
+        if (fit != SM_FIT_NONE)
+            scaler = sm_fit_scaler(fit, r->is_signed ? (double)r->raw_i : (double)r->raw_u);
+        set_scaler(r, scaler, unit, SM_SCALER_IMPLIED);
+    }
+}
+
+/* ---- matching layouts ---------------------------------------------------- */
+
+/* the node of the root's element pos (or SM_MATCH_LAST), or SIZE_MAX */
+static size_t root_element(const tree *t, unsigned pos)
+{
+    const sm_axdr_item *root = &t->nodes[0].item;
+    if (!is_container(root) || root->count == 0)
+        return SIZE_MAX;
+    if (pos == SM_MATCH_LAST)
+        pos = root->count - 1;
+    if (pos >= root->count)
+        return SIZE_MAX;
+    return child_at(t, 0, pos);
+}
+
+static bool is_string_type(uint8_t type)
+{
+    return type == SM_DT_OCTET_STRING || type == SM_DT_VISIBLE_STRING ||
+           type == SM_DT_UTF8_STRING;
+}
+
+static bool match_one(const tree *t, const sm_layout_match *m)
+{
+    size_t i = root_element(t, m->pos);
+    if (i == SIZE_MAX)
+        return false;
+    const sm_axdr_item *it = &t->nodes[i].item;
+    sm_datetime dt;
+    switch (m->kind) {
+    case SM_MATCH_EQUALS:
+        return is_string_type(it->type) && it->len == m->len &&
+               memcmp(it->bytes, m->bytes, m->len) == 0;
+    case SM_MATCH_PREFIX:
+        return is_string_type(it->type) && it->len >= m->len &&
+               memcmp(it->bytes, m->bytes, m->len) == 0;
+    case SM_MATCH_DATETIME:
+        return (it->type == SM_DT_OCTET_STRING || it->type == SM_DT_DATE_TIME) &&
+               it->len == 12 && sm_datetime_parse(it->bytes, &dt) == SM_OK;
+    default:
+        return it->type == m->type;
+    }
+}
+
+static bool layout_fits(const tree *t, const sm_layout *l)
+{
+    const sm_axdr_item *root = &t->nodes[0].item;
+    if (l->count && (!is_container(root) || root->count != l->count))
+        return false;
+    if (l->types) {
+        size_t c = first_child(0);
+        for (uint32_t k = 0; k < l->count; k++, c = next_sibling(t, c))
+            if (l->types[k] != 0xFE && t->nodes[c].item.type != l->types[k])
+                return false;
+    }
+    for (size_t k = 0; k < l->nmatch; k++)
+        if (!match_one(t, &l->match[k]))
+            return false;
+    return true;
+}
+
+/* the first layout of this form that fits: the user's, then the built-in */
+static const sm_layout *find_layout(const tree *t, const sm_layout_set *user, sm_form form)
+{
+    const sm_layout_set *sets[2] = {user, sm_layouts_builtin()};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; sets[k] && i < sets[k]->n; i++) {
+            const sm_layout *l = &sets[k]->layouts[i];
+            if (l->form == form && layout_fits(t, l))
+                return l;
+        }
+    return NULL;
+}
+
+static void apply_field(sm_reading *r, const sm_layout_field *f)
+{
+    if (f->flags & SM_LF_OBIS) {
+        r->obis = f->obis;
+        r->obis_source = SM_OBIS_LAYOUT;
+        r->info = sm_obis_lookup(&r->obis);
+    }
+    if (f->flags & SM_LF_SCALER)
+        set_scaler(r, f->scaler, f->unit, SM_SCALER_IMPLIED);
+}
+
+/* a captured attribute 3 (scaler_unit, encoded 02 02 0F scaler 16 unit)
+ * applies to the value (attribute 2) of the same object */
+static void apply_captured_scalers(sm_reading_set *out)
+{
+    for (size_t a = 0; a < out->n; a++) {
+        sm_reading *su = &out->readings[a];
+        if (su->attribute != 3 || su->kind != SM_RK_OTHER || su->len != 6 ||
+            su->bytes[0] != SM_DT_STRUCTURE || su->bytes[1] != 2 ||
+            su->bytes[2] != SM_DT_INT8 || su->bytes[4] != SM_DT_ENUM)
+            continue;
+        for (size_t b = 0; b < out->n; b++) {
+            sm_reading *r = &out->readings[b];
+            if (r->attribute == 2 && sm_obis_equal(&r->obis, &su->obis))
+                set_scaler(r, (int8_t)su->bytes[3], su->bytes[5], SM_SCALER_WIRE);
         }
     }
 }
 
-static bool string_equals(const sm_axdr_item *it, const char *s, size_t n)
-{
-    return (it->type == SM_DT_OCTET_STRING || it->type == SM_DT_VISIBLE_STRING) &&
-           it->len == n && memcmp(it->bytes, s, n) == 0;
-}
+/* ---- the forms ------------------------------------------------------------ */
 
-static bool string_has_prefix(const sm_axdr_item *it, const char *s)
-{
-    size_t n = strlen(s);
-    return (it->type == SM_DT_OCTET_STRING || it->type == SM_DT_VISIBLE_STRING) &&
-           it->len >= n && memcmp(it->bytes, s, n) == 0;
-}
-
-/* 1. capture-object list: structure { array of capture_object_definition
- *    {class_id long-unsigned, logical_name octet-string(6), attribute_index
- *    integer, data_index long-unsigned}, value 1 .. value N-1 } */
+/* capture-object list: structure { array of capture_object_definition
+ * {class_id long-unsigned, logical_name octet-string(6), attribute_index
+ * integer, data_index long-unsigned}, value 1 .. value N-1 } */
 static bool is_capture_list(const tree *t)
 {
     const sm_axdr_item *root = &t->nodes[0].item;
@@ -263,58 +372,53 @@ static sm_err extract_capture_list(const tree *t, sm_reading_set *out)
         if (e)
             return e;
         set_obis(r, t, d + 2);
+        r->class_id = (uint16_t)t->nodes[d + 1].item.v.u;
         r->attribute = (uint8_t)t->nodes[d + 3].item.v.i;
     }
-    /* a captured attribute 3 (scaler_unit) applies to the value of the same
-     * object */
-    for (size_t a = 0; a < out->n; a++) {
-        sm_reading *su = &out->readings[a];
-        /* encoded as 02 02 0F scaler 16 unit */
-        if (su->attribute != 3 || su->kind != SM_RK_OTHER || su->len != 6 ||
-            su->bytes[0] != SM_DT_STRUCTURE || su->bytes[1] != 2 ||
-            su->bytes[2] != SM_DT_INT8 || su->bytes[4] != SM_DT_ENUM)
-            continue;
-        for (size_t b = 0; b < out->n; b++) {
-            sm_reading *r = &out->readings[b];
-            if (r->attribute == 2 && sm_obis_equal(&r->obis, &su->obis))
-                set_scaler(r, (int8_t)su->bytes[3], su->bytes[5], SM_SCALER_WIRE);
-        }
-    }
-    out->layout = "capture-object-list";
-    for (size_t i = 0; i < sm_implied_tables_count; i++)
-        if (!sm_implied_tables[i].list_id_prefix)
-            apply_implied(out, &sm_implied_tables[i]);
+    apply_captured_scalers(out);
     return SM_OK;
 }
 
-/* 2. positional lists */
-static bool types_match(const tree *t, const uint8_t *types, uint32_t count)
+/* the Czech tuples: structure { enum, array of structure { descriptor,
+ * value } } (sm_axdr_tree_ex with SM_AXDR_DESCRIPTORS made the
+ * descriptors) */
+static bool is_tuples(const tree *t)
 {
-    size_t c = first_child(0);
-    for (uint32_t k = 0; k < count; k++, c = next_sibling(t, c))
-        if (t->nodes[c].item.type != types[k])
+    const sm_axdr_item *root = &t->nodes[0].item;
+    if (root->type != SM_DT_STRUCTURE || root->count != 2 || t->n < 5 ||
+        t->nodes[1].item.type != SM_DT_ENUM || t->nodes[2].item.type != SM_DT_ARRAY)
+        return false;
+    size_t arr = 2, c = first_child(arr);
+    for (uint32_t k = 0; k < t->nodes[arr].item.count; k++, c = next_sibling(t, c))
+        if (t->nodes[c].item.type != SM_DT_STRUCTURE || t->nodes[c].item.count != 2 ||
+            t->nodes[c + 1].item.type != SM_DT_DESCRIPTOR)
             return false;
     return true;
 }
 
-static const sm_layout *match_positional(const tree *t)
+static sm_err extract_tuples(const tree *t, sm_reading_set *out)
 {
-    const sm_axdr_item *root = &t->nodes[0].item;
-    if (!is_container(root))
-        return NULL;
-    for (size_t i = 0; i < sm_layouts_count; i++) {
-        const sm_layout *l = &sm_layouts[i];
-        if (root->count != l->count)
-            continue;
-        if (l->list_id && !string_equals(&t->nodes[1].item, l->list_id, l->list_id_len))
-            continue;
-        if (l->types && !types_match(t, l->types, root->count))
-            continue;
-        return l;
+    sm_reading *r;
+    sm_err e = push(out, t, 1, &r); /* the enum ahead of the list */
+    if (e)
+        return e;
+    size_t c = first_child(2);
+    for (uint32_t k = 0; k < t->nodes[2].item.count; k++, c = next_sibling(t, c)) {
+        const sm_axdr_item *desc = &t->nodes[c + 1].item;
+        if ((e = push(out, t, c + 2, &r)))
+            return e;
+        r->obis = sm_obis_from_bytes(desc->bytes + 2);
+        r->obis_node = (uint16_t)(c + 1);
+        r->obis_source = SM_OBIS_WIRE;
+        r->info = sm_obis_lookup(&r->obis);
+        r->class_id = (uint16_t)desc->v.u;
+        r->attribute = (uint8_t)desc->count;
     }
-    return NULL;
+    apply_captured_scalers(out);
+    return SM_OK;
 }
 
+/* positional lists: a layout gives each element its meaning */
 static sm_err extract_positional(const tree *t, const sm_layout *l, sm_reading_set *out)
 {
     size_t c = first_child(0);
@@ -323,34 +427,25 @@ static sm_err extract_positional(const tree *t, const sm_layout *l, sm_reading_s
         sm_err e = push(out, t, c, &r);
         if (e)
             return e;
-        const sm_layout_field *f = &l->fields[k];
-        if (f->flags & SM_LF_OBIS) {
-            r->obis = f->obis;
-            r->obis_source = SM_OBIS_LAYOUT;
-            r->info = sm_obis_lookup(&r->obis);
-        }
-        if (f->flags & SM_LF_SCALER)
-            set_scaler(r, f->scaler, f->unit, SM_SCALER_IMPLIED);
+        if (k < l->nfields)
+            apply_field(r, &l->fields[k]);
+        if (l->last_field && k + 1 == l->count)
+            apply_field(r, &l->last);
     }
-    out->layout = l->name;
     return SM_OK;
 }
 
-/* 3. OBIS-keyed lists, walked over the children of the root (or the root
- *    itself when it is a single value). */
-static sm_err extract_keyed(const tree *t, sm_reading_set *out)
+/* OBIS-keyed lists, walked over the children of the root (or the root
+ * itself when it is a single value); *keyed tells whether any value had
+ * its code */
+static sm_err extract_keyed(const tree *t, sm_reading_set *out, bool *keyed)
 {
     const sm_axdr_item *root = &t->nodes[0].item;
+    *keyed = false;
     if (!is_container(root)) {
         sm_reading *r;
-        out->layout = "single-value";
         return push(out, t, 0, &r);
     }
-    if (root->count == 0) {
-        out->layout = "empty"; /* valid A-XDR: a telegram without readings */
-        return SM_OK;
-    }
-    bool keyed = false;
     size_t end = next_sibling(t, 0);
     size_t c = first_child(0);
     while (c < end) {
@@ -367,7 +462,7 @@ static sm_err extract_keyed(const tree *t, sm_reading_set *out)
             set_obis(r, t, c + 1);
             if (it->count >= 3 && is_scaler_unit(t, child_at(t, c, 2), &scaler, &unit))
                 set_scaler(r, scaler, unit, SM_SCALER_WIRE);
-            keyed = true;
+            *keyed = true;
             c = next_sibling(t, c);
             continue;
         }
@@ -382,7 +477,7 @@ static sm_err extract_keyed(const tree *t, sm_reading_set *out)
                 set_scaler(r, scaler, unit, SM_SCALER_WIRE);
                 s = next_sibling(t, s);
             }
-            keyed = true;
+            *keyed = true;
             c = s;
             continue;
         }
@@ -391,25 +486,61 @@ static sm_err extract_keyed(const tree *t, sm_reading_set *out)
             return e;
         c = v;
     }
-    out->layout = keyed ? "obis-keyed" : "unknown-positional";
-    /* lists that send no scalers: implied by the list identifier */
-    if (out->n > 0) {
-        const sm_reading *first = &out->readings[0];
-        sm_axdr_item id = {.type = first->type, .bytes = first->bytes, .len = first->len};
-        for (size_t i = 0; i < sm_implied_tables_count; i++) {
-            const sm_implied_table *tab = &sm_implied_tables[i];
-            if (tab->list_id_prefix && first->obis_source == SM_OBIS_NONE &&
-                string_has_prefix(&id, tab->list_id_prefix)) {
-                apply_implied(out, tab);
-                out->layout = tab->name;
-            }
-        }
-    }
     return SM_OK;
 }
 
+/* a keyed layout's fields: the root's elements that came without a code */
+static void apply_keyed_fields(const tree *t, const sm_layout *l, sm_reading_set *out)
+{
+    for (size_t k = 0; k < (size_t)l->nfields + l->last_field; k++) {
+        const sm_layout_field *f = k < l->nfields ? &l->fields[k] : &l->last;
+        if (!f->flags)
+            continue;
+        size_t node = root_element(t, k < l->nfields ? (unsigned)k : SM_MATCH_LAST);
+        for (size_t i = 0; node != SIZE_MAX && i < out->n; i++) {
+            sm_reading *r = &out->readings[i];
+            if (r->node == node && r->obis_source == SM_OBIS_NONE)
+                apply_field(r, f);
+        }
+    }
+}
+
+static sm_err extract(const tree *t, const sm_layout_set *user, sm_reading_set *out)
+{
+    const sm_layout *l = NULL;
+    sm_err e;
+    bool keyed = false;
+    if (is_tuples(t)) {
+        l = find_layout(t, user, SM_FORM_TUPLES);
+        out->layout = "attribute-tuples";
+        e = extract_tuples(t, out);
+    } else if (is_capture_list(t)) {
+        l = find_layout(t, user, SM_FORM_CAPTURE);
+        out->layout = "capture-object-list";
+        e = extract_capture_list(t, out);
+    } else if ((l = find_layout(t, user, SM_FORM_POSITIONAL))) {
+        e = extract_positional(t, l, out);
+    } else if (is_container(&t->nodes[0].item) && t->nodes[0].item.count == 0) {
+        out->layout = "empty"; /* valid A-XDR: a telegram without readings */
+        return SM_OK;
+    } else {
+        e = extract_keyed(t, out, &keyed);
+        out->layout = !is_container(&t->nodes[0].item) ? "single-value"
+                      : keyed                          ? "obis-keyed"
+                                                       : "unknown-positional";
+        if (!e && (l = find_layout(t, user, SM_FORM_KEYED)))
+            apply_keyed_fields(t, l, out);
+    }
+    if (!e && l) {
+        out->layout = l->name;
+        apply_implied(out, l);
+    }
+    return e;
+}
+
 sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *base,
-                           size_t body_end, sm_reading_set *out, size_t *err_off)
+                           size_t body_end, const sm_layout_set *layouts, sm_reading_set *out,
+                           size_t *err_off)
 {
     out->n = 0;
     out->layout = NULL;
@@ -419,15 +550,7 @@ sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *b
         return SM_ERR_LAYOUT;
     }
     tree t = {nodes, nnodes, base, body_end};
-
-    sm_err e;
-    const sm_layout *l;
-    if (is_capture_list(&t))
-        e = extract_capture_list(&t, out);
-    else if ((l = match_positional(&t)))
-        e = extract_positional(&t, l, out);
-    else
-        e = extract_keyed(&t, out);
+    sm_err e = extract(&t, layouts, out);
     if (e && err_off)
         *err_off = nodes[0].item.offset;
     return e;

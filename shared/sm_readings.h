@@ -1,18 +1,23 @@
 /* sm_readings.h - turn a data-notification body into readings: OBIS code,
  * raw value, scaler, unit, scaled value (or a string, a date-time).
  *
- * The payload layouts seen in the wild are recognised in this order:
- *  1. a push with its capture-object list (Swiss Landis+Gyr, Iskraemeco):
+ * The payload forms seen in the wild are recognised in this order:
+ *  1. the Czech push of {class-id, OBIS, attribute} tuples, untagged, each
+ *     followed by its value (sm_axdr_tree_ex, SM_AXDR_DESCRIPTORS);
+ *  2. a push with its capture-object list (Swiss Landis+Gyr, Iskraemeco):
  *     structure { array of {class, OBIS, attribute, data-index}, values... },
  *     value k belonging to capture object k;
- *  2. positional lists without OBIS codes, matched against the table of
- *     known lists in sm_layouts.c (element count, types, list identifier);
- *  3. OBIS-keyed lists: structures {OBIS, value[, {scaler, unit}]} (TINETZ,
+ *  3. positional lists without OBIS codes, matched against the layouts
+ *     (sm_layout.h: element count, types, list identifier);
+ *  4. OBIS-keyed lists: structures {OBIS, value[, {scaler, unit}]} (TINETZ,
  *     VKW, Aidon), flat runs "OBIS, value[, {scaler, unit}]" (EVN, Kamstrup),
- *     with any value that has no OBIS kept in its position.
- * Meters that send no scaler get the implied scaler and unit of their list
- * from the tables in sm_layouts.c.  Objects nobody knows are passed through
- * with their OBIS code (or their position), never dropped.
+ *     with any value that has no OBIS kept in its position (and named by a
+ *     keyed layout that matches).
+ * Meters that send no scaler get the implied scaler and unit of their
+ * layout (its implied rules, then its class rules).  Objects nobody knows
+ * are passed through with their OBIS code (or their position), never
+ * dropped.  The layouts are the caller's set (may be NULL), then the
+ * built-in ones.
  *
  * Readings point into the body's buffer and node array: they are valid as
  * long as those are.  Pure functions over caller-owned memory; thread-safe.
@@ -28,6 +33,7 @@
 #include "sm_datetime.h"
 #include "sm_decimal.h"
 #include "sm_error.h"
+#include "sm_layout.h"
 #include "sm_limits.h"
 #include "sm_obis.h"
 
@@ -76,7 +82,9 @@ typedef struct {
     uint32_t count;          /* bit-strings: bits; containers: elements */
     sm_datetime dt;
     const sm_obis_info *info;/* name table entry, NULL when unknown */
-    uint8_t attribute;       /* COSEM attribute from a capture-object list, 0 unknown */
+    uint8_t attribute;       /* COSEM attribute from a capture-object list or a
+                                tuple, 0 unknown */
+    uint16_t class_id;       /* ... and the object's interface class, 0 unknown */
     uint16_t node;           /* index of the value's node in the body's node array */
     uint16_t obis_node;      /* index of the node that carried the OBIS code,
                                 SM_NO_NODE when it came from a table or is unknown */
@@ -102,7 +110,8 @@ typedef struct {
  * the buffer the nodes' offsets refer to, body_end the offset where the body
  * ends.  On error *err_off gets an offset into base. */
 sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *base,
-                           size_t body_end, sm_reading_set *out, size_t *err_off);
+                           size_t body_end, const sm_layout_set *layouts, sm_reading_set *out,
+                           size_t *err_off);
 
 /* The scaled value as an exact decimal: raw 2284 with scaler -1 gives
  * "228.4", raw 5 with scaler 3 "5000"; floats in the shortest form that
@@ -116,52 +125,12 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap);
  * sm_u64_digits gives them; *neg tells whether it is below zero. */
 int sm_reading_digits(const sm_reading *r, char d[20], bool *neg);
 
+/* The reading's name: the OBIS table's, else one built from the code's
+ * value groups into buf ("Active energy import tariff 3"), else NULL. */
+const char *sm_reading_name(const sm_reading *r, char *buf, size_t cap);
+
 /* A readable rendering of a string value: true when every byte is printable
  * ASCII (the text can be shown as is). */
 bool sm_bytes_printable(const uint8_t *p, size_t n);
-
-/* ---- layout tables (sm_layouts.c) --------------------------------------- */
-
-#define SM_LF_OBIS 0x01      /* the field has an OBIS code */
-#define SM_LF_SCALER 0x02    /* the field has an implied scaler and unit */
-
-typedef struct {
-    uint8_t flags;
-    sm_obis obis;
-    int8_t scaler;
-    uint8_t unit;
-} sm_layout_field;
-
-typedef struct {
-    const char *name;          /* "netz-burgenland-e450" */
-    const char *description;
-    const char *source;        /* where the meaning of the fields comes from */
-    uint16_t count;            /* number of values */
-    const uint8_t *types;      /* the count values' A-XDR type tags, NULL for any */
-    size_t ntypes;             /* entries of types: count */
-    const char *list_id;       /* element 0 must be this string, or NULL */
-    size_t list_id_len;
-    const sm_layout_field *fields;
-} sm_layout;
-
-/* Implied scaler and unit for lists that send none, by OBIS C.D (and E). */
-typedef struct {
-    uint8_t c, d, e;
-    int8_t scaler;
-    uint8_t unit;
-    bool mains_voltage;        /* scaler 0 or -1, whichever puts it in 150..300 V */
-} sm_implied;
-
-typedef struct {
-    const char *name;
-    const char *list_id_prefix; /* list identifier string, NULL: capture-object lists */
-    const sm_implied *entries;
-    size_t n;
-} sm_implied_table;
-
-extern const sm_layout sm_layouts[];
-extern const size_t sm_layouts_count;
-extern const sm_implied_table sm_implied_tables[];
-extern const size_t sm_implied_tables_count;
 
 #endif

@@ -37,6 +37,14 @@ check() {
         diff -u "$gold/$name.stderr" "$err" | head -40
         fail=$((fail + 1))
     fi
+    # every JSON output is JSON, a document per line
+    case $name in *.json)
+        if ! python3 -c 'import json,sys
+for line in open(sys.argv[1]): json.loads(line)' "$out" 2>/dev/null; then
+            echo "FAIL $name: not a JSON document per line"
+            fail=$((fail + 1))
+        fi ;;
+    esac
     if [ "$got" != "$want" ]; then
         echo "FAIL $name: exit status $got, want $want"
         cat "$err"
@@ -99,6 +107,30 @@ done
 check p1-sim-dsmr5-7e1.json 0 -f json fixtures/p1/sim-dsmr5-7e1.bin
 check p1-nl-kaifa-dsmr42-1.layers.xml 0 --layers fixtures/p1/nl-kaifa-dsmr42-1.txt
 check p1-nl-kaifa-dsmr42-1.layers.json 0 -f json --layers fixtures/p1/nl-kaifa-dsmr42-1.txt
+
+# Iskraemeco lists of Slovenia and Croatia (positional layouts) and the
+# Czech tuples' event values nested in structures, every format
+for hex in "$F"/iskraemeco/*.hex; do
+    base=$(basename "$hex" .hex)
+    for fmt in xml json csv text; do
+        check "iskraemeco-$base.$fmt" 0 -f $fmt "fixtures/iskraemeco/$base.hex"
+    done
+done
+E=0204090C07E00101050A00000080000012000112000A0A08506F776572207570
+for fmt in xml json csv text; do
+    check "event-nested.$fmt" 0 -f $fmt "0F000000010002020906000063620AFF$E"
+done
+
+# a Czech push built like Sagemcom XT211's: tuples with captured scaler_unit
+# attributes, a clock, a breaker and the tariff
+X=0F000000010002021601010B020200010000600100FF02090A31323334353637383930
+X=${X}020200080000010000FF02090C07E9010F030A1E00FF800000020200030100010800FF020600BC614E
+X=${X}020200030100010800FF0302020F00161E020200030100200700FF021208FD020200030100200700FF
+X=${X}0302020FFF16230202000301001F0700FF021200980202000301001F0700FF0302020FFE1621020200
+X=${X}030100010700FF02060000035202020046000060030AFF031601020200010000600E00FF0209025431
+for fmt in xml json csv text; do
+    check "cz-xt211-style.$fmt" 0 -f $fmt "$X"
+done
 
 # a binary capture (the M-Bus bytes of the synthetic telegrams) with garbage
 check vkw-mbus.bin.json 0 -f json --binary $syn fixtures/captures/vkw-mbus-garbage.bin

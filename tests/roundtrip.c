@@ -526,6 +526,58 @@ static bool csv_field(const char *line, size_t k, char *out, size_t cap)
     }
 }
 
+/* A structure or array in a CSV cell: its values in order, each as
+ * "PATH=VALUE" (PATH the element numbers from the container down, joined
+ * by "."), separated by "; "; floats any decimal that reads back exactly. */
+static bool flat_check(const smg_telegram *g, size_t ci, const char *cell, char *msg,
+                       size_t cap)
+{
+    unsigned path[SM_AXDR_MAX_DEPTH + 2] = {0};
+    unsigned base = g->nodes[ci].depth;
+    const char *p = cell;
+    char want[600], piece[600];
+    for (size_t i = ci + 1; i < ci + g->nodes[ci].subtree; i++) {
+        const smg_node *w = &g->nodes[i];
+        unsigned d = w->depth - base;
+        path[d] = i > ci + 1 && g->nodes[i - 1].depth - base >= d ? path[d] + 1 : 0;
+        if (is_container(w))
+            continue;
+        size_t k = 0;
+        for (unsigned l = 1; l <= d; l++)
+            k += (size_t)snprintf(want + k, sizeof want - k, l > 1 ? ".%u" : "%u", path[l]);
+        want[k++] = '=';
+        want[k] = '\0';
+        const char *end = strstr(p, "; ");
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n >= sizeof piece || strncmp(p, want, k) != 0)
+            FAIL("csv: nested value at %s missing in \"%.120s\"", want, cell);
+        memcpy(piece, p + k, n - k);
+        piece[n - k] = '\0';
+        p = end ? end + 2 : p + n;
+        if (w->kind == SM_VK_FLOAT && is_finite(w->f)) {
+            if (!strpbrk(piece, ".e") || !same_double(strtod(piece, NULL), w->f))
+                FAIL("csv: nested float %.17g at %s came back as %s", w->f, want, piece);
+            continue;
+        }
+        if (w->kind == SM_VK_INT)
+            snprintf(want + k, sizeof want - k, "%" PRId64, w->i);
+        else if (w->kind == SM_VK_UINT)
+            snprintf(want + k, sizeof want - k, "%" PRIu64, w->u);
+        else if (w->kind == SM_VK_FLOAT)
+            snprintf(want + k, sizeof want - k, "%s", nonfinite_name(w->f));
+        else if (w->kind != SM_VK_BYTES)
+            snprintf(want + k, sizeof want - k, "%s", dlms_name(w->type));
+        else if (!bytes_text(g, w, want + k, sizeof want - k))
+            hex(g->apdu + w->off, w->len, want + k);
+        if (strcmp(piece, want + k) != 0)
+            FAIL("csv: nested %s at %.*s: got \"%s\", expected \"%s\"", dlms_name(w->type),
+                 (int)k, want, piece, want + k);
+    }
+    if (*p)
+        FAIL("csv: more nested values than sent: \"%.120s\"", p);
+    return true;
+}
+
 bool rt_check_csv(const smg_telegram *g, const char *header, const char *row, char *msg,
                   size_t cap)
 {
@@ -560,6 +612,14 @@ bool rt_check_csv(const smg_telegram *g, const char *header, const char *row, ch
         default: {
             const uint8_t *p = g->apdu + w->off;
             size_t len = w->len;
+            bool empty = true; /* an empty container (or one of empty ones) shows its bytes */
+            for (size_t i = g->value[k] + 1; i < g->value[k] + w->subtree; i++)
+                empty = empty && is_container(&g->nodes[i]);
+            if (is_container(w) && !empty) {
+                if (!flat_check(g, g->value[k], cell, msg, cap))
+                    return false;
+                continue;
+            }
             if (reading_kind(w) == SM_RK_OTHER)
                 other_bytes(g, w, &p, &len);
             if (!(w->kind == SM_VK_BYTES && bytes_text(g, w, want, sizeof want)))

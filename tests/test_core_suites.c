@@ -12,6 +12,7 @@ void register_suites(void)
     register_stream();
     register_lost();
     register_layouts();
+    register_operators();
     register_p1();
     register_plugin_map();
     register_dump();

@@ -209,15 +209,31 @@ static void test_degenerate_bodies(void)
     collector_free(&c);
 }
 
-static void test_layout_tables_consistent(void)
+/* The built-in layout files read without an error, each on its own and all
+ * together (no name twice), and the decoder's built-in set holds them all. */
+static void test_builtin_layouts_read(void)
 {
-    for (size_t i = 0; i < sm_layouts_count; i++) {
-        const sm_layout *l = &sm_layouts[i];
-        /* the type signature names exactly `count` elements */
-        CU_ASSERT_EQUAL(l->ntypes, l->count);
-        for (size_t j = i + 1; j < sm_layouts_count; j++)
-            CU_ASSERT_STRING_NOT_EQUAL(l->name, sm_layouts[j].name);
+    static sm_layout_set all, one;
+    sm_layout_set_init(&all);
+    size_t total = 0;
+    for (size_t i = 0; i < sm_builtin_layout_files_count; i++) {
+        const sm_layout_file *f = &sm_builtin_layout_files[i];
+        sm_layout_error err = {0, ""};
+        sm_layout_set_init(&one);
+        ASSERT_ERR(sm_layout_set_parse(&one, f->text, strlen(f->text), f->name, &err), SM_OK);
+        if (err.message[0])
+            fprintf(stderr, "%s:%u: %s\n", f->name, err.line, err.message);
+        CU_ASSERT(one.n > 0);
+        total += one.n;
+        ASSERT_ERR(sm_layout_set_parse(&all, f->text, strlen(f->text), f->name, &err), SM_OK);
     }
+    CU_ASSERT_EQUAL(all.n, total);
+    CU_ASSERT_EQUAL(sm_layouts_builtin()->n, total);
+    CU_ASSERT_EQUAL(sm_builtin_layout_files_count, 5);
+    /* positional layouts name exactly count types */
+    for (size_t i = 0; i < all.n; i++)
+        if (all.layouts[i].form == SM_FORM_POSITIONAL)
+            CU_ASSERT(all.layouts[i].count > 0 && all.layouts[i].nfields <= all.layouts[i].count);
 }
 
 void register_layouts(void)
@@ -228,5 +244,5 @@ void register_layouts(void)
     CU_add_test(s, "captured scaler_unit attribute and mains voltage", test_captured_scaler_unit);
     CU_add_test(s, "dsmr p1 text inside the ciphering", test_dsmr_in_ciphering);
     CU_add_test(s, "single value, empty, trailing, unknown, empty apdu", test_degenerate_bodies);
-    CU_add_test(s, "layout tables are consistent", test_layout_tables_consistent);
+    CU_add_test(s, "the built-in layout files read without an error", test_builtin_layouts_read);
 }

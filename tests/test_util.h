@@ -131,6 +131,7 @@ void register_synthetic(void);
 void register_adversarial(void);
 void register_stream(void);
 void register_layouts(void);
+void register_operators(void);
 void register_plugin_map(void);
 void register_dump(void);
 void register_lost(void);

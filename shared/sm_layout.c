@@ -1,0 +1,599 @@
+/* sm_layout.c - the layout file parser.  See sm_layout.h for the model and
+ * shared/layouts/README for the format. */
+#include "sm_layout.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sm_axdr.h"
+#include "sm_limits.h"
+
+#define MAX_POS SM_MAX_READINGS /* elements of a list: no telegram has more readings */
+#define MAX_WORDS (MAX_POS + 2) /* "types" of the largest list, and its keyword */
+#define NAME_MAX_LEN 63
+
+typedef struct {
+    const char *p; /* into the line; quoted words: into the unquoted copy */
+    size_t n;
+    bool quoted;
+} word;
+
+/* one line split into words; quoted strings unescaped into buf */
+typedef struct {
+    word w[MAX_WORDS];
+    size_t n;
+    char buf[1024];
+    size_t used;
+    const char *rest; /* the line after the keyword, for free text */
+    size_t rest_n;
+} line_words;
+
+typedef struct {
+    sm_layout_set *s;
+    const char *file;
+    sm_layout_error *err;
+    uint32_t line;
+    sm_layout *cur;                 /* the layout being read */
+    sm_layout_field fields[MAX_POS];
+    bool has_field[MAX_POS];
+    size_t maxpos;                  /* positions given: 0..maxpos-1 */
+    bool has_count;
+} parser;
+
+static sm_err fail(parser *ps, const char *fmt, ...)
+{
+    if (ps->err) {
+        ps->err->line = ps->line;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ps->err->message, sizeof ps->err->message, fmt, ap);
+        va_end(ap);
+    }
+    return SM_ERR_ARG;
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* a quoted string from p (after the opening quote) into lw->buf */
+static sm_err quoted(parser *ps, line_words *lw, const char **pp, const char *end, word *w)
+{
+    const char *p = *pp;
+    char *out = lw->buf + lw->used;
+    size_t n = 0, room = sizeof lw->buf - lw->used;
+    for (; p < end && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\' && p + 1 < end) {
+            p++;
+            if (*p == 'x' && p + 2 < end && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+                c = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+                p += 2;
+            } else if (*p == '"' || *p == '\\') {
+                c = *p;
+            } else {
+                return fail(ps, "unknown escape \\%c in a quoted string (\\\", \\\\ and \\xNN are)",
+                            *p);
+            }
+        }
+        if (n + 1 >= room)
+            return fail(ps, "quoted string too long");
+        out[n++] = c;
+    }
+    if (p >= end)
+        return fail(ps, "quoted string without its closing \"");
+    *pp = p + 1;
+    w->p = out;
+    w->n = n;
+    w->quoted = true;
+    lw->used += n;
+    return SM_OK;
+}
+
+static sm_err split(parser *ps, const char *p, const char *end, line_words *lw)
+{
+    lw->n = 0;
+    lw->used = 0;
+    lw->rest = end;
+    lw->rest_n = 0;
+    while (p < end) {
+        while (p < end && is_space(*p))
+            p++;
+        if (p >= end || *p == '#')
+            break;
+        if (lw->n == MAX_WORDS)
+            return fail(ps, "too many words on one line (at most %d)", MAX_WORDS);
+        word *w = &lw->w[lw->n];
+        if (lw->n == 1) {
+            lw->rest = p;
+            lw->rest_n = (size_t)(end - p);
+            while (lw->rest_n && is_space(lw->rest[lw->rest_n - 1]))
+                lw->rest_n--;
+        }
+        if (*p == '"') {
+            p++;
+            sm_err e = quoted(ps, lw, &p, end, w);
+            if (e)
+                return e;
+        } else {
+            w->p = p;
+            w->quoted = false;
+            while (p < end && !is_space(*p))
+                p++;
+            w->n = (size_t)(p - w->p);
+        }
+        lw->n++;
+    }
+    return SM_OK;
+}
+
+static bool is(const word *w, const char *s)
+{
+    return !w->quoted && w->n == strlen(s) && memcmp(w->p, s, w->n) == 0;
+}
+
+static const char *keep_text(parser *ps, const char *p, size_t n)
+{
+    sm_layout_set *s = ps->s;
+    if (s->ntext + n + 1 > sizeof s->text)
+        return NULL;
+    char *out = s->text + s->ntext;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    s->ntext += n + 1;
+    return out;
+}
+
+static bool parse_long(const word *w, long lo, long hi, long *v)
+{
+    char tmp[24];
+    if (w->quoted || w->n == 0 || w->n >= sizeof tmp)
+        return false;
+    memcpy(tmp, w->p, w->n);
+    tmp[w->n] = '\0';
+    char *endp;
+    long x = strtol(tmp, &endp, 10);
+    if (*endp || x < lo || x > hi)
+        return false;
+    *v = x;
+    return true;
+}
+
+unsigned sm_layout_type_from_name(const char *s, size_t n)
+{
+    if (n == 3 && memcmp(s, "any", 3) == 0)
+        return 0xFE;
+    for (unsigned t = 0; t < 256; t++) {
+        const char *name = sm_axdr_type_name((uint8_t)t);
+        if (name && strlen(name) == n && memcmp(name, s, n) == 0)
+            return t;
+    }
+    return SM_LAYOUT_NO_TYPE;
+}
+
+/* a position: a number below the element limit, or "last" */
+static sm_err position(parser *ps, const word *w, const char *kw, unsigned *pos)
+{
+    long v;
+    if (is(w, "last")) {
+        *pos = SM_MATCH_LAST;
+        return SM_OK;
+    }
+    if (!parse_long(w, 0, MAX_POS - 1, &v))
+        return fail(ps, "%s: position \"%.*s\" is not a number from 0 to %d or \"last\"", kw,
+                    (int)w->n, w->p, MAX_POS - 1);
+    *pos = (unsigned)v;
+    return SM_OK;
+}
+
+static sm_err hex_bytes(parser *ps, line_words *lw, const word *w, word *out)
+{
+    if (w->n % 2 || w->n == 0 || w->n / 2 > sizeof lw->buf - lw->used)
+        return fail(ps, "match: \"%.*s\" is not an even number of hex digits", (int)w->n, w->p);
+    char *dst = lw->buf + lw->used;
+    for (size_t i = 0; i < w->n; i += 2) {
+        int hi = hexval(w->p[i]), lo = hexval(w->p[i + 1]);
+        if (hi < 0 || lo < 0)
+            return fail(ps, "match: \"%.*s\" is not hex", (int)w->n, w->p);
+        dst[i / 2] = (char)(hi << 4 | lo);
+    }
+    out->p = dst;
+    out->n = w->n / 2;
+    out->quoted = true;
+    lw->used += out->n;
+    return SM_OK;
+}
+
+/* match POS "text" | prefix "text" | hex HEX | prefix hex HEX | date-time | type TYPE */
+static sm_err kw_match(parser *ps, line_words *lw)
+{
+    sm_layout *l = ps->cur;
+    if (lw->n < 3)
+        return fail(ps, "match: give a position and a condition (\"text\", prefix \"text\", "
+                        "hex HEX, date-time or type TYPE)");
+    if (l->nmatch == SM_LAYOUT_MAX_MATCHES)
+        return fail(ps, "match: at most %d per layout", SM_LAYOUT_MAX_MATCHES);
+    sm_layout_match *m = &l->match[l->nmatch];
+    unsigned pos;
+    sm_err e = position(ps, &lw->w[1], "match", &pos);
+    if (e)
+        return e;
+    m->pos = (uint16_t)pos;
+    size_t i = 2;
+    m->kind = SM_MATCH_EQUALS;
+    if (is(&lw->w[i], "prefix") && lw->n > i + 1) {
+        m->kind = SM_MATCH_PREFIX;
+        i++;
+    }
+    word str = lw->w[i];
+    if (is(&lw->w[i], "date-time") && m->kind == SM_MATCH_EQUALS && lw->n == 3) {
+        m->kind = SM_MATCH_DATETIME;
+    } else if (is(&lw->w[i], "type") && m->kind == SM_MATCH_EQUALS && lw->n == 4) {
+        unsigned t = sm_layout_type_from_name(lw->w[3].p, lw->w[3].n);
+        if (t == SM_LAYOUT_NO_TYPE || t == 0xFE)
+            return fail(ps, "match: unknown type \"%.*s\"", (int)lw->w[3].n, lw->w[3].p);
+        m->kind = SM_MATCH_TYPE;
+        m->type = (uint8_t)t;
+    } else if (is(&lw->w[i], "hex") && lw->n == i + 2) {
+        if ((e = hex_bytes(ps, lw, &lw->w[i + 1], &str)))
+            return e;
+    } else if (!lw->w[i].quoted || lw->n != i + 1) {
+        return fail(ps, "match: \"%.*s\" is no condition (\"text\", prefix \"text\", hex HEX, "
+                        "date-time or type TYPE)", (int)lw->w[i].n, lw->w[i].p);
+    }
+    if (m->kind == SM_MATCH_EQUALS || m->kind == SM_MATCH_PREFIX) {
+        const char *kept = keep_text(ps, str.p, str.n);
+        if (!kept)
+            return fail(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
+        m->bytes = (const uint8_t *)kept;
+        m->len = (uint16_t)str.n;
+    }
+    l->nmatch++;
+    return SM_OK;
+}
+
+/* field POS OBIS|- [SCALER UNIT] */
+static sm_err kw_field(parser *ps, line_words *lw)
+{
+    if (lw->n != 3 && lw->n != 5)
+        return fail(ps, "field: give a position, an OBIS code (or -) and optionally a scaler "
+                        "and a unit: field 2 1-0:32.7.0 -1 V");
+    unsigned pos;
+    sm_err e = position(ps, &lw->w[1], "field", &pos);
+    if (e)
+        return e;
+    sm_layout_field f = {0, {0, 0, 0, 0, 0, 0}, 0, 0};
+    const word *ob = &lw->w[2];
+    if (!is(ob, "-")) {
+        char code[40];
+        if (ob->n >= sizeof code)
+            return fail(ps, "field: \"%.*s\" is no OBIS code", (int)ob->n, ob->p);
+        memcpy(code, ob->p, ob->n);
+        code[ob->n] = '\0';
+        if (!sm_obis_parse(code, &f.obis))
+            return fail(ps, "field: \"%s\" is no OBIS code (write 1-0:32.7.0)", code);
+        f.flags |= SM_LF_OBIS;
+    }
+    if (lw->n == 5) {
+        long sc;
+        if (!parse_long(&lw->w[3], -128, 127, &sc))
+            return fail(ps, "field: scaler \"%.*s\" is not a number from -128 to 127",
+                        (int)lw->w[3].n, lw->w[3].p);
+        uint8_t unit = sm_unit_from_symbol(lw->w[4].p, lw->w[4].n);
+        if (!unit && !is(&lw->w[4], "-"))
+            return fail(ps, "field: unknown unit \"%.*s\" (V, A, W, Wh, var, varh, Hz, ... or -)",
+                        (int)lw->w[4].n, lw->w[4].p);
+        f.scaler = (int8_t)sc;
+        f.unit = unit;
+        f.flags |= SM_LF_SCALER;
+    }
+    if (pos == SM_MATCH_LAST) {
+        ps->cur->last_field = true;
+        ps->cur->last = f;
+        return SM_OK;
+    }
+    if (ps->has_field[pos])
+        return fail(ps, "field: position %u is given twice", pos);
+    ps->has_field[pos] = true;
+    ps->fields[pos] = f;
+    if (pos + 1 > ps->maxpos)
+        ps->maxpos = pos + 1;
+    return SM_OK;
+}
+
+/* implied C.D.E SCALER|mains-voltage UNIT (E may be *) */
+static sm_err kw_implied(parser *ps, line_words *lw)
+{
+    sm_layout_set *s = ps->s;
+    if (lw->n != 4)
+        return fail(ps, "implied: give C.D.E, a scaler (or mains-voltage) and a unit: "
+                        "implied 31.7.0 -2 A");
+    if (s->nimplied == SM_LAYOUT_SET_IMPLIED)
+        return fail(ps, "implied: the set is full (%d rules)", SM_LAYOUT_SET_IMPLIED);
+    sm_implied im = {0, 0, 0, 0, 0, SM_FIT_NONE};
+    unsigned c, d;
+    char e[8], tail;
+    char code[24];
+    const word *w = &lw->w[1];
+    if (w->quoted || w->n >= sizeof code)
+        return fail(ps, "implied: \"%.*s\" is not C.D.E", (int)w->n, w->p);
+    memcpy(code, w->p, w->n);
+    code[w->n] = '\0';
+    if (sscanf(code, "%u.%u.%7[0-9*]%c", &c, &d, e, &tail) != 3 || c > 255 || d > 255)
+        return fail(ps, "implied: \"%s\" is not C.D.E (31.7.0, or 1.8.* for every tariff)", code);
+    im.c = (uint8_t)c;
+    im.d = (uint8_t)d;
+    if (strcmp(e, "*") == 0)
+        im.e = SM_IMPLIED_ANY_E;
+    else if (strchr(e, '*') || atoi(e) > 255)
+        return fail(ps, "implied: \"%s\": E is a number up to 255 or *", code);
+    else
+        im.e = (uint16_t)atoi(e);
+    long sc = 0;
+    if (is(&lw->w[2], "mains-voltage"))
+        im.fit = SM_FIT_MAINS_VOLTAGE;
+    else if (is(&lw->w[2], "mains-frequency"))
+        im.fit = SM_FIT_MAINS_FREQUENCY;
+    else if (!parse_long(&lw->w[2], -128, 127, &sc))
+        return fail(ps, "implied: scaler \"%.*s\" is not a number from -128 to 127, "
+                        "mains-voltage or mains-frequency", (int)lw->w[2].n, lw->w[2].p);
+    im.scaler = (int8_t)sc;
+    im.unit = sm_unit_from_symbol(lw->w[3].p, lw->w[3].n);
+    if (!im.unit && !is(&lw->w[3], "-"))
+        return fail(ps, "implied: unknown unit \"%.*s\"", (int)lw->w[3].n, lw->w[3].p);
+    if (!ps->cur->nimplied)
+        ps->cur->implied = &s->implied[s->nimplied];
+    s->implied[s->nimplied++] = im;
+    ps->cur->nimplied++;
+    return SM_OK;
+}
+
+static sm_err kw_types(parser *ps, line_words *lw)
+{
+    sm_layout_set *s = ps->s;
+    size_t n = lw->n - 1;
+    if (n == 0)
+        return fail(ps, "types: give the type of each element (long-unsigned, octet-string, "
+                        "... or any)");
+    if (ps->cur->types)
+        return fail(ps, "types: given twice");
+    if (s->ntypes + n > SM_LAYOUT_SET_FIELDS)
+        return fail(ps, "types: the set is full (%d types)", SM_LAYOUT_SET_FIELDS);
+    if (ps->has_count && n != ps->cur->count)
+        return fail(ps, "types: %zu types for a count of %u", n, ps->cur->count);
+    for (size_t i = 0; i < n; i++) {
+        const word *w = &lw->w[i + 1];
+        unsigned t = sm_layout_type_from_name(w->p, w->n);
+        if (t == SM_LAYOUT_NO_TYPE || w->quoted)
+            return fail(ps, "types: unknown type \"%.*s\" (element %zu)", (int)w->n, w->p, i);
+        s->types[s->ntypes + i] = (uint8_t)t;
+    }
+    ps->cur->types = &s->types[s->ntypes];
+    s->ntypes += n;
+    ps->cur->count = (uint16_t)n;
+    ps->has_count = true;
+    return SM_OK;
+}
+
+static sm_err kw_form(parser *ps, line_words *lw)
+{
+    static const char *const forms[] = {"positional", "keyed", "capture-list", "tuples"};
+    for (unsigned i = 0; lw->n == 2 && i < 4; i++)
+        if (is(&lw->w[1], forms[i])) {
+            ps->cur->form = (uint8_t)i;
+            return SM_OK;
+        }
+    return fail(ps, "form: positional, keyed, capture-list or tuples");
+}
+
+static sm_err kw_class_rules(parser *ps, line_words *lw)
+{
+    static const char *const rules[] = {"none", "units", "all"};
+    for (unsigned i = 0; lw->n == 2 && i < 3; i++)
+        if (is(&lw->w[1], rules[i])) {
+            ps->cur->class_rules = (uint8_t)i;
+            return SM_OK;
+        }
+    return fail(ps, "class-rules: none, units or all");
+}
+
+static sm_err kw_count(parser *ps, line_words *lw)
+{
+    long v;
+    if (lw->n != 2 || !parse_long(&lw->w[1], 1, MAX_POS, &v))
+        return fail(ps, "count: a number of elements from 1 to %d", MAX_POS);
+    if (ps->has_count && ps->cur->count != v)
+        return fail(ps, "count: %ld, but the types give %u", v, ps->cur->count);
+    ps->cur->count = (uint16_t)v;
+    ps->has_count = true;
+    return SM_OK;
+}
+
+static sm_err kw_text(parser *ps, line_words *lw, const char **dst, const char *kw)
+{
+    if (lw->n < 2)
+        return fail(ps, "%s: give the text", kw);
+    if (*dst)
+        return fail(ps, "%s: given twice", kw);
+    if (!(*dst = keep_text(ps, lw->rest, lw->rest_n)))
+        return fail(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
+    return SM_OK;
+}
+
+/* the end of a layout: its fields into the set, and the checks that need all of it */
+static sm_err finish(parser *ps)
+{
+    sm_layout *l = ps->cur;
+    sm_layout_set *s = ps->s;
+    if (!l)
+        return SM_OK;
+    uint32_t line = ps->line;
+    ps->line = l->line;
+    sm_err e = SM_OK;
+    bool pos = l->form == SM_FORM_POSITIONAL;
+    if (pos && !ps->has_count)
+        e = fail(ps, "layout %s: a positional layout needs its count (or types)", l->name);
+    else if (pos && ps->maxpos > l->count)
+        e = fail(ps, "layout %s: a field at position %zu, beyond its count of %u", l->name,
+                 ps->maxpos - 1, l->count);
+    else if ((ps->maxpos || l->last_field) && !pos && l->form != SM_FORM_KEYED)
+        e = fail(ps, "layout %s: fields are for positional and keyed layouts", l->name);
+    else if (!pos && l->form != SM_FORM_CAPTURE && l->form != SM_FORM_TUPLES && !l->nmatch)
+        e = fail(ps, "layout %s: a keyed layout needs a match (it would apply to every list)",
+                 l->name);
+    else if (!l->description || !l->source)
+        e = fail(ps, "layout %s: give its description and its source (where the meaning of "
+                     "its fields comes from)", l->name);
+    size_t n = pos ? l->count : ps->maxpos;
+    if (!e && s->nfields + n > SM_LAYOUT_SET_FIELDS)
+        e = fail(ps, "layout %s: the set is full (%d fields)", l->name, SM_LAYOUT_SET_FIELDS);
+    ps->line = line;
+    if (e)
+        return e;
+    memcpy(&s->fields[s->nfields], ps->fields, n * sizeof ps->fields[0]);
+    l->fields = &s->fields[s->nfields];
+    l->nfields = (uint16_t)n;
+    s->nfields += n;
+    s->n++;
+    ps->cur = NULL;
+    return SM_OK;
+}
+
+static bool name_ok(const word *w)
+{
+    if (w->quoted || w->n == 0 || w->n > NAME_MAX_LEN)
+        return false;
+    for (size_t i = 0; i < w->n; i++) {
+        char c = w->p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.'))
+            return false;
+    }
+    return true;
+}
+
+static sm_err kw_layout(parser *ps, line_words *lw)
+{
+    sm_err e = finish(ps);
+    if (e)
+        return e;
+    sm_layout_set *s = ps->s;
+    if (lw->n != 2 || !name_ok(&lw->w[1]))
+        return fail(ps, "layout: give its name (lower-case letters, digits, - _ and ., at most "
+                        "%d)", NAME_MAX_LEN);
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->layouts[i].name) == lw->w[1].n &&
+            memcmp(s->layouts[i].name, lw->w[1].p, lw->w[1].n) == 0)
+            return fail(ps, "layout %s: defined twice (first at %s:%u)", s->layouts[i].name,
+                        s->layouts[i].file, s->layouts[i].line);
+    if (s->n == SM_LAYOUT_SET_LAYOUTS)
+        return fail(ps, "layout: the set is full (%d layouts)", SM_LAYOUT_SET_LAYOUTS);
+    sm_layout *l = &s->layouts[s->n];
+    memset(l, 0, sizeof *l);
+    if (!(l->name = keep_text(ps, lw->w[1].p, lw->w[1].n)))
+        return fail(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
+    l->file = ps->file;
+    l->line = ps->line;
+    ps->cur = l;
+    memset(ps->has_field, 0, sizeof ps->has_field);
+    memset(ps->fields, 0, sizeof ps->fields);
+    ps->maxpos = 0;
+    ps->has_count = false;
+    return SM_OK;
+}
+
+static sm_err keyword(parser *ps, line_words *lw)
+{
+    const word *k = &lw->w[0];
+    if (is(k, "layout"))
+        return kw_layout(ps, lw);
+    if (!ps->cur)
+        return fail(ps, "\"%.*s\" before the first \"layout NAME\" line", (int)k->n, k->p);
+    if (is(k, "description"))
+        return kw_text(ps, lw, &ps->cur->description, "description");
+    if (is(k, "source"))
+        return kw_text(ps, lw, &ps->cur->source, "source");
+    if (is(k, "form"))
+        return kw_form(ps, lw);
+    if (is(k, "count"))
+        return kw_count(ps, lw);
+    if (is(k, "types"))
+        return kw_types(ps, lw);
+    if (is(k, "match"))
+        return kw_match(ps, lw);
+    if (is(k, "field"))
+        return kw_field(ps, lw);
+    if (is(k, "implied"))
+        return kw_implied(ps, lw);
+    if (is(k, "class-rules"))
+        return kw_class_rules(ps, lw);
+    return fail(ps, "unknown keyword \"%.*s\" (layout, description, source, form, count, types, "
+                    "match, field, implied, class-rules)", (int)k->n, k->p);
+}
+
+void sm_layout_set_init(sm_layout_set *s)
+{
+    s->n = s->nfields = s->ntypes = s->nimplied = s->ntext = 0;
+}
+
+sm_err sm_layout_set_parse(sm_layout_set *s, const char *text, size_t len, const char *file,
+                           sm_layout_error *err)
+{
+    parser ps;
+    line_words lw;
+    memset(&ps, 0, sizeof ps);
+    ps.s = s;
+    ps.file = file;
+    ps.err = err;
+    size_t saved[5] = {s->n, s->nfields, s->ntypes, s->nimplied, s->ntext};
+    sm_err e = SM_OK;
+    for (size_t at = 0; at < len && !e;) {
+        const char *p = text + at, *nl = memchr(p, '\n', len - at);
+        const char *end = nl ? nl : text + len;
+        ps.line++;
+        at = (size_t)(end - text) + 1;
+        if (memchr(p, '\0', (size_t)(end - p)))
+            e = fail(&ps, "a NUL byte: this is no layout file");
+        else if (!(e = split(&ps, p, end, &lw)) && lw.n)
+            e = keyword(&ps, &lw);
+    }
+    if (!e) {
+        ps.line++;
+        e = finish(&ps);
+    }
+    if (e) {
+        s->n = saved[0], s->nfields = saved[1], s->ntypes = saved[2];
+        s->nimplied = saved[3], s->ntext = saved[4];
+    }
+    return e;
+}
+
+static sm_layout_set builtin;
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+
+static void read_builtin(void)
+{
+    sm_layout_set_init(&builtin);
+    for (size_t i = 0; i < sm_builtin_layout_files_count; i++) {
+        const sm_layout_file *f = &sm_builtin_layout_files[i];
+        (void)sm_layout_set_parse(&builtin, f->text, strlen(f->text), f->name, NULL);
+    }
+}
+
+const sm_layout_set *sm_layouts_builtin(void)
+{
+    pthread_once(&builtin_once, read_builtin);
+    return &builtin;
+}
