@@ -59,6 +59,13 @@ static void link_info(smd_out *o, const sm_telegram *t, bool layers)
     lit(o, sm_link_name(t->link->link));
     KEY(o, "\"frames\"");
     smd_out_u64(o, t->link->frame_count);
+    unsigned ignored = 0;
+    for (unsigned i = 0; i < t->link->nframes; i++)
+        ignored += t->link->frames[i].checksum_ignored;
+    if (ignored) {
+        KEY(o, "\"checksum_ignored\"");
+        smd_out_u64(o, ignored);
+    }
     if (!layers)
         return;
     KEY(o, "\"frame_list\"");

@@ -3,7 +3,7 @@
  * owned by smd_render.c).  A format writes only through ctx->out and says
  * what it could not render in ctx->problem (smdecode prints it); it knows
  * no other format.  The formats are render_xml.c, render_json.c,
- * render_csv.c and render_text.c; the text they share is smd_text.h. */
+ * render_csv.c, render_text.c and render_layout.c (--suggest-layout); the text they share is smd_text.h. */
 #ifndef SMD_FORMAT_H
 #define SMD_FORMAT_H
 
@@ -28,6 +28,7 @@ typedef struct {
     void (*end)(smd_ctx *c, void *state);         /* may be NULL */
 } smd_format;
 
-extern const smd_format smd_format_xml, smd_format_json, smd_format_csv, smd_format_text;
+extern const smd_format smd_format_xml, smd_format_json, smd_format_csv, smd_format_text,
+    smd_format_layout;
 
 #endif

@@ -29,6 +29,7 @@
 #include "smd_render.h"
 #include "smd_text.h"
 #include "sm_keyfile.h"
+#include "sm_layoutfile.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -87,10 +88,16 @@ static void usage(FILE *f)
             "      --no-verify-tag      decrypt without checking the authentication tag\n"
             "                           environment: SMDECODE_KEY, SMDECODE_AUTH_KEY\n"
             "Output:\n"
-            "  -f, --format=FORMAT      xml (default), json, csv or text\n"
+            "  -f, --format=FORMAT      xml (default), json, csv, text or layout\n"
             "  -l, --layers             also the link frames, the security header and the\n"
             "                           plaintext (xml, json)\n"
             "  -q, --quiet              no per-telegram error lines on standard error\n"
+            "      --suggest-layout     for a list no layout knows, print a layout file to\n"
+            "                           edit (its types, and each element's value)\n"
+            "Layouts:\n"
+            "  -L, --layout-file=FILE   read layouts from FILE first (may be repeated)\n"
+            "      --no-verify-checksum decode frames whose M-Bus checksum or HDLC FCS is\n"
+            "                           wrong (counted and said; for meters that get it wrong)\n"
             "  -h, --help               this help\n"
             "  -V, --version            the version\n"
             "\n"
@@ -276,6 +283,14 @@ static void end_input(app *a)
                 a->source, (unsigned long long)s->bytes_discarded, plural(s->bytes_discarded),
                 s->bytes_discarded == 1 ? "was" : "were");
     }
+    if (s->checksum_ignored && !quiet) {
+        smd_out_flush(&a->out);
+        fprintf(stderr,
+                "%s: %s: note: %llu frame%s with a wrong checksum %s decoded all the same "
+                "(--no-verify-checksum)\n",
+                progname, a->source, (unsigned long long)s->checksum_ignored,
+                plural(s->checksum_ignored), s->checksum_ignored == 1 ? "was" : "were");
+    }
     if (s->p1_unchecked && !quiet) {
         smd_out_flush(&a->out);
         fprintf(stderr,
@@ -404,13 +419,19 @@ enum {
     OPT_PARITY,
     OPT_DATA_BITS,
     OPT_STOP_BITS,
-    OPT_PROBE
+    OPT_PROBE,
+    OPT_SUGGEST_LAYOUT,
+    OPT_NO_VERIFY_CHECKSUM
 };
+
+/* the layouts of --layout-file, before the built-in ones */
+static sm_layout_set user_layouts;
+static bool have_user_layouts;
 
 typedef struct {
     uint8_t ek[32], ak[32];
     size_t ek_len, ak_len;
-    bool binary, layers, verify;
+    bool binary, layers, verify, verify_checksum;
     int framing;
     const char *format;
     const char *device;                 /* --device, or NULL */
@@ -420,6 +441,18 @@ typedef struct {
     bool probe;                         /* --probe */
     double seconds;                     /* 0: no limit */
 } options;
+
+/* --layout-file: a file that cannot be read or has an error is a usage
+ * error that names the file and the line */
+static void layout_file(const char *path)
+{
+    char msg[400];
+    if (!have_user_layouts)
+        sm_layout_set_init(&user_layouts);
+    have_user_layouts = true;
+    if (sm_layoutfile_load(&user_layouts, path, msg, sizeof msg))
+        die_usage("--layout-file: %s", msg);
+}
 
 /* A whole number lo..hi for an option, or a usage error. */
 static long long number_option(const char *opt, const char *arg, long long lo, long long hi)
@@ -481,6 +514,18 @@ static void check_live_options(int argc, char **argv, const options *o)
         die_usage("--device reads the line: no other input ('%s') with it", argv[optind]);
 }
 
+/* The options of layouts and checksums; false when c is none of them. */
+static bool layout_option(int c, const char *arg, options *o)
+{
+    switch (c) {
+    case OPT_SUGGEST_LAYOUT: o->format = "layout"; break;
+    case OPT_NO_VERIFY_CHECKSUM: o->verify_checksum = false; break;
+    case 'L': layout_file(arg); break;
+    default: return false;
+    }
+    return true;
+}
+
 /* The command line; exits on usage errors, --help and --version. */
 static void parse_options(int argc, char **argv, options *o)
 {
@@ -503,13 +548,16 @@ static void parse_options(int argc, char **argv, options *o)
         {"count", required_argument, NULL, 'n'},
         {"seconds", required_argument, NULL, 't'},
         {"probe", no_argument, NULL, OPT_PROBE},
+        {"suggest-layout", no_argument, NULL, OPT_SUGGEST_LAYOUT},
+        {"layout-file", required_argument, NULL, 'L'},
+        {"no-verify-checksum", no_argument, NULL, OPT_NO_VERIFY_CHECKSUM},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":bF:k:a:f:lqd:n:t:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":bF:k:a:f:lqd:n:t:L:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'b': o->binary = true; break;
         case 'F':
@@ -523,7 +571,7 @@ static void parse_options(int argc, char **argv, options *o)
         case OPT_NO_VERIFY: o->verify = false; break;
         case 'f':
             if (!smd_format_known(optarg))
-                die_usage("unknown format '%s' (xml, json, csv, text)", optarg);
+                die_usage("unknown format '%s' (xml, json, csv, text, layout)", optarg);
             o->format = optarg;
             break;
         case 'l': o->layers = true; break;
@@ -534,7 +582,7 @@ static void parse_options(int argc, char **argv, options *o)
             exit(0);
         case ':': die_usage("option '%s' needs an argument", argv[optind - 1]);
         default: {
-            if (live_option(c, optarg, o))
+            if (live_option(c, optarg, o) || layout_option(c, optarg, o))
                 break;
             char opt[3] = {'-', (char)optopt, 0};
             die_usage("unknown option '%s'", optopt ? opt : argv[optind - 1]);
@@ -810,7 +858,8 @@ static int finish(app *a, int status)
 
 int main(int argc, char **argv)
 {
-    static options o = {.verify = true, .framing = SM_LINK_AUTO, .format = "xml", .parity = -1};
+    static options o = {.verify = true, .verify_checksum = true, .framing = SM_LINK_AUTO,
+                        .format = "xml", .parity = -1};
     parse_options(argc, argv, &o);
     if (o.probe) { /* a line, not inputs: no decoder or renderer of its own */
         int status = run_probe(&o);
@@ -832,6 +881,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     sm_decoder_init(&a->dec, (sm_link)o.framing, on_telegram, a);
+    sm_decoder_set_layouts(&a->dec, have_user_layouts ? &user_layouts : NULL);
+    sm_decoder_ignore_checksums(&a->dec, !o.verify_checksum);
     sm_err e = sm_decoder_set_keys(&a->dec, o.ek_len ? o.ek : NULL, o.ek_len,
                                    o.ak_len ? o.ak : NULL, o.ak_len, o.verify);
     sm_wipe(o.ek, sizeof o.ek);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "sm_keyfile.h"
+#include "sm_layoutfile.h"
 
 static smp_meter *meters;
 
@@ -257,6 +258,12 @@ static int opt_auth_key(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
     return get_key(m, ci, "the authentication key", &seen->have_ak, m->ak, &m->ak_len);
 }
 
+static int opt_verify_checksum(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+{
+    (void)seen;
+    return get_bool(m, ci, &m->verify_checksum);
+}
+
 static int opt_verify_tag(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 {
     (void)seen;
@@ -397,6 +404,7 @@ static const struct {
     {"TimeSource", opt_time_source}, {"Period", opt_period},
     {"MaxClockSkew", opt_max_skew}, {"StaleTimeout", opt_stale},
     {"DumpFile", opt_dump_file},    {"DumpMaxBytes", opt_dump_max},
+    {"VerifyChecksum", opt_verify_checksum},
 };
 
 /* A meter with its name checked and the defaults set; NULL on error. */
@@ -428,6 +436,7 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
     m->line = sm_port_default_line(false);
     m->framing = SM_LINK_AUTO;
     m->verify_tag = true;
+    m->verify_checksum = true;
     m->max_skew = SMP_MAX_SKEW_DEFAULT;
     m->dump_max = SMP_DUMP_MAX_DEFAULT;
     m->max_unknown = SMP_MAX_UNKNOWN_DEFAULT;
@@ -490,15 +499,53 @@ static int config_meter(oconfig_item_t *ci)
     return 0;
 }
 
+/* LayoutFile (top level, any number): the files' layouts for every meter,
+ * before the built-in ones.  A file that cannot be read or has an error is
+ * reported with its line and left out; the other files and the meters go
+ * on. */
+static sm_layout_set *layouts;
+static char *layout_paths[SMP_MAX_LAYOUT_FILES];
+static int nlayout_paths;
+
+static void config_layout_file(const oconfig_item_t *ci)
+{
+    if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
+        ERROR("smartmeter plugin: LayoutFile needs one string: the file's path");
+        return;
+    }
+    if (nlayout_paths == SMP_MAX_LAYOUT_FILES) {
+        ERROR("smartmeter plugin: LayoutFile: at most %d files; \"%s\" is not read",
+              SMP_MAX_LAYOUT_FILES, ci->values[0].value.string);
+        return;
+    }
+    if (!layouts && (layouts = malloc(sizeof *layouts)))
+        sm_layout_set_init(layouts);
+    char *path = strdup(ci->values[0].value.string);
+    if (!layouts || !path) {
+        free(path);
+        ERROR("smartmeter plugin: LayoutFile: out of memory");
+        return;
+    }
+    layout_paths[nlayout_paths++] = path;
+    char msg[512];
+    if (sm_layoutfile_load(layouts, path, msg, sizeof msg) != SM_OK)
+        ERROR("smartmeter plugin: LayoutFile %s; its layouts are not used (the built-in "
+              "ones and the other files' are)", msg);
+    else
+        INFO("smartmeter plugin: LayoutFile %s read", path);
+}
+
 static int smartmeter_config(oconfig_item_t *ci)
 {
     for (int i = 0; i < ci->children_num; i++) {
         oconfig_item_t *c = ci->children + i;
         if (strcasecmp("Meter", c->key) == 0)
             config_meter(c); /* a bad meter is reported and skipped; the others run */
+        else if (strcasecmp("LayoutFile", c->key) == 0)
+            config_layout_file(c);
         else
-            ERROR("smartmeter plugin: unknown option %s (options go inside <Meter \"name\">)",
-                  c->key);
+            ERROR("smartmeter plugin: unknown option %s (options go inside <Meter \"name\">, "
+                  "but for LayoutFile)", c->key);
     }
     return 0;
 }
@@ -517,9 +564,11 @@ static int smartmeter_init(void)
     }
     sm_port_library_init();
     int started = 0;
-    for (smp_meter *m = meters; m; m = m->next)
+    for (smp_meter *m = meters; m; m = m->next) {
+        m->layouts = layouts;
         if (smp_meter_start(m) == 0)
             started++;
+    }
     INFO("smartmeter plugin: version %s, %d meter%s started", SM_PLUGIN_VERSION, started,
          started == 1 ? "" : "s");
     return started ? 0 : -1;
@@ -541,6 +590,10 @@ static int smartmeter_shutdown(void)
         smp_meter_free(meters);
         meters = next;
     }
+    free(layouts);
+    layouts = NULL;
+    while (nlayout_paths > 0)
+        free(layout_paths[--nlayout_paths]);
     return 0;
 }
 

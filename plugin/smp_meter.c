@@ -24,7 +24,7 @@
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
     "bytes-discarded", "reconnects", "replayed", "objects-refused",
-    "p1-without-crc", "p1-notes"};
+    "p1-without-crc", "p1-notes", "checksum-ignored"};
 
 static void count(smp_meter *m, smp_health h, uint64_t n)
 {
@@ -417,6 +417,21 @@ static void log_first(smp_meter *m, const sm_telegram *t, const smp_batch *b)
                      : ", not encrypted", p1);
 }
 
+/* Frames decoded although their checksum was wrong (VerifyChecksum false):
+ * counted, and said once. */
+static void count_ignored(smp_meter *m, const sm_telegram *t)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; t->link && i < t->link->nframes; i++)
+        n += t->link->frames[i].checksum_ignored;
+    if (!n)
+        return;
+    count(m, SMP_H_CHECKSUM_IGNORED, n);
+    if (!m->ignored_seen++)
+        NOTICE(SMP_LOG_PREFIX "a frame with a wrong checksum was decoded all the same "
+               "(VerifyChecksum false); such frames are counted in checksum-ignored", m->name);
+}
+
 /* What a P1 telegram's link and lines did not give: counted. */
 static void count_p1(smp_meter *m, const sm_telegram *t)
 {
@@ -450,6 +465,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         return;
     }
     count_p1(m, t);
+    count_ignored(m, t);
     smp_p1_events(&m->p1, m->name, t);
     fill_batch(m, t, b);
     b->time = values_time(m, t);
@@ -701,6 +717,8 @@ int smp_meter_start(smp_meter *m)
         return -1;
     }
     sm_decoder_init(m->dec, m->framing, on_telegram, m);
+    sm_decoder_set_layouts(m->dec, m->layouts);
+    sm_decoder_ignore_checksums(m->dec, !m->verify_checksum);
     smp_p1_init(&m->p1);
     if (sm_decoder_set_keys(m->dec, m->ek_len ? m->ek : NULL, m->ek_len,
                             m->ak_len ? m->ak : NULL, m->ak_len, m->verify_tag) != SM_OK) {
@@ -751,10 +769,11 @@ void smp_meter_stop(smp_meter *m)
     INFO(SMP_LOG_PREFIX "stopped: %" PRIu64 " telegrams, %" PRIu64 " checksum, %" PRIu64
          " security and %" PRIu64 " parse errors, %" PRIu64 " bytes discarded, %" PRIu64
          " reconnects, %" PRIu64 " replayed, %" PRIu64 " values of unknown objects refused, %"
-         PRIu64 " P1 telegrams without CRC, %" PRIu64 " P1 notes",
+         PRIu64 " P1 telegrams without CRC, %" PRIu64 " P1 notes, %" PRIu64
+         " frames with a wrong checksum decoded",
          m->name, h[SMP_H_TELEGRAMS], h[SMP_H_CHECKSUM], h[SMP_H_SECURITY], h[SMP_H_PARSE],
          h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], h[SMP_H_REFUSED],
-         h[SMP_H_P1_UNCHECKED], h[SMP_H_P1_NOTES]);
+         h[SMP_H_P1_UNCHECKED], h[SMP_H_P1_NOTES], h[SMP_H_CHECKSUM_IGNORED]);
     dispatch_queue(m);
     if (m->held) {
         /* a single telegram ever: its period stays unknown */

@@ -26,6 +26,7 @@
 #define SMP_LOG_PREFIX "smartmeter plugin: meter \"%s\": "
 #define SMP_MAX_SKEW_DEFAULT 600.0 /* MaxClockSkew: 10 minutes */
 #define SMP_MAX_UNKNOWN_DEFAULT 64 /* MaxUnknownObjects */
+#define SMP_MAX_LAYOUT_FILES 16    /* LayoutFile options */
 
 /* Health counters: what happened on the meter's line since collectd started. */
 typedef enum {
@@ -39,6 +40,7 @@ typedef enum {
     SMP_H_REFUSED,         /* values of unknown objects beyond MaxUnknownObjects */
     SMP_H_P1_UNCHECKED,    /* P1 telegrams without a CRC (or an unpadded one): accepted */
     SMP_H_P1_NOTES,        /* P1 lines skipped or kept as text */
+    SMP_H_CHECKSUM_IGNORED,/* frames with a wrong checksum decoded (VerifyChecksum false) */
     SMP_H_COUNT
 } smp_health;
 
@@ -54,6 +56,9 @@ typedef struct smp_meter {
     uint8_t ek[32], ak[32];
     size_t ek_len, ak_len;
     bool verify_tag;
+    bool verify_checksum;  /* VerifyChecksum (default true) */
+    uint64_t ignored_seen; /* the decoder's checksum_ignored count, counted so far */
+    const sm_layout_set *layouts; /* LayoutFile's, NULL: the built-in ones only */
     sm_obis_pattern *select, *ignore;
     size_t nselect, nignore;
     bool host_time;        /* TimeSource "host" */

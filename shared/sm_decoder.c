@@ -241,6 +241,11 @@ void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts)
     d->layouts = layouts;
 }
 
+void sm_decoder_ignore_checksums(sm_decoder *d, bool ignore)
+{
+    sm_deframer_ignore_checksums(&d->deframer, ignore);
+}
+
 sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, const uint8_t *ak,
                            size_t ak_len, bool verify_tag)
 {
@@ -264,7 +269,9 @@ void sm_decoder_reset(sm_decoder *d)
 
 void sm_decoder_new_stream(sm_decoder *d)
 {
+    bool ignore = d->deframer.ignore_checksums;
     sm_deframer_init(&d->deframer, d->deframer.mode, on_link, d);
+    sm_deframer_ignore_checksums(&d->deframer, ignore);
     sm_gbt_reset(&d->gbt, false);
     d->gbt_blocks = 0;
 }
@@ -288,6 +295,7 @@ void sm_decoder_get_stats(const sm_decoder *d, sm_decoder_stats *s)
     s->frames = d->deframer.stats.frames;
     s->frame_errors = d->deframer.stats.frame_errors;
     s->p1_unchecked = d->deframer.stats.p1_unchecked;
+    s->checksum_ignored = d->deframer.stats.checksum_ignored;
 }
 
 size_t sm_decoder_expect(const sm_decoder *d) { return sm_deframer_expect(&d->deframer); }

@@ -86,6 +86,8 @@ typedef struct {
     uint64_t frame_errors;    /* this stream: frames that failed */
     uint64_t p1_unchecked;    /* this stream: P1 telegrams without a CRC or with
                                  an unpadded one (accepted) */
+    uint64_t checksum_ignored;/* this stream: frames with a wrong checksum decoded
+                                 all the same (sm_decoder_ignore_checksums) */
     uint64_t p1_notes;        /* P1 lines skipped or kept as text (sm_p1_info) */
 } sm_decoder_stats;
 
@@ -118,6 +120,10 @@ sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, cons
  * outlive the decoder and not change while it is in use.  NULL: only the
  * built-in layouts (the default). */
 void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts);
+/* Decode M-Bus and HDLC frames whose checksum (FCS) is wrong instead of
+ * rejecting them (sm_deframer_ignore_checksums): for the meters that get
+ * it wrong.  Off by default. */
+void sm_decoder_ignore_checksums(sm_decoder *d, bool ignore);
 /* Bytes of the stream, in chunks of any size: the callback runs for each
  * telegram they complete (the result does not depend on the chunking). */
 void sm_decoder_feed(sm_decoder *d, const uint8_t *buf, size_t len);

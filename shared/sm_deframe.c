@@ -51,6 +51,8 @@ void sm_deframer_init(sm_deframer *d, sm_link mode, sm_link_cb cb, void *ctx)
     d->asm_link = SM_LINK_AUTO;
 }
 
+void sm_deframer_ignore_checksums(sm_deframer *d, bool ignore) { d->ignore_checksums = ignore; }
+
 static void asm_clear(sm_deframer *d)
 {
     d->asm_link = SM_LINK_AUTO;
@@ -128,6 +130,8 @@ static sm_frame *frame_slot(sm_deframer *d, sm_link link, uint64_t offset, size_
     f->link = link;
     f->offset = offset;
     f->length = (uint32_t)length;
+    f->checksum_ignored = d->checksum_pending;
+    d->checksum_pending = false;
     return f;
 }
 
@@ -209,7 +213,11 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     size_t l = p[1], total = mbus_frame_bytes(p);
     if (n < total)
         return CAND_PARTIAL;
-    if (p[total - 1] != 0x16 || mbus_checksum(p + 4, l) != p[4 + l]) {
+    d->checksum_pending = false;
+    if (p[total - 1] == 0x16 && d->ignore_checksums && mbus_checksum(p + 4, l) != p[4 + l]) {
+        d->checksum_pending = true; /* decoded all the same: the meter gets it wrong */
+        d->stats.checksum_ignored++;
+    } else if (p[total - 1] != 0x16 || mbus_checksum(p + 4, l) != p[4 + l]) {
         emit_error(d, p[total - 1] != 0x16 ? SM_ERR_MBUS_STOP : SM_ERR_MBUS_CHECKSUM,
                    SM_LINK_MBUS, off, total);
         asm_clear(d);
@@ -396,7 +404,11 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     if (n < total)
         return h.info_len ? CAND_PARTIAL : CAND_NEED_MORE; /* the HCS vouches for it */
     uint16_t fcs = (uint16_t)(p[h.flen - 1] | p[h.flen] << 8);
-    if (p[h.flen + 1] != 0x7E || fcs != sm_crc16_x25(p + 1, h.flen - 2)) {
+    d->checksum_pending = false;
+    if (p[h.flen + 1] == 0x7E && d->ignore_checksums && fcs != sm_crc16_x25(p + 1, h.flen - 2)) {
+        d->checksum_pending = true; /* decoded all the same: the meter gets it wrong */
+        d->stats.checksum_ignored++;
+    } else if (p[h.flen + 1] != 0x7E || fcs != sm_crc16_x25(p + 1, h.flen - 2)) {
         emit_error(d, p[h.flen + 1] != 0x7E ? SM_ERR_HDLC_FLAG : SM_ERR_HDLC_FCS, SM_LINK_HDLC,
                    off, total);
         asm_clear(d);

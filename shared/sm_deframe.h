@@ -66,6 +66,8 @@ typedef struct {
     uint64_t offset;    /* stream offset of the frame's first byte */
     uint32_t length;    /* bytes on the wire */
     uint32_t payload;   /* bytes contributed to the APDU */
+    bool checksum_ignored; /* its M-Bus checksum or HDLC FCS was wrong, and it was
+                              decoded all the same (sm_deframer_ignore_checksums) */
     union {
         struct {
             uint8_t l, c, a, ci, stsap, dtsap;
@@ -107,6 +109,7 @@ typedef struct {
     uint64_t frame_errors;     /* frames failing checksum, stop byte, flag, ... */
     uint64_t telegrams;        /* complete APDUs delivered */
     uint64_t p1_unchecked;     /* P1 telegrams without a CRC or with an unpadded one */
+    uint64_t checksum_ignored; /* frames with a wrong checksum decoded all the same */
 } sm_link_stats;
 
 typedef struct {
@@ -134,6 +137,8 @@ typedef struct {
     sm_p1_frame p1;           /* the P1 telegram being received */
     uint64_t p1_at;           /* its stream offset + 1; 0: none */
     bool p1_crc_seen;         /* this meter sends CRCs: "!" alone is damage */
+    bool ignore_checksums;    /* decode frames whose checksum or FCS is wrong */
+    bool checksum_pending;    /* the frame being taken is one of them */
     uint8_t apdu[SM_APDU_MAX];
     size_t apdu_len;
     sm_frame frames[SM_MAX_FRAME_INFO + 1]; /* the last is scratch */
@@ -141,6 +146,12 @@ typedef struct {
 } sm_deframer;
 
 void sm_deframer_init(sm_deframer *d, sm_link mode, sm_link_cb cb, void *ctx);
+/* For meters that get it wrong: M-Bus frames with a wrong checksum and
+ * HDLC frames with a wrong FCS are decoded instead of rejected (the stop
+ * byte, the flags and the HDLC header's HCS, which find the frames, are
+ * still checked); each is counted (stats.checksum_ignored) and flagged
+ * (sm_frame.checksum_ignored).  Off by default. */
+void sm_deframer_ignore_checksums(sm_deframer *d, bool ignore);
 void sm_deframer_feed(sm_deframer *d, const uint8_t *data, size_t len);
 void sm_deframer_finish(sm_deframer *d);
 void sm_deframer_reset(sm_deframer *d);

@@ -40,6 +40,7 @@ typedef struct {
     sm_layout_field fields[MAX_POS];
     bool has_field[MAX_POS];
     size_t maxpos;                  /* positions given: 0..maxpos-1 */
+    uint32_t maxpos_line;           /* the line of the field at maxpos-1 */
     bool has_count;
 } parser;
 
@@ -308,8 +309,10 @@ static sm_err kw_field(parser *ps, line_words *lw)
         return fail(ps, "field: position %u is given twice", pos);
     ps->has_field[pos] = true;
     ps->fields[pos] = f;
-    if (pos + 1 > ps->maxpos)
+    if (pos + 1 > ps->maxpos) {
         ps->maxpos = pos + 1;
+        ps->maxpos_line = ps->line;
+    }
     return SM_OK;
 }
 
@@ -445,9 +448,11 @@ static sm_err finish(parser *ps)
     bool pos = l->form == SM_FORM_POSITIONAL;
     if (pos && !ps->has_count)
         e = fail(ps, "layout %s: a positional layout needs its count (or types)", l->name);
-    else if (pos && ps->maxpos > l->count)
+    else if (pos && ps->maxpos > l->count) {
+        ps->line = ps->maxpos_line;
         e = fail(ps, "layout %s: a field at position %zu, beyond its count of %u", l->name,
                  ps->maxpos - 1, l->count);
+    }
     else if ((ps->maxpos || l->last_field) && !pos && l->form != SM_FORM_KEYED)
         e = fail(ps, "layout %s: fields are for positional and keyed layouts", l->name);
     else if (!pos && l->form != SM_FORM_CAPTURE && l->form != SM_FORM_TUPLES && !l->nmatch)

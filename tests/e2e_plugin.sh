@@ -93,6 +93,23 @@ install -m 600 "$F/test.ak" "$W/test.ak"
 EK=$(tr -d ' \n' <"$F/test.key")
 WRONG=00112233445566778899AABBCCDDEEFF
 
+# a list no layout knows (meter number, voltage, current): its layout file
+# is what smdecode --suggest-layout writes, with the three "-" filled in;
+# beside it a file with an error, which must be reported and left out
+python3 - "$W/layout.hex" <<'PY'
+import struct, sys
+with open(sys.argv[1], "w") as f:
+    for t in range(4):
+        body = bytes([0x02, 0x03, 0x09, 0x04]) + b"ME12" + bytes([0x12]) + struct.pack(">H", 2200 + t)
+        body += bytes([0x12]) + struct.pack(">H", 105 + t)
+        f.write((bytes([0x0F, 0, 0, 0, t + 1, 0x00]) + body).hex() + "\n")
+PY
+"$bld/decode-tool/smdecode" --suggest-layout "$W/layout.hex" | sed -e 's/^field 0 -$/field 0 0-0:96.1.0/' \
+    -e 's/^field 1 -$/field 1 1-0:32.7.0 -1 V/' -e 's/^field 2 -$/field 2 1-0:31.7.0 -2 A/' \
+    >"$W/my.layout"
+grep -q "^field 2 1-0:31.7.0 -2 A" "$W/my.layout" || bad "--suggest-layout wrote no field lines"
+printf 'layout broken\ndescription d\nsource s\ncount 2\nfield 9 -\n' >"$W/bad.layout"
+
 meter() { # name, extra options...
     local name=$1
     shift
@@ -137,6 +154,9 @@ LoadPlugin write_log
 </Plugin>
 LoadPlugin smartmeter
 <Plugin smartmeter>
+LayoutFile "$W/bad.layout"
+LayoutFile "$W/my.layout"
+$(meter layout 'Framing "raw"')
 $(meter fx-mbus "KeyFile \"$W/test.key\"" 'MaxClockSkew 0')
 $(meter fx-hdlc "Key \"$EK\"" 'Framing "hdlc"' 'MaxClockSkew 0')
 $(meter fx-auth "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"" 'Framing "mbus"' 'MaxClockSkew 0')
@@ -174,7 +194,7 @@ $(meter_p1 p1-events 'MaxClockSkew 0')
 EOF
 
 for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
-    rawauto unknown mixed p1 p1-7e1 p1-events auto-p1 auto-mbus; do pty $m; done
+    rawauto unknown mixed p1 p1-7e1 p1-events auto-p1 auto-mbus layout; do pty $m; done
 # an M-Bus line with garbage between telegrams and failures at each layer
 # (tests/mkmixed): every one counted in its health value
 "$bld/tests/mkmixed" mbus 63 9 >"$W/mixed.hex" 2>"$W/mixed.counts" || bad "mkmixed failed"
@@ -194,7 +214,7 @@ PY
 for _ in $(seq 100); do grep -q "Listening" "$W/carbon/out.log" 2>/dev/null &&
     [ "$(grep -c Listening "$W/carbon/out.log")" -ge 2 ] && break; sleep 0.1; done
 
-note "collectd with 20 meters"
+note "collectd with 21 meters"
 # shellcheck disable=SC2086
 # Baud "auto": the UART model of the shim (tests/pty_shim.c) on these two
 # ptys only: a P1 meter at 115200 8N1 and an M-Bus meter at 2400 8E1
@@ -288,6 +308,7 @@ with open(sys.argv[1], "w") as f:
             i += 1
 PY
 sim p1-events --replay "$W/p1-events.hex" --pace 300 & s19=$!
+sim layout --replay "$W/layout.hex" --pace 300 & s22=$!
 # Baud "auto": the probe takes the first telegrams, the rest are read
 "$SIM" --framing p1 --baud 115200 --out "$W/auto-p1.sim" --period 1 --count 30 --start $NOW --seed 24 \
     --expect "$W/auto-p1.expect" & s20=$!
@@ -299,7 +320,8 @@ sim auto-mbus --period 1 --count 12 --start $NOW --seed 25 --expect "$W/auto-mbu
 ) & s11=$!
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
-wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21
+wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21 \
+    $s22
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -401,6 +423,21 @@ for k in range(16):
         print("unknown: %s: %s" % (inst, vals)); bad = 1
 sys.exit(bad)
 PY
+
+note "LayoutFile: a list no layout knows, named by a file from --suggest-layout"
+python3 - "$C/smartmeter-layout" <<'PY' || bad "the LayoutFile's list was not decoded with its names"
+import glob, sys
+def rows(series):
+    out = []
+    for f in sorted(glob.glob(f"{sys.argv[1]}/{series}-[0-9]*")):
+        out += [float(l.split(",")[1]) for l in open(f) if not l.startswith("epoch")]
+    return out
+v, i = rows("voltage-L1"), rows("current-L1")
+print(f"layout: voltage-L1 {v}, current-L1 {i}")
+sys.exit(0 if v == [220.0, 220.1, 220.2, 220.3] and [round(x, 2) for x in i] == [1.05, 1.06, 1.07, 1.08] else 1)
+PY
+grep -q "LayoutFile $W/bad.layout:5: layout broken: a field at position 9, beyond its count of 2; its layouts are not used" \
+    "$W/collectd.log" || bad "the broken LayoutFile was not reported with its line"
 
 note "P1: values, the gas meter's captures at their own time, each once"
 run_check csv "$C/smartmeter-p1" "$W/p1.expect"

@@ -13,7 +13,7 @@ import sys
 
 SRC = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..")
 FLAT_SWITCHES = {("shared/sm_axdr.c", "read_item")}
-NOT_CORE = {"sm_keyfile", "sm_port", "sm_probe"}  # shared/ files outside libsmcore: the front ends' I/O
+NOT_CORE = {"sm_keyfile", "sm_layoutfile", "sm_port", "sm_probe"}  # shared/ files outside libsmcore: the front ends' I/O
 IO = re.compile(r"\b(printf|fprintf|puts|fputs|fwrite|perror|read|write|open|fopen|syslog|exit|"
                 r"abort|getenv)\s*\(")
 

@@ -320,7 +320,7 @@ static void test_layout_file_errors(void)
         {"layout a\ncount 1\nlayout b\n", 1, "layout a: give its description and its source"},
         {"layout a\ndescription d\nsource s\ncount 2\nlayout a\n", 5, "layout a: defined twice"},
         {"layout a\ndescription d\nsource s\n", 1, "layout a: a positional layout needs its count"},
-        {"layout a\ndescription d\nsource s\ncount 2\nfield 2 1-0:1.8.0\n", 1,
+        {"layout a\ndescription d\nsource s\ncount 2\nfield 2 1-0:1.8.0\n", 5,
          "layout a: a field at position 2, beyond its count of 2"},
         {"layout a\nfrobnicate 1\n", 2, "unknown keyword \"frobnicate\""},
         {"layout a\ncount 0\n", 2, "count: a number of elements from 1 to 256"},

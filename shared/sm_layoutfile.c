@@ -1,0 +1,35 @@
+/* sm_layoutfile.c - see sm_layoutfile.h. */
+#include "sm_layoutfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+sm_err sm_layoutfile_load(sm_layout_set *s, const char *path, char *msg, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(msg, cap, "%s: cannot be read: %s", path, strerror(errno));
+        return SM_ERR_ARG;
+    }
+    char *text = malloc(SM_LAYOUTFILE_MAX + 1);
+    size_t n = text ? fread(text, 1, SM_LAYOUTFILE_MAX + 1, f) : 0;
+    int rerr = ferror(f) ? errno : 0;
+    fclose(f);
+    sm_err e = SM_ERR_ARG;
+    if (!text)
+        snprintf(msg, cap, "%s: out of memory", path);
+    else if (rerr)
+        snprintf(msg, cap, "%s: cannot be read: %s", path, strerror(rerr));
+    else if (n > SM_LAYOUTFILE_MAX)
+        snprintf(msg, cap, "%s: larger than %d bytes: no layout file", path, SM_LAYOUTFILE_MAX);
+    else {
+        sm_layout_error err = {0, ""};
+        e = sm_layout_set_parse(s, text, n, path, &err);
+        if (e)
+            snprintf(msg, cap, "%s:%u: %s", path, err.line, err.message);
+    }
+    free(text);
+    return e;
+}
