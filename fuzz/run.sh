@@ -17,7 +17,7 @@ set -euo pipefail
 src=$(cd "$1" && pwd)
 bld=$(cd "$2" && pwd)
 shift 2
-ALL="deframe security axdr notification hexin pipeline roundtrip p1"
+ALL="deframe security axdr notification hexin pipeline roundtrip p1 layout"
 targets=${*:-$ALL}
 SECS=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
@@ -40,7 +40,9 @@ obj() { # source... -> object paths
     local f
     for f in "$@"; do echo "$O/$(basename "$(dirname "$f")")-$(basename "$f" .c).o"; done
 }
-CORE_SRC=$(ls "$src"/shared/*.c)
+# the core (libsmcore): shared/ without the front ends' I/O files
+CORE_SRC="$(ls "$src"/shared/*.c | grep -v -e sm_keyfile -e sm_layoutfile -e sm_port -e sm_probe)
+ $bld/sm_layouts_builtin.c"
 RENDER_SRC="$src/decode-tool/smd_out.c $src/decode-tool/smd_hexin.c $src/decode-tool/smd_text.c
  $src/decode-tool/smd_render.c
  $(ls "$src"/decode-tool/render_*.c)"
