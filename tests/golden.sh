@@ -116,6 +116,11 @@ for hex in "$F"/iskraemeco/*.hex; do
         check "iskraemeco-$base.$fmt" 0 -f $fmt "fixtures/iskraemeco/$base.hex"
     done
 done
+# a wrong HDLC FCS (the last two bytes before the flag changed): rejected, or
+# with --no-verify-checksum decoded, flagged and said
+B=$(grep -v '^#' "$F/iskraemeco/gh615-1.hex" | tr -d ' \n' | sed 's/DF427E$/DF437E/')
+STDERR=1 check "badfcs.json" 1 -f json "$B"
+STDERR=1 check "badfcs-ignored.json" 0 -f json --no-verify-checksum "$B"
 E=0204090C07E00101050A00000080000012000112000A0A08506F776572207570
 for fmt in xml json csv text; do
     check "event-nested.$fmt" 0 -f $fmt "0F000000010002020906000063620AFF$E"
