@@ -140,8 +140,8 @@ static const char *hint(const sm_telegram *t)
     const uint8_t *apdu = t->apdu_len ? t->apdu : t->link && t->link->apdu_len ? t->link->apdu
                                                                              : NULL;
     if (sm_errlayer(t->err) == SM_LAYER_AXDR && apdu && apdu[0] == SM_APDU_DATA_NOTIFICATION)
-        return " (a data-notification whose body was not understood from there on: a form "
-               "no decoder knows yet; --layers shows its bytes)";
+        return " (a data-notification whose body could not be read from there on: a form "
+               "that no decoder knows yet, or a damaged telegram)";
     switch (t->err) {
     case SM_ERR_NO_KEY: return " (give the key with --key-file, SMDECODE_KEY or --key)";
     case SM_ERR_NO_AUTH_KEY:

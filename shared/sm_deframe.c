@@ -94,6 +94,9 @@ static void emit_error_at(sm_deframer *d, sm_err err, sm_link link, uint64_t fra
     }
     ev.err = err;
     ev.link = link;
+    ev.apdu = d->err_apdu; /* a bare APDU that failed: its bytes up to the failure */
+    ev.apdu_len = d->err_apdu ? d->err_apdu_len : 0;
+    d->err_apdu = NULL;
     ev.frames = d->frames;
     ev.nframes = listed < SM_MAX_FRAME_INFO ? listed : SM_MAX_FRAME_INFO;
     ev.frame_count = d->asm_frames + 1;
@@ -608,6 +611,8 @@ static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, si
     }
     if (e) {
         abandon(d, off);
+        d->err_apdu = p;
+        d->err_apdu_len = claim;
         emit_error_at(d, e, SM_LINK_RAW, off, claim, off + eoff);
         *used = claim;
         return CAND_BAD;

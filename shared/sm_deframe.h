@@ -88,7 +88,7 @@ typedef struct {
 typedef struct {
     sm_err err;              /* SM_OK: apdu holds a complete telegram */
     sm_link link;
-    const uint8_t *apdu;
+    const uint8_t *apdu;     /* an error: NULL, or a bare APDU's bytes up to the failure */
     size_t apdu_len;
     const sm_frame *frames;  /* the telegram's frames (at most SM_MAX_FRAME_INFO) */
     unsigned nframes;
@@ -139,6 +139,8 @@ typedef struct {
     bool p1_crc_seen;         /* this meter sends CRCs: "!" alone is damage */
     bool ignore_checksums;    /* decode frames whose checksum or FCS is wrong */
     bool checksum_pending;    /* the frame being taken is one of them */
+    const uint8_t *err_apdu;  /* the next error event's bytes (a bare APDU that failed) */
+    size_t err_apdu_len;
     uint8_t apdu[SM_APDU_MAX];
     size_t apdu_len;
     sm_frame frames[SM_MAX_FRAME_INFO + 1]; /* the last is scratch */

@@ -23,6 +23,8 @@ static const sm_obis_info obis_table[] = {
     {0, 42, 0, 0, 0, "COSEM logical device name", "logical_device_name"},
     {0, 96, 1, 0, 0, "Meter serial number", "meter_serial"},
     {0, 96, 1, 1, 0, "Device identifier 2", "device_id_2"},
+    {0, 96, 1, 2, 0, "Device identifier 3", "device_id_3"},
+    {0, 96, 1, 3, 0, "Device identifier 4", "device_id_4"},
     {0, 96, 1, 4, 0, "Version information", "version_info"},
     {0, 96, 1, 7, 0, "Meter type", "meter_type"},
     {0, 96, 3, 10, 0, "Breaker state", "breaker_state"},
