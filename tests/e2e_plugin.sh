@@ -471,7 +471,9 @@ grep -q 'meter "late": cannot open '"$W"'/late: No such file or directory; retry
 grep -q 'meter "late": reading /dev/pts/[0-9]* (it is there now)' "$W/collectd.log" || bad "no log line for the device's arrival"
 note "fault: pseudo-terminal closed and reopened"
 run_check csv "$C/smartmeter-reopen" "$W/reopen.expect"
-run_check health "$C/smartmeter-reopen" telegrams=10 reconnects=1
+# one reconnection, or two when the plugin opened the old pseudo-terminal
+# again in the moment it was going away (each is a real open)
+run_check health "$C/smartmeter-reopen" telegrams=10 'reconnects>=1'
 grep -q 'meter "reopen": /dev/pts/[0-9]* hung up; re-opening' "$W/collectd.log" || bad "no log line for the hang-up"
 grep -q 'meter "reopen": reading /dev/pts/[0-9]* again' "$W/collectd.log" || bad "no log line for the reconnection"
 note "fault: replayed telegram"
