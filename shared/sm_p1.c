@@ -154,6 +154,10 @@ sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *
     if (f->bang == 0) {
         const uint8_t *cls = body_class[f->parity];
         size_t i = f->resume, lim = n < SM_P1_MAX ? n : SM_P1_MAX;
+        /* eight characters a test while all of them are plain text */
+        while (i + 8 <= lim && (cls[p[i]] | cls[p[i + 1]] | cls[p[i + 2]] | cls[p[i + 3]] |
+                                cls[p[i + 4]] | cls[p[i + 5]] | cls[p[i + 6]] | cls[p[i + 7]]) == 0)
+            i += 8;
         while (i < lim && cls[p[i]] == 0)
             i++;
         f->resume = (uint32_t)i;
@@ -212,6 +216,8 @@ typedef struct {
     sm_p1_info *info;
     uint8_t *scratch;
     size_t scratch_left;
+    uint64_t unit_key;          /* the last unit as sent (find_unit's memo) ... */
+    const void *unit;           /* ... and what it is (a p1_unit, NULL: unknown) */
 } parser;
 
 static void note(parser *ps, const object *ob, sm_p1_note_kind k)
@@ -224,64 +230,62 @@ static void note(parser *ps, const object *ob, sm_p1_note_kind k)
         info->nnotes++;
 }
 
-/* A value group of the code at p[*i]: 1 to 3 digits (at most 255), or for
- * C and D a letter of IEC 62056-61 (C 96, F 97, L 98, P 99); *i moves
- * past it.  False when there is none. */
-static inline bool code_group(const uint8_t *p, size_t n, size_t *i, bool letters, unsigned *v)
+/* A value group of the code at p: 1 to 3 digits (at most 255), or for C
+ * and D a letter of IEC 62056-61 (C 96, F 97, L 98, P 99); the position
+ * after it, NULL when there is none. */
+static inline const uint8_t *code_group(const uint8_t *p, const uint8_t *e, bool letters,
+                                        unsigned *v)
 {
-    size_t k = *i;
-    if (k < n && letters) {
-        switch (p[k]) {
-        case 'C': *v = 96; *i = k + 1; return true;
-        case 'F': *v = 97; *i = k + 1; return true;
-        case 'L': *v = 98; *i = k + 1; return true;
-        case 'P': *v = 99; *i = k + 1; return true;
-        default: break;
+    if (p >= e)
+        return NULL;
+    unsigned d = (unsigned)(*p - '0');
+    if (d >= 10) {
+        if (!letters)
+            return NULL;
+        switch (*p) {
+        case 'C': *v = 96; return p + 1;
+        case 'F': *v = 97; return p + 1;
+        case 'L': *v = 98; return p + 1;
+        case 'P': *v = 99; return p + 1;
+        default: return NULL;
         }
     }
-    unsigned x = 0;
-    size_t end = k + 3 < n ? k + 3 : n;
-    for (; k < end && digit(p[k]); k++)
-        x = x * 10 + (unsigned)(p[k] - '0');
-    if (k == *i || x > 255 || (k < n && digit(p[k])))
-        return false;
+    unsigned x = d;
+    if (++p < e && (d = (unsigned)(*p - '0')) < 10) {
+        x = x * 10 + d;
+        if (++p < e && (d = (unsigned)(*p - '0')) < 10) {
+            x = x * 10 + d;
+            if (x > 255 || (++p < e && (unsigned)(*p - '0') < 10))
+                return NULL;
+        }
+    }
     *v = x;
-    *i = k;
-    return true;
-}
-
-static inline bool sep(const uint8_t *p, size_t n, size_t *i, uint8_t c)
-{
-    if (*i >= n || p[*i] != c)
-        return false;
-    ++*i;
-    return true;
+    return p;
 }
 
 /* [A-B:]C.D[.E][*F] at p; the length, 0 when there is none.  The first
  * group's separator tells the form: "-" after A, "." after C. */
 static size_t parse_code(const uint8_t *p, size_t n, sm_obis *o)
 {
-    unsigned v[6] = {1, 0, 0, 0, 0, 255};
-    size_t i = 0;
-    if (!code_group(p, n, &i, true, &v[2]))
+    const uint8_t *q, *e = p + n;
+    unsigned a = 1, b = 0, c, d, ev = 0, f = 255;
+    if (!(q = code_group(p, e, true, &c)))
         return 0;
-    if (i < n && p[i] == '-') { /* it was A: A-B: come first */
-        v[0] = v[2];
-        if (v[0] > 15 || !sep(p, n, &i, '-') || !code_group(p, n, &i, false, &v[1]) ||
-            !sep(p, n, &i, ':') || !code_group(p, n, &i, true, &v[2]))
+    if (q < e && *q == '-') { /* it was A: A-B: come first */
+        a = c;
+        if (a > 15 || !(q = code_group(q + 1, e, false, &b)) || q >= e || *q != ':' ||
+            !(q = code_group(q + 1, e, true, &c)))
             return 0;
     }
     /* C.D.E; E may be left out ("F.F" of a D0 meter is 97.97.0) */
-    if (!sep(p, n, &i, '.') || !code_group(p, n, &i, true, &v[3]))
+    if (q >= e || *q != '.' || !(q = code_group(q + 1, e, true, &d)))
         return 0;
-    if (sep(p, n, &i, '.') && !code_group(p, n, &i, false, &v[4]))
+    if (q < e && *q == '.' && !(q = code_group(q + 1, e, false, &ev)))
         return 0;
-    if (sep(p, n, &i, '*') && !code_group(p, n, &i, false, &v[5]))
+    if (q < e && *q == '*' && !(q = code_group(q + 1, e, false, &f)))
         return 0;
-    *o = (sm_obis){(uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2],
-                   (uint8_t)v[3], (uint8_t)v[4], (uint8_t)v[5]};
-    return i;
+    *o = (sm_obis){(uint8_t)a, (uint8_t)b, (uint8_t)c, (uint8_t)d, (uint8_t)ev, (uint8_t)f};
+    return (size_t)(q - p);
 }
 
 /* The values "(...)" of a line into ob; false when a "(" does not close or
@@ -296,10 +300,11 @@ static bool groups(const uint8_t *p, size_t n, object *ob)
         if (p[i] != '(')
             return false;
         size_t from = ++i;
-        while (i < n && p[i] != ')' && p[i] != '(')
-            i++;
-        if (i == n || p[i] != ')')
+        /* its ")", with no "(" before it */
+        const uint8_t *close = memchr(p + from, ')', n - from);
+        if (!close || memchr(p + from, '(', (size_t)(close - (p + from))))
             return false;
+        i = (size_t)(close - p);
         if (ob->ng < MAX_GROUPS)
             ob->g[ob->ng++] = (span){p + from, i - from};
         else
@@ -360,7 +365,7 @@ static const p1_unit units[] = {
 };
 #undef U
 
-static const p1_unit *find_unit(const uint8_t *p, size_t n)
+static const p1_unit *find_unit_slow(const uint8_t *p, size_t n)
 {
     char low[8];
     if (n == 0 || n >= sizeof low)
@@ -373,32 +378,50 @@ static const p1_unit *find_unit(const uint8_t *p, size_t n)
     return NULL;
 }
 
+/* The unit of a value: a telegram repeats the same few in a row, so the
+ * last one is remembered (the bytes as sent and their length are the key). */
+static const p1_unit *find_unit(parser *ps, const uint8_t *p, size_t n)
+{
+    if (n == 0 || n > 7)
+        return find_unit_slow(p, n);
+    uint64_t key = n;
+    for (size_t i = 0; i < n; i++)
+        key |= (uint64_t)p[i] << (8 * (i + 1));
+    if (key != ps->unit_key) {
+        ps->unit_key = key;
+        ps->unit = find_unit_slow(p, n);
+    }
+    return ps->unit;
+}
+
 /* [-]digits[.digits][*unit]: a number in its base unit.  A unit not known
  * is kept as "other" (*unknown_unit). */
-static bool parse_number(span s, sm_reading *r, bool *unknown_unit)
+static bool parse_number(parser *ps, span s, sm_reading *r, bool *unknown_unit)
 {
     bool neg = s.n > 0 && s.p[0] == '-';
-    size_t i = neg;
+    size_t i = neg, n = s.n;
     int64_t raw = 0;
-    int digits = 0, decimals = 0;
-    bool dot = false;
-    for (; i < s.n && s.p[i] != '*'; i++) {
-        if (s.p[i] == '.' && !dot && digits > 0) {
-            dot = true;
-            continue;
-        }
-        if (!digit(s.p[i]) || digits >= 18)
+    unsigned d;
+    /* the integer part, then after a "." the decimals: 18 digits at most
+     * (a 19th stops the loops, and is then no "*": refused) */
+    size_t first = i;
+    for (; i < n && i - first < 18 && (d = (unsigned)(s.p[i] - '0')) < 10; i++)
+        raw = raw * 10 + d;
+    size_t digits = i - first, decimals = 0;
+    if (digits > 0 && i < n && s.p[i] == '.') {
+        size_t dot = ++i;
+        for (; i < n && digits + (i - dot) < 18 && (d = (unsigned)(s.p[i] - '0')) < 10; i++)
+            raw = raw * 10 + d;
+        decimals = i - dot;
+        if (decimals == 0)
             return false;
-        raw = raw * 10 + (s.p[i] - '0');
-        digits++;
-        decimals += dot;
     }
-    if (digits == 0 || (dot && decimals == 0))
+    if (digits == 0 || (i < n && s.p[i] != '*'))
         return false;
-    int scaler = -decimals;
+    int scaler = -(int)decimals;
     uint8_t unit = 0;
     if (i < s.n) { /* "*" and the unit */
-        const p1_unit *u = find_unit(s.p + i + 1, s.n - i - 1);
+        const p1_unit *u = find_unit(ps, s.p + i + 1, s.n - i - 1);
         if (u) {
             unit = u->unit;
             scaler += u->scaler;
@@ -473,7 +496,7 @@ static sm_reading *value(parser *ps, const object *ob, const sm_obis *code, span
         r->type = SM_DT_OCTET_STRING;
         r->bytes = s.p;
         r->len = s.n;
-    } else if (sm_obis_is_text(code) || !parse_number(s, r, &unknown_unit)) {
+    } else if (sm_obis_is_text(code) || !parse_number(ps, s, r, &unknown_unit)) {
         parse_text(ps, s, r);
     }
     if (unknown_unit)
@@ -576,7 +599,7 @@ static bool gas_profile(parser *ps, const object *ob)
         memcpy(buf + v.n + 1, u.p, u.n);
         v = (span){buf, v.n + 1 + u.n};
     }
-    if (!parse_number(v, r, &unknown_unit)) {
+    if (!parse_number(ps, v, r, &unknown_unit)) {
         parse_text(ps, ob->g[6], r);
     }
     if (unknown_unit)
@@ -699,7 +722,7 @@ sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
     info->frame = f;
     info->ident = text + 1;
     info->ident_len = f.ident_len;
-    parser ps = {out, info, scratch, scratch_cap};
+    parser ps = {out, info, scratch, scratch_cap, 0, NULL};
     lines(&ps, text, &f);
     return SM_OK;
 }
