@@ -482,6 +482,10 @@ static int config_meter(oconfig_item_t *ci)
             k++;
         if (k < sizeof options / sizeof options[0]) {
             status = options[k].set(m, c, &seen);
+        } else if (strcasecmp(c->key, "LayoutFile") == 0) {
+            ERROR(SMP_LOG_PREFIX "LayoutFile goes outside the <Meter> blocks (its layouts are "
+                  "for every meter)", m->name);
+            status = -1;
         } else {
             ERROR(SMP_LOG_PREFIX "unknown option %s", m->name, c->key);
             status = -1;

@@ -54,7 +54,16 @@ run_check() { $CHECK "$@" || fail=$((fail + 1)); }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # a pseudo-terminal pair: $W/NAME for the plugin, $W/NAME.sim for the meter
-pty() { ce_pty "$W/$1" "$W/$1.pty.pid" || bad "socat did not create $W/$1"; }
+# The meter's end is held open by a process of its own (which never reads),
+# so that the simulator's finishing does not end socat and take the plugin's
+# end away: otherwise the plugin's re-opening of that path races with the
+# checks (and may find a pseudo-terminal created later under the same
+# number).  Where a test takes the line away, it kills socat.
+pty() {
+    ce_pty "$W/$1" "$W/$1.pty.pid" || bad "socat did not create $W/$1"
+    sleep 86400 <>"$W/$1.sim" &
+    pids+=($!)
+}
 
 # ---- carbon-cache, private instance -----------------------------------------
 mkdir -p "$W/carbon/conf" "$W/carbon/log" "$W/carbon/data"
@@ -545,6 +554,8 @@ mkfifo "$W/fifo"
 { ce_conf_head "$W" test 10 "$src" "$W/bad.log"; cat <<EOF; } >"$W/bad.conf"
 LoadPlugin smartmeter
 <Plugin smartmeter>
+LayoutFile "/nonexistent/my.layout"
+$(meter layout-inside "KeyFile \"$W/test.key\"" 'LayoutFile "/x.layout"')
 $(meter bad-option "KeyFile \"$W/test.key\"" "Bogus 1")
 $(meter bad-key 'Key "0011223344"')
 $(meter no-file 'KeyFile "/nonexistent/home.key"')
@@ -583,6 +594,8 @@ for want in 'meter "bad-option": unknown option Bogus' \
     "meter \"dump-isdir\": option DumpFile: $W is not a file" \
     'meter "dump-max": option DumpMaxBytes needs a number from 4096 to 1e+12' \
     'meter "bad-option": not started because of the error above' \
+    'meter "layout-inside": LayoutFile goes outside the <Meter> blocks' \
+    'LayoutFile /nonexistent/my.layout: cannot be read: No such file or directory; its layouts are not used' \
     'smartmeter plugin: version [0-9.]*, 2 meters started'; do
     grep -q "$want" "$W/bad.log" || bad "config: no log line '$want'"
 done
