@@ -125,6 +125,19 @@ E=0204090C07E00101050A00000080000012000112000A0A08506F776572207570
 for fmt in xml json csv text; do
     check "event-nested.$fmt" 0 -f $fmt "0F000000010002020906000063620AFF$E"
 done
+# the same event push through the DLMS wrapper (version 1, ports 1 and 1)
+check event-nested-wrapper.json 0 -f json "00010001000100300F000000010002020906000063620AFF$E"
+
+# a layout file written from --suggest-layout's output, its "-" filled in,
+# makes a list nobody knows decode with names and units
+LT=$(mktemp)
+(cd "$src" && "$bin" --suggest-layout "0F00000001000203090441424331120898120069") |
+    sed -e 's/^field 0 -$/field 0 0-0:96.1.0/' -e 's/^field 1 -$/field 1 1-0:32.7.0 -1 V/' \
+        -e 's/^field 2 -$/field 2 1-0:31.7.0 -2 A/' >"$LT"
+check suggested-layout.text 0 -f text --layout-file "$LT" 0F00000001000203090441424331120898120069
+check suggested-layout.json 0 -f json --layout-file "$LT" 0F00000001000203090441424331120898120069
+check suggest-layout.layout 0 --suggest-layout 0F00000001000203090441424331120898120069
+rm -f "$LT"
 
 # a Czech push built like Sagemcom XT211's: tuples with captured scaler_unit
 # attributes, a clock, a breaker and the tariff
