@@ -166,10 +166,11 @@ LoadPlugin smartmeter
 LayoutFile "$W/bad.layout"
 LayoutFile "$W/my.layout"
 $(meter layout 'Framing "raw"')
-$(meter fx-mbus "KeyFile \"$W/test.key\"" 'MaxClockSkew 0')
-$(meter fx-hdlc "Key \"$EK\"" 'Framing "hdlc"' 'MaxClockSkew 0')
-$(meter fx-auth "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"" 'Framing "mbus"' 'MaxClockSkew 0')
-$(meter fx-raw "KeyFile \"$W/test.key\"" 'Framing "raw"' 'MaxClockSkew 0')
+$(meter fx-mbus "KeyFile \"$W/test.key\"" 'MaxClockSkew 0' 'StaleTimeout 600')
+$(meter fx-hdlc "Key \"$EK\"" 'Framing "hdlc"' 'MaxClockSkew 0' 'StaleTimeout 600')
+$(meter fx-auth "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"" 'Framing "mbus"' 'MaxClockSkew 0' \
+    'StaleTimeout 600')
+$(meter fx-raw "KeyFile \"$W/test.key\"" 'Framing "raw"' 'MaxClockSkew 0' 'StaleTimeout 600')
 $(meter skewed "KeyFile \"$W/test.key\"")
 $(meter fx-host "KeyFile \"$W/test.key\"" 'TimeSource "host"')
 $(meter home "KeyFile \"$W/test.key\"" "DumpFile \"$W/home.dump\"")
@@ -344,6 +345,9 @@ run_check rrd "$W/rrd/test/smartmeter-fx-hdlc" "$F/vkw-hdlc-enc.expect.jsonl"
 run_check csv "$C/smartmeter-fx-auth" "$F/vkw-mbus-auth.expect.jsonl"
 run_check getval "$W/sock" test/smartmeter-fx-auth "$F/vkw-mbus-auth.expect.jsonl"
 run_check csv "$C/smartmeter-fx-raw" "$F/vkw-raw-enc.expect.jsonl"
+# (their StaleTimeout is long: the replays end early, and under valgrind the
+# checks come more than the default 30 s later, when a silent line would
+# rightly be opened again)
 for m in fx-mbus fx-hdlc fx-auth fx-raw; do
     run_check health "$C/smartmeter-$m" checksum-errors=0 security-errors=0 parse-errors=0 replayed=0 reconnects=0
 done
