@@ -390,26 +390,30 @@ static sm_err kw_types(parser *ps, line_words *lw)
     return SM_OK;
 }
 
+/* KEYWORD WORD where WORD is one of names: its index into *out, else the
+ * error "what" names the choices */
+static sm_err kw_choice(parser *ps, line_words *lw, const char *const *names, unsigned n,
+                        uint8_t *out, const char *what)
+{
+    for (unsigned i = 0; lw->n == 2 && i < n; i++)
+        if (is(&lw->w[1], names[i])) {
+            *out = (uint8_t)i;
+            return SM_OK;
+        }
+    return fail(ps, "%s", what);
+}
+
 static sm_err kw_form(parser *ps, line_words *lw)
 {
     static const char *const forms[] = {"positional", "keyed", "capture-list", "tuples"};
-    for (unsigned i = 0; lw->n == 2 && i < 4; i++)
-        if (is(&lw->w[1], forms[i])) {
-            ps->cur->form = (uint8_t)i;
-            return SM_OK;
-        }
-    return fail(ps, "form: positional, keyed, capture-list or tuples");
+    return kw_choice(ps, lw, forms, 4, &ps->cur->form,
+                     "form: positional, keyed, capture-list or tuples");
 }
 
 static sm_err kw_class_rules(parser *ps, line_words *lw)
 {
     static const char *const rules[] = {"none", "units", "all"};
-    for (unsigned i = 0; lw->n == 2 && i < 3; i++)
-        if (is(&lw->w[1], rules[i])) {
-            ps->cur->class_rules = (uint8_t)i;
-            return SM_OK;
-        }
-    return fail(ps, "class-rules: none, units or all");
+    return kw_choice(ps, lw, rules, 3, &ps->cur->class_rules, "class-rules: none, units or all");
 }
 
 static sm_err kw_count(parser *ps, line_words *lw)
