@@ -98,28 +98,26 @@ void smd_out_hexnum(smd_out *o, uint64_t v, unsigned digits)
 }
 
 /* bytes a JSON string can hold as they are: printable ASCII but " and \ */
-static bool json_plain(uint8_t c)
-{
-    static const uint64_t plain[4] = {
-        0xFFFFFFFF00000000ull & ~(1ull << '"'),         /* 0x20-0x3F */
-        0x7FFFFFFFFFFFFFFFull & ~(1ull << ('\\' - 64)), /* 0x40-0x7E */
-        0, 0};
-    return plain[c >> 6] >> (c & 63) & 1;
-}
+#define JP(c) ((c) >= 0x20 && (c) <= 0x7E && (c) != '"' && (c) != '\\')
+#define J4(n) JP(n), JP((n) + 1), JP((n) + 2), JP((n) + 3)
+#define J16(n) J4(n), J4((n) + 4), J4((n) + 8), J4((n) + 12)
+#define J64(n) J16(n), J16((n) + 16), J16((n) + 32), J16((n) + 48)
+static const bool json_plain[256] = {J64(0), J64(64), J64(128), J64(192)};
 
 void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n)
 {
     smd_out_ch(o, '"');
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (json_plain(c)) {
-            /* a run of characters that need no escape: one copy */
-            size_t j = i + 1;
-            while (j < n && json_plain(p[j]))
-                j++;
-            smd_out_mem(o, p + i, j - i);
-            i = j - 1;
-        } else if (c == '"' || c == '\\') {
+    size_t i = 0;
+    while (i < n) {
+        /* a run of characters that need no escape: one copy */
+        size_t j = i;
+        while (j < n && json_plain[p[j]])
+            j++;
+        smd_out_mem(o, p + i, j - i);
+        if (j == n)
+            break;
+        uint8_t c = p[j];
+        if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             smd_out_mem(o, e, 2);
         } else {
@@ -127,6 +125,7 @@ void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n)
             char e[6] = {'\\', 'u', '0', '0', HEX[c >> 4], HEX[c & 15]};
             smd_out_mem(o, e, 6);
         }
+        i = j + 1;
     }
     smd_out_ch(o, '"');
 }

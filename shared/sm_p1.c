@@ -192,6 +192,7 @@ bool sm_p1_detect(const uint8_t *p, size_t n)
 /* ---- the lines ------------------------------------------------------------ */
 
 #define MAX_GROUPS 128 /* values of one object: a profile of 13 entries has 42 */
+#define ZERO_AHEAD 16  /* readings zeroed at a time */
 #define MAX_COLUMNS 16 /* objects of a profile: a billing snapshot has up to 12 */
 
 typedef struct {
@@ -300,11 +301,12 @@ static bool groups(const uint8_t *p, size_t n, object *ob)
         if (p[i] != '(')
             return false;
         size_t from = ++i;
-        /* its ")", with no "(" before it */
-        const uint8_t *close = memchr(p + from, ')', n - from);
-        if (!close || memchr(p + from, '(', (size_t)(close - (p + from))))
+        /* its ")", with no "(" before it (values are short: a loop costs
+         * less than two calls of memchr) */
+        while (i < n && p[i] != ')' && p[i] != '(')
+            i++;
+        if (i == n || p[i] != ')')
             return false;
-        i = (size_t)(close - p);
         if (ob->ng < MAX_GROUPS)
             ob->g[ob->ng++] = (span){p + from, i - from};
         else
@@ -473,7 +475,12 @@ static sm_reading *push(parser *ps, const object *ob, const sm_obis *code, span 
         return NULL;
     }
     sm_reading *r = &out->readings[out->n];
-    memset(r, 0, sizeof *r);
+    if (out->n % ZERO_AHEAD == 0) {
+        /* zeroed some readings at a time: one memset of a few KB costs
+         * less than one per reading (a string instruction's start-up) */
+        size_t k = out->cap - out->n < ZERO_AHEAD ? out->cap - out->n : ZERO_AHEAD;
+        memset(r, 0, k * sizeof *r);
+    }
     r->index = (uint16_t)out->n++;
     r->node = r->obis_node = r->parent = SM_NO_NODE;
     r->obis = *code;
