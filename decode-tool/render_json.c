@@ -26,8 +26,25 @@ typedef struct {
     uint32_t form;      /* scaler, its presence and the unit */
     const void *info;
     uint8_t head_len, mid_len;
-    char text[150];
+    char text[256];
 } cache_entry;
+
+/* Cached text, n bytes from text + off: a copy of a fixed size when it
+ * fits (which the compiler makes a few moves, no call of memcpy). */
+#define FIXED_HEAD 128
+#define FIXED_MID 64
+static inline void cached(smd_out *o, const cache_entry *c, size_t off, size_t n, size_t fixed)
+{
+    if (n <= fixed && off + fixed <= sizeof c->text && o->len + fixed <= SMD_OUT_CAP) {
+        if (fixed == FIXED_HEAD)
+            memcpy(o->buf + o->len, c->text + off, FIXED_HEAD);
+        else
+            memcpy(o->buf + o->len, c->text + off, FIXED_MID);
+        o->len += n;
+    } else {
+        smd_out_mem(o, c->text + off, n);
+    }
+}
 
 typedef struct {
     cache_entry cache[128];
@@ -327,6 +344,19 @@ static size_t element(smd_out *o, json_state *s, const sm_node *nodes, size_t i)
     return next;
 }
 
+/* A number's middle, from the cache when it is there. */
+static void mid_members(smd_out *o, cache_entry *c, const sm_reading *rd)
+{
+    if (c && c->mid_len) {
+        cached(o, c, c->head_len, c->mid_len, FIXED_MID);
+    } else {
+        uint64_t pos = smd_out_pos(o);
+        mid(o, rd);
+        if (c)
+            keep(c, o, pos, true);
+    }
+}
+
 /* A number's "raw", its cached (or new) middle and its "value". */
 static void number_members(smd_out *o, json_state *s, cache_entry *c, const sm_telegram *t,
                            const sm_reading *rd)
@@ -346,33 +376,40 @@ static void number_members(smd_out *o, json_state *s, cache_entry *c, const sm_t
     }
     size_t vn;
     bool big = false;
+    const char *same = NULL; /* the value's text when it is the raw one's */
+    size_t same_n = 0;
     if (!rd->is_float) {
         /* the raw integer's digits, once for "raw" and once scaled */
         bool neg;
-        char d[20];
+        char r[24], *d = r + 2;
         int nd = sm_reading_digits(rd, d, &neg);
         big = big_digits(d, nd);
-        if (big)
-            smd_out_ch(o, '"');
+        char *from = d, *to = d + nd;
         if (neg)
-            smd_out_ch(o, '-');
-        smd_out_mem(o, d, (size_t)nd);
-        if (big)
-            smd_out_ch(o, '"');
-        vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
-    } else {
-        float_text(o, rd->raw_f);
-        int n = sm_reading_format_value(rd, buf, SMD_VALUE_MAX);
-        vn = n > 0 ? (size_t)n : 0;
+            *--from = '-';
+        if (big) {
+            *--from = '"';
+            *to++ = '"';
+        }
+        smd_out_mem(o, from, (size_t)(to - from));
+        if (rd->scaler == 0) {
+            same = from;
+            same_n = (size_t)(to - from);
+            vn = 0;
+        } else {
+            vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
+        }
+        mid_members(o, c, rd);
+        if (same)
+            smd_out_mem(o, same, same_n);
+        else
+            number(o, buf, vn, big);
+        return;
     }
-    if (c && c->mid_len) {
-        smd_out_mem(o, c->text + c->head_len, c->mid_len);
-    } else {
-        uint64_t pos = smd_out_pos(o);
-        mid(o, rd);
-        if (c)
-            keep(c, o, pos, true);
-    }
+    float_text(o, rd->raw_f);
+    int n = sm_reading_format_value(rd, buf, SMD_VALUE_MAX);
+    vn = n > 0 ? (size_t)n : 0;
+    mid_members(o, c, rd);
     number(o, buf, vn, big);
 }
 
@@ -441,7 +478,7 @@ static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_r
     cache_entry *c = rd->obis_source != SM_OBIS_NONE ? cache_slot(s, rd) : NULL;
     uint64_t pos = smd_out_pos(o);
     if (c && c->head_len) {
-        smd_out_mem(o, c->text, c->head_len);
+        cached(o, c, 0, c->head_len, FIXED_HEAD);
     } else {
         head(o, rd);
         if (c)

@@ -104,7 +104,7 @@ void smd_out_hexnum(smd_out *o, uint64_t v, unsigned digits)
 #define J64(n) J16(n), J16((n) + 16), J16((n) + 32), J16((n) + 48)
 static const bool json_plain[256] = {J64(0), J64(64), J64(128), J64(192)};
 
-void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n)
+void smd_out_json_str_slow(smd_out *o, const uint8_t *p, size_t n)
 {
     smd_out_ch(o, '"');
     size_t i = 0;

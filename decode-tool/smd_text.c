@@ -113,6 +113,60 @@ static size_t flatten(const uint8_t *p, size_t n, char *buf, size_t cap)
     return k;
 }
 
+/* The texts of the last few date-times: a telegram gives its clock more
+ * than once (its time, the clock's reading) and capture times repeat from
+ * one telegram to the next.  Per thread, like everything a renderer keeps. */
+#define DT_MEMO 4
+typedef struct {
+    sm_datetime dt;
+    bool used;
+    uint8_t local_len, utc_len;
+    char local[64], utc[40];
+} dt_memo;
+static _Thread_local dt_memo memo[DT_MEMO];
+static _Thread_local unsigned memo_next;
+
+static bool same_dt(const sm_datetime *a, const sm_datetime *b)
+{
+    return a->year == b->year && a->month == b->month && a->day == b->day &&
+           a->dow == b->dow && a->hour == b->hour && a->minute == b->minute &&
+           a->second == b->second && a->hundredths == b->hundredths &&
+           a->deviation == b->deviation && a->status == b->status;
+}
+
+static const dt_memo *dt_texts(const sm_datetime *dt)
+{
+    for (unsigned i = 0; i < DT_MEMO; i++)
+        if (memo[i].used && same_dt(&memo[i].dt, dt))
+            return &memo[i];
+    dt_memo *m = &memo[memo_next];
+    memo_next = (memo_next + 1) % DT_MEMO;
+    m->dt = *dt;
+    m->used = true;
+    int n = sm_datetime_iso_local(dt, m->local, sizeof m->local);
+    m->local_len = n > 0 ? (uint8_t)n : 0;
+    m->local[m->local_len] = '\0';
+    int64_t secs;
+    n = sm_datetime_to_unix(dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK
+            ? sm_unix_iso_utc(secs, m->utc, sizeof m->utc)
+            : 0;
+    m->utc_len = n > 0 ? (uint8_t)n : 0;
+    m->utc[m->utc_len] = '\0';
+    return m;
+}
+
+/* snprintf's way: as much as fits, NUL-terminated; the length copied */
+static size_t copy_text(char *out, size_t cap, const char *s, size_t n)
+{
+    if (cap == 0)
+        return 0;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return n;
+}
+
 size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
 {
     *quoted = rd->kind != SM_RK_NUMBER && rd->kind != SM_RK_LIST;
@@ -125,9 +179,9 @@ size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
         return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
     }
     if (rd->kind == SM_RK_DATETIME) {
-        int n = sm_datetime_iso_local(&rd->dt, buf, cap);
-        if (n > 0)
-            return (size_t)n < cap ? (size_t)n : cap - 1;
+        const dt_memo *m = dt_texts(&rd->dt);
+        if (m->local_len > 0)
+            return copy_text(buf, cap, m->local, m->local_len);
     } else if (rd->type == SM_DT_STRUCTURE || rd->type == SM_DT_ARRAY) {
         size_t n = flatten(rd->bytes, rd->len, buf, cap);
         if (n > 0)
@@ -142,13 +196,10 @@ size_t smd_value_text(const sm_reading *rd, char *buf, size_t cap, bool *quoted)
 
 bool smd_dt_texts(const sm_datetime *dt, char *local, size_t lcap, char *utc, size_t ucap)
 {
-    local[0] = utc[0] = '\0';
-    if (sm_datetime_iso_local(dt, local, lcap) < 0)
-        local[0] = '\0';
-    int64_t secs;
-    if (sm_datetime_to_unix(dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK)
-        sm_unix_iso_utc(secs, utc, ucap);
-    return local[0] != '\0';
+    const dt_memo *m = dt_texts(dt);
+    copy_text(local, lcap, m->local, m->local_len);
+    copy_text(utc, ucap, m->utc, m->utc_len);
+    return m->local_len > 0 && lcap > 1;
 }
 
 bool smd_time(const sm_telegram *t, char *local, size_t lcap, char *utc, size_t ucap)

@@ -24,10 +24,18 @@ int sm_u64_digits(uint64_t v, char d[20])
                                 "31323334353637383940414243444546474849505152535455565758596061"
                                 "62636465666768697071727374757677787980818283848586878889909192"
                                 "93949596979899";
-    /* count the digits, then write them from the last, two per division */
-    int n = 1;
-    for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
-        n++;
+    static const uint64_t p10[20] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
+                                     1000000ull, 10000000ull, 100000000ull, 1000000000ull,
+                                     10000000000ull, 100000000000ull, 1000000000000ull,
+                                     10000000000000ull, 100000000000000ull,
+                                     1000000000000000ull, 10000000000000000ull,
+                                     100000000000000000ull, 1000000000000000000ull,
+                                     10000000000000000000ull};
+    /* count the digits (from the bit length, log10(2) being about
+     * 1233/4096, and one comparison), then write them from the last, two
+     * per division */
+    int t = (64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+    int n = t + 1 - ((v | 1) < p10[t]);
     int k = n;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);

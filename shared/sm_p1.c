@@ -194,6 +194,7 @@ bool sm_p1_detect(const uint8_t *p, size_t n)
 #define MAX_GROUPS 128 /* values of one object: a profile of 13 entries has 42 */
 #define ZERO_AHEAD 16  /* readings zeroed at a time */
 #define MAX_COLUMNS 16 /* objects of a profile: a billing snapshot has up to 12 */
+#define UNIT_MEMO 8    /* units remembered per telegram (a power of two) */
 
 typedef struct {
     const uint8_t *p;
@@ -217,8 +218,8 @@ typedef struct {
     sm_p1_info *info;
     uint8_t *scratch;
     size_t scratch_left;
-    uint64_t unit_key;          /* the last unit as sent (find_unit's memo) ... */
-    const void *unit;           /* ... and what it is (a p1_unit, NULL: unknown) */
+    uint64_t unit_key[UNIT_MEMO]; /* units as sent (find_unit's memo) ... */
+    const void *unit[UNIT_MEMO];  /* ... and what they are (a p1_unit, NULL: unknown) */
 } parser;
 
 static void note(parser *ps, const object *ob, sm_p1_note_kind k)
@@ -266,8 +267,40 @@ static inline const uint8_t *code_group(const uint8_t *p, const uint8_t *e, bool
 
 /* [A-B:]C.D[.E][*F] at p; the length, 0 when there is none.  The first
  * group's separator tells the form: "-" after A, "." after C. */
+/* the usual code, "a-b:c.d.e" with groups of one (a, b) and one or two (c,
+ * d, e) digits and nothing of a code after it, read with few tests: its
+ * length, 0 when it is another (parse_code reads that one) */
+static inline unsigned dig(uint8_t c) { return (unsigned)(c - '0'); }
+static size_t usual_code(const uint8_t *p, size_t n, sm_obis *o)
+{
+    if (n < 16 || dig(p[0]) >= 10 || p[1] != '-' || dig(p[2]) >= 10 || p[3] != ':')
+        return 0;
+    unsigned v[3];
+    const uint8_t *q = p + 4;
+    for (int k = 0; k < 3; k++) { /* at most 13 bytes read: n is enough */
+        unsigned x = dig(q[0]), y = dig(q[1]);
+        if (x >= 10)
+            return 0;
+        if (y < 10) {
+            x = x * 10 + y;
+            q++;
+        }
+        q++;
+        if (k < 2 ? *q != '.' : (dig(*q) < 10 || *q == '.' || *q == '*'))
+            return 0;
+        v[k] = x;
+        q += k < 2;
+    }
+    *o = (sm_obis){(uint8_t)dig(p[0]), (uint8_t)dig(p[2]), (uint8_t)v[0], (uint8_t)v[1],
+                   (uint8_t)v[2], 255};
+    return (size_t)(q - p);
+}
+
 static size_t parse_code(const uint8_t *p, size_t n, sm_obis *o)
 {
+    size_t k = usual_code(p, n, o);
+    if (k)
+        return k;
     const uint8_t *q, *e = p + n;
     unsigned a = 1, b = 0, c, d, ev = 0, f = 255;
     if (!(q = code_group(p, e, true, &c)))
@@ -374,14 +407,20 @@ static const p1_unit *find_unit_slow(const uint8_t *p, size_t n)
         return NULL;
     for (size_t i = 0; i < n; i++)
         low[i] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
-    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
-        if (units[u].len == n && memcmp(units[u].sym, low, n) == 0)
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        if (units[u].len != n)
+            continue;
+        size_t i = 0; /* a few characters: no call of memcmp */
+        while (i < n && units[u].sym[i] == low[i])
+            i++;
+        if (i == n)
             return &units[u];
+    }
     return NULL;
 }
 
-/* The unit of a value: a telegram repeats the same few in a row, so the
- * last one is remembered (the bytes as sent and their length are the key). */
+/* The unit of a value: a telegram repeats the same few, so those seen are
+ * remembered (the bytes as sent and their length are the key; 0 is no key). */
 static const p1_unit *find_unit(parser *ps, const uint8_t *p, size_t n)
 {
     if (n == 0 || n > 7)
@@ -389,11 +428,12 @@ static const p1_unit *find_unit(parser *ps, const uint8_t *p, size_t n)
     uint64_t key = n;
     for (size_t i = 0; i < n; i++)
         key |= (uint64_t)p[i] << (8 * (i + 1));
-    if (key != ps->unit_key) {
-        ps->unit_key = key;
-        ps->unit = find_unit_slow(p, n);
+    unsigned slot = (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 61) & (UNIT_MEMO - 1);
+    if (key != ps->unit_key[slot]) {
+        ps->unit_key[slot] = key;
+        ps->unit[slot] = find_unit_slow(p, n);
     }
-    return ps->unit;
+    return ps->unit[slot];
 }
 
 /* [-]digits[.digits][*unit]: a number in its base unit.  A unit not known
@@ -401,25 +441,27 @@ static const p1_unit *find_unit(parser *ps, const uint8_t *p, size_t n)
 static bool parse_number(parser *ps, span s, sm_reading *r, bool *unknown_unit)
 {
     bool neg = s.n > 0 && s.p[0] == '-';
-    size_t i = neg, n = s.n;
+    const uint8_t *q = s.p + neg, *e = s.p + s.n;
     int64_t raw = 0;
     unsigned d;
     /* the integer part, then after a "." the decimals: 18 digits at most
      * (a 19th stops the loops, and is then no "*": refused) */
-    size_t first = i;
-    for (; i < n && i - first < 18 && (d = (unsigned)(s.p[i] - '0')) < 10; i++)
+    const uint8_t *first = q, *lim = e - q > 18 ? q + 18 : e;
+    for (; q < lim && (d = dig(*q)) < 10; q++)
         raw = raw * 10 + d;
-    size_t digits = i - first, decimals = 0;
-    if (digits > 0 && i < n && s.p[i] == '.') {
-        size_t dot = ++i;
-        for (; i < n && digits + (i - dot) < 18 && (d = (unsigned)(s.p[i] - '0')) < 10; i++)
+    size_t digits = (size_t)(q - first), decimals = 0;
+    if (digits > 0 && q < e && *q == '.') {
+        const uint8_t *dot = ++q;
+        lim = (size_t)(e - q) > 18 - digits ? q + (18 - digits) : e;
+        for (; q < lim && (d = dig(*q)) < 10; q++)
             raw = raw * 10 + d;
-        decimals = i - dot;
+        decimals = (size_t)(q - dot);
         if (decimals == 0)
             return false;
     }
-    if (digits == 0 || (i < n && s.p[i] != '*'))
+    if (digits == 0 || (q < e && *q != '*'))
         return false;
+    size_t i = (size_t)(q - s.p);
     int scaler = -(int)decimals;
     uint8_t unit = 0;
     if (i < s.n) { /* "*" and the unit */
@@ -647,6 +689,77 @@ static void object_readings(parser *ps, const object *ob)
         as_text(ps, ob);
 }
 
+/* What ends a value's characters: "(", ")", CR, LF, and the "!" at the end
+ * of the text, which every scan meets at the latest (no bound checks). */
+#define VSTOP(c) ((c) == '(' || (c) == ')' || (c) == '\r' || (c) == '\n' || (c) == '!')
+static const bool value_stop[256] = {C256(VSTOP)};
+
+/* The usual line, in one pass: a code, values "(...)" and CR LF (or LF, or
+ * the end of the text).  Fills ob and returns where the next line begins;
+ * NULL for anything else, which line_slow() takes as it comes. */
+static const uint8_t *line_fast(const uint8_t *p, const uint8_t *end, object *ob)
+{
+    size_t k = parse_code(p, (size_t)(end - p), &ob->obis);
+    if (!k)
+        return NULL;
+    const uint8_t *q = p + k;
+    ob->ng = 0;
+    ob->full = false;
+    ob->vals = q;
+    while (*q == '(') {
+        const uint8_t *from = ++q;
+        while (!value_stop[*q])
+            q++;
+        if (*q != ')' || ob->ng == MAX_GROUPS)
+            return NULL;
+        ob->g[ob->ng++] = (span){from, (size_t)(q - from)};
+        q++;
+    }
+    ob->vals_end = q;
+    if (q == end)
+        return end;
+    if (*q == '\n')
+        return q + 1;
+    if (*q == '\r' && q + 1 == end)
+        return end;
+    if (*q == '\r' && q[1] == '\n')
+        return q + 2;
+    return NULL;
+}
+
+/* A line as it comes, p[0..n) without its line end. */
+static void line_slow(parser *ps, object *ob, bool *open, const uint8_t *p, size_t n,
+                      const uint8_t *text, uint16_t lineno)
+{
+    if (n > 0 && p[0] == '(' && *open) {
+        /* a continuation that does not close: the object as it was */
+        size_t ng = ob->ng;
+        const uint8_t *vals_end = ob->vals_end;
+        if (!groups(p, n, ob)) {
+            ob->ng = ng;
+            ob->vals_end = vals_end;
+            note(ps, ob, SM_P1_NOTE_GROUP);
+        }
+    } else if (n > 0) {
+        if (*open)
+            object_readings(ps, ob);
+        *open = false;
+        ps->info->lines++;
+        ob->ng = 0;
+        ob->full = false;
+        ob->vals = ob->vals_end = NULL;
+        ob->line = lineno;
+        ob->line_off = (size_t)(p - text);
+        size_t k = parse_code(p, n, &ob->obis);
+        if (!k)
+            note(ps, ob, SM_P1_NOTE_LINE);
+        else if (!groups(p + k, n - k, ob))
+            note(ps, ob, SM_P1_NOTE_GROUP);
+        else
+            *open = true;
+    }
+}
+
 /* A line's object: its code and values; continuation lines "(...)" add
  * values to the object before them. */
 static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
@@ -656,40 +769,29 @@ static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
     uint16_t lineno = 1;
     const uint8_t *p = text + f->body, *end = text + f->bang;
     while (p < end) {
+        lineno++;
+        if (*p != '(' && *p != '\r' && *p != '\n') {
+            /* the object of the line before is complete: its readings
+             * first (ob is reused) */
+            if (open)
+                object_readings(ps, &ob);
+            open = false;
+            const uint8_t *next = line_fast(p, end, &ob);
+            if (next) {
+                ps->info->lines++;
+                ob.line = lineno;
+                ob.line_off = (size_t)(p - text);
+                open = true;
+                p = next;
+                continue;
+            }
+        }
         const uint8_t *eol = memchr(p, '\n', (size_t)(end - p));
         const uint8_t *next = eol ? eol + 1 : end;
         const uint8_t *le = eol ? eol : end;
         if (le > p && le[-1] == '\r')
             le--;
-        lineno++;
-        size_t n = (size_t)(le - p);
-        if (n > 0 && p[0] == '(' && open) {
-            /* a continuation that does not close: the object as it was */
-            size_t ng = ob.ng;
-            const uint8_t *vals_end = ob.vals_end;
-            if (!groups(p, n, &ob)) {
-                ob.ng = ng;
-                ob.vals_end = vals_end;
-                note(ps, &ob, SM_P1_NOTE_GROUP);
-            }
-        } else if (n > 0) {
-            if (open)
-                object_readings(ps, &ob);
-            open = false;
-            ps->info->lines++;
-            ob.ng = 0;
-            ob.full = false;
-            ob.vals = ob.vals_end = NULL;
-            ob.line = lineno;
-            ob.line_off = (size_t)(p - text);
-            size_t k = parse_code(p, n, &ob.obis);
-            if (!k)
-                note(ps, &ob, SM_P1_NOTE_LINE);
-            else if (!groups(p + k, n - k, &ob))
-                note(ps, &ob, SM_P1_NOTE_GROUP);
-            else
-                open = true;
-        }
+        line_slow(ps, &ob, &open, p, (size_t)(le - p), text, lineno);
         p = next;
     }
     if (open)
@@ -729,7 +831,7 @@ sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
     info->frame = f;
     info->ident = text + 1;
     info->ident_len = f.ident_len;
-    parser ps = {out, info, scratch, scratch_cap, 0, NULL};
+    parser ps = {out, info, scratch, scratch_cap, {0}, {NULL}};
     lines(&ps, text, &f);
     return SM_OK;
 }
