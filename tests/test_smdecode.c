@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "smd_out.h"
 #include "test_run.h"
 #include "test_util.h"
 
@@ -539,6 +540,39 @@ static void live_pipe(bool binary)
 static void test_live_pipe_binary(void) { live_pipe(true); }
 static void test_live_pipe_hex(void) { live_pipe(false); }
 
+/* JSON strings: the quick check of 8 to 16 characters as two words
+ * escapes exactly what the byte-by-byte writer escapes, whatever byte
+ * stands wherever, at every length around it */
+static void test_json_str_words(void)
+{
+    static smd_out fast, slow;
+    smd_out_init(&fast, NULL, NULL);
+    smd_out_init(&slow, NULL, NULL);
+    uint8_t s[24];
+    unsigned bad = 0, escaped = 0;
+    for (size_t n = 1; n <= sizeof s; n++)
+        for (size_t at = 0; at < n; at++)
+            for (unsigned b = 0; b < 256; b++) {
+                memset(s, 'a', sizeof s);
+                s[at] = (uint8_t)b;
+                smd_out_json_str(&fast, s, n);
+                smd_out_json_str_slow(&slow, s, n);
+                size_t fn, sn;
+                const char *ft = smd_out_text(&fast, &fn), *st = smd_out_text(&slow, &sn);
+                bad += fn != sn || memcmp(ft, st, fn) != 0;
+                escaped += sn != n + 2;
+                smd_out_discard(&fast);
+                smd_out_discard(&slow);
+            }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* per length and position: 32 control characters, '"', '\\', DEL and
+     * the 128 bytes above it */
+    unsigned positions = 0;
+    for (size_t n = 1; n <= sizeof s; n++)
+        positions += (unsigned)n;
+    CU_ASSERT_EQUAL(escaped, positions * (32u + 2u + 1u + 128u));
+}
+
 void register_smdecode(void);
 void register_smdecode(void)
 {
@@ -565,6 +599,8 @@ void register_smdecode(void)
     CU_add_test(s, "keys never printed", test_keys_never_printed);
     CU_add_test(s, "hex as people paste it", test_hex_styles);
     CU_add_test(s, "binary capture with garbage", test_binary);
+    CU_add_test(s, "json strings: the word check escapes what the byte loop does",
+                test_json_str_words);
 }
 
 void register_roundtrip(void);
