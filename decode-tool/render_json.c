@@ -16,9 +16,10 @@
 
 #define KEY(o, k) smd_out_mem((o), "," k ":", sizeof(k) + 1)
 
-/* The fixed text of a reading with an OBIS code, direct-mapped by the code
- * (a meter sends the same objects in every telegram: the cache saves a
- * quarter of the instructions per telegram); mid is used for numbers only:
+/* The fixed text of a reading with an OBIS code, direct-mapped by the
+ * reading's position and checked by its code (a meter sends the same
+ * objects in every telegram: the cache saves a quarter of the instructions
+ * per telegram); mid is used for numbers only:
  *   head  {"obis":"1-0:32.7.0*255","name":"Voltage L1","raw":
  *   mid   ,"scaler":-1,"unit":"V","value":                       */
 typedef struct {
@@ -171,8 +172,9 @@ static cache_entry *cache_slot(json_state *s, const sm_reading *rd)
     uint64_t key = smd_obis_key(&rd->obis) + 1;
     uint32_t form = (uint32_t)(rd->scaler_source != SM_SCALER_NONE) << 16 |
                     (uint32_t)(uint8_t)rd->scaler << 8 | rd->unit;
-    unsigned slot = (rd->obis.c * 7u + rd->obis.d * 31u + rd->obis.e * 3u + rd->obis.a * 5u +
-                     rd->obis.b) & 127u;
+    /* by the reading's position: a meter sends its objects in the same
+     * order every time, so no two of a telegram meet in one entry */
+    unsigned slot = rd->index & 127u;
     cache_entry *c = &s->cache[slot];
     if (c->key != key || c->form != form || c->info != (const void *)rd->info) {
         c->key = key;

@@ -137,24 +137,47 @@ static inline bool smd_json_escape8(uint64_t x)
 
 static inline void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n)
 {
-    /* the usual, a value's text of 8 to 16 characters with nothing to
-     * escape: two overlapping words checked and copied */
-    uint64_t a, b;
-    if (n >= 8 && n <= 16 && o->len + 18 <= SMD_OUT_CAP) {
-        memcpy(&a, p, 8);
-        memcpy(&b, p + n - 8, 8);
-        if (!smd_json_escape8(a) && !smd_json_escape8(b)) {
-            char *d = o->buf + o->len;
-            d[0] = '"';
-            memcpy(d + 1, &a, 8);
-            memcpy(d + 1 + n - 8, &b, 8);
-            d[n + 1] = '"';
-            o->len += n + 2;
-            return;
+    /* the usual, a value's text of up to 16 characters with nothing to
+     * escape: checked and copied as two overlapping words */
+    if (n <= 16 && o->len + 18 <= SMD_OUT_CAP) {
+        char *d = o->buf + o->len;
+        if (n >= 8) {
+            uint64_t a, b;
+            memcpy(&a, p, 8);
+            memcpy(&b, p + n - 8, 8);
+            if (!smd_json_escape8(a) && !smd_json_escape8(b)) {
+                memcpy(d + 1, &a, 8);
+                memcpy(d + 1 + n - 8, &b, 8);
+                goto quoted;
+            }
+        } else if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, p, 4);
+            memcpy(&b, p + n - 4, 4);
+            if (!smd_json_escape8(a | (uint64_t)b << 32)) {
+                memcpy(d + 1, &a, 4);
+                memcpy(d + 1 + n - 4, &b, 4);
+                goto quoted;
+            }
+        } else {
+            uint64_t x = 0x2020202020202020ull; /* spaces need no escape */
+            for (size_t i = 0; i < n; i++)
+                x = x << 8 | p[i];
+            if (!smd_json_escape8(x)) {
+                for (size_t i = 0; i < n; i++)
+                    d[1 + i] = (char)p[i];
+                goto quoted;
+            }
         }
     }
     smd_out_json_str_slow(o, p, n);
+    return;
+quoted:
+    o->buf[o->len] = '"';
+    o->buf[o->len + 1 + n] = '"';
+    o->len += n + 2;
 }
+
 /* Text for an XML attribute value or element content (& < > " escaped);
  * only printable ASCII may be passed. */
 void smd_out_xml_text(smd_out *o, const uint8_t *p, size_t n);

@@ -540,7 +540,7 @@ static void live_pipe(bool binary)
 static void test_live_pipe_binary(void) { live_pipe(true); }
 static void test_live_pipe_hex(void) { live_pipe(false); }
 
-/* JSON strings: the quick check of 8 to 16 characters as two words
+/* JSON strings: the quick check of up to 16 characters as two words
  * escapes exactly what the byte-by-byte writer escapes, whatever byte
  * stands wherever, at every length around it */
 static void test_json_str_words(void)
@@ -550,8 +550,8 @@ static void test_json_str_words(void)
     smd_out_init(&slow, NULL, NULL);
     uint8_t s[24];
     unsigned bad = 0, escaped = 0;
-    for (size_t n = 1; n <= sizeof s; n++)
-        for (size_t at = 0; at < n; at++)
+    for (size_t n = 0; n <= sizeof s; n++)
+        for (size_t at = 0; at < (n ? n : 1); at++)
             for (unsigned b = 0; b < 256; b++) {
                 memset(s, 'a', sizeof s);
                 s[at] = (uint8_t)b;
@@ -567,7 +567,7 @@ static void test_json_str_words(void)
     CU_ASSERT_EQUAL(bad, 0);
     /* per length and position: 32 control characters, '"', '\\', DEL and
      * the 128 bytes above it */
-    unsigned positions = 0;
+    unsigned positions = 0; /* the empty string: none escaped */
     for (size_t n = 1; n <= sizeof s; n++)
         positions += (unsigned)n;
     CU_ASSERT_EQUAL(escaped, positions * (32u + 2u + 1u + 128u));
