@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* The decimal digits of v, most significant first (no NUL); returns how
- * many (1..20). */
+ * many (1..20).  The bytes of d after them may be written too. */
 int sm_u64_digits(uint64_t v, char d[20]);
 
 /* The exact decimal of (neg ? -1 : 1) * digits * 10^scaler, as

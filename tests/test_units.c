@@ -476,6 +476,18 @@ static void test_format_value(void)
             CU_ASSERT_EQUAL(memcmp(d, want, (size_t)wn), 0);
         }
     }
+    /* and values of every length in between */
+    uint64_t x = 88172645463325252ull;
+    unsigned wrong = 0;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t val = x >> (i % 64);
+        char d[20], want[24];
+        int nd = sm_u64_digits(val, d);
+        int wn = snprintf(want, sizeof want, "%llu", (unsigned long long)val);
+        wrong += nd != wn || memcmp(d, want, (size_t)wn) != 0;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
     /* and sm_decimal_text with a sign and no digit count out of range */
     char d[20], out[SM_DECIMAL_MAX];
     int nd = sm_u64_digits(1205, d);
