@@ -245,14 +245,18 @@ typedef struct {
     const void *unit[UNIT_MEMO];  /* ... and what they are (a p1_unit, NULL: unknown) */
 } parser;
 
-static void note(parser *ps, const object *ob, sm_p1_note_kind k)
+static void note_at(parser *ps, uint16_t line, size_t line_off, sm_p1_note_kind k)
 {
     sm_p1_info *info = ps->info;
     if (info->nnotes < SM_P1_MAX_NOTES)
-        info->notes[info->nnotes] =
-            (sm_p1_note){ob->line, (uint8_t)k, (uint32_t)ob->line_off};
+        info->notes[info->nnotes] = (sm_p1_note){line, (uint8_t)k, (uint32_t)line_off};
     if (info->nnotes < UINT16_MAX)
         info->nnotes++;
+}
+
+static void note(parser *ps, const object *ob, sm_p1_note_kind k)
+{
+    note_at(ps, ob->line, ob->line_off, k);
 }
 
 /* A value group of the code at p: 1 to 3 digits (at most 255), or for C
@@ -459,6 +463,24 @@ static const p1_unit *find_unit(parser *ps, const uint8_t *p, size_t n)
     return ps->unit[slot];
 }
 
+/* A number's reading: raw with its decimals, in the base unit of u (NULL
+ * with has_unit: a unit not known, kept as "other"). */
+static void set_number(sm_reading *r, bool neg, int64_t raw, size_t decimals, const p1_unit *u,
+                       bool has_unit)
+{
+    int scaler = -(int)decimals;
+    r->kind = SM_RK_NUMBER;
+    r->type = SM_DT_INT64;
+    r->is_signed = true;
+    r->raw_i = neg ? -raw : raw;
+    r->unit = u ? u->unit : has_unit ? SM_UNIT_OTHER : 0;
+    if (u)
+        scaler += u->scaler;
+    r->scaler = (int8_t)scaler;
+    r->scaler_source = SM_SCALER_WIRE;
+    r->value = sm_scale((double)r->raw_i, scaler);
+}
+
 /* [-]digits[.digits][*unit]: a number in its base unit.  A unit not known
  * is kept as "other" (*unknown_unit). */
 static bool parse_number(parser *ps, span s, sm_reading *r, bool *unknown_unit)
@@ -485,26 +507,12 @@ static bool parse_number(parser *ps, span s, sm_reading *r, bool *unknown_unit)
     if (digits == 0 || (q < e && *q != '*'))
         return false;
     size_t i = (size_t)(q - s.p);
-    int scaler = -(int)decimals;
-    uint8_t unit = 0;
+    const p1_unit *u = NULL;
     if (i < s.n) { /* "*" and the unit */
-        const p1_unit *u = find_unit(ps, s.p + i + 1, s.n - i - 1);
-        if (u) {
-            unit = u->unit;
-            scaler += u->scaler;
-        } else {
-            unit = SM_UNIT_OTHER;
-            *unknown_unit = true;
-        }
+        u = find_unit(ps, s.p + i + 1, s.n - i - 1);
+        *unknown_unit = !u;
     }
-    r->kind = SM_RK_NUMBER;
-    r->type = SM_DT_INT64;
-    r->is_signed = true;
-    r->raw_i = neg ? -raw : raw;
-    r->scaler = (int8_t)scaler;
-    r->unit = unit;
-    r->scaler_source = SM_SCALER_WIRE;
-    r->value = sm_scale((double)r->raw_i, scaler);
+    set_number(r, neg, raw, decimals, u, i < s.n);
     return true;
 }
 
@@ -532,11 +540,12 @@ static void parse_text(parser *ps, span s, sm_reading *r)
     ps->scratch_left -= half;
 }
 
-static sm_reading *push(parser *ps, const object *ob, const sm_obis *code, span text)
+static sm_reading *push(parser *ps, uint16_t line, size_t line_off, const sm_obis *code,
+                        span text)
 {
     sm_reading_set *out = ps->out;
     if (out->n >= out->cap) {
-        note(ps, ob, SM_P1_NOTE_FULL);
+        note_at(ps, line, line_off, SM_P1_NOTE_FULL);
         return NULL;
     }
     sm_reading *r = &out->readings[out->n];
@@ -559,7 +568,7 @@ static sm_reading *push(parser *ps, const object *ob, const sm_obis *code, span 
 /* One value of an object into a reading. */
 static sm_reading *value(parser *ps, const object *ob, const sm_obis *code, span s)
 {
-    sm_reading *r = push(ps, ob, code, s);
+    sm_reading *r = push(ps, ob->line, ob->line_off, code, s);
     if (!r)
         return NULL;
     bool unknown_unit = false;
@@ -581,7 +590,7 @@ static sm_reading *value(parser *ps, const object *ob, const sm_obis *code, span
 static void as_text(parser *ps, const object *ob)
 {
     span all = {ob->vals, (size_t)(ob->vals_end - ob->vals)};
-    sm_reading *r = push(ps, ob, &ob->obis, all);
+    sm_reading *r = push(ps, ob->line, ob->line_off, &ob->obis, all);
     if (r) {
         r->kind = SM_RK_STRING;
         r->type = SM_DT_VISIBLE_STRING;
@@ -623,7 +632,7 @@ static bool profile(parser *ps, const object *ob)
         k++;
     if (k == 0 || ob->ng != 1 + k + (size_t)n * (k + 1))
         return false;
-    sm_reading *list = push(ps, ob, &ob->obis, ob->g[0]);
+    sm_reading *list = push(ps, ob->line, ob->line_off, &ob->obis, ob->g[0]);
     if (!list)
         return true;
     list->kind = SM_RK_LIST;
@@ -658,7 +667,7 @@ static bool gas_profile(parser *ps, const object *ob)
         !is_code(ob->g[4], &code) ||
         !(parse_time(ob->g[0], false, &when) || parse_time(ob->g[0], true, &when)))
         return false;
-    sm_reading *r = push(ps, ob, &ob->obis, ob->g[6]);
+    sm_reading *r = push(ps, ob->line, ob->line_off, &ob->obis, ob->g[6]);
     if (!r)
         return true;
     bool unknown_unit = false;
@@ -717,14 +726,79 @@ static void object_readings(parser *ps, const object *ob)
 #define VSTOP(c) ((c) == '(' || (c) == ')' || (c) == '\r' || (c) == '\n' || (c) == '!')
 static const bool value_stop[256] = {C256(VSTOP)};
 
+/* Where the line after a line's last ")" at q begins: after CR LF, LF, or
+ * at the end of the text; NULL when something else follows. */
+static inline const uint8_t *line_end(const uint8_t *q, const uint8_t *end)
+{
+    if (q == end)
+        return end;
+    if (*q == '\n')
+        return q + 1;
+    if (*q == '\r' && q + 1 == end)
+        return end;
+    if (*q == '\r' && q[1] == '\n')
+        return q + 2;
+    return NULL;
+}
+
+/* The line met most, "a-b:c.d.e([-]digits[.digits][*unit])" alone (the
+ * next line no continuation), with a unit known, for an object that is no
+ * text: its reading straight from the characters, in one pass.  Where the
+ * next line begins; NULL, nothing written, for any other line (lines()
+ * reads it the general way, to the same readings where both can). */
+static const uint8_t *number_line(parser *ps, const uint8_t *p, size_t k, const sm_obis *code,
+                                  const uint8_t *end, const uint8_t *text, uint16_t lineno)
+{
+    if (p[k] != '(' || sm_obis_is_text(code))
+        return NULL;
+    /* the digits end at a character that is none, at the latest the "!"
+     * after the lines */
+    const uint8_t *v = p + k + 1, *q = v + (*v == '-');
+    uint64_t raw = 0;
+    unsigned d;
+    const uint8_t *from = q;
+    while ((d = dig(*q)) < 10) {
+        raw = raw * 10 + d;
+        q++;
+    }
+    size_t digits = (size_t)(q - from), decimals = 0;
+    if (digits == 0)
+        return NULL;
+    if (*q == '.') {
+        from = ++q;
+        while ((d = dig(*q)) < 10) {
+            raw = raw * 10 + d;
+            q++;
+        }
+        decimals = (size_t)(q - from);
+        if (decimals == 0)
+            return NULL;
+    }
+    if (digits + decimals > 18) /* no wrap: raw < 10^18 */
+        return NULL;
+    const p1_unit *u = NULL;
+    if (*q == '*') {
+        from = ++q;
+        while (!value_stop[*q])
+            q++;
+        if (q == from || q - from > 7 || !(u = find_unit(ps, from, (size_t)(q - from))))
+            return NULL;
+    }
+    const uint8_t *next;
+    if (*q != ')' || !(next = line_end(q + 1, end)) || (next < end && *next == '('))
+        return NULL;
+    sm_reading *r = push(ps, lineno, (size_t)(p - text), code, (span){v, (size_t)(q - v)});
+    ps->info->lines++;
+    if (r)
+        set_number(r, *v == '-', (int64_t)raw, decimals, u, u != NULL);
+    return next;
+}
+
 /* The usual line, in one pass: a code, values "(...)" and CR LF (or LF, or
  * the end of the text).  Fills ob and returns where the next line begins;
  * NULL for anything else, which line_slow() takes as it comes. */
-static const uint8_t *line_fast(const uint8_t *p, const uint8_t *end, object *ob)
+static const uint8_t *line_fast(const uint8_t *p, size_t k, const uint8_t *end, object *ob)
 {
-    size_t k = parse_code(p, (size_t)(end - p), &ob->obis);
-    if (!k)
-        return NULL;
     const uint8_t *q = p + k;
     ob->ng = 0;
     ob->full = false;
@@ -739,15 +813,7 @@ static const uint8_t *line_fast(const uint8_t *p, const uint8_t *end, object *ob
         q++;
     }
     ob->vals_end = q;
-    if (q == end)
-        return end;
-    if (*q == '\n')
-        return q + 1;
-    if (*q == '\r' && q + 1 == end)
-        return end;
-    if (*q == '\r' && q[1] == '\n')
-        return q + 2;
-    return NULL;
+    return line_end(q, end);
 }
 
 /* A line as it comes, p[0..n) without its line end. */
@@ -799,7 +865,14 @@ static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
             if (open)
                 object_readings(ps, &ob);
             open = false;
-            const uint8_t *next = line_fast(p, end, &ob);
+            /* its code, then the line as one number, or as the usual line */
+            size_t k = parse_code(p, (size_t)(end - p), &ob.obis);
+            const uint8_t *next = k ? number_line(ps, p, k, &ob.obis, end, text, lineno) : NULL;
+            if (next) {
+                p = next;
+                continue;
+            }
+            next = k ? line_fast(p, k, end, &ob) : NULL;
             if (next) {
                 ps->info->lines++;
                 ob.line = lineno;
