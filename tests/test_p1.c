@@ -382,6 +382,79 @@ static void test_quirky_lines(void)
     collector_free(&c);
 }
 
+/* The line met most is read in one pass, every other line the general
+ * way: both must give the same reading.  Each value once in a line of the
+ * first kind ("1-0:1.8.0(v)") and once in the D0 form of the same code
+ * ("1.8.0(v)"), which always goes the general way; values of every shape
+ * around what the one pass takes. */
+static void test_one_pass_equals_general(void)
+{
+    static const char *const values[] = {
+        "0", "7", "000077.147*kWh", "-000012.5*kW", "-0", "-0.000*kW", "230.3*V", "021.80*A",
+        "00981.443*m3", "0000000240*s", "1.5*KWH", "2*Kvarh", "123456789012345678",
+        "1234567890123456789", "12345678901234567.8", "1.23456789012345678",
+        "123456789.123456789*kWh", "999999999999999999*Wh", "5.", ".5", "-", "-.5", "1..2",
+        "1.2.3", "5*", "5*furlong", "5*kwhkwhk", "5*KwH", "5 *kWh", "5*kWh ", "+5", "0x10",
+        "12e3", "1,5*kWh", "", "230821232300S", "230821232300W", "2308212323005", "1*%",
+        "7*M3", "3*GJ", "007*Hz"};
+    const size_t nv = sizeof values / sizeof values[0];
+    char body[8192];
+    int k = snprintf(body, sizeof body, "/SIM5\\2ONE-PASS\r\n\r\n");
+    for (size_t i = 0; i < nv; i++)
+        k += snprintf(body + k, sizeof body - (size_t)k, "1-0:1.8.0(%s)\r\n1.8.0(%s)\r\n",
+                      values[i], values[i]);
+    char tel[9000];
+    size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
+    collector c;
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    const got_telegram *t = &c.t[0];
+    ASSERT_ERR(t->err, SM_OK);
+    CU_ASSERT_EQUAL_FATAL(t->n, 2 * nv);
+    unsigned differ = 0;
+    for (size_t i = 0; i < nv; i++) {
+        const got_reading *a = &t->readings[2 * i], *b = &t->readings[2 * i + 1];
+        char va[48], vb[48];
+        sm_reading_format_value(&a->r, va, sizeof va);
+        sm_reading_format_value(&b->r, vb, sizeof vb);
+        bool same = a->r.kind == b->r.kind && a->r.type == b->r.type &&
+                    a->r.raw_i == b->r.raw_i && a->r.scaler == b->r.scaler &&
+                    a->r.unit == b->r.unit && a->r.scaler_source == b->r.scaler_source &&
+                    (a->r.value == b->r.value || a->r.kind != SM_RK_NUMBER) &&
+                    strcmp(va, vb) == 0 && strcmp(a->text, b->text) == 0 &&
+                    strcmp(a->wire, b->wire) == 0 && strcmp(a->obis, b->obis) == 0 &&
+                    a->r.has_capture == b->r.has_capture;
+        if (!same)
+            fprintf(stderr, "\n    (%s): kind %d/%d value %s/%s unit %u/%u\n", values[i],
+                    a->r.kind, b->r.kind, va, vb, a->r.unit, b->r.unit);
+        differ += !same;
+    }
+    CU_ASSERT_EQUAL(differ, 0);
+    /* the notes come in pairs too: each unit not known, on both lines */
+    CU_ASSERT_EQUAL(t->p1.nnotes % 2, 0);
+    for (unsigned i = 0; i + 1 < t->p1.nnotes && i + 1 < SM_P1_MAX_NOTES; i += 2) {
+        CU_ASSERT_EQUAL(t->p1.notes[i].kind, t->p1.notes[i + 1].kind);
+        CU_ASSERT_EQUAL(t->p1.notes[i].line + 1, t->p1.notes[i + 1].line);
+    }
+    /* and what the one pass gives is right, not only the same */
+    want_number(t, "1-0:1.8.0*255", "0", 0);
+    CU_ASSERT_EQUAL(t->readings[4].r.raw_i, 77147); /* value i: readings 2i and 2i + 1 */
+    CU_ASSERT_EQUAL(t->readings[4].r.scaler, 0);
+    CU_ASSERT_EQUAL(t->readings[4].r.unit, SM_UNIT_WH);
+    CU_ASSERT_EQUAL(t->readings[6].r.raw_i, -125);
+    CU_ASSERT_EQUAL(t->readings[6].r.scaler, 2);
+    CU_ASSERT_EQUAL(t->readings[6].r.unit, SM_UNIT_W);
+    CU_ASSERT_EQUAL(t->readings[12].r.raw_i, 2303);
+    CU_ASSERT_EQUAL(t->readings[12].r.scaler, -1);
+    CU_ASSERT_EQUAL(t->readings[12].r.unit, SM_UNIT_V);
+    CU_ASSERT_EQUAL(t->readings[24].r.raw_i, 123456789012345678);
+    CU_ASSERT_EQUAL(t->readings[26].r.kind, SM_RK_STRING); /* 19 digits: text */
+    CU_ASSERT_EQUAL(t->readings[36].r.kind, SM_RK_STRING); /* "5." */
+    CU_ASSERT_EQUAL(t->readings[50].r.unit, SM_UNIT_OTHER); /* "5*furlong" */
+    collector_free(&c);
+}
+
 /* A billing snapshot in the profile form of the Hungarian P1 port: two
  * entries of twelve registers each (synthetic, in the published form) */
 static void test_billing_snapshot(void)
@@ -686,5 +759,6 @@ void register_p1(void)
     CU_add_test(s, "every flipped bit", test_every_flipped_bit);
     CU_add_test(s, "garbage, oversize, a telegram cut by the next", test_garbage_oversize_cut);
     CU_add_test(s, "10 MB of random text", test_random_text);
+    CU_add_test(s, "the one-pass line gives what the general way gives", test_one_pass_equals_general);
     CU_add_test(s, "beside M-Bus and HDLC on one line", test_beside_binary_links);
 }
