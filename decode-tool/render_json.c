@@ -27,13 +27,13 @@ typedef struct {
     uint32_t form;      /* scaler, its presence and the unit */
     const void *info;
     uint8_t head_len, mid_len;
-    char text[256];
+    char text[162];     /* the entry in three cache lines */
 } cache_entry;
 
 /* Cached text, n bytes from text + off: a copy of a fixed size when it
  * fits (which the compiler makes a few moves, no call of memcpy). */
-#define FIXED_HEAD 128
-#define FIXED_MID 64
+#define FIXED_HEAD 96
+#define FIXED_MID 48
 static inline void cached(smd_out *o, const cache_entry *c, size_t off, size_t n, size_t fixed)
 {
     if (n <= fixed && off + fixed <= sizeof c->text && o->len + fixed <= SMD_OUT_CAP) {
