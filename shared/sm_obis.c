@@ -98,40 +98,33 @@ static const sm_obis_info obis_table[] = {
 
 #define NTAB (sizeof obis_table / sizeof obis_table[0])
 
-/* The table's entries by their A, C, D and E, hashed, open addressing:
- * made once, on the first lookup, which then costs a probe or two instead
- * of a search (it runs for every reading).  A slot holds position + 1, 0
- * when free; the table is at most a quarter full. */
-#define HASH_SLOTS 1024
-static uint16_t slots[HASH_SLOTS];
-static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
+/* Where the entries of each (a, c) begin, for a = 0 and 1 (the only A
+ * values in the table): entries first[a][c] .. first[a][c + 1] - 1.  Made
+ * once, on the first lookup; a lookup then compares at most a few entries
+ * instead of searching the whole table (it runs for every reading). */
+static uint8_t first[2][257];
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
 
-static unsigned obis_hash(unsigned a, unsigned c, unsigned d, unsigned e)
+static void make_first(void)
 {
-    uint32_t k = (uint32_t)a << 24 | (uint32_t)c << 16 | (uint32_t)d << 8 | e;
-    return (k * 0x9E3779B1u) >> 22; /* the high ten bits */
-}
-
-static void make_slots(void)
-{
-    _Static_assert(NTAB * 4 <= HASH_SLOTS, "the hash table is at most a quarter full");
-    for (size_t i = 0; i < NTAB; i++) {
-        const sm_obis_info *t = &obis_table[i];
-        unsigned h = obis_hash(t->a, t->c, t->d, t->e);
-        while (slots[h])
-            h = (h + 1) % HASH_SLOTS;
-        slots[h] = (uint16_t)(i + 1);
-    }
+    size_t i = 0;
+    for (unsigned a = 0; a < 2; a++)
+        for (unsigned c = 0; c <= 256; c++) {
+            while (i < NTAB && (obis_table[i].a < a || (obis_table[i].a == a && obis_table[i].c < c)))
+                i++;
+            first[a][c] = (uint8_t)i;
+        }
 }
 
 const sm_obis_info *sm_obis_lookup(const sm_obis *o)
 {
-    pthread_once(&slots_once, make_slots);
-    for (unsigned h = obis_hash(o->a, o->c, o->d, o->e); slots[h]; h = (h + 1) % HASH_SLOTS) {
-        const sm_obis_info *t = &obis_table[slots[h] - 1];
-        if (t->a == o->a && t->c == o->c && t->d == o->d && t->e == o->e)
-            return t;
-    }
+    _Static_assert(NTAB < 256, "the index holds table positions in a byte");
+    if (o->a > 1)
+        return NULL;
+    pthread_once(&first_once, make_first);
+    for (unsigned i = first[o->a][o->c]; i < first[o->a][o->c + 1]; i++)
+        if (obis_table[i].d == o->d && obis_table[i].e == o->e)
+            return &obis_table[i];
     return NULL;
 }
 

@@ -388,7 +388,7 @@ static void test_table_text_needs_no_escape(void)
             CU_ASSERT(a < b);
         }
     }
-    /* the hashed lookup agrees with a plain search of the table for every
+    /* the indexed lookup agrees with a plain search of the table for every
      * A (0-3), every C and every (D, E) the table has */
     for (unsigned a = 0; a < 4; a++)
         for (unsigned c = 0; c < 256; c++)
