@@ -146,10 +146,7 @@ static const dt_memo *dt_texts(const sm_datetime *dt)
     int n = sm_datetime_iso_local(dt, m->local, sizeof m->local);
     m->local_len = n > 0 ? (uint8_t)n : 0;
     m->local[m->local_len] = '\0';
-    int64_t secs;
-    n = sm_datetime_to_unix(dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) == SM_OK
-            ? sm_unix_iso_utc(secs, m->utc, sizeof m->utc)
-            : 0;
+    n = sm_datetime_iso_utc(dt, m->utc, sizeof m->utc);
     m->utc_len = n > 0 ? (uint8_t)n : 0;
     m->utc[m->utc_len] = '\0';
     return m;

@@ -76,6 +76,25 @@ bool sm_datetime_has_deviation(const sm_datetime *dt)
 static void iso_date_time(sm_fmt *f, int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
                           unsigned s)
 {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+                                "31323334353637383940414243444546474849505152535455565758596061"
+                                "62636465666768697071727374757677787980818283848586878889909192"
+                                "93949596979899";
+    if (y >= 0 && y <= 9999 && mo < 100 && d < 100 && h < 100 && mi < 100 && s < 100 &&
+        f->n + 19 <= sizeof f->buf) {
+        /* the usual: two digits at a time */
+        char *p = f->buf + f->n;
+        unsigned yy[2] = {(unsigned)y / 100, (unsigned)y % 100}, v[5] = {mo, d, h, mi, s};
+        static const char sep[5] = {'-', '-', 'T', ':', ':'};
+        memcpy(p, pairs + 2 * yy[0], 2);
+        memcpy(p + 2, pairs + 2 * yy[1], 2);
+        for (int k = 0; k < 5; k++) {
+            p[4 + 3 * k] = sep[k];
+            memcpy(p + 5 + 3 * k, pairs + 2 * v[k], 2);
+        }
+        f->n += 19;
+        return;
+    }
     if (y < 0) {
         sm_fmt_ch(f, '-');
         y = -y;
@@ -197,6 +216,25 @@ void sm_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
     *d = doy - (153 * mp + 2) / 5 + 1;
     *m = mp < 10 ? mp + 3 : mp - 9;
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+int sm_datetime_iso_utc(const sm_datetime *dt, char *out, size_t cap)
+{
+    int64_t secs;
+    if (sm_datetime_to_unix(dt, SM_DT_DEVIATION_UNSPECIFIED, &secs) != SM_OK) {
+        if (cap)
+            out[0] = '\0';
+        return -1;
+    }
+    /* UTC on the same day as the meter's time: its fields, the time moved */
+    int m = dt->hour * 60 + dt->minute + dt->deviation;
+    if (m < 0 || m >= 24 * 60)
+        return sm_unix_iso_utc(secs, out, cap);
+    sm_fmt f = {.n = 0};
+    iso_date_time(&f, dt->year, dt->month, dt->day, (unsigned)m / 60, (unsigned)m % 60,
+                  dt->second);
+    sm_fmt_ch(&f, 'Z');
+    return sm_fmt_done(&f, out, cap);
 }
 
 int sm_unix_iso_utc(int64_t t, char *out, size_t cap)

@@ -72,6 +72,10 @@ sm_err sm_datetime_to_unix(const sm_datetime *dt, int16_t fallback_std_deviation
 
 /* ISO 8601 UTC "2023-08-21T21:23:00Z" from Unix seconds. */
 int sm_unix_iso_utc(int64_t utc_seconds, char *out, size_t cap);
+/* A date-time with its deviation as UTC, "2023-08-21T21:23:00Z" (what
+ * sm_datetime_to_unix and sm_unix_iso_utc give); -1 and "" without a
+ * deviation or a complete date and time. */
+int sm_datetime_iso_utc(const sm_datetime *dt, char *out, size_t cap);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (no time zone). */
 int64_t sm_days_from_civil(int64_t y, unsigned m, unsigned d);

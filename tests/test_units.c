@@ -288,6 +288,35 @@ static void test_datetime(void)
     }
     sm_unix_iso_utc(-1, s, sizeof s);
     CU_ASSERT_STRING_EQUAL(s, "1969-12-31T23:59:59Z");
+    /* the date-time's own UTC text is what the Unix seconds give: every
+     * hour and a few minutes of days at month and year ends, with every
+     * deviation from -12 to +12 hours in quarters, and none */
+    static const uint8_t days[][3] = {{99, 12, 31}, {100, 1, 1}, {124, 2, 29}, {124, 3, 1},
+                                      {123, 8, 21}, {125, 12, 31}, {126, 1, 1}, {199, 6, 30}};
+    unsigned wrong = 0;
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++)
+        for (unsigned hh = 0; hh < 24; hh++)
+            for (unsigned mi = 0; mi < 60; mi += 29)
+                for (int dev = -720; dev <= 720 + 15; dev += 15) {
+                    unsigned yr = 1900u + days[i][0];
+                    uint16_t udev = dev > 720 ? 0x8000 : (uint16_t)(int16_t)dev;
+                    uint8_t q[12] = {(uint8_t)(yr >> 8), (uint8_t)yr, days[i][1], days[i][2],
+                                     0xFF, (uint8_t)hh, (uint8_t)mi, 59, 0xFF,
+                                     (uint8_t)(udev >> 8), (uint8_t)udev, 0};
+                    if (sm_datetime_parse(q, &dt) != SM_OK) {
+                        wrong++;
+                        continue;
+                    }
+                    char want[40] = "", got[40];
+                    if (sm_datetime_to_unix(&dt, SM_DT_DEVIATION_UNSPECIFIED, &t) == SM_OK)
+                        sm_unix_iso_utc(t, want, sizeof want);
+                    int n = sm_datetime_iso_utc(&dt, got, sizeof got);
+                    wrong += strcmp(want, got) != 0 || (n < 0) != (want[0] == '\0');
+
+                }
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT_EQUAL(sm_datetime_iso_utc(&dt, s, sizeof s), -1); /* the last: no deviation */
+    CU_ASSERT_STRING_EQUAL(s, "");
 }
 
 static void test_obis(void)
