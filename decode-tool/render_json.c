@@ -474,10 +474,55 @@ static void p1_members(smd_out *o, const sm_reading *rd)
         time_members(o, ",\"time\":", ",\"time_utc\":", &rd->capture);
 }
 
+/* The reading met most, an integer number with its text cached, written
+ * straight into the buffer: head, raw, middle, value, P1's text.  False,
+ * nothing written, for any other (reading() writes it piece by piece). */
+#define STRAIGHT_ROOM 512 /* 96 + 24 + 48 + SM_DECIMAL_MAX + 9 + 18 + 2, and more */
+static bool straight(smd_out *o, const cache_entry *c, const sm_reading *rd)
+{
+    if (!c || !c->head_len || !c->mid_len || c->head_len > FIXED_HEAD ||
+        c->mid_len > FIXED_MID || rd->kind != SM_RK_NUMBER || rd->is_float ||
+        (rd->has_capture && rd->parent == SM_NO_NODE) || o->len + STRAIGHT_ROOM > SMD_OUT_CAP)
+        return false;
+    bool neg;
+    uint64_t mag = sm_reading_magnitude(rd, &neg);
+    if (mag > JSON_EXACT_MAX)
+        return false;
+    char *p = o->buf + o->len;
+    memcpy(p, c->text, FIXED_HEAD);
+    p += c->head_len;
+    char *raw = p;
+    *p = '-';
+    p += neg;
+    char *d = p;
+    int nd = sm_u64_digits(mag, d);
+    p += nd;
+    size_t raw_n = (size_t)(p - raw);
+    memcpy(p, c->text + c->head_len, FIXED_MID);
+    p += c->mid_len;
+    if (rd->scaler == 0 && (size_t)(p - raw) >= 24) {
+        memcpy(p, raw, 24); /* the value is the raw number (at most 21 bytes) */
+        p += raw_n;
+    } else {
+        p += sm_decimal_text(neg, d, nd, rd->scaler, p);
+    }
+    if (rd->text) {
+        memcpy(p, ",\"text\":", 8);
+        o->len = (size_t)(p + 8 - o->buf);
+        smd_out_json_str(o, rd->text, rd->text_len);
+        p = o->buf + o->len;
+    }
+    *p++ = '}';
+    o->len = (size_t)(p - o->buf);
+    return true;
+}
+
 static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_reading *rd)
 {
     smd_out *o = cx->out;
     cache_entry *c = rd->obis_source != SM_OBIS_NONE ? cache_slot(s, rd) : NULL;
+    if (straight(o, c, rd))
+        return;
     uint64_t pos = smd_out_pos(o);
     if (c && c->head_len) {
         cached(o, c, 0, c->head_len, FIXED_HEAD);

@@ -8,11 +8,7 @@
 
 int sm_reading_digits(const sm_reading *r, char d[20], bool *neg)
 {
-    *neg = r->is_signed && r->raw_i < 0;
-    uint64_t mag = !r->is_signed ? r->raw_u
-                   : *neg        ? (uint64_t)0 - (uint64_t)r->raw_i
-                                 : (uint64_t)r->raw_i;
-    return sm_u64_digits(mag, d);
+    return sm_u64_digits(sm_reading_magnitude(r, neg), d);
 }
 
 int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)

@@ -124,6 +124,14 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap);
 /* The digits of an integer reading's raw value (its magnitude) as
  * sm_u64_digits gives them; *neg tells whether it is below zero. */
 int sm_reading_digits(const sm_reading *r, char d[20], bool *neg);
+/* The raw integer's magnitude, and whether it is below zero. */
+static inline uint64_t sm_reading_magnitude(const sm_reading *r, bool *neg)
+{
+    *neg = r->is_signed && r->raw_i < 0;
+    return !r->is_signed ? r->raw_u
+           : *neg        ? (uint64_t)0 - (uint64_t)r->raw_i
+                         : (uint64_t)r->raw_i;
+}
 
 /* The reading's name: the OBIS table's, else one built from the code's
  * value groups into buf ("Active energy import tariff 3"), else NULL. */
