@@ -491,18 +491,20 @@ static bool straight(smd_out *o, const cache_entry *c, const sm_reading *rd)
     char *p = o->buf + o->len;
     memcpy(p, c->text, FIXED_HEAD);
     p += c->head_len;
-    char *raw = p;
     *p = '-';
     p += neg;
     char *d = p;
     int nd = sm_u64_digits(mag, d);
     p += nd;
-    size_t raw_n = (size_t)(p - raw);
     memcpy(p, c->text + c->head_len, FIXED_MID);
     p += c->mid_len;
-    if (rd->scaler == 0 && (size_t)(p - raw) >= 24) {
-        memcpy(p, raw, 24); /* the value is the raw number (at most 21 bytes) */
-        p += raw_n;
+    if (rd->scaler == 0) {
+        /* the value is the raw number: its digits made again (copying
+         * them from the buffer would read across the stores just made,
+         * which stalls) */
+        *p = '-';
+        p += neg;
+        p += sm_u64_digits(mag, p);
     } else {
         p += sm_decimal_text(neg, d, nd, rd->scaler, p);
     }
