@@ -491,20 +491,30 @@ static bool straight(smd_out *o, const cache_entry *c, const sm_reading *rd)
     char *p = o->buf + o->len;
     memcpy(p, c->text, FIXED_HEAD);
     p += c->head_len;
+    /* the digits made once, as words, and stored where they go (copying
+     * them in the buffer would read across the stores just made, which
+     * stalls) */
+    uint64_t w[2] = {0, 0};
+    int nd = sm_u64_digit_words(mag, w);
+    bool words = nd > 0;
     *p = '-';
     p += neg;
     char *d = p;
-    int nd = sm_u64_digits(mag, d);
+    if (words)
+        sm_digit_words_store(d, nd, w);
+    else
+        nd = sm_u64_digits(mag, d);
     p += nd;
     memcpy(p, c->text + c->head_len, FIXED_MID);
     p += c->mid_len;
-    if (rd->scaler == 0) {
-        /* the value is the raw number: its digits made again (copying
-         * them from the buffer would read across the stores just made,
-         * which stalls) */
+    if (rd->scaler == 0) { /* the value is the raw number */
         *p = '-';
         p += neg;
-        p += sm_u64_digits(mag, p);
+        if (words)
+            sm_digit_words_store(p, nd, w);
+        else
+            sm_u64_digits(mag, p);
+        p += nd;
     } else {
         p += sm_decimal_text(neg, d, nd, rd->scaler, p);
     }

@@ -18,52 +18,17 @@ double sm_scale(double raw, int scaler)
     return scaler >= 0 ? raw * p10[scaler] : raw / p10[-scaler];
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define DIGITS_BY_WORD 1
-/* The eight decimal digits of v < 10^8 (leading zeros included) as ASCII,
- * the first in the lowest byte: halves, quarters and digits split side by
- * side in one word (every step's lanes stay within their bits). */
-static inline uint64_t digits8(uint32_t v)
-{
-    uint64_t x = (uint64_t)(v / 10000) | (uint64_t)(v % 10000) << 32; /* 4 + 4 */
-    uint64_t q = ((x * 5243) >> 19) & 0x0000007F0000007Full;           /* / 100 */
-    x = q | (x - q * 100) << 16;                                        /* 2 x 4 */
-    uint64_t t = ((x * 103) >> 10) & 0x000F000F000F000Full;             /* / 10 */
-    x = t | (x - t * 10) << 8;                                          /* 8 x 1 */
-    return x + 0x3030303030303030ull;
-}
-#endif
-
 int sm_u64_digits(uint64_t v, char d[20])
 {
-    static const uint64_t p10[20] = {1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
-                                     1000000ull, 10000000ull, 100000000ull, 1000000000ull,
-                                     10000000000ull, 100000000000ull, 1000000000000ull,
-                                     10000000000000ull, 100000000000000ull,
-                                     1000000000000000ull, 10000000000000000ull,
-                                     100000000000000000ull, 1000000000000000000ull,
-                                     10000000000000000000ull};
-    /* count the digits (from the bit length, log10(2) being about
-     * 1233/4096, and one comparison) */
-    int t = (64 - __builtin_clzll(v | 1)) * 1233 >> 12;
-    int n = t + 1 - ((v | 1) < p10[t]);
-#ifdef DIGITS_BY_WORD
-    /* up to sixteen: written as one or two words (byte stores read back as
-     * a word would stall the reader) */
-    if (n <= 8) {
-        uint64_t w = digits8((uint32_t)v) >> (8 * (8 - n));
-        memcpy(d, &w, 8);
+    uint64_t w[2];
+    int n = sm_u64_digit_words(v, w);
+    if (n > 0) {
+        /* written as words (byte stores read back as a word would stall
+         * the reader) */
+        sm_digit_words_store(d, n, w);
         return n;
     }
-    if (n <= 16) {
-        uint64_t hi = digits8((uint32_t)(v / 100000000u)) >> (8 * (16 - n));
-        uint64_t lo = digits8((uint32_t)(v % 100000000u));
-        memcpy(d, &hi, 8);
-        memcpy(d + n - 8, &lo, 8);
-        return n;
-    }
-#endif
+    n = sm_u64_ndigits(v);
     static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
                                 "31323334353637383940414243444546474849505152535455565758596061"
                                 "62636465666768697071727374757677787980818283848586878889909192"
