@@ -54,7 +54,8 @@
     X(SM_ERR_TOO_MANY_READINGS, 601, "too_many_readings", "too many readings in one telegram") \
     X(SM_ERR_DATETIME, 602, "datetime", "invalid date-time")                           \
     /* p1 text */                                                                      \
-    X(SM_ERR_P1_FORMAT, 700, "p1_format", "malformed p1 telegram")
+    X(SM_ERR_P1_FORMAT, 700, "p1_format", "malformed p1 telegram")                     \
+    X(SM_ERR_P1_TEXT_CRC, 701, "p1_text_crc", "p1 crc mismatch inside the ciphering")
 
 typedef enum {
 #define SM_X_ENUM(sym, code, name, msg) sym = code,

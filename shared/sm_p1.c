@@ -934,10 +934,11 @@ sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
                 *err_off = r == SM_P1_COMPLETE ? at : r == SM_P1_FAILED ? f.len : len;
             return SM_ERR_P1_FORMAT;
         }
-        if ((e = sm_p1_check(text, &f))) {
+        if (sm_p1_check(text, &f) != SM_OK) {
+            /* the frames and the ciphering were right: the text is not */
             if (err_off)
                 *err_off = f.bang + 1u;
-            return e;
+            return SM_ERR_P1_TEXT_CRC;
         }
     }
     info->frame = f;

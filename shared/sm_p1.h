@@ -134,7 +134,8 @@ bool sm_p1_detect(const uint8_t *p, size_t n);
  * found its parts (its CRC verified); NULL for text from elsewhere (inside
  * the ciphering), which is scanned and its CRC checked here.  Decoded
  * identifiers are written to scratch (len / 2 bytes are always enough).
- * SM_OK, or what fails the telegram (SM_ERR_P1_CRC, SM_ERR_P1_FORMAT with
+ * SM_OK, or what fails the telegram (SM_ERR_P1_TEXT_CRC: the text's own
+ * CRC, of text from elsewhere; SM_ERR_P1_FORMAT with
  * *err_off). */
 sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
                    sm_p1_info *info, sm_reading_set *out, uint8_t *scratch,

@@ -173,8 +173,10 @@ static void test_dsmr_in_ciphering(void)
                   (const uint8_t *)text, tl);
     collector_init(&c);
     decode_bytes(&c, SM_LINK_AUTO, TEST_EK, 16, NULL, 0, true, apdu, n, 0);
-    ASSERT_ERR(c.t[0].err, SM_ERR_P1_CRC);
+    ASSERT_ERR(c.t[0].err, SM_ERR_P1_TEXT_CRC);
     CU_ASSERT_EQUAL(c.t[0].where, SM_WHERE_PLAINTEXT);
+    /* its frames were right: the content failed, not the line */
+    CU_ASSERT_EQUAL(sm_errlayer(c.t[0].err), SM_LAYER_P1);
     collector_free(&c);
 }
 
