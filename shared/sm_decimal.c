@@ -3,21 +3,6 @@
 
 #include <string.h>
 
-double sm_scale(double raw, int scaler)
-{
-    /* the powers of ten a double holds exactly: one rounding for every
-     * scaler meters use; larger ones (DLMS allows -128..127) in steps.  No
-     * pow(): the plugin does not need libm loaded into collectd for this */
-    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    for (; scaler > 22; scaler -= 22)
-        raw *= 1e22;
-    for (; scaler < -22; scaler += 22)
-        raw /= 1e22;
-    return scaler >= 0 ? raw * p10[scaler] : raw / p10[-scaler];
-}
-
 int sm_u64_digits(uint64_t v, char d[20])
 {
     uint64_t w[2];

@@ -84,7 +84,20 @@ static inline void sm_digit_words_store(char *d, int n, const uint64_t w[2])
 #define SM_DECIMAL_MAX (1 + 20 + 2 + 130)
 size_t sm_decimal_text(bool neg, const char *d, int nd, int scaler, char out[SM_DECIMAL_MAX]);
 
-/* 10^scaler * raw, for the scalers DLMS allows (-128..127). */
-double sm_scale(double raw, int scaler);
+/* 10^scaler * raw, for the scalers DLMS allows (-128..127): the powers of
+ * ten a double holds exactly give one rounding for every scaler meters
+ * use; larger ones in steps.  No pow(): the plugin does not need libm
+ * loaded into collectd for this.  Inline: it runs for every number. */
+static inline double sm_scale(double raw, int scaler)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    for (; scaler > 22; scaler -= 22)
+        raw *= 1e22;
+    for (; scaler < -22; scaler += 22)
+        raw /= 1e22;
+    return scaler >= 0 ? raw * p10[scaler] : raw / p10[-scaler];
+}
 
 #endif

@@ -176,11 +176,6 @@ int sm_obis_meter_id_rank(const sm_obis *o)
     return 0;
 }
 
-bool sm_obis_is_text(const sm_obis *o)
-{
-    return sm_obis_is(o, 0, 96, 1, SM_OBIS_ANY) || sm_obis_is(o, 0, 96, 13, SM_OBIS_ANY);
-}
-
 bool sm_obis_equal(const sm_obis *x, const sm_obis *y)
 {
     return memcmp(x, y, sizeof *x) == 0;

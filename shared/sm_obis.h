@@ -64,7 +64,10 @@ bool sm_obis_is_clock(const sm_obis *o);
 int sm_obis_meter_id_rank(const sm_obis *o);
 /* Equipment identifiers and text messages (0-n:96.1.x, 0-n:96.13.x): text,
  * even when their digits look like a number. */
-bool sm_obis_is_text(const sm_obis *o);
+static inline bool sm_obis_is_text(const sm_obis *o)
+{
+    return sm_obis_is(o, 0, 96, 1, SM_OBIS_ANY) || sm_obis_is(o, 0, 96, 13, SM_OBIS_ANY);
+}
 
 /* The table entry for a code (B and F ignored), or NULL. */
 const sm_obis_info *sm_obis_lookup(const sm_obis *o);
