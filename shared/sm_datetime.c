@@ -76,21 +76,17 @@ bool sm_datetime_has_deviation(const sm_datetime *dt)
 static void iso_date_time(sm_fmt *f, int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
                           unsigned s)
 {
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
-                                "31323334353637383940414243444546474849505152535455565758596061"
-                                "62636465666768697071727374757677787980818283848586878889909192"
-                                "93949596979899";
     if (y >= 0 && y <= 9999 && mo < 100 && d < 100 && h < 100 && mi < 100 && s < 100 &&
         f->n + 19 <= sizeof f->buf) {
         /* the usual: two digits at a time */
         char *p = f->buf + f->n;
         unsigned yy[2] = {(unsigned)y / 100, (unsigned)y % 100}, v[5] = {mo, d, h, mi, s};
         static const char sep[5] = {'-', '-', 'T', ':', ':'};
-        memcpy(p, pairs + 2 * yy[0], 2);
-        memcpy(p + 2, pairs + 2 * yy[1], 2);
+        memcpy(p, sm_digit_pairs + 2 * yy[0], 2);
+        memcpy(p + 2, sm_digit_pairs + 2 * yy[1], 2);
         for (int k = 0; k < 5; k++) {
             p[4 + 3 * k] = sep[k];
-            memcpy(p + 5 + 3 * k, pairs + 2 * v[k], 2);
+            memcpy(p + 5 + 3 * k, sm_digit_pairs + 2 * v[k], 2);
         }
         f->n += 19;
         return;

@@ -3,6 +3,11 @@
 
 #include <string.h>
 
+const char sm_digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930"
+                                 "31323334353637383940414243444546474849505152535455565758596061"
+                                 "62636465666768697071727374757677787980818283848586878889909192"
+                                 "93949596979899";
+
 int sm_u64_digits(uint64_t v, char d[20])
 {
     uint64_t w[2];
@@ -14,21 +19,17 @@ int sm_u64_digits(uint64_t v, char d[20])
         return n;
     }
     n = sm_u64_ndigits(v);
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
-                                "31323334353637383940414243444546474849505152535455565758596061"
-                                "62636465666768697071727374757677787980818283848586878889909192"
-                                "93949596979899";
     /* from the last digit, two per division */
     int k = n;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100);
         v /= 100;
-        d[--k] = pairs[2 * r + 1];
-        d[--k] = pairs[2 * r];
+        d[--k] = sm_digit_pairs[2 * r + 1];
+        d[--k] = sm_digit_pairs[2 * r];
     }
     if (v >= 10) {
-        d[--k] = pairs[2 * v + 1];
-        d[--k] = pairs[2 * v];
+        d[--k] = sm_digit_pairs[2 * v + 1];
+        d[--k] = sm_digit_pairs[2 * v];
     } else {
         d[--k] = (char)('0' + v);
     }

@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 
+/* "00" "01" .. "99": the two digits of 0..99 at 2 * n. */
+extern const char sm_digit_pairs[201];
+
 /* The decimal digits of v, most significant first (no NUL); returns how
  * many (1..20).  The bytes of d after them may be written too. */
 int sm_u64_digits(uint64_t v, char d[20]);
