@@ -346,19 +346,6 @@ static size_t element(smd_out *o, json_state *s, const sm_node *nodes, size_t i)
     return next;
 }
 
-/* A number's middle, from the cache when it is there. */
-static void mid_members(smd_out *o, cache_entry *c, const sm_reading *rd)
-{
-    if (c && c->mid_len) {
-        cached(o, c, c->head_len, c->mid_len, FIXED_MID);
-    } else {
-        uint64_t pos = smd_out_pos(o);
-        mid(o, rd);
-        if (c)
-            keep(c, o, pos, true);
-    }
-}
-
 /* A number's "raw", its cached (or new) middle and its "value". */
 static void number_members(smd_out *o, json_state *s, cache_entry *c, const sm_telegram *t,
                            const sm_reading *rd)
@@ -378,40 +365,33 @@ static void number_members(smd_out *o, json_state *s, cache_entry *c, const sm_t
     }
     size_t vn;
     bool big = false;
-    const char *same = NULL; /* the value's text when it is the raw one's */
-    size_t same_n = 0;
     if (!rd->is_float) {
         /* the raw integer's digits, once for "raw" and once scaled */
         bool neg;
-        char r[24], *d = r + 2;
+        char d[20];
         int nd = sm_reading_digits(rd, d, &neg);
         big = big_digits(d, nd);
-        char *from = d, *to = d + nd;
+        if (big)
+            smd_out_ch(o, '"');
         if (neg)
-            *--from = '-';
-        if (big) {
-            *--from = '"';
-            *to++ = '"';
-        }
-        smd_out_mem(o, from, (size_t)(to - from));
-        if (rd->scaler == 0) {
-            same = from;
-            same_n = (size_t)(to - from);
-            vn = 0;
-        } else {
-            vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
-        }
-        mid_members(o, c, rd);
-        if (same)
-            smd_out_mem(o, same, same_n);
-        else
-            number(o, buf, vn, big);
-        return;
+            smd_out_ch(o, '-');
+        smd_out_mem(o, d, (size_t)nd);
+        if (big)
+            smd_out_ch(o, '"');
+        vn = sm_decimal_text(neg, d, nd, rd->scaler, buf);
+    } else {
+        float_text(o, rd->raw_f);
+        int n = sm_reading_format_value(rd, buf, SMD_VALUE_MAX);
+        vn = n > 0 ? (size_t)n : 0;
     }
-    float_text(o, rd->raw_f);
-    int n = sm_reading_format_value(rd, buf, SMD_VALUE_MAX);
-    vn = n > 0 ? (size_t)n : 0;
-    mid_members(o, c, rd);
+    if (c && c->mid_len) {
+        cached(o, c, c->head_len, c->mid_len, FIXED_MID);
+    } else {
+        uint64_t pos = smd_out_pos(o);
+        mid(o, rd);
+        if (c)
+            keep(c, o, pos, true);
+    }
     number(o, buf, vn, big);
 }
 

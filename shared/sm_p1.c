@@ -291,8 +291,6 @@ static inline const uint8_t *code_group(const uint8_t *p, const uint8_t *e, bool
     return p;
 }
 
-/* [A-B:]C.D[.E][*F] at p; the length, 0 when there is none.  The first
- * group's separator tells the form: "-" after A, "." after C. */
 /* the usual code, "a-b:c.d.e" with groups of one (a, b) and one or two (c,
  * d, e) digits and nothing of a code after it, read with few tests: its
  * length, 0 when it is another (parse_code reads that one) */
@@ -322,6 +320,8 @@ static size_t usual_code(const uint8_t *p, size_t n, sm_obis *o)
     return (size_t)(q - p);
 }
 
+/* [A-B:]C.D[.E][*F] at p; the length, 0 when there is none.  The first
+ * group's separator tells the form: "-" after A, "." after C. */
 static size_t parse_code(const uint8_t *p, size_t n, sm_obis *o)
 {
     size_t k = usual_code(p, n, o);
