@@ -25,17 +25,24 @@ static void decode_text(collector *c, sm_link link, const char *text, size_t n, 
     decode_bytes(c, link, NULL, 0, NULL, 0, true, (const uint8_t *)text, n, chunk);
 }
 
-/* A fixture of p1/ decoded: its one telegram, decoded without error. */
+/* Text with one telegram decoded: that telegram, decoded without error. */
+static const got_telegram *decode_one(collector *c, const char *text, size_t n)
+{
+    collector_init(c);
+    decode_text(c, SM_LINK_AUTO, text, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c->n, 1);
+    ASSERT_ERR(c->t[0].err, SM_OK);
+    return &c->t[0];
+}
+
+/* A fixture of p1/ decoded, as decode_one. */
 static const got_telegram *decode_fixture(collector *c, const char *name)
 {
     size_t n;
     char *text = load(name, &n);
-    collector_init(c);
-    decode_text(c, SM_LINK_AUTO, text, n, 0);
+    const got_telegram *t = decode_one(c, text, n);
     free(text);
-    CU_ASSERT_EQUAL_FATAL(c->n, 1);
-    ASSERT_ERR(c->t[0].err, SM_OK);
-    return &c->t[0];
+    return t;
 }
 
 static const got_reading *want_reading(const got_telegram *t, const char *obis)
@@ -185,11 +192,7 @@ static void test_dsmr22_without_crc(void)
     char tel[2048];
     size_t n = smb_p1(tel, sizeof tel, dsmr22, SMB_P1_NO_CRC);
     collector c;
-    collector_init(&c);
-    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
-    CU_ASSERT_EQUAL_FATAL(c.n, 1);
-    const got_telegram *t = &c.t[0];
-    ASSERT_ERR(t->err, SM_OK);
+    const got_telegram *t = decode_one(&c, tel, n);
     CU_ASSERT_EQUAL(t->p1.frame.crc_status, SM_P1_CRC_NONE);
     CU_ASSERT_STRING_EQUAL(t->p1_ident, "ISk5\\2ME382-1003");
     CU_ASSERT_STRING_EQUAL(find_obis(t, "0-0:96.1.1*255")->text, "KAL7005109968515");
@@ -346,11 +349,7 @@ static void test_quirky_lines(void)
     char tel[1024];
     size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
     collector c;
-    collector_init(&c);
-    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
-    CU_ASSERT_EQUAL_FATAL(c.n, 1);
-    const got_telegram *t = &c.t[0];
-    ASSERT_ERR(t->err, SM_OK);
+    const got_telegram *t = decode_one(&c, tel, n);
     CU_ASSERT_EQUAL(t->p1.nnotes, 5);
     static const struct {
         unsigned line;
@@ -406,11 +405,7 @@ static void test_one_pass_equals_general(void)
     char tel[9000];
     size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
     collector c;
-    collector_init(&c);
-    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
-    CU_ASSERT_EQUAL_FATAL(c.n, 1);
-    const got_telegram *t = &c.t[0];
-    ASSERT_ERR(t->err, SM_OK);
+    const got_telegram *t = decode_one(&c, tel, n);
     CU_ASSERT_EQUAL_FATAL(t->n, 2 * nv);
     unsigned differ = 0;
     for (size_t i = 0; i < nv; i++) {
@@ -476,11 +471,7 @@ static void test_billing_snapshot(void)
     char tel[2200];
     size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
     collector c;
-    collector_init(&c);
-    decode_text(&c, SM_LINK_AUTO, tel, n, 0);
-    CU_ASSERT_EQUAL_FATAL(c.n, 1);
-    const got_telegram *t = &c.t[0];
-    ASSERT_ERR(t->err, SM_OK);
+    const got_telegram *t = decode_one(&c, tel, n);
     CU_ASSERT_EQUAL(t->p1.nnotes, 0);
     CU_ASSERT_EQUAL_FATAL(t->n, 1 + 24 + 1);
     CU_ASSERT_EQUAL(t->readings[0].r.kind, SM_RK_LIST);
