@@ -11,16 +11,21 @@
  * are notes: checked for the telegrams this target ended itself); every reading's text lies inside the telegram; a profile's
  * entries follow it, each naming it as parent, and no more than it counts;
  * the notes kept are at most SM_P1_MAX_NOTES and name lines of the
- * telegram; the JSON line is valid JSON. */
+ * telegram; the JSON line is valid JSON; the memo of what a meter repeats
+ * (sm_p1_memo) changes nothing: the parser alone reads the text again with
+ * a memo that a usual telegram left, then with the one it left itself, to
+ * the same readings and notes as without one. */
 #include <string.h>
 
 #include "fuzz.h"
 #include "fuzz_render.h"
+#include "same_reading.h"
 #include "sm_build.h"
 #include "sm_decoder.h"
 
 static char text[SM_P1_MAX + 16];
-static sm_reading readings[SM_MAX_READINGS];
+static sm_reading readings[SM_MAX_READINGS], again[SM_MAX_READINGS];
+static sm_p1_memo memo;
 static uint8_t scratch[SM_P1_MAX / 2];
 static sm_decoder dec;
 static fuzz_renderers fr;
@@ -45,6 +50,58 @@ static void check_readings(const sm_telegram *t)
     for (unsigned k = 0; k < p->nnotes && k < SM_P1_MAX_NOTES; k++)
         if (p->notes[k].offset >= t->apdu_len || p->notes[k].line < 2)
             FUZZ_FAIL("note %u names no line of the telegram", k);
+}
+
+/* text[0..n) read with the memo as it is: what t says it gives without one */
+static void memo_same(const sm_telegram *t, size_t n, const char *which)
+{
+    sm_reading_set rs = {again, SM_MAX_READINGS, 0, NULL};
+    sm_p1_info info;
+    size_t off = 0;
+    sm_err e = sm_p1_parse((const uint8_t *)text, n, NULL, &info, &rs, scratch, sizeof scratch,
+                           &memo, &off);
+    if (e != t->err || rs.n != t->nreadings || info.lines != t->p1.lines ||
+        info.nnotes != t->p1.nnotes)
+        FUZZ_FAIL("with the memo %s: %s, %zu readings; without: %s, %zu", which,
+                  sm_errname(e), rs.n, sm_errname(t->err), t->nreadings);
+    for (unsigned k = 0; k < info.nnotes && k < SM_P1_MAX_NOTES; k++)
+        if (info.notes[k].line != t->p1.notes[k].line ||
+            info.notes[k].kind != t->p1.notes[k].kind ||
+            info.notes[k].offset != t->p1.notes[k].offset)
+            FUZZ_FAIL("with the memo %s: note %u differs", which, k);
+    for (size_t i = 0; i < rs.n; i++)
+        if (!same_reading(&again[i], &t->readings[i]))
+            FUZZ_FAIL("with the memo %s: reading %zu differs", which, i);
+}
+
+/* a memo as a DSMR 5 meter's telegrams leave it */
+static void memo_usual(void)
+{
+    static char usual[2048];
+    static size_t usual_n;
+    if (!usual_n)
+        usual_n = smb_p1(usual, sizeof usual,
+                         "/ISK5\\2M550T-1012\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(230821232300S)\r\n"
+                         "0-0:96.1.1(4530303434303037313331363530323137)\r\n"
+                         "1-0:1.8.1(000077.147*kWh)\r\n1-0:1.8.2(000868.037*kWh)\r\n"
+                         "1-0:2.8.1(000000.015*kWh)\r\n1-0:2.8.2(000556.926*kWh)\r\n"
+                         "0-0:96.14.0(0001)\r\n1-0:1.7.0(04.715*kW)\r\n1-0:2.7.0(01.905*kW)\r\n"
+                         "0-0:96.7.21(00004)\r\n0-0:96.7.9(00002)\r\n"
+                         "1-0:99.97.0(1)(0-0:96.7.19)(230820232300S)(0000000240*s)\r\n"
+                         "1-0:32.32.0(00002)\r\n0-0:96.13.0()\r\n1-0:32.7.0(230.3*V)\r\n"
+                         "1-0:31.7.0(021.80*A)\r\n1-0:21.7.0(01.571*kW)\r\n"
+                         "0-1:24.1.0(003)\r\n0-1:96.1.0(4730303031323334353637383930)\r\n"
+                         "0-1:24.2.1(230821232300S)(00981.443*m3)\r\n",
+                         SMB_P1_CRC);
+    static sm_reading r[SM_MAX_READINGS];
+    static uint8_t sc[1024];
+    sm_reading_set rs = {r, SM_MAX_READINGS, 0, NULL};
+    sm_p1_info info;
+    size_t off = 0;
+    memset(&memo, 0, sizeof memo);
+    if (sm_p1_parse((const uint8_t *)usual, usual_n, NULL, &info, &rs, sc, sizeof sc, &memo,
+                    &off) != SM_OK || rs.n != 22)
+        FUZZ_FAIL("the usual telegram: %zu readings", rs.n);
 }
 
 static void on_telegram(void *ctx, const sm_telegram *t)
@@ -96,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&t, 0, sizeof t);
         size_t off = 0;
         t.err = sm_p1_parse((const uint8_t *)text, n, NULL, &t.p1, &rs, scratch, sizeof scratch,
-                            &off);
+                            NULL, &off);
         t.is_p1 = true;
         t.apdu = (const uint8_t *)text;
         t.apdu_len = n;
@@ -107,6 +164,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_FAIL("a telegram with its framing and CRC right failed: %s", sm_errname(t.err));
         if (t.err == SM_OK)
             on_telegram(&framed_here, &t);
+        memo_usual();
+        memo_same(&t, n, "of a usual telegram");
+        memo_same(&t, n, "of this one");
     }
     fuzz_renderers_free(&fr);
     return 0;

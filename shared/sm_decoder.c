@@ -154,7 +154,8 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
                                 d->layouts, &rs, &l->off);
     } else if (framed || sm_p1_detect(l->p, l->n)) {
         t->is_p1 = true;
-        e = sm_p1_parse(l->p, l->n, framed, &t->p1, &rs, d->p1text, sizeof d->p1text, &l->off);
+        e = sm_p1_parse(l->p, l->n, framed, &t->p1, &rs, d->p1text, sizeof d->p1text,
+                        &d->p1memo, &l->off);
         d->stats.p1_notes += t->p1.nnotes;
     } else {
         e = SM_ERR_APDU_UNSUPPORTED;

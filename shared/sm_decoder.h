@@ -106,6 +106,7 @@ typedef struct {
     sm_node SM_PRIVATE(nodes)[SM_MAX_NODES];
     sm_reading SM_PRIVATE(readings)[SM_MAX_READINGS];
     uint8_t SM_PRIVATE(p1text)[SM_APDU_MAX / 2]; /* decoded P1 identifiers */
+    sm_p1_memo SM_PRIVATE(p1memo); /* what the meter's P1 telegrams repeat */
 } sm_decoder;
 
 /* A decoder for a link layer (SM_LINK_AUTO to detect it) calling cb for

@@ -216,7 +216,7 @@ bool sm_p1_detect(const uint8_t *p, size_t n)
 
 #define MAX_GROUPS 128 /* values of one object: a profile of 13 entries has 42 */
 #define MAX_COLUMNS 16 /* objects of a profile: a billing snapshot has up to 12 */
-#define UNIT_MEMO 8    /* units remembered per telegram (a power of two) */
+_Static_assert((SM_P1_MEMO_UNITS & (SM_P1_MEMO_UNITS - 1)) == 0, "a power of two");
 
 typedef struct {
     const uint8_t *p;
@@ -226,6 +226,7 @@ typedef struct {
 /* One object: its code and its values. */
 typedef struct {
     sm_obis obis;
+    const sm_obis_info *info; /* obis's, from the table */
     span g[MAX_GROUPS];
     size_t ng;
     bool full;                  /* more values than g holds */
@@ -240,8 +241,7 @@ typedef struct {
     sm_p1_info *info;
     uint8_t *scratch;
     size_t scratch_left;
-    uint64_t unit_key[UNIT_MEMO]; /* units as sent (find_unit's memo) ... */
-    const void *unit[UNIT_MEMO];  /* ... and what they are (a p1_unit, NULL: unknown) */
+    sm_p1_memo *memo;
 } parser;
 
 static void note_at(parser *ps, uint16_t line, size_t line_off, sm_p1_note_kind k)
@@ -348,6 +348,14 @@ static size_t parse_code(const uint8_t *p, size_t n, sm_obis *o)
     return (size_t)(q - p);
 }
 
+/* The code at p into ob, with its table entry; its length, 0: none. */
+static size_t object_code(const uint8_t *p, size_t n, object *ob)
+{
+    size_t k = parse_code(p, n, &ob->obis);
+    ob->info = k ? sm_obis_lookup(&ob->obis) : NULL;
+    return k;
+}
+
 /* The values "(...)" of a line into ob; false when a "(" does not close or
  * something else comes between them. */
 static bool groups(const uint8_t *p, size_t n, object *ob)
@@ -445,7 +453,7 @@ static const p1_unit *find_unit_slow(const uint8_t *p, size_t n)
     return NULL;
 }
 
-/* The unit of a value: a telegram repeats the same few, so those seen are
+/* The unit of a value: a meter repeats the same few, so those seen are
  * remembered (the bytes as sent and their length are the key; 0 is no key). */
 static const p1_unit *find_unit(parser *ps, const uint8_t *p, size_t n)
 {
@@ -454,12 +462,13 @@ static const p1_unit *find_unit(parser *ps, const uint8_t *p, size_t n)
     uint64_t key = n;
     for (size_t i = 0; i < n; i++)
         key |= (uint64_t)p[i] << (8 * (i + 1));
-    unsigned slot = (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 61) & (UNIT_MEMO - 1);
-    if (key != ps->unit_key[slot]) {
-        ps->unit_key[slot] = key;
-        ps->unit[slot] = find_unit_slow(p, n);
+    sm_p1_memo *m = ps->memo;
+    unsigned slot = (unsigned)((key * 0x9E3779B97F4A7C15ull) >> 60) & (SM_P1_MEMO_UNITS - 1);
+    if (key != m->unit_key[slot]) {
+        m->unit_key[slot] = key;
+        m->unit[slot] = find_unit_slow(p, n);
     }
-    return ps->unit[slot];
+    return m->unit[slot];
 }
 
 /* A number's reading: raw with its decimals, in the base unit of u (NULL
@@ -562,7 +571,7 @@ static inline void zero_reading(sm_reading *r)
 }
 
 static sm_reading *push(parser *ps, uint16_t line, size_t line_off, const sm_obis *code,
-                        span text)
+                        const sm_obis_info *info, span text)
 {
     sm_reading_set *out = ps->out;
     if (out->n >= out->cap) {
@@ -575,7 +584,7 @@ static sm_reading *push(parser *ps, uint16_t line, size_t line_off, const sm_obi
     r->node = r->obis_node = r->parent = SM_NO_NODE;
     r->obis = *code;
     r->obis_source = SM_OBIS_WIRE;
-    r->info = sm_obis_lookup(code);
+    r->info = info;
     r->text = text.p;
     r->text_len = text.n;
     return r;
@@ -584,7 +593,8 @@ static sm_reading *push(parser *ps, uint16_t line, size_t line_off, const sm_obi
 /* One value of an object into a reading. */
 static sm_reading *value(parser *ps, const object *ob, const sm_obis *code, span s)
 {
-    sm_reading *r = push(ps, ob->line, ob->line_off, code, s);
+    sm_reading *r = push(ps, ob->line, ob->line_off, code,
+                         code == &ob->obis ? ob->info : sm_obis_lookup(code), s);
     if (!r)
         return NULL;
     bool unknown_unit = false;
@@ -606,7 +616,7 @@ static sm_reading *value(parser *ps, const object *ob, const sm_obis *code, span
 static void as_text(parser *ps, const object *ob)
 {
     span all = {ob->vals, (size_t)(ob->vals_end - ob->vals)};
-    sm_reading *r = push(ps, ob->line, ob->line_off, &ob->obis, all);
+    sm_reading *r = push(ps, ob->line, ob->line_off, &ob->obis, ob->info, all);
     if (r) {
         r->kind = SM_RK_STRING;
         r->type = SM_DT_VISIBLE_STRING;
@@ -648,7 +658,7 @@ static bool profile(parser *ps, const object *ob)
         k++;
     if (k == 0 || ob->ng != 1 + k + (size_t)n * (k + 1))
         return false;
-    sm_reading *list = push(ps, ob->line, ob->line_off, &ob->obis, ob->g[0]);
+    sm_reading *list = push(ps, ob->line, ob->line_off, &ob->obis, ob->info, ob->g[0]);
     if (!list)
         return true;
     list->kind = SM_RK_LIST;
@@ -683,7 +693,7 @@ static bool gas_profile(parser *ps, const object *ob)
         !is_code(ob->g[4], &code) ||
         !(parse_time(ob->g[0], false, &when) || parse_time(ob->g[0], true, &when)))
         return false;
-    sm_reading *r = push(ps, ob->line, ob->line_off, &ob->obis, ob->g[6]);
+    sm_reading *r = push(ps, ob->line, ob->line_off, &ob->obis, ob->info, ob->g[6]);
     if (!r)
         return true;
     bool unknown_unit = false;
@@ -762,10 +772,10 @@ static inline const uint8_t *line_end(const uint8_t *q, const uint8_t *end)
  * text: its reading straight from the characters, in one pass.  Where the
  * next line begins; NULL, nothing written, for any other line (lines()
  * reads it the general way, to the same readings where both can). */
-static const uint8_t *number_line(parser *ps, const uint8_t *p, size_t k, const sm_obis *code,
+static const uint8_t *number_line(parser *ps, const uint8_t *p, size_t k, const object *ob,
                                   const uint8_t *end, const uint8_t *text, uint16_t lineno)
 {
-    if (p[k] != '(' || sm_obis_is_text(code))
+    if (p[k] != '(' || sm_obis_is_text(&ob->obis))
         return NULL;
     /* the digits end at a character that is none, at the latest the "!"
      * after the lines */
@@ -803,7 +813,8 @@ static const uint8_t *number_line(parser *ps, const uint8_t *p, size_t k, const 
     const uint8_t *next;
     if (*q != ')' || !(next = line_end(q + 1, end)) || (next < end && *next == '('))
         return NULL;
-    sm_reading *r = push(ps, lineno, (size_t)(p - text), code, (span){v, (size_t)(q - v)});
+    sm_reading *r =
+        push(ps, lineno, (size_t)(p - text), &ob->obis, ob->info, (span){v, (size_t)(q - v)});
     ps->info->lines++;
     if (r)
         set_number(r, *v == '-', (int64_t)raw, decimals, u, u != NULL);
@@ -855,7 +866,7 @@ static void line_slow(parser *ps, object *ob, bool *open, const uint8_t *p, size
         ob->vals = ob->vals_end = NULL;
         ob->line = lineno;
         ob->line_off = (size_t)(p - text);
-        size_t k = parse_code(p, n, &ob->obis);
+        size_t k = object_code(p, n, ob);
         if (!k)
             note(ps, ob, SM_P1_NOTE_LINE);
         else if (!groups(p + k, n - k, ob))
@@ -863,6 +874,41 @@ static void line_slow(parser *ps, object *ob, bool *open, const uint8_t *p, size
         else
             *open = true;
     }
+}
+
+/* The code of the line at p, line number lineno, into ob (with its table
+ * entry): its length, 0 when there is none.  From the memo when the line
+ * at this place began with the same characters last time: parse_code's
+ * answer depends on the code's characters and the one after it only, and
+ * when those are the memo's 1 to 16 (the line having 16 bytes before the
+ * end) it is the memo's. */
+static size_t line_code(sm_p1_memo *memo, const uint8_t *p, const uint8_t *end, uint16_t lineno,
+                        object *ob)
+{
+    unsigned at = (unsigned)lineno - 2u; /* the first data line is line 2 */
+    if (at >= SM_P1_MEMO_LINES || end - p < 16)
+        return object_code(p, (size_t)(end - p), ob);
+    sm_p1_memo_line *m = &memo->line[at];
+    uint64_t w[2];
+    memcpy(w, p, sizeof w);
+    if (m->len && !(((w[0] ^ m->text[0]) & m->mask[0]) | ((w[1] ^ m->text[1]) & m->mask[1]))) {
+        ob->obis = m->obis;
+        ob->info = m->info;
+        return m->len;
+    }
+    size_t k = object_code(p, (size_t)(end - p), ob);
+    m->len = 0;
+    if (k > 0 && k < 16) { /* the code and the character after it */
+        uint8_t mask[16] = {0};
+        memset(mask, 0xFF, k + 1);
+        memcpy(m->mask, mask, sizeof mask);
+        m->text[0] = w[0] & m->mask[0];
+        m->text[1] = w[1] & m->mask[1];
+        m->obis = ob->obis;
+        m->info = ob->info;
+        m->len = (uint8_t)k;
+    }
+    return k;
 }
 
 /* A line's object: its code and values; continuation lines "(...)" add
@@ -882,8 +928,8 @@ static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
                 object_readings(ps, &ob);
             open = false;
             /* its code, then the line as one number, or as the usual line */
-            size_t k = parse_code(p, (size_t)(end - p), &ob.obis);
-            const uint8_t *next = k ? number_line(ps, p, k, &ob.obis, end, text, lineno) : NULL;
+            size_t k = line_code(ps->memo, p, end, lineno, &ob);
+            const uint8_t *next = k ? number_line(ps, p, k, &ob, end, text, lineno) : NULL;
             if (next) {
                 p = next;
                 continue;
@@ -912,7 +958,7 @@ static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
 
 sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
                    sm_p1_info *info, sm_reading_set *out, uint8_t *scratch,
-                   size_t scratch_cap, size_t *err_off)
+                   size_t scratch_cap, sm_p1_memo *memo, size_t *err_off)
 {
     memset(info, 0, sizeof *info);
     out->n = 0;
@@ -944,7 +990,12 @@ sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
     info->frame = f;
     info->ident = text + 1;
     info->ident_len = f.ident_len;
-    parser ps = {out, info, scratch, scratch_cap, {0}, {NULL}};
+    sm_p1_memo none;
+    if (!memo) {
+        memset(&none, 0, sizeof none);
+        memo = &none;
+    }
+    parser ps = {out, info, scratch, scratch_cap, memo};
     lines(&ps, text, &f);
     return SM_OK;
 }

@@ -127,6 +127,28 @@ typedef struct {
     sm_p1_note notes[SM_P1_MAX_NOTES];
 } sm_p1_info;
 
+/* What one meter's telegrams repeat, remembered from one telegram to the
+ * next so that the next is read with fewer steps: for each of the first
+ * SM_P1_MEMO_LINES lines, its code as sent (the characters up to and with
+ * the "(" after it) and what they are; the units met.  Only ever a shortcut
+ * to what the characters say: a line that begins otherwise is read as
+ * usual, and the readings are the same with a memo, without one, or with
+ * one that another meter's telegrams left.  Zeroed, it is empty. */
+#define SM_P1_MEMO_LINES 64
+#define SM_P1_MEMO_UNITS 16
+typedef struct {
+    uint64_t text[2], mask[2]; /* the line's first 16 bytes, masked to its code and "(" */
+    const sm_obis_info *info;
+    sm_obis obis;
+    uint8_t len;               /* the code's length (1 to 15); 0: empty */
+} sm_p1_memo_line;
+
+typedef struct {
+    sm_p1_memo_line line[SM_P1_MEMO_LINES];
+    uint64_t unit_key[SM_P1_MEMO_UNITS]; /* a unit as sent; 0: empty */
+    const void *unit[SM_P1_MEMO_UNITS];  /* ... and what it is (NULL: not known) */
+} sm_p1_memo;
+
 /* Does the text at p begin like a telegram ("/" and three letters)? */
 bool sm_p1_detect(const uint8_t *p, size_t n);
 
@@ -134,11 +156,12 @@ bool sm_p1_detect(const uint8_t *p, size_t n);
  * found its parts (its CRC verified); NULL for text from elsewhere (inside
  * the ciphering), which is scanned and its CRC checked here.  Decoded
  * identifiers are written to scratch (len / 2 bytes are always enough).
+ * memo: the meter's (sm_p1_memo), NULL for none.
  * SM_OK, or what fails the telegram (SM_ERR_P1_TEXT_CRC: the text's own
  * CRC, of text from elsewhere; SM_ERR_P1_FORMAT with
  * *err_off). */
 sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
                    sm_p1_info *info, sm_reading_set *out, uint8_t *scratch,
-                   size_t scratch_cap, size_t *err_off);
+                   size_t scratch_cap, sm_p1_memo *memo, size_t *err_off);
 
 #endif

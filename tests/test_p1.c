@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "meter_sim.h"
+#include "same_reading.h"
 #include "sm_build.h"
 #include "test_util.h"
 
@@ -450,6 +451,102 @@ static void test_one_pass_equals_general(void)
     collector_free(&c);
 }
 
+/* The memo of what a meter repeats changes no reading: telegrams whose
+ * lines are, at each place, one of codes that begin alike and differ in
+ * one character (a digit more, "*255", a letter group, D0's form, a space,
+ * no code), with units that differ in case or are not known, are read in
+ * a row with one memo (each left by the telegrams before it, of other
+ * lines) and each alone without one: the same readings, notes and lines. */
+static void test_memo_changes_nothing(void)
+{
+    static const char *const lines[] = {
+        "1-0:1.8.0(000077.147*kWh)", "1-0:1.8.0*255(000077.147*kWh)", "1-0:1.8.1(5*kWh)",
+        "1-0:1.8.10(5*kWh)", "1-0:11.8.0(5*KWH)", "1.8.0(5*kWh)", "1-0:1.8.0(5*kW)",
+        "1-0:1.8.0(5*furlong)", "1-0:1.8.0 (5*kWh)", "1-0:1.8.0)(5)", "1-0:1.8.C(5*V)",
+        "1-0:1.8.0(5)(6)", "1-0:1.8.0(230821232300S)(00981.443*m3)", "0-1:24.2.1(230821232300S)(00981.443*m3)",
+        "0-1:24.2.1(230821232300W)(00981.443*M3)", "0-0:96.1.1(314B464D30323030303134313936)",
+        "0-0:96.1.1(31)", "0-0:96.13.0()", "1-0:99.97.0(1)(0-0:96.7.19)(230820232300S)(0000000240*s)",
+        "1-0:99.97.0(0)(0-0:96.7.19)", "1-0:32.7.0(230.3*V)", "1-0:32.7.00(230.3*V)",
+        "1-0:32.7.0(230.3*v)", "1-0:32.7.0*1(230.3*V)", "1-0:32.7.0", "X-0:32.7.0(1*V)",
+        "1-0:1.8.0(-1.5*kWh)", "1-0:1.8.0(1234567890123456789)", "(00981.443)",
+        "1-0:96.1.1(5*kWh)", "0-0:1.0.0(230821232300S)", "0-0:1.0.0(230821232300)",
+        "1-0:255.255.255(1)", "1-0:256.1.1(1)", "0-0:96.7.21(00004)", "0-0:96.7.9(00002)"};
+    const size_t nl = sizeof lines / sizeof lines[0];
+    static char tel[SM_P1_MAX];
+    static uint8_t scratch[SM_P1_MAX / 2];
+    static sm_reading ra[SM_MAX_READINGS], rb[SM_MAX_READINGS];
+    static sm_p1_memo memo; /* zeroed: empty */
+    uint32_t seed = 12345;
+    unsigned differ = 0, memo_lines = 0;
+    size_t total = 0;
+    for (unsigned round = 0; round < 400; round++) {
+        char body[4096];
+        int k = snprintf(body, sizeof body, "/SIM5\\2MEMO\r\n\r\n");
+        /* the first rounds: lines in order, so that each place meets
+         * codes that begin alike; then at random */
+        unsigned nlines = round < 40 ? 50 : 1 + round % 60;
+        for (unsigned i = 0; i < nlines && k < 3800; i++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t which = round < 40 ? (i + round) % nl : (seed >> 16) % nl;
+            k += snprintf(body + k, sizeof body - (size_t)k, "%s\r\n", lines[which]);
+        }
+        size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
+        CU_ASSERT_FATAL(n > 0);
+        sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL}, b = {rb, SM_MAX_READINGS, 0, NULL};
+        sm_p1_info ia, ib;
+        size_t oa = 0, ob = 0;
+        sm_err ea = sm_p1_parse((const uint8_t *)tel, n, NULL, &ia, &a, scratch, sizeof scratch,
+                                &memo, &oa);
+        sm_err eb = sm_p1_parse((const uint8_t *)tel, n, NULL, &ib, &b, scratch, sizeof scratch,
+                                NULL, &ob);
+        total += a.n;
+        bool same = ea == SM_OK && eb == SM_OK && a.n == b.n &&
+                    ia.lines == ib.lines && ia.nnotes == ib.nnotes &&
+                    memcmp(ia.notes, ib.notes,
+                           sizeof ia.notes[0] *
+                               (ia.nnotes < SM_P1_MAX_NOTES ? ia.nnotes : SM_P1_MAX_NOTES)) == 0;
+        for (size_t i = 0; same && i < a.n; i++)
+            same = same_reading(&ra[i], &rb[i]);
+        if (!same)
+            fprintf(stderr, "\n    round %u: with the memo %zu readings (%s), without %zu (%s)\n",
+                    round, a.n, sm_errname(ea), b.n, sm_errname(eb));
+        differ += !same;
+    }
+    for (unsigned i = 0; i < SM_P1_MEMO_LINES; i++)
+        memo_lines += memo.line[i].len > 0;
+    CU_ASSERT_EQUAL(differ, 0);
+    CU_ASSERT(total > 5000);
+    /* and the memo was used: it holds codes */
+    CU_ASSERT(memo_lines > 40);
+    /* a reading through the memo is right, not only the same: a line the
+     * memo holds "1-0:1.8.0(" for, read as "1-0:1.8.0*255(" and back */
+    memset(&memo, 0, sizeof memo);
+    const char *const two[] = {"1-0:1.8.0(000077.147*kWh)\r\n", "1-0:1.8.0*255(1.5*kWh)\r\n",
+                               "1-0:1.8.00(2*kWh)\r\n", "1-0:1.8.0(3*kWh)\r\n"};
+    const int64_t want_raw[] = {77147, 15, 2, 3}; /* "1.8.00": E written with two digits */
+    for (unsigned i = 0; i < 4; i++) {
+        char body[256];
+        snprintf(body, sizeof body, "/SIM5\\2MEMO\r\n\r\n%s1-0:32.7.0(230.3*V)\r\n", two[i]);
+        size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
+        sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL};
+        sm_p1_info ia;
+        size_t oa = 0;
+        ASSERT_ERR(sm_p1_parse((const uint8_t *)tel, n, NULL, &ia, &a, scratch, sizeof scratch,
+                               &memo, &oa),
+                   SM_OK);
+        CU_ASSERT_EQUAL_FATAL(a.n, 2);
+        CU_ASSERT_EQUAL(ra[0].obis.c, 1);
+        CU_ASSERT_EQUAL(ra[0].obis.d, 8);
+        CU_ASSERT_EQUAL(ra[0].obis.e, 0);
+        CU_ASSERT_EQUAL(ra[0].obis.f, 255);
+        CU_ASSERT_EQUAL(ra[0].raw_i, want_raw[i]);
+        CU_ASSERT_EQUAL(ra[0].unit, SM_UNIT_WH);
+        CU_ASSERT_PTR_NOT_NULL(ra[0].info);
+        CU_ASSERT_EQUAL(ra[1].raw_i, 2303);
+        CU_ASSERT_EQUAL(ra[1].unit, SM_UNIT_V);
+    }
+}
+
 /* A billing snapshot in the profile form of the Hungarian P1 port: two
  * entries of twelve registers each (synthetic, in the published form) */
 static void test_billing_snapshot(void)
@@ -752,4 +849,5 @@ void register_p1(void)
     CU_add_test(s, "10 MB of random text", test_random_text);
     CU_add_test(s, "the one-pass line gives what the general way gives", test_one_pass_equals_general);
     CU_add_test(s, "beside M-Bus and HDLC on one line", test_beside_binary_links);
+    CU_add_test(s, "the memo of what a meter repeats changes no reading", test_memo_changes_nothing);
 }
