@@ -227,6 +227,7 @@ typedef struct {
 typedef struct {
     sm_obis obis;
     const sm_obis_info *info; /* obis's, from the table */
+    sm_p1_memo_line *memo;    /* the memo's entry for the line, NULL: none */
     span g[MAX_GROUPS];
     size_t ng;
     bool full;                  /* more values than g holds */
@@ -805,10 +806,32 @@ static const uint8_t *number_line(parser *ps, const uint8_t *p, size_t k, const 
     const p1_unit *u = NULL;
     if (*q == '*') {
         from = ++q;
-        while (!value_stop[*q])
-            q++;
-        if (q == from || q - from > 7 || !(u = find_unit(ps, from, (size_t)(q - from))))
-            return NULL;
+        /* the unit the memo holds for this line, when these characters
+         * begin with it (8 bytes before the end); that the ")" follows it,
+         * so that it is all of the unit, is checked below */
+        sm_p1_memo_line *m = ob->memo;
+        uint64_t w = 0;
+        bool room = end - from >= 8;
+        if (room)
+            memcpy(&w, from, sizeof w);
+        if (m && m->unit_len && room && (w & m->unit_mask) == m->unit_text) {
+            u = m->unit;
+            q = from + m->unit_len;
+        } else {
+            while (!value_stop[*q])
+                q++;
+            size_t n = (size_t)(q - from);
+            if (n == 0 || n > 7 || !(u = find_unit(ps, from, n)))
+                return NULL;
+            if (m && room) {
+                uint8_t mask[8] = {0};
+                memset(mask, 0xFF, n);
+                memcpy(&m->unit_mask, mask, sizeof mask);
+                m->unit_text = w & m->unit_mask;
+                m->unit_len = (uint8_t)n;
+                m->unit = u;
+            }
+        }
     }
     const uint8_t *next;
     if (*q != ')' || !(next = line_end(q + 1, end)) || (next < end && *next == '('))
@@ -886,6 +909,7 @@ static size_t line_code(sm_p1_memo *memo, const uint8_t *p, const uint8_t *end, 
                         object *ob)
 {
     unsigned at = (unsigned)lineno - 2u; /* the first data line is line 2 */
+    ob->memo = NULL;
     if (at >= SM_P1_MEMO_LINES || end - p < 16)
         return object_code(p, (size_t)(end - p), ob);
     sm_p1_memo_line *m = &memo->line[at];
@@ -894,6 +918,7 @@ static size_t line_code(sm_p1_memo *memo, const uint8_t *p, const uint8_t *end, 
     if (m->len && !(((w[0] ^ m->text[0]) & m->mask[0]) | ((w[1] ^ m->text[1]) & m->mask[1]))) {
         ob->obis = m->obis;
         ob->info = m->info;
+        ob->memo = m;
         return m->len;
     }
     size_t k = object_code(p, (size_t)(end - p), ob);
@@ -907,6 +932,8 @@ static size_t line_code(sm_p1_memo *memo, const uint8_t *p, const uint8_t *end, 
         m->obis = ob->obis;
         m->info = ob->info;
         m->len = (uint8_t)k;
+        m->unit_len = 0;
+        ob->memo = m;
     }
     return k;
 }

@@ -141,6 +141,9 @@ typedef struct {
     const sm_obis_info *info;
     sm_obis obis;
     uint8_t len;               /* the code's length (1 to 15); 0: empty */
+    uint8_t unit_len;          /* its number's unit, 1 to 7 characters; 0: none */
+    uint64_t unit_text, unit_mask; /* ... as sent, 8 bytes masked to it */
+    const void *unit;          /* ... and what it is */
 } sm_p1_memo_line;
 
 typedef struct {

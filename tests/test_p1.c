@@ -454,13 +454,15 @@ static void test_one_pass_equals_general(void)
 /* The memo of what a meter repeats changes no reading: telegrams whose
  * lines are, at each place, one of codes that begin alike and differ in
  * one character (a digit more, "*255", a letter group, D0's form, a space,
- * no code), with units that differ in case or are not known, are read in
+ * no code), with units that differ in a character, in case, in length or
+ * are not known, are read in
  * a row with one memo (each left by the telegrams before it, of other
  * lines) and each alone without one: the same readings, notes and lines. */
 static void test_memo_changes_nothing(void)
 {
     static const char *const lines[] = {
-        "1-0:1.8.0(000077.147*kWh)", "1-0:1.8.0*255(000077.147*kWh)", "1-0:1.8.1(5*kWh)",
+        "1-0:1.8.0(000077.147*kWh)", "1-0:1.8.0(5*kW)", "1-0:1.8.0(6*kWh)", "1-0:1.8.0(7*KWh)",
+        "1-0:1.8.0(8*kWhk)", "1-0:1.8.0(9*kWh", "1-0:1.8.0*255(000077.147*kWh)", "1-0:1.8.1(5*kWh)",
         "1-0:1.8.10(5*kWh)", "1-0:11.8.0(5*KWH)", "1.8.0(5*kWh)", "1-0:1.8.0(5*kW)",
         "1-0:1.8.0(5*furlong)", "1-0:1.8.0 (5*kWh)", "1-0:1.8.0)(5)", "1-0:1.8.C(5*V)",
         "1-0:1.8.0(5)(6)", "1-0:1.8.0(230821232300S)(00981.443*m3)", "0-1:24.2.1(230821232300S)(00981.443*m3)",
