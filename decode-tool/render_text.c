@@ -7,6 +7,7 @@
  * reading under its OBIS name (or code). */
 #include "smd_format.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -142,28 +143,29 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
         smd_out_str(o, buf);
         smd_out_ch(o, '\n');
     }
-    /* the familiar lines in their order */
+    /* the familiar lines in their order: the first top-level reading of
+     * each label (each reading's label looked up once) */
+    size_t first[NLABELS];
     for (size_t l = 0; l < NLABELS; l++)
-        for (size_t i = 0; i < t->nreadings; i++)
-            if (label_of(&t->readings[i]) == (int)l && t->readings[i].parent == SM_NO_NODE) {
-                snprintf(buf, sizeof buf, "%s:", labels[l].label);
-                line(o, r, buf, &t->readings[i]);
-                break;
-            }
+        first[l] = SIZE_MAX;
+    for (size_t i = 0; i < t->nreadings; i++) {
+        int l = label_of(&t->readings[i]);
+        if (l >= 0 && t->readings[i].parent == SM_NO_NODE && first[l] == SIZE_MAX)
+            first[l] = i;
+    }
+    for (size_t l = 0; l < NLABELS; l++)
+        if (first[l] != SIZE_MAX) {
+            snprintf(buf, sizeof buf, "%s:", labels[l].label);
+            line(o, r, buf, &t->readings[first[l]]);
+        }
     /* everything else */
     for (size_t i = 0; i < t->nreadings; i++) {
         const sm_reading *rd = &t->readings[i];
         if (rd->parent != SM_NO_NODE)
             continue; /* under its profile */
         int l = label_of(rd);
-        if (l >= 0) {
-            /* printed above unless it is a second one with this label */
-            size_t first = 0;
-            while (label_of(&t->readings[first]) != l || t->readings[first].parent != SM_NO_NODE)
-                first++;
-            if (first == i)
-                continue;
-        }
+        if (l >= 0 && first[l] == i)
+            continue; /* printed above (a second one with this label is not) */
         if (rd->kind == SM_RK_DATETIME && sm_obis_is(&rd->obis, SM_OBIS_ANY, 1, 0, SM_OBIS_ANY))
             continue; /* the timestamp */
         label_text(rd, buf, sizeof buf);
