@@ -23,11 +23,16 @@ static void indent(smd_out *o, unsigned depth) { smd_out_fill(o, ' ', 2 * depth)
  * with "-"; a hyphen that would break it is written as "=". */
 static void comment_text(smd_out *o, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '-' && (i + 1 == n || s[i + 1] == '-'))
-            c = '=';
-        smd_out_ch(o, c);
+    const char *end = s + n;
+    while (s < end) {
+        const char *h = memchr(s, '-', (size_t)(end - s));
+        if (!h) {
+            smd_out_mem(o, s, (size_t)(end - s));
+            return;
+        }
+        smd_out_mem(o, s, (size_t)(h - s)); /* the text up to the hyphen */
+        smd_out_ch(o, h + 1 == end || h[1] == '-' ? '=' : '-');
+        s = h + 1;
     }
 }
 
