@@ -28,6 +28,7 @@ const char *sm_p1_note_text(sm_p1_note_kind k)
     case SM_P1_NOTE_UNIT: return "a unit not known: kept as other";
     case SM_P1_NOTE_PLACEHOLDER: return "an unused M-Bus channel (capture time 1970-01-01): skipped";
     case SM_P1_NOTE_FULL: return "more readings than a telegram may have: skipped";
+    case SM_P1_NOTE_NUMBER: return "a value with a unit that is not a number: kept as text";
     }
     return "?";
 }
@@ -604,8 +605,14 @@ static sm_reading *value(parser *ps, const object *ob, const sm_obis *code, span
         r->type = SM_DT_OCTET_STRING;
         r->bytes = s.p;
         r->len = s.n;
-    } else if (sm_obis_is_text(code) || !parse_number(ps, s, r, &unknown_unit)) {
+    } else if (sm_obis_is_text(code)) {
         parse_text(ps, s, r);
+    } else if (!parse_number(ps, s, r, &unknown_unit)) {
+        parse_text(ps, s, r);
+        /* "*" only ever stands before a unit: what came before it was
+         * meant as a number (a damaged line, a 7E1 line misread) */
+        if (memchr(s.p, '*', s.n))
+            note(ps, ob, SM_P1_NOTE_NUMBER);
     }
     if (unknown_unit)
         note(ps, ob, SM_P1_NOTE_UNIT);

@@ -346,21 +346,21 @@ static void test_quirky_lines(void)
                                "0-1:24.2.1(700101010000W)(00000000)\n" /* note: placeholder */
                                "1-0:52.7.0(230.1*V)(1)(2)\n"     /* note: shape, kept as text */
                                "1-0:72.7.0(231.0*V)\n"
-                               "0-0:99.97.0(1)(0-0:96.7.19)(bogus)(0000000010*s)\n"; /* an entry without a time */
+                               "0-0:99.97.0(1)(0-0:96.7.19)(bogus)(0000000010*s)\n" /* an entry without a time */
+                               "1-0:2.8.1(00012x.3*kWh)\n"      /* note: number, line 15 */
+                               "0-0:96.50.68(ON)\n";            /* a word: text, no note */
     char tel[1024];
     size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
     collector c;
     const got_telegram *t = decode_one(&c, tel, n);
-    CU_ASSERT_EQUAL(t->p1.nnotes, 5);
+    CU_ASSERT_EQUAL(t->p1.nnotes, 6);
     static const struct {
         unsigned line;
         sm_p1_note_kind kind;
-    } notes[] = {{5, SM_P1_NOTE_LINE},
-                 {6, SM_P1_NOTE_GROUP},
-                 {10, SM_P1_NOTE_UNIT},
-                 {11, SM_P1_NOTE_PLACEHOLDER},
-                 {12, SM_P1_NOTE_SHAPE}};
-    for (unsigned i = 0; i < 5; i++) {
+    } notes[] = {{5, SM_P1_NOTE_LINE},      {6, SM_P1_NOTE_GROUP},
+                 {10, SM_P1_NOTE_UNIT},     {11, SM_P1_NOTE_PLACEHOLDER},
+                 {12, SM_P1_NOTE_SHAPE},    {15, SM_P1_NOTE_NUMBER}};
+    for (unsigned i = 0; i < 6; i++) {
         CU_ASSERT_EQUAL(t->p1.notes[i].line, notes[i].line);
         CU_ASSERT_EQUAL(t->p1.notes[i].kind, notes[i].kind);
     }
@@ -375,6 +375,11 @@ static void test_quirky_lines(void)
     CU_ASSERT_EQUAL(find_obis(t, "1-0:31.7.0*255")->r.unit, SM_UNIT_OTHER);
     CU_ASSERT_STRING_EQUAL(find_obis(t, "1-0:52.7.0*255")->wire, "(230.1*V)(1)(2)");
     want_number(t, "1-0:72.7.0*255", "231", SM_UNIT_V);
+    const got_reading *damaged = find_obis(t, "1-0:2.8.1*255");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(damaged);
+    CU_ASSERT_EQUAL(damaged->r.kind, SM_RK_STRING);
+    CU_ASSERT_STRING_EQUAL(damaged->wire, "00012x.3*kWh");
+    CU_ASSERT_EQUAL(find_obis(t, "0-0:96.50.68*255")->r.kind, SM_RK_STRING);
     const got_reading *untimed = find_obis(t, "0-0:96.7.19*255");
     CU_ASSERT_PTR_NOT_NULL_FATAL(untimed);
     CU_ASSERT_FALSE(untimed->r.has_capture);
