@@ -81,9 +81,8 @@ static void obis_comment(smd_out *o, unsigned depth, const sm_obis *ob)
 {
     char buf[160];
     int n = sm_obis_format_dotted(ob, buf, sizeof buf);
-    const sm_obis_info *info = sm_obis_lookup(ob);
     char built[96];
-    const char *name = info ? info->name : sm_obis_describe(ob, built, sizeof built) ? built : NULL;
+    const char *name = sm_obis_name(ob, sm_obis_lookup(ob), built, sizeof built);
     if (name && n > 0 && (size_t)n < sizeof buf)
         snprintf(buf + n, sizeof buf - (size_t)n, " %s", name);
     comment(o, depth, buf);

@@ -152,6 +152,17 @@ static bool unit_fits(uint8_t expected, uint8_t unit)
     return unit == SM_UNIT_NONE || (expected == NO_UNIT && unit == SM_UNIT_COUNT);
 }
 
+/* A value of a past billing period (F other than 255: "1-0:1.8.1*101")
+ * is another series than the register's own: "-F101" after its instance. */
+static bool billing_period(const sm_obis *o, smp_value *out)
+{
+    if (o->f != 255) {
+        size_t k = strlen(out->type_instance);
+        snprintf(out->type_instance + k, sizeof out->type_instance - k, "-F%u", o->f);
+    }
+    return true;
+}
+
 bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_value *out)
 {
     if (r->kind != SM_RK_NUMBER || r->obis_source == SM_OBIS_NONE || r->parent != SM_NO_NODE)
@@ -163,7 +174,7 @@ bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_v
     if (o->c == 0 && o->d == 2)
         return false; /* version identifiers (0.2.0 firmware, 0.2.8 DSMR version) */
     if (submeter(r, all, n, out))
-        return true;
+        return billing_period(o, out);
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         const other_entry *m = &others[i];
         if (!sm_obis_is(o, m->a, m->c, m->d, m->e) || !unit_fits(m->unit, r->unit))
@@ -171,7 +182,7 @@ bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_v
         out->type = m->type;
         out->known = true;
         snprintf(out->type_instance, sizeof out->type_instance, "%s", m->instance);
-        return true;
+        return billing_period(o, out);
     }
     if (o->a == 1) {
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -186,7 +197,7 @@ bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_v
                          o->e);
             else
                 snprintf(out->type_instance, sizeof out->type_instance, "%s", m->instance);
-            return true;
+            return billing_period(o, out);
         }
     }
     out->type = "gauge";

@@ -413,3 +413,23 @@ int sm_obis_describe(const sm_obis *o, char *out, size_t cap)
         return snprintf(out, cap, "%s %u", base, o->e);
     return snprintf(out, cap, "%s%s%s", base, phases[phase], what);
 }
+
+const char *sm_obis_name(const sm_obis *o, const sm_obis_info *info, char *out, size_t cap)
+{
+    if (info && o->f == 255)
+        return info->name;
+    int n = info ? snprintf(out, cap, "%s", info->name) : sm_obis_describe(o, out, cap);
+    if (n <= 0)
+        return NULL;
+    if (o->f == 255 || (size_t)n >= cap)
+        return out;
+    char *e = out + n;
+    size_t room = cap - (size_t)n;
+    if (o->f <= 99)
+        snprintf(e, room, ", billing period %u", o->f);
+    else if (o->f >= 101 && o->f <= 125)
+        snprintf(e, room, ", %u billing period%s ago", o->f - 100u, o->f == 101 ? "" : "s");
+    else
+        snprintf(e, room, ", F %u", o->f);
+    return out;
+}

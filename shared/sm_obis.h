@@ -104,6 +104,15 @@ int8_t sm_fit_scaler(sm_fit fit, double raw);
  * "") when the groups say nothing known.  snprintf semantics. */
 int sm_obis_describe(const sm_obis *o, char *out, size_t cap);
 
+/* The name of object o (info: its table entry, or NULL): the table's name,
+ * else one built by sm_obis_describe; for a value of a past billing period
+ * (F other than 255, as D0 readouts send "1.8.1*101") with the period
+ * added: ", billing period 7" (F 0-99, the counter's value), ", 1 billing
+ * period ago" (F 101-125), ", F 126" otherwise.  info->name itself when
+ * nothing is added; else made in out (cap bytes, truncated to fit); NULL
+ * when there is no name. */
+const char *sm_obis_name(const sm_obis *o, const sm_obis_info *info, char *out, size_t cap);
+
 enum {
     SM_UNIT_NONE = 0,
     SM_UNIT_DEGREE = 8,

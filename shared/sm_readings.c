@@ -50,11 +50,9 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
 
 const char *sm_reading_name(const sm_reading *r, char *buf, size_t cap)
 {
-    if (r->info)
-        return r->info->name;
-    if (r->obis_source != SM_OBIS_NONE && sm_obis_describe(&r->obis, buf, cap) > 0)
-        return buf;
-    return NULL;
+    if (r->obis_source == SM_OBIS_NONE)
+        return r->info ? r->info->name : NULL;
+    return sm_obis_name(&r->obis, r->info, buf, cap);
 }
 
 bool sm_bytes_printable(const uint8_t *p, size_t n)

@@ -134,7 +134,8 @@ static inline uint64_t sm_reading_magnitude(const sm_reading *r, bool *neg)
 }
 
 /* The reading's name: the OBIS table's, else one built from the code's
- * value groups into buf ("Active energy import tariff 3"), else NULL. */
+ * value groups into buf ("Active energy import tariff 3"), else NULL; a
+ * past billing period's value says which (sm_obis_name). */
 const char *sm_reading_name(const sm_reading *r, char *buf, size_t cap);
 
 /* A readable rendering of a string value: true when every byte is printable

@@ -240,6 +240,35 @@ static void test_class_rules_every_class(void)
     CU_ASSERT_STRING_EQUAL(name, "Reactive energy QI tariff 1");
     sm_obis_describe(&l2, name, sizeof name);
     CU_ASSERT_STRING_EQUAL(name, "Active power export L2 (maximum demand)");
+    /* a past billing period's value says which; the register's own is the
+     * table's text itself */
+    static const struct {
+        sm_obis o;
+        const char *want;
+    } periods[] = {
+        {{1, 0, 1, 8, 1, 255}, "Active energy import (+A) tariff 1"},
+        {{1, 0, 1, 8, 1, 101}, "Active energy import (+A) tariff 1, 1 billing period ago"},
+        {{1, 0, 1, 8, 1, 103}, "Active energy import (+A) tariff 1, 3 billing periods ago"},
+        {{1, 0, 1, 8, 1, 0}, "Active energy import (+A) tariff 1, billing period 0"},
+        {{1, 0, 1, 8, 1, 99}, "Active energy import (+A) tariff 1, billing period 99"},
+        {{1, 0, 1, 8, 1, 126}, "Active energy import (+A) tariff 1, F 126"},
+        {{1, 0, 5, 8, 1, 102}, "Reactive energy QI tariff 1, 2 billing periods ago"},
+    };
+    for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
+        const sm_obis_info *info = sm_obis_lookup(&periods[i].o);
+        const char *nm = sm_obis_name(&periods[i].o, info, name, sizeof name);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(nm);
+        if (strcmp(nm, periods[i].want) != 0)
+            fprintf(stderr, "\n    %s, want %s\n", nm, periods[i].want);
+        CU_ASSERT_STRING_EQUAL(nm, periods[i].want);
+        CU_ASSERT((periods[i].o.f == 255 && info) == (info && nm == info->name));
+    }
+    char small[12]; /* truncated, never past the buffer */
+    sm_obis old = {1, 0, 1, 8, 1, 101};
+    CU_ASSERT_STRING_EQUAL(sm_obis_name(&old, sm_obis_lookup(&old), small, sizeof small),
+                           "Active ener");
+    sm_obis nothing = {0, 0, 199, 199, 199, 101};
+    CU_ASSERT_PTR_NULL(sm_obis_name(&nothing, NULL, name, sizeof name));
 }
 
 /* append a capture-object definition and its value's bytes */

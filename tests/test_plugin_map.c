@@ -67,11 +67,17 @@ static void test_map_table(void)
     /* a unit that contradicts the code: generic, never mislabelled */
     expect_map("1-0:32.7.0", 5, SM_UNIT_A, "gauge", "obis-1-0-32-7-0");
     expect_map("1-0:1.8.0", 5, SM_UNIT_VARH, "gauge", "obis-1-0-1-8-0");
+    /* a past billing period's value (D0 readouts: 1.8.1*101) is a series of
+     * its own beside the register's, never the same one */
+    expect_map("1-0:1.8.1*101", 1201007, SM_UNIT_WH, "energy_wh", "import-T1-F101");
+    expect_map("1-0:2.8.0*12", 501, SM_UNIT_WH, "energy_wh", "export-F12");
+    expect_map("1-0:1.6.0*102", 4318, SM_UNIT_W, "power", "peak-import-F102");
+    expect_map("0-2:24.2.1*101", 872.234, SM_UNIT_M3, "volume", "mbus-2-F101");
     /* unknown objects: generic under their OBIS code */
     expect_map("1-0:96.50.1*255", 3, SM_UNIT_NONE, "gauge", "obis-1-0-96-50-1");
     expect_map("0-0:96.50.1*1", 2, SM_UNIT_NONE, "gauge", "obis-0-0-96-50-1-1");
     /* P1 objects: the tariff, counts, the Belgian demand and peak */
-    expect_map("0-0:96.14.0*1", 2, SM_UNIT_NONE, "gauge", "tariff");
+    expect_map("0-0:96.14.0*255", 2, SM_UNIT_NONE, "gauge", "tariff");
     expect_map("0-0:96.7.21", 15, SM_UNIT_NONE, "count", "power-failures");
     expect_map("1-0:32.32.0", 3, SM_UNIT_NONE, "count", "sags-L1");
     expect_map("1-0:1.4.0", 2351, SM_UNIT_W, "power", "demand-import");
