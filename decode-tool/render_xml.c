@@ -36,6 +36,24 @@ static void comment_text(smd_out *o, const char *s, size_t n)
     }
 }
 
+/* A P1 telegram's text as comment text: the control characters XML does
+ * not allow (a data block's STX, ETX and BCC) by name. */
+static void text_comment(smd_out *o, const uint8_t *s, size_t n)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if ((c >= 0x20 && c < 0x7F) || c == '\r' || c == '\n' || c == '\t')
+            continue;
+        comment_text(o, (const char *)s + from, i - from);
+        char name[8];
+        snprintf(name, sizeof name, c == 0x02 ? "[STX]" : c == 0x03 ? "[ETX]" : "[0x%02X]", c);
+        smd_out_str(o, name);
+        from = i + 1;
+    }
+    comment_text(o, (const char *)s + from, n - from);
+}
+
 static void comment(smd_out *o, unsigned depth, const char *s)
 {
     indent(o, depth);
@@ -296,9 +314,10 @@ static void frames(smd_out *o, const sm_link_event *l)
             break;
         case SM_LINK_P1:
             snprintf(buf, sizeof buf,
-                     "<P1Frame Offset=\"%llu\" Length=\"%u\" Crc=\"%04X\" CrcStatus=\"%s\" "
+                     "<P1Frame Offset=\"%llu\" Length=\"%u\" Crc=\"%0*X\" CrcStatus=\"%s\" "
                      "Line=\"%s\" />",
-                     (unsigned long long)f->offset, f->length, f->u.p1.crc,
+                     (unsigned long long)f->offset, f->length,
+                     f->u.p1.crc_status == SM_P1_CRC_BCC ? 2 : 4, f->u.p1.crc,
                      sm_p1_crc_name((sm_p1_crc)f->u.p1.crc_status),
                      f->u.p1.parity ? "7E1 read as 8 data bits" : "7-bit characters");
             break;
@@ -459,7 +478,7 @@ static void p1(smd_out *o, const sm_telegram *t)
     smd_out_ch(o, '"');
     if (p->frame.crc_status != SM_P1_CRC_NONE) {
         smd_out_str(o, " Crc=\"");
-        smd_out_hexnum(o, p->frame.crc, 4);
+        smd_out_hexnum(o, p->frame.crc, p->frame.crc_status == SM_P1_CRC_BCC ? 2 : 4);
         smd_out_ch(o, '"');
     }
     attr(o, "CrcStatus", sm_p1_crc_name((sm_p1_crc)p->frame.crc_status));
@@ -513,7 +532,7 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
     }
     if (t->apdu && t->is_p1 && (cx->layers || t->err)) {
         smd_out_str(o, "<!--text:\n");
-        comment_text(o, (const char *)t->apdu, t->apdu_len);
+        text_comment(o, t->apdu, t->apdu_len);
         smd_out_str(o, "-->\n");
     } else if (t->apdu && (cx->layers || t->err)) {
         indent(o, 0);

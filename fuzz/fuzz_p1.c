@@ -2,7 +2,9 @@
  * renderers on what it gives.
  *
  * Byte 0: bit 0 set: the rest is a telegram up to (not including) its "!"
- * and the target ends it with "!", the CRC and CR LF, so that the inputs
+ * and the target ends it with "!", the CRC and CR LF (with bit 2 also set:
+ * as IEC 62056-21's data block, an STX before its first data line and "!"
+ * CR LF ETX BCC), so that the inputs
  * that keep P1's character rules reach the line parser; bit 0 clear: the
  * rest is the text as sent (its
  * own "!" and CRC, or none).  Bit 1: through the whole decoder (deframer
@@ -129,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         body[size] = '\0';
         if (strlen(body) != size || memchr(body, '!', size))
             return 0; /* smb_p1 writes a C string; the body has no "!" of its own */
-        n = smb_p1(text, sizeof text, body, SMB_P1_CRC);
+        n = smb_p1(text, sizeof text, body, mode & 4 ? SMB_P1_BCC : SMB_P1_CRC);
         if (n == 0)
             return 0;
         /* its framing is right when the body keeps the character rules */

@@ -75,6 +75,8 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         put("p1", n, 0x00, t->apdu, t->apdu_len, true);
         put("p1", n, 0x02, t->apdu, t->apdu_len, true);
         put("p1", n, 0x01, t->apdu, t->p1.frame.bang, true);
+        if (!t->p1.frame.stx) /* and as IEC 62056-21's data block */
+            put("p1", n, 0x05, t->apdu, t->p1.frame.bang, true);
     }
     if (t->err == SM_OK && t->is_notification) {
         put("notification", n, 0, t->apdu, t->apdu_len, false);

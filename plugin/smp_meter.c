@@ -437,7 +437,7 @@ static void count_p1(smp_meter *m, const sm_telegram *t)
 {
     if (!t->is_p1)
         return;
-    if (t->link && t->p1.frame.crc_status != SM_P1_CRC_OK)
+    if (t->link && !sm_p1_checked(&t->p1.frame))
         count(m, SMP_H_P1_UNCHECKED, 1);
     if (t->p1.nnotes) {
         count(m, SMP_H_P1_NOTES, t->p1.nnotes);

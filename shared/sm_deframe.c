@@ -667,12 +667,14 @@ static cand try_p1(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, siz
     if (!e && f->crc_status == SM_P1_CRC_NONE && d->p1_crc_seen)
         e = SM_ERR_P1_NO_CRC; /* a character turned into "!" cut it short */
     if (e) {
-        emit_error_at(d, e, SM_LINK_P1, off, f->len, off + f->bang + (e == SM_ERR_P1_CRC));
+        /* where: the CRC's first digit, the BCC, the "!" of a missing CRC */
+        uint64_t at = e == SM_ERR_P1_BCC ? off + f->len - 1 : off + f->bang + (e == SM_ERR_P1_CRC);
+        emit_error_at(d, e, SM_LINK_P1, off, f->len, at);
         return CAND_BAD;
     }
     d->p1_crc_seen |= f->crc_status != SM_P1_CRC_NONE;
     d->stats.frames++;
-    d->stats.p1_unchecked += f->crc_status != SM_P1_CRC_OK;
+    d->stats.p1_unchecked += !sm_p1_checked(f);
     asm_begin(d, SM_LINK_P1, off);
     sm_frame *fr = frame_slot(d, SM_LINK_P1, off, f->len);
     fr->u.p1 = *f;

@@ -31,6 +31,7 @@
     X(SM_ERR_P1_PARITY, 232, "p1_parity", "p1 character with a wrong parity bit")      \
     X(SM_ERR_P1_CUT, 233, "p1_cut", "p1 telegram cut short by the next one")           \
     X(SM_ERR_P1_NO_CRC, 234, "p1_no_crc", "p1 telegram without the crc this meter sends") \
+    X(SM_ERR_P1_BCC, 235, "p1_bcc", "p1 data block's bcc mismatch")                   \
     /* security layer */                                                               \
     X(SM_ERR_SEC_HEADER, 300, "security_header", "malformed security header")          \
     X(SM_ERR_SEC_UNSUPPORTED, 301, "security_unsupported", "unsupported security control") \

@@ -15,6 +15,7 @@ const char *sm_p1_crc_name(sm_p1_crc c)
     case SM_P1_CRC_NONE: return "none";
     case SM_P1_CRC_OK: return "ok";
     case SM_P1_CRC_UNPADDED: return "unpadded";
+    case SM_P1_CRC_BCC: return "bcc";
     }
     return "?";
 }
@@ -153,11 +154,54 @@ static sm_p1_scan_result trailer(const uint8_t *p, size_t n, bool eof, sm_p1_fra
         if (c == '\r' && k == 0)
             continue;
         if (digits < 4 && k == 0) /* "!" and neither a CRC nor CR LF */
-            return failed(f, err, c < 0 ? SM_ERR_P1_PARITY : SM_ERR_P1_CHAR, i + 1);
+            return c == '/' ? failed(f, err, SM_ERR_P1_CUT, i) /* the next one's */
+                            : failed(f, err, c < 0 ? SM_ERR_P1_PARITY : SM_ERR_P1_CHAR, i + 1);
         break;
     }
     f->len = (uint32_t)i;
     return SM_P1_COMPLETE;
+}
+
+#define STX 0x02
+#define ETX 0x03
+
+/* "!" [CR] LF ETX BCC at p[bang]: the end of an IEC 62056-21 data block */
+static sm_p1_scan_result block_end(const uint8_t *p, size_t n, sm_p1_frame *f, sm_err *err)
+{
+    size_t i = f->bang + 1;
+    if (i < n && char_at(f, p[i]) == '\r')
+        i++;
+    static const int want[3] = {'\n', ETX, -1}; /* -1: the BCC, any character */
+    int c = -1;
+    for (int k = 0; k < 3; k++, i++) {
+        if (i >= n)
+            return SM_P1_PARTIAL;
+        c = char_at(f, p[i]);
+        if (c < 0)
+            return failed(f, err, SM_ERR_P1_PARITY, i + 1);
+        if (want[k] >= 0 && c == '/') /* the next telegram begins (a BCC may be "/") */
+            return failed(f, err, SM_ERR_P1_CUT, i);
+        if (want[k] >= 0 && c != want[k])
+            return failed(f, err, SM_ERR_P1_CHAR, i + 1);
+    }
+    f->crc = (uint16_t)c;
+    f->crc_status = SM_P1_CRC_BCC;
+    f->len = (uint32_t)i;
+    return SM_P1_COMPLETE;
+}
+
+/* Does the STX at p[i] open a data block: the first character after the
+ * identification line and empty lines? */
+static bool opens_block(const uint8_t *p, size_t i, const sm_p1_frame *f)
+{
+    if (f->stx || char_at(f, p[i]) != STX)
+        return false;
+    for (size_t k = f->body; k < i; k++) {
+        int c = char_at(f, p[k]);
+        if (c != '\r' && c != '\n')
+            return false;
+    }
+    return true;
 }
 
 sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *f, sm_err *err)
@@ -170,7 +214,7 @@ sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *
             return eof ? SM_P1_NOT : SM_P1_MORE;
         f->body = f->resume = (uint32_t)h;
     }
-    if (f->bang == 0) {
+    while (f->bang == 0) {
         const uint8_t *cls = body_class[f->parity];
         size_t i = f->resume, lim = n < SM_P1_MAX ? n : SM_P1_MAX;
 #ifdef SCAN16
@@ -188,14 +232,18 @@ sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *
         if (i == lim)
             return i < n ? failed(f, err, SM_ERR_OVERSIZE, i) : SM_P1_PARTIAL;
         switch (cls[p[i]]) {
-        case 1: break;
+        case 1: f->bang = (uint32_t)i; break;
         case 2: return failed(f, err, SM_ERR_P1_CUT, i); /* the next telegram begins */
-        case 3: return failed(f, err, SM_ERR_P1_CHAR, i + 1);
+        case 3:
+            if (!opens_block(p, i, f))
+                return failed(f, err, SM_ERR_P1_CHAR, i + 1);
+            f->stx = (uint32_t)i;
+            f->body = f->resume = (uint32_t)i + 1;
+            break;
         default: return failed(f, err, SM_ERR_P1_PARITY, i + 1);
         }
-        f->bang = (uint32_t)i;
     }
-    sm_p1_scan_result r = trailer(p, n, eof, f, err);
+    sm_p1_scan_result r = f->stx ? block_end(p, n, f, err) : trailer(p, n, eof, f, err);
     if (r == SM_P1_COMPLETE && f->len > SM_P1_MAX)
         return failed(f, err, SM_ERR_OVERSIZE, f->len);
     return r;
@@ -205,6 +253,12 @@ sm_err sm_p1_check(const uint8_t *text, const sm_p1_frame *f)
 {
     if (f->crc_status == SM_P1_CRC_NONE)
         return SM_OK;
+    if (f->crc_status == SM_P1_CRC_BCC) {
+        unsigned x = 0; /* after STX up to and with ETX, the BCC's last */
+        for (size_t i = f->stx + 1u; i + 1 < f->len; i++)
+            x ^= text[i];
+        return (x & 0x7F) == f->crc ? SM_OK : SM_ERR_P1_BCC;
+    }
     return sm_crc16_arc(text, (size_t)f->bang + 1) == f->crc ? SM_OK : SM_ERR_P1_CRC;
 }
 
@@ -951,7 +1005,12 @@ static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
 {
     object ob;
     bool open = false;
-    uint16_t lineno = 1;
+    uint16_t lineno = 1; /* the identification line's */
+    if (f->stx) {        /* the lines before a data block's STX: it, and empty ones */
+        lineno = 0;
+        for (uint32_t i = 0; i < f->stx; i++)
+            lineno = (uint16_t)(lineno + (text[i] == '\n'));
+    }
     const uint8_t *p = text + f->body, *end = text + f->bang;
     while (p < end) {
         lineno++;

@@ -12,6 +12,12 @@
  *                           DSMR 2.2/3.0 and D0 meters send none, some
  *                           meters send it unpadded ("!B9F"): both are
  *                           accepted and reported (sm_p1_crc)
+ * or, IEC 62056-21's data message (mode C readouts, and the meters that
+ * push it instead of DSMR's form), the lines as one data block:
+ *   STX data lines CR LF ... "!" CR LF ETX BCC
+ *                           STX right after the identification line (or
+ *                           the empty line); BCC the XOR of the characters
+ *                           after STX up to and with ETX (ISO 1155)
  * Lines may end in LF alone.  The characters are printable ASCII, CR and
  * LF; a "/" starts the next telegram, so one never occurs inside another
  * (which also keeps the scan linear in garbage).  A 7E1 line read as eight
@@ -65,7 +71,8 @@
 typedef enum {
     SM_P1_CRC_NONE = 0, /* "!" alone: DSMR 2.2/3.0, D0, some DSMR 4 meters */
     SM_P1_CRC_OK,       /* four hex digits, verified */
-    SM_P1_CRC_UNPADDED  /* one to three hex digits ("!B9F"), verified */
+    SM_P1_CRC_UNPADDED, /* one to three hex digits ("!B9F"), verified */
+    SM_P1_CRC_BCC       /* an IEC 62056-21 data block's BCC, verified */
 } sm_p1_crc;
 
 const char *sm_p1_crc_name(sm_p1_crc c);
@@ -74,9 +81,11 @@ const char *sm_p1_crc_name(sm_p1_crc c);
 typedef struct {
     uint32_t len;       /* its bytes, through the CR LF after the CRC */
     uint32_t bang;      /* the offset of "!" */
-    uint32_t body;      /* the offset of the line after the identification */
+    uint32_t body;      /* the offset of the line after the identification
+                           (after the STX of a data block) */
+    uint32_t stx;       /* the offset of a data block's STX; 0: none */
     uint16_t ident_len; /* the identification, after the "/" and without CR LF */
-    uint16_t crc;       /* the CRC as sent */
+    uint16_t crc;       /* the CRC as sent (the BCC of a data block) */
     uint8_t crc_status; /* sm_p1_crc */
     bool parity;        /* bit 7 is the parity bit of a 7E1 line */
     uint32_t resume;    /* sm_p1_scan's own: bytes already looked at */
@@ -98,8 +107,16 @@ typedef enum {
 sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *f, sm_err *err);
 
 /* The CRC of a complete telegram's text (with the parity bits masked off):
- * SM_OK, also when it has none (f->crc_status says so), or SM_ERR_P1_CRC. */
+ * SM_OK, also when it has none (f->crc_status says so), SM_ERR_P1_CRC, or
+ * for a data block SM_ERR_P1_BCC. */
 sm_err sm_p1_check(const uint8_t *text, const sm_p1_frame *f);
+
+/* Does the telegram carry a whole check (four CRC digits or a data block's
+ * BCC)?  The others were accepted unchecked or checked in part. */
+static inline bool sm_p1_checked(const sm_p1_frame *f)
+{
+    return f->crc_status == SM_P1_CRC_OK || f->crc_status == SM_P1_CRC_BCC;
+}
 
 typedef enum {
     SM_P1_NOTE_LINE = 1,    /* no OBIS line: skipped */

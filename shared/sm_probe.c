@@ -28,7 +28,7 @@ static bool verified(const sm_telegram *t)
     case SM_LINK_MBUS:
     case SM_LINK_HDLC: return true;
     case SM_LINK_P1:
-        return t->link->nframes && t->link->frames[0].u.p1.crc_status == SM_P1_CRC_OK
+        return t->link->nframes && sm_p1_checked(&t->link->frames[0].u.p1)
                    ? true
                    : !t->err && t->nreadings >= 3; /* no CRC: only a telegram that reads */
     default: return !t->err && t->nreadings >= 1; /* wrapper, bare APDU: no checksum */

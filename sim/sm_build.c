@@ -178,6 +178,26 @@ size_t smb_p1(char *out, size_t cap, const char *body, smb_p1_crc mode)
     size_t n = strlen(body);
     if (n + 8 > cap)
         return 0;
+    if (mode == SMB_P1_BCC) {
+        /* STX before the first data line, after the identification and
+         * empty lines; the BCC: XOR of what follows it up to and with ETX */
+        const char *nl = strchr(body, '\n');
+        size_t at = nl ? (size_t)(nl - body) + 1 : n;
+        while (body[at] == '\r' || body[at] == '\n')
+            at++;
+        memcpy(out, body, at);
+        out[at] = 0x02;
+        memcpy(out + at + 1, body + at, n - at);
+        n++;
+        memcpy(out + n, "!\r\n\x03", 4);
+        n += 4;
+        uint8_t bcc = 0;
+        for (size_t i = at + 1; i < n; i++)
+            bcc ^= (uint8_t)out[i];
+        out[n++] = (char)bcc;
+        out[n] = '\0';
+        return n;
+    }
     memcpy(out, body, n);
     out[n++] = '!';
     uint16_t crc = sm_crc16_arc((const uint8_t *)out, n);

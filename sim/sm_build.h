@@ -25,12 +25,14 @@ size_t smb_hdlc_frame(uint8_t *out, size_t cap, const uint8_t *info, size_t len,
                       size_t src_len);
 
 /* A P1 telegram: body (from "/" up to the "!", lines ending in CR LF),
- * then "!", the CRC-16/ARC as the mode says and CR LF.  NUL-terminated;
- * returns the length, 0 when cap is too small. */
+ * then "!", the CRC-16/ARC as the mode says and CR LF; or IEC 62056-21's
+ * data block: STX before the first data line, "!" CR LF ETX BCC.
+ * NUL-terminated; returns the length, 0 when cap is too small. */
 typedef enum {
     SMB_P1_CRC,      /* four hex digits (DSMR 4 and 5) */
     SMB_P1_NO_CRC,   /* none (DSMR 2.2 and 3.0, D0 meters) */
-    SMB_P1_UNPADDED  /* without leading zeros ("!B9F") */
+    SMB_P1_UNPADDED, /* without leading zeros ("!B9F") */
+    SMB_P1_BCC       /* a data block with its BCC (mode C readouts) */
 } smb_p1_crc;
 size_t smb_p1(char *out, size_t cap, const char *body, smb_p1_crc mode);
 /* Bytes as a 7E1 line read with eight data bits shows them: bit 7 the

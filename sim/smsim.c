@@ -6,12 +6,13 @@
  *
  *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1]
  *         [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]
- *         [--skip N] [--garbage N] [--p1-crc yes|no|unpadded] [--7e1] [--gas-every N]
+ *         [--skip N] [--garbage N] [--p1-crc yes|no|unpadded|bcc] [--7e1] [--gas-every N]
  *
  * --framing p1 sends the same meter's values as P1 text (DSMR 5 lines, not
  * encrypted) with a gas meter that captures every --gas-every pushes (5);
  * --p1-crc no leaves the CRC out (DSMR 2.2/3.0, D0), unpadded writes it
- * without leading zeros; --7e1 sends the characters as a 7E1 line does
+ * without leading zeros, bcc sends IEC 62056-21's data block (STX .. ETX
+ * and its BCC) in its place; --7e1 sends the characters as a 7E1 line does
  * (bit 7 the parity bit, for a reader set to 8N1), at 10 bits a character.
  *
  * --skip N leaves out the first N telegrams (the meter's clock, counter and
@@ -185,7 +186,7 @@ static void usage(void)
             "             [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]\n"
             "             [--skip N] [--garbage N] [--replay FILE.hex] [--pace MS]\n"
             "             [--rate N] [--corrupt PCT] [--corrupt-log FILE]\n"
-            "             [--p1-crc yes|no|unpadded] [--7e1] [--gas-every N]\n");
+            "             [--p1-crc yes|no|unpadded|bcc] [--7e1] [--gas-every N]\n");
     exit(2);
 }
 
@@ -233,6 +234,7 @@ int main(int argc, char **argv)
             if (!strcmp(optarg, "yes")) p1_crc = SMB_P1_CRC;
             else if (!strcmp(optarg, "no")) p1_crc = SMB_P1_NO_CRC;
             else if (!strcmp(optarg, "unpadded")) p1_crc = SMB_P1_UNPADDED;
+            else if (!strcmp(optarg, "bcc")) p1_crc = SMB_P1_BCC;
             else usage();
             break;
         case '7': seven = true; break;

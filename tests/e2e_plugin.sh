@@ -188,6 +188,7 @@ $(meter unknown 'Framing "raw"' 'MaxUnknownObjects 16')
 $(meter mixed "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"")
 $(meter_p1 p1)
 $(meter_p1 p1-7e1)
+$(meter_p1 p1-bcc 'Baud 9600')
 $(meter_p1 p1-events 'MaxClockSkew 0')
   <Meter "auto-p1">
     Device "$W/auto-p1"
@@ -204,7 +205,7 @@ $(meter_p1 p1-events 'MaxClockSkew 0')
 EOF
 
 for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
-    rawauto unknown mixed p1 p1-7e1 p1-events auto-p1 auto-mbus layout; do pty $m; done
+    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events auto-p1 auto-mbus layout; do pty $m; done
 # an M-Bus line with garbage between telegrams and failures at each layer
 # (tests/mkmixed): every one counted in its health value
 "$bld/tests/mkmixed" mbus 63 9 >"$W/mixed.hex" 2>"$W/mixed.counts" || bad "mkmixed failed"
@@ -224,7 +225,7 @@ PY
 for _ in $(seq 100); do grep -q "Listening" "$W/carbon/out.log" 2>/dev/null &&
     [ "$(grep -c Listening "$W/carbon/out.log")" -ge 2 ] && break; sleep 0.1; done
 
-note "collectd with 21 meters"
+note "collectd with $(grep -c '<Meter ' "$W/collectd.conf") meters"
 # shellcheck disable=SC2086
 # Baud "auto": the UART model of the shim (tests/pty_shim.c) on these two
 # ptys only: a P1 meter at 115200 8N1 and an M-Bus meter at 2400 8E1
@@ -284,6 +285,9 @@ P1START=$((NOW - NOW % 3))
     --seed 21 --gas-every 3 --expect "$W/p1.expect" & s17=$!
 "$SIM" --framing p1 --baud 115200 --out "$W/p1-7e1.sim" --period 1 --count 6 --start $NOW \
     --seed 22 --7e1 --p1-crc no --expect "$W/p1-7e1.expect" & s18=$!
+# IEC 62056-21's data message (STX .. ETX and its BCC) at 9600 baud, 7E1 read as 8N1
+"$SIM" --framing p1 --baud 9600 --out "$W/p1-bcc.sim" --period 2 --count 5 --start $NOW \
+    --seed 26 --7e1 --p1-crc bcc --expect "$W/p1-bcc.expect" & s23=$!
 # P1 events: the power failure log gains an entry, a text message comes and
 # goes, the breaker opens and closes; each telegram twice
 python3 - "$W/p1-events.hex" "$NOW" <<'PY'
@@ -331,7 +335,7 @@ sim auto-mbus --period 1 --count 12 --start $NOW --seed 25 --expect "$W/auto-mbu
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
 wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21 \
-    $s22
+    $s22 $s23
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -464,6 +468,11 @@ grep -q 'meter "p1": first telegram: 40 readings (31 dispatched), layout p1, met
 note "P1: 7E1 read as 8N1, without CRC"
 run_check csv "$C/smartmeter-p1-7e1" "$W/p1-7e1.expect"
 run_check health "$C/smartmeter-p1-7e1" telegrams=6 checksum-errors=0 p1-without-crc=6
+note "P1: IEC 62056-21's data block at 9600 baud, its BCC checked"
+run_check csv "$C/smartmeter-p1-bcc" "$W/p1-bcc.expect"
+run_check health "$C/smartmeter-p1-bcc" telegrams=5 checksum-errors=0 parse-errors=0 p1-without-crc=0
+grep -q 'meter "p1-bcc": first telegram: .*, P1 /SIM5.2SMSIM-P1, CRC bcc' "$W/collectd.log" ||
+    bad "p1-bcc: no first-telegram line with CRC bcc"
 note "P1: events as notifications, each once"
 ev() { grep "Notification: .*plugin_instance = p1-events" "$W/collectd.log" | grep -c "$1"; }
 [ "$(ev 'severity = WARNING.*type_instance = power-failure, message = power failure of 42 s, ended')" -eq 1 ] ||

@@ -107,6 +107,8 @@ done
 check p1-sim-dsmr5-7e1.json 0 -f json fixtures/p1/sim-dsmr5-7e1.bin
 check p1-nl-kaifa-dsmr42-1.layers.xml 0 --layers fixtures/p1/nl-kaifa-dsmr42-1.txt
 check p1-nl-kaifa-dsmr42-1.layers.json 0 -f json --layers fixtures/p1/nl-kaifa-dsmr42-1.txt
+# IEC 62056-21's data block: STX, ETX and the BCC named in the XML comment
+check p1-iec-data-block-synthetic.layers.xml 0 --layers fixtures/p1/iec-data-block-synthetic.txt
 
 # Iskraemeco lists of Slovenia and Croatia (positional layouts) and the
 # Czech tuples' event values nested in structures, every format

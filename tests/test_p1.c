@@ -609,12 +609,15 @@ static bool same_readings(const got_telegram *a, const got_telegram *b)
 }
 
 /* Every prefix: nothing but "cut short" (or the whole telegram once its
- * CRC has arrived); whole = byte by byte = split at every position. */
-static void test_prefixes_and_splits(void)
+ * CRC, or its data block's ETX and BCC, has arrived); whole = byte by byte
+ * = split at every position. */
+static void prefixes_and_splits(const char *name)
 {
     size_t n;
-    char *text = load("be-fluvius-emucs171-1.txt", &n);
-    size_t crc_end = (size_t)(strrchr(text, '!') - text) + 5;
+    char *text = load(name, &n);
+    /* "!" CRC CR LF and "!" CR LF ETX BCC both end 5 bytes after the "!" */
+    size_t end = (size_t)(strrchr(text, '!') - text) + 5;
+    size_t ident_end = (size_t)(strchr(text, '\n') - text) + 1;
     collector whole, c;
     collector_init(&whole);
     collector_init(&c);
@@ -624,9 +627,9 @@ static void test_prefixes_and_splits(void)
     for (size_t k = 0; k < n; k++) {
         c.n = 0;
         decode_text(&c, SM_LINK_AUTO, text, k, 0);
-        if (k >= crc_end)
+        if (k >= end)
             bad += !(c.n == 1 && same_readings(&c.t[0], &whole.t[0]));
-        else if (k >= 20) /* past the identification line: reported as cut short */
+        else if (k >= ident_end) /* past the identification line: reported as cut short */
             bad += !(c.n == 1 && c.t[0].err == SM_ERR_INCOMPLETE);
         else
             bad += c.n > 1 || (c.n == 1 && c.t[0].err == SM_OK);
@@ -655,20 +658,24 @@ static void test_prefixes_and_splits(void)
     collector_free(&c);
 }
 
-/* Every bit of every byte flipped: the CRC (or the character rules) catch
- * it, or the telegram's content is unchanged (a flip in the CR LF after the
- * CRC); a good telegram after it always decodes. */
-static void test_every_flipped_bit(void)
+static void test_prefixes_and_splits(void)
 {
-    size_t n;
-    char *text = load("nl-kaifa-dsmr42-1.txt", &n);
+    prefixes_and_splits("be-fluvius-emucs171-1.txt");
+    prefixes_and_splits("iec-data-block-synthetic.txt");
+}
+
+/* Every bit of every byte of the telegram in text flipped, with a good copy
+ * before it and after it: the check (CRC or BCC) or the character rules
+ * catch it, or the readings are unchanged (a flip in the CR LF after the
+ * CRC, in the identification line); the copies around it always decode. */
+static void flip_every_bit(const char *text, size_t n, unsigned *wrong, unsigned *lost)
+{
     collector whole, c;
     collector_init(&whole);
     collector_init(&c);
     decode_text(&whole, SM_LINK_AUTO, text, n, 0);
-    /* a good telegram first (the meter sends CRCs), the damaged one, a good one */
     char *buf = malloc(3 * n);
-    unsigned wrong = 0, lost = 0;
+    *wrong = *lost = 0;
     for (size_t i = 0; i < n; i++)
         for (int b = 0; b < 8; b++) {
             memcpy(buf, text, n);
@@ -679,12 +686,25 @@ static void test_every_flipped_bit(void)
             decode_text(&c, SM_LINK_AUTO, buf, 3 * n, 0);
             for (size_t k = 0; k < c.n; k++)
                 if (c.t[k].err == SM_OK)
-                    wrong += !same_readings(&c.t[k], &whole.t[0]);
-            /* the copies around it are never lost */
-            lost += c.n < 2 || c.t[0].err != SM_OK || c.t[c.n - 1].err != SM_OK;
+                    *wrong += !same_readings(&c.t[k], &whole.t[0]);
+            *lost += c.n < 2 || c.t[0].err != SM_OK || c.t[c.n - 1].err != SM_OK;
         }
+    free(buf);
+    collector_free(&whole);
+    collector_free(&c);
+}
+
+static void test_every_flipped_bit(void)
+{
+    size_t n;
+    char *text = load("nl-kaifa-dsmr42-1.txt", &n);
+    unsigned wrong, lost;
+    flip_every_bit(text, n, &wrong, &lost);
     CU_ASSERT_EQUAL(wrong, 0);
     CU_ASSERT_EQUAL(lost, 0);
+    collector c;
+    collector_init(&c);
+    char *buf = malloc(2 * n);
     /* the first telegram of a line cannot know that its meter sends a CRC:
      * a ")" damaged into "!" ends it early, unchecked, but flagged */
     memcpy(buf, text, n);
@@ -702,7 +722,102 @@ static void test_every_flipped_bit(void)
     CU_ASSERT_TRUE(c.n == 2 && c.t[0].err == SM_OK && c.t[1].err == SM_ERR_P1_NO_CRC);
     free(buf);
     free(text);
-    collector_free(&whole);
+    collector_free(&c);
+}
+
+/* IEC 62056-21's data message: STX, the lines, "!" CR LF ETX BCC (mode C
+ * readouts, and the meters that push it in place of DSMR's form). */
+static void test_iec_data_block(void)
+{
+    collector c;
+    const got_telegram *t = decode_fixture(&c, "iec-data-block-synthetic.txt");
+    CU_ASSERT_EQUAL(t->p1.frame.crc_status, SM_P1_CRC_BCC);
+    CU_ASSERT_EQUAL(t->p1.frame.crc, 0x35);
+    CU_ASSERT_FALSE(t->p1.frame.parity);
+    CU_ASSERT_EQUAL(t->p1.nnotes, 0);
+    CU_ASSERT_EQUAL(t->n, 15);
+    CU_ASSERT_STRING_EQUAL(want_reading(t, "0-0:96.1.0*255")->wire, "72432595");
+    want_number(t, "1-0:1.8.1*255", "1234329", SM_UNIT_WH);
+    want_number(t, "1-0:1.8.1*101", "1201007", SM_UNIT_WH); /* a billing period ago */
+    want_number(t, "1-0:1.8.2*255", "567000", SM_UNIT_WH);
+    want_number(t, "1-0:2.8.1*255", "501", SM_UNIT_WH);
+    want_number(t, "1-0:1.7.0*255", "1482", SM_UNIT_W);
+    want_number(t, "1-0:32.7.0*255", "231.2", SM_UNIT_V);
+    want_number(t, "1-0:72.7.0*255", "232", SM_UNIT_V);
+    want_number(t, "1-0:71.7.0*255", "2.44", SM_UNIT_A);
+    want_number(t, "0-0:96.14.0*255", "1", 0);
+    collector_free(&c);
+
+    size_t n;
+    char *text = load("iec-data-block-synthetic.txt", &n);
+    /* the same as a 7E1 line read with eight data bits: the BCC too */
+    uint8_t *seven = malloc(n);
+    memcpy(seven, text, n);
+    smb_7e1(seven, n);
+    t = decode_one(&c, (const char *)seven, n);
+    CU_ASSERT_TRUE(t->p1.frame.parity && t->p1.frame.crc_status == SM_P1_CRC_BCC && t->n == 15);
+    want_number(t, "1-0:1.8.1*101", "1201007", SM_UNIT_WH);
+    collector_free(&c);
+    free(seven);
+
+    /* every flipped bit: the BCC (or the character rules) catch it */
+    unsigned wrong, lost;
+    flip_every_bit(text, n, &wrong, &lost);
+    CU_ASSERT_EQUAL(wrong, 0);
+    CU_ASSERT_EQUAL(lost, 0);
+
+    char *buf = malloc(2 * n);
+    collector_init(&c);
+    /* a wrong BCC: named there, the next telegram found */
+    memcpy(buf, text, n);
+    buf[n - 1] ^= 0x01;
+    memcpy(buf + n, text, n);
+    decode_text(&c, SM_LINK_AUTO, buf, 2 * n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 2);
+    ASSERT_ERR(c.t[0].err, SM_ERR_P1_BCC);
+    CU_ASSERT_EQUAL(c.t[0].err_offset, n - 1);
+    ASSERT_ERR(c.t[1].err, SM_OK);
+    /* the next telegram right after "!" CR LF, or after "!": the block is
+     * cut short, the next one is found whole (its "/" is not taken) */
+    size_t bang = (size_t)(strrchr(text, '!') - text);
+    for (size_t cut = bang + 1; cut <= bang + 3; cut += 2) {
+        memcpy(buf, text, cut);
+        memcpy(buf + cut, text, n);
+        c.n = 0;
+        decode_text(&c, SM_LINK_AUTO, buf, cut + n, 0);
+        CU_ASSERT_EQUAL_FATAL(c.n, 2);
+        ASSERT_ERR(c.t[0].err, SM_ERR_P1_CUT);
+        CU_ASSERT_EQUAL(c.t[0].err_offset, cut);
+        ASSERT_ERR(c.t[1].err, SM_OK);
+        CU_ASSERT_EQUAL(c.t[1].n, 15);
+    }
+    collector_free(&c);
+    free(buf);
+    free(text);
+
+    /* the STX after the empty line, a line nobody can read: its note names
+     * its line as the text has it */
+    char tel[256];
+    size_t k = smb_p1(tel, sizeof tel,
+                      "/ABC5x\r\n\r\n1-0:1.8.0(000077.147*kWh)\r\njunk\r\n", SMB_P1_BCC);
+    CU_ASSERT_EQUAL_FATAL(tel[10], 0x02);
+    t = decode_one(&c, tel, k);
+    CU_ASSERT_EQUAL(t->p1.frame.crc_status, SM_P1_CRC_BCC);
+    want_number(t, "1-0:1.8.0*255", "77147", SM_UNIT_WH);
+    CU_ASSERT_EQUAL_FATAL(t->p1.nnotes, 1);
+    CU_ASSERT_EQUAL(t->p1.notes[0].line, 4);
+    CU_ASSERT_EQUAL(t->p1.notes[0].kind, SM_P1_NOTE_LINE);
+    collector_free(&c);
+    /* an STX that opens no block (after a data line) is not allowed */
+    static const char inside[] = "/ABC5x\r\n\r\n1-0:1.8.0(1*kWh)\r\n\x02"
+                                 "1-0:2.8.0(2*kWh)\r\n!\r\n\x03";
+    memcpy(tel, inside, sizeof inside - 1);
+    tel[sizeof inside - 1] = 'x'; /* a BCC, never looked at */
+    collector_init(&c);
+    decode_text(&c, SM_LINK_AUTO, tel, sizeof inside, 0);
+    CU_ASSERT_TRUE_FATAL(c.n >= 1);
+    ASSERT_ERR(c.t[0].err, SM_ERR_P1_CHAR);
+    CU_ASSERT_EQUAL(c.t[0].err_offset, strchr(inside, 0x02) - inside);
     collector_free(&c);
 }
 
@@ -852,6 +967,7 @@ void register_p1(void)
     CU_add_test(s, "a billing snapshot of twelve registers", test_billing_snapshot);
     CU_add_test(s, "every prefix, every split", test_prefixes_and_splits);
     CU_add_test(s, "every flipped bit", test_every_flipped_bit);
+    CU_add_test(s, "IEC 62056-21 data block: STX, ETX, BCC", test_iec_data_block);
     CU_add_test(s, "garbage, oversize, a telegram cut by the next", test_garbage_oversize_cut);
     CU_add_test(s, "10 MB of random text", test_random_text);
     CU_add_test(s, "the one-pass line gives what the general way gives", test_one_pass_equals_general);
