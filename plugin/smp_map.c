@@ -153,12 +153,15 @@ static bool unit_fits(uint8_t expected, uint8_t unit)
 }
 
 /* A value of a past billing period (F other than 255: "1-0:1.8.1*101")
- * is another series than the register's own: "-F101" after its instance. */
+ * is another series than the register's own: "-F101" after its instance.
+ * F takes 255 values, so such series count as unknown objects: bounded
+ * by MaxUnknownObjects like every series a line could make up. */
 static bool billing_period(const sm_obis *o, smp_value *out)
 {
     if (o->f != 255) {
         size_t k = strlen(out->type_instance);
         snprintf(out->type_instance + k, sizeof out->type_instance - k, "-F%u", o->f);
+        out->known = false;
     }
     return true;
 }

@@ -73,6 +73,12 @@ static void test_map_table(void)
     expect_map("1-0:2.8.0*12", 501, SM_UNIT_WH, "energy_wh", "export-F12");
     expect_map("1-0:1.6.0*102", 4318, SM_UNIT_W, "power", "peak-import-F102");
     expect_map("0-2:24.2.1*101", 872.234, SM_UNIT_M3, "volume", "mbus-2-F101");
+    {   /* and such series are bounded as unknown objects are (MaxUnknownObjects) */
+        sm_reading now = num("1-0:1.8.1*255", 1, SM_UNIT_WH), past = num("1-0:1.8.1*101", 1, SM_UNIT_WH);
+        smp_value v;
+        CU_ASSERT_TRUE(smp_map_reading(&now, &now, 1, &v) && v.known);
+        CU_ASSERT_TRUE(smp_map_reading(&past, &past, 1, &v) && !v.known);
+    }
     /* unknown objects: generic under their OBIS code */
     expect_map("1-0:96.50.1*255", 3, SM_UNIT_NONE, "gauge", "obis-1-0-96-50-1");
     expect_map("0-0:96.50.1*1", 2, SM_UNIT_NONE, "gauge", "obis-0-0-96-50-1-1");
