@@ -46,8 +46,11 @@ static void text_comment(smd_out *o, const uint8_t *s, size_t n)
         if ((c >= 0x20 && c < 0x7F) || c == '\r' || c == '\n' || c == '\t')
             continue;
         comment_text(o, (const char *)s + from, i - from);
-        char name[8];
-        snprintf(name, sizeof name, c == 0x02 ? "[STX]" : c == 0x03 ? "[ETX]" : "[0x%02X]", c);
+        char name[8] = "[STX]";
+        if (c == 0x03)
+            memcpy(name, "[ETX]", 6);
+        else if (c != 0x02)
+            snprintf(name, sizeof name, "[0x%02X]", c);
         smd_out_str(o, name);
         from = i + 1;
     }
