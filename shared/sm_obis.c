@@ -414,10 +414,9 @@ int sm_obis_describe(const sm_obis *o, char *out, size_t cap)
     return snprintf(out, cap, "%s%s%s", base, phases[phase], what);
 }
 
-const char *sm_obis_name(const sm_obis *o, const sm_obis_info *info, char *out, size_t cap)
+/* sm_obis_name's name made in out (the inline takes the table's own) */
+const char *sm_obis_name_made(const sm_obis *o, const sm_obis_info *info, char *out, size_t cap)
 {
-    if (info && o->f == 255)
-        return info->name;
     int n = info ? snprintf(out, cap, "%s", info->name) : sm_obis_describe(o, out, cap);
     if (n <= 0)
         return NULL;

@@ -111,7 +111,14 @@ int sm_obis_describe(const sm_obis *o, char *out, size_t cap);
  * period ago" (F 101-125), ", F 126" otherwise.  info->name itself when
  * nothing is added; else made in out (cap bytes, truncated to fit); NULL
  * when there is no name. */
-const char *sm_obis_name(const sm_obis *o, const sm_obis_info *info, char *out, size_t cap);
+const char *sm_obis_name_made(const sm_obis *o, const sm_obis_info *info, char *out, size_t cap);
+static inline const char *sm_obis_name(const sm_obis *o, const sm_obis_info *info, char *out,
+                                       size_t cap)
+{
+    if (info && o->f == 255)
+        return info->name; /* the usual case, without a call */
+    return sm_obis_name_made(o, info, out, cap);
+}
 
 enum {
     SM_UNIT_NONE = 0,

@@ -50,10 +50,8 @@ int sm_reading_format_value(const sm_reading *r, char *out, size_t cap)
 
 const char *sm_reading_name(const sm_reading *r, char *buf, size_t cap)
 {
-    if (r->info && (r->obis_source == SM_OBIS_NONE || r->obis.f == 255))
-        return r->info->name; /* the usual case, without a call */
     if (r->obis_source == SM_OBIS_NONE)
-        return NULL;
+        return r->info ? r->info->name : NULL;
     return sm_obis_name(&r->obis, r->info, buf, cap);
 }
 
