@@ -590,7 +590,7 @@ static void p1_info(smd_out *o, const sm_p1_info *p)
     if (p->frame.crc_status != SM_P1_CRC_NONE) {
         KEY(o, "\"p1_crc_value\"");
         smd_out_ch(o, '"');
-        smd_out_hexnum(o, p->frame.crc, p->frame.crc_status == SM_P1_CRC_BCC ? 2 : 4);
+        smd_out_hexnum(o, p->frame.crc, sm_p1_crc_digits(&p->frame));
         smd_out_ch(o, '"');
     }
     if (p->frame.parity)

@@ -320,7 +320,7 @@ static void frames(smd_out *o, const sm_link_event *l)
                      "<P1Frame Offset=\"%llu\" Length=\"%u\" Crc=\"%0*X\" CrcStatus=\"%s\" "
                      "Line=\"%s\" />",
                      (unsigned long long)f->offset, f->length,
-                     f->u.p1.crc_status == SM_P1_CRC_BCC ? 2 : 4, f->u.p1.crc,
+                     (int)sm_p1_crc_digits(&f->u.p1), f->u.p1.crc,
                      sm_p1_crc_name((sm_p1_crc)f->u.p1.crc_status),
                      f->u.p1.parity ? "7E1 read as 8 data bits" : "7-bit characters");
             break;
@@ -481,7 +481,7 @@ static void p1(smd_out *o, const sm_telegram *t)
     smd_out_ch(o, '"');
     if (p->frame.crc_status != SM_P1_CRC_NONE) {
         smd_out_str(o, " Crc=\"");
-        smd_out_hexnum(o, p->frame.crc, p->frame.crc_status == SM_P1_CRC_BCC ? 2 : 4);
+        smd_out_hexnum(o, p->frame.crc, sm_p1_crc_digits(&p->frame));
         smd_out_ch(o, '"');
     }
     attr(o, "CrcStatus", sm_p1_crc_name((sm_p1_crc)p->frame.crc_status));

@@ -118,6 +118,12 @@ static inline bool sm_p1_checked(const sm_p1_frame *f)
     return f->crc_status == SM_P1_CRC_OK || f->crc_status == SM_P1_CRC_BCC;
 }
 
+/* The hex digits its check is shown with: a BCC's two, a CRC's four. */
+static inline unsigned sm_p1_crc_digits(const sm_p1_frame *f)
+{
+    return f->crc_status == SM_P1_CRC_BCC ? 2 : 4;
+}
+
 typedef enum {
     SM_P1_NOTE_LINE = 1,    /* no OBIS line: skipped */
     SM_P1_NOTE_GROUP,       /* a "(" without its ")": skipped */
