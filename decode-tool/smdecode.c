@@ -51,6 +51,9 @@ typedef struct {
     bool live;                /* --device: the times of the telegrams are kept */
     double first_at, last_at; /* ... monotonic seconds of the first and last */
     uint64_t live_count;      /* --count, 0 for no limit */
+    bool tcp;                 /* --device tcp://: a network serial server */
+    uint8_t first[SM_PORT_PEER_TEXT_MAX]; /* the line's first bytes: what a server */
+    size_t first_len;                     /* said when it sent no telegram */
 } app;
 
 static const char *progname = "smdecode";
@@ -253,16 +256,22 @@ static void begin_input(app *a, const char *source)
 
 static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
 
-static void end_input(app *a)
+/* The end of an input.  stopped: a live line that --count, --seconds or a
+ * signal ended, where a telegram cut by the stop is no failure. */
+static void end_input(app *a, bool stopped)
 {
     if (!a->binary)
         smd_hexin_finish(&a->hex);
-    sm_decoder_finish(&a->dec);
+    if (stopped)
+        sm_decoder_stop(&a->dec);
+    else
+        sm_decoder_finish(&a->dec);
     sm_decoder_stats st;
     sm_decoder_get_stats(&a->dec, &st);
     const sm_decoder_stats *s = &st;
     /* bytes as the decoder saw them: after hex decoding */
     uint64_t bytes = a->binary || a->p1_text ? a->stream_bytes : a->hex.bytes_out;
+    char said[SM_PORT_PEER_TEXT_MAX + 2];
     if (a->stream_telegrams == 0) {
         a->empty_inputs++; /* exit status 1 */
         smd_out_flush(&a->out);
@@ -277,10 +286,17 @@ static void end_input(app *a)
             fprintf(stderr, "%s: %s: no hex digits in %llu characters: no telegram%s\n",
                     progname, a->source, (unsigned long long)a->stream_bytes,
                     a->hex.errors ? " (is it binary? use --binary)" : "");
+        else if (a->tcp && sm_port_peer_text(a->first, a->first_len, said, sizeof said))
+            fprintf(stderr, "%s: %s: no telegram found; the server said: %s (another program "
+                    "may hold its serial port: ser2net lets one client in at a time)\n",
+                    progname, a->source, said);
         else
             fprintf(stderr, "%s: %s: no telegram found in %llu byte%s%s\n", progname, a->source,
                     (unsigned long long)bytes, plural(bytes),
-                    a->live ? " (other line settings? see --baud and --parity)"
+                    a->tcp ? " (the server's serial side may have other line settings than the "
+                             "meter's: in ser2net.yaml the connector's, such as 2400e81; "
+                             "--baud and --parity do nothing over tcp://)"
+                    : a->live ? " (other line settings? see --baud and --parity)"
                     : !a->binary && a->hex.errors ? " (is it binary? use --binary)" : "");
     } else if (s->bytes_discarded && !quiet) {
         smd_out_flush(&a->out);
@@ -609,7 +625,7 @@ static bool run_argument(app *a, const char *arg, int number)
     if (strcmp(arg, "-") == 0) {
         begin_input(a, "<stdin>");
         bool ok = read_fd(a, STDIN_FILENO);
-        end_input(a);
+        end_input(a, false);
         return ok;
     }
     if (stat(arg, &st) == 0) {
@@ -624,7 +640,7 @@ static bool run_argument(app *a, const char *arg, int number)
         begin_input(a, arg);
         bool ok = read_fd(a, fd);
         close(fd);
-        end_input(a);
+        end_input(a, false);
         return ok;
     }
     if (a->binary || strspn(arg, "0123456789abcdefABCDEFxX :,-.\t\n") != strlen(arg)) {
@@ -636,7 +652,7 @@ static bool run_argument(app *a, const char *arg, int number)
     snprintf(name, sizeof name, "argument %d", number);
     begin_input(a, name);
     feed(a, arg, strlen(arg));
-    end_input(a);
+    end_input(a, false);
     return true;
 }
 
@@ -645,6 +661,9 @@ static bool run_argument(app *a, const char *arg, int number)
 static void on_live_bytes(void *ctx, const uint8_t *p, size_t n)
 {
     app *a = ctx;
+    size_t keep = sizeof a->first - a->first_len;
+    memcpy(a->first + a->first_len, p, n < keep ? n : keep);
+    a->first_len += n < keep ? n : keep;
     feed(a, (const char *)p, n);
     smd_out_flush(&a->out); /* each telegram out when its last byte came */
 }
@@ -714,13 +733,14 @@ static int run_live(app *a, const options *o)
         return EXIT_USAGE;
     }
     a->live = a->binary = true;
+    a->tcp = sm_port_is_tcp(o->device);
     a->live_count = o->count;
     begin_input(a, o->device);
     sm_port_sink sink = {on_live_bytes, live_done, a};
     double elapsed;
     sm_read_end end = sm_port_read_for(&port, o->seconds, cancel, &sink, &elapsed, err, sizeof err);
     sm_port_close(&port);
-    end_input(a);
+    end_input(a, end != SM_READ_LOST);
     smd_out_flush(&a->out);
     if (end == SM_READ_LOST)
         fprintf(stderr, "%s: %s: the line went away: %s\n", progname, o->device, err);
@@ -730,6 +750,12 @@ static int run_live(app *a, const options *o)
     if (a->stream_telegrams >= 2 && a->last_at - a->first_at >= 0.01)
         snprintf(period, sizeof period, ", a telegram every %.2f s",
                  (a->last_at - a->first_at) / (double)(a->stream_telegrams - 1));
+    char stop[96] = ""; /* a telegram cut by a stop on purpose is no failure */
+    if (end != SM_READ_LOST && st.bytes_cut)
+        snprintf(stop, sizeof stop, " (stopped; %llu byte%s of a telegram under way not decoded)",
+                 (unsigned long long)st.bytes_cut, plural(st.bytes_cut));
+    else if (end == SM_READ_CANCELLED)
+        snprintf(stop, sizeof stop, " (stopped)");
     fprintf(stderr,
             "%s: %s%s: %llu telegram%s in %.1f s (%llu decoded; %llu link/checksum, %llu "
             "security, %llu parse error%s), %llu byte%s of %llu discarded%s%s\n",
@@ -738,8 +764,7 @@ static int run_live(app *a, const options *o)
             (unsigned long long)st.link_errors, (unsigned long long)st.security_errors,
             (unsigned long long)st.parse_errors, plural(st.parse_errors),
             (unsigned long long)st.bytes_discarded, plural(st.bytes_discarded),
-            (unsigned long long)a->stream_bytes, period,
-            end == SM_READ_CANCELLED ? " (stopped)" : "");
+            (unsigned long long)a->stream_bytes, period, stop);
     return end == SM_READ_LOST ? EXIT_FAILED : 0;
 }
 

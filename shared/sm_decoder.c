@@ -261,6 +261,8 @@ void sm_decoder_feed(sm_decoder *d, const uint8_t *buf, size_t len)
 
 void sm_decoder_finish(sm_decoder *d) { sm_deframer_finish(&d->deframer); }
 
+void sm_decoder_stop(sm_decoder *d) { sm_deframer_stop(&d->deframer); }
+
 void sm_decoder_reset(sm_decoder *d)
 {
     sm_deframer_reset(&d->deframer);
@@ -297,6 +299,7 @@ void sm_decoder_get_stats(const sm_decoder *d, sm_decoder_stats *s)
     s->frame_errors = d->deframer.stats.frame_errors;
     s->p1_unchecked = d->deframer.stats.p1_unchecked;
     s->checksum_ignored = d->deframer.stats.checksum_ignored;
+    s->bytes_cut = d->deframer.stats.bytes_cut;
 }
 
 size_t sm_decoder_expect(const sm_decoder *d) { return sm_deframer_expect(&d->deframer); }

@@ -89,6 +89,7 @@ typedef struct {
     uint64_t checksum_ignored;/* this stream: frames with a wrong checksum decoded
                                  all the same (sm_decoder_ignore_checksums) */
     uint64_t p1_notes;        /* P1 lines skipped or kept as text (sm_p1_info) */
+    uint64_t bytes_cut;       /* this stream: the telegram cut by sm_decoder_stop */
 } sm_decoder_stats;
 
 /* The state is the caller's (about 120 KB: not for a small stack); its
@@ -130,6 +131,10 @@ void sm_decoder_ignore_checksums(sm_decoder *d, bool ignore);
 void sm_decoder_feed(sm_decoder *d, const uint8_t *buf, size_t len);
 /* The end of the input: a telegram cut short is reported. */
 void sm_decoder_finish(sm_decoder *d);
+/* The reader stopped on purpose (--count, --seconds, Ctrl-C): as finish,
+ * but a telegram cut by the stop is dropped, not reported (its bytes are
+ * counted in bytes_cut). */
+void sm_decoder_stop(sm_decoder *d);
 /* Drop what is buffered (after a reconnect); offsets go on. */
 void sm_decoder_reset(sm_decoder *d);
 /* Start an unrelated stream (the next file): like reset, and stream offsets,

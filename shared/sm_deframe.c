@@ -104,6 +104,8 @@ static void emit_error_at(sm_deframer *d, sm_err err, sm_link link, uint64_t fra
     ev.end = frame_offset + length;
     ev.err_offset = err_offset;
     ev.err_frame = d->asm_frames + 1;
+    if (ev.end > d->delivered_end)
+        d->delivered_end = ev.end;
     d->cb(d->ctx, &ev);
 }
 
@@ -161,6 +163,7 @@ static void emit_apdu(sm_deframer *d, sm_link link, uint64_t end)
     ev.offset = d->asm_offset;
     ev.end = end;
     d->stats.telegrams++;
+    d->delivered_end = end;
     d->cb(d->ctx, &ev);
     asm_clear(d);
 }
@@ -602,8 +605,8 @@ static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, si
             e = SM_ERR_OVERSIZE; /* a length that no APDU here can have */
         } else if (!d->eof) {
             return CAND_NEED_MORE;
-        } else if (d->eof_reported) {
-            return CAND_NOT_FRAME; /* inside the one cut short */
+        } else if (d->eof_reported || d->stopping) {
+            return CAND_NOT_FRAME; /* inside the one cut short, or cut by a stop */
         } else {
             d->eof_reported = true; /* cut short by the end of the input */
             claim = n;
@@ -759,7 +762,11 @@ static void process(sm_deframer *d)
              * a frame whose header checks out was cut short: report it
              * (once: what follows is inside it), then go on looking behind
              * its first byte; anything else was noise */
-            if (r == CAND_PARTIAL && d->eof && !d->eof_reported) {
+            if (r == CAND_PARTIAL && d->eof && d->stopping) {
+                asm_clear(d); /* cut by the stop: dropped, no error (sm_deframer_stop) */
+                pos += have;
+                break;
+            } else if (r == CAND_PARTIAL && d->eof && !d->eof_reported) {
                 d->eof_reported = true;
                 emit_error(d, SM_ERR_INCOMPLETE, kind, off, have);
                 asm_clear(d);
@@ -846,10 +853,27 @@ void sm_deframer_finish(sm_deframer *d)
     process(d);
     d->eof = false;
     if (d->asm_link != SM_LINK_AUTO) {
-        sm_link link = d->asm_link;
-        emit_error(d, SM_ERR_INCOMPLETE, link, d->buf_offset + d->len, 0);
+        if (!d->stopping)
+            emit_error(d, SM_ERR_INCOMPLETE, d->asm_link, d->buf_offset + d->len, 0);
         asm_clear(d);
     }
     d->drop_continuation = false;
     d->aligned = true;
+}
+
+void sm_deframer_stop(sm_deframer *d)
+{
+    /* what was not yet delivered or discarded: the telegram being
+     * assembled, and the buffer */
+    uint64_t end = d->buf_offset + d->len;
+    uint64_t from = d->asm_link != SM_LINK_AUTO ? d->asm_offset : d->buf_offset;
+    uint64_t discarded = d->stats.bytes_discarded;
+    d->stopping = true;
+    sm_deframer_finish(d);
+    d->stopping = false;
+    /* what the finish skipped or dropped after the last telegram is the
+     * cut one's, not garbage */
+    d->stats.bytes_discarded = discarded;
+    uint64_t done = d->delivered_end > from ? d->delivered_end : from;
+    d->stats.bytes_cut += end > done ? end - done : 0;
 }

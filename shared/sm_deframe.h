@@ -110,6 +110,7 @@ typedef struct {
     uint64_t telegrams;        /* complete APDUs delivered */
     uint64_t p1_unchecked;     /* P1 telegrams without a CRC or with an unpadded one */
     uint64_t checksum_ignored; /* frames with a wrong checksum decoded all the same */
+    uint64_t bytes_cut;        /* after the last telegram, left undecoded by a stop */
 } sm_link_stats;
 
 typedef struct {
@@ -125,6 +126,8 @@ typedef struct {
     bool after_hdlc;          /* the previous frame was HDLC (its flag may remain) */
     bool eof;
     bool eof_reported;        /* finish(): a frame cut short was reported */
+    bool stopping;            /* stop(): a frame cut short is dropped, not reported */
+    uint64_t delivered_end;   /* stream offset after the last telegram or error reported */
     uint64_t claimed_end;     /* bytes before this stream offset belong to a
                                  reported failed telegram, not to garbage */
     bool claim_checked;       /* ... to an M-Bus or HDLC frame */
@@ -156,6 +159,11 @@ void sm_deframer_init(sm_deframer *d, sm_link mode, sm_link_cb cb, void *ctx);
 void sm_deframer_ignore_checksums(sm_deframer *d, bool ignore);
 void sm_deframer_feed(sm_deframer *d, const uint8_t *data, size_t len);
 void sm_deframer_finish(sm_deframer *d);
+/* The reader stopped on purpose (a count, a time limit, a signal): what the
+ * buffered bytes complete is delivered as at the end of an input, but a
+ * telegram that the stop cut short is dropped, not reported as an error; its
+ * bytes are counted in stats.bytes_cut. */
+void sm_deframer_stop(sm_deframer *d);
 void sm_deframer_reset(sm_deframer *d);
 
 /* What the deframer is waiting for, so that a reader on a slow line can let

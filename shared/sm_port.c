@@ -334,3 +334,28 @@ sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm
     *elapsed = sm_port_now() - t0;
     return end;
 }
+
+bool sm_port_peer_text(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+    size_t letters = 0, k = 0;
+    while (n > 0 && (p[0] == '\r' || p[0] == '\n')) { /* a banner's leading line ends */
+        p++;
+        n--;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c == '\r' || c == '\n')
+            break;
+        if (c < 0x20 || c > 0x7E)
+            return false; /* not a line of text: meter data or noise */
+        letters += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    }
+    if (letters < 2 || n == 0 || p[0] == '/' || cap < 4) /* '/': a P1 telegram's first line */
+        return false;
+    buf[k++] = '"';
+    for (size_t i = 0; i < n && p[i] != '\r' && p[i] != '\n' && k + 2 < cap; i++)
+        buf[k++] = (char)p[i];
+    buf[k++] = '"';
+    buf[k] = '\0';
+    return true;
+}

@@ -74,6 +74,13 @@ typedef struct {
 sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm_port_sink *s,
                              double *elapsed, char *err, size_t err_cap);
 
+/* What a network serial server sent instead of meter data, when the first
+ * bytes of a connection are a line of text (ser2net's "Port already in use"
+ * before it closes): that line, without its line end, quoted into buf (cap
+ * at least 4).  False when they are not text (meter data, noise). */
+#define SM_PORT_PEER_TEXT_MAX 96
+bool sm_port_peer_text(const uint8_t *p, size_t n, char *buf, size_t cap);
+
 /* Once, before any port is opened: libserialport's debug output off unless
  * LIBSERIALPORT_DEBUG asks for it (its default handler looks that variable
  * up for every message, several times per read). */

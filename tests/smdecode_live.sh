@@ -26,7 +26,7 @@ PRELOAD=$(ce_preload "$SMD" "$SHIM")
 W=$(mktemp -d /tmp/smdecode-live.XXXXXX)
 cleanup() {
     ce_kill_ptys "$W/pty.pid"
-    [ -f "$W/server.pid" ] && kill "$(cat "$W/server.pid")" 2>/dev/null
+    [ -f "$W/server.pid" ] && kill $(cat "$W/server.pid") 2>/dev/null
     wait 2>/dev/null
     if [ $fail -eq 0 ]; then rm -rf "$W"; else echo "(work dir kept: $W)"; fi
 }
@@ -138,6 +138,79 @@ rc=$?
 [ "$(grep -c '^[123],' "$W/t2.out")" -eq 3 ] || bad "tcp closed: want 3 rows: $(cat "$W/t2.out")"
 grep -q "tcp://127.0.0.1:$port: the line went away" "$W/t2.err" || bad "tcp closed: $(cat "$W/t2.err")"
 echo "tcp closed: $(grep 'went away' "$W/t2.err")"
+
+# a stop on purpose (--count, --seconds) cuts the next telegram wherever it
+# is: no failure, exit 0, 20 times of 20, on an M-Bus and a P1 line (the
+# server sends without pause, in small pieces, so the stop lands inside a
+# telegram)
+"$SIM" --count 40 --seed 32 --fast --out "$W/stream.bin"
+"$SIM" --framing p1 --count 40 --seed 32 --fast --out "$W/stream.txt"
+python3 - "$W/stream.bin" "$W/stream.txt" "$W/sport" <<'PY' &
+import socket, sys, threading, time
+def serve(c, data):
+    try:
+        while True:
+            for k in range(0, len(data), 61):
+                c.sendall(data[k:k + 61])
+                time.sleep(0.002)
+    except OSError:
+        c.close()
+def listen(s, data):
+    for _ in range(100):
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c, data), daemon=True).start()
+ports = []
+for name in sys.argv[1:3]:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    ports.append(str(s.getsockname()[1]))
+    threading.Thread(target=listen, args=(s, open(name, "rb").read()), daemon=True).start()
+open(sys.argv[3], "w").write(" ".join(ports))
+time.sleep(600)
+PY
+echo $! >>"$W/server.pid"
+for _ in $(seq 50); do [ -s "$W/sport" ] && break; sleep 0.1; done
+read -r mport pport <"$W/sport"
+stopped_ok=0
+for i in $(seq 20); do
+    for what in M-Bus P1; do
+        if [ $what = M-Bus ]; then port=$mport args=(--key-file "$KEY"); else port=$pport args=(--framing p1); fi
+        if [ $((i % 2)) = 0 ]; then stop=(--count 1); else stop=(--seconds 0.7); fi
+        smd --device "tcp://127.0.0.1:$port" "${stop[@]}" -f csv "${args[@]}" \
+            >"$W/s.out" 2>"$W/s.err"
+        rc=$?
+        if [ $rc -ne 0 ] || grep -q "failed\|inside a frame" "$W/s.err" || [ "$(wc -l <"$W/s.out")" -lt 2 ]; then
+            bad "stop $what ${stop[*]} (run $i): exit $rc: $(cat "$W/s.err")"
+        else
+            stopped_ok=$((stopped_ok + 1))
+        fi
+    done
+done
+echo "stop on purpose: $stopped_ok of 40 runs exit 0 (20 M-Bus, 20 P1; --count 1 and --seconds)"
+tail -1 "$W/s.err"
+
+# a network serial server that sends a line of text and closes (ser2net
+# when another client holds the port): quoted, with advice for a network line
+python3 - "$W/bport" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+c, _ = s.accept()
+c.sendall(b"\r\nPort already in use\r\n")
+c.close()
+PY
+echo $! >>"$W/server.pid"
+for _ in $(seq 50); do [ -s "$W/bport" ] && break; sleep 0.1; done
+smd --device "tcp://127.0.0.1:$(cat "$W/bport")" --count 1 -f csv >"$W/b.out" 2>"$W/b.err"
+rc=$?
+[ $rc -eq 1 ] || bad "busy server: exit $rc, want 1"
+grep -q 'the server said: "Port already in use" (another program may hold its serial port' \
+    "$W/b.err" || bad "busy server: not quoted: $(cat "$W/b.err")"
+grep -q "see --baud" "$W/b.err" && bad "busy server: advice for a serial line: $(cat "$W/b.err")"
+echo "busy server: $(grep 'server said' "$W/b.err")"
 
 # what cannot be opened or asked: exit 2 and the reason
 expect2() {

@@ -74,6 +74,77 @@ static void test_mbus_garbage_seeds(void)
         stream_test("synthetic/vkw-mbus-enc.hex", 50, seed, 500);
 }
 
+/* A reader that stops on purpose (sm_decoder_stop) wherever the stop falls:
+ * the telegrams complete before it are decoded, the one it cuts is dropped
+ * without an error and its bytes counted in bytes_cut (smdecode --count,
+ * --seconds, Ctrl-C). */
+static void stop_everywhere(sm_link link, const uint8_t *stream, size_t len, const size_t *ends,
+                            unsigned count, size_t slack)
+{
+    sm_decoder *d = malloc(sizeof *d);
+    for (size_t cut = 0; cut <= len; cut++) {
+        collector c;
+        collector_init(&c);
+        sm_decoder_init(d, link, collector_cb, &c);
+        sm_decoder_set_keys(d, TEST_EK, 16, NULL, 0, true);
+        sm_decoder_feed(d, stream, cut);
+        sm_decoder_stop(d);
+        unsigned complete = 0;
+        size_t last_end = 0;
+        while (complete < count && ends[complete] <= cut)
+            last_end = ends[complete++];
+        unsigned good = 0, bad = 0;
+        for (size_t i = 0; i < c.n; i++)
+            c.t[i].err == SM_OK ? good++ : bad++;
+        CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT_EQUAL(good, complete);
+        /* slack: a line end after a verified P1 CRC may go with it */
+        uint64_t cut_bytes = sm_stats(d).bytes_cut;
+        bool cut_ok = cut_bytes <= cut - last_end && cut_bytes + slack >= cut - last_end;
+        CU_ASSERT(cut_ok);
+        CU_ASSERT_EQUAL(sm_stats(d).bytes_discarded, 0);
+        if (bad || good != complete || !cut_ok)
+            printf("\nstop at %zu of %zu: %u good (want %u), %u errors, %llu bytes cut\n", cut,
+                   len, good, complete, bad, (unsigned long long)sm_stats(d).bytes_cut);
+        collector_free(&c);
+    }
+    free(d);
+}
+
+static void stop_fixture_lines(sm_link link, const char *file)
+{
+    uint8_t stream[3 * 1200];
+    size_t ends[3], len = 0;
+    char line[8192];
+    for (unsigned k = 0; k < 3; k++) {
+        CU_ASSERT_FATAL(fixture_line(file, k, line, sizeof line));
+        size_t n = hex_decode(line, stream + len, sizeof stream - len);
+        CU_ASSERT_FATAL(n != (size_t)-1);
+        ends[k] = len += n;
+    }
+    stop_everywhere(link, stream, len, ends, 3, 0);
+}
+
+static void test_stop_mbus(void) { stop_fixture_lines(SM_LINK_AUTO, "synthetic/vkw-mbus-enc.hex"); }
+static void test_stop_hdlc(void) { stop_fixture_lines(SM_LINK_AUTO, "synthetic/vkw-hdlc-enc.hex"); }
+
+static void test_stop_p1(void)
+{
+    size_t n;
+    char *one = fixture_read("p1/nl-kaifa-dsmr42-1.txt", &n);
+    CU_ASSERT_FATAL(one != NULL && n > 100 && n < 2048);
+    uint8_t stream[3 * 2048];
+    size_t ends[3];
+    /* complete with its CRC's four digits: the CR LF after them need not come */
+    CU_ASSERT_FATAL(one[n - 2] == '\r' && one[n - 1] == '\n');
+    for (unsigned k = 0; k < 3; k++) {
+        memcpy(stream + k * n, one, n);
+        ends[k] = (k + 1) * n - 2;
+    }
+    free(one);
+    stop_everywhere(SM_LINK_P1, stream, 3 * n, ends, 3, 2);
+}
+
 void register_stream(void)
 {
     CU_pSuite s = CU_add_suite("streams", NULL, NULL);
@@ -82,4 +153,8 @@ void register_stream(void)
     CU_add_test(s, "50 m-bus telegrams back to back: nothing discarded", test_mbus_clean);
     CU_add_test(s, "20 hdlc telegrams with garbage between", test_hdlc_with_garbage);
     CU_add_test(s, "m-bus with garbage, 20 seeds", test_mbus_garbage_seeds);
+    CU_add_test(s, "a stop at every byte of m-bus: complete ones decoded, the cut one dropped",
+                test_stop_mbus);
+    CU_add_test(s, "a stop at every byte of hdlc", test_stop_hdlc);
+    CU_add_test(s, "a stop at every byte of p1", test_stop_p1);
 }
