@@ -525,9 +525,6 @@ static void check_live_options(int argc, char **argv, const options *o)
     if (!o->device && (line_given || o->count || o->seconds > 0 || o->probe))
         die_usage("--baud, --parity, --data-bits, --stop-bits, --count, --seconds and --probe "
                   "need --device");
-    if (o->probe && sm_port_is_tcp(o->device))
-        die_usage("--probe needs a serial port: a network serial server's line settings are "
-                  "set on the server");
     if (o->probe && (line_given || o->count))
         die_usage("--probe tries the line settings itself: no --baud, --parity, --data-bits, "
                   "--stop-bits or --count with it");
@@ -788,7 +785,11 @@ static void print_verdict(const sm_probe_result *r, const options *o)
     sm_line line = sm_probe_line(r);
     char l[32];
     sm_line_text(&line, l, sizeof l);
-    printf("settings:   %s%s\n", l, r->p1_parity ? " (read as 8N1 it decodes too)" : "");
+    if (r->tcp)
+        printf("settings:   the server's own (its serial side reads the meter)%s\n",
+               r->p1_parity ? "; the bytes carry 7E1 parity bits" : "");
+    else
+        printf("settings:   %s%s\n", l, r->p1_parity ? " (read as 8N1 it decodes too)" : "");
     printf("link layer: %s, %u frame%s per telegram\n", sm_link_name(r->link), r->frames,
            r->frames == 1 ? "" : "s");
     if (r->period > 0)
@@ -814,14 +815,16 @@ static void print_verdict(const sm_probe_result *r, const options *o)
         printf("security:   not encrypted\n");
     }
     printf("\n<Plugin smartmeter>\n  <Meter \"meter\">\n    Device \"%s\"\n", o->device);
-    printf("    Baud %d\n", line.baud);
-    if (line.data_bits != 8)
-        printf("    DataBits %d\n", line.data_bits);
-    printf("    Parity \"%s\"\n", sm_parity_names[line.parity]);
+    if (!r->tcp) { /* a network serial server's are set on the server */
+        printf("    Baud %d\n", line.baud);
+        if (line.data_bits != 8)
+            printf("    DataBits %d\n", line.data_bits);
+        printf("    Parity \"%s\"\n", sm_parity_names[line.parity]);
+    }
     printf("    Framing \"%s\"\n", sm_link_name(r->link));
     if (r->ciphered)
         printf("    KeyFile \"/etc/collectd/meter.key\"\n");
-    if (r->ciphered && (r->sc & 0x10))
+    if (r->ciphered && (r->sc & SM_SC_AUTH))
         printf("    AuthKeyFile \"/etc/collectd/meter.ak\"   # or VerifyTag false\n");
     printf("  </Meter>\n</Plugin>\n");
 }
@@ -831,12 +834,19 @@ static int run_probe(const options *o)
     sm_probe_opts po = {o->device,     o->seconds > 0 ? o->seconds : 12,
                         o->ek_len ? o->ek : NULL, o->ak_len ? o->ak : NULL,
                         o->ek_len,     o->ak_len,
-                        o->verify,     signal_fd()};
+                        o->verify,     signal_fd(),
+                        (sm_link)o->framing};
     sm_probe_result res[SM_PROBE_SETTINGS];
     size_t n;
     char err[SM_PORT_ERR_MAX];
-    fprintf(stderr, "%s: probing %s: %d settings, up to %.0f s each\n", progname, o->device,
-            SM_PROBE_SETTINGS, po.seconds);
+    bool tcp = sm_port_is_tcp(o->device);
+    if (tcp)
+        fprintf(stderr, "%s: probing %s (a network serial server: its line settings are its "
+                "own), up to %.0f s\n", progname, o->device, po.seconds);
+    else
+        fprintf(stderr, "%s: probing %s: %d settings%s, up to %.0f s each\n", progname,
+                o->device, SM_PROBE_SETTINGS,
+                o->framing == SM_LINK_P1 ? " (P1's first)" : "", po.seconds);
     sm_probe_end end = sm_probe_run(&po, res, &n, on_probe_step, NULL, err, sizeof err);
     switch (end) {
     case SM_PROBE_FOUND: print_verdict(&res[n - 1], o); return 0;
@@ -852,6 +862,15 @@ static int run_probe(const options *o)
                 progname, o->device, res[0].seconds, po.seconds);
         return EXIT_FAILED;
     default: break;
+    }
+    if (tcp) {
+        fprintf(stderr,
+                "%s: %s: bytes arrive, but no telegram verifies: the server's serial side may "
+                "have other line settings than the meter's (in ser2net.yaml the connector's, "
+                "such as 2400e81 for M-Bus, 115200n81 for P1), or the meter pushes less often "
+                "than every %.0f s (try a longer --seconds)\n",
+                progname, o->device, po.seconds / 2);
+        return EXIT_FAILED;
     }
     fprintf(stderr,
             "%s: %s: no setting gives telegrams that verify: bytes arrive, but not at 2400, "

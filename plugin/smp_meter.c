@@ -391,6 +391,11 @@ static void note_good(smp_meter *m, const sm_telegram *t, double now)
     set_meter_number(m, t);
     m->last_good = now;
     count(m, SMP_H_TELEGRAMS, 1);
+    if (!m->good_since_open && m->closed_early)
+        c_release(LOG_INFO, &m->c_early, SMP_LOG_PREFIX "reading %s again: telegrams arrive",
+                  m->name, m->port.path);
+    m->good_since_open = true;
+    m->closed_early = false;
     c_release(LOG_INFO, &m->c_link, SMP_LOG_PREFIX "telegrams pass the link layer again", m->name);
     if (m->keys_logged && !c_would_release(&m->c_sec))
         INFO(SMP_LOG_PREFIX "telegrams decrypt again", m->name);
@@ -544,7 +549,7 @@ static bool probe_line(smp_meter *m)
     }
     sm_probe_opts o = {m->device, m->period_cfg > 0 ? 2.2 * m->period_cfg + 1 : 12, NULL, NULL,
                        0,         0,
-                       true,      m->wake_fd};
+                       true,      m->wake_fd, m->framing};
     sm_probe_result *res = calloc(SM_PROBE_SETTINGS, sizeof *res);
     if (!res)
         return false;
@@ -592,7 +597,11 @@ static bool open_port(smp_meter *m)
     }
     if (m->was_connected)
         count(m, SMP_H_RECONNECTS, 1);
-    if (c_would_release(&m->c_open))
+    m->good_since_open = false;
+    m->first_len = 0;
+    if (m->closed_early)
+        ; /* said once; "again" when a telegram arrives (note_good) */
+    else if (c_would_release(&m->c_open))
         c_release(LOG_INFO, &m->c_open, SMP_LOG_PREFIX "reading %s%s", m->name, m->port.path,
                   m->was_connected ? " again" : " (it is there now)");
     else
@@ -624,6 +633,12 @@ static bool read_port(smp_meter *m, short revents)
     uint8_t buf[4096];
     char err[SM_PORT_ERR_MAX];
     ssize_t n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err);
+    if (n > 0 && m->first_len < sizeof m->first) {
+        size_t k = sizeof m->first - m->first_len < (size_t)n ? sizeof m->first - m->first_len
+                                                              : (size_t)n;
+        memcpy(m->first + m->first_len, buf, k);
+        m->first_len += k;
+    }
     if (n > 0) {
         dump(m, buf, (size_t)n);
         sm_decoder_feed(m->dec, buf, (size_t)n);
@@ -640,7 +655,26 @@ static bool read_port(smp_meter *m, short revents)
         return true;
     if (n == 0)
         snprintf(err, sizeof err, "%s hung up", m->port.path);
-    WARNING(SMP_LOG_PREFIX "%s; re-opening", m->name, err);
+    if (m->good_since_open) {
+        WARNING(SMP_LOG_PREFIX "%s; re-opening", m->name, err);
+        return false;
+    }
+    /* open, then gone before any telegram (a network serial server that
+     * lets another client in, a device that keeps hanging up): the reason
+     * once, the retries back off */
+    char said[SM_PORT_PEER_TEXT_MAX + 2];
+    if (sm_port_peer_text(m->first, m->first_len, said, sizeof said))
+        c_complain_once(LOG_WARNING, &m->c_early,
+                        SMP_LOG_PREFIX "%s before any telegram; the server said: %s (another "
+                        "program may hold the meter's serial port: ser2net lets one client in "
+                        "at a time); retrying with back-off",
+                        m->name, err, said);
+    else
+        c_complain_once(LOG_WARNING, &m->c_early,
+                        SMP_LOG_PREFIX "%s before any telegram (%zu byte%s received); retrying "
+                        "with back-off",
+                        m->name, err, m->first_len, m->first_len == 1 ? "" : "s");
+    m->closed_early = true;
     return false;
 }
 
@@ -682,7 +716,8 @@ static void *reader(void *arg)
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
             lost = !read_port(m, pf[0].revents);
             if (!lost) {
-                backoff = BACKOFF_MIN;
+                if (m->good_since_open) /* a line that only opens is no working line */
+                    backoff = BACKOFF_MIN;
                 if (let_frame_arrive(m))
                     break;
             }

@@ -96,12 +96,17 @@ typedef struct smp_meter {
     uint32_t last_fc, below_last;
     unsigned below_run;
     bool got_first, was_connected;
+    bool good_since_open;      /* a telegram decoded since the port was opened */
+    bool closed_early;         /* the last connection ended without a telegram */
+    uint8_t first[SM_PORT_PEER_TEXT_MAX]; /* a connection's first bytes: what a */
+    size_t first_len;                     /* network serial server said */
     bool line_known;           /* line_auto: the probe found the settings */
     double last_good;          /* monotonic seconds of the last good telegram */
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
     smp_p1_state p1;           /* sub-meters' captures, events */
     bool timed_logged;
-    c_complain_t c_open, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_notes, c_dump;
+    c_complain_t c_open, c_early, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_notes,
+        c_dump;
     smp_dump *dump;        /* DumpFile, NULL for none */
     unsigned keys_logged;  /* bit per sm_key_diag logged since the last good telegram */
 

@@ -5,11 +5,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int bauds[] = {2400, 115200, 9600, 38400, 19200};
-static const struct {
-    int data_bits;
-    sm_parity parity;
-} formats[] = {{8, SM_PARITY_EVEN}, {8, SM_PARITY_NONE}, {7, SM_PARITY_EVEN}};
+/* Every setting, in the order tried when nothing is known of the meter. */
+static const sm_line settings[] = {
+    {2400, 8, 1, SM_PARITY_EVEN},   {2400, 8, 1, SM_PARITY_NONE},   {2400, 7, 1, SM_PARITY_EVEN},
+    {115200, 8, 1, SM_PARITY_EVEN}, {115200, 8, 1, SM_PARITY_NONE}, {115200, 7, 1, SM_PARITY_EVEN},
+    {9600, 8, 1, SM_PARITY_EVEN},   {9600, 8, 1, SM_PARITY_NONE},   {9600, 7, 1, SM_PARITY_EVEN},
+    {38400, 8, 1, SM_PARITY_EVEN},  {38400, 8, 1, SM_PARITY_NONE},  {38400, 7, 1, SM_PARITY_EVEN},
+    {19200, 8, 1, SM_PARITY_EVEN},  {19200, 8, 1, SM_PARITY_NONE},  {19200, 7, 1, SM_PARITY_EVEN},
+};
+_Static_assert(sizeof settings / sizeof settings[0] == SM_PROBE_SETTINGS, "one result a setting");
+
+/* Tried first for a known framing: P1 meters send at 115200 (DSMR 4 and 5,
+ * e-MUCS, the Nordic ports; a 7E1 line reads at 8N1) or 9600 (DSMR 2.2/3.0,
+ * D0); M-Bus and HDLC customer interfaces at 2400 8E1 (Kamstrup 8N1). */
+static const sm_line p1_first[] = {{115200, 8, 1, SM_PARITY_NONE}, {9600, 8, 1, SM_PARITY_NONE}};
+
+static bool same_line(const sm_line *a, const sm_line *b)
+{
+    return a->baud == b->baud && a->data_bits == b->data_bits && a->parity == b->parity;
+}
+
+/* The settings in the order to try them: a framing's first, then the rest. */
+static size_t probe_order(sm_link framing, sm_line *out)
+{
+    size_t n = 0;
+    if (framing == SM_LINK_P1)
+        for (size_t i = 0; i < sizeof p1_first / sizeof p1_first[0]; i++)
+            out[n++] = p1_first[i];
+    for (size_t i = 0; i < SM_PROBE_SETTINGS; i++) {
+        bool tried = false;
+        for (size_t k = 0; k < n; k++)
+            tried |= same_line(&out[k], &settings[i]);
+        if (!tried)
+            out[n++] = settings[i];
+    }
+    return n;
+}
 
 typedef struct {
     sm_decoder *dec;
@@ -104,40 +135,42 @@ sm_probe_end sm_probe_run(const sm_probe_opts *o, sm_probe_result *res, size_t *
     sm_port port;
     sm_port_library_init();
     sm_probe_end end = SM_PROBE_NOTHING;
-    bool open = false;
-    for (size_t b = 0; b < sizeof bauds / sizeof bauds[0] && end == SM_PROBE_NOTHING; b++)
-        for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
-            sm_probe_result *r = &res[(*n)++];
-            memset(r, 0, sizeof *r);
-            r->line = (sm_line){bauds[b], formats[f].data_bits, 1, formats[f].parity};
-            if (!(open ? sm_port_set_line(&port, &r->line, err, err_cap)
-                       : sm_port_open(&port, o->device, &r->line, -1, 5000, err, err_cap))) {
-                end = SM_PROBE_FAILED;
-                (*n)--;
-                break;
-            }
-            open = true;
-            probe_ctx c = {dec, r, 0, 0, 0, 0, false};
-            sm_decoder_init(dec, SM_LINK_AUTO, on_telegram, &c);
-            sm_decoder_set_keys(dec, o->ek_len ? o->ek : NULL, o->ek_len,
-                                o->ak_len ? o->ak : NULL, o->ak_len, o->verify_tag);
-            sm_port_sink sink = {on_bytes, enough, &c};
-            sm_read_end le =
-                sm_port_read_for(&port, o->seconds, o->cancel_fd, &sink, &r->seconds, err, err_cap);
-            sm_decoder_wipe(dec);
-            if (progress)
-                progress(pctx, r);
-            if (le == SM_READ_CANCELLED)
-                end = SM_PROBE_STOPPED;
-            else if (le == SM_READ_LOST)
-                end = SM_PROBE_FAILED;
-            else if (r->proven)
-                end = SM_PROBE_FOUND;
-            else if (*n == 1 && r->bytes == 0)
-                end = SM_PROBE_SILENT; /* silent at one setting: silent at all */
-            if (end != SM_PROBE_NOTHING)
-                break;
+    bool open = false, tcp = sm_port_is_tcp(o->device);
+    sm_line order[SM_PROBE_SETTINGS];
+    size_t count = tcp ? 1 : probe_order(o->framing, order); /* tcp: the server's settings */
+    if (tcp)
+        order[0] = sm_port_default_line(o->framing == SM_LINK_P1);
+    for (size_t i = 0; i < count && end == SM_PROBE_NOTHING; i++) {
+        sm_probe_result *r = &res[(*n)++];
+        memset(r, 0, sizeof *r);
+        r->line = order[i];
+        r->tcp = tcp;
+        if (!(open ? sm_port_set_line(&port, &r->line, err, err_cap)
+                   : sm_port_open(&port, o->device, &r->line, o->cancel_fd, 5000, err, err_cap))) {
+            end = SM_PROBE_FAILED;
+            (*n)--;
+            break;
         }
+        open = true;
+        probe_ctx c = {dec, r, 0, 0, 0, 0, false};
+        sm_decoder_init(dec, o->framing, on_telegram, &c);
+        sm_decoder_set_keys(dec, o->ek_len ? o->ek : NULL, o->ek_len, o->ak_len ? o->ak : NULL,
+                            o->ak_len, o->verify_tag);
+        sm_port_sink sink = {on_bytes, enough, &c};
+        sm_read_end le =
+            sm_port_read_for(&port, o->seconds, o->cancel_fd, &sink, &r->seconds, err, err_cap);
+        sm_decoder_wipe(dec);
+        if (progress)
+            progress(pctx, r);
+        if (le == SM_READ_CANCELLED)
+            end = SM_PROBE_STOPPED;
+        else if (le == SM_READ_LOST && !r->proven)
+            end = SM_PROBE_FAILED;
+        else if (r->proven)
+            end = SM_PROBE_FOUND;
+        else if (*n == 1 && r->bytes == 0)
+            end = SM_PROBE_SILENT; /* silent at one setting: silent at all */
+    }
     if (open)
         sm_port_close(&port);
     free(dec);

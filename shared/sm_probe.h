@@ -12,7 +12,11 @@
  * moves).  8E1 is tried before 8N1 at each rate: an 8E1 meter reads at 8N1
  * too (the parity bit where the stop bit is expected is not checked), an
  * 8N1 meter does not read at 8E1; a 7E1 P1 meter read at 8N1 shows the
- * parity bits in bit 7 (the telegram says so), and is reported as 7E1. */
+ * parity bits in bit 7 (the telegram says so), and is reported as 7E1.
+ * A framing given (sm_probe_opts.framing) puts its meters' settings first:
+ * P1 at 115200 and 9600 baud, M-Bus and HDLC at 2400 8E1.  A network serial
+ * server (tcp://) has the line settings of its own serial side: it is read
+ * once, for the link layer, the period, the security and the keys. */
 #ifndef SM_PROBE_H
 #define SM_PROBE_H
 
@@ -45,6 +49,7 @@ typedef struct {
     uint8_t title[8];
     sm_err err;              /* of the last good telegram (e.g. SM_ERR_NO_KEY) */
     sm_key_diag key_diag;
+    bool tcp;                /* a network serial server: line is not the meter's */
 } sm_probe_result;
 
 typedef struct {
@@ -54,6 +59,7 @@ typedef struct {
     size_t ek_len, ak_len;
     bool verify_tag;
     int cancel_fd;           /* readable: stop (-1 for none) */
+    sm_link framing;         /* SM_LINK_AUTO, or the one the meter is known to use */
 } sm_probe_opts;
 
 typedef enum {

@@ -104,6 +104,7 @@ void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
     m->pushes = 0;
     m->gas_l = 981443;
     m->gas_utc = utc_start;
+    m->failure_end = utc_start - 86400;
     m->fc = 0x1B66;
     m->invoke_id = 0x1C4E;
     m->utc = utc_start;
@@ -272,7 +273,7 @@ static size_t p1_telegram(const meter_sim *m, char *out, size_t cap)
     /* what a Dutch DSMR 5 meter adds: failure counts and log, sags and
      * swells, the text message, the power per phase (a third each) */
     char when[40];
-    p1_time(when, sizeof when, m->utc - 86400);
+    p1_time(when, sizeof when, m->failure_end);
     k += snprintf(body + k, sizeof body - (size_t)k,
                   "0-0:96.7.21(00004)\r\n0-0:96.7.9(00002)\r\n"
                   "1-0:99.97.0(1)(0-0:96.7.19)(%s)(0000000240*s)\r\n"

@@ -39,6 +39,9 @@ typedef struct {
     unsigned pushes;          /* pushes so far */
     uint32_t gas_l;           /* the gas meter's reading, litres */
     int64_t gas_utc;          /* its capture time */
+    int64_t failure_end;      /* the power failure log's one entry (240 s) ended a
+                                 day before the first push: one event, not a new
+                                 one in every telegram */
 } meter_sim;
 
 /* A meter with the synthetic fixtures' identity and test keys, its clock at

@@ -179,14 +179,75 @@ static int next_telegram(FILE *f, const char *name, uint64_t *lineno, uint8_t *b
     return k.bad ? -1 : k.n > 0;
 }
 
+static const char help_text[] =
+    "Usage: smsim [OPTION]...\n"
+    "A simulated smart meter for demos, tests and benchmarks: writes what a Kaifa\n"
+    "MA309M(H) pushes on its customer port (encrypted DLMS data-notifications over\n"
+    "M-Bus, HDLC or bare, with the published test keys of fixtures/synthetic), or\n"
+    "the same meter's values as DSMR 5 P1 text, at the meter's pace or at once.\n"
+    "\n"
+    "Where it writes:\n"
+    "  -o, --out PATH          a file, a serial device or one end of a pseudo-terminal\n"
+    "                          pair (socat); standard output when not given\n"
+    "  -x, --hex               one telegram per line in hex instead of the bytes\n"
+    "  -e, --expect FILE       write the values each telegram carries (OBIS code,\n"
+    "                          value, unit, time) to FILE, for the tests' checks\n"
+    "\n"
+    "The meter:\n"
+    "  -f, --framing KIND      mbus (default: two M-Bus frames a telegram), hdlc,\n"
+    "                          raw (bare APDUs) or p1 (DSMR 5 text, not encrypted,\n"
+    "                          with a gas meter)\n"
+    "  -a, --auth              send a GCM tag too (security control 0x30; the\n"
+    "                          reader then needs the authentication key)\n"
+    "  -s, --seed N            the values' random walk (default 1): the same seed\n"
+    "                          gives the same telegrams\n"
+    "  -t, --start UNIX        the meter clock's first time, in Unix seconds\n"
+    "                          (default 1692652980, 2023-08-21 23:23 CEST, as the\n"
+    "                          fixtures); `--start $(date +%s)` for now\n"
+    "  -p, --period S          seconds between two pushes (default 5); the meter's\n"
+    "                          clock moves by this much per telegram\n"
+    "\n"
+    "How many, how fast:\n"
+    "  -n, --count N           stop after N telegrams (default: until Ctrl-C)\n"
+    "  -k, --skip N            leave out the first N telegrams (the clock, counter\n"
+    "                          and values move on): continues a run that stopped\n"
+    "                          after N, or repeats an old telegram (a replay)\n"
+    "  -F, --fast              write every telegram at once, not every period\n"
+    "  -R, --rate N            with --fast: at most N telegrams a second\n"
+    "  -P, --pace MS           a telegram every MS milliseconds instead of every\n"
+    "                          period (the meter's clock still moves by the period)\n"
+    "  -b, --baud B            the line speed the bytes are paced at (default\n"
+    "                          2400: 11 bits a byte for 8E1, 10 for P1)\n"
+    "  -r, --replay FILE.hex   send the telegrams of a hex file (one per line, as\n"
+    "                          fixtures/synthetic/*.hex) instead of simulated ones;\n"
+    "                          --skip and --count select lines\n"
+    "\n"
+    "Damage, for the robustness tests:\n"
+    "  -g, --garbage N         N pseudo-random bytes before every telegram (noise)\n"
+    "  -C, --corrupt PCT       damage PCT percent of the telegrams, in turn: a bit\n"
+    "                          flipped, cut short, garbage inside, the first frame\n"
+    "                          twice, the whole telegram twice\n"
+    "  -L, --corrupt-log FILE  one line per telegram: its number, the meter's time\n"
+    "                          and \"ok\" or the damage done\n"
+    "\n"
+    "P1 (--framing p1):\n"
+    "  -K, --p1-crc MODE       yes (default: DSMR 4/5's CRC), no (DSMR 2.2/3.0 and\n"
+    "                          D0), unpadded (fewer than four digits), bcc (IEC\n"
+    "                          62056-21's data block with a BCC)\n"
+    "  -7, --7e1               the characters as a 7E1 line sends them (bit 7 the\n"
+    "                          parity), for a reader set to 8N1\n"
+    "  -G, --gas-every N       the gas meter captures every N pushes (default 5)\n"
+    "\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Example: a meter on a pseudo-terminal, read by smdecode:\n"
+    "  socat pty,raw,echo=0,link=/tmp/meter pty,raw,echo=0,link=/tmp/meter.sim &\n"
+    "  smsim --start $(date +%s) --out /tmp/meter.sim &\n"
+    "  smdecode --device /tmp/meter --key-file fixtures/synthetic/test.key -f text\n";
+
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1]\n"
-            "             [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]\n"
-            "             [--skip N] [--garbage N] [--replay FILE.hex] [--pace MS]\n"
-            "             [--rate N] [--corrupt PCT] [--corrupt-log FILE]\n"
-            "             [--p1-crc yes|no|unpadded|bcc] [--7e1] [--gas-every N]\n");
+    fprintf(stderr, "%s", help_text);
     exit(2);
 }
 
@@ -252,6 +313,7 @@ int main(int argc, char **argv)
         case 'C': corrupt = strtod(optarg, NULL); break;
         case 'L': corrupt_log = optarg; break;
         case 'R': rate = strtod(optarg, NULL); break;
+        case 'h': fputs(help_text, stdout); return 0;
         default: usage();
         }
     }

@@ -135,6 +135,27 @@ meter_p1() { # name, extra options: P1 with the framing's line settings (115200 
     printf '  </Meter>\n'
 }
 
+# a network serial server whose port another client holds: ser2net says so
+# and closes, every time (the plugin must back off, and say why once)
+python3 - "$W/busy.port" "$W/busy.count" <<'PY' &
+import socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(4)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+n = 0
+while True:
+    c, _ = s.accept()
+    n += 1
+    open(sys.argv[2], "w").write(str(n))
+    c.sendall(b"\r\nPort already in use\r\n")
+    c.close()
+PY
+pids+=($!)
+for _ in $(seq 50); do [ -s "$W/busy.port" ] && break; sleep 0.1; done
+BUSY_PORT=$(cat "$W/busy.port")
+BUSY_T0=$(date +%s)
+
 { ce_conf_head "$W" test 1 "$src" "$W/collectd.log"; ce_unixsock "$W/sock"; cat <<EOF; } >"$W/collectd.conf"
 Timeout 1000
 LoadPlugin csv
@@ -183,6 +204,7 @@ $(meter wrongkey "Key \"$WRONG\"")
 $(meter swapped "KeyFile \"$W/test.ak\"" "AuthKeyFile \"$W/test.key\"")
 $(meter wrongak "KeyFile \"$W/test.key\"" "AuthKey \"$WRONG\"")
 $(DEVICE=/dev/smartmeter-e2e-absent meter absent "KeyFile \"$W/test.key\"")
+$(DEVICE=tcp://127.0.0.1:$BUSY_PORT meter busy)
 $(meter rawauto "KeyFile \"$W/test.key\"")
 $(meter unknown 'Framing "raw"' 'MaxUnknownObjects 16')
 $(meter mixed "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"")
@@ -527,6 +549,19 @@ note "fault: a device that never appears"
 n=$(grep -c 'meter "absent": cannot open' "$W/collectd.log")
 [ "$n" -ge 1 ] && [ "$n" -le 6 ] || bad "absent device logged $n times (rate limit)"
 run_check health "$C/smartmeter-absent" telegrams=0 reconnects=0
+
+note "fault: a network serial server that answers 'Port already in use' and closes"
+busy_n=$(cat "$W/busy.count" 2>/dev/null || echo 0)
+busy_s=$(($(date +%s) - BUSY_T0))
+# back-off from 1 s doubling to 30 s: about log2(t) + t/30 connections (it
+# was one a second); the reason said once, quoting the server
+[ "$busy_n" -ge 2 ] && [ "$busy_n" -le $((6 + busy_s / 20)) ] ||
+    bad "busy: $busy_n connections in $busy_s s: no back-off"
+n=$(grep -c 'meter "busy": 127.0.0.1:'"$BUSY_PORT"' closed the connection before any telegram; the server said: "Port already in use" (another program may hold' "$W/collectd.log")
+[ "$n" -eq 1 ] || bad "busy: the reason logged $n times, want once: $(grep 'meter "busy"' "$W/collectd.log" | head -5)"
+n=$(grep -c 'meter "busy"' "$W/collectd.log")
+[ "$n" -le 3 ] || bad "busy: $n log lines (want the reason once): $(grep 'meter "busy"' "$W/collectd.log" | head -8)"
+echo "busy server: $busy_n connections in $busy_s s, $n log lines: $(grep -m1 'meter "busy": .*server said' "$W/collectd.log" | sed 's/^.*meter "busy"/meter "busy"/')"
 
 note "Baud \"auto\": each meter's settings found, then its telegrams read"
 grep -q 'meter "auto-p1": line settings found: 115200 8N1, p1, 1 frame per telegram' "$W/collectd.log" ||

@@ -35,6 +35,13 @@ bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 smd() { LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" "$@"; }
 pty() { ce_pty "$W/$1" "$W/pty.pid" || bad "socat did not create $W/$1"; }
 
+# smsim --help explains every option it takes (exit 0, on standard output)
+help=$("$SIM" --help) || bad "smsim --help: exit $?"
+for o in $(grep -o '{"[a-z0-9-]*", [a-z_]*_argument' "$src/sim/smsim.c" | sed 's/{"\([^"]*\)".*/\1/'); do
+    grep -q -- "--$o[ =]\|--$o\$" <<<"$help" || bad "smsim --help does not explain --$o"
+done
+echo "smsim --help: $(grep -c '^  -' <<<"$help") options explained"
+
 # the telegrams, one file each, and their expected values
 for i in 0 1 2; do
     "$SIM" --count 1 --skip $i --seed 31 --fast --out "$W/m$i.bin" --expect "$W/m$i.exp"

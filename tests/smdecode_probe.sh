@@ -90,6 +90,56 @@ done
 echo "verdict: $(tr '\n' '|' <"$W/d.out" | cut -c1-200)..."
 
 # a silent line: said after the first setting's time; noise: nothing verifies
+# a framing given: its meters' settings first (a DSMR 4 meter, 115200 7E1,
+# found at the first setting tried, not after the 2400 baud ones)
+ce_pty "$W/f" "$W/pty.pid"
+"$SIM" --framing p1 --7e1 --count 1000000 --fast --rate 20 --seed 7 --out "$W/f.sim" 2>/dev/null &
+sim=$!
+PTY_SHIM_LINES="*=115200 7E1" LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" --device "$W/f" --probe \
+    --framing p1 --seconds $PER >"$W/f.out" 2>"$W/f.err"
+rc=$?
+kill $sim
+tried=$(grep -c ' bytes in ' "$W/f.err")
+{ [ $rc -eq 0 ] && [ "$tried" -eq 1 ] && grep -q "^settings:   115200 7E1" "$W/f.out" &&
+    grep -q "115200 8N1 .*: proven" "$W/f.err" && grep -q "(P1's first)" "$W/f.err"; } ||
+    { echo "FAIL --framing p1 first: exit $rc, $tried tried: $(cat "$W/f.err" "$W/f.out")"; touch "$W/failed"; }
+echo "--framing p1: $tried setting tried: $(grep '^settings' "$W/f.out")"
+
+# over tcp:// (a network serial server): no line settings to try; the link
+# layer, the period, the security and the keys, and a <Meter> block without
+# Baud and Parity
+"$SIM" --period 1 --count 1000000 --fast --rate 2 --seed 7 --out "$W/t.bin" 2>/dev/null &
+tsim=$!
+python3 - "$W/t.bin" "$W/tport" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+open(sys.argv[2], "w").write(str(s.getsockname()[1]))
+c, _ = s.accept()
+with open(sys.argv[1], "rb") as f:
+    while True:
+        b = f.read(4096)
+        if b:
+            c.sendall(b)
+        else:
+            time.sleep(0.05)
+PY
+tsrv=$!
+for _ in $(seq 50); do [ -s "$W/tport" ] && break; sleep 0.1; done
+LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" --device "tcp://127.0.0.1:$(cat "$W/tport")" --probe \
+    --seconds 6 --key-file "$KEY" >"$W/t.out" 2>"$W/t.err"
+rc=$?
+kill $tsim $tsrv 2>/dev/null
+for want in "^settings:   the server's own" "^link layer: mbus, 2 frames per telegram$" \
+    "^push:       a telegram every 1\.0 s (the meter's clock" "^keys:       the keys given decrypt it$" \
+    '^    Device "tcp://127.0.0.1:' '^    Framing "mbus"$' '^    KeyFile '; do
+    grep -q "$want" "$W/t.out" || { echo "FAIL tcp probe: no line '$want': $(cat "$W/t.out" "$W/t.err")"; touch "$W/failed"; }
+done
+grep -q "Baud\|Parity" "$W/t.out" && { echo "FAIL tcp probe: line settings in the block"; touch "$W/failed"; }
+[ $rc -eq 0 ] || { echo "FAIL tcp probe: exit $rc"; touch "$W/failed"; }
+echo "tcp probe: $(tr '\n' '|' <"$W/t.out" | cut -c1-160)..."
+
 ce_pty "$W/q" "$W/pty.pid"
 LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" --device "$W/q" --probe --seconds 1 >"$W/q.out" 2>"$W/q.err"
 rc=$?
@@ -122,7 +172,9 @@ LD_PRELOAD=$PRELOAD "$SMD" --probe --device "$W/q" --baud 2400 >/dev/null 2>"$W/
 { [ $? -eq 2 ] && grep -q "tries the line settings itself" "$W/u.err"; } || { echo "FAIL usage: $(cat "$W/u.err")"; touch "$W/failed"; }
 
 LD_PRELOAD=$PRELOAD "$SMD" --probe --device tcp://127.0.0.1:1 >/dev/null 2>"$W/u.err"
-{ [ $? -eq 2 ] && grep -q "needs a serial port" "$W/u.err"; } || { echo "FAIL usage: $(cat "$W/u.err")"; touch "$W/failed"; }
+# a server that is not there: exit 2 and the reason
+{ [ $? -eq 2 ] && grep -q "cannot connect to 127.0.0.1:1: Connection refused" "$W/u.err"; } ||
+    { echo "FAIL tcp refused: $(cat "$W/u.err")"; touch "$W/failed"; }
 
 if [ -e "$W/failed" ]; then echo "(work dir kept: $W)"; exit 1; fi
 echo "smdecode probe: all checks passed"
