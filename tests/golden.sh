@@ -39,9 +39,8 @@ check() {
     fi
     # every JSON output is JSON, a document per line
     case $name in *.json)
-        if ! python3 -c 'import json,sys
-for line in open(sys.argv[1]): json.loads(line)' "$out" 2>/dev/null; then
-            echo "FAIL $name: not a JSON document per line"
+        if ! why=$("${top_builddir:-.}/tests/jsonl_check" "$out" 2>&1); then
+            echo "FAIL $name: not a JSON document per line: $why"
             fail=$((fail + 1))
         fi ;;
     esac
