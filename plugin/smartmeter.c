@@ -563,7 +563,9 @@ static int smartmeter_init(void)
         return 0;
     done = true;
     if (!meters) {
-        ERROR("smartmeter plugin: no meter configured (or none without errors): nothing to read");
+        ERROR("smartmeter plugin: no meter configured (or none without errors): nothing to "
+              "read; describe each meter in a <Meter> block (Debian: /etc/collectd/"
+              "smartmeter.conf; man collectd-smartmeter)");
         return -1;
     }
     sm_port_library_init();
