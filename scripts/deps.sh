@@ -31,8 +31,10 @@ DEB_PACKAGES="debhelper dpkg-dev fakeroot lintian man-db"
 # `make fuzz` (libFuzzer) only; not needed to build or test
 FUZZ_PACKAGES="clang"
 
-# the fresh-root check (scripts/fresh-check) only
-FRESH_PACKAGES="mmdebstrap git"
+# the fresh-root checks (scripts/fresh-check, scripts/install-check) only:
+# the roots, their network namespace, the pseudo-terminal of the simulated
+# meter that the install check's ser2net reads
+FRESH_PACKAGES="mmdebstrap git iproute2 socat"
 
 # collectd's own plugins that the tests, the demo and the benchmarks load
 # (scripts/collectd-env.sh refuses any other), and the packages of their
