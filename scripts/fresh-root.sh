@@ -16,10 +16,13 @@ FRESH_NETNS=()
 FRESH_PIDS=()     # host processes that serve a root (a simulated meter)
 FRESH_WORK=""
 
-# fresh_base: $FRESH_WORK/base.tar, made once per run
+# fresh_base: $FRESH_BASE, made once per run (or FRESH_BASE_TAR's, a base
+# that a calling check made already)
+FRESH_BASE=${FRESH_BASE_TAR:-}
 fresh_base() {
     [ -n "$FRESH_WORK" ] || FRESH_WORK=$(mktemp -d "${FRESH_DIR:-/tmp}/smartmeter-fresh.XXXXXX")
-    [ -s "$FRESH_WORK/base.tar" ] && return 0
+    [ -n "$FRESH_BASE" ] && [ -s "$FRESH_BASE" ] && return 0
+    FRESH_BASE=$FRESH_WORK/base.tar
     local sources suite=${FRESH_SUITE:-bookworm} t0=$SECONDS
     # the machine's own apt sources (deb822 or one-line form)
     sources=$(ls /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 || true)
@@ -27,7 +30,7 @@ fresh_base() {
     echo "== a brand-new root: mmdebstrap --variant=apt $suite (sources: $sources)"
     # the package lists kept, as a newly installed machine has them
     mmdebstrap --quiet --variant=apt --include=ca-certificates,git,sudo \
-        --skip=cleanup/apt/lists "$suite" "$FRESH_WORK/base.tar" "$sources" \
+        --skip=cleanup/apt/lists "$suite" "$FRESH_BASE" "$sources" \
         >"$FRESH_WORK/mmdebstrap.log" 2>&1 || { cat "$FRESH_WORK/mmdebstrap.log"; return 1; }
     echo "   made in $((SECONDS - t0)) s"
 }
@@ -48,7 +51,7 @@ fresh_root() {
     fresh_base || return 1
     R=$(mktemp -d "$FRESH_WORK/root.XXXXXX")
     FRESH_ROOTS+=("$R")
-    tar -C "$R" -xf "$FRESH_WORK/base.tar"
+    tar -C "$R" -xf "$FRESH_BASE"
     fresh_bind proc "$R/proc"
     fresh_bind /sys "$R/sys"
     if [ "${2:-}" = private-dev ]; then
