@@ -30,6 +30,7 @@ const char *sm_p1_note_text(sm_p1_note_kind k)
     case SM_P1_NOTE_PLACEHOLDER: return "an unused M-Bus channel (capture time 1970-01-01): skipped";
     case SM_P1_NOTE_FULL: return "more readings than a telegram may have: skipped";
     case SM_P1_NOTE_NUMBER: return "a value with a unit that is not a number: kept as text";
+    case SM_P1_NOTE_DST_CASE: return "a time's summer/winter flag in lower case: read as S or W";
     }
     return "?";
 }
@@ -442,10 +443,18 @@ static bool groups(const uint8_t *p, size_t n, object *ob)
 /* ---- values --------------------------------------------------------------- */
 
 /* YYMMDDhhmmss and S or W (flag false: without the letter, as DSMR 2.2's
- * gas profile sends it: the offset is not known) */
-static bool parse_time(span s, bool flag, sm_datetime *dt)
+ * gas profile sends it: the offset is not known).  Some meters (a DSMR 4.0
+ * Landis+Gyr E350) send the letter in lower case: read as upper case, with a
+ * note on the object's line. */
+static bool parse_time(parser *ps, const object *ob, span s, bool flag, sm_datetime *dt)
 {
-    if (s.n != (flag ? 13u : 12u) || (flag && s.p[12] != 'W' && s.p[12] != 'S'))
+    if (s.n != (flag ? 13u : 12u))
+        return false;
+    uint8_t letter = flag ? s.p[12] : 0;
+    bool lower = letter == 's' || letter == 'w';
+    if (lower)
+        letter = (uint8_t)(letter - 'a' + 'A');
+    if (flag && letter != 'W' && letter != 'S')
         return false;
     unsigned f[6];
     for (int k = 0; k < 6; k++) {
@@ -453,7 +462,7 @@ static bool parse_time(span s, bool flag, sm_datetime *dt)
             return false;
         f[k] = (unsigned)((s.p[2 * k] - '0') * 10 + (s.p[2 * k + 1] - '0'));
     }
-    bool summer = flag && s.p[12] == 'S';
+    bool summer = letter == 'S';
     /* the deviation: UTC = local + deviation (DLMS), so CET is -60 */
     int16_t dev = !flag ? SM_DT_DEVIATION_UNSPECIFIED : summer ? -120 : -60;
     uint16_t udev = (uint16_t)dev;
@@ -462,7 +471,11 @@ static bool parse_time(span s, bool flag, sm_datetime *dt)
                      (uint8_t)f[3], (uint8_t)f[4], (uint8_t)f[5], 0,
                      (uint8_t)(udev >> 8), (uint8_t)udev,
                      (uint8_t)(!flag ? 0xFF : summer ? SM_DT_STATUS_DST : 0)};
-    return sm_datetime_parse(b, dt) == SM_OK;
+    if (sm_datetime_parse(b, dt) != SM_OK)
+        return false;
+    if (lower)
+        note(ps, ob, SM_P1_NOTE_DST_CASE);
+    return true;
 }
 
 typedef struct {
@@ -654,7 +667,7 @@ static sm_reading *value(parser *ps, const object *ob, const sm_obis *code, span
     if (!r)
         return NULL;
     bool unknown_unit = false;
-    if (parse_time(s, true, &r->dt)) {
+    if (parse_time(ps, ob, s, true, &r->dt)) {
         r->kind = SM_RK_DATETIME;
         r->type = SM_DT_OCTET_STRING;
         r->bytes = s.p;
@@ -729,7 +742,7 @@ static bool profile(parser *ps, const object *ob)
     for (unsigned e = 0; e < n; e++) {
         const span *g = &ob->g[1 + k + (size_t)e * (k + 1)];
         sm_datetime when;
-        bool timed = parse_time(g[0], true, &when);
+        bool timed = parse_time(ps, ob, g[0], true, &when);
         for (size_t j = 0; j < k; j++) {
             sm_reading *r = value(ps, ob, &codes[j], g[1 + j]);
             if (!r)
@@ -753,7 +766,7 @@ static bool gas_profile(parser *ps, const object *ob)
     sm_datetime when;
     if (ob->ng < 7 || !is_count(ob->g[3], &m) || ob->ng != 6 + (size_t)m || m == 0 ||
         !is_code(ob->g[4], &code) ||
-        !(parse_time(ob->g[0], false, &when) || parse_time(ob->g[0], true, &when)))
+        !(parse_time(ps, ob, ob->g[0], false, &when) || parse_time(ps, ob, ob->g[0], true, &when)))
         return false;
     sm_reading *r = push(ps, ob->line, ob->line_off, &ob->obis, ob->info, ob->g[6]);
     if (!r)
@@ -793,7 +806,7 @@ static void object_readings(parser *ps, const object *ob)
         return;
     }
     sm_datetime when;
-    if (ob->ng == 2 && parse_time(ob->g[0], true, &when)) {
+    if (ob->ng == 2 && parse_time(ps, ob, ob->g[0], true, &when)) {
         if (when.year == 1970 && when.month == 1 && when.day == 1) {
             note(ps, ob, SM_P1_NOTE_PLACEHOLDER);
             return;

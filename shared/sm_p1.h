@@ -131,7 +131,8 @@ typedef enum {
     SM_P1_NOTE_UNIT,        /* a unit not known: kept, unit "other" */
     SM_P1_NOTE_PLACEHOLDER, /* an unused M-Bus channel: skipped */
     SM_P1_NOTE_FULL,        /* more readings than the caller's array holds: skipped */
-    SM_P1_NOTE_NUMBER       /* a value with a unit whose number cannot be read: kept as text */
+    SM_P1_NOTE_NUMBER,      /* a value with a unit whose number cannot be read: kept as text */
+    SM_P1_NOTE_DST_CASE     /* a time's S or W in lower case: read as upper case */
 } sm_p1_note_kind;
 
 const char *sm_p1_note_text(sm_p1_note_kind k);

@@ -392,6 +392,35 @@ static void test_quirky_lines(void)
  * first kind ("1-0:1.8.0(v)") and once in the D0 form of the same code
  * ("1.8.0(v)"), which always goes the general way; values of every shape
  * around what the one pass takes. */
+/* A DSMR 4.0 Landis+Gyr E350 sends the summer/winter flag in lower case
+ * (0-1:24.2.1(150701190000s)(00845.206*m3), issue 30): read as S and W, the
+ * gas value and its capture time kept, a note naming the line. */
+static void test_lower_case_dst_flag(void)
+{
+    static const char body[] = "/XMX5LGBBFFB231215493\r\n\r\n"
+                               "1-3:0.2.8(40)\r\n"
+                               "0-0:1.0.0(150701193000s)\r\n"    /* line 4 */
+                               "1-0:1.8.1(001234.567*kWh)\r\n"
+                               "0-1:24.2.1(150701190000s)(00845.206*m3)\r\n" /* line 6 */
+                               "0-1:24.3.0(151201090000w)(00845.300*m3)\r\n"; /* line 7 */
+    char tel[1024];
+    size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
+    collector c;
+    const got_telegram *t = decode_one(&c, tel, n);
+    CU_ASSERT_STRING_EQUAL(find_obis(t, "0-0:1.0.0*255")->dt_local, "2015-07-01T19:30:00+02:00");
+    want_number(t, "0-1:24.2.1*255", "845.206", SM_UNIT_M3);
+    const got_reading *gas = want_reading(t, "0-1:24.2.1*255");
+    CU_ASSERT_TRUE(gas->r.has_capture);
+    CU_ASSERT_STRING_EQUAL(gas->capture, "2015-07-01T19:00:00+02:00");
+    CU_ASSERT_EQUAL(t->p1.nnotes, 3);
+    static const unsigned lines[] = {4, 6, 7};
+    for (unsigned i = 0; i < 3 && i < t->p1.nnotes; i++) {
+        CU_ASSERT_EQUAL(t->p1.notes[i].line, lines[i]);
+        CU_ASSERT_EQUAL(t->p1.notes[i].kind, SM_P1_NOTE_DST_CASE);
+    }
+    collector_free(&c);
+}
+
 static void test_one_pass_equals_general(void)
 {
     static const char *const values[] = {
@@ -957,6 +986,7 @@ void register_p1(void)
 {
     CU_pSuite s = CU_add_suite("P1 text telegrams", NULL, NULL);
     CU_add_test(s, "NL DSMR 4.2: the power failure log and the gas meter", test_nl_failure_log_and_gas);
+    CU_add_test(s, "DSMR 4.0 E350: a lower-case s/w flag read, with a note", test_lower_case_dst_flag);
     CU_add_test(s, "BE e-MUCS: capacity tariff, peak history, sub-meters", test_be_capacity_tariff);
     CU_add_test(s, "SE Kamstrup: kVArh and kVAr", test_se_reactive_units);
     CU_add_test(s, "DSMR 2.2: no CRC, the gas profile on two lines", test_dsmr22_without_crc);
