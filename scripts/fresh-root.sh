@@ -77,12 +77,19 @@ fresh_root() {
     printf -v "$var" '%s' "$R"
 }
 
-# fresh_netns VAR: a network namespace of its own (loopback only), for the
-# daemons a root starts: their ports are not the host's
+# fresh_netns VAR: a network namespace of its own, for the daemons a root
+# starts: their ports are not the host's.  Besides loopback it has what a
+# machine has, an interface with an address (a veth pair, both ends inside,
+# a link-local address, no route out): ser2net resolves its accepter with
+# AI_ADDRCONFIG, which finds nothing on a loopback-only machine.
 fresh_netns() {
     local ns="smartmeter-fresh-$$-${#FRESH_NETNS[@]}"
-    ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+    ip netns add "$ns" || return 1
     FRESH_NETNS+=("$ns")
+    ip -n "$ns" link set lo up &&
+        ip -n "$ns" link add eth0 type veth peer name eth1 &&
+        ip -n "$ns" addr add 169.254.7.7/16 dev eth0 &&
+        ip -n "$ns" link set eth0 up && ip -n "$ns" link set eth1 up || return 1
     printf -v "$1" '%s' "$ns"
 }
 
