@@ -382,7 +382,8 @@ static size_t key_from_file(const char *opt, const char *path, uint8_t key[32])
     sm_keyfile_info info;
     sm_err e = sm_keyfile_read(path, key, &len, &info);
     if (e == SM_ERR_ARG) {
-        fprintf(stderr, "%s: %s %s: %s\n", progname, opt, path, strerror(info.errno_value));
+        fprintf(stderr, "%s: %s %s: %s\n", progname, opt, path,
+                sm_file_error(info.open_rc, info.errno_value));
         exit(EXIT_USAGE);
     }
     if (e) {

@@ -219,7 +219,8 @@ static int key_file(const smp_meter *m, const oconfig_item_t *ci, uint8_t key[32
     sm_err e = sm_keyfile_read(path, key, len, &info);
     if (e == SM_ERR_ARG) {
         ERROR(SMP_LOG_PREFIX "option %s: cannot read %s: %s", m->name, ci->key, path,
-              STRERROR(info.errno_value));
+              info.open_rc == SM_NOT_REGULAR ? sm_file_error(SM_NOT_REGULAR, 0)
+                                             : STRERROR(info.errno_value));
         return -1;
     }
     if (info.others_can_read)

@@ -12,14 +12,37 @@
 
 #define MAX_CONTENT 512 /* a key file is a few dozen bytes: more is not a key */
 
+int sm_file_open_regular(const char *path)
+{
+    /* O_NONBLOCK: the open of a FIFO without a writer returns at once */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return SM_NOT_REGULAR;
+    }
+    return fd;
+}
+
+const char *sm_file_error(int rc, int errno_value)
+{
+    return rc == SM_NOT_REGULAR ? "not a regular file (a FIFO, a device or a directory)"
+                                : strerror(errno_value);
+}
+
 sm_err sm_keyfile_read(const char *path, uint8_t key[32], size_t *len, sm_keyfile_info *info)
 {
     sm_keyfile_info dummy;
     if (!info)
         info = &dummy;
     memset(info, 0, sizeof *info);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sm_file_open_regular(path);
     if (fd < 0) {
+        info->open_rc = fd;
         info->errno_value = errno;
         return SM_ERR_ARG;
     }
@@ -34,6 +57,7 @@ sm_err sm_keyfile_read(const char *path, uint8_t key[32], size_t *len, sm_keyfil
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
+            info->open_rc = -1;
             info->errno_value = errno;
             e = SM_ERR_ARG;
             break;

@@ -5,12 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "sm_keyfile.h"
 
 sm_err sm_layoutfile_load(sm_layout_set *s, const char *path, char *msg, size_t cap)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = sm_file_open_regular(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
-        snprintf(msg, cap, "%s: cannot be read: %s", path, strerror(errno));
+        snprintf(msg, cap, "%s: cannot be read: %s", path, sm_file_error(fd, errno));
+        if (fd >= 0)
+            close(fd);
         return SM_ERR_ARG;
     }
     char *text = malloc(SM_LAYOUTFILE_MAX + 1);

@@ -607,10 +607,13 @@ mkfifo "$W/fifo"
 LoadPlugin smartmeter
 <Plugin smartmeter>
 LayoutFile "/nonexistent/my.layout"
+LayoutFile "$W/fifo"
 $(meter layout-inside "KeyFile \"$W/test.key\"" 'LayoutFile "/x.layout"')
 $(meter bad-option "KeyFile \"$W/test.key\"" "Bogus 1")
 $(meter bad-key 'Key "0011223344"')
 $(meter no-file 'KeyFile "/nonexistent/home.key"')
+$(meter fifo-key "KeyFile \"$W/fifo\"")
+$(meter fifo-ak "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/fifo\"")
 $(meter bad-parity 'Parity "mark"')
 $(meter bad-obis 'Select "1-0:32.7"')
 $(meter bad-obis-f 'Select "1-0:32.7.0.1"')
@@ -628,10 +631,16 @@ $(meter ok "KeyFile \"$W/test.key\"" 'Select "1-0:32.7.0" "1-0:1.8.0"' 'Ignore "
 </Plugin>
 EOF
 # shellcheck disable=SC2086
-LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} collectd -T -C "$W/bad.conf" >"$W/bad.out" 2>&1 || bad "collectd -T failed: $(cat "$W/bad.out")"
+# (a FIFO as KeyFile, AuthKeyFile or LayoutFile hung collectd at its start:
+# the timeout turns a hang into a failure)
+LD_PRELOAD=$PRELOAD timeout 300 ${SM_VALGRIND:-} collectd -T -C "$W/bad.conf" >"$W/bad.out" 2>&1 ||
+    bad "collectd -T failed (exit $?: 124 is a hang): $(cat "$W/bad.out")"
 for want in 'meter "bad-option": unknown option Bogus' \
     'meter "bad-key": option Key: not a key (expected 32 or 64 hex digits)' \
     'meter "no-file": option KeyFile: cannot read /nonexistent/home.key: No such file or directory' \
+    "meter \"fifo-key\": option KeyFile: cannot read $W/fifo: not a regular file (a FIFO, a device or a directory)" \
+    "meter \"fifo-ak\": option AuthKeyFile: cannot read $W/fifo: not a regular file (a FIFO, a device or a directory)" \
+    "LayoutFile $W/fifo: cannot be read: not a regular file (a FIFO, a device or a directory)" \
     'meter "bad-parity": option Parity: "mark" is not even, odd, none or auto' \
     'meter "bad-obis": option Select: argument 1 ("1-0:32.7") is not an OBIS code' \
     'meter "bad-obis-f": option Select: argument 1 ("1-0:32.7.0.1") is not an OBIS code' \

@@ -239,6 +239,14 @@ expect2 "bad parity" "--parity: 'mark' is not even, odd or none" --device "$W/m"
 expect2 "bad baud" "--baud: '96k' is not a whole number" --device "$W/m" --baud 96k
 expect2 "bad seconds" "--seconds: '-1' is not a number of seconds" --device "$W/m" --seconds -1
 expect2 "bad count" "--count: '0' is not a whole number from 1" --device "$W/m" --count 0
+# a FIFO as a key or layout file is refused at once (it waited forever for a writer)
+mkfifo "$W/k.fifo"
+for opt in --key-file --auth-key-file --layout-file; do
+    timeout 20 "$SMD" "$opt" "$W/k.fifo" 0F000000000C >"$W/u.out" 2>"$W/u.err"
+    rc=$?
+    [ $rc -eq 2 ] && grep -q "$W/k.fifo.*not a regular file (a FIFO, a device or a directory)" "$W/u.err" ||
+        bad "$opt FIFO: exit $rc (124: it hung): $(cat "$W/u.err")"
+done
 
 # the key never appears
 key=$(tr -d ' \n' <"$KEY")
