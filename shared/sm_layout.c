@@ -15,6 +15,9 @@
 #define MAX_WORDS (MAX_POS + 2) /* "types" of the largest list, and its keyword */
 #define NAME_MAX_LEN 63
 
+static sm_layout_set builtin; /* the built-in layouts (sm_layouts_builtin) */
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+
 typedef struct {
     const char *p; /* into the line; quoted words: into the unquoted copy */
     size_t n;
@@ -42,6 +45,7 @@ typedef struct {
     size_t maxpos;                  /* positions given: 0..maxpos-1 */
     uint32_t maxpos_line;           /* the line of the field at maxpos-1 */
     bool has_count;
+    bool user;                      /* a user's file: no built-in layout's name */
 } parser;
 
 static sm_err fail(parser *ps, const char *fmt, ...)
@@ -103,8 +107,28 @@ static sm_err quoted(parser *ps, line_words *lw, const char **pp, const char *en
     return SM_OK;
 }
 
+/* A character no layout file has (control bytes; a CR that does not end
+ * its line): named by its code, never copied into the message (a binary
+ * file's bytes would go into collectd's log). */
+static sm_err check_chars(parser *ps, const char *p, const char *end)
+{
+    for (const char *c = p; c < end; c++) {
+        unsigned char u = (unsigned char)*c;
+        if (u == '\r' && c + 1 < end)
+            return fail(ps, "a carriage return inside a line: this file's lines end with CR "
+                            "alone; a layout file's end with LF (or CR LF)");
+        if ((u < 0x20 && u != '\t' && u != '\r') || u == 0x7F)
+            return fail(ps, "a control character (0x%02X) at column %zu: this is no layout file",
+                        u, (size_t)(c - p) + 1);
+    }
+    return SM_OK;
+}
+
 static sm_err split(parser *ps, const char *p, const char *end, line_words *lw)
 {
+    sm_err e0 = check_chars(ps, p, end);
+    if (e0)
+        return e0;
     lw->n = 0;
     lw->used = 0;
     lw->rest = end;
@@ -301,6 +325,8 @@ static sm_err kw_field(parser *ps, line_words *lw)
         f.flags |= SM_LF_SCALER;
     }
     if (pos == SM_MATCH_LAST) {
+        if (ps->cur->last_field)
+            return fail(ps, "field: position last is given twice");
         ps->cur->last_field = true;
         ps->cur->last = f;
         return SM_OK;
@@ -440,6 +466,15 @@ static sm_err kw_text(parser *ps, line_words *lw, const char **dst, const char *
 }
 
 /* the end of a layout: its fields into the set, and the checks that need all of it */
+/* the position of a match beyond a positional layout's count, or -1 */
+static int match_beyond(const sm_layout *l)
+{
+    for (unsigned i = 0; i < l->nmatch; i++)
+        if (l->match[i].pos != SM_MATCH_LAST && l->match[i].pos >= l->count)
+            return l->match[i].pos;
+    return -1;
+}
+
 static sm_err finish(parser *ps)
 {
     sm_layout *l = ps->cur;
@@ -457,6 +492,12 @@ static sm_err finish(parser *ps)
         e = fail(ps, "layout %s: a field at position %zu, beyond its count of %u", l->name,
                  ps->maxpos - 1, l->count);
     }
+    else if (pos && l->last_field && l->count > 0 && ps->has_field[l->count - 1])
+        e = fail(ps, "layout %s: field %u and field last are the same element (its count is "
+                     "%u): give it once", l->name, l->count - 1, l->count);
+    else if (pos && match_beyond(l) >= 0)
+        e = fail(ps, "layout %s: a match at position %d, beyond its count of %u", l->name,
+                 match_beyond(l), l->count);
     else if ((ps->maxpos || l->last_field) && !pos && l->form != SM_FORM_KEYED)
         e = fail(ps, "layout %s: fields are for positional and keyed layouts", l->name);
     else if (!pos && l->form != SM_FORM_CAPTURE && l->form != SM_FORM_TUPLES && !l->nmatch)
@@ -507,6 +548,13 @@ static sm_err kw_layout(parser *ps, line_words *lw)
             memcmp(s->layouts[i].name, lw->w[1].p, lw->w[1].n) == 0)
             return fail(ps, "layout %s: defined twice (first at %s:%u)", s->layouts[i].name,
                         s->layouts[i].file, s->layouts[i].line);
+    /* a user's layout with a built-in's name: output would name the wrong one */
+    const sm_layout_set *b = ps->user ? sm_layouts_builtin() : NULL;
+    for (size_t i = 0; b && i < b->n; i++)
+        if (strlen(b->layouts[i].name) == lw->w[1].n &&
+            memcmp(b->layouts[i].name, lw->w[1].p, lw->w[1].n) == 0)
+            return fail(ps, "layout %s: a built-in layout has this name (%s:%u): give yours "
+                            "another", b->layouts[i].name, b->layouts[i].file, b->layouts[i].line);
     if (s->n == SM_LAYOUT_SET_LAYOUTS)
         return fail(ps, "layout: the set is full (%d layouts)", SM_LAYOUT_SET_LAYOUTS);
     sm_layout *l = &s->layouts[s->n];
@@ -557,18 +605,22 @@ void sm_layout_set_init(sm_layout_set *s)
     s->n = s->nfields = s->ntypes = s->nimplied = s->ntext = 0;
 }
 
-sm_err sm_layout_set_parse(sm_layout_set *s, const char *text, size_t len, const char *file,
-                           sm_layout_error *err)
+static sm_err parse_set(sm_layout_set *s, const char *text, size_t len, const char *file,
+                        sm_layout_error *err, bool user)
 {
     parser ps;
     line_words lw;
     memset(&ps, 0, sizeof ps);
+    ps.user = user;
     ps.s = s;
     ps.file = file;
     ps.err = err;
     size_t saved[5] = {s->n, s->nfields, s->ntypes, s->nimplied, s->ntext};
     sm_err e = SM_OK;
-    for (size_t at = 0; at < len && !e;) {
+    size_t start = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        start = 3; /* a UTF-8 byte-order mark, as some editors write: no content */
+    for (size_t at = start; at < len && !e;) {
         const char *p = text + at, *nl = memchr(p, '\n', len - at);
         const char *end = nl ? nl : text + len;
         ps.line++;
@@ -589,8 +641,18 @@ sm_err sm_layout_set_parse(sm_layout_set *s, const char *text, size_t len, const
     return e;
 }
 
-static sm_layout_set builtin;
-static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+
+sm_err sm_layout_set_parse(sm_layout_set *s, const char *text, size_t len, const char *file,
+                           sm_layout_error *err)
+{
+    return parse_set(s, text, len, file, err, false);
+}
+
+sm_err sm_layout_set_parse_user(sm_layout_set *s, const char *text, size_t len, const char *file,
+                                sm_layout_error *err)
+{
+    return parse_set(s, text, len, file, err, true);
+}
 
 static void read_builtin(void)
 {

@@ -140,6 +140,10 @@ void sm_layout_set_init(sm_layout_set *s);
  * before, and *err says where and what.  Returns SM_OK or SM_ERR_ARG. */
 sm_err sm_layout_set_parse(sm_layout_set *s, const char *text, size_t len, const char *file,
                            sm_layout_error *err);
+/* The same for a user's file (LayoutFile, --layout-file): a layout may not
+ * have a built-in layout's name (output would name the other one). */
+sm_err sm_layout_set_parse_user(sm_layout_set *s, const char *text, size_t len, const char *file,
+                                sm_layout_error *err);
 
 /* The layouts built into the decoder (the files of shared/layouts/), read once
  * on first use (thread-safe).  Never NULL; empty only if the build is

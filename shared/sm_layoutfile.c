@@ -32,7 +32,7 @@ sm_err sm_layoutfile_load(sm_layout_set *s, const char *path, char *msg, size_t 
         snprintf(msg, cap, "%s: larger than %d bytes: no layout file", path, SM_LAYOUTFILE_MAX);
     else {
         sm_layout_error err = {0, ""};
-        e = sm_layout_set_parse(s, text, n, path, &err);
+        e = sm_layout_set_parse_user(s, text, n, path, &err);
         if (e)
             snprintf(msg, cap, "%s:%u: %s", path, err.line, err.message);
     }

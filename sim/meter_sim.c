@@ -110,6 +110,9 @@ void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
     m->utc = utc_start;
 }
 
+/* the push whose telegram first shows the new power failure */
+#define SIM_FAILURE_PUSH 4
+
 void sim_step(meter_sim *m)
 {
     m->fc++;
@@ -128,7 +131,9 @@ void sim_step(meter_sim *m)
     m->reactive_in += range(m, 0, 2);
     m->reactive_out += range(m, 0, 3);
     /* the gas meter: a new capture every gas_every pushes, at that push's time */
-    if (++m->pushes % (m->gas_every ? m->gas_every : 1) == 0) {
+    if (++m->pushes == SIM_FAILURE_PUSH)
+        m->failure2_end = m->utc - 1;
+    if (m->pushes % (m->gas_every ? m->gas_every : 1) == 0) {
         m->gas_l += range(m, 0, 40);
         m->gas_utc = m->utc;
     }
@@ -272,15 +277,18 @@ static size_t p1_telegram(const meter_sim *m, char *out, size_t cap)
                      m->power_in % 1000, m->power_out / 1000, m->power_out % 1000);
     /* what a Dutch DSMR 5 meter adds: failure counts and log, sags and
      * swells, the text message, the power per phase (a third each) */
-    char when[40];
+    char when[40], when2[40] = "";
     p1_time(when, sizeof when, m->failure_end);
+    if (m->failure2_end)
+        p1_time(when2, sizeof when2, m->failure2_end);
     k += snprintf(body + k, sizeof body - (size_t)k,
-                  "0-0:96.7.21(00004)\r\n0-0:96.7.9(00002)\r\n"
-                  "1-0:99.97.0(1)(0-0:96.7.19)(%s)(0000000240*s)\r\n"
+                  "0-0:96.7.21(00004)\r\n0-0:96.7.9(%05d)\r\n"
+                  "1-0:99.97.0(%d)(0-0:96.7.19)(%s)(0000000240*s)%s%s%s\r\n"
                   "1-0:32.32.0(00002)\r\n1-0:52.32.0(00001)\r\n1-0:72.32.0(00000)\r\n"
                   "1-0:32.36.0(00000)\r\n1-0:52.36.0(00000)\r\n1-0:72.36.0(00000)\r\n"
                   "0-0:96.13.0()\r\n",
-                  when);
+                  m->failure2_end ? 3 : 2, m->failure2_end ? 2 : 1, when,
+                  m->failure2_end ? "(" : "", when2, m->failure2_end ? ")(0000000180*s)" : "");
     static const unsigned pc[3] = {21, 41, 61};
     for (int i = 0; i < 3; i++)
         k += snprintf(body + k, sizeof body - (size_t)k,

@@ -39,9 +39,13 @@ typedef struct {
     unsigned pushes;          /* pushes so far */
     uint32_t gas_l;           /* the gas meter's reading, litres */
     int64_t gas_utc;          /* its capture time */
-    int64_t failure_end;      /* the power failure log's one entry (240 s) ended a
-                                 day before the first push: one event, not a new
-                                 one in every telegram */
+    int64_t failure_end;      /* the power failure log: an entry (240 s) that ended a
+                                 day before the first push (the state the first
+                                 telegram shows), and from the fifth push on a new
+                                 one (180 s, on one phase) that ended a second
+                                 before it: one event, once (it was new in every
+                                 telegram) */
+    int64_t failure2_end;     /* 0 until then */
 } meter_sim;
 
 /* A meter with the synthetic fixtures' identity and test keys, its clock at

@@ -381,6 +381,16 @@ static void test_layout_file_errors(void)
         {"layout a\ndescription d\ndescription e\n", 3, "description: given twice"},
         {"layout a\nsource\n", 2, "source: give the text"},
         {"layout a\n\0count 2\n", 2, "a NUL byte"},
+        /* issue 30: what a layout file was accepted with, or named badly */
+        {"layout a\n\x01\x02count 2\n", 2, "a control character (0x01) at column 1: this is no layout file"},
+        {"layout a\rdescription d\rsource s\rcount 1\r", 1,
+         "a carriage return inside a line: this file's lines end with CR alone"},
+        {"layout a\ndescription d\nsource s\ncount 2\nfield 1 -\nfield last -\n", 1,
+         "layout a: field 1 and field last are the same element (its count is 2)"},
+        {"layout a\ndescription d\nsource s\ncount 2\nfield last -\nfield last -\n", 6,
+         "field: position last is given twice"},
+        {"layout a\ndescription d\nsource s\ncount 2\nmatch 5 \"x\"\n", 1,
+         "layout a: a match at position 5, beyond its count of 2"},
     };
     static sm_layout_set set;
     sm_layout_set_init(&set);
@@ -402,6 +412,21 @@ static void test_layout_file_errors(void)
         CU_ASSERT_EQUAL(set.nfields, before[1]);
         CU_ASSERT_EQUAL(set.ntext, before[2]);
     }
+    /* a user's file may not name a layout like a built-in one */
+    static const char taken[] = "layout kelag-am550\ndescription d\nsource s\ncount 1\n";
+    sm_layout_error terr = {0, ""};
+    ASSERT_ERR(sm_layout_set_parse_user(&set, taken, sizeof taken - 1, "mine.layout", &terr),
+               SM_ERR_ARG);
+    CU_ASSERT_EQUAL(terr.line, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(terr.message,
+                                  "layout kelag-am550: a built-in layout has this name (austria.layout:"));
+    CU_ASSERT_EQUAL(set.n, 1);
+    /* a UTF-8 byte-order mark, as some editors write, is no content */
+    static const char bom[] = "\xEF\xBB\xBFlayout bom\ndescription d\nsource s\ncount 1\n";
+    ASSERT_ERR(sm_layout_set_parse(&set, bom, sizeof bom - 1, "bom.layout", NULL), SM_OK);
+    CU_ASSERT_EQUAL(set.n, 2);
+    CU_ASSERT_STRING_EQUAL(set.layouts[1].name, "bom");
+    set.n = 1;
     CU_ASSERT_EQUAL(set.n, 1);
     CU_ASSERT_STRING_EQUAL(set.layouts[0].name, "ok");
     CU_ASSERT_STRING_EQUAL(set.layouts[0].file, "good.layout");
