@@ -435,10 +435,10 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
 /* Does buf start like a push APDU that a meter sends?  Bare APDUs have no
  * checksum to vouch for them.  Where a frame boundary is known (the start
  * of the stream, right after a telegram), the header must be well-formed:
- * a data-notification whose invoke-id has its reserved bits clear and no
- * date-time or twelve octets of it; a ciphering APDU with an eight-octet
+ * a data-notification with no date-time or twelve octets of it; a ciphering APDU with an eight-octet
  * system title; a general-block-transfer block that acknowledges nothing.
- * After garbage (strict) more is asked: a valid date-time and a structure
+ * After garbage (strict) more is asked: the invoke-id's reserved bits
+ * clear, a valid date-time and a structure
  * or an array as the body; a system title that begins with the
  * manufacturer's three letters and the security control of a known suite
  * that protects the content; block 1 whose data begin with a push APDU.  Random bytes pass the strict test about once in
@@ -463,8 +463,9 @@ static int plausible_notification(const uint8_t *p, size_t n, bool strict)
     size_t at = 5;
     if (n < at + 2)
         return -1;
-    if (p[1] & 0x0F)
-        return 0;
+    if ((p[1] & 0x0F) && strict)
+        return 0; /* reserved invoke-id bits: at a known boundary a meter's (Gurux reads
+                     them too), after garbage more likely noise */
     if (p[at] == SM_DT_OCTET_STRING && p[at + 1] == 12)
         at++;
     size_t body;

@@ -205,6 +205,25 @@ static void test_wrapper_and_raw(void)
     for (int i = 0; i < 3; i++)
         check_note(&c.t[i]);
     collector_free(&c);
+    /* an invoke-id with its reserved bits (24-27) set, as some meters send
+     * (issue 30): read at a known boundary, in raw and in auto, with the
+     * invoke-id as sent; after garbage it is taken for noise */
+    uint8_t odd[sizeof note];
+    memcpy(odd, note, sizeof note);
+    odd[1] = 0x0C;
+    static const sm_link links[] = {SM_LINK_AUTO, SM_LINK_RAW};
+    for (size_t k = 0; k < 2; k++) {
+        run(&c, links[k], odd, sizeof odd);
+        CU_ASSERT_EQUAL_FATAL(c.n, 1);
+        check_note(&c.t[0]);
+        CU_ASSERT_EQUAL(c.t[0].invoke_id, 0x0C000001u);
+        collector_free(&c);
+    }
+    uint8_t noisy[3 + sizeof note] = {0x55, 0xAA, 0x33};
+    memcpy(noisy + 3, odd, sizeof odd);
+    run(&c, SM_LINK_AUTO, noisy, sizeof noisy);
+    CU_ASSERT_EQUAL(c.n, 0);
+    collector_free(&c);
     /* forced m-bus ignores an hdlc frame: its bytes are discarded */
     uint8_t h[256];
     size_t n = build_hdlc_frame(h, sizeof h, note, sizeof note, true, false,
