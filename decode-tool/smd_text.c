@@ -79,9 +79,40 @@ static int item_text(const sm_axdr_item *it, char *buf, size_t cap)
     return sm_reading_format_value(&r, buf, cap);
 }
 
+/* The value text v (n characters, room for cap) quoted in place when it
+ * could be read as more than one value: it contains the separator's ';' or
+ * a '"' (doubled inside the quotes).  Its new length; n when it needs no
+ * quotes or they do not fit (then cut short and quoted as far as it goes). */
+static size_t quote_value(char *v, size_t n, size_t cap)
+{
+    size_t quotes = 0;
+    bool needed = false;
+    for (size_t i = 0; i < n; i++) {
+        quotes += v[i] == '"';
+        needed |= v[i] == ';' || v[i] == '"';
+    }
+    if (!needed || cap < 3)
+        return n;
+    size_t total = n + quotes + 2;
+    while (total + 1 > cap && n > 0) { /* cut the value, not the quoting */
+        quotes -= v[--n] == '"';
+        total = n + quotes + 2;
+    }
+    v[total] = '\0';
+    v[total - 1] = '"';
+    for (size_t i = n, o = total - 1; i-- > 0;) {
+        v[--o] = v[i];
+        if (v[i] == '"')
+            v[--o] = '"';
+    }
+    v[0] = '"';
+    return total;
+}
+
 /* A structure or array flattened, each value with its path of element
- * numbers: "0=2016-01-01T10:00:00; 1=1; 3.0=Power up".  0 when it does
- * not read (then the caller shows the bytes). */
+ * numbers: "0=2016-01-01T10:00:00; 1=1; 3.0=Power up"; a value with a ';'
+ * or a '"' in it quoted ("0=\"a; b\""), so that no two structures read
+ * the same.  0 when it does not read (then the caller shows the bytes). */
 static size_t flatten(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
     sm_node nodes[SM_MAX_NODES];
@@ -107,8 +138,9 @@ static size_t flatten(const uint8_t *p, size_t n, char *buf, size_t cap)
         k += (size_t)w;
         buf[k++] = '=';
         int v = item_text(&nodes[i].item, buf + k, cap - k);
-        k = v < 0 ? k : k + (size_t)v < cap ? k + (size_t)v : cap - 1;
-        buf[k] = '\0';
+        size_t vn = v < 0 ? 0 : k + (size_t)v < cap ? (size_t)v : cap - 1 - k;
+        buf[k + vn] = '\0';
+        k += quote_value(buf + k, vn, cap - k);
     }
     return k;
 }

@@ -547,13 +547,34 @@ static bool flat_check(const smg_telegram *g, size_t ci, const char *cell, char 
             k += (size_t)snprintf(want + k, sizeof want - k, l > 1 ? ".%u" : "%u", path[l]);
         want[k++] = '=';
         want[k] = '\0';
-        const char *end = strstr(p, "; ");
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        if (n >= sizeof piece || strncmp(p, want, k) != 0)
+        if (strncmp(p, want, k) != 0)
             FAIL("csv: nested value at %s missing in \"%.120s\"", want, cell);
-        memcpy(piece, p + k, n - k);
-        piece[n - k] = '\0';
-        p = end ? end + 2 : p + n;
+        p += k;
+        size_t pn = 0;
+        bool quoted = *p == '"';
+        if (quoted) { /* quoted: "" is a quote, the closing one ends it */
+            for (p++; *p && !(*p == '"' && p[1] != '"') && pn + 1 < sizeof piece; p++) {
+                piece[pn++] = *p;
+                p += *p == '"';
+            }
+            if (*p != '"')
+                FAIL("csv: nested value at %s: its quotes do not close: \"%.120s\"", want, cell);
+            p++;
+        } else {
+            const char *e = strstr(p, "; ");
+            pn = e ? (size_t)(e - p) : strlen(p);
+            if (pn >= sizeof piece)
+                FAIL("csv: nested value at %s too long", want);
+            memcpy(piece, p, pn);
+            p += pn;
+        }
+        piece[pn] = '\0';
+        if (*p && strncmp(p, "; ", 2) != 0)
+            FAIL("csv: nested value at %s not followed by \"; \": \"%.120s\"", want, cell);
+        p += *p ? 2 : 0;
+        if (quoted != (strpbrk(piece, ";\"") != NULL)) /* quoted exactly when it must be */
+            FAIL("csv: nested value at %s (\"%s\") %s quoted", want, piece,
+                 quoted ? "needlessly" : "not");
         if (w->kind == SM_VK_FLOAT && is_finite(w->f)) {
             if (!strpbrk(piece, ".e") || !same_double(strtod(piece, NULL), w->f))
                 FAIL("csv: nested float %.17g at %s came back as %s", w->f, want, piece);
