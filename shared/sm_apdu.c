@@ -25,16 +25,28 @@ static sm_err skip_octets(sm_cur *c)
 
 /* The Czech push: structure(2) {enum, array N of structure(2) {class-id,
  * OBIS, attribute untagged, value}}: its head, and the untagged bytes where
- * the first element would have a tag. */
-static bool tuple_form(sm_cur c)
+ * the first element would have a tag.  1 it is, 0 it is not, -1 the bytes
+ * end before that can be told (a stream: more are coming; the answer must
+ * not depend on where the bytes were split). */
+static int tuple_form(sm_cur c)
 {
-    sm_axdr_item it;
-    if (sm_axdr_read(&c, &it, NULL) || it.type != SM_DT_STRUCTURE || it.count != 2 ||
-        sm_axdr_read(&c, &it, NULL) || it.type != SM_DT_ENUM ||
-        sm_axdr_read(&c, &it, NULL) || it.type != SM_DT_ARRAY || it.count == 0 ||
-        sm_axdr_read(&c, &it, NULL) || it.type != SM_DT_STRUCTURE || it.count != 2)
-        return false;
-    return sm_cur_left(&c) > 9 && c.p[0] == 0x00 && sm_obis_plausible(c.p + 2);
+    static const struct {
+        uint8_t type;
+        uint8_t count; /* 0: any but 0 */
+    } head[] = {{SM_DT_STRUCTURE, 2}, {SM_DT_ENUM, 0}, {SM_DT_ARRAY, 0}, {SM_DT_STRUCTURE, 2}};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) {
+        sm_axdr_item it;
+        sm_err e = sm_axdr_read(&c, &it, NULL);
+        if (e)
+            return e == SM_ERR_TRUNCATED ? -1 : 0;
+        if (it.type != head[i].type ||
+            (head[i].type != SM_DT_ENUM && (head[i].count ? it.count != head[i].count : it.count == 0)))
+            return 0;
+    }
+    /* class-id 00 xx, then the OBIS code's six bytes (0x00: also null-data's tag) */
+    if (sm_cur_left(&c) == 0 || (c.p[0] == 0x00 && sm_cur_left(&c) <= 9))
+        return -1;
+    return c.p[0] == 0x00 && sm_obis_plausible(c.p + 2);
 }
 
 sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *err_off)
@@ -53,7 +65,13 @@ sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *er
         if ((e = sm_notification_header(buf, len, &n, &off)))
             goto fail_at;
         c.p = buf + n.body_offset;
-        if ((e = sm_axdr_skip_ex(&c, &off, tuple_form(c) ? SM_AXDR_DESCRIPTORS : 0)))
+        int tuples = tuple_form(c);
+        if (tuples < 0) { /* not yet told: the rest of the APDU is still coming */
+            e = SM_ERR_TRUNCATED;
+            off = len;
+            goto fail_at;
+        }
+        if ((e = sm_axdr_skip_ex(&c, &off, tuples ? SM_AXDR_DESCRIPTORS : 0)))
             goto fail_at;
         break;
     }
@@ -130,7 +148,7 @@ sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n
         return e;
     sm_cur c = sm_cur_make(apdu, len);
     c.p += n->body_offset;
-    unsigned flags = tuple_form(c) ? SM_AXDR_DESCRIPTORS : 0;
+    unsigned flags = tuple_form(c) == 1 ? SM_AXDR_DESCRIPTORS : 0; /* the whole APDU is here */
     if ((e = sm_axdr_tree_ex(&c, nodes, cap, nnodes, err_off, flags)))
         return e;
     n->body_len = sm_cur_off(&c) - n->body_offset;

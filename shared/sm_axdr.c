@@ -334,12 +334,28 @@ sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
  * would begin with 0x00 (null-data).  Only as the first element (first:
  * the structure's remaining count says so) of a structure of two inside an
  * array, the only place the form puts it. */
-static bool descriptor_here(const sm_cur *c, bool first, uint8_t st_type, uint32_t st_count,
-                            uint8_t outer_type)
+/* An untagged attribute descriptor here?  1 yes, 0 no, -1 the bytes end
+ * before that can be told (a stream cut there: more are coming; the answer
+ * must not depend on where the bytes were split). */
+static int descriptor_here(const sm_cur *c, bool first, uint8_t st_type, uint32_t st_count,
+                           uint8_t outer_type)
 {
-    return first && st_type == SM_DT_STRUCTURE && st_count == 2 && outer_type == SM_DT_ARRAY &&
-           sm_cur_left(c) > 9 && c->p[0] == 0x00 && c->p[1] != 0x00 &&
-           sm_obis_plausible(c->p + 2);
+    if (!first || st_type != SM_DT_STRUCTURE || st_count != 2 || outer_type != SM_DT_ARRAY)
+        return 0;
+    size_t left = sm_cur_left(c);
+    if ((left >= 1 && c->p[0] != 0x00) || (left >= 2 && c->p[1] == 0x00))
+        return 0; /* class-ids are 00 xx, xx not 0 */
+    if (left <= 9)
+        return -1;
+    return sm_obis_plausible(c->p + 2);
+}
+
+/* The bytes end inside what is being read: SM_ERR_TRUNCATED, at the cursor. */
+static sm_err cut_short(const sm_cur *c, size_t *err_off)
+{
+    if (err_off)
+        *err_off = sm_cur_off(c);
+    return SM_ERR_TRUNCATED;
 }
 
 static void read_descriptor(sm_cur *c, sm_axdr_item *it)
@@ -372,9 +388,13 @@ sm_err sm_axdr_skip_ex(sm_cur *c, size_t *err_off, unsigned flags)
             return SM_OK;
         remaining[depth]--;
         sm_axdr_item it;
-        if ((flags & SM_AXDR_DESCRIPTORS) && depth >= 2 &&
-            descriptor_here(c, remaining[depth] == 1, type[depth], count[depth],
-                            type[depth - 1])) {
+        int dh = (flags & SM_AXDR_DESCRIPTORS) && depth >= 2
+                     ? descriptor_here(c, remaining[depth] == 1, type[depth], count[depth],
+                                       type[depth - 1])
+                     : 0;
+        if (dh < 0)
+            return cut_short(c, err_off);
+        if (dh) {
             read_descriptor(c, &it);
             continue;
         }
@@ -427,10 +447,14 @@ sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t 
             return SM_ERR_AXDR_COUNT;
         }
         sm_node *node = &nodes[count];
-        if ((flags & SM_AXDR_DESCRIPTORS) && depth >= 2 &&
-            descriptor_here(c, remaining[depth] == 1, nodes[parent[depth]].item.type,
-                            nodes[parent[depth]].item.count,
-                            nodes[parent[depth - 1]].item.type)) {
+        int dh = (flags & SM_AXDR_DESCRIPTORS) && depth >= 2
+                     ? descriptor_here(c, remaining[depth] == 1, nodes[parent[depth]].item.type,
+                                       nodes[parent[depth]].item.count,
+                                       nodes[parent[depth - 1]].item.type)
+                     : 0;
+        if (dh < 0)
+            return cut_short(c, err_off);
+        if (dh) {
             read_descriptor(c, &node->item);
         } else {
             sm_err e = read_item(c, &node->item, err_off);

@@ -145,6 +145,54 @@ static void test_stop_p1(void)
     stop_everywhere(SM_LINK_P1, stream, 3 * n, ends, 3, 2);
 }
 
+/* A Czech tuple push (the EG.D example: untagged attribute descriptors) is
+ * the same telegram however its bytes arrive: cut in two at every position
+ * (it failed at 114 of 434 split points, issue 30), and byte by byte. */
+static void test_tuples_split_everywhere(void)
+{
+    char line[8192];
+    unsigned k = 0;
+    do {
+        CU_ASSERT_FATAL(fixture_line("telegrams/cz-egd-rs485-example-1.hex", k++, line, sizeof line));
+    } while (line[0] == '#' || line[0] == '\0');
+    uint8_t apdu[1024];
+    size_t n = hex_decode(line, apdu, sizeof apdu);
+    CU_ASSERT_FATAL(n != (size_t)-1 && n > 400);
+    collector whole;
+    collector_init(&whole);
+    decode_bytes(&whole, SM_LINK_AUTO, NULL, 0, NULL, 0, true, apdu, n, 0);
+    CU_ASSERT_EQUAL_FATAL(whole.n, 1);
+    ASSERT_ERR(whole.t[0].err, SM_OK);
+    CU_ASSERT_EQUAL(whole.t[0].n, 28); /* the 27 values its source lists, and the list's enum */
+    unsigned bad = 0;
+    for (size_t cut = 1; cut < n; cut++) {
+        collector c;
+        collector_init(&c);
+        sm_decoder *d = malloc(sizeof *d);
+        sm_decoder_init(d, SM_LINK_AUTO, collector_cb, &c);
+        sm_decoder_feed(d, apdu, cut);
+        sm_decoder_feed(d, apdu + cut, n - cut);
+        sm_decoder_finish(d);
+        bool same = c.n == 1 && c.t[0].err == SM_OK && c.t[0].n == whole.t[0].n;
+        for (size_t i = 0; same && i < c.t[0].n; i++)
+            same = strcmp(c.t[0].readings[i].obis, whole.t[0].readings[i].obis) == 0 &&
+                   c.t[0].readings[i].r.value == whole.t[0].readings[i].r.value;
+        bad += !same;
+        free(d);
+        collector_free(&c);
+    }
+    if (bad)
+        printf("\n    the tuple push differs at %u of %zu split points\n", bad, n - 1);
+    CU_ASSERT_EQUAL(bad, 0);
+    collector c1;
+    collector_init(&c1);
+    decode_bytes(&c1, SM_LINK_AUTO, NULL, 0, NULL, 0, true, apdu, n, 1); /* byte by byte */
+    CU_ASSERT_EQUAL(c1.n, 1);
+    CU_ASSERT(c1.n == 1 && c1.t[0].err == SM_OK && c1.t[0].n == 28);
+    collector_free(&c1);
+    collector_free(&whole);
+}
+
 void register_stream(void)
 {
     CU_pSuite s = CU_add_suite("streams", NULL, NULL);
@@ -157,4 +205,6 @@ void register_stream(void)
                 test_stop_mbus);
     CU_add_test(s, "a stop at every byte of hdlc", test_stop_hdlc);
     CU_add_test(s, "a stop at every byte of p1", test_stop_p1);
+    CU_add_test(s, "a czech tuple push split at every position, and byte by byte",
+                test_tuples_split_everywhere);
 }
