@@ -120,7 +120,7 @@ static bool submeter(const sm_reading *r, const sm_reading *all, size_t n, smp_v
         return false;
     if (o->d == 4) { /* the valve of a gas or water meter */
         out->type = "gauge";
-        out->known = true;
+        out->known = o->b <= 4; /* as the channel's series, below */
         snprintf(out->type_instance, sizeof out->type_instance, "valve-%u", o->b);
         return true;
     }
@@ -130,7 +130,9 @@ static bool submeter(const sm_reading *r, const sm_reading *all, size_t n, smp_v
                 : r->unit == 25         ? "energy"
                 : r->unit == SM_UNIT_WH ? "energy_wh"
                                         : "gauge";
-    out->known = true;
+    /* DSMR's channels are 1-4; a line that sends more (B takes 255 values)
+     * makes series counted against MaxUnknownObjects */
+    out->known = o->b <= 4;
     snprintf(out->type_instance, sizeof out->type_instance, "%s-%u",
              smp_submeter_kind(all, n, o->b), o->b);
     return true;
@@ -152,14 +154,23 @@ static bool unit_fits(uint8_t expected, uint8_t unit)
     return unit == SM_UNIT_NONE || (expected == NO_UNIT && unit == SM_UNIT_COUNT);
 }
 
-/* A value of a past billing period (F other than 255: "1-0:1.8.1*101")
- * is another series than the register's own: "-F101" after its instance.
- * F takes 255 values, so such series count as unknown objects: bounded
- * by MaxUnknownObjects like every series a line could make up. */
-static bool billing_period(const sm_obis *o, smp_value *out)
+/* The parts of the code that the table's instance does not name, appended
+ * so that no two objects share a series:
+ *  - another channel than the meter's own (B: 0 or 1 for electricity, as
+ *    DSMR and the Nordic and Swiss lists send it, 0 for abstract objects;
+ *    a Czech meter's relays 0-1:96.3.10 .. 0-6:96.3.10): "-B3";
+ *  - a past billing period (F other than 255: "1-0:1.8.1*101"): "-F101".
+ * B and F take 255 values each, so such series count as unknown objects:
+ * bounded by MaxUnknownObjects like every series a line could make up. */
+static bool other_series(const sm_obis *o, smp_value *out)
 {
-    if (o->f != 255) {
-        size_t k = strlen(out->type_instance);
+    size_t k = strlen(out->type_instance);
+    if (o->b > (o->a == 1 ? 1 : 0)) {
+        k += (size_t)snprintf(out->type_instance + k, sizeof out->type_instance - k, "-B%u",
+                              o->b);
+        out->known = false;
+    }
+    if (o->f != 255 && k < sizeof out->type_instance) {
         snprintf(out->type_instance + k, sizeof out->type_instance - k, "-F%u", o->f);
         out->known = false;
     }
@@ -176,8 +187,8 @@ bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_v
         return false; /* a channel's device type: it names the channel's series */
     if (o->c == 0 && o->d == 2)
         return false; /* version identifiers (0.2.0 firmware, 0.2.8 DSMR version) */
-    if (submeter(r, all, n, out))
-        return billing_period(o, out);
+    if (submeter(r, all, n, out)) /* its channel in its name already */
+        return other_series(&(sm_obis){o->a, 0, o->c, o->d, o->e, o->f}, out);
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         const other_entry *m = &others[i];
         if (!sm_obis_is(o, m->a, m->c, m->d, m->e) || !unit_fits(m->unit, r->unit))
@@ -185,7 +196,7 @@ bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_v
         out->type = m->type;
         out->known = true;
         snprintf(out->type_instance, sizeof out->type_instance, "%s", m->instance);
-        return billing_period(o, out);
+        return other_series(o, out);
     }
     if (o->a == 1) {
         for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -200,7 +211,7 @@ bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_v
                          o->e);
             else
                 snprintf(out->type_instance, sizeof out->type_instance, "%s", m->instance);
-            return billing_period(o, out);
+            return other_series(o, out);
         }
     }
     out->type = "gauge";

@@ -24,7 +24,7 @@
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
     "bytes-discarded", "reconnects", "replayed", "objects-refused",
-    "p1-without-crc", "p1-notes", "checksum-ignored"};
+    "p1-without-crc", "p1-notes", "checksum-ignored", "notifications-suppressed"};
 
 static void count(smp_meter *m, smp_health h, uint64_t n)
 {
@@ -471,7 +471,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     }
     count_p1(m, t);
     count_ignored(m, t);
-    smp_p1_events(&m->p1, m->name, t);
+    count(m, SMP_H_NOTIFY_SUPPRESSED, smp_p1_events(&m->p1, m->name, t));
     fill_batch(m, t, b);
     b->time = values_time(m, t);
     if (m->host_time) /* the values' own times are the meter's too */

@@ -16,14 +16,12 @@
 #include "sm_decoder.h"
 #include "smp_batch.h"
 #include "smp_dump.h"
+#include "smp_log.h"
 #include "smp_map.h"
 #include "smp_p1.h"
 #include "sm_port.h"
 #include "sm_probe.h"
 
-#define SMP_PLUGIN "smartmeter"
-/* every log line of a meter starts so, with its name */
-#define SMP_LOG_PREFIX "smartmeter plugin: meter \"%s\": "
 #define SMP_MAX_SKEW_DEFAULT 600.0 /* MaxClockSkew: 10 minutes */
 #define SMP_MAX_UNKNOWN_DEFAULT 64 /* MaxUnknownObjects */
 #define SMP_MAX_LAYOUT_FILES 16    /* LayoutFile options */
@@ -41,6 +39,7 @@ typedef enum {
     SMP_H_P1_UNCHECKED,    /* P1 telegrams without a CRC (or an unpadded one): accepted */
     SMP_H_P1_NOTES,        /* P1 lines skipped or kept as text */
     SMP_H_CHECKSUM_IGNORED,/* frames with a wrong checksum decoded (VerifyChecksum false) */
+    SMP_H_NOTIFY_SUPPRESSED, /* P1 event notifications beyond the rate limit */
     SMP_H_COUNT
 } smp_health;
 

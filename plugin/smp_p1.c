@@ -4,10 +4,10 @@
 
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/utils/common/common.h"
+#include "smp_log.h"
 
 #include <time.h>
 
-#define SMP_PLUGIN_NAME "smartmeter"
 #define INTERVAL_MAX 86400.0 /* a capture period beyond a day is taken as a day */
 
 void smp_p1_init(smp_p1_state *s)
@@ -120,19 +120,41 @@ void smp_timed_flush(smp_p1_state *s, smp_batch *b, cdtime_t interval)
 
 /* ---- events ----------------------------------------------------------------- */
 
-static void notify(const char *name, int severity, const char *type_instance, cdtime_t when,
-                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void notify(smp_p1_state *s, const char *name, unsigned kind, int severity,
+                   const char *type_instance, cdtime_t when, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
-static void notify(const char *name, int severity, const char *type_instance, cdtime_t when,
-                   const char *fmt, ...)
+/* Within the rate limit (SMP_NOTIFY_BURST a SMP_NOTIFY_WINDOW, per kind):
+ * dispatched; beyond it: counted, and said once a window. */
+static void notify(smp_p1_state *s, const char *name, unsigned kind, int severity,
+                   const char *type_instance, cdtime_t when, const char *fmt, ...)
 {
-    notification_t n = {.severity = severity, .time = when ? when : cdtime()};
+    smp_notify_limit *l = &s->limit[kind];
+    cdtime_t now = cdtime();
+    if (l->sent == 0 || now - l->window_start >= TIME_T_TO_CDTIME_T(SMP_NOTIFY_WINDOW)) {
+        l->window_start = now;
+        l->sent = 0;
+        l->said = false;
+    }
+    if (l->sent >= SMP_NOTIFY_BURST) {
+        s->suppressed++;
+        if (!l->said)
+            WARNING(SMP_LOG_PREFIX "more than %d %s notifications in %d minutes (a damaged or "
+                    "hostile line?): further ones are left out for the rest of the %d "
+                    "minutes, counted in notifications-suppressed",
+                    name, SMP_NOTIFY_BURST, type_instance, SMP_NOTIFY_WINDOW / 60,
+                    SMP_NOTIFY_WINDOW / 60);
+        l->said = true;
+        return;
+    }
+    l->sent++;
+    notification_t n = {.severity = severity, .time = when ? when : now};
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(n.message, sizeof n.message, fmt, ap);
     va_end(ap);
     sstrncpy(n.host, hostname_g, sizeof n.host);
-    sstrncpy(n.plugin, SMP_PLUGIN_NAME, sizeof n.plugin);
+    sstrncpy(n.plugin, SMP_PLUGIN, sizeof n.plugin);
     sstrncpy(n.plugin_instance, name, sizeof n.plugin_instance);
     sstrncpy(n.type, "gauge", sizeof n.type);
     sstrncpy(n.type_instance, type_instance, sizeof n.type_instance);
@@ -169,10 +191,10 @@ static void failures(smp_p1_state *s, const char *name, const sm_telegram *t)
         char when[64] = "";
         sm_datetime_iso_local(&e->capture, when, sizeof when);
         if (e->kind == SM_RK_NUMBER)
-            notify(name, NOTIF_WARNING, "power-failure", end,
+            notify(s, name, SMP_EV_FAILURE, NOTIF_WARNING, "power-failure", end,
                    "power failure of %.0f s, ended %s (power failure log)", e->value, when);
         else
-            notify(name, NOTIF_WARNING, "power-failure", end,
+            notify(s, name, SMP_EV_FAILURE, NOTIF_WARNING, "power-failure", end,
                    "power failure ended %s (power failure log)", when);
     }
     s->failure_last = newest;
@@ -192,10 +214,11 @@ static void text_message(smp_p1_state *s, const char *name, const sm_telegram *t
     if (strcmp(text, s->text) == 0)
         return;
     if (text[0])
-        notify(name, NOTIF_WARNING, "text-message", 0, "text message from the grid operator: %s",
-               text);
+        notify(s, name, SMP_EV_TEXT, NOTIF_WARNING, "text-message", 0,
+               "text message from the grid operator: %s", text);
     else if (s->seen)
-        notify(name, NOTIF_OKAY, "text-message", 0, "the grid operator's text message was cleared");
+        notify(s, name, SMP_EV_TEXT, NOTIF_OKAY, "text-message", 0,
+               "the grid operator's text message was cleared");
     sstrncpy(s->text, text, sizeof s->text);
 }
 
@@ -209,19 +232,21 @@ static void breaker(smp_p1_state *s, const char *name, const sm_telegram *t)
     if (state == s->breaker)
         return;
     if (state != 1)
-        notify(name, NOTIF_FAILURE, "breaker", 0, "the breaker is open (state %d%s)", state,
-               state == 2 ? ": ready to be reconnected" : "");
+        notify(s, name, SMP_EV_BREAKER, NOTIF_FAILURE, "breaker", 0,
+               "the breaker is open (state %d%s)", state, state == 2 ? ": ready to be reconnected" : "");
     else if (s->breaker >= 0)
-        notify(name, NOTIF_OKAY, "breaker", 0, "the breaker is closed again");
+        notify(s, name, SMP_EV_BREAKER, NOTIF_OKAY, "breaker", 0, "the breaker is closed again");
     s->breaker = state;
 }
 
-void smp_p1_events(smp_p1_state *s, const char *name, const sm_telegram *t)
+uint64_t smp_p1_events(smp_p1_state *s, const char *name, const sm_telegram *t)
 {
     if (!t->is_p1)
-        return;
+        return 0;
+    uint64_t before = s->suppressed;
     failures(s, name, t);
     text_message(s, name, t);
     breaker(s, name, t);
     s->seen = true;
+    return s->suppressed - before;
 }

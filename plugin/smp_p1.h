@@ -36,7 +36,22 @@ typedef struct {
     uint64_t batch;             /* the batch it last went into */
 } smp_timed;
 
+/* Notifications of one kind (power failure, text message, breaker) per
+ * meter: at most SMP_NOTIFY_BURST in SMP_NOTIFY_WINDOW seconds; a line that
+ * changes them in every telegram (damage, a hostile line) would otherwise
+ * write one each second.  What is left out is counted and said once. */
+#define SMP_NOTIFY_BURST 5
+#define SMP_NOTIFY_WINDOW 600
+enum { SMP_EV_FAILURE, SMP_EV_TEXT, SMP_EV_BREAKER, SMP_EV_KINDS };
 typedef struct {
+    cdtime_t window_start;      /* the window's first notification */
+    unsigned sent;              /* notifications in the window */
+    bool said;                  /* the suppression was logged for this window */
+} smp_notify_limit;
+
+typedef struct {
+    smp_notify_limit limit[SMP_EV_KINDS];
+    uint64_t suppressed;        /* notifications left out, in all */
     smp_timed timed[SMP_TIMED_MAX];
     size_t ntimed;
     uint64_t batch;             /* the batch being filled (smp_timed_begin) */
@@ -61,7 +76,9 @@ void smp_timed_add(smp_p1_state *s, smp_batch *b, const smp_value *v, const char
 void smp_timed_flush(smp_p1_state *s, smp_batch *b, cdtime_t interval);
 
 /* The events of a good P1 telegram, as notifications of meter `name`. */
-void smp_p1_events(smp_p1_state *s, const char *name, const sm_telegram *t);
+/* The telegram's events as notifications; returns how many were left out
+ * by the rate limit (counted in notifications-suppressed). */
+uint64_t smp_p1_events(smp_p1_state *s, const char *name, const sm_telegram *t);
 
 /* A meter's date-time as cdtime_t, 0 when it is not a whole one.  Without
  * a UTC deviation it is local time of the host's zone (TZ), the DST bit

@@ -187,6 +187,7 @@ LoadPlugin smartmeter
 LayoutFile "$W/bad.layout"
 LayoutFile "$W/my.layout"
 $(meter layout 'Framing "raw"')
+$(meter cz 'Framing "raw"' 'StaleTimeout 600')
 $(meter fx-mbus "KeyFile \"$W/test.key\"" 'MaxClockSkew 0' 'StaleTimeout 600')
 $(meter fx-hdlc "Key \"$EK\"" 'Framing "hdlc"' 'MaxClockSkew 0' 'StaleTimeout 600')
 $(meter fx-auth "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/test.ak\"" 'Framing "mbus"' 'MaxClockSkew 0' \
@@ -212,6 +213,7 @@ $(meter_p1 p1)
 $(meter_p1 p1-7e1)
 $(meter_p1 p1-bcc 'Baud 9600')
 $(meter_p1 p1-events 'MaxClockSkew 0')
+$(meter_p1 p1-flap 'MaxClockSkew 0')
   <Meter "auto-p1">
     Device "$W/auto-p1"
     Baud "auto"
@@ -226,8 +228,8 @@ $(meter_p1 p1-events 'MaxClockSkew 0')
 </Plugin>
 EOF
 
-for m in fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
-    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events auto-p1 auto-mbus layout; do pty $m; done
+for m in cz fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
+    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap auto-p1 auto-mbus layout; do pty $m; done
 # an M-Bus line with garbage between telegrams and failures at each layer
 # (tests/mkmixed): every one counted in its health value
 "$bld/tests/mkmixed" mbus 63 9 >"$W/mixed.hex" 2>"$W/mixed.counts" || bad "mkmixed failed"
@@ -344,7 +346,32 @@ with open(sys.argv[1], "w") as f:
             i += 1
 PY
 sim p1-events --replay "$W/p1-events.hex" --pace 300 & s19=$!
+# a line whose breaker state changes in every telegram (damage, or a hostile
+# line): 20 telegrams, at most 5 breaker notifications, the rest counted
+python3 - "$W/p1-flap.hex" "$NOW" <<'PY'
+import sys, time
+def crc(b):
+    c = 0
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
+    return c
+now = int(sys.argv[2])
+with open(sys.argv[1], "w") as f:
+    for i in range(20):
+        lt = time.localtime(now + i)
+        stamp = time.strftime("%y%m%d%H%M%S", lt) + ("S" if lt.tm_isdst else "W")
+        body = ("/FLP5\\2FLAP\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(%s)\r\n0-0:96.3.10(%d)\r\n"
+                "1-0:32.7.0(230.%d*V)\r\n!") % (stamp, i % 2, i % 10)
+        f.write((body.encode() + ("%04X\r\n" % crc(body.encode())).encode()).hex() + "\n")
+PY
+sim p1-flap --replay "$W/p1-flap.hex" --pace 300 &
 sim layout --replay "$W/layout.hex" --pace 300 & s22=$!
+# the Czech EG.D push: seven relay states, 0-0:96.3.10 and 0-1 .. 0-6:96.3.10
+# (each went to "breaker": collectd kept one and dropped six per telegram)
+for _ in 1 2 3; do cat "$src/fixtures/telegrams/cz-egd-rs485-example-1.hex"; done >"$W/cz.hex"
+sim cz --replay "$W/cz.hex" --pace 1000 &
 # Baud "auto": the probe takes the first telegrams, the rest are read
 "$SIM" --framing p1 --baud 115200 --out "$W/auto-p1.sim" --period 1 --count 30 --start $NOW --seed 24 \
     --expect "$W/auto-p1.expect" & s20=$!
@@ -494,6 +521,15 @@ n=$(grep "Notification: .*plugin_instance = p1," "$W/collectd.log" | grep -c "po
 [ "$n" -eq 1 ] || bad "p1: the simulated meter's new power failure notified $n times, want once"
 n=$(grep "Notification: .*plugin_instance = p1," "$W/collectd.log" | grep -c "power failure of 240 s")
 [ "$n" -eq 0 ] || bad "p1: the power failure of the first telegram (state) notified $n times"
+note "channels: the Czech relays each a series of their own, with the published states"
+for want in breaker=1 breaker-B1=1 breaker-B2=1 breaker-B3=0 breaker-B4=0 breaker-B5=0 breaker-B6=0; do
+    f=$(ls "$C/smartmeter-cz/gauge-${want%=*}-"* 2>/dev/null | head -1)
+    v=$([ -n "$f" ] && tail -1 "$f" | cut -d, -f2)
+    awk -v v="${v:-x}" -v w="${want#*=}" 'BEGIN { exit !(v ~ /^[0-9.e+-]+$/ && v + 0 == w + 0) }' ||
+        bad "cz: ${want%=*}: got '${v:-no file}', want ${want#*=}"
+done
+echo "cz: 7 relay series: $(ls "$C/smartmeter-cz" | grep -c '^gauge-breaker')"
+grep -q 'Value too old.*smartmeter-cz\|smartmeter-cz.*Value too old' "$W/collectd.log" && bad "cz: collectd dropped values as too old"
 note "P1: 7E1 read as 8N1, without CRC"
 run_check csv "$C/smartmeter-p1-7e1" "$W/p1-7e1.expect"
 run_check health "$C/smartmeter-p1-7e1" telegrams=6 checksum-errors=0 p1-without-crc=6
@@ -514,6 +550,12 @@ ev() { grep "Notification: .*plugin_instance = p1-events" "$W/collectd.log" | gr
 [ "$(ev 'severity = OKAY.*the breaker is closed again')" -eq 1 ] || bad "p1-events: breaker closed"
 run_check health "$C/smartmeter-p1-events" telegrams=12 checksum-errors=0
 
+note "P1: notifications of a kind rate-limited (a breaker that changes in every telegram)"
+n=$(grep "Notification: .*plugin_instance = p1-flap," "$W/collectd.log" | grep -c "type_instance = breaker")
+[ "$n" -eq 5 ] || bad "p1-flap: $n breaker notifications, want 5 (the limit)"
+n=$(grep -c 'meter "p1-flap": more than 5 breaker notifications in 10 minutes' "$W/collectd.log")
+[ "$n" -eq 1 ] || bad "p1-flap: the suppression said $n times, want once"
+run_check health "$C/smartmeter-p1-flap" telegrams=20 notifications-suppressed=15
 note "fault: device absent at start, created later"
 run_check csv "$C/smartmeter-late" "$W/late.expect"
 run_check health "$C/smartmeter-late" telegrams=5 reconnects=0

@@ -40,7 +40,7 @@ static void test_map_table(void)
 {
     expect_map("1-0:32.7.0*255", 228.4, SM_UNIT_V, "voltage", "L1");
     expect_map("1-0:52.7.0", 239.5, SM_UNIT_V, "voltage", "L2");
-    expect_map("1-1:72.7.0*255", 244.5, SM_UNIT_V, "voltage", "L3"); /* B ignored */
+    expect_map("1-1:72.7.0*255", 244.5, SM_UNIT_V, "voltage", "L3"); /* B 1: the meter's own */
     expect_map("1-0:31.7.0", 2.58, SM_UNIT_A, "current", "L1");
     expect_map("1-0:91.7.0", 0.12, SM_UNIT_A, "current", "N");
     expect_map("1-0:1.7.0", 8117, SM_UNIT_W, "power", "import");
@@ -78,6 +78,30 @@ static void test_map_table(void)
         smp_value v;
         CU_ASSERT_TRUE(smp_map_reading(&now, &now, 1, &v) && v.known);
         CU_ASSERT_TRUE(smp_map_reading(&past, &past, 1, &v) && !v.known);
+    }
+    /* another channel (B) is another series: the Czech relays 0-1..0-6:96.3.10
+     * each of their own (they all went to "breaker": collectd kept one), and
+     * counted as unknown objects like every series a line could make up */
+    expect_map("0-0:96.3.10", 1, SM_UNIT_NONE, "gauge", "breaker");
+    expect_map("0-1:96.3.10", 1, SM_UNIT_NONE, "gauge", "breaker-B1");
+    expect_map("0-6:96.3.10", 0, SM_UNIT_NONE, "gauge", "breaker-B6");
+    expect_map("1-2:32.7.0", 231.5, SM_UNIT_V, "voltage", "L1-B2");
+    expect_map("1-2:1.8.1*101", 5, SM_UNIT_WH, "energy_wh", "import-T1-B2-F101");
+    expect_map("0-5:24.2.1", 1.5, SM_UNIT_M3, "volume", "mbus-5");
+    {
+        static const char *const plain[] = {"1-0:32.7.0", "1-1:32.7.0", "0-0:96.3.10",
+                                            "0-1:24.2.1", "0-4:24.2.1", "0-4:24.4.0"};
+        static const char *const counted[] = {"1-2:32.7.0", "0-1:96.3.10", "0-5:24.2.1",
+                                              "0-255:24.2.1", "0-9:24.4.0"};
+        smp_value v;
+        for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
+            sm_reading r = num(plain[i], 1, SM_UNIT_NONE);
+            CU_ASSERT_TRUE(smp_map_reading(&r, &r, 1, &v) && v.known);
+        }
+        for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++) {
+            sm_reading r = num(counted[i], 1, SM_UNIT_NONE);
+            CU_ASSERT_TRUE(smp_map_reading(&r, &r, 1, &v) && !v.known);
+        }
     }
     /* unknown objects: generic under their OBIS code */
     expect_map("1-0:96.50.1*255", 3, SM_UNIT_NONE, "gauge", "obis-1-0-96-50-1");

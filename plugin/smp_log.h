@@ -1,0 +1,10 @@
+/* smp_log.h - the plugin's name, as collectd knows it, and the beginning of
+ * every log line about a meter: one home for both. */
+#ifndef SMP_LOG_H
+#define SMP_LOG_H
+
+#define SMP_PLUGIN "smartmeter"
+/* the meter's name is the first argument after the format */
+#define SMP_LOG_PREFIX SMP_PLUGIN " plugin: meter \"%s\": "
+
+#endif
