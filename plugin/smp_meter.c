@@ -54,7 +54,8 @@ static cdtime_t meter_time(const sm_telegram *t)
 
 /* The time the telegram's values are stored with: the meter's (TimeSource
  * "meter") unless it is further than MaxClockSkew off the host's clock, else
- * the host's; always after the last telegram's, so a series keeps rising. */
+ * the host's; always after the last telegram's, so a series keeps rising:
+ * 0 (not stored) when it would not be. */
 static cdtime_t values_time(smp_meter *m, const sm_telegram *t)
 {
     cdtime_t host = cdtime();
@@ -77,10 +78,60 @@ static cdtime_t values_time(smp_meter *m, const sm_telegram *t)
     }
     if (when == 0)
         when = host;
-    if (m->last_time && when <= m->last_time)
-        when = m->last_time + DOUBLE_TO_CDTIME_T(0.001); /* the meter's clock stood still */
+    if (m->last_time && when <= m->last_time) {
+        /* the meter's clock stood still or stepped back: its time would put
+         * these values on or before the last ones, which collectd refuses.
+         * No time is made up for them: the telegram is not stored, until
+         * the clock passes the last time again (a clock that stays stuck
+         * is caught by MaxClockSkew, and the host's time used) */
+        c_complain(LOG_WARNING, &m->c_back,
+                   SMP_LOG_PREFIX "the meter's clock went back or stood still (%.3f after "
+                   "%.3f, Unix time): its telegrams are not stored until it passes that time",
+                   m->name, CDTIME_T_TO_DOUBLE(when), CDTIME_T_TO_DOUBLE(m->last_time));
+        return 0;
+    }
+    c_release(LOG_INFO, &m->c_back, SMP_LOG_PREFIX "the meter's clock runs forward again",
+              m->name);
     m->last_time = when;
     return when;
+}
+
+/* What a telegram's readings say, as one number: a P1 meter repeats a
+ * telegram whole (its clock and every value), which is no new reading. */
+static uint64_t digest(const sm_telegram *t)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < t->nreadings; i++) {
+        const sm_reading *r = &t->readings[i];
+        uint64_t v;
+        memcpy(&v, &r->value, sizeof v);
+        h = (h ^ v) * 1099511628211ull;
+        h = (h ^ (uint64_t)r->obis.c << 16 ^ (uint64_t)r->obis.d << 8 ^ r->obis.e) * 1099511628211ull;
+        if (r->kind == SM_RK_DATETIME)
+            h = (h ^ (uint64_t)r->dt.second << 16 ^ (uint64_t)r->dt.minute << 8 ^ r->dt.hour) *
+                1099511628211ull;
+    }
+    return h ^ t->nreadings;
+}
+
+/* A P1 telegram whose clock and readings equal the last one's: a repeat
+ * (a second reader echoing the line, a meter sending twice), not stored. */
+static bool p1_repeat(smp_meter *m, const sm_telegram *t)
+{
+    if (!t->is_p1)
+        return false;
+    uint64_t d = digest(t);
+    bool same = d == m->last_digest && meter_time(t) != 0 &&
+                CDTIME_T_TO_DOUBLE(meter_time(t)) <= CDTIME_T_TO_DOUBLE(m->last_time) &&
+                m->last_time != 0;
+    m->last_digest = d;
+    if (same) {
+        count(m, SMP_H_REPLAYED, 1);
+        c_complain(LOG_WARNING, &m->c_replay,
+                   SMP_LOG_PREFIX "a P1 telegram repeated (the same clock and values): not "
+                   "dispatched again", m->name);
+    }
+    return same;
 }
 
 /* ---- dispatch --------------------------------------------------------------- */
@@ -289,29 +340,40 @@ static bool learn_period(smp_meter *m, smp_batch *b, double now)
 
 /* ---- the decoder's callback ------------------------------------------------- */
 
+/* A meter restart that resets the frame counter: plausible only with a
+ * counter near its start, or after a pause as a power failure makes.  Four
+ * captured telegrams replayed in order look like a restart otherwise. */
+#define FC_RESTART_NEAR 1000
+#define FC_RESTART_PAUSE 600.0
+
 /* Replay protection: true when the telegram may be dispatched.  The frame
  * counter of a ciphered telegram must rise; three rising counters below
  * the old one in a row are taken as a meter that was reset (or replaced
- * without a new title). */
+ * without a new title) where that is plausible: the counter near its start,
+ * or after a pause of FC_RESTART_PAUSE s. */
 static bool fresh(smp_meter *m, const sm_telegram *t)
 {
     if (!t->ciphered)
         return true;
     uint32_t fc = t->sec.fc;
+    double now = sm_port_now();
     if (!m->have_fc || memcmp(m->title, t->sec.system_title, 8) != 0 || fc > m->last_fc) {
         m->have_fc = true;
         memcpy(m->title, t->sec.system_title, 8);
         m->last_fc = fc;
+        m->fc_at = now;
         m->below_run = 0;
         return true;
     }
     count(m, SMP_H_REPLAYED, 1);
     m->below_run = m->below_run > 0 && fc > m->below_last ? m->below_run + 1 : 1;
     m->below_last = fc;
-    if (fc < m->last_fc && m->below_run >= 3) {
+    bool plausible = fc < FC_RESTART_NEAR || now - m->fc_at >= FC_RESTART_PAUSE;
+    if (fc < m->last_fc && m->below_run >= 3 && plausible) {
         WARNING(SMP_LOG_PREFIX "frame counter restarted at %" PRIu32 " (was %" PRIu32
                 "): accepting the meter's new count", m->name, fc, m->last_fc);
         m->last_fc = fc;
+        m->fc_at = now;
         m->below_run = 0;
         return true;
     }
@@ -459,7 +521,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         log_failure(m, t);
         return;
     }
-    if (!fresh(m, t))
+    if (!fresh(m, t) || p1_repeat(m, t))
         return;
     double now = sm_port_now();
     note_good(m, t, now);
@@ -472,8 +534,11 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     count_p1(m, t);
     count_ignored(m, t);
     count(m, SMP_H_NOTIFY_SUPPRESSED, smp_p1_events(&m->p1, m->name, t));
+    cdtime_t when = values_time(m, t);
+    if (when == 0) /* no time that is not made up: not stored */
+        return;
     fill_batch(m, t, b);
-    b->time = values_time(m, t);
+    b->time = when;
     if (m->host_time) /* the values' own times are the meter's too */
         memset(b->vtime, 0, sizeof b->vtime);
     log_first(m, t, b);

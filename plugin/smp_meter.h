@@ -94,6 +94,8 @@ typedef struct smp_meter {
     uint8_t title[8];
     uint32_t last_fc, below_last;
     unsigned below_run;
+    double fc_at;              /* monotonic: when last_fc was accepted */
+    uint64_t last_digest;      /* the last telegram's readings (a P1 repeat has the same) */
     bool got_first, was_connected;
     bool good_since_open;      /* a telegram decoded since the port was opened */
     bool closed_early;         /* the last connection ended without a telegram */
@@ -104,8 +106,8 @@ typedef struct smp_meter {
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
     smp_p1_state p1;           /* sub-meters' captures, events */
     bool timed_logged;
-    c_complain_t c_open, c_early, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_notes,
-        c_dump;
+    c_complain_t c_open, c_early, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_back,
+        c_notes, c_dump;
     smp_dump *dump;        /* DumpFile, NULL for none */
     unsigned keys_logged;  /* bit per sm_key_diag logged since the last good telegram */
 

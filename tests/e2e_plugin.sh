@@ -201,6 +201,7 @@ $(meter late "KeyFile \"$W/test.key\"" 'StaleTimeout 600')
 $(meter stale "KeyFile \"$W/test.key\"" 'StaleTimeout 3')
 $(meter reopen "KeyFile \"$W/test.key\"")
 $(meter replay "KeyFile \"$W/test.key\"")
+$(meter replay4 "KeyFile \"$W/test.key\"" 'StaleTimeout 600')
 $(meter wrongkey "Key \"$WRONG\"")
 $(meter swapped "KeyFile \"$W/test.ak\"" "AuthKeyFile \"$W/test.key\"")
 $(meter wrongak "KeyFile \"$W/test.key\"" "AuthKey \"$WRONG\"")
@@ -214,6 +215,7 @@ $(meter_p1 p1-7e1)
 $(meter_p1 p1-bcc 'Baud 9600')
 $(meter_p1 p1-events 'MaxClockSkew 0')
 $(meter_p1 p1-flap 'MaxClockSkew 0')
+$(meter_p1 p1-clock 'MaxClockSkew 0')
   <Meter "auto-p1">
     Device "$W/auto-p1"
     Baud "auto"
@@ -228,8 +230,8 @@ $(meter_p1 p1-flap 'MaxClockSkew 0')
 </Plugin>
 EOF
 
-for m in cz fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
-    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap auto-p1 auto-mbus layout; do pty $m; done
+for m in cz replay4 fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
+    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap p1-clock auto-p1 auto-mbus layout; do pty $m; done
 # an M-Bus line with garbage between telegrams and failures at each layer
 # (tests/mkmixed): every one counted in its health value
 "$bld/tests/mkmixed" mbus 63 9 >"$W/mixed.hex" 2>"$W/mixed.counts" || bad "mkmixed failed"
@@ -368,6 +370,27 @@ with open(sys.argv[1], "w") as f:
         f.write((body.encode() + ("%04X\r\n" % crc(body.encode())).encode()).hex() + "\n")
 PY
 sim p1-flap --replay "$W/p1-flap.hex" --pace 300 &
+# a meter clock that stands still once (a telegram repeated whole) and
+# steps back 12 s: no value gets a made-up time (they went in at +1 ms)
+python3 - "$W/p1-clock.hex" "$NOW" <<'PY'
+import sys, time
+def crc(b):
+    c = 0
+    for x in b:
+        c ^= x
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
+    return c
+now = int(sys.argv[2])
+with open(sys.argv[1], "w") as f:
+    for dt, v in [(-100, 0), (-99, 1), (-98, 2), (-98, 2), (-110, 3), (-109, 4), (-97, 5)]:
+        # W: CET, UTC+1, whatever the host's zone
+        stamp = time.strftime("%y%m%d%H%M%S", time.gmtime(now + dt + 3600)) + "W"
+        body = ("/CLK5\\2CLOCK\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(%s)\r\n"
+                "1-0:32.7.0(230.%d*V)\r\n!") % (stamp, v)
+        f.write((body.encode() + ("%04X\r\n" % crc(body.encode())).encode()).hex() + "\n")
+PY
+sim p1-clock --replay "$W/p1-clock.hex" --pace 300 &
 sim layout --replay "$W/layout.hex" --pace 300 & s22=$!
 # the Czech EG.D push: seven relay states, 0-0:96.3.10 and 0-1 .. 0-6:96.3.10
 # (each went to "breaker": collectd kept one and dropped six per telegram)
@@ -382,6 +405,11 @@ sim auto-mbus --period 1 --count 12 --start $NOW --seed 25 --expect "$W/auto-mbu
     sim replay --period 1 --count 1 --skip 2 --start $NOW --seed 16
     sim replay --period 1 --count 2 --skip 4 --start $NOW --seed 16
 ) & s11=$!
+(   # eight telegrams, then four captured ones replayed in order (counters
+    # 7016..7019, no pause): they were taken for a meter restart after three
+    sim replay4 --period 1 --count 8 --start $NOW --seed 28
+    sim replay4 --period 1 --count 4 --skip 2 --start $NOW --seed 28
+) &
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
 wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21 \
@@ -549,7 +577,7 @@ ev() { grep "Notification: .*plugin_instance = p1-events" "$W/collectd.log" | gr
 [ "$(ev 'severity = OKAY.*text message was cleared')" -eq 1 ] || bad "p1-events: the cleared message"
 [ "$(ev 'severity = FAILURE.*the breaker is open (state 0)')" -eq 1 ] || bad "p1-events: breaker open"
 [ "$(ev 'severity = OKAY.*the breaker is closed again')" -eq 1 ] || bad "p1-events: breaker closed"
-run_check health "$C/smartmeter-p1-events" telegrams=12 checksum-errors=0
+run_check health "$C/smartmeter-p1-events" telegrams=12 replayed=0 checksum-errors=0
 
 note "P1: notifications of a kind rate-limited (a breaker that changes in every telegram)"
 n=$(grep "Notification: .*plugin_instance = p1-flap," "$W/collectd.log" | grep -c "type_instance = breaker")
@@ -557,6 +585,19 @@ n=$(grep "Notification: .*plugin_instance = p1-flap," "$W/collectd.log" | grep -
 n=$(grep -c 'meter "p1-flap": more than 5 breaker notifications in 10 minutes' "$W/collectd.log")
 [ "$n" -eq 1 ] || bad "p1-flap: the suppression said $n times, want once"
 run_check health "$C/smartmeter-p1-flap" telegrams=20 notifications-suppressed=15
+note "P1: a meter clock that stands still or steps back: nothing stored at a made-up time"
+got=$(cat "$C/smartmeter-p1-clock"/voltage-L1-* 2>/dev/null | grep -v '^epoch' | cut -d, -f1,2 | tr '\n' ' ')
+want=""
+for dv in -100:230.000000 -99:230.100000 -98:230.200000 -97:230.500000; do
+    want="$want$((NOW + ${dv%%:*})).000,${dv#*:} "
+done
+[ "$got" = "$want" ] || bad "p1-clock: stored '$got', want '$want'"
+run_check health "$C/smartmeter-p1-clock" telegrams=6 replayed=1
+n=$(grep -c 'meter "p1-clock": the meter.s clock went back or stood still' "$W/collectd.log")
+[ "$n" -eq 1 ] || bad "p1-clock: the step back said $n times, want once"
+grep -q 'meter "p1-clock": the meter.s clock runs forward again' "$W/collectd.log" ||
+    bad "p1-clock: no line for the clock running forward again"
+grep -q 'meter "p1-clock": a P1 telegram repeated' "$W/collectd.log" || bad "p1-clock: the repeat not said"
 note "fault: device absent at start, created later"
 run_check csv "$C/smartmeter-late" "$W/late.expect"
 run_check health "$C/smartmeter-late" telegrams=5 reconnects=0
@@ -573,6 +614,10 @@ grep -q 'meter "reopen": reading /dev/pts/[0-9]* again' "$W/collectd.log" || bad
 note "fault: replayed telegram"
 run_check csv "$C/smartmeter-replay" "$W/replay.expect"
 run_check health "$C/smartmeter-replay" telegrams=6 replayed=1
+note "fault: four captured telegrams replayed in order are no meter restart"
+run_check health "$C/smartmeter-replay4" telegrams=8 replayed=4
+grep -q 'meter "replay4": frame counter restarted' "$W/collectd.log" &&
+    bad "replay4: four replayed telegrams were accepted as a meter restart"
 grep -q 'meter "replay": frame counter 7016 is below 7017: telegram replayed or repeated, not dispatched' \
     "$W/collectd.log" || bad "no log line for the replay"
 note "fault: wrong key"
