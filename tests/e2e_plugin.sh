@@ -317,20 +317,12 @@ P1START=$((NOW - NOW % 3))
     --seed 26 --7e1 --p1-crc bcc --expect "$W/p1-bcc.expect" & s23=$!
 # P1 events: the power failure log gains an entry, a text message comes and
 # goes, the breaker opens and closes; each telegram twice
-python3 - "$W/p1-events.hex" "$NOW" <<'PY'
-import sys, time
-def crc(b):
-    c = 0
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
-    return c
-def stamp(t):
-    lt = time.localtime(t)
-    return time.strftime("%y%m%d%H%M%S", lt) + ("S" if lt.tm_isdst else "W")
+python3 - "$W/p1-events.hex" "$NOW" "$src/tests" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+from p1_telegram import stamp_local, telegram_hex
 now = int(sys.argv[2])
-fail1, fail2 = stamp(now - 7200), stamp(now - 60)
+fail1, fail2 = stamp_local(now - 7200), stamp_local(now - 60)
 steps = [(1, "", 1), (1, "", 1), (2, "", 1), (2, "Meter exchange on Monday", 1),
          (2, "Meter exchange on Monday", 0), (2, "", 1)]
 with open(sys.argv[1], "w") as f:
@@ -340,55 +332,39 @@ with open(sys.argv[1], "w") as f:
             log = "(%d)(0-0:96.7.19)(%s)(0000000240*s)" % (entries, fail1)
             if entries == 2:
                 log += "(%s)(0000000042*s)" % fail2
-            body = ("/EVT5\\2EVENTS\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(%s)\r\n"
-                    "1-0:99.97.0%s\r\n0-0:96.13.0(%s)\r\n0-0:96.3.10(%d)\r\n"
-                    "1-0:32.7.0(230.%d*V)\r\n!") % (stamp(now + i), log,
-                                                   text.encode().hex().upper(), breaker, i % 10)
-            tel = body.encode() + ("%04X\r\n" % crc(body.encode())).encode()
-            f.write(tel.hex() + "\n")
+            f.write(telegram_hex("EVT5\\2EVENTS", [
+                "1-3:0.2.8(50)", "0-0:1.0.0(%s)" % stamp_local(now + i), "1-0:99.97.0" + log,
+                "0-0:96.13.0(%s)" % text.encode().hex().upper(), "0-0:96.3.10(%d)" % breaker,
+                "1-0:32.7.0(230.%d*V)" % (i % 10)]) + "\n")
             i += 1
 PY
 sim p1-events --replay "$W/p1-events.hex" --pace 300 & s19=$!
 # a line whose breaker state changes in every telegram (damage, or a hostile
 # line): 20 telegrams, at most 5 breaker notifications, the rest counted
-python3 - "$W/p1-flap.hex" "$NOW" <<'PY'
-import sys, time
-def crc(b):
-    c = 0
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
-    return c
+python3 - "$W/p1-flap.hex" "$NOW" "$src/tests" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+from p1_telegram import stamp_local, telegram_hex
 now = int(sys.argv[2])
 with open(sys.argv[1], "w") as f:
     for i in range(20):
-        lt = time.localtime(now + i)
-        stamp = time.strftime("%y%m%d%H%M%S", lt) + ("S" if lt.tm_isdst else "W")
-        body = ("/FLP5\\2FLAP\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(%s)\r\n0-0:96.3.10(%d)\r\n"
-                "1-0:32.7.0(230.%d*V)\r\n!") % (stamp, i % 2, i % 10)
-        f.write((body.encode() + ("%04X\r\n" % crc(body.encode())).encode()).hex() + "\n")
+        f.write(telegram_hex("FLP5\\2FLAP", [
+            "1-3:0.2.8(50)", "0-0:1.0.0(%s)" % stamp_local(now + i), "0-0:96.3.10(%d)" % (i % 2),
+            "1-0:32.7.0(230.%d*V)" % (i % 10)]) + "\n")
 PY
 sim p1-flap --replay "$W/p1-flap.hex" --pace 300 &
 # a meter clock that stands still once (a telegram repeated whole) and
 # steps back 12 s: no value gets a made-up time (they went in at +1 ms)
-python3 - "$W/p1-clock.hex" "$NOW" <<'PY'
-import sys, time
-def crc(b):
-    c = 0
-    for x in b:
-        c ^= x
-        for _ in range(8):
-            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
-    return c
+python3 - "$W/p1-clock.hex" "$NOW" "$src/tests" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+from p1_telegram import stamp_cet, telegram_hex
 now = int(sys.argv[2])
 with open(sys.argv[1], "w") as f:
     for dt, v in [(-100, 0), (-99, 1), (-98, 2), (-98, 2), (-110, 3), (-109, 4), (-97, 5)]:
-        # W: CET, UTC+1, whatever the host's zone
-        stamp = time.strftime("%y%m%d%H%M%S", time.gmtime(now + dt + 3600)) + "W"
-        body = ("/CLK5\\2CLOCK\r\n\r\n1-3:0.2.8(50)\r\n0-0:1.0.0(%s)\r\n"
-                "1-0:32.7.0(230.%d*V)\r\n!") % (stamp, v)
-        f.write((body.encode() + ("%04X\r\n" % crc(body.encode())).encode()).hex() + "\n")
+        f.write(telegram_hex("CLK5\\2CLOCK", [
+            "1-3:0.2.8(50)", "0-0:1.0.0(%s)" % stamp_cet(now + dt), "1-0:32.7.0(230.%d*V)" % v]) +
+                "\n")
 PY
 sim p1-clock --replay "$W/p1-clock.hex" --pace 300 &
 sim layout --replay "$W/layout.hex" --pace 300 & s22=$!
