@@ -41,40 +41,41 @@ fresh_bind() { # what where [options]
     FRESH_MOUNTS+=("$2")
 }
 
-# fresh_root VAR [private-dev]: a new root from the base, its path in VAR,
+# fresh_root VAR [private-dev]: a new root from the base, its path in VAR
+# (any name but the function's own local, dir),
 # with /proc, /sys, /dev/pts and the host's resolv.conf.  /dev is the
 # host's, or with private-dev a small one of the root's own (null, zero,
 # random, urandom, tty, ptmx and the host's /dev/pts), in which the root can
 # make device links without touching the host's /dev.
 fresh_root() {
-    local var=$1 R
+    local var=$1 dir
     fresh_base || return 1
-    R=$(mktemp -d "$FRESH_WORK/root.XXXXXX")
-    FRESH_ROOTS+=("$R")
-    tar -C "$R" -xf "$FRESH_BASE"
-    fresh_bind proc "$R/proc"
-    fresh_bind /sys "$R/sys"
+    dir=$(mktemp -d "$FRESH_WORK/root.XXXXXX")
+    FRESH_ROOTS+=("$dir")
+    tar -C "$dir" -xf "$FRESH_BASE"
+    fresh_bind proc "$dir/proc"
+    fresh_bind /sys "$dir/sys"
     if [ "${2:-}" = private-dev ]; then
-        mount -t tmpfs -o mode=755,size=16m tmpfs "$R/dev"
-        FRESH_MOUNTS+=("$R/dev")
-        mknod -m 666 "$R/dev/null" c 1 3
-        mknod -m 666 "$R/dev/zero" c 1 5
-        mknod -m 666 "$R/dev/full" c 1 7
-        mknod -m 666 "$R/dev/random" c 1 8
-        mknod -m 666 "$R/dev/urandom" c 1 9
-        mknod -m 666 "$R/dev/tty" c 5 0
-        mknod -m 666 "$R/dev/ptmx" c 5 2
-        ln -s /proc/self/fd "$R/dev/fd"
-        ln -s /proc/self/fd/0 "$R/dev/stdin"
-        ln -s /proc/self/fd/1 "$R/dev/stdout"
-        ln -s /proc/self/fd/2 "$R/dev/stderr"
-        mkdir -p "$R/dev/shm"
+        mount -t tmpfs -o mode=755,size=16m tmpfs "$dir/dev"
+        FRESH_MOUNTS+=("$dir/dev")
+        mknod -m 666 "$dir/dev/null" c 1 3
+        mknod -m 666 "$dir/dev/zero" c 1 5
+        mknod -m 666 "$dir/dev/full" c 1 7
+        mknod -m 666 "$dir/dev/random" c 1 8
+        mknod -m 666 "$dir/dev/urandom" c 1 9
+        mknod -m 666 "$dir/dev/tty" c 5 0
+        mknod -m 666 "$dir/dev/ptmx" c 5 2
+        ln -s /proc/self/fd "$dir/dev/fd"
+        ln -s /proc/self/fd/0 "$dir/dev/stdin"
+        ln -s /proc/self/fd/1 "$dir/dev/stdout"
+        ln -s /proc/self/fd/2 "$dir/dev/stderr"
+        mkdir -p "$dir/dev/shm"
     else
-        fresh_bind /dev "$R/dev"
+        fresh_bind /dev "$dir/dev"
     fi
-    fresh_bind /dev/pts "$R/dev/pts"
-    cp /etc/resolv.conf "$R/etc/resolv.conf"
-    printf -v "$var" '%s' "$R"
+    fresh_bind /dev/pts "$dir/dev/pts"
+    cp /etc/resolv.conf "$dir/etc/resolv.conf"
+    printf -v "$var" '%s' "$dir"
 }
 
 # fresh_netns VAR: a network namespace of its own, for the daemons a root
