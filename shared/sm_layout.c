@@ -485,6 +485,7 @@ static sm_err finish(parser *ps)
     ps->line = l->line;
     sm_err e = SM_OK;
     bool pos = l->form == SM_FORM_POSITIONAL;
+    int beyond = pos ? match_beyond(l) : -1;
     if (pos && !ps->has_count)
         e = fail(ps, "layout %s: a positional layout needs its count (or types)", l->name);
     else if (pos && ps->maxpos > l->count) {
@@ -495,9 +496,9 @@ static sm_err finish(parser *ps)
     else if (pos && l->last_field && l->count > 0 && ps->has_field[l->count - 1])
         e = fail(ps, "layout %s: field %u and field last are the same element (its count is "
                      "%u): give it once", l->name, l->count - 1, l->count);
-    else if (pos && match_beyond(l) >= 0)
-        e = fail(ps, "layout %s: a match at position %d, beyond its count of %u", l->name,
-                 match_beyond(l), l->count);
+    else if (pos && beyond >= 0)
+        e = fail(ps, "layout %s: a match at position %d, beyond its count of %u", l->name, beyond,
+                 l->count);
     else if ((ps->maxpos || l->last_field) && !pos && l->form != SM_FORM_KEYED)
         e = fail(ps, "layout %s: fields are for positional and keyed layouts", l->name);
     else if (!pos && l->form != SM_FORM_CAPTURE && l->form != SM_FORM_TUPLES && !l->nmatch)
@@ -534,6 +535,15 @@ static bool name_ok(const word *w)
     return true;
 }
 
+/* the layout of set s named w, NULL when there is none */
+static const sm_layout *named(const sm_layout_set *s, const word *w)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strlen(s->layouts[i].name) == w->n && memcmp(s->layouts[i].name, w->p, w->n) == 0)
+            return &s->layouts[i];
+    return NULL;
+}
+
 static sm_err kw_layout(parser *ps, line_words *lw)
 {
     sm_err e = finish(ps);
@@ -543,18 +553,14 @@ static sm_err kw_layout(parser *ps, line_words *lw)
     if (lw->n != 2 || !name_ok(&lw->w[1]))
         return fail(ps, "layout: give its name (lower-case letters, digits, - _ and ., at most "
                         "%d)", NAME_MAX_LEN);
-    for (size_t i = 0; i < s->n; i++)
-        if (strlen(s->layouts[i].name) == lw->w[1].n &&
-            memcmp(s->layouts[i].name, lw->w[1].p, lw->w[1].n) == 0)
-            return fail(ps, "layout %s: defined twice (first at %s:%u)", s->layouts[i].name,
-                        s->layouts[i].file, s->layouts[i].line);
+    const sm_layout *same = named(s, &lw->w[1]);
+    if (same)
+        return fail(ps, "layout %s: defined twice (first at %s:%u)", same->name, same->file,
+                    same->line);
     /* a user's layout with a built-in's name: output would name the wrong one */
-    const sm_layout_set *b = ps->user ? sm_layouts_builtin() : NULL;
-    for (size_t i = 0; b && i < b->n; i++)
-        if (strlen(b->layouts[i].name) == lw->w[1].n &&
-            memcmp(b->layouts[i].name, lw->w[1].p, lw->w[1].n) == 0)
-            return fail(ps, "layout %s: a built-in layout has this name (%s:%u): give yours "
-                            "another", b->layouts[i].name, b->layouts[i].file, b->layouts[i].line);
+    if (ps->user && (same = named(sm_layouts_builtin(), &lw->w[1])))
+        return fail(ps, "layout %s: a built-in layout has this name (%s:%u): give yours "
+                        "another", same->name, same->file, same->line);
     if (s->n == SM_LAYOUT_SET_LAYOUTS)
         return fail(ps, "layout: the set is full (%d layouts)", SM_LAYOUT_SET_LAYOUTS);
     sm_layout *l = &s->layouts[s->n];
