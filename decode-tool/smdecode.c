@@ -659,9 +659,7 @@ static bool run_argument(app *a, const char *arg, int number)
 static void on_live_bytes(void *ctx, const uint8_t *p, size_t n)
 {
     app *a = ctx;
-    size_t keep = sizeof a->first - a->first_len;
-    memcpy(a->first + a->first_len, p, n < keep ? n : keep);
-    a->first_len += n < keep ? n : keep;
+    sm_port_keep_first(a->first, &a->first_len, p, n);
     feed(a, (const char *)p, n);
     smd_out_flush(&a->out); /* each telegram out when its last byte came */
 }

@@ -698,13 +698,8 @@ static bool read_port(smp_meter *m, short revents)
     uint8_t buf[4096];
     char err[SM_PORT_ERR_MAX];
     ssize_t n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err);
-    if (n > 0 && m->first_len < sizeof m->first) {
-        size_t k = sizeof m->first - m->first_len < (size_t)n ? sizeof m->first - m->first_len
-                                                              : (size_t)n;
-        memcpy(m->first + m->first_len, buf, k);
-        m->first_len += k;
-    }
     if (n > 0) {
+        sm_port_keep_first(m->first, &m->first_len, buf, (size_t)n);
         dump(m, buf, (size_t)n);
         sm_decoder_feed(m->dec, buf, (size_t)n);
         /* a full buffer: more may be waiting (an error shows at the next poll) */

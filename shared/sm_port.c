@@ -359,3 +359,12 @@ bool sm_port_peer_text(const uint8_t *p, size_t n, char *buf, size_t cap)
     buf[k] = '\0';
     return true;
 }
+
+void sm_port_keep_first(uint8_t first[SM_PORT_PEER_TEXT_MAX], size_t *len, const uint8_t *p,
+                        size_t n)
+{
+    size_t room = SM_PORT_PEER_TEXT_MAX - *len;
+    size_t k = n < room ? n : room;
+    memcpy(first + *len, p, k);
+    *len += k;
+}

@@ -80,6 +80,10 @@ sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm
  * at least 4).  False when they are not text (meter data, noise). */
 #define SM_PORT_PEER_TEXT_MAX 96
 bool sm_port_peer_text(const uint8_t *p, size_t n, char *buf, size_t cap);
+/* Keep a connection's first bytes (up to SM_PORT_PEER_TEXT_MAX in first,
+ * *len of them so far) as they arrive, for sm_port_peer_text. */
+void sm_port_keep_first(uint8_t first[SM_PORT_PEER_TEXT_MAX], size_t *len, const uint8_t *p,
+                        size_t n);
 
 /* Once, before any port is opened: libserialport's debug output off unless
  * LIBSERIALPORT_DEBUG asks for it (its default handler looks that variable
