@@ -19,6 +19,7 @@ CHECK="python3 $src/tests/e2e_check.py"
 SHIM=$bld/tests/.libs/pty_shim.so
 PLUGIN=$bld/plugin/.libs/smartmeter.so
 fail=0
+failures=""
 . "$src/scripts/collectd-env.sh"
 
 for tool in collectd collectdctl rrdtool carbon-cache whisper-fetch socat python3; do
@@ -49,8 +50,8 @@ cleanup() {
 trap cleanup EXIT
 
 note() { echo "== $*"; }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-run_check() { $CHECK "$@" || fail=$((fail + 1)); }
+bad() { echo "FAIL: $*"; failures+="FAIL: $*"$'\n'; fail=$((fail + 1)); }
+run_check() { $CHECK "$@" || bad "e2e_check $* (its lines above)"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # a pseudo-terminal pair: $W/NAME for the plugin, $W/NAME.sim for the meter
@@ -748,6 +749,8 @@ grep -q "already being created" "$W/collectd.log" && bad "the rrdtool plugin los
 if [ $fail -ne 0 ]; then
     echo "---- collectd.log (tail)"
     tail -60 "$W/collectd.log"
+    echo "---- the failed checks again"
+    printf '%s' "$failures"
     echo "$fail failure(s)"
     exit 1
 fi
