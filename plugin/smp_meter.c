@@ -591,6 +591,10 @@ static void account_discarded(smp_meter *m)
     if (s.bytes_discarded > m->discarded_seen) {
         count(m, SMP_H_DISCARDED, s.bytes_discarded - m->discarded_seen);
         m->discarded_seen = s.bytes_discarded;
+    } else {
+        /* skipped bytes found to be a damaged telegram are taken back
+         * (counted again as a failed telegram): the counter stays */
+        m->discarded_seen = s.bytes_discarded;
     }
 }
 

@@ -200,6 +200,10 @@ static void decode(sm_decoder *d, const uint8_t *apdu, size_t len, const sm_link
     if (!e)
         e = content(d, &t, &l);
     if (e) {
+        /* nothing vouched for an unchecked telegram's length: the next one
+         * may begin inside it */
+        if (link && (link->link == SM_LINK_RAW || link->link == SM_LINK_WRAPPER))
+            sm_deframer_reject(&d->deframer);
         fail(d, &t, e, l.where, l.off);
         return;
     }
@@ -300,6 +304,9 @@ void sm_decoder_get_stats(const sm_decoder *d, sm_decoder_stats *s)
     s->p1_unchecked = d->deframer.stats.p1_unchecked;
     s->checksum_ignored = d->deframer.stats.checksum_ignored;
     s->bytes_cut = d->deframer.stats.bytes_cut;
+    s->longest_skip = d->deframer.stats.longest_skip;
+    s->longest_skip_at = d->deframer.stats.longest_skip_at;
+    s->shortest_telegram = d->deframer.stats.shortest_telegram;
 }
 
 size_t sm_decoder_expect(const sm_decoder *d) { return sm_deframer_expect(&d->deframer); }

@@ -90,6 +90,11 @@ typedef struct {
                                  all the same (sm_decoder_ignore_checksums) */
     uint64_t p1_notes;        /* P1 lines skipped or kept as text (sm_p1_info) */
     uint64_t bytes_cut;       /* this stream: the telegram cut by sm_decoder_stop */
+    uint64_t longest_skip;    /* this stream: the longest run of skipped bytes after
+                                 the first telegram, and its stream offset; as long as */
+    uint64_t longest_skip_at;
+    uint64_t shortest_telegram; /* ... the shortest good telegram: a telegram
+                                   damaged past recognition (sm_link_stats) */
 } sm_decoder_stats;
 
 /* The state is the caller's (about 120 KB: not for a small stack); its

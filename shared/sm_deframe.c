@@ -48,6 +48,7 @@ void sm_deframer_init(sm_deframer *d, sm_link mode, sm_link_cb cb, void *ctx)
     d->cb = cb;
     d->ctx = ctx;
     d->aligned = true;
+    d->joined = true;
     d->asm_link = SM_LINK_AUTO;
 }
 
@@ -69,6 +70,8 @@ void sm_deframer_reset(sm_deframer *d)
     d->after_hdlc = false;
     d->drop_continuation = false;
     d->eof = false;
+    d->skipping = false;
+    d->joined = true; /* a reader joins a line mid-telegram */
     asm_clear(d);
 }
 
@@ -125,6 +128,19 @@ static void abandon(sm_deframer *d, uint64_t at)
     emit_error(d, link == SM_LINK_MBUS ? SM_ERR_MBUS_SEQUENCE : SM_ERR_HDLC_SEGMENT, link, at, 0);
     asm_clear(d);
 }
+
+/* Bytes before `end` belong to a telegram that was reported, not to
+ * garbage; checked: to a checksummed frame (or one that begins like one),
+ * inside which no wrapper or bare APDU begins. */
+static void claim(sm_deframer *d, uint64_t end, bool checked)
+{
+    if (end > d->claimed_end)
+        d->claimed_end = end;
+    if (checked && end > d->no_bare_until)
+        d->no_bare_until = end;
+}
+
+void sm_deframer_reject(sm_deframer *d) { d->rejected = true; }
 
 static sm_frame *frame_slot(sm_deframer *d, sm_link link, uint64_t offset, size_t length)
 {
@@ -206,16 +222,36 @@ static uint8_t mbus_checksum(const uint8_t *p, size_t n)
     return (uint8_t)cs;
 }
 
+/* 68 L L' 68 with L != L': one of the length fields is damaged.  Where one
+ * of the two lengths ends in the stop byte, a damaged frame, reported (and
+ * no bare APDU is read inside it). */
+static cand mbus_lengths_disagree(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off,
+                                  size_t *used)
+{
+    size_t a = mbus_frame_bytes(p), b = (size_t)p[2] + 6;
+    size_t lo = a < b ? a : b, hi = a < b ? b : a;
+    if (n < hi)
+        return CAND_NEED_MORE;
+    size_t total = lo >= 11 && p[lo - 1] == 0x16 ? lo : p[hi - 1] == 0x16 ? hi : 0;
+    if (!total)
+        return CAND_NOT_FRAME;
+    emit_error(d, SM_ERR_MBUS_LENGTH, SM_LINK_MBUS, off, total);
+    asm_clear(d);
+    d->drop_continuation = true;
+    *used = total;
+    return CAND_BAD;
+}
+
 static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
 {
     if (n >= 2 && p[1] < 5) /* C, A, CI and the two TSAP bytes at least */
-        return CAND_NOT_FRAME;
-    if (n >= 3 && p[2] != p[1])
         return CAND_NOT_FRAME;
     if (n >= 4 && p[3] != 0x68)
         return CAND_NOT_FRAME;
     if (n < 4)
         return CAND_NEED_MORE;
+    if (p[2] != p[1])
+        return mbus_lengths_disagree(d, p, n, off, used);
     size_t l = p[1], total = mbus_frame_bytes(p);
     if (n < total)
         return CAND_PARTIAL;
@@ -314,7 +350,8 @@ static int hdlc_addr(sm_cur *c, uint32_t *value, uint8_t *len)
 }
 
 /* The header of the frame at p (n bytes have arrived): CAND_FRAME when it
- * is one (its HCS right, where it has one), else CAND_NEED_MORE or
+ * is one (its HCS right, where it has one), CAND_BAD when its format,
+ * length and addresses fit but its HCS fails, else CAND_NEED_MORE or
  * CAND_NOT_FRAME. */
 static cand hdlc_header_parse(const uint8_t *p, size_t n, hdlc_header *h)
 {
@@ -353,7 +390,7 @@ static cand hdlc_header_parse(const uint8_t *p, size_t n, hdlc_header *h)
     if (sm_cur_be(&c, 2, &hcs))
         return cut;
     if ((uint16_t)(hcs >> 8 | hcs << 8) != sm_crc16_x25(p + 1, hcs_at - 1))
-        return CAND_NOT_FRAME;
+        return CAND_BAD;
     h->info_at = hcs_at + 2;
     h->info_len = h->flen - 1 - h->info_at;
     return CAND_FRAME;
@@ -400,10 +437,31 @@ static void hdlc_take(sm_deframer *d, const uint8_t *p, const hdlc_header *h, ui
         emit_apdu(d, SM_LINK_HDLC, off + total);
 }
 
+/* A frame whose HCS fails: where its closing flag is where its length
+ * says, a damaged frame, reported; no bare APDU is read inside it (the
+ * ciphering APDU inside would bypass the FCS).  Without the flag it may be
+ * noise, and a bare APDU inside it a real one. */
+static cand hdlc_header_damaged(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off,
+                                const hdlc_header *h, size_t *used)
+{
+    size_t total = h->flen + 2;
+    if (n < total)
+        return CAND_NEED_MORE;
+    if (p[h->flen + 1] != 0x7E)
+        return CAND_NOT_FRAME;
+    emit_error(d, SM_ERR_HDLC_HCS, SM_LINK_HDLC, off, total);
+    asm_clear(d);
+    d->drop_continuation = h->segmented;
+    *used = total;
+    return CAND_BAD;
+}
+
 static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
 {
     hdlc_header h;
     cand r = hdlc_header_parse(p, n, &h);
+    if (r == CAND_BAD)
+        return hdlc_header_damaged(d, p, n, off, &h, used);
     if (r != CAND_FRAME)
         return r;
     size_t total = h.flen + 2;
@@ -546,10 +604,58 @@ static int apdu_plausible(const uint8_t *p, size_t n, bool strict)
 /* A bare APDU has no checksum to vouch for it: it must look like what a
  * meter sends (apdu_plausible), the more so after garbage, where no
  * frame boundary vouches for it either. */
-static cand vouch(const sm_deframer *d, const uint8_t *p, size_t n)
+static cand vouch(const sm_deframer *d, const uint8_t *p, size_t n, uint64_t off)
 {
-    int r = apdu_plausible(p, n, !d->aligned);
+    bool aligned = d->aligned || (off == d->rejected_end && off != 0);
+    int r = apdu_plausible(p, n, !aligned);
     return r > 0 ? CAND_FRAME : r < 0 && !d->eof ? CAND_NEED_MORE : CAND_NOT_FRAME;
+}
+
+/* An unchecked telegram that would decode may still be one cut short whose
+ * own length ran into the next telegram (whose first bytes then stand for
+ * its last ones): a telegram that begins inside it and whose strictly
+ * plausible header runs past its end says so.  An APDU nested inside ends
+ * inside; a general-block-transfer block carries a part of one.  1 yes,
+ * 0 no, -1 the bytes after it are needed to tell (so that the answer does
+ * not depend on how the input arrives).  wrapped: p is a DLMS wrapper. */
+static int runs_into_next(const uint8_t *p, size_t ext, size_t n, bool wrapped)
+{
+    size_t h = wrapped ? 8 : 0; /* the header before a candidate's APDU */
+    if (p[h] == SM_APDU_GBT)
+        return 0;
+    int undecided = 0;
+    for (size_t i = 1; i < ext; i++) {
+        if (wrapped && (p[i] != 0x00 || (i + 1 < n && p[i + 1] != 0x01)))
+            continue;
+        if (i + h >= n) {
+            undecided = -1; /* a wrapper header's first bytes at the end */
+            break;
+        }
+        const uint8_t *q = p + i + h;
+        if (!sm_apdu_known_tag(*q) || *q == SM_APDU_GBT)
+            continue;
+        if (i + h < ext && apdu_plausible(q, ext - i - h, true) >= 0)
+            continue; /* its header ends inside: nested, or none */
+        int r = apdu_plausible(q, n - i - h, true);
+        if (r > 0)
+            return 1;
+        if (r < 0)
+            undecided = -1;
+    }
+    return undecided;
+}
+
+/* The unchecked telegram at p runs into the next one: reported as cut, and
+ * looked into again from its second byte (process()). */
+static cand report_cut(sm_deframer *d, sm_link link, const uint8_t *apdu, size_t apdu_len,
+                       uint64_t off, size_t frame_len, size_t *used)
+{
+    abandon(d, off);
+    d->err_apdu = apdu;
+    d->err_apdu_len = apdu_len;
+    emit_error_at(d, SM_ERR_APDU_CUT, link, off, frame_len, off);
+    *used = frame_len;
+    return CAND_BAD;
 }
 
 static cand try_wrapper(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
@@ -565,11 +671,18 @@ static cand try_wrapper(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off
         return CAND_NEED_MORE;
     if (!sm_apdu_known_tag(p[8]))
         return CAND_NOT_FRAME;
-    cand v = vouch(d, p + 8, n - 8);
+    cand v = vouch(d, p + 8, n - 8, off);
     if (v != CAND_FRAME)
         return v;
     if (n < 8 + len)
         return CAND_PARTIAL;
+    int next = runs_into_next(p, 8 + len, n, true);
+    if (next < 0 && !d->eof)
+        return CAND_NEED_MORE;
+    if (next > 0) {
+        d->no_raw_until = off + 8 + len; /* not its own APDU again */
+        return report_cut(d, SM_LINK_WRAPPER, p + 8, len, off, 8 + len, used);
+    }
     *used = 8 + len;
     d->stats.frames++;
     abandon(d, off);
@@ -592,7 +705,7 @@ static cand try_wrapper(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off
  * telegram, reported where it fails, not noise. */
 static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
 {
-    cand v = vouch(d, p, n);
+    cand v = vouch(d, p, n, off);
     if (v != CAND_FRAME)
         return v;
     size_t ext = 0, eoff = 0;
@@ -621,6 +734,11 @@ static cand try_raw(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, si
         *used = claim;
         return CAND_BAD;
     }
+    int next = runs_into_next(p, ext, n, false);
+    if (next < 0 && !d->eof)
+        return CAND_NEED_MORE;
+    if (next > 0)
+        return report_cut(d, SM_LINK_RAW, p, ext, off, ext, used);
     *used = ext;
     d->stats.frames++;
     abandon(d, off);
@@ -648,6 +766,8 @@ static cand try_p1(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, siz
     case SM_P1_MORE: return CAND_NEED_MORE;
     case SM_P1_PARTIAL: return CAND_PARTIAL;
     case SM_P1_FAILED: {
+        /* the rest of the failed one, up to its "!" CRC, is its own */
+        d->p1_tail_owned = err != SM_ERR_P1_CUT;
         /* where: the character not allowed, the "/" of the next one */
         uint64_t at = err == SM_ERR_P1_CUT ? off + f->len
                       : err == SM_ERR_OVERSIZE ? off
@@ -673,6 +793,7 @@ static cand try_p1(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, siz
     if (e) {
         /* where: the CRC's first digit, the BCC, the "!" of a missing CRC */
         uint64_t at = e == SM_ERR_P1_BCC ? off + f->len - 1 : off + f->bang + (e == SM_ERR_P1_CRC);
+        d->p1_tail_owned = true; /* a "!" that damage made may end it early */
         emit_error_at(d, e, SM_LINK_P1, off, f->len, at);
         return CAND_BAD;
     }
@@ -697,8 +818,10 @@ static bool allowed(const sm_deframer *d, sm_link link, uint64_t off)
 {
     bool checked = link == SM_LINK_MBUS || link == SM_LINK_HDLC || link == SM_LINK_P1;
     /* inside a checksummed frame that failed, its bytes are its own */
-    if (!checked && off < d->claimed_end && d->claim_checked)
+    if (!checked && off < d->no_bare_until)
         return false;
+    if (link == SM_LINK_RAW && off < d->no_raw_until)
+        return false; /* inside a wrapper: its own APDU */
     if (d->mode == link)
         return true;
     if (d->mode != SM_LINK_AUTO)
@@ -746,6 +869,107 @@ static sm_link link_of(uint8_t first)
     }
 }
 
+/* A run of skipped bytes ends (a telegram or a failed one begins, or the
+ * input ends): the longest after the first telegram is kept. */
+static void skip_end(sm_deframer *d)
+{
+    if (d->skipping && !d->skip_leading && d->skip_counted > d->stats.longest_skip) {
+        d->stats.longest_skip = d->skip_counted;
+        d->stats.longest_skip_at = d->skip_from;
+    }
+    d->skipping = false;
+}
+
+static bool hex_digit(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+
+/* The skipped bytes end like a P1 telegram, "!" and four hex digits and
+ * CR LF (parity bits masked off). */
+static bool p1_trailer(uint64_t tail)
+{
+    uint8_t b[7];
+    for (int i = 0; i < 7; i++)
+        b[i] = (uint8_t)(tail >> (8 * (6 - i))) & 0x7F;
+    return b[0] == '!' && hex_digit(b[1]) && hex_digit(b[2]) && hex_digit(b[3]) &&
+           hex_digit(b[4]) && b[5] == '\r' && b[6] == '\n';
+}
+
+/* The shortest P1 telegram a trailer may end: "/XXX5" CR LF CR LF, one
+ * line, "!" CRC. */
+#define P1_SHORTEST 24
+
+/* One byte skipped (it begins no telegram).  The flag that closed an HDLC
+ * frame, and the bytes of a failed telegram, are no garbage.  A run of
+ * skipped bytes that ends like a P1 telegram is one whose identification
+ * line was damaged: reported as a failed telegram. */
+static void skip_byte(sm_deframer *d, uint64_t off, uint8_t b, bool hdlc_flag)
+{
+    if (!d->skipping) {
+        d->skipping = true;
+        d->skip_leading = d->joined;
+        d->skip_from = off;
+        d->skip_counted = 0;
+        d->skip_tail = 0;
+    }
+    if (!hdlc_flag && off >= d->claimed_end) {
+        d->stats.bytes_discarded++;
+        d->skip_counted++;
+    }
+    d->skip_tail = d->skip_tail << 8 | b;
+    if (!p1_trailer(d->skip_tail) || (d->mode != SM_LINK_P1 && d->mode != SM_LINK_AUTO))
+        return;
+    if (d->p1_tail_owned) { /* the end of a P1 telegram that failed */
+        d->p1_tail_owned = false;
+        return;
+    }
+    uint64_t from = d->skip_from, end = off + 1;
+    if (end - from < P1_SHORTEST || off < d->claimed_end)
+        return;
+    d->stats.bytes_discarded -= d->skip_counted;
+    d->skipping = false;
+    abandon(d, from);
+    emit_error_at(d, SM_ERR_P1_HEADER, SM_LINK_P1, from, (size_t)(end - from), from);
+    d->stats.frame_errors++;
+    claim(d, end, true);
+}
+
+/* A candidate's outcome (a frame, a failed one, none), booked: true when
+ * its bytes are taken, false when one byte is to be skipped. */
+static bool book(sm_deframer *d, cand r, sm_link kind, uint64_t off, size_t used)
+{
+    bool checked = kind == SM_LINK_MBUS || kind == SM_LINK_HDLC || kind == SM_LINK_P1;
+    if (r == CAND_FRAME && d->rejected) {
+        /* delivered, but it did not decode: the next may begin inside
+         * (a wrapper's: the next wrapper, not its own APDU again) */
+        d->rejected = false;
+        claim(d, off + used, false);
+        if (kind == SM_LINK_WRAPPER)
+            d->no_raw_until = off + used;
+        d->rejected_end = off + used; /* where it ended is a boundary all the same */
+        return false;
+    }
+    if (r == CAND_NOT_FRAME)
+        return false;
+    skip_end(d);
+    d->joined = false;
+    if (r == CAND_BAD) {
+        /* its bytes were reported with it: they are not "outside any
+         * telegram", but a good frame may still begin inside them */
+        d->stats.frame_errors++;
+        claim(d, off + used, checked);
+        return false;
+    }
+    d->p1_tail_owned = false;
+    if (!d->stats.shortest_telegram || used < d->stats.shortest_telegram)
+        d->stats.shortest_telegram = used;
+    d->aligned = true;
+    d->after_hdlc = kind == SM_LINK_HDLC;
+    d->seen_checked_link |= checked;
+    return true;
+}
+
 static void process(sm_deframer *d)
 {
     size_t pos = 0;
@@ -777,27 +1001,11 @@ static void process(sm_deframer *d)
                 r = CAND_NOT_FRAME;
             }
         }
-        if (r == CAND_FRAME) {
+        if (book(d, r, kind, off, used)) {
             pos += used;
-            d->aligned = true;
-            d->after_hdlc = (kind == SM_LINK_HDLC);
-            if (kind == SM_LINK_MBUS || kind == SM_LINK_HDLC || kind == SM_LINK_P1)
-                d->seen_checked_link = true;
             continue;
         }
-        if (r == CAND_BAD) {
-            d->stats.frame_errors++;
-            /* its bytes were reported with it: they are not "outside any
-             * telegram", but a good frame may still begin inside them */
-            if (off + used > d->claimed_end) {
-                d->claimed_end = off + used;
-                d->claim_checked =
-                    kind == SM_LINK_MBUS || kind == SM_LINK_HDLC || kind == SM_LINK_P1;
-            }
-        }
-        /* skip one byte; the flag that closed an HDLC frame is no garbage */
-        if (!(d->after_hdlc && first == 0x7E) && off >= d->claimed_end)
-            d->stats.bytes_discarded++;
+        skip_byte(d, off, first, d->after_hdlc && first == 0x7E);
         d->after_hdlc = false;
         d->aligned = false;
         pos++;
@@ -853,6 +1061,9 @@ void sm_deframer_finish(sm_deframer *d)
     d->eof_reported = false;
     process(d);
     d->eof = false;
+    if (d->stopping)
+        d->skipping = false; /* the stop cut it: no gap */
+    skip_end(d);
     if (d->asm_link != SM_LINK_AUTO) {
         if (!d->stopping)
             emit_error(d, SM_ERR_INCOMPLETE, d->asm_link, d->buf_offset + d->len, 0);

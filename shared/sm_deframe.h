@@ -23,6 +23,16 @@
  * every mode) a wrapper's or bare APDU must look like what a meter sends
  * (apdu_plausible in sm_deframe.c).  A bare APDU whose beginning is right but whose rest
  * cannot be read is a failed telegram, reported where it fails.
+ * Damage at a telegram's start is a failed telegram too, not skipped bytes:
+ * an M-Bus frame whose two length fields disagree (one of them ending in the
+ * stop byte), an HDLC frame whose HCS fails (its closing flag where its
+ * length says), a P1 telegram's text up to "!" and the CRC without a
+ * readable identification line; no wrapper or bare APDU begins inside them.
+ * A wrapper or bare APDU cut short takes its length from its own header and
+ * runs into the next telegram: one that does not decode (the receiver calls
+ * sm_deframer_reject()) or inside which the header of another begins and
+ * runs past its end (SM_ERR_APDU_CUT) is looked into again from its second
+ * byte.
  *
  * Contract: init, then feed() chunks of any size; the callback runs once per
  * complete APDU (err == SM_OK) and once per failed telegram (err names the
@@ -111,6 +121,12 @@ typedef struct {
     uint64_t p1_unchecked;     /* P1 telegrams without a CRC or with an unpadded one */
     uint64_t checksum_ignored; /* frames with a wrong checksum decoded all the same */
     uint64_t bytes_cut;        /* after the last telegram, left undecoded by a stop */
+    /* The longest run of skipped bytes after the first telegram (good or
+     * reported), where it began, and the shortest good telegram: a run as
+     * long as a telegram is likely one whose first bytes were damaged past
+     * recognition (the bytes at the start of a line, where a reader joins
+     * mid-telegram, are not counted). */
+    uint64_t longest_skip, longest_skip_at, shortest_telegram;
 } sm_link_stats;
 
 typedef struct {
@@ -130,7 +146,20 @@ typedef struct {
     uint64_t delivered_end;   /* stream offset after the last telegram or error reported */
     uint64_t claimed_end;     /* bytes before this stream offset belong to a
                                  reported failed telegram, not to garbage */
-    bool claim_checked;       /* ... to an M-Bus or HDLC frame */
+    uint64_t no_bare_until;   /* no wrapper or bare APDU begins before this
+                                 offset: it is inside a checksummed frame that
+                                 failed, or inside something that begins like one */
+    bool rejected;            /* sm_deframer_reject() during the callback */
+    uint64_t rejected_end;    /* where the last rejected telegram ended */
+    uint64_t no_raw_until;    /* ... a wrapper: no bare APDU begins inside it */
+    uint64_t skip_from;       /* the run of skipped bytes under way: its start, */
+    uint64_t skip_counted;    /* ... how many of its bytes were counted as discarded, */
+    uint64_t skip_tail;       /* ... and its last eight bytes (a P1 telegram's end) */
+    bool skipping;
+    bool skip_leading;        /* ... before the first telegram of a line */
+    bool joined;              /* no telegram since the start or a reset */
+    bool p1_tail_owned;       /* a P1 telegram failed before its end: its "!" CRC
+                                 is its own, not another telegram's */
     /* reassembly */
     sm_link asm_link;         /* SM_LINK_AUTO: nothing being assembled */
     unsigned asm_frames;
@@ -165,6 +194,11 @@ void sm_deframer_finish(sm_deframer *d);
  * bytes are counted in stats.bytes_cut. */
 void sm_deframer_stop(sm_deframer *d);
 void sm_deframer_reset(sm_deframer *d);
+/* From the callback of a wrapper or bare APDU telegram that the receiver
+ * could not decode: nothing vouches for its length, which it took from its
+ * own header, so a telegram cut short runs into the next one.  The deframer
+ * looks for the next telegram again from the rejected one's second byte. */
+void sm_deframer_reject(sm_deframer *d);
 
 /* What the deframer is waiting for, so that a reader on a slow line can let
  * the rest of a frame arrive before it reads again instead of waking up for

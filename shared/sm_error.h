@@ -22,9 +22,11 @@
     X(SM_ERR_MBUS_STOP, 201, "mbus_stop", "m-bus stop byte missing")                   \
     X(SM_ERR_MBUS_CI, 202, "mbus_ci", "m-bus ci field is not a dlms segment")          \
     X(SM_ERR_MBUS_SEQUENCE, 203, "mbus_sequence", "m-bus segment missing or out of order") \
+    X(SM_ERR_MBUS_LENGTH, 204, "mbus_length", "m-bus length fields disagree")          \
     X(SM_ERR_HDLC_FCS, 210, "hdlc_fcs", "hdlc fcs mismatch")                           \
     X(SM_ERR_HDLC_FLAG, 211, "hdlc_flag", "hdlc closing flag missing")                 \
     X(SM_ERR_HDLC_SEGMENT, 212, "hdlc_segment", "hdlc segment missing")                \
+    X(SM_ERR_HDLC_HCS, 213, "hdlc_hcs", "hdlc header check (hcs) mismatch")            \
     X(SM_ERR_WRAPPER, 220, "wrapper", "malformed dlms wrapper header")                 \
     X(SM_ERR_P1_CRC, 230, "p1_crc", "p1 crc mismatch")                                 \
     X(SM_ERR_P1_CHAR, 231, "p1_character", "character not allowed in a p1 telegram")   \
@@ -32,6 +34,7 @@
     X(SM_ERR_P1_CUT, 233, "p1_cut", "p1 telegram cut short by the next one")           \
     X(SM_ERR_P1_NO_CRC, 234, "p1_no_crc", "p1 telegram without the crc this meter sends") \
     X(SM_ERR_P1_BCC, 235, "p1_bcc", "p1 data block's bcc mismatch")                   \
+    X(SM_ERR_P1_HEADER, 236, "p1_header", "p1 telegram without a readable identification line") \
     /* security layer */                                                               \
     X(SM_ERR_SEC_HEADER, 300, "security_header", "malformed security header")          \
     X(SM_ERR_SEC_UNSUPPORTED, 301, "security_unsupported", "unsupported security control") \
@@ -44,6 +47,7 @@
     X(SM_ERR_APDU_UNSUPPORTED, 400, "apdu_unsupported", "unsupported apdu")            \
     X(SM_ERR_GBT_SEQUENCE, 401, "gbt_sequence", "general-block-transfer block missing or out of order") \
     X(SM_ERR_APDU_TRAILING, 402, "apdu_trailing", "bytes after the end of the apdu")   \
+    X(SM_ERR_APDU_CUT, 403, "apdu_cut", "apdu cut short: the next telegram begins inside it") \
     /* a-xdr */                                                                        \
     X(SM_ERR_AXDR_TYPE, 500, "axdr_type", "unknown a-xdr data type")                   \
     X(SM_ERR_AXDR_LENGTH, 501, "axdr_length", "a-xdr length beyond the input")         \

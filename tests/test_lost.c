@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "meter_sim.h"
 #include "test_util.h"
 
 /* a valid data-notification: {1-0:1.8.0*255, 0x1234} */
@@ -178,6 +179,196 @@ static void test_incomplete_listed(void)
     collector_free(&c);
 }
 
+/* ---- damaged first bytes, telegrams cut short (issue 30, round 2) ----------- */
+
+/* Three telegrams of the simulated meter (frame counters 7014.. with seed 9,
+ * as the synthetic fixtures), encrypted without a tag (0x21). */
+static size_t sim_apdus(uint8_t apdu[3][1200], size_t len[3], uint32_t fc[3])
+{
+    meter_sim m;
+    sim_init(&m, 9, 1700000000, 5);
+    uint8_t plain[1024];
+    for (int k = 0; k < 3; k++) {
+        size_t pn = sim_plaintext(&m, plain, sizeof plain);
+        len[k] = smb_glo(apdu[k], 1200, 0x21, m.title, m.fc, TEST_EK, 16, NULL, 0, plain, pn);
+        fc[k] = m.fc;
+        sim_step(&m);
+    }
+    return len[0];
+}
+
+static sm_decoder *decode_stream(collector *c, sm_link link, const uint8_t *s, size_t n)
+{
+    collector_init(c);
+    sm_decoder *d = malloc(sizeof *d);
+    sm_decoder_init(d, link, collector_cb, c);
+    sm_decoder_set_keys(d, TEST_EK, 16, NULL, 0, true);
+    sm_decoder_feed(d, s, n);
+    sm_decoder_finish(d);
+    return d;
+}
+
+/* A bare APDU or a wrapper cut short takes its length from its own header
+ * and runs into the next telegram: cut at every length, the two after it
+ * are decoded, whole, and the cut one is reported (raw, wrapper, auto). */
+static void test_cut_unchecked(void)
+{
+    uint8_t apdu[3][1200], s[4096];
+    size_t len[3];
+    uint32_t fc[3];
+    sim_apdus(apdu, len, fc);
+    static const sm_link links[] = {SM_LINK_RAW, SM_LINK_WRAPPER, SM_LINK_AUTO, SM_LINK_AUTO};
+    unsigned lost = 0, cases = 0;
+    for (int w = 0; w < 4; w++) {
+        bool wrap = w == 1 || w == 3;
+        for (size_t cut = 1; cut < len[0]; cut += every_step()) {
+            size_t n = 0;
+            for (int k = 0; k < 3; k++) {
+                size_t take = k == 0 ? cut : len[k];
+                if (wrap) {
+                    const uint8_t h[8] = {0, 1, 0, 1, 0, 1, (uint8_t)(len[k] >> 8), (uint8_t)len[k]};
+                    memcpy(s + n, h, 8);
+                    n += 8;
+                }
+                memcpy(s + n, apdu[k], take);
+                n += take;
+            }
+            collector c;
+            sm_decoder *d = decode_stream(&c, links[w], s, n);
+            /* the last two, whole, in order; nothing good before them */
+            bool ok = c.n >= 2 && c.t[c.n - 2].err == SM_OK && c.t[c.n - 1].err == SM_OK &&
+                      c.t[c.n - 2].sec.fc == fc[1] &&
+                      c.t[c.n - 1].sec.fc == fc[2];
+            for (size_t i = 0; ok && i + 2 < c.n; i++)
+                ok = c.t[i].err != SM_OK;
+            /* the cut one is said: an error, or (cut in its header) skipped */
+            ok = ok && (c.n == 3 || sm_stats(d).bytes_discarded > 0);
+            if (!ok && lost++ < 5)
+                printf("\n    %s%s cut at %zu: %zu events, the last two not 7015, 7016", 
+                       sm_link_name(links[w]), wrap ? " (wrapped)" : "", cut, c.n);
+            cases++;
+            free(d);
+            collector_free(&c);
+        }
+    }
+    if (lost)
+        printf("\n    %u of %u cuts lost an intact telegram\n", lost, cases);
+    CU_ASSERT_EQUAL(lost, 0);
+}
+
+/* An HDLC frame whose header check (HCS) fails is a damaged frame, reported;
+ * the ciphering APDU inside it is never read as a bare APDU (auto framing,
+ * at the start of a line, where no HDLC frame has been seen yet): a flipped
+ * ciphertext bit would become a wrong value. */
+static void test_hdlc_hcs(void)
+{
+    uint8_t apdu[3][1200], s[4096];
+    size_t len[3];
+    uint32_t fc[3];
+    sim_apdus(apdu, len, fc);
+    static const uint8_t dst[1] = {0x41}, src[2] = {0x08, 0x83};
+    size_t a = smb_hdlc_frame(s, sizeof s, apdu[0], len[0], true, false, dst, 1, src, 2);
+    size_t b = smb_hdlc_frame(s + a, sizeof s - a, apdu[1], len[1], true, false, dst, 1, src, 2);
+    CU_ASSERT_FATAL(a > 0 && b > 0 && s[7] != 0x7E);
+    s[7] ^= 0x01;      /* the HCS: 7E, format (2), dst (1), src (2), control */
+    s[a - 20] ^= 0x40; /* a ciphertext bit */
+    static const sm_link links[] = {SM_LINK_AUTO, SM_LINK_HDLC};
+    for (int w = 0; w < 2; w++) {
+        for (int both = 0; both < 2; both++) {
+            collector c;
+            sm_decoder *d = decode_stream(&c, links[w], s, both ? a + b : a);
+            CU_ASSERT_EQUAL_FATAL(c.n, (size_t)(1 + both));
+            ASSERT_ERR(c.t[0].err, SM_ERR_HDLC_HCS);
+            CU_ASSERT_EQUAL(c.t[0].offset, 0);
+            if (both) {
+                ASSERT_ERR(c.t[1].err, SM_OK);
+                CU_ASSERT_EQUAL(c.t[1].sec.fc, fc[1]);
+                CU_ASSERT_EQUAL(c.t[1].offset, a);
+            }
+            CU_ASSERT_EQUAL(sm_stats(d).bytes_discarded, 0);
+            free(d);
+            collector_free(&c);
+        }
+    }
+}
+
+/* M-Bus: a frame whose two length fields disagree is reported; a frame whose
+ * start byte is damaged is skipped whole, and the skip is as long as a frame
+ * (smdecode's exit status says so). */
+static void test_mbus_damaged_start(void)
+{
+    uint8_t apdu[3][1200], s[4096];
+    size_t len[3];
+    uint32_t fc[3];
+    sim_apdus(apdu, len, fc);
+    size_t n = 0, at[3];
+    for (int k = 0; k < 3; k++) {
+        at[k] = n;
+        n += smb_mbus(s + n, sizeof s - n, apdu[k], len[k], 245);
+    }
+    CU_ASSERT_FATAL(s[at[1]] == 0x68 && s[at[1] + 1] == s[at[1] + 2]);
+    for (int dmg = 0; dmg < 2; dmg++) {
+        uint8_t copy[4096];
+        memcpy(copy, s, n);
+        if (dmg == 0)
+            copy[at[1] + 2] ^= 0x04; /* L' */
+        else
+            copy[at[1]] ^= 0x01; /* the start byte */
+        collector c;
+        sm_decoder *d = decode_stream(&c, SM_LINK_AUTO, copy, n);
+        sm_decoder_stats st = sm_stats(d);
+        ASSERT_ERR(c.t[0].err, SM_OK);
+        ASSERT_ERR(c.t[c.n - 1].err, SM_OK);
+        CU_ASSERT_EQUAL(c.t[c.n - 1].sec.fc, fc[2]);
+        if (dmg == 0) {
+            CU_ASSERT_TRUE(c.n >= 3 && c.t[1].err == SM_ERR_MBUS_LENGTH &&
+                           c.t[1].offset == at[1]);
+        } else {
+            CU_ASSERT_TRUE(st.shortest_telegram > 0 && st.longest_skip >= st.shortest_telegram);
+            CU_ASSERT_EQUAL(st.longest_skip_at, at[1]);
+        }
+        free(d);
+        collector_free(&c);
+    }
+    /* intact: no run of skipped bytes at all */
+    collector c;
+    sm_decoder *d = decode_stream(&c, SM_LINK_AUTO, s, n);
+    CU_ASSERT_EQUAL(c.n, 3);
+    CU_ASSERT_EQUAL(sm_stats(d).longest_skip, 0);
+    free(d);
+    collector_free(&c);
+}
+
+/* A P1 telegram whose identification line is damaged is a failed telegram
+ * (from where the last one ended to its "!" CRC), not skipped bytes. */
+static void test_p1_damaged_header(void)
+{
+    size_t n;
+    char *one = fixture_read("p1/nl-kaifa-dsmr42-1.txt", &n);
+    CU_ASSERT_FATAL(one != NULL && n > 100);
+    uint8_t *s = malloc(3 * n);
+    for (int k = 0; k < 3; k++)
+        memcpy(s + k * n, one, n);
+    free(one);
+    for (size_t at = 0; at < 12; at++) { /* "/" and the identification */
+        uint8_t keep = s[n + at];
+        s[n + at] = 0x01;
+        collector c;
+        sm_decoder *d = decode_stream(&c, SM_LINK_AUTO, s, 3 * n);
+        CU_ASSERT_EQUAL_FATAL(c.n, 3);
+        ASSERT_ERR(c.t[0].err, SM_OK);
+        ASSERT_ERR(c.t[1].err, SM_ERR_P1_HEADER);
+        CU_ASSERT_EQUAL(c.t[1].offset, n);
+        ASSERT_ERR(c.t[2].err, SM_OK);
+        CU_ASSERT_EQUAL(c.t[2].offset, 2 * n);
+        CU_ASSERT_EQUAL(sm_stats(d).bytes_discarded, 0);
+        free(d);
+        collector_free(&c);
+        s[n + at] = keep;
+    }
+    free(s);
+}
+
 /* ---- streams of every link layer -------------------------------------------- */
 
 static unsigned rnd_state;
@@ -262,6 +453,13 @@ void register_lost(void)
     CU_add_test(s, "impossible dates are no date-times", test_impossible_date);
     CU_add_test(s, "general-block-transfer block 0 is reported", test_gbt_block_zero);
     CU_add_test(s, "a frame cut short is listed, its bytes not skipped", test_incomplete_listed);
+    CU_add_test(s, "a bare APDU or wrapper cut at every length: the intact ones after it decoded",
+                test_cut_unchecked);
+    CU_add_test(s, "an HDLC frame whose HCS fails: reported, no bare APDU read inside it",
+                test_hdlc_hcs);
+    CU_add_test(s, "m-bus length fields that disagree, a damaged start byte", test_mbus_damaged_start);
+    CU_add_test(s, "a P1 telegram whose identification line is damaged is reported",
+                test_p1_damaged_header);
     CU_add_test(s, "every link layer, auto and forced: garbage and failures at each layer",
                 test_mixed_streams);
 }
