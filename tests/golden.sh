@@ -117,6 +117,13 @@ for hex in "$F"/iskraemeco/*.hex; do
         check "iskraemeco-$base.$fmt" 0 -f $fmt "fixtures/iskraemeco/$base.hex"
     done
 done
+# Swedish Kaifa lists (fixtures/sweden): OBIS-keyed without scalers, and positional
+for hex in "$F"/sweden/*.hex; do
+    base=$(basename "$hex" .hex)
+    for fmt in xml json csv text; do
+        check "sweden-$base.$fmt" 0 -f $fmt "fixtures/sweden/$base.hex"
+    done
+done
 # a wrong HDLC FCS (the last two bytes before the flag changed): rejected, or
 # with --no-verify-checksum decoded, flagged and said
 B=$(grep -v '^#' "$F/iskraemeco/gh615-1.hex" | tr -d ' \n' | sed 's/DF427E$/DF437E/')

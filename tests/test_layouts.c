@@ -231,7 +231,7 @@ static void test_builtin_layouts_read(void)
     }
     CU_ASSERT_EQUAL(all.n, total);
     CU_ASSERT_EQUAL(sm_layouts_builtin()->n, total);
-    CU_ASSERT_EQUAL(sm_builtin_layout_files_count, 5);
+    CU_ASSERT_EQUAL(sm_builtin_layout_files_count, 6);
     /* positional layouts name exactly count types */
     for (size_t i = 0; i < all.n; i++)
         if (all.layouts[i].form == SM_FORM_POSITIONAL)

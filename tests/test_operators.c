@@ -72,6 +72,38 @@ static void test_slovenia_5s(void)
     collector_free(&c);
 }
 
+/* Swedish Kaifa MA304H4 lists (issue 30, item 17): with OBIS codes and no
+ * scaler_unit, the KFM_001 convention of the Norwegian lists (currents in
+ * mA, voltages in 0.1 V, W, Wh); U x I >= P on L1 in both */
+static void test_sweden_kaifa(void)
+{
+    collector c;
+    decode_fixture(&c, "sweden/gh242-1.hex");
+    const got_telegram *t = &c.t[0];
+    CU_ASSERT_STRING_EQUAL(t->layout, "kaifa-kfm001-keyed");
+    CU_ASSERT_STRING_EQUAL(t->meter_id, "7340157030542476");
+    expect(t, "1-0:32.7.0*255", 232.2, SM_UNIT_V);
+    expect(t, "1-0:31.7.0*255", 0.032, SM_UNIT_A);
+    expect(t, "1-0:1.7.0*255", 3, SM_UNIT_W);
+    expect(t, "1-0:1.8.0*255", 1142, SM_UNIT_WH);
+    expect(t, "1-0:3.8.0*255", 67, SM_UNIT_VARH);
+    expect(t, "1-0:4.7.0*255", 0, SM_UNIT_VAR);
+    const got_reading *clock = find_obis(t, "0-0:1.0.0*255");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(clock);
+    CU_ASSERT_STRING_EQUAL(clock->dt_local, "2021-03-23T18:50:00+01:00");
+    collector_free(&c);
+    /* the positional list of an MA304H4D: the Norwegian layout */
+    decode_fixture(&c, "sweden/gh242-2.hex");
+    t = &c.t[0];
+    CU_ASSERT_STRING_EQUAL(t->layout, "kaifa-kfm001-3ph-list3");
+    expect(t, "1-0:32.7.0*255", 243.4, SM_UNIT_V);
+    expect(t, "1-0:31.7.0*255", 0.199, SM_UNIT_A);
+    expect(t, "1-0:1.7.0*255", 7, SM_UNIT_W);
+    expect(t, "1-0:4.7.0*255", 45, SM_UNIT_VAR);
+    expect(t, "1-0:1.8.0*255", 137166, SM_UNIT_WH);
+    collector_free(&c);
+}
+
 /* ... its 15-minute list: 1.8.0 = 1.8.1 + 1.8.2 */
 static void test_slovenia_15min(void)
 {
@@ -502,6 +534,8 @@ void register_operators(void)
     CU_add_test(s, "slovenia: elektro celje UP_3f, single-phase ED1.21 lists",
                 test_slovenia_celje_and_1ph);
     CU_add_test(s, "croatia: HEP IE.5 list of 33 (real telegram)", test_croatia_ie5);
+    CU_add_test(s, "sweden: kaifa MA304H4 lists without scalers (real telegrams)",
+                test_sweden_kaifa);
     CU_add_test(s, "czech tuples built like XT211", test_czech_xt211_style);
     CU_add_test(s, "implied scalers by OBIS class, every class", test_class_rules_every_class);
     CU_add_test(s, "swiss capture list: tariffs, power factor, frequency, angles",
