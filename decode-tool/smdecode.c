@@ -197,6 +197,14 @@ static void on_telegram(void *ctx, const sm_telegram *t)
                     (unsigned long long)smd_telegram_no(t),
                     (unsigned)(p->nnotes - SM_P1_MAX_NOTES));
     }
+    if (!t->err && t->implied_disagree && !quiet) {
+        smd_out_flush(&a->out);
+        fprintf(stderr,
+                "%s: %s: telegram %llu: note: the active power exceeds voltage x current "
+                "whatever the currents' implied scaler (0.01 A, 0.1 A, 1 A): a value or the "
+                "list's scalers are wrong (a layout file can give them)\n",
+                progname, a->source, (unsigned long long)smd_telegram_no(t));
+    }
     smd_render_telegram(a->render, t);
 }
 

@@ -76,7 +76,7 @@ static void read_bodies(void)
         sm_notification n;
         if (sm_notification_parse(apdu, len, &n, nodes, SM_MAX_NODES, &nn, &off))
             FUZZ_FAIL("body %zu of the target does not parse", b);
-        sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL};
+        sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL, false};
         if (sm_readings_extract(nodes, nn, apdu, len, &set, &rs, &off) != SM_OK)
             continue;
         for (size_t i = 0; i < rs.n; i++)

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sm_datetime_iso_local(&n.datetime, buf, sizeof buf);
         sm_datetime_to_unix(&n.datetime, -60, &t);
     }
-    sm_reading_set set = {readings, SM_MAX_READINGS, 0, NULL};
+    sm_reading_set set = {readings, SM_MAX_READINGS, 0, NULL, false};
     if (sm_readings_extract(nodes, nn, data, n.body_offset + n.body_len, NULL, &set, &off) !=
         SM_OK) {
         if (off > size)

@@ -57,7 +57,7 @@ static void check_readings(const sm_telegram *t)
 /* text[0..n) read with the memo as it is: what t says it gives without one */
 static void memo_same(const sm_telegram *t, size_t n, const char *which)
 {
-    sm_reading_set rs = {again, SM_MAX_READINGS, 0, NULL};
+    sm_reading_set rs = {again, SM_MAX_READINGS, 0, NULL, false};
     sm_p1_info info;
     size_t off = 0;
     sm_err e = sm_p1_parse((const uint8_t *)text, n, NULL, &info, &rs, scratch, sizeof scratch,
@@ -97,7 +97,7 @@ static void memo_usual(void)
                          SMB_P1_CRC);
     static sm_reading r[SM_MAX_READINGS];
     static uint8_t sc[1024];
-    sm_reading_set rs = {r, SM_MAX_READINGS, 0, NULL};
+    sm_reading_set rs = {r, SM_MAX_READINGS, 0, NULL, false};
     sm_p1_info info;
     size_t off = 0;
     memset(&memo, 0, sizeof memo);
@@ -150,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sm_decoder_finish(&dec);
     } else {
         /* the parser alone, as for text inside the ciphering */
-        sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL};
+        sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL, false};
         sm_telegram t;
         memset(&t, 0, sizeof t);
         size_t off = 0;

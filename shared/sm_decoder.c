@@ -138,7 +138,7 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
     const sm_p1_frame *framed = t->link && t->link->link == SM_LINK_P1 && t->link->nframes
                                     ? &t->link->frames[0].u.p1
                                     : NULL;
-    sm_reading_set rs = {d->readings, SM_MAX_READINGS, 0, NULL};
+    sm_reading_set rs = {d->readings, SM_MAX_READINGS, 0, NULL, false};
     sm_err e;
     t->apdu = l->p;
     t->apdu_len = l->n;
@@ -163,6 +163,7 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
     t->readings = rs.readings;
     t->nreadings = rs.n;
     t->layout = rs.layout;
+    t->implied_disagree = rs.implied_disagree;
     t->meter_id = find_meter_id(rs.readings, rs.n);
     return e;
 }

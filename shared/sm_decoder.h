@@ -66,6 +66,8 @@ typedef struct {
     const sm_reading *readings;
     size_t nreadings;
     const char *layout;
+    bool implied_disagree;         /* the power exceeds U x I whatever the implied
+                                      current scaler (sm_reading_set) */
     const sm_reading *meter_id;    /* the meter number reading, if any */
 } sm_telegram;
 

@@ -499,6 +499,96 @@ static void apply_keyed_fields(const tree *t, const sm_layout *l, sm_reading_set
     }
 }
 
+/* ---- implied current scalers against the power -------------------------- */
+
+/* The instantaneous values of a push, by phase (0..2): voltage, current,
+ * active power import and export; and the totals. */
+typedef struct {
+    sm_reading *u[3], *i[3];
+    double p[3], total;      /* -1: not sent */
+    bool implied;            /* a current's scaler was implied */
+} phases;
+
+static double number(const sm_reading *r) { return r->value < 0 ? -r->value : r->value; }
+
+static void collect_phases(sm_reading_set *out, phases *ph)
+{
+    memset(ph, 0, sizeof *ph);
+    ph->p[0] = ph->p[1] = ph->p[2] = ph->total = -1;
+    for (size_t k = 0; k < out->n; k++) {
+        sm_reading *r = &out->readings[k];
+        const sm_obis *o = &r->obis;
+        if (r->kind != SM_RK_NUMBER || r->obis_source == SM_OBIS_NONE || o->a != 1 ||
+            o->d != 7 || o->e != 0)
+            continue;
+        unsigned c = o->c, k3 = c >= 21 && c <= 72 ? (c - 21) / 20 : 3, q = c - 20 * k3;
+        if (c == 1 || c == 2) {
+            if (r->unit == SM_UNIT_W && number(r) > ph->total)
+                ph->total = number(r);
+        } else if (k3 < 3 && (q == 21 || q == 22) && r->unit == SM_UNIT_W) {
+            if (number(r) > ph->p[k3])
+                ph->p[k3] = number(r);
+        } else if (k3 < 3 && q == 32 && r->unit == SM_UNIT_V) {
+            ph->u[k3] = r;
+        } else if (k3 < 3 && q == 31 && r->unit == SM_UNIT_A) {
+            ph->i[k3] = r;
+            ph->implied |= r->scaler_source == SM_SCALER_IMPLIED;
+        }
+    }
+}
+
+/* Do power, voltage and current agree with the currents times 10^shift:
+ * the power of a phase, and the total, at most U x I?  `factor`: how far
+ * beyond (5 % and one step of the current's resolution allowed). */
+static bool agrees(const phases *ph, int shift, double factor)
+{
+    double sum = 0, slack = 1;
+    bool all = true, some = false; /* every phase sent has U and I; some has */
+    for (int k = 0; k < 3; k++) {
+        if (!ph->u[k] || !ph->i[k]) {
+            all = all && !ph->u[k] && !ph->i[k];
+            continue;
+        }
+        some = true;
+        double step = sm_scale(1, ph->i[k]->scaler + shift);
+        double ui = number(ph->u[k]) * sm_scale(number(ph->i[k]), shift);
+        double room = (ui * 1.05 + number(ph->u[k]) * step + 1) * factor;
+        if (ph->p[k] >= 0 && ph->p[k] > room)
+            return false;
+        sum += ui;
+        slack += number(ph->u[k]) * step;
+    }
+    return !all || !some || ph->total < 0 || ph->total <= (sum * 1.05 + slack) * factor;
+}
+
+/* Currents whose scaler was implied (the list sends none) must agree with
+ * the power the same push reports.  Where the power is more than five
+ * times U x I, the implied scaler is too small: it is raised (to 0.1 A,
+ * then 1 A) until they agree; where none agrees, the push is flagged
+ * (implied_disagree).  A factor of five, not the 5 % of the check itself:
+ * a load that changes between the samples of a push moves them apart too. */
+static void fit_currents(sm_reading_set *out)
+{
+    phases ph;
+    collect_phases(out, &ph);
+    if (!ph.implied || agrees(&ph, 0, 5))
+        return;
+    int8_t base = 0;
+    for (int k = 0; k < 3; k++)
+        if (ph.i[k] && ph.i[k]->scaler < base)
+            base = ph.i[k]->scaler;
+    for (int shift = 1; base + shift <= 0; shift++) {
+        if (!agrees(&ph, shift, 1))
+            continue;
+        for (int k = 0; k < 3; k++)
+            if (ph.i[k] && ph.i[k]->scaler_source == SM_SCALER_IMPLIED)
+                set_scaler(ph.i[k], (int8_t)(ph.i[k]->scaler + shift), SM_UNIT_A,
+                           SM_SCALER_IMPLIED);
+        return;
+    }
+    out->implied_disagree = true;
+}
+
 static sm_err extract(const tree *t, const sm_layout_set *user, sm_reading_set *out)
 {
     const sm_layout *l = NULL;
@@ -528,6 +618,7 @@ static sm_err extract(const tree *t, const sm_layout_set *user, sm_reading_set *
     if (!e && l) {
         out->layout = l->name;
         apply_implied(out, l);
+        fit_currents(out);
     }
     return e;
 }
@@ -538,6 +629,7 @@ sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *b
 {
     out->n = 0;
     out->layout = NULL;
+    out->implied_disagree = false;
     if (nnodes == 0) {
         if (err_off)
             *err_off = 0;

@@ -104,6 +104,8 @@ typedef struct {
     size_t cap;
     size_t n;
     const char *layout;      /* name of the layout that matched */
+    bool implied_disagree;   /* the power exceeds U x I whatever the implied
+                                current scaler: a scaler or a value is wrong */
 } sm_reading_set;
 
 /* Extract readings from a body already read into nodes[0..nnodes); base is

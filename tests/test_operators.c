@@ -304,23 +304,17 @@ static void test_class_rules_every_class(void)
 }
 
 /* append a capture-object definition and its value's bytes */
-static size_t capture_apdu(uint8_t *out)
+/* an object of a capture-object list push: 1-0:C.D.E and its value's bytes */
+typedef struct {
+    uint8_t c, d, e;
+    uint8_t val[5];
+    uint8_t vlen;
+} capture_obj;
+
+/* the push: its capture-object list (the push setup first), then the values */
+static size_t capture_push(uint8_t *out, const capture_obj *objs, size_t nobj)
 {
-    static const struct {
-        uint8_t c, d, e;
-        uint8_t val[5];
-        uint8_t vlen;
-    } objs[] = {
-        {1, 8, 1, {0x06, 0, 0, 0x03, 0xE8}, 5},   /* 1-0:1.8.1 1000 */
-        {2, 8, 2, {0x06, 0, 0, 0x07, 0xD0}, 5},   /* 1-0:2.8.2 2000 */
-        {5, 8, 1, {0x06, 0, 0, 0x01, 0x2C}, 5},   /* 1-0:5.8.1 300 */
-        {13, 7, 0, {0x10, 0x03, 0xE8}, 3},        /* 1-0:13.7.0 long 1000 */
-        {14, 7, 0, {0x12, 0x13, 0x8A}, 3},        /* 1-0:14.7.0 5002 */
-        {81, 7, 4, {0x10, 0xFF, 0x88}, 3},        /* 1-0:81.7.4 -120 */
-        {32, 7, 0, {0x12, 0x08, 0xFD}, 3},        /* 1-0:32.7.0 2301 */
-        {51, 7, 0, {0x12, 0x00, 0x69}, 3},        /* 1-0:51.7.0 105 */
-    };
-    size_t n = 0, nobj = sizeof objs / sizeof objs[0];
+    size_t n = 0;
     static const uint8_t head[] = {0x0F, 0, 0, 0, 1, 0};
     memcpy(out, head, sizeof head);
     n = sizeof head;
@@ -341,6 +335,83 @@ static size_t capture_apdu(uint8_t *out)
         n += objs[k].vlen;
     }
     return n;
+}
+
+static size_t capture_apdu(uint8_t *out)
+{
+    static const capture_obj objs[] = {
+        {1, 8, 1, {0x06, 0, 0, 0x03, 0xE8}, 5},   /* 1-0:1.8.1 1000 */
+        {2, 8, 2, {0x06, 0, 0, 0x07, 0xD0}, 5},   /* 1-0:2.8.2 2000 */
+        {5, 8, 1, {0x06, 0, 0, 0x01, 0x2C}, 5},   /* 1-0:5.8.1 300 */
+        {13, 7, 0, {0x10, 0x03, 0xE8}, 3},        /* 1-0:13.7.0 long 1000 */
+        {14, 7, 0, {0x12, 0x13, 0x8A}, 3},        /* 1-0:14.7.0 5002 */
+        {81, 7, 4, {0x10, 0xFF, 0x88}, 3},        /* 1-0:81.7.4 -120 */
+        {32, 7, 0, {0x12, 0x08, 0xFD}, 3},        /* 1-0:32.7.0 2301 */
+        {51, 7, 0, {0x12, 0x00, 0x69}, 3},        /* 1-0:51.7.0 105 */
+    };
+    return capture_push(out, objs, sizeof objs / sizeof objs[0]);
+}
+
+/* decode a capture-object list push built by capture_push() */
+static void decode_push(collector *c, const capture_obj *objs, size_t nobj)
+{
+    uint8_t apdu[512];
+    size_t n = capture_push(apdu, objs, nobj);
+    collector_init(c);
+    decode_bytes(c, SM_LINK_AUTO, NULL, 0, NULL, 0, true, apdu, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c->n, 1);
+    ASSERT_ERR(c->t[0].err, SM_OK);
+}
+
+/* Issue 30, item 16: a Swiss Landis+Gyr E570 in its 2026 configuration
+ * (capture-object list, no scalers) sends currents in A where the VSE
+ * lists send 0.01 A: 400, 200 and 601 with 258 874 W at 230 V, which
+ * needs about 1 100 A.  The power decides: P <= U x I picks 1 A; where
+ * the power fits 0.01 A, 0.01 A stays; where nothing fits, it is said. */
+#define LU(v) {0x12, (uint8_t)((v) >> 8), (uint8_t)(v)}, 3
+#define DLU(v) {0x06, (uint8_t)((v) >> 24), (uint8_t)((v) >> 16), (uint8_t)((v) >> 8), (uint8_t)(v)}, 5
+static void test_currents_by_power(void)
+{
+    const capture_obj e570[] = {
+        {32, 7, 0, LU(230)}, {52, 7, 0, LU(230)}, {72, 7, 0, LU(230)},
+        {31, 7, 0, LU(400)}, {51, 7, 0, LU(200)}, {71, 7, 0, LU(601)},
+        {1, 7, 0, DLU(258874)}, {2, 7, 0, DLU(0)},
+    };
+    collector c;
+    decode_push(&c, e570, sizeof e570 / sizeof e570[0]);
+    const got_telegram *t = &c.t[0];
+    expect(t, "1-0:31.7.0*255", 400, SM_UNIT_A);
+    expect(t, "1-0:51.7.0*255", 200, SM_UNIT_A);
+    expect(t, "1-0:71.7.0*255", 601, SM_UNIT_A);
+    expect(t, "1-0:32.7.0*255", 230, SM_UNIT_V);
+    expect(t, "1-0:1.7.0*255", 258874, SM_UNIT_W);
+    CU_ASSERT_FALSE(t->implied_disagree);
+    collector_free(&c);
+    /* a household's VSE list: 0.01 A fits (5.25 A x 230.1 V >= 1150 W) */
+    const capture_obj vse[] = {
+        {32, 7, 0, LU(2301)}, {31, 7, 0, LU(525)}, {1, 7, 0, DLU(1150)},
+    };
+    decode_push(&c, vse, sizeof vse / sizeof vse[0]);
+    expect(&c.t[0], "1-0:31.7.0*255", 5.25, SM_UNIT_A);
+    CU_ASSERT_FALSE(c.t[0].implied_disagree);
+    collector_free(&c);
+    /* ... and with a power per phase: L2's decides (21.07 A at 0.1 A) */
+    const capture_obj phase[] = {
+        {32, 7, 0, LU(230)}, {52, 7, 0, LU(230)}, {31, 7, 0, LU(100)}, {51, 7, 0, LU(2107)},
+        {21, 7, 0, DLU(200)}, {41, 7, 0, DLU(48000)},
+    };
+    decode_push(&c, phase, sizeof phase / sizeof phase[0]);
+    expect(&c.t[0], "1-0:31.7.0*255", 10, SM_UNIT_A);
+    expect(&c.t[0], "1-0:51.7.0*255", 210.7, SM_UNIT_A);
+    collector_free(&c);
+    /* nothing fits: 1 A x 230 V against 10 MW: the scaler stays, said */
+    const capture_obj wild[] = {
+        {32, 7, 0, LU(230)}, {31, 7, 0, LU(1)}, {1, 7, 0, DLU(10000000)},
+    };
+    decode_push(&c, wild, sizeof wild / sizeof wild[0]);
+    expect(&c.t[0], "1-0:31.7.0*255", 0.01, SM_UNIT_A);
+    CU_ASSERT_TRUE(c.t[0].implied_disagree);
+    collector_free(&c);
 }
 
 /* a VSE push (no scalers): tariffs in Wh, PF 1, frequency and angles */
@@ -514,7 +585,7 @@ static void test_user_layout_first(void)
     size_t nn, off;
     ASSERT_ERR(sm_notification_parse(apdu, sizeof apdu, &n, nodes, 16, &nn, &off), SM_OK);
     sm_reading rd[8];
-    sm_reading_set rs = {rd, 8, 0, NULL};
+    sm_reading_set rs = {rd, 8, 0, NULL, false};
     ASSERT_ERR(sm_readings_extract(nodes, nn, apdu, sizeof apdu, &set, &rs, &off), SM_OK);
     CU_ASSERT_STRING_EQUAL(rs.layout, "mine");
     CU_ASSERT_EQUAL_FATAL(rs.n, 3);
@@ -538,6 +609,8 @@ void register_operators(void)
                 test_sweden_kaifa);
     CU_add_test(s, "czech tuples built like XT211", test_czech_xt211_style);
     CU_add_test(s, "implied scalers by OBIS class, every class", test_class_rules_every_class);
+    CU_add_test(s, "implied current scalers: the power decides (swiss E570 in A)",
+                test_currents_by_power);
     CU_add_test(s, "swiss capture list: tariffs, power factor, frequency, angles",
                 test_swiss_implied);
     CU_add_test(s, "layout files: every kind of error", test_layout_file_errors);

@@ -528,7 +528,8 @@ static void test_memo_changes_nothing(void)
         }
         size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
         CU_ASSERT_FATAL(n > 0);
-        sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL}, b = {rb, SM_MAX_READINGS, 0, NULL};
+        sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL, false};
+        sm_reading_set b = {rb, SM_MAX_READINGS, 0, NULL, false};
         sm_p1_info ia, ib;
         size_t oa = 0, ob = 0;
         sm_err ea = sm_p1_parse((const uint8_t *)tel, n, NULL, &ia, &a, scratch, sizeof scratch,
@@ -564,7 +565,7 @@ static void test_memo_changes_nothing(void)
         char body[256];
         snprintf(body, sizeof body, "/SIM5\\2MEMO\r\n\r\n%s1-0:32.7.0(230.3*V)\r\n", two[i]);
         size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
-        sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL};
+        sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL, false};
         sm_p1_info ia;
         size_t oa = 0;
         ASSERT_ERR(sm_p1_parse((const uint8_t *)tel, n, NULL, &ia, &a, scratch, sizeof scratch,

@@ -54,6 +54,7 @@ void collector_cb(void *ctx, const sm_telegram *t)
         g->dt = t->notification.datetime;
         g->invoke_id = t->notification.invoke_id;
     }
+    g->implied_disagree = t->implied_disagree;
     if (t->layout)
         snprintf(g->layout, sizeof g->layout, "%s", t->layout);
     g->link = t->link ? t->link->link : SM_LINK_AUTO;

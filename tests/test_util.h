@@ -40,6 +40,7 @@ typedef struct {
     sm_datetime dt;
     uint32_t invoke_id;
     char layout[48];
+    bool implied_disagree;
     size_t n;
     got_reading readings[MAX_R];
     unsigned frames;
