@@ -46,7 +46,6 @@ typedef struct {
     uint64_t failed;          /* failed telegrams, all inputs */
     uint64_t input_errors;    /* hex syntax errors, all inputs */
     uint64_t empty_inputs;    /* inputs without any telegram */
-    uint64_t damaged_inputs;  /* inputs with a telegram's worth of bytes skipped in a row */
     uint64_t stream_telegrams;/* telegrams of the current input */
     uint64_t stream_bytes;    /* bytes read from the current input */
     bool live;                /* --device: the times of the telegrams are kept */
@@ -105,9 +104,8 @@ static void usage(FILE *f)
             "  -h, --help               this help\n"
             "  -V, --version            the version\n"
             "\n"
-            "Exit status: 0 all telegrams decoded, 1 some failed or none found, or a\n"
-            "frame's worth of bytes skipped (or the line went away), 2 usage error,\n"
-            "unreadable file or device, malformed key.\n"
+            "Exit status: 0 all telegrams decoded, 1 some failed or none found (or the\n"
+            "line went away), 2 usage error, unreadable file or device, malformed key.\n"
             "See smdecode(1).\n");
 }
 
@@ -266,28 +264,6 @@ static void begin_input(app *a, const char *source)
 
 static const char *plural(uint64_t n) { return n == 1 ? "" : "s"; }
 
-/* What was skipped outside any telegram: a note, or, as many bytes in a
- * row as a frame, a telegram damaged at its start (exit status 1). */
-static void say_skipped(app *a, const sm_decoder_stats *s)
-{
-    if (s->shortest_telegram && s->longest_skip >= s->shortest_telegram) {
-        a->damaged_inputs++; /* exit status 1 */
-        smd_out_flush(&a->out);
-        fprintf(stderr,
-                "%s: %s: %llu bytes in a row from offset %llu were skipped, as many as a frame "
-                "(the shortest here has %llu bytes): a telegram damaged at its start? "
-                "(%llu byte%s skipped in all)\n",
-                progname, a->source, (unsigned long long)s->longest_skip,
-                (unsigned long long)s->longest_skip_at, (unsigned long long)s->shortest_telegram,
-                (unsigned long long)s->bytes_discarded, plural(s->bytes_discarded));
-    } else if (s->bytes_discarded && !quiet) {
-        smd_out_flush(&a->out);
-        fprintf(stderr, "%s: %s: note: %llu byte%s outside any telegram %s skipped\n", progname,
-                a->source, (unsigned long long)s->bytes_discarded, plural(s->bytes_discarded),
-                s->bytes_discarded == 1 ? "was" : "were");
-    }
-}
-
 /* The end of an input.  stopped: a live line that --count, --seconds or a
  * signal ended, where a telegram cut by the stop is no failure. */
 static void end_input(app *a, bool stopped)
@@ -330,8 +306,11 @@ static void end_input(app *a, bool stopped)
                              "--baud and --parity do nothing over tcp://)"
                     : a->live ? " (other line settings? see --baud and --parity)"
                     : !a->binary && a->hex.errors ? " (is it binary? use --binary)" : "");
-    } else {
-        say_skipped(a, s);
+    } else if (s->bytes_discarded && !quiet) {
+        smd_out_flush(&a->out);
+        fprintf(stderr, "%s: %s: note: %llu byte%s outside any telegram %s skipped\n", progname,
+                a->source, (unsigned long long)s->bytes_discarded, plural(s->bytes_discarded),
+                s->bytes_discarded == 1 ? "was" : "were");
     }
     if (s->checksum_ignored && !quiet) {
         smd_out_flush(&a->out);
@@ -924,7 +903,7 @@ static int finish(app *a, int status)
     sm_decoder_stats st;
     sm_decoder_get_stats(&a->dec, &st);
     if (status == 0 &&
-        (a->failed || a->input_errors || a->empty_inputs || a->damaged_inputs || problem)) {
+        (a->failed || a->input_errors || a->empty_inputs || problem)) {
         status = EXIT_FAILED;
         if (!quiet && a->failed && st.telegrams > 1)
             fprintf(stderr, "%s: %llu of %llu telegrams failed\n", progname,

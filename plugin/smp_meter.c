@@ -677,7 +677,7 @@ static bool open_port(smp_meter *m)
         INFO(SMP_LOG_PREFIX "reading %s%s%s", m->name, m->port.path,
              m->port.tcp ? " (network serial server)" : "", m->was_connected ? " again" : "");
     m->was_connected = true;
-    sm_decoder_new_stream(m->dec);
+    sm_decoder_reconnected(m->dec); /* the same meter: its link layer is known */
     m->discarded_seen = 0;
     m->last_good = sm_port_now();
     return true;

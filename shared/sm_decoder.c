@@ -284,6 +284,13 @@ void sm_decoder_new_stream(sm_decoder *d)
     d->gbt_blocks = 0;
 }
 
+void sm_decoder_reconnected(sm_decoder *d)
+{
+    sm_deframer_reconnected(&d->deframer);
+    sm_gbt_reset(&d->gbt, false);
+    d->gbt_blocks = 0;
+}
+
 void sm_decoder_apdu(sm_decoder *d, const uint8_t *apdu, size_t len)
 {
     decode(d, apdu, len, NULL);
@@ -305,9 +312,6 @@ void sm_decoder_get_stats(const sm_decoder *d, sm_decoder_stats *s)
     s->p1_unchecked = d->deframer.stats.p1_unchecked;
     s->checksum_ignored = d->deframer.stats.checksum_ignored;
     s->bytes_cut = d->deframer.stats.bytes_cut;
-    s->longest_skip = d->deframer.stats.longest_skip;
-    s->longest_skip_at = d->deframer.stats.longest_skip_at;
-    s->shortest_telegram = d->deframer.stats.shortest_telegram;
 }
 
 size_t sm_decoder_expect(const sm_decoder *d) { return sm_deframer_expect(&d->deframer); }

@@ -92,11 +92,6 @@ typedef struct {
                                  all the same (sm_decoder_ignore_checksums) */
     uint64_t p1_notes;        /* P1 lines skipped or kept as text (sm_p1_info) */
     uint64_t bytes_cut;       /* this stream: the telegram cut by sm_decoder_stop */
-    uint64_t longest_skip;    /* this stream: the longest run of skipped bytes after
-                                 the first telegram, and its stream offset; as long as */
-    uint64_t longest_skip_at;
-    uint64_t shortest_telegram; /* ... the shortest good telegram: a telegram
-                                   damaged past recognition (sm_link_stats) */
 } sm_decoder_stats;
 
 /* The state is the caller's (about 120 KB: not for a small stack); its
@@ -148,6 +143,9 @@ void sm_decoder_reset(sm_decoder *d);
  * link auto-detection and link statistics start again from zero; keys,
  * telegram numbering and the telegram counts carry on. */
 void sm_decoder_new_stream(sm_decoder *d);
+/* The same meter's line again (a reconnect): like sm_decoder_new_stream(),
+ * but the link layer the line has shown is kept (sm_deframer_reconnected). */
+void sm_decoder_reconnected(sm_decoder *d);
 /* Decode one APDU given whole (no link layer). */
 void sm_decoder_apdu(sm_decoder *d, const uint8_t *apdu, size_t len);
 /* Clear the keys and the last plaintext; before the memory is released. */

@@ -54,6 +54,19 @@ void sm_deframer_init(sm_deframer *d, sm_link mode, sm_link_cb cb, void *ctx)
 
 void sm_deframer_ignore_checksums(sm_deframer *d, bool ignore) { d->ignore_checksums = ignore; }
 
+void sm_deframer_reconnected(sm_deframer *d)
+{
+    bool ignore = d->ignore_checksums, checked = d->seen_checked_link,
+         wrapper = d->seen_wrapper, crc = d->p1_crc_seen;
+    uint64_t shortest = d->shortest;
+    sm_deframer_init(d, d->mode, d->cb, d->ctx);
+    d->ignore_checksums = ignore;
+    d->seen_checked_link = checked;
+    d->seen_wrapper = wrapper;
+    d->p1_crc_seen = crc;
+    d->shortest = shortest;
+}
+
 static void asm_clear(sm_deframer *d)
 {
     d->asm_link = SM_LINK_AUTO;
@@ -76,6 +89,7 @@ void sm_deframer_reset(sm_deframer *d)
 }
 
 static sm_frame *frame_slot(sm_deframer *d, sm_link link, uint64_t offset, size_t length);
+static void skip_end(sm_deframer *d, uint64_t end);
 
 /* Report a failed telegram.  The failing frame (length > 0: its bytes from
  * frame_offset) is listed after the telegram's good ones; length 0 when the
@@ -84,6 +98,15 @@ static sm_frame *frame_slot(sm_deframer *d, sm_link link, uint64_t offset, size_
 static void emit_error_at(sm_deframer *d, sm_err err, sm_link link, uint64_t frame_offset,
                           size_t length, uint64_t err_offset)
 {
+    uint64_t start = d->asm_link != SM_LINK_AUTO ? d->asm_offset : frame_offset;
+    if (d->skipping && d->skip_counted && !d->skip_leading && d->asm_link == SM_LINK_AUTO &&
+        (err == SM_ERR_MBUS_SEQUENCE || err == SM_ERR_HDLC_SEGMENT)) {
+        /* a continuation whose first frame was skipped: those bytes are its */
+        start = d->skip_from;
+        d->stats.bytes_discarded -= d->skip_counted;
+        d->skipping = false;
+    }
+    skip_end(d, d->cur_off); /* what was skipped before it comes first */
     sm_link_event ev;
     memset(&ev, 0, sizeof ev);
     unsigned listed = d->asm_frames;
@@ -103,7 +126,7 @@ static void emit_error_at(sm_deframer *d, sm_err err, sm_link link, uint64_t fra
     ev.frames = d->frames;
     ev.nframes = listed < SM_MAX_FRAME_INFO ? listed : SM_MAX_FRAME_INFO;
     ev.frame_count = d->asm_frames + 1;
-    ev.offset = d->asm_link != SM_LINK_AUTO ? d->asm_offset : frame_offset;
+    ev.offset = start;
     ev.end = frame_offset + length;
     ev.err_offset = err_offset;
     ev.err_frame = d->asm_frames + 1;
@@ -167,6 +190,7 @@ static bool asm_append(sm_deframer *d, const uint8_t *p, size_t n)
 
 static void emit_apdu(sm_deframer *d, sm_link link, uint64_t end)
 {
+    skip_end(d, d->cur_off);
     sm_link_event ev;
     memset(&ev, 0, sizeof ev);
     ev.err = SM_OK;
@@ -222,6 +246,18 @@ static uint8_t mbus_checksum(const uint8_t *p, size_t n)
     return (uint8_t)cs;
 }
 
+/* A header that fits but fails its own check (M-Bus length fields that
+ * disagree, an HDLC HCS) is taken for a damaged frame where frames of this
+ * kind are expected: in that link mode, and in auto mode at a boundary (the
+ * start, right after a telegram) or once a checksummed frame was seen.
+ * After garbage in a stream of bare APDUs or wrappers such a header is
+ * noise far more often than a frame (its claim would hide the telegrams
+ * after it). */
+static bool header_damage_counts(const sm_deframer *d, sm_link link)
+{
+    return d->mode == link || (d->mode == SM_LINK_AUTO && (d->seen_checked_link || d->aligned));
+}
+
 /* 68 L L' 68 with L != L': one of the length fields is damaged.  Where one
  * of the two lengths ends in the stop byte, a damaged frame, reported (and
  * no bare APDU is read inside it). */
@@ -242,6 +278,25 @@ static cand mbus_lengths_disagree(sm_deframer *d, const uint8_t *p, size_t n, ui
     return CAND_BAD;
 }
 
+/* A whole frame's stop byte and checksum: true when it may be taken (right,
+ * or wrong and decoded all the same on request); else it is reported. */
+static bool mbus_checked(sm_deframer *d, const uint8_t *p, size_t l, size_t total, uint64_t off)
+{
+    bool stop = p[total - 1] == 0x16, sum = mbus_checksum(p + 4, l) == p[4 + l];
+    d->checksum_pending = false;
+    if (stop && !sum && d->ignore_checksums) {
+        d->checksum_pending = true; /* decoded all the same: the meter gets it wrong */
+        d->stats.checksum_ignored++;
+        return true;
+    }
+    if (stop && sum)
+        return true;
+    emit_error(d, stop ? SM_ERR_MBUS_CHECKSUM : SM_ERR_MBUS_STOP, SM_LINK_MBUS, off, total);
+    asm_clear(d);
+    d->drop_continuation = true;
+    return false;
+}
+
 static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, size_t *used)
 {
     if (n >= 2 && p[1] < 5) /* C, A, CI and the two TSAP bytes at least */
@@ -251,23 +306,14 @@ static cand try_mbus(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     if (n < 4)
         return CAND_NEED_MORE;
     if (p[2] != p[1])
-        return mbus_lengths_disagree(d, p, n, off, used);
+        return header_damage_counts(d, SM_LINK_MBUS) ? mbus_lengths_disagree(d, p, n, off, used)
+                                                     : CAND_NOT_FRAME;
     size_t l = p[1], total = mbus_frame_bytes(p);
     if (n < total)
         return CAND_PARTIAL;
-    d->checksum_pending = false;
-    if (p[total - 1] == 0x16 && d->ignore_checksums && mbus_checksum(p + 4, l) != p[4 + l]) {
-        d->checksum_pending = true; /* decoded all the same: the meter gets it wrong */
-        d->stats.checksum_ignored++;
-    } else if (p[total - 1] != 0x16 || mbus_checksum(p + 4, l) != p[4 + l]) {
-        emit_error(d, p[total - 1] != 0x16 ? SM_ERR_MBUS_STOP : SM_ERR_MBUS_CHECKSUM,
-                   SM_LINK_MBUS, off, total);
-        asm_clear(d);
-        d->drop_continuation = true;
-        *used = total;
-        return CAND_BAD;
-    }
     *used = total;
+    if (!mbus_checked(d, p, l, total, off))
+        return CAND_BAD;
     d->stats.frames++;
     uint8_t c = p[4], a = p[5], ci = p[6];
     if (ci > 0x1F) {
@@ -461,7 +507,9 @@ static cand try_hdlc(sm_deframer *d, const uint8_t *p, size_t n, uint64_t off, s
     hdlc_header h;
     cand r = hdlc_header_parse(p, n, &h);
     if (r == CAND_BAD)
-        return hdlc_header_damaged(d, p, n, off, &h, used);
+        return header_damage_counts(d, SM_LINK_HDLC)
+                   ? hdlc_header_damaged(d, p, n, off, &h, used)
+                   : CAND_NOT_FRAME;
     if (r != CAND_FRAME)
         return r;
     size_t total = h.flen + 2;
@@ -820,8 +868,8 @@ static bool allowed(const sm_deframer *d, sm_link link, uint64_t off)
     /* inside a checksummed frame that failed, its bytes are its own */
     if (!checked && off < d->no_bare_until)
         return false;
-    if (link == SM_LINK_RAW && off < d->no_raw_until)
-        return false; /* inside a wrapper: its own APDU */
+    if (link == SM_LINK_RAW && (off < d->no_raw_until || d->seen_wrapper))
+        return false; /* inside a wrapper: its own APDU; a line of wrappers */
     if (d->mode == link)
         return true;
     if (d->mode != SM_LINK_AUTO)
@@ -869,15 +917,38 @@ static sm_link link_of(uint8_t first)
     }
 }
 
-/* A run of skipped bytes ends (a telegram or a failed one begins, or the
- * input ends): the longest after the first telegram is kept. */
-static void skip_end(sm_deframer *d)
+/* A run of skipped bytes ends at `end` (a telegram or a failed one begins,
+ * or the input ends).  As many bytes as half the shortest frame (a damaged
+ * one may have lent its first bytes to the one before), and at least
+ * UNREADABLE_MIN (noise on a line comes in short bursts), after the first
+ * telegram of a line, are a telegram damaged past recognition (its first
+ * bytes, say): reported as one, not only counted as skipped bytes.  (Where
+ * a reader joins a line, the end of a telegram is skipped: that is no
+ * damage.) */
+#define UNREADABLE_MIN 64
+static void skip_end(sm_deframer *d, uint64_t end)
 {
-    if (d->skipping && !d->skip_leading && d->skip_counted > d->stats.longest_skip) {
-        d->stats.longest_skip = d->skip_counted;
-        d->stats.longest_skip_at = d->skip_from;
-    }
+    if (!d->skipping)
+        return;
     d->skipping = false;
+    if (d->skip_leading || !d->shortest || 2 * d->skip_counted < d->shortest ||
+        d->skip_counted < UNREADABLE_MIN)
+        return;
+    d->stats.bytes_discarded -= d->skip_counted;
+    d->stats.frame_errors++;
+    claim(d, end, false);
+    sm_link_event ev; /* no frame of it could be read: none listed */
+    memset(&ev, 0, sizeof ev);
+    ev.err = SM_ERR_UNREADABLE;
+    ev.link = d->mode;
+    ev.frames = d->frames;
+    ev.frame_count = 1;
+    ev.err_frame = 1;
+    ev.offset = ev.err_offset = d->skip_from;
+    ev.end = end;
+    if (ev.end > d->delivered_end)
+        d->delivered_end = ev.end;
+    d->cb(d->ctx, &ev);
 }
 
 static bool hex_digit(uint8_t c)
@@ -909,30 +980,31 @@ static void skip_byte(sm_deframer *d, uint64_t off, uint8_t b, bool hdlc_flag)
     if (!d->skipping) {
         d->skipping = true;
         d->skip_leading = d->joined;
-        d->skip_from = off;
         d->skip_counted = 0;
         d->skip_tail = 0;
     }
     if (!hdlc_flag && off >= d->claimed_end) {
+        if (d->skip_counted++ == 0)
+            d->skip_from = off;
         d->stats.bytes_discarded++;
-        d->skip_counted++;
     }
     d->skip_tail = d->skip_tail << 8 | b;
-    if (!p1_trailer(d->skip_tail) || (d->mode != SM_LINK_P1 && d->mode != SM_LINK_AUTO))
+    if (!p1_trailer(d->skip_tail) || (d->mode != SM_LINK_P1 && d->mode != SM_LINK_AUTO) ||
+        off < d->claimed_end || !d->skip_counted)
         return;
-    if (d->p1_tail_owned) { /* the end of a P1 telegram that failed */
-        d->p1_tail_owned = false;
-        return;
-    }
     uint64_t from = d->skip_from, end = off + 1;
-    if (end - from < P1_SHORTEST || off < d->claimed_end)
+    bool owned = d->p1_tail_owned; /* the rest of a P1 telegram that failed */
+    if (!owned && end - from < P1_SHORTEST)
         return;
+    d->p1_tail_owned = false;
     d->stats.bytes_discarded -= d->skip_counted;
     d->skipping = false;
-    abandon(d, from);
-    emit_error_at(d, SM_ERR_P1_HEADER, SM_LINK_P1, from, (size_t)(end - from), from);
-    d->stats.frame_errors++;
     claim(d, end, true);
+    if (owned)
+        return;
+    abandon(d, from);
+    d->stats.frame_errors++;
+    emit_error_at(d, SM_ERR_P1_HEADER, SM_LINK_P1, from, (size_t)(end - from), from);
 }
 
 /* A candidate's outcome (a frame, a failed one, none), booked: true when
@@ -952,7 +1024,7 @@ static bool book(sm_deframer *d, cand r, sm_link kind, uint64_t off, size_t used
     }
     if (r == CAND_NOT_FRAME)
         return false;
-    skip_end(d);
+    skip_end(d, off);
     d->joined = false;
     if (r == CAND_BAD) {
         /* its bytes were reported with it: they are not "outside any
@@ -962,11 +1034,12 @@ static bool book(sm_deframer *d, cand r, sm_link kind, uint64_t off, size_t used
         return false;
     }
     d->p1_tail_owned = false;
-    if (!d->stats.shortest_telegram || used < d->stats.shortest_telegram)
-        d->stats.shortest_telegram = used;
+    if (!d->shortest || used < d->shortest)
+        d->shortest = used;
     d->aligned = true;
     d->after_hdlc = kind == SM_LINK_HDLC;
     d->seen_checked_link |= checked;
+    d->seen_wrapper |= kind == SM_LINK_WRAPPER;
     return true;
 }
 
@@ -978,6 +1051,7 @@ static void process(sm_deframer *d)
         uint64_t off = d->buf_offset + pos;
         uint8_t first = d->buf[pos];
         sm_link kind = link_of(first);
+        d->cur_off = off;
         cand r = try_at(d, d->buf + pos, d->len - pos, off, &used);
         if (r == CAND_NEED_MORE || r == CAND_PARTIAL) {
             size_t have = d->len - pos;
@@ -1063,7 +1137,7 @@ void sm_deframer_finish(sm_deframer *d)
     d->eof = false;
     if (d->stopping)
         d->skipping = false; /* the stop cut it: no gap */
-    skip_end(d);
+    skip_end(d, d->buf_offset + d->len);
     if (d->asm_link != SM_LINK_AUTO) {
         if (!d->stopping)
             emit_error(d, SM_ERR_INCOMPLETE, d->asm_link, d->buf_offset + d->len, 0);

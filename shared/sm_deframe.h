@@ -19,7 +19,7 @@
  * SM_LINK_AUTO detects the link layer from the bytes: M-Bus, HDLC and P1
  * are recognised anywhere (their headers and checksums make that safe); the
  * unchecked wrapper and bare APDUs until a checksummed link layer has been
- * seen.  Where nothing vouches for a frame boundary (after garbage, in
+ * seen (and bare APDUs until a wrapper has been).  Where nothing vouches for a frame boundary (after garbage, in
  * every mode) a wrapper's or bare APDU must look like what a meter sends
  * (apdu_plausible in sm_deframe.c).  A bare APDU whose beginning is right but whose rest
  * cannot be read is a failed telegram, reported where it fails.
@@ -121,12 +121,6 @@ typedef struct {
     uint64_t p1_unchecked;     /* P1 telegrams without a CRC or with an unpadded one */
     uint64_t checksum_ignored; /* frames with a wrong checksum decoded all the same */
     uint64_t bytes_cut;        /* after the last telegram, left undecoded by a stop */
-    /* The longest run of skipped bytes after the first telegram (good or
-     * reported), where it began, and the shortest good telegram: a run as
-     * long as a telegram is likely one whose first bytes were damaged past
-     * recognition (the bytes at the start of a line, where a reader joins
-     * mid-telegram, are not counted). */
-    uint64_t longest_skip, longest_skip_at, shortest_telegram;
 } sm_link_stats;
 
 typedef struct {
@@ -139,6 +133,7 @@ typedef struct {
     uint64_t buf_offset;      /* stream offset of buf[0] */
     bool aligned;             /* at the start or right after a frame */
     bool seen_checked_link;   /* an M-Bus or HDLC frame was verified */
+    bool seen_wrapper;        /* a DLMS wrapper was taken: no bare APDUs (auto) */
     bool after_hdlc;          /* the previous frame was HDLC (its flag may remain) */
     bool eof;
     bool eof_reported;        /* finish(): a frame cut short was reported */
@@ -152,7 +147,8 @@ typedef struct {
     bool rejected;            /* sm_deframer_reject() during the callback */
     uint64_t rejected_end;    /* where the last rejected telegram ended */
     uint64_t no_raw_until;    /* ... a wrapper: no bare APDU begins inside it */
-    uint64_t skip_from;       /* the run of skipped bytes under way: its start, */
+    uint64_t skip_from;       /* the run of skipped bytes under way: its first one
+                                 outside a reported telegram, */
     uint64_t skip_counted;    /* ... how many of its bytes were counted as discarded, */
     uint64_t skip_tail;       /* ... and its last eight bytes (a P1 telegram's end) */
     bool skipping;
@@ -160,6 +156,8 @@ typedef struct {
     bool joined;              /* no telegram since the start or a reset */
     bool p1_tail_owned;       /* a P1 telegram failed before its end: its "!" CRC
                                  is its own, not another telegram's */
+    uint64_t shortest;        /* the shortest frame taken, bytes */
+    uint64_t cur_off;         /* the stream offset of the candidate being tried */
     /* reassembly */
     sm_link asm_link;         /* SM_LINK_AUTO: nothing being assembled */
     unsigned asm_frames;
@@ -194,6 +192,11 @@ void sm_deframer_finish(sm_deframer *d);
  * bytes are counted in stats.bytes_cut. */
 void sm_deframer_stop(sm_deframer *d);
 void sm_deframer_reset(sm_deframer *d);
+/* The same meter on a new connection: like a new init (offsets, buffer and
+ * statistics start again), but what the line has shown of its link layer
+ * (a checksummed link, wrappers, P1 CRCs, the shortest frame) is kept, so
+ * that the first bytes after a reconnect are read as strictly as the rest. */
+void sm_deframer_reconnected(sm_deframer *d);
 /* From the callback of a wrapper or bare APDU telegram that the receiver
  * could not decode: nothing vouches for its length, which it took from its
  * own header, so a telegram cut short runs into the next one.  The deframer

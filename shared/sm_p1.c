@@ -56,6 +56,10 @@ static int char_at(const sm_p1_frame *f, uint8_t b)
 
 /* "/" XXX Z ident (CR) LF: the offset after it, 0 when it is none,
  * (size_t)-1 when more bytes are needed to tell. */
+/* header_end()'s answer for an identification line cut at i by the next
+ * telegram's "/": HEADER_CUT - i */
+#define HEADER_CUT ((size_t)-2)
+
 static size_t header_end(const uint8_t *p, size_t n, sm_p1_frame *f)
 {
     if (n < 1 || (p[0] != '/' && p[0] != ('/' | 0x80)))
@@ -70,10 +74,14 @@ static size_t header_end(const uint8_t *p, size_t n, sm_p1_frame *f)
             continue;
         if (i < 5)
             return 0;
+        if (c == '/') /* the next telegram: this one was cut in its identification */
+            return HEADER_CUT - i;
         /* the identification ends in CR LF (or LF) */
         size_t k = i + (c == '\r');
         if (c == '\r' && k >= n)
             return (size_t)-1;
+        if (char_at(f, p[k]) == '/' && k > i) /* cut between its CR and LF */
+            return HEADER_CUT - k;
         if (char_at(f, p[k]) != '\n')
             return 0;
         f->ident_len = (uint16_t)(i - 1);
@@ -213,6 +221,8 @@ sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *
             return SM_P1_NOT;
         if (h == (size_t)-1)
             return eof ? SM_P1_NOT : SM_P1_MORE;
+        if (h > HEADER_CUT - SM_P1_IDENT_MAX - 8)
+            return failed(f, err, SM_ERR_P1_CUT, HEADER_CUT - h);
         f->body = f->resume = (uint32_t)h;
     }
     while (f->bang == 0) {

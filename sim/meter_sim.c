@@ -330,10 +330,61 @@ size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
             return 0;
         memcpy(out, apdu, an);
         return an;
+    case SIM_WRAPPER: /* version 1, ports 1 and 16, the length */
+        if (an + 8 > cap)
+            return 0;
+        memcpy(out, (const uint8_t[6]){0x00, 0x01, 0x00, 0x01, 0x00, 0x10}, 6);
+        out[6] = (uint8_t)(an >> 8);
+        out[7] = (uint8_t)an;
+        memcpy(out + 8, apdu, an);
+        return an + 8;
     case SIM_P1:
         break;
     }
     return 0;
+}
+
+uint64_t sim_xorshift(uint64_t *s)
+{
+    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
+    return *s;
+}
+
+const char *sim_damage_name(int kind)
+{
+    static const char *const names[] = {"ok", "bitflip", "truncate", "garbage", "dupframe",
+                                        "repeat"};
+    return kind >= 0 && kind <= SIM_DAMAGE_KINDS ? names[kind] : "?";
+}
+
+size_t sim_damage(int kind, uint64_t *rng, const uint8_t *buf, size_t n, uint8_t *out)
+{
+    size_t at = 1 + (size_t)(sim_xorshift(rng) % (n - 1)), k;
+    switch (kind) {
+    case 1:
+        memcpy(out, buf, n);
+        out[sim_xorshift(rng) % n] ^= (uint8_t)(1u << (sim_xorshift(rng) % 8));
+        return n;
+    case 2:
+        memcpy(out, buf, at);
+        return at;
+    case 3:
+        k = 1 + (size_t)(sim_xorshift(rng) % 32);
+        memcpy(out, buf, at);
+        for (size_t j = 0; j < k; j++)
+            out[at + j] = (uint8_t)(sim_xorshift(rng) >> 24);
+        memcpy(out + at + k, buf + at, n - at);
+        return n + k;
+    case 4: /* an M-Bus telegram's first frame; the whole one else */
+        k = (buf[0] == 0x68 && (size_t)buf[1] + 6 < n) ? (size_t)buf[1] + 6 : n;
+        memcpy(out, buf, k);
+        memcpy(out + k, buf, n);
+        return n + k;
+    default:
+        memcpy(out, buf, n);
+        memcpy(out + n, buf, n);
+        return 2 * n;
+    }
 }
 
 static int decimal(char *out, size_t cap, uint32_t raw, int scaler)

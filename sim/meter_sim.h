@@ -16,7 +16,7 @@
 /* SIM_P1: the same meter's values as a DSMR 5 / Nordic P1 telegram (not
  * encrypted), with a gas meter on M-Bus channel 1 that captures every
  * gas_every pushes. */
-typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1 } sim_framing;
+typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1, SIM_WRAPPER } sim_framing;
 
 typedef struct {
     uint8_t title[8];         /* system title */
@@ -63,5 +63,16 @@ void sim_step(meter_sim *m);
 size_t sim_expect_json(const meter_sim *m, char *out, size_t cap);
 /* Local time offset (minutes east of UTC) of Central Europe at utc. */
 int sim_cet_offset(int64_t utc);
+
+/* Damage as a line does it, for the robustness tests and the soaks: kind
+ * 1..SIM_DAMAGE_KINDS applied to the telegram buf[0..n) (n >= 2) into out
+ * (room for 2n + 32 bytes): a bit flipped, cut short, garbage inside, the
+ * first frame twice, the whole telegram twice.  rng: xorshift64 state. */
+#define SIM_DAMAGE_KINDS 5
+size_t sim_damage(int kind, uint64_t *rng, const uint8_t *buf, size_t n, uint8_t *out);
+/* "ok" (0), "bitflip", "truncate", "garbage", "dupframe", "repeat" */
+const char *sim_damage_name(int kind);
+/* The next xorshift64 number of the state s (not 0). */
+uint64_t sim_xorshift(uint64_t *s);
 
 #endif

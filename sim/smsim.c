@@ -72,48 +72,6 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The pseudo-random bytes of --garbage and --corrupt (xorshift64). */
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
-    return *s;
-}
-
-/* ---- damage for the soak test ------------------------------------------------ */
-
-static const char *const damage_names[] = {"ok", "bitflip", "truncate", "garbage", "dupframe", "repeat"};
-
-/* Apply damage kind (1..5) to the telegram buf[0..n) into out (cap >= 2n + 32). */
-static size_t damage(int kind, uint64_t *rng, const uint8_t *buf, size_t n, uint8_t *out)
-{
-    size_t at = 1 + (size_t)(xorshift(rng) % (n - 1)), k;
-    switch (kind) {
-    case 1:
-        memcpy(out, buf, n);
-        out[xorshift(rng) % n] ^= (uint8_t)(1u << (xorshift(rng) % 8));
-        return n;
-    case 2:
-        memcpy(out, buf, at);
-        return at;
-    case 3:
-        k = 1 + (size_t)(xorshift(rng) % 32);
-        memcpy(out, buf, at);
-        for (size_t j = 0; j < k; j++)
-            out[at + j] = (uint8_t)(xorshift(rng) >> 24);
-        memcpy(out + at + k, buf + at, n - at);
-        return n + k;
-    case 4:
-        k = (buf[0] == 0x68 && (size_t)buf[1] + 6 < n) ? (size_t)buf[1] + 6 : n;
-        memcpy(out, buf, k);
-        memcpy(out + k, buf, n);
-        return n + k;
-    default:
-        memcpy(out, buf, n);
-        memcpy(out + n, buf, n);
-        return 2 * n;
-    }
-}
-
 static bool write_all(int fd, const uint8_t *p, size_t n)
 {
     while (n > 0) {
@@ -183,8 +141,9 @@ static const char help_text[] =
     "Usage: smsim [OPTION]...\n"
     "A simulated smart meter for demos, tests and benchmarks: writes what a Kaifa\n"
     "MA309M(H) pushes on its customer port (encrypted DLMS data-notifications over\n"
-    "M-Bus, HDLC or bare, with the published test keys of fixtures/synthetic), or\n"
-    "the same meter's values as DSMR 5 P1 text, at the meter's pace or at once.\n"
+    "M-Bus, HDLC, the DLMS wrapper or bare, with the published test keys of\n"
+    "fixtures/synthetic), or the same meter's values as DSMR 5 P1 text, at the\n"
+    "meter's pace or at once.\n"
     "\n"
     "Where it writes:\n"
     "  -o, --out PATH          a file, a serial device or one end of a pseudo-terminal\n"
@@ -195,8 +154,8 @@ static const char help_text[] =
     "\n"
     "The meter:\n"
     "  -f, --framing KIND      mbus (default: two M-Bus frames a telegram), hdlc,\n"
-    "                          raw (bare APDUs) or p1 (DSMR 5 text, not encrypted,\n"
-    "                          with a gas meter)\n"
+    "                          raw (bare APDUs), wrapper (the DLMS wrapper) or p1\n"
+    "                          (DSMR 5 text, not encrypted, with a gas meter)\n"
     "  -a, --auth              send a GCM tag too (security control 0x30; the\n"
     "                          reader then needs the authentication key)\n"
     "  -s, --seed N            the values' random walk (default 1): the same seed\n"
@@ -288,6 +247,7 @@ int main(int argc, char **argv)
             if (!strcmp(optarg, "mbus")) framing = SIM_MBUS;
             else if (!strcmp(optarg, "hdlc")) framing = SIM_HDLC;
             else if (!strcmp(optarg, "raw")) framing = SIM_RAW;
+            else if (!strcmp(optarg, "wrapper")) framing = SIM_WRAPPER;
             else if (!strcmp(optarg, "p1")) framing = SIM_P1;
             else usage();
             break;
@@ -385,16 +345,17 @@ int main(int argc, char **argv)
         if (seven)
             smb_7e1(buf, n);
         int kind = 0;
-        if (corrupt > 0 && n > 1 && (double)(xorshift(&damage_rng) % 1000000) < corrupt * 10000) {
-            kind = 1 + (int)(damage_turn++ % 5);
-            n = damage(kind, &damage_rng, buf, n, damaged);
+        if (corrupt > 0 && n > 1 &&
+            (double)(sim_xorshift(&damage_rng) % 1000000) < corrupt * 10000) {
+            kind = 1 + (int)(damage_turn++ % SIM_DAMAGE_KINDS);
+            n = sim_damage(kind, &damage_rng, buf, n, damaged);
             memcpy(buf, damaged, n < sizeof buf ? n : sizeof buf);
             if (n > sizeof buf) /* cannot happen: telegrams are under 1 KB */
                 n = sizeof buf;
         }
         if (cl)
             fprintf(cl, "%" PRIu64 " %" PRId64 " %s\n", i + 1, rp ? (int64_t)0 : m.utc,
-                    damage_names[kind]);
+                    sim_damage_name(kind));
         if (ex && !rp) {
             sim_expect_json(&m, js, sizeof js);
             fprintf(ex, "%s\n", js);
@@ -404,7 +365,7 @@ int main(int argc, char **argv)
         for (uint64_t g = 0; g < garbage && ok; g += sizeof junk) {
             size_t k = garbage - g < sizeof junk ? (size_t)(garbage - g) : sizeof junk;
             for (size_t j = 0; j < k; j++) {
-                junk[j] = (uint8_t)(xorshift(&noise) >> 24);
+                junk[j] = (uint8_t)(sim_xorshift(&noise) >> 24);
             }
             ok = write_all(fd, junk, k);
         }

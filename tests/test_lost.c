@@ -290,11 +290,28 @@ static void test_hdlc_hcs(void)
             collector_free(&c);
         }
     }
+    /* after a reconnect the line starts mid-frame: the damaged frame comes
+     * after skipped bytes, and the line is still known to be HDLC
+     * (sm_decoder_reconnected, the plugin): reported, nothing read inside */
+    uint8_t good[2048];
+    size_t g = smb_hdlc_frame(good, sizeof good, apdu[2], len[2], true, false, dst, 1, src, 2);
+    collector c;
+    sm_decoder *d = decode_stream(&c, SM_LINK_AUTO, good, g);
+    CU_ASSERT_TRUE(c.n == 1 && c.t[0].err == SM_OK);
+    c.n = 0;
+    sm_decoder_reconnected(d);
+    sm_decoder_feed(d, good + g / 2, g - g / 2); /* the end of a frame */
+    sm_decoder_feed(d, s, a);                    /* the damaged one */
+    sm_decoder_finish(d);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    ASSERT_ERR(c.t[0].err, SM_ERR_HDLC_HCS);
+    free(d);
+    collector_free(&c);
 }
 
-/* M-Bus: a frame whose two length fields disagree is reported; a frame whose
- * start byte is damaged is skipped whole, and the skip is as long as a frame
- * (smdecode's exit status says so). */
+/* M-Bus: a frame whose two length fields disagree is reported; a telegram
+ * whose first frame's start byte is damaged is reported too: its second
+ * frame as a continuation without its start, the first one's bytes with it. */
 static void test_mbus_damaged_start(void)
 {
     uint8_t apdu[3][1200], s[4096];
@@ -324,17 +341,32 @@ static void test_mbus_damaged_start(void)
             CU_ASSERT_TRUE(c.n >= 3 && c.t[1].err == SM_ERR_MBUS_LENGTH &&
                            c.t[1].offset == at[1]);
         } else {
-            CU_ASSERT_TRUE(st.shortest_telegram > 0 && st.longest_skip >= st.shortest_telegram);
-            CU_ASSERT_EQUAL(st.longest_skip_at, at[1]);
+            CU_ASSERT_TRUE(c.n == 3 && c.t[1].err == SM_ERR_MBUS_SEQUENCE &&
+                           c.t[1].offset == at[1]);
+            CU_ASSERT_EQUAL(st.bytes_discarded, 0);
         }
         free(d);
         collector_free(&c);
     }
-    /* intact: no run of skipped bytes at all */
+    /* the second telegram's bytes all damaged (as many as a frame, from which
+     * nothing can be read): "unreadable", where they were */
+    uint8_t copy[4096];
+    memcpy(copy, s, n);
+    for (size_t j = at[1]; j < at[2]; j++)
+        copy[j] = (uint8_t)(0x55 ^ j);
     collector c;
-    sm_decoder *d = decode_stream(&c, SM_LINK_AUTO, s, n);
-    CU_ASSERT_EQUAL(c.n, 3);
-    CU_ASSERT_EQUAL(sm_stats(d).longest_skip, 0);
+    sm_decoder *d = decode_stream(&c, SM_LINK_AUTO, copy, n);
+    CU_ASSERT_EQUAL_FATAL(c.n, 3);
+    ASSERT_ERR(c.t[1].err, SM_ERR_UNREADABLE);
+    CU_ASSERT_EQUAL(c.t[1].offset, at[1]);
+    CU_ASSERT_EQUAL(c.t[2].offset, at[2]);
+    CU_ASSERT_EQUAL(sm_stats(d).bytes_discarded, 0);
+    free(d);
+    collector_free(&c);
+    /* ... but not at the start of a line, where a reader joins mid-telegram */
+    d = decode_stream(&c, SM_LINK_AUTO, copy + at[1], n - at[1]);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    ASSERT_ERR(c.t[0].err, SM_OK);
     free(d);
     collector_free(&c);
 }
