@@ -487,6 +487,10 @@ static int config_meter(oconfig_item_t *ci)
             ERROR(SMP_LOG_PREFIX "LayoutFile goes outside the <Meter> blocks (its layouts are "
                   "for every meter)", m->name);
             status = -1;
+        } else if (strcasecmp(c->key, "StateDir") == 0) {
+            ERROR(SMP_LOG_PREFIX "StateDir goes outside the <Meter> blocks (one directory for "
+                  "every meter)", m->name);
+            status = -1;
         } else {
             ERROR(SMP_LOG_PREFIX "unknown option %s", m->name, c->key);
             status = -1;
@@ -540,6 +544,30 @@ static void config_layout_file(const oconfig_item_t *ci)
         INFO("smartmeter plugin: LayoutFile %s read", path);
 }
 
+/* StateDir (top level): where each meter's last frame counter is kept
+ * across restarts (smp_state.h); made if missing.  None: kept in memory. */
+static char state_dir[PATH_MAX];
+
+static void config_state_dir(oconfig_item_t *ci)
+{
+    if (cf_util_get_string_buffer(ci, state_dir, sizeof state_dir) != 0 || state_dir[0] != '/') {
+        ERROR("smartmeter plugin: StateDir needs an absolute directory path; the frame "
+              "counters are kept in memory only");
+        state_dir[0] = '\0';
+        return;
+    }
+    struct stat st;
+    if (mkdir(state_dir, 0755) != 0 && errno != EEXIST) {
+        ERROR("smartmeter plugin: StateDir %s: cannot make it: %s; the frame counters are "
+              "kept in memory only", state_dir, STRERRNO);
+        state_dir[0] = '\0';
+    } else if (stat(state_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        ERROR("smartmeter plugin: StateDir %s: not a directory; the frame counters are kept "
+              "in memory only", state_dir);
+        state_dir[0] = '\0';
+    }
+}
+
 static int smartmeter_config(oconfig_item_t *ci)
 {
     for (int i = 0; i < ci->children_num; i++) {
@@ -548,9 +576,11 @@ static int smartmeter_config(oconfig_item_t *ci)
             config_meter(c); /* a bad meter is reported and skipped; the others run */
         else if (strcasecmp("LayoutFile", c->key) == 0)
             config_layout_file(c);
+        else if (strcasecmp("StateDir", c->key) == 0)
+            config_state_dir(c);
         else
             ERROR("smartmeter plugin: unknown option %s (options go inside <Meter \"name\">, "
-                  "but for LayoutFile)", c->key);
+                  "but for LayoutFile and StateDir)", c->key);
     }
     return 0;
 }
@@ -573,6 +603,7 @@ static int smartmeter_init(void)
     int started = 0;
     for (smp_meter *m = meters; m; m = m->next) {
         m->layouts = layouts;
+        m->state_dir = state_dir[0] ? state_dir : NULL;
         if (smp_meter_start(m) == 0)
             started++;
     }

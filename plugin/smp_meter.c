@@ -9,6 +9,8 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
+#include "smp_state.h"
+
 #define BACKOFF_MIN 1.0
 #define BACKOFF_MAX 30.0
 #define CONNECT_TIMEOUT_MS 10000
@@ -346,6 +348,52 @@ static bool learn_period(smp_meter *m, smp_batch *b, double now)
 #define FC_RESTART_NEAR 1000
 #define FC_RESTART_PAUSE 600.0
 
+/* StateDir: the last frame counter is written at most every
+ * SMP_STATE_EVERY seconds (an SD card is written once in five minutes,
+ * not every second), and when collectd stops. */
+#define SMP_STATE_EVERY 300.0
+
+static void save_state(smp_meter *m, double now, bool now_or_never)
+{
+    if (!m->state_dir || !m->have_fc ||
+        (!now_or_never && m->state_saved_at > 0 && now - m->state_saved_at < SMP_STATE_EVERY))
+        return;
+    smp_state s;
+    memcpy(s.title, m->title, 8);
+    s.fc = m->last_fc;
+    s.unix_time = (int64_t)time(NULL) - (int64_t)(now - m->fc_at);
+    char err[512];
+    if (smp_state_save(m->state_dir, m->name, &s, err, sizeof err) != 0) {
+        c_complain(LOG_WARNING, &m->c_state,
+                   SMP_LOG_PREFIX "StateDir: cannot keep the frame counter: %s (the replay "
+                   "check forgets it when collectd restarts)", m->name, err);
+        return;
+    }
+    c_release(LOG_INFO, &m->c_state, SMP_LOG_PREFIX "StateDir: the frame counter is kept again",
+              m->name);
+    m->state_saved_at = now;
+}
+
+/* The frame counter the last run kept (StateDir), as if just accepted at
+ * the time it was. */
+static void load_state(smp_meter *m)
+{
+    smp_state s;
+    char err[512];
+    int r = m->state_dir ? smp_state_load(m->state_dir, m->name, &s, err, sizeof err) : 0;
+    if (r < 0)
+        WARNING(SMP_LOG_PREFIX "StateDir: %s; the replay check starts afresh", m->name, err);
+    if (r <= 0)
+        return;
+    double age = (double)((int64_t)time(NULL) - s.unix_time);
+    m->have_fc = true;
+    memcpy(m->title, s.title, 8);
+    m->last_fc = s.fc;
+    m->fc_at = sm_port_now() - (age > 0 ? age : 0);
+    INFO(SMP_LOG_PREFIX "StateDir: the last frame counter was %" PRIu32 " (%.0f s ago): only "
+         "higher ones are taken", m->name, s.fc, age > 0 ? age : 0);
+}
+
 /* Replay protection: true when the telegram may be dispatched.  The frame
  * counter of a ciphered telegram must rise; three rising counters below
  * the old one in a row are taken as a meter that was reset (or replaced
@@ -363,6 +411,7 @@ static bool fresh(smp_meter *m, const sm_telegram *t)
         m->last_fc = fc;
         m->fc_at = now;
         m->below_run = 0;
+        save_state(m, now, false);
         return true;
     }
     count(m, SMP_H_REPLAYED, 1);
@@ -375,6 +424,7 @@ static bool fresh(smp_meter *m, const sm_telegram *t)
         m->last_fc = fc;
         m->fc_at = now;
         m->below_run = 0;
+        save_state(m, now, true);
         return true;
     }
     c_complain(LOG_WARNING, &m->c_replay,
@@ -827,6 +877,7 @@ int smp_meter_start(smp_meter *m)
     sm_wipe(m->ek, sizeof m->ek);
     sm_wipe(m->ak, sizeof m->ak);
     m->period = m->period_cfg;
+    load_state(m);
     if (m->dump_path[0]) {
         if (!(m->dump = malloc(sizeof *m->dump))) {
             ERROR(SMP_LOG_PREFIX "cannot start: out of memory", m->name);
@@ -862,6 +913,7 @@ void smp_meter_stop(smp_meter *m)
         WARNING(SMP_LOG_PREFIX "cannot wake the reader thread: %s", m->name, STRERRNO);
     pthread_join(m->thread, NULL);
     m->started = false;
+    save_state(m, sm_port_now(), true);
     uint64_t h[SMP_H_COUNT];
     for (int i = 0; i < SMP_H_COUNT; i++)
         h[i] = atomic_load(&m->health[i]);

@@ -66,6 +66,7 @@ typedef struct smp_meter {
     double max_skew;       /* MaxClockSkew: meter time further off the host's is not used; 0: any */
     int max_unknown;       /* MaxUnknownObjects: distinct unknown objects dispatched */
     char dump_path[PATH_MAX]; /* DumpFile, "" for none */
+    const char *state_dir;  /* StateDir (top level), NULL for none */
     uint64_t dump_max;     /* DumpMaxBytes */
 
     /* ---- runtime ----------------------------------------------------------- */
@@ -95,6 +96,7 @@ typedef struct smp_meter {
     uint32_t last_fc, below_last;
     unsigned below_run;
     double fc_at;              /* monotonic: when last_fc was accepted */
+    double state_saved_at;     /* monotonic: when the state file was written, 0 never */
     uint64_t last_digest;      /* the last telegram's readings (a P1 repeat has the same) */
     bool got_first, was_connected;
     bool good_since_open;      /* a telegram decoded since the port was opened */
@@ -107,7 +109,7 @@ typedef struct smp_meter {
     smp_p1_state p1;           /* sub-meters' captures, events */
     bool timed_logged;
     c_complain_t c_open, c_early, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_back,
-        c_notes, c_dump;
+        c_notes, c_dump, c_state;
     smp_dump *dump;        /* DumpFile, NULL for none */
     unsigned keys_logged;  /* bit per sm_key_diag logged since the last good telegram */
 

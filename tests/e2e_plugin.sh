@@ -185,6 +185,7 @@ LoadPlugin write_log
 </Plugin>
 LoadPlugin smartmeter
 <Plugin smartmeter>
+StateDir "$W/state"
 LayoutFile "$W/bad.layout"
 LayoutFile "$W/my.layout"
 $(meter layout 'Framing "raw"')
@@ -201,6 +202,7 @@ $(meter noisy "KeyFile \"$W/test.key\"")
 $(meter late "KeyFile \"$W/test.key\"" 'StaleTimeout 600')
 $(meter stale "KeyFile \"$W/test.key\"" 'StaleTimeout 3')
 $(meter reopen "KeyFile \"$W/test.key\"")
+$(meter hcs-reopen "Key \"$EK\"" 'MaxClockSkew 0' 'StaleTimeout 600')
 $(meter replay "KeyFile \"$W/test.key\"")
 $(meter replay4 "KeyFile \"$W/test.key\"" 'StaleTimeout 600')
 $(meter wrongkey "Key \"$WRONG\"")
@@ -231,8 +233,21 @@ $(meter_p1 p1-clock 'MaxClockSkew 0')
 </Plugin>
 EOF
 
-for m in cz replay4 fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen replay wrongkey swapped wrongak stale \
+for m in cz replay4 fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen hcs-reopen replay \
+    wrongkey swapped wrongak stale \
     rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap p1-clock auto-p1 auto-mbus layout; do pty $m; done
+# the HDLC fixtures' telegrams 0 and 1; then the end of 1, telegram 2 with
+# a bit of its HCS and of its ciphertext flipped, telegrams 3 and 4
+python3 - "$F/vkw-hdlc-enc.hex" "$W/hcs1.hex" "$W/hcs2.hex" <<'PY'
+import sys
+lines = [l.split()[0] for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+t = [bytearray.fromhex(l) for l in lines[:5]]
+bad = bytearray(t[2])
+bad[7] ^= 0x01     # the HCS: 7E, format (2), destination (1), source (2), control
+bad[-20] ^= 0x40   # a ciphertext bit (security 0x21: no tag)
+open(sys.argv[2], "w").write("".join(x.hex() + "\n" for x in t[:2]))
+open(sys.argv[3], "w").write("".join(x.hex() + "\n" for x in (t[1][len(t[1]) // 2:], bad, t[3], t[4])))
+PY
 # an M-Bus line with garbage between telegrams and failures at each layer
 # (tests/mkmixed): every one counted in its health value
 "$bld/tests/mkmixed" mbus 63 9 >"$W/mixed.hex" 2>"$W/mixed.counts" || bad "mkmixed failed"
@@ -387,10 +402,22 @@ sim auto-mbus --period 1 --count 12 --start $NOW --seed 25 --expect "$W/auto-mbu
     sim replay4 --period 1 --count 8 --start $NOW --seed 28
     sim replay4 --period 1 --count 4 --skip 2 --start $NOW --seed 28
 ) &
+(   # HDLC, Framing auto: two telegrams; the line closed and opened again,
+    # and what comes first is the end of a frame, then a frame whose header
+    # check (HCS) and one ciphertext bit are damaged (issue 30, item 5: it
+    # was read as a bare APDU, its FCS never checked, a wrong value stored)
+    sim hcs-reopen --replay "$W/hcs1.hex" --pace 400
+    ce_kill_ptys "$W/hcs-reopen.pty.pid"
+    rm "$W/hcs-reopen.pty.pid"
+    sleep 1.5
+    pty hcs-reopen
+    sleep 2.5
+    sim hcs-reopen --replay "$W/hcs2.hex" --pace 400
+) & s24=$!
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
 wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21 \
-    $s22 $s23
+    $s22 $s23 $s24
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -581,6 +608,9 @@ run_check health "$C/smartmeter-late" telegrams=5 reconnects=0
 grep -q 'meter "late": cannot open '"$W"'/late: No such file or directory; retrying' "$W/collectd.log" ||
     bad "no log line for the absent device"
 grep -q 'meter "late": reading /dev/pts/[0-9]* (it is there now)' "$W/collectd.log" || bad "no log line for the device's arrival"
+note "fault: an HDLC frame with a damaged header first after a reconnect: reported, no value from it"
+run_check csv "$C/smartmeter-hcs-reopen" "$F/vkw-hdlc-enc.expect.jsonl" 0,1,3,4
+run_check health "$C/smartmeter-hcs-reopen" telegrams=4 checksum-errors=1 parse-errors=0 'reconnects>=1'
 note "fault: pseudo-terminal closed and reopened"
 run_check csv "$C/smartmeter-reopen" "$W/reopen.expect"
 # one reconnection, or two when the plugin opened the old pseudo-terminal
@@ -670,6 +700,43 @@ for k in "$EK" "$WRONG" "$(tr -d ' \n' <"$F/test.ak")"; do
         grep -qi "$k" "$f" && bad "a key appears in $f"
     done
 done
+
+note "StateDir: the last frame counter kept across a restart"
+# the fixtures' meter (fx-hdlc) took frame counters 7014..7033; after a
+# restart, its first four telegrams again are replays (they were taken for
+# a fresh start before issue 30, item 7)
+st=$W/state/fx-hdlc.state
+if [ -f "$st" ] && grep -q "^system-title 4B464D1020003774$" "$st" &&
+    grep -q "^frame-counter 7033$" "$st"; then
+    echo "state: $st holds frame counter 7033"
+else
+    bad "fx-hdlc's state file: $(cat "$st" 2>&1)"
+fi
+grep -qi "$EK" "$W"/state/* && bad "a key appears in a state file"
+{ ce_conf_head "$W" test 1 "$src" "$W/restart.log"; cat <<EOF; } >"$W/restart.conf"
+LoadPlugin csv
+<Plugin csv>
+  DataDir "$W/csv2"
+</Plugin>
+LoadPlugin smartmeter
+<Plugin smartmeter>
+StateDir "$W/state"
+$(meter fx-hdlc "Key \"$EK\"" 'Framing "hdlc"' 'MaxClockSkew 0' 'StaleTimeout 600')
+</Plugin>
+EOF
+pty fx-hdlc
+LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} collectd -f -C "$W/restart.conf" >"$W/restart.out" 2>&1 &
+rpid=$!
+pids+=($rpid)
+for _ in $(seq 300); do grep -q "meter started\|StateDir" "$W/restart.log" 2>/dev/null && break; sleep 0.1; done
+sim fx-hdlc --replay "$F/vkw-hdlc-enc.hex" --pace 400 --count 4
+sleep 3
+kill -TERM $rpid
+wait $rpid
+grep -q 'meter "fx-hdlc": StateDir: the last frame counter was 7033' "$W/restart.log" ||
+    bad "restart: the state was not read: $(grep -i state "$W/restart.log")"
+run_check health "$W/csv2/test/smartmeter-fx-hdlc" telegrams=0 replayed=4
+run_check novalues "$W/csv2/test/smartmeter-fx-hdlc"
 
 note "config errors"
 install -m 644 "$F/test.key" "$W/open.key"

@@ -16,4 +16,5 @@ void register_suites(void)
     register_p1();
     register_plugin_map();
     register_dump();
+    register_state();
 }

@@ -142,6 +142,7 @@ void register_layouts(void);
 void register_operators(void);
 void register_plugin_map(void);
 void register_dump(void);
+void register_state(void);
 void register_lost(void);
 void register_p1(void);
 
