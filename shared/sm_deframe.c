@@ -942,8 +942,6 @@ static void skip_end(sm_deframer *d, uint64_t end)
     ev.err = SM_ERR_UNREADABLE;
     ev.link = d->mode;
     ev.frames = d->frames;
-    ev.frame_count = 1;
-    ev.err_frame = 1;
     ev.offset = ev.err_offset = d->skip_from;
     ev.end = end;
     if (ev.end > d->delivered_end)

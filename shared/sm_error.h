@@ -35,7 +35,7 @@
     X(SM_ERR_P1_NO_CRC, 234, "p1_no_crc", "p1 telegram without the crc this meter sends") \
     X(SM_ERR_P1_BCC, 235, "p1_bcc", "p1 data block's bcc mismatch")                   \
     X(SM_ERR_P1_HEADER, 236, "p1_header", "p1 telegram without a readable identification line") \
-    X(SM_ERR_UNREADABLE, 240, "unreadable", "as many bytes as a telegram, and no frame in them") \
+    X(SM_ERR_UNREADABLE, 240, "unreadable", "no frame could be read from these bytes (a damaged telegram, or noise)") \
     /* security layer */                                                               \
     X(SM_ERR_SEC_HEADER, 300, "security_header", "malformed security header")          \
     X(SM_ERR_SEC_UNSUPPORTED, 301, "security_unsupported", "unsupported security control") \
