@@ -8,7 +8,8 @@
  * that keep P1's character rules reach the line parser; bit 0 clear: the
  * rest is the text as sent (its
  * own "!" and CRC, or none).  Bit 1: through the whole decoder (deframer
- * in P1 mode) instead of the parser alone.  Properties: the parser never
+ * in P1 mode, where the text fed in pieces must give the same telegrams:
+ * fuzz_split.h) instead of the parser alone.  Properties: the parser never
  * fails a telegram whose framing and CRC are right (lines it cannot read
  * are notes: checked for the telegrams this target ended itself); every reading's text lies inside the telegram; a profile's
  * entries follow it, each naming it as parent, and no more than it counts;
@@ -23,13 +24,14 @@
 #include "fuzz_render.h"
 #include "same_reading.h"
 #include "sm_build.h"
+#include "fuzz_split.h"
 #include "sm_decoder.h"
 
 static char text[SM_P1_MAX + 16];
 static sm_reading readings[SM_MAX_READINGS], again[SM_MAX_READINGS];
 static sm_p1_memo memo;
 static uint8_t scratch[SM_P1_MAX / 2];
-static sm_decoder dec;
+static sm_decoder dec, split;
 static fuzz_renderers fr;
 
 static void check_readings(const sm_telegram *t)
@@ -148,6 +150,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sm_decoder_init(&dec, SM_LINK_P1, on_telegram, &framed_here);
         sm_decoder_feed(&dec, (const uint8_t *)text, n);
         sm_decoder_finish(&dec);
+        /* whole = in pieces (split invariance) */
+        fuzz_trace whole = {0, 0};
+        sm_decoder_init(&split, SM_LINK_P1, fuzz_split_cb, &whole);
+        sm_decoder_feed(&split, (const uint8_t *)text, n);
+        sm_decoder_finish(&split);
+        fuzz_split_check(&split, SM_LINK_P1, false, (const uint8_t *)text, n, mode, &whole);
     } else {
         /* the parser alone, as for text inside the ciphering */
         sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL, false};

@@ -19,6 +19,7 @@
 #include "fuzz.h"
 #include "fuzz_render.h"
 #include "sm_build.h"
+#include "fuzz_split.h"
 #include "sm_decoder.h"
 
 static sm_decoder dec, split;
@@ -27,34 +28,9 @@ static uint8_t apdu[SM_APDU_MAX + 64], stream[2 * SM_APDU_MAX];
 static bool wrapped, wrapped_tag;
 static uint64_t telegrams;
 
-/* what the telegrams were, as a hash */
-typedef struct {
-    uint64_t n, hash;
-} trace;
-
-static uint64_t mix(uint64_t h, uint64_t v) { return (h ^ v) * 0x100000001B3ULL; }
-
-static void trace_telegram(trace *tr, const sm_telegram *t)
-{
-    uint64_t h = mix(tr->hash, (uint64_t)t->err);
-    h = mix(h, t->link ? t->link->offset : 0);
-    h = mix(h, t->nreadings);
-    for (size_t i = 0; i < t->nreadings; i++) {
-        const sm_reading *r = &t->readings[i];
-        uint64_t v;
-        memcpy(&v, &r->value, sizeof v);
-        h = mix(mix(mix(h, r->obis.a << 8 | r->obis.c), r->obis.d << 8 | r->obis.e), v);
-        h = mix(mix(h, r->raw_u), r->len);
-    }
-    tr->hash = h;
-    tr->n++;
-}
-
-static void on_split(void *ctx, const sm_telegram *t) { trace_telegram(ctx, t); }
-
 static void on_telegram(void *ctx, const sm_telegram *t)
 {
-    trace_telegram(ctx, t);
+    fuzz_trace_telegram(ctx, t);
     telegrams++;
     sm_datetime dt;
     (void)sm_telegram_time(t, &dt);
@@ -97,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     sm_link link = framing <= SM_LINK_P1 ? (sm_link)framing : SM_LINK_AUTO;
     fuzz_renderers_new(&fr);
-    trace whole = {0, 0}, pieces = {0, 0};
+    fuzz_trace whole = {0, 0};
     sm_decoder_init(&dec, link, on_telegram, &whole);
     sm_decoder_set_keys(&dec, fuzz_ek, 16, fuzz_ak, 16, true);
     telegrams = 0;
@@ -111,22 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_FAIL("statistics do not add up");
     if (wrapped && s->link_errors != 0)
         FUZZ_FAIL("frames built as meters do failed");
-    /* the same stream in pieces */
-    sm_decoder_init(&split, link, on_split, &pieces);
-    sm_decoder_set_keys(&split, fuzz_ek, 16, fuzz_ak, 16, true);
-    uint32_t rng = 0x9E3779B9u ^ mode;
-    for (size_t at = 0; at < size;) {
-        rng = rng * 1103515245u + 12345u;
-        size_t k = 1 + (rng >> 16) % 300;
-        k = k < size - at ? k : size - at;
-        sm_decoder_feed(&split, data + at, k);
-        at += k;
-    }
-    sm_decoder_finish(&split);
-    if (whole.n != pieces.n || whole.hash != pieces.hash)
-        FUZZ_FAIL("the stream in pieces gave other telegrams (%llu vs %llu)",
-                  (unsigned long long)whole.n, (unsigned long long)pieces.n);
-    sm_decoder_wipe(&split);
+    fuzz_split_check(&split, link, true, data, size, mode, &whole);
     sm_decoder_wipe(&dec);
     fuzz_renderers_free(&fr);
     return 0;
