@@ -43,7 +43,8 @@ int smp_state_load(const char *dir, const char *name, smp_state *s, char *err, s
     for (int i = 0; hex && i < 8; i++) {
         int hi = sm_hex_digit(title[2 * i]), lo = sm_hex_digit(title[2 * i + 1]);
         hex = hi >= 0 && lo >= 0;
-        s->title[i] = (uint8_t)(hi << 4 | lo);
+        if (hex)
+            s->title[i] = (uint8_t)(hi << 4 | lo);
     }
     if (!hex) {
         snprintf(err, cap, "%s: not a state file of this plugin (remove it to start afresh)",
