@@ -934,7 +934,8 @@ static void skip_end(sm_deframer *d, uint64_t end)
     if (d->skip_leading || !d->shortest || 2 * d->skip_counted < d->shortest ||
         d->skip_counted < UNREADABLE_MIN)
         return;
-    d->stats.bytes_discarded -= d->skip_counted;
+    /* (its bytes stay counted as skipped: a reader that took the count
+     * while the run was under way has seen them; the count never goes back) */
     d->stats.frame_errors++;
     claim(d, end, false);
     sm_link_event ev; /* no frame of it could be read: none listed */

@@ -505,7 +505,8 @@ grep -q 'meter "skewed": meter clock is -[0-9]* s off the host.s (MaxClockSkew 6
 note "fault: garbage between telegrams"
 run_check csv "$C/smartmeter-noisy" "$W/noisy.expect"
 # (after the first telegram, each burst is as long as half a frame: an
-# unreadable telegram, counted as a link error; its bytes stay counted too)
+# unreadable telegram, counted as a link error; its bytes stay counted as
+# skipped too)
 run_check health "$C/smartmeter-noisy" telegrams=8 bytes-discarded=776 security-errors=0 \
     checksum-errors=7
 note "bare APDUs after line noise, Framing auto"
