@@ -95,14 +95,20 @@ check lg-e450-ch-gbt.xml 0 -l fixtures/captures/lg-e450-ch-gbt.hex
 check lg-e450-ch-gbt.json 0 -f json fixtures/captures/lg-e450-ch-gbt.hex
 check lg-e450-ch-gbt.text 0 -f text fixtures/captures/lg-e450-ch-gbt.hex
 
+# every_format DIR EXT - each fixtures/DIR/*.EXT in every format, without
+# a key, exit status 0, compared with tests/golden/DIR-NAME.FORMAT
+every_format() {
+    for f in "$F/$1"/*."$2"; do
+        b=$(basename "$f" ".$2")
+        for fmt in xml json csv text; do
+            check "$1-$b.$fmt" 0 -f $fmt "fixtures/$1/$b.$2"
+        done
+    done
+}
+
 # P1 text: the real telegrams and the synthetic ones for DSMR 2.2, D0 and
 # the quirks, every format; a 7E1 capture read as 8N1; the layers
-for txt in "$F"/p1/*.txt; do
-    base=$(basename "$txt" .txt)
-    for fmt in xml json csv text; do
-        check "p1-$base.$fmt" 0 -f $fmt "fixtures/p1/$base.txt"
-    done
-done
+every_format p1 txt
 check p1-sim-dsmr5-7e1.json 0 -f json fixtures/p1/sim-dsmr5-7e1.bin
 check p1-nl-kaifa-dsmr42-1.layers.xml 0 --layers fixtures/p1/nl-kaifa-dsmr42-1.txt
 check p1-nl-kaifa-dsmr42-1.layers.json 0 -f json --layers fixtures/p1/nl-kaifa-dsmr42-1.txt
@@ -111,19 +117,9 @@ check p1-iec-data-block-synthetic.layers.xml 0 --layers fixtures/p1/iec-data-blo
 
 # Iskraemeco lists of Slovenia and Croatia (positional layouts) and the
 # Czech tuples' event values nested in structures, every format
-for hex in "$F"/iskraemeco/*.hex; do
-    base=$(basename "$hex" .hex)
-    for fmt in xml json csv text; do
-        check "iskraemeco-$base.$fmt" 0 -f $fmt "fixtures/iskraemeco/$base.hex"
-    done
-done
+every_format iskraemeco hex
 # Swedish Kaifa lists (fixtures/sweden): OBIS-keyed without scalers, and positional
-for hex in "$F"/sweden/*.hex; do
-    base=$(basename "$hex" .hex)
-    for fmt in xml json csv text; do
-        check "sweden-$base.$fmt" 0 -f $fmt "fixtures/sweden/$base.hex"
-    done
-done
+every_format sweden hex
 # a wrong HDLC FCS (the last two bytes before the flag changed): rejected, or
 # with --no-verify-checksum decoded, flagged and said
 B=$(grep -v '^#' "$F/iskraemeco/gh615-1.hex" | tr -d ' \n' | sed 's/DF427E$/DF437E/')
