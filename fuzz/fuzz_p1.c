@@ -108,9 +108,18 @@ static void memo_usual(void)
         FUZZ_FAIL("the usual telegram: %zu readings", rs.n);
 }
 
+/* what on_telegram() checks against, and the telegrams as a hash (the
+ * decoder mode's split invariance) */
+typedef struct {
+    bool framed_here;
+    fuzz_trace whole;
+} seen;
+
 static void on_telegram(void *ctx, const sm_telegram *t)
 {
-    bool framed_here = *(bool *)ctx;
+    seen *s = ctx;
+    bool framed_here = s->framed_here;
+    fuzz_trace_telegram(&s->whole, t);
     if (t->err == SM_OK && t->is_p1)
         check_readings(t);
     if (framed_here && t->err != SM_OK && sm_errlayer(t->err) == SM_LAYER_P1)
@@ -147,15 +156,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     fuzz_renderers_new(&fr);
     if (mode & 2) {
-        sm_decoder_init(&dec, SM_LINK_P1, on_telegram, &framed_here);
+        seen s = {framed_here, {0, 0}};
+        sm_decoder_init(&dec, SM_LINK_P1, on_telegram, &s);
         sm_decoder_feed(&dec, (const uint8_t *)text, n);
         sm_decoder_finish(&dec);
         /* whole = in pieces (split invariance) */
-        fuzz_trace whole = {0, 0};
-        sm_decoder_init(&split, SM_LINK_P1, fuzz_split_cb, &whole);
-        sm_decoder_feed(&split, (const uint8_t *)text, n);
-        sm_decoder_finish(&split);
-        fuzz_split_check(&split, SM_LINK_P1, false, (const uint8_t *)text, n, mode, &whole);
+        fuzz_split_check(&split, SM_LINK_P1, false, (const uint8_t *)text, n, mode, &s.whole);
     } else {
         /* the parser alone, as for text inside the ciphering */
         sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL, false};
@@ -172,8 +178,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         t.layout = rs.layout;
         if (framed_here && t.err != SM_OK)
             FUZZ_FAIL("a telegram with its framing and CRC right failed: %s", sm_errname(t.err));
-        if (t.err == SM_OK)
-            on_telegram(&framed_here, &t);
+        if (t.err == SM_OK) {
+            seen s = {framed_here, {0, 0}};
+            on_telegram(&s, &t);
+        }
         memo_usual();
         memo_same(&t, n, "of a usual telegram");
         memo_same(&t, n, "of this one");
