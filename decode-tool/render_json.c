@@ -454,67 +454,10 @@ static void p1_members(smd_out *o, const sm_reading *rd)
         time_members(o, ",\"time\":", ",\"time_utc\":", &rd->capture);
 }
 
-/* The reading met most, an integer number with its text cached, written
- * straight into the buffer: head, raw, middle, value, P1's text.  False,
- * nothing written, for any other (reading() writes it piece by piece). */
-#define STRAIGHT_ROOM 512 /* 96 + 24 + 48 + SM_DECIMAL_MAX + 9 + 18 + 2, and more */
-static bool straight(smd_out *o, const cache_entry *c, const sm_reading *rd)
-{
-    if (!c || !c->head_len || !c->mid_len || c->head_len > FIXED_HEAD ||
-        c->mid_len > FIXED_MID || rd->kind != SM_RK_NUMBER || rd->is_float ||
-        (rd->has_capture && rd->parent == SM_NO_NODE) || o->len + STRAIGHT_ROOM > SMD_OUT_CAP)
-        return false;
-    bool neg;
-    uint64_t mag = sm_reading_magnitude(rd, &neg);
-    if (mag > JSON_EXACT_MAX)
-        return false;
-    char *p = o->buf + o->len;
-    memcpy(p, c->text, FIXED_HEAD);
-    p += c->head_len;
-    /* the digits made once, as words, and stored where they go (copying
-     * them in the buffer would read across the stores just made, which
-     * stalls) */
-    uint64_t w[2] = {0, 0};
-    int nd = sm_u64_digit_words(mag, w);
-    bool words = nd > 0;
-    *p = '-';
-    p += neg;
-    char *d = p;
-    if (words)
-        sm_digit_words_store(d, nd, w);
-    else
-        nd = sm_u64_digits(mag, d);
-    p += nd;
-    memcpy(p, c->text + c->head_len, FIXED_MID);
-    p += c->mid_len;
-    if (rd->scaler == 0) { /* the value is the raw number */
-        *p = '-';
-        p += neg;
-        if (words)
-            sm_digit_words_store(p, nd, w);
-        else
-            sm_u64_digits(mag, p);
-        p += nd;
-    } else {
-        p += sm_decimal_text(neg, d, nd, rd->scaler, p);
-    }
-    if (rd->text) {
-        memcpy(p, ",\"text\":", 8);
-        o->len = (size_t)(p + 8 - o->buf);
-        smd_out_json_str(o, rd->text, rd->text_len);
-        p = o->buf + o->len;
-    }
-    *p++ = '}';
-    o->len = (size_t)(p - o->buf);
-    return true;
-}
-
 static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_reading *rd)
 {
     smd_out *o = cx->out;
     cache_entry *c = rd->obis_source != SM_OBIS_NONE ? cache_slot(s, rd) : NULL;
-    if (straight(o, c, rd))
-        return;
     uint64_t pos = smd_out_pos(o);
     if (c && c->head_len) {
         cached(o, c, 0, c->head_len, FIXED_HEAD);

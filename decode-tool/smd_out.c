@@ -2,10 +2,10 @@
 #include "smd_out.h"
 
 #include "sm_readings.h"
+#include "sm_hex.h"
 
 #include <string.h>
 
-static const char HEX[] = "0123456789ABCDEF";
 
 void smd_out_init(smd_out *o, smd_sink sink, void *ctx)
 {
@@ -69,18 +69,15 @@ void smd_out_hex(smd_out *o, const uint8_t *p, size_t n, char sep)
         size_t k = n < 4096 ? n : 4096;
         char *q = smd_out_reserve(o, k * 3);
         if (!sep) {
-            for (size_t i = 0; i < k; i++) {
-                q[2 * i] = HEX[p[i] >> 4];
-                q[2 * i + 1] = HEX[p[i] & 15];
-            }
+            sm_hex_encode(p, k, q);
             q += 2 * k;
         } else {
             for (size_t i = 0; i < k; i++) {
                 if (!first)
                     *q++ = sep;
                 first = false;
-                *q++ = HEX[p[i] >> 4];
-                *q++ = HEX[p[i] & 15];
+                sm_hex_encode(p + i, 1, q);
+                q += 2;
             }
         }
         o->len = (size_t)(q - o->buf);
@@ -93,7 +90,7 @@ void smd_out_hexnum(smd_out *o, uint64_t v, unsigned digits)
 {
     char *q = smd_out_reserve(o, digits);
     for (unsigned i = 0; i < digits; i++)
-        q[i] = HEX[(v >> (4 * (digits - 1 - i))) & 15];
+        q[i] = sm_hex_char((unsigned)(v >> (4 * (digits - 1 - i))));
     o->len += digits;
 }
 
@@ -104,7 +101,7 @@ void smd_out_hexnum(smd_out *o, uint64_t v, unsigned digits)
 #define J64(n) J16(n), J16((n) + 16), J16((n) + 32), J16((n) + 48)
 static const bool json_plain[256] = {J64(0), J64(64), J64(128), J64(192)};
 
-void smd_out_json_str_slow(smd_out *o, const uint8_t *p, size_t n)
+void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n)
 {
     smd_out_ch(o, '"');
     size_t i = 0;
@@ -122,7 +119,7 @@ void smd_out_json_str_slow(smd_out *o, const uint8_t *p, size_t n)
             smd_out_mem(o, e, 2);
         } else {
             /* control characters and bytes that are not ASCII: \u00XX */
-            char e[6] = {'\\', 'u', '0', '0', HEX[c >> 4], HEX[c & 15]};
+            char e[6] = {'\\', 'u', '0', '0', sm_hex_char(c >> 4), sm_hex_char(c)};
             smd_out_mem(o, e, 6);
         }
         i = j + 1;

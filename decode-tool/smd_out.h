@@ -122,61 +122,7 @@ void smd_out_hex(smd_out *o, const uint8_t *p, size_t n, char sep);
 void smd_out_hexnum(smd_out *o, uint64_t v, unsigned digits);
 /* A JSON string literal (with the quotes): printable ASCII as is, every
  * other byte escaped, so the output is valid JSON whatever the bytes. */
-void smd_out_json_str_slow(smd_out *o, const uint8_t *p, size_t n);
-
-/* Does any of the eight bytes of x need an escape in JSON (below 0x20,
- * 0x7F and above, '"' or '\\')?  Exact for "any"; which one, it does not
- * say. */
-static inline bool smd_json_escape8(uint64_t x)
-{
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t del = x ^ (0x7F * ones), quote = x ^ ('"' * ones), bs = x ^ ('\\' * ones);
-    return (((x - 0x20 * ones) & ~x) | x | ((del - ones) & ~del) | ((quote - ones) & ~quote) |
-            ((bs - ones) & ~bs)) & high;
-}
-
-static inline void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n)
-{
-    /* the usual, a value's text of up to 16 characters with nothing to
-     * escape: checked and copied as two overlapping words */
-    if (n <= 16 && o->len + 18 <= SMD_OUT_CAP) {
-        char *d = o->buf + o->len;
-        if (n >= 8) {
-            uint64_t a, b;
-            memcpy(&a, p, 8);
-            memcpy(&b, p + n - 8, 8);
-            if (!smd_json_escape8(a) && !smd_json_escape8(b)) {
-                memcpy(d + 1, &a, 8);
-                memcpy(d + 1 + n - 8, &b, 8);
-                goto quoted;
-            }
-        } else if (n >= 4) {
-            uint32_t a, b;
-            memcpy(&a, p, 4);
-            memcpy(&b, p + n - 4, 4);
-            if (!smd_json_escape8(a | (uint64_t)b << 32)) {
-                memcpy(d + 1, &a, 4);
-                memcpy(d + 1 + n - 4, &b, 4);
-                goto quoted;
-            }
-        } else {
-            uint64_t x = 0x2020202020202020ull; /* spaces need no escape */
-            for (size_t i = 0; i < n; i++)
-                x = x << 8 | p[i];
-            if (!smd_json_escape8(x)) {
-                for (size_t i = 0; i < n; i++)
-                    d[1 + i] = (char)p[i];
-                goto quoted;
-            }
-        }
-    }
-    smd_out_json_str_slow(o, p, n);
-    return;
-quoted:
-    o->buf[o->len] = '"';
-    o->buf[o->len + 1 + n] = '"';
-    o->len += n + 2;
-}
+void smd_out_json_str(smd_out *o, const uint8_t *p, size_t n);
 
 /* Text for an XML attribute value or element content (& < > " escaped);
  * only printable ASCII may be passed. */

@@ -19,7 +19,8 @@
 
 typedef struct smd_render smd_render;
 
-/* True for "xml", "json", "csv" and "text". */
+/* True for the name of a format of the table in smd_render.c ("xml",
+ * "json", "csv", "text", "layout"). */
 bool smd_format_known(const char *name);
 /* A renderer of the named format writing to out; NULL when the name is
  * unknown or memory is short.  layers: also the link frames, the security

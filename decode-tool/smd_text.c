@@ -1,17 +1,15 @@
 /* smd_text.c - see smd_text.h. */
 #include "smd_text.h"
+#include "sm_hex.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static size_t hex_into(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
-    static const char HEX[] = "0123456789ABCDEF";
     size_t k = 0;
-    for (size_t i = 0; i < n && k + 2 < cap; i++) {
-        buf[k++] = HEX[p[i] >> 4];
-        buf[k++] = HEX[p[i] & 15];
-    }
+    for (size_t i = 0; i < n && k + 2 < cap; i++, k += 2)
+        sm_hex_encode(p + i, 1, buf + k);
     if (cap)
         buf[k] = '\0';
     return k;

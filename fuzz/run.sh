@@ -40,8 +40,8 @@ obj() { # source... -> object paths
     local f
     for f in "$@"; do echo "$O/$(basename "$(dirname "$f")")-$(basename "$f" .c).o"; done
 }
-# the core (libsmcore): shared/ without the front ends' I/O files
-CORE_SRC="$(ls "$src"/shared/*.c | grep -v -e sm_keyfile -e sm_layoutfile -e sm_port -e sm_probe)
+# the core (libsmcore): shared/
+CORE_SRC="$(ls "$src"/shared/*.c)
  $bld/sm_layouts_builtin.c"
 RENDER_SRC="$src/decode-tool/smd_out.c $src/decode-tool/smd_hexin.c $src/decode-tool/smd_text.c
  $src/decode-tool/smd_render.c

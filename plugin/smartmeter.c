@@ -1,7 +1,7 @@
 /* smartmeter.c - the collectd plugin "smartmeter": configuration, init,
  * health read callback and shutdown.  The reader threads live in
  * smp_meter.c, the mapping of readings in smp_map.c, the ports in
- * sm_port.c; the decoding is the project's core (shared/).
+ * smio_port.c; the decoding is the project's core (shared/).
  *
  *   <Plugin smartmeter>
  *     <Meter "home">
@@ -20,16 +20,10 @@
 
 #include <sys/stat.h>
 
-#include "sm_keyfile.h"
-#include "sm_layoutfile.h"
+#include "smio_keyfile.h"
+#include "smio_layoutfile.h"
 
 static smp_meter *meters;
-
-/* What a <Meter> block has given so far, beyond the meter's settings. */
-typedef struct {
-    bool have_key, have_ak;
-    bool baud, parity, data_bits; /* given: else the framing's defaults */
-} cfg_seen;
 
 /* ---- option values: collectd's cf_util_*, with the meter's name ------------- */
 
@@ -86,8 +80,11 @@ static int get_bool(const smp_meter *m, const oconfig_item_t *ci, bool *out)
 }
 
 /* One of the words in names (case ignored): its index in *out. */
+/* One of the words names[0..n) (any case), its index into *out; the error
+ * lists them, and "or auto" when the option also takes "auto" (taken
+ * before: is_auto). */
 static int get_word(const smp_meter *m, const oconfig_item_t *ci, const char *const *names,
-                    size_t n, const char *choices, int *out)
+                    size_t n, bool or_auto, int *out)
 {
     char s[64];
     if (get_string(m, ci, s, sizeof s) != 0)
@@ -97,6 +94,14 @@ static int get_word(const smp_meter *m, const oconfig_item_t *ci, const char *co
             *out = (int)i;
             return 0;
         }
+    const char *all[16];
+    size_t k = 0;
+    for (; k < n && k < 15; k++)
+        all[k] = names[k];
+    if (or_auto)
+        all[k++] = "auto";
+    char choices[256];
+    sm_choices_text(all, k, choices, sizeof choices);
     ERROR(SMP_LOG_PREFIX "option %s: \"%s\" is not %s", m->name, ci->key, s, choices);
     return -1;
 }
@@ -109,9 +114,9 @@ static int get_word(const smp_meter *m, const oconfig_item_t *ci, const char *co
 static int check_device(const smp_meter *m, const char *device)
 {
     struct stat st;
-    if (sm_port_is_tcp(device)) {
+    if (smio_port_is_tcp(device)) {
         char h[200], p[8];
-        if (sm_port_tcp_parse(device, h, sizeof h, p, sizeof p))
+        if (smio_port_tcp_parse(device, h, sizeof h, p, sizeof p))
             return 0;
         ERROR(SMP_LOG_PREFIX "option Device: \"%s\" is not tcp://host:port", m->name, device);
         return -1;
@@ -127,9 +132,8 @@ static int check_device(const smp_meter *m, const char *device)
     return -1;
 }
 
-static int opt_device(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_device(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     if (get_string(m, ci, m->device, sizeof m->device) != 0)
         return -1;
     return check_device(m, m->device);
@@ -142,9 +146,8 @@ static bool is_auto(const oconfig_item_t *ci)
            strcasecmp(ci->values[0].value.string, "auto") == 0;
 }
 
-static int opt_baud(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_baud(smp_meter *m, oconfig_item_t *ci)
 {
-    seen->baud = true;
     if (is_auto(ci)) {
         m->line_auto = true;
         return 0;
@@ -152,40 +155,35 @@ static int opt_baud(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
     return get_int_or(m, ci, 50, 4000000, ", or \"auto\"", &m->line.baud);
 }
 
-static int opt_data_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_data_bits(smp_meter *m, oconfig_item_t *ci)
 {
-    seen->data_bits = true;
     return get_int(m, ci, 5, 8, &m->line.data_bits);
 }
 
-static int opt_stop_bits(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_stop_bits(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return get_int(m, ci, 1, 2, &m->line.stop_bits);
 }
 
-static int opt_parity(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_parity(smp_meter *m, oconfig_item_t *ci)
 {
-    seen->parity = true;
     int p;
     if (is_auto(ci)) {
         m->line_auto = true;
         return 0;
     }
-    if (get_word(m, ci, sm_parity_names, 3, "even, odd, none or auto", &p) != 0)
+    if (get_word(m, ci, smio_parity_names, 3, true, &p) != 0)
         return -1;
-    m->line.parity = (sm_parity)p;
+    m->line.parity = (smio_parity)p;
     return 0;
 }
 
-static int opt_framing(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_framing(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
-    static const char *const names[] = {"auto", "mbus", "hdlc", "wrapper", "raw", "p1"};
     int l;
-    if (get_word(m, ci, names, 6, "auto, mbus, hdlc, wrapper, raw or p1", &l) != 0)
+    if (get_word(m, ci, sm_link_names, SM_LINK_COUNT, false, &l) != 0)
         return -1;
-    m->framing = (sm_link)sm_link_parse(names[l]);
+    m->framing = (sm_link)l;
     return 0;
 }
 
@@ -215,11 +213,11 @@ static int key_file(const smp_meter *m, const oconfig_item_t *ci, uint8_t key[32
     char path[PATH_MAX];
     if (get_string(m, ci, path, sizeof path) != 0)
         return -1;
-    sm_keyfile_info info;
-    sm_err e = sm_keyfile_read(path, key, len, &info);
+    smio_keyfile_info info;
+    sm_err e = smio_keyfile_read(path, key, len, &info);
     if (e == SM_ERR_ARG) {
         ERROR(SMP_LOG_PREFIX "option %s: cannot read %s: %s", m->name, ci->key, path,
-              info.open_rc == SM_NOT_REGULAR ? sm_file_error(SM_NOT_REGULAR, 0)
+              info.open_rc == SMIO_NOT_REGULAR ? smio_file_error(SMIO_NOT_REGULAR, 0)
                                              : STRERROR(info.errno_value));
         return -1;
     }
@@ -236,38 +234,35 @@ static int key_file(const smp_meter *m, const oconfig_item_t *ci, uint8_t key[32
 
 /* Key/AuthKey "hex" or KeyFile/AuthKeyFile "path" (the option's name says
  * which form); each key at most once. */
-static int get_key(const smp_meter *m, oconfig_item_t *ci, const char *what, bool *given,
-                   uint8_t key[32], size_t *len)
+static int get_key(const smp_meter *m, oconfig_item_t *ci, const char *what, uint8_t key[32],
+                   size_t *len)
 {
-    if (*given) {
+    if (*len) {
         ERROR(SMP_LOG_PREFIX "option %s: %s is given twice", m->name, ci->key, what);
         return -1;
     }
-    *given = true;
     size_t n = strlen(ci->key);
     bool file = n > 4 && strcasecmp(ci->key + n - 4, "File") == 0;
     return file ? key_file(m, ci, key, len) : key_hex(m, ci, key, len);
 }
 
-static int opt_key(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_key(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_key(m, ci, "the key", &seen->have_key, m->ek, &m->ek_len);
+    return get_key(m, ci, "the key", m->ek, &m->ek_len);
 }
 
-static int opt_auth_key(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_auth_key(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_key(m, ci, "the authentication key", &seen->have_ak, m->ak, &m->ak_len);
+    return get_key(m, ci, "the authentication key", m->ak, &m->ak_len);
 }
 
-static int opt_verify_checksum(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_verify_checksum(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return get_bool(m, ci, &m->verify_checksum);
 }
 
-static int opt_verify_tag(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_verify_tag(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return get_bool(m, ci, &m->verify_tag);
 }
 
@@ -300,61 +295,53 @@ static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pa
     return 0;
 }
 
-static int opt_select(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_select(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return add_patterns(m, ci, &m->select, &m->nselect);
 }
 
-static int opt_ignore(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_ignore(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return add_patterns(m, ci, &m->ignore, &m->nignore);
 }
 
-static int opt_max_unknown(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_max_unknown(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return get_int(m, ci, 0, 65535, &m->max_unknown);
 }
 
 /* ---- time: TimeSource, Period, MaxClockSkew, StaleTimeout ------------------- */
 
-static int opt_time_source(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_time_source(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     static const char *const names[] = {"meter", "host"};
     int v;
-    if (get_word(m, ci, names, 2, "meter or host", &v) != 0)
+    if (get_word(m, ci, names, 2, false, &v) != 0)
         return -1;
     m->host_time = v == 1;
     return 0;
 }
 
-static int opt_period(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_period(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return get_number(m, ci, 1, 3600, &m->period_cfg);
 }
 
-static int opt_max_skew(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_max_skew(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return get_number(m, ci, 0, 10 * 365 * 86400.0, &m->max_skew);
 }
 
-static int opt_stale(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_stale(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     return get_number(m, ci, 1, 86400, &m->stale_cfg);
 }
 
 /* DumpFile: an absolute path in a directory that exists (collectd's working
  * directory is not the user's, and a missing directory would fail every
  * write); the file itself may be created later. */
-static int opt_dump_file(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_dump_file(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     if (get_string(m, ci, m->dump_path, sizeof m->dump_path - 2) != 0)
         return -1;
     if (m->dump_path[0] != '/') {
@@ -379,9 +366,8 @@ static int opt_dump_file(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
     return 0;
 }
 
-static int opt_dump_max(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
+static int opt_dump_max(smp_meter *m, oconfig_item_t *ci)
 {
-    (void)seen;
     double v;
     if (get_number(m, ci, SMP_DUMP_MAX_MIN, 1e12, &v) != 0)
         return -1;
@@ -393,7 +379,7 @@ static int opt_dump_max(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen)
 
 static const struct {
     const char *name;
-    int (*set)(smp_meter *m, oconfig_item_t *ci, cfg_seen *seen);
+    int (*set)(smp_meter *m, oconfig_item_t *ci);
 } options[] = {
     {"Device", opt_device},         {"Baud", opt_baud},
     {"Parity", opt_parity},         {"DataBits", opt_data_bits},
@@ -413,12 +399,12 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
 {
     if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING ||
         ci->values[0].value.string[0] == '\0') {
-        ERROR("smartmeter plugin: <Meter> needs a name, e.g. <Meter \"home\">");
+        ERROR(SMP_LOG "<Meter> needs a name, e.g. <Meter \"home\">");
         return NULL;
     }
     const char *name = ci->values[0].value.string;
     if (strchr(name, '/') || strlen(name) >= DATA_MAX_NAME_LEN) {
-        ERROR("smartmeter plugin: meter \"%s\": the name must be shorter than %d characters "
+        ERROR(SMP_LOG "meter \"%s\": the name must be shorter than %d characters "
               "and have no '/'", name, DATA_MAX_NAME_LEN);
         return NULL;
     }
@@ -429,12 +415,12 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
         }
     smp_meter *m = calloc(1, sizeof *m);
     if (!m) {
-        ERROR("smartmeter plugin: out of memory");
+        ERROR(SMP_LOG "out of memory");
         return NULL;
     }
     sstrncpy(m->name, name, sizeof m->name);
     m->wake_fd = -1;
-    m->line = sm_port_default_line(false);
+    m->line = smio_port_default_line(false);
     m->framing = SM_LINK_AUTO;
     m->verify_tag = true;
     m->verify_checksum = true;
@@ -444,18 +430,27 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
     return m;
 }
 
+/* Does the <Meter> block ci give the option? */
+static bool given(const oconfig_item_t *ci, const char *option)
+{
+    for (int i = 0; i < ci->children_num; i++)
+        if (strcasecmp(ci->children[i].key, option) == 0)
+            return true;
+    return false;
+}
+
 /* What a meter needs beyond each option being right on its own; the line
- * settings the options left out (sm_port_default_line: Framing "p1" has
+ * settings its block ci left out (smio_port_default_line: Framing "p1" has
  * its own). */
-static int meter_complete(smp_meter *m, const cfg_seen *seen)
+static int meter_complete(smp_meter *m, const oconfig_item_t *ci)
 {
     if (m->framing == SM_LINK_P1) {
-        sm_line d = sm_port_default_line(true);
-        if (!seen->baud)
+        smio_line d = smio_port_default_line(true);
+        if (!given(ci, "Baud"))
             m->line.baud = d.baud;
-        if (!seen->parity)
+        if (!given(ci, "Parity"))
             m->line.parity = d.parity;
-        if (!seen->data_bits)
+        if (!given(ci, "DataBits"))
             m->line.data_bits = d.data_bits;
     }
     if (m->device[0] == '\0') {
@@ -474,7 +469,6 @@ static int config_meter(oconfig_item_t *ci)
     smp_meter *m = meter_new(ci);
     if (!m)
         return -1;
-    cfg_seen seen = {false, false, false, false, false};
     int status = 0;
     for (int i = 0; i < ci->children_num && status == 0; i++) {
         oconfig_item_t *c = ci->children + i;
@@ -482,7 +476,7 @@ static int config_meter(oconfig_item_t *ci)
         while (k < sizeof options / sizeof options[0] && strcasecmp(options[k].name, c->key) != 0)
             k++;
         if (k < sizeof options / sizeof options[0]) {
-            status = options[k].set(m, c, &seen);
+            status = options[k].set(m, c);
         } else if (strcasecmp(c->key, "LayoutFile") == 0) {
             ERROR(SMP_LOG_PREFIX "LayoutFile goes outside the <Meter> blocks (its layouts are "
                   "for every meter)", m->name);
@@ -497,7 +491,7 @@ static int config_meter(oconfig_item_t *ci)
         }
     }
     if (status == 0)
-        status = meter_complete(m, &seen);
+        status = meter_complete(m, ci);
     if (status != 0) {
         ERROR(SMP_LOG_PREFIX "not started because of the error above", m->name);
         smp_meter_free(m);
@@ -519,11 +513,11 @@ static int nlayout_paths;
 static void config_layout_file(const oconfig_item_t *ci)
 {
     if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
-        ERROR("smartmeter plugin: LayoutFile needs one string: the file's path");
+        ERROR(SMP_LOG "LayoutFile needs one string: the file's path");
         return;
     }
     if (nlayout_paths == SMP_MAX_LAYOUT_FILES) {
-        ERROR("smartmeter plugin: LayoutFile: at most %d files; \"%s\" is not read",
+        ERROR(SMP_LOG "LayoutFile: at most %d files; \"%s\" is not read",
               SMP_MAX_LAYOUT_FILES, ci->values[0].value.string);
         return;
     }
@@ -532,16 +526,16 @@ static void config_layout_file(const oconfig_item_t *ci)
     char *path = strdup(ci->values[0].value.string);
     if (!layouts || !path) {
         free(path);
-        ERROR("smartmeter plugin: LayoutFile: out of memory");
+        ERROR(SMP_LOG "LayoutFile: out of memory");
         return;
     }
     layout_paths[nlayout_paths++] = path;
     char msg[512];
-    if (sm_layoutfile_load(layouts, path, msg, sizeof msg) != SM_OK)
-        ERROR("smartmeter plugin: LayoutFile %s; its layouts are not used (the built-in "
+    if (smio_layoutfile_load(layouts, path, msg, sizeof msg) != SM_OK)
+        ERROR(SMP_LOG "LayoutFile %s; its layouts are not used (the built-in "
               "ones and the other files' are)", msg);
     else
-        INFO("smartmeter plugin: LayoutFile %s read", path);
+        INFO(SMP_LOG "LayoutFile %s read", path);
 }
 
 /* StateDir (top level): where each meter's last frame counter is kept
@@ -551,18 +545,18 @@ static char state_dir[PATH_MAX];
 static void config_state_dir(oconfig_item_t *ci)
 {
     if (cf_util_get_string_buffer(ci, state_dir, sizeof state_dir) != 0 || state_dir[0] != '/') {
-        ERROR("smartmeter plugin: StateDir needs an absolute directory path; the frame "
+        ERROR(SMP_LOG "StateDir needs an absolute directory path; the frame "
               "counters are kept in memory only");
         state_dir[0] = '\0';
         return;
     }
     struct stat st;
     if (mkdir(state_dir, 0755) != 0 && errno != EEXIST) {
-        ERROR("smartmeter plugin: StateDir %s: cannot make it: %s; the frame counters are "
+        ERROR(SMP_LOG "StateDir %s: cannot make it: %s; the frame counters are "
               "kept in memory only", state_dir, STRERRNO);
         state_dir[0] = '\0';
     } else if (stat(state_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        ERROR("smartmeter plugin: StateDir %s: not a directory; the frame counters are kept "
+        ERROR(SMP_LOG "StateDir %s: not a directory; the frame counters are kept "
               "in memory only", state_dir);
         state_dir[0] = '\0';
     }
@@ -579,7 +573,7 @@ static int smartmeter_config(oconfig_item_t *ci)
         else if (strcasecmp("StateDir", c->key) == 0)
             config_state_dir(c);
         else
-            ERROR("smartmeter plugin: unknown option %s (options go inside <Meter \"name\">, "
+            ERROR(SMP_LOG "unknown option %s (options go inside <Meter \"name\">, "
                   "but for LayoutFile and StateDir)", c->key);
     }
     return 0;
@@ -594,12 +588,12 @@ static int smartmeter_init(void)
         return 0;
     done = true;
     if (!meters) {
-        ERROR("smartmeter plugin: no meter configured (or none without errors): nothing to "
+        ERROR(SMP_LOG "no meter configured (or none without errors): nothing to "
               "read; describe each meter in a <Meter> block (Debian: /etc/collectd/"
               "smartmeter.conf; man collectd-smartmeter)");
         return -1;
     }
-    sm_port_library_init();
+    smio_port_library_init();
     int started = 0;
     for (smp_meter *m = meters; m; m = m->next) {
         m->layouts = layouts;
@@ -607,7 +601,7 @@ static int smartmeter_init(void)
         if (smp_meter_start(m) == 0)
             started++;
     }
-    INFO("smartmeter plugin: version %s, %d meter%s started", SM_PLUGIN_VERSION, started,
+    INFO(SMP_LOG "version %s, %d meter%s started", SM_PLUGIN_VERSION, started,
          started == 1 ? "" : "s");
     return started ? 0 : -1;
 }

@@ -1,6 +1,7 @@
 /* smp_dump.c - see smp_dump.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "smp_dump.h"
+#include "sm_hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,15 +86,11 @@ static size_t stamp(char *out, size_t cap, double when)
 bool smp_dump_write(smp_dump *d, const uint8_t *p, size_t n, double when, char *err,
                     size_t err_cap)
 {
-    static const char hex[] = "0123456789ABCDEF";
     if (!d->path[0] || n == 0)
         return true;
     for (size_t off = 0; off < n;) {
-        size_t k = n - off < 4096 ? n - off : 4096, len = 0;
-        for (size_t i = 0; i < k; i++) {
-            d->line[len++] = hex[p[off + i] >> 4];
-            d->line[len++] = hex[p[off + i] & 15];
-        }
+        size_t k = n - off < 4096 ? n - off : 4096, len = 2 * k;
+        sm_hex_encode(p + off, k, d->line);
         len += stamp(d->line + len, sizeof d->line - len, when);
         off += k;
         if (d->fd < 0 && !open_file(d, err, err_cap))

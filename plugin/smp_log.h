@@ -4,7 +4,9 @@
 #define SMP_LOG_H
 
 #define SMP_PLUGIN "smartmeter"
-/* the meter's name is the first argument after the format */
-#define SMP_LOG_PREFIX SMP_PLUGIN " plugin: meter \"%s\": "
+/* the beginning of a log line about the plugin as a whole */
+#define SMP_LOG SMP_PLUGIN " plugin: "
+/* ... about one meter: its name is the first argument after the format */
+#define SMP_LOG_PREFIX SMP_LOG "meter \"%s\": "
 
 #endif

@@ -389,7 +389,7 @@ static void load_state(smp_meter *m)
     m->have_fc = true;
     memcpy(m->title, s.title, 8);
     m->last_fc = s.fc;
-    m->fc_at = sm_port_now() - (age > 0 ? age : 0);
+    m->fc_at = smio_port_now() - (age > 0 ? age : 0);
     INFO(SMP_LOG_PREFIX "StateDir: the last frame counter was %" PRIu32 " (%.0f s ago): only "
          "higher ones are taken", m->name, s.fc, age > 0 ? age : 0);
 }
@@ -404,7 +404,7 @@ static bool fresh(smp_meter *m, const sm_telegram *t)
     if (!t->ciphered)
         return true;
     uint32_t fc = t->sec.fc;
-    double now = sm_port_now();
+    double now = smio_port_now();
     if (!m->have_fc || memcmp(m->title, t->sec.system_title, 8) != 0 || fc > m->last_fc) {
         m->have_fc = true;
         memcpy(m->title, t->sec.system_title, 8);
@@ -434,28 +434,28 @@ static bool fresh(smp_meter *m, const sm_telegram *t)
     return false;
 }
 
-/* What to change in the configuration for a key error, by what the decoder
- * found out (sm_key_diag). */
+/* The core's advice on a key error (sm_key_advise) in the plugin's options */
+static const char *const key_advice[SM_ADVICE_COUNT] = {
+    [SM_ADVICE_SWAP] = " (the two keys work the other way round: swap Key/KeyFile and "
+                       "AuthKey/AuthKeyFile)",
+    [SM_ADVICE_GIVE_AK] = " (Key is right: set AuthKey/AuthKeyFile, or VerifyTag false)",
+    [SM_ADVICE_CHECK_AK] = " (Key is right, AuthKey/AuthKeyFile is not: check it, or set "
+                           "VerifyTag false)",
+    [SM_ADVICE_CHECK_EK_TOO] = " (Key/KeyFile does not decrypt it: check it, each meter has "
+                               "its own)",
+    [SM_ADVICE_CHECK_EK] = " (Key/KeyFile does not decrypt it: check it, each meter has its own)",
+    [SM_ADVICE_GIVE_KEY] = " (set Key/KeyFile or AuthKey/AuthKeyFile: the grid operator "
+                           "supplies them)",
+    [SM_ADVICE_GIVE_AK_ONLY] = " (set Key/KeyFile or AuthKey/AuthKeyFile: the grid operator "
+                               "supplies them)",
+    [SM_ADVICE_CHECK_KEYS] = " (check Key/KeyFile and AuthKey/AuthKeyFile for this meter)",
+    [SM_ADVICE_CHECK_KEY] = " (check Key/KeyFile and AuthKey/AuthKeyFile for this meter)",
+};
+
 static const char *key_hint(const sm_telegram *t)
 {
-    switch (t->key_diag) {
-    case SM_KEYS_SWAPPED:
-        return " (the two keys work the other way round: swap Key/KeyFile and "
-               "AuthKey/AuthKeyFile)";
-    case SM_KEYS_EK_RIGHT:
-        return t->err == SM_ERR_NO_AUTH_KEY
-                   ? " (Key is right: set AuthKey/AuthKeyFile, or VerifyTag false)"
-                   : " (Key is right, AuthKey/AuthKeyFile is not: check it, or set VerifyTag "
-                     "false)";
-    case SM_KEYS_EK_WRONG:
-        return " (Key/KeyFile does not decrypt it: check it, each meter has its own)";
-    default: break;
-    }
-    if (t->err == SM_ERR_WRONG_KEY || t->err == SM_ERR_TAG_MISMATCH)
-        return " (check Key/KeyFile and AuthKey/AuthKeyFile for this meter)";
-    if (t->err == SM_ERR_NO_KEY || t->err == SM_ERR_NO_AUTH_KEY)
-        return " (set Key/KeyFile or AuthKey/AuthKeyFile: the grid operator supplies them)";
-    return "";
+    const char *h = key_advice[sm_key_advise(t->err, t->key_diag)];
+    return h ? h : "";
 }
 
 static void log_failure(smp_meter *m, const sm_telegram *t)
@@ -573,7 +573,7 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     }
     if (!fresh(m, t) || p1_repeat(m, t))
         return;
-    double now = sm_port_now();
+    double now = smio_port_now();
     note_good(m, t, now);
     smp_batch *b = m->batch ? m->batch : (m->batch = calloc(1, sizeof *m->batch));
     if (!b) {
@@ -628,8 +628,8 @@ static bool let_frame_arrive(smp_meter *m)
     uint64_t have = sm_decoder_underway(m->dec);
     if (m->telegram_bytes > have && m->telegram_bytes - have > need)
         need = (size_t)(m->telegram_bytes - have);
-    const sm_line *l = &m->line;
-    double bits = 1 + l->data_bits + (l->parity != SM_PARITY_NONE) + l->stop_bits;
+    const smio_line *l = &m->line;
+    double bits = 1 + l->data_bits + (l->parity != SMIO_PARITY_NONE) + l->stop_bits;
     double s = (double)need * bits / (l->baud > 0 ? l->baud : 2400) * 1.05 + COALESCE_SLACK;
     return wait_stop(m, s < COALESCE_MAX ? s : COALESCE_MAX);
 }
@@ -657,48 +657,48 @@ static bool back_off(smp_meter *m, double *backoff)
     return stop;
 }
 
-/* Baud "auto": the line settings probed (sm_probe) before the port is
+/* Baud "auto": the line settings probed (smio_probe) before the port is
  * opened for reading; false when none were found (logged, rate-limited) or
  * at shutdown. */
 static bool probe_line(smp_meter *m)
 {
-    if (sm_port_is_tcp(m->device)) { /* a network serial server's settings are its own */
+    if (smio_port_is_tcp(m->device)) { /* a network serial server's settings are its own */
         m->line_known = true;
         return true;
     }
-    sm_probe_opts o = {m->device, m->period_cfg > 0 ? 2.2 * m->period_cfg + 1 : 12, NULL, NULL,
+    smio_probe_opts o = {m->device, m->period_cfg > 0 ? 2.2 * m->period_cfg + 1 : 12, NULL, NULL,
                        0,         0,
                        true,      m->wake_fd, m->framing};
-    sm_probe_result *res = calloc(SM_PROBE_SETTINGS, sizeof *res);
+    smio_probe_result *res = calloc(SMIO_PROBE_SETTINGS, sizeof *res);
     if (!res)
         return false;
     size_t n = 0;
-    char err[SM_PORT_ERR_MAX];
+    char err[SMIO_PORT_ERR_MAX];
     INFO(SMP_LOG_PREFIX "probing the line settings of %s (Baud \"auto\")", m->name, m->device);
-    double t0 = sm_port_now();
-    sm_probe_end end = sm_probe_run(&o, res, &n, NULL, NULL, err, sizeof err);
-    if (end == SM_PROBE_FOUND) {
-        const sm_probe_result *r = &res[n - 1];
-        m->line = sm_probe_line(r);
+    double t0 = smio_port_now();
+    smio_probe_end end = smio_probe_run(&o, res, &n, NULL, NULL, err, sizeof err);
+    if (end == SMIO_PROBE_FOUND) {
+        const smio_probe_result *r = &res[n - 1];
+        m->line = smio_probe_line(r);
         m->line_known = true;
         c_release(LOG_INFO, &m->c_open, SMP_LOG_PREFIX "the line answers again", m->name);
         char line[40];
-        sm_line_text(&m->line, line, sizeof line);
+        smio_line_text(&m->line, line, sizeof line);
         INFO(SMP_LOG_PREFIX "line settings found: %s, %s, %u frame%s per telegram (%zu "
              "setting%s tried in %.0f s)",
              m->name, line, sm_link_name(r->link), r->frames, r->frames == 1 ? "" : "s", n,
-             n == 1 ? "" : "s", sm_port_now() - t0);
-    } else if (end == SM_PROBE_SILENT) {
+             n == 1 ? "" : "s", smio_port_now() - t0);
+    } else if (end == SMIO_PROBE_SILENT) {
         c_complain(LOG_WARNING, &m->c_open,
                    SMP_LOG_PREFIX "nothing arrived on %s while probing its line settings (is the "
                    "customer port switched on, the cable in the right socket?); trying again",
                    m->name, m->device);
-    } else if (end == SM_PROBE_NOTHING) {
+    } else if (end == SMIO_PROBE_NOTHING) {
         c_complain(LOG_WARNING, &m->c_open,
                    SMP_LOG_PREFIX "bytes arrive on %s, but no line setting gives telegrams that "
                    "verify (set Baud and Parity by hand, or check Device); trying again",
                    m->name, m->device);
-    } else if (end == SM_PROBE_FAILED) {
+    } else if (end == SMIO_PROBE_FAILED) {
         c_complain(LOG_ERR, &m->c_open, SMP_LOG_PREFIX "%s; retrying", m->name, err);
     }
     free(res);
@@ -708,8 +708,8 @@ static bool probe_line(smp_meter *m)
 /* Open the port; false (with a rate-limited ERROR) when it is not there. */
 static bool open_port(smp_meter *m)
 {
-    char err[SM_PORT_ERR_MAX];
-    if (!sm_port_open(&m->port, m->device, &m->line, m->wake_fd, CONNECT_TIMEOUT_MS, err,
+    char err[SMIO_PORT_ERR_MAX];
+    if (!smio_port_open(&m->port, m->device, &m->line, m->wake_fd, CONNECT_TIMEOUT_MS, err,
                        sizeof err)) {
         c_complain(LOG_ERR, &m->c_open, SMP_LOG_PREFIX "%s; retrying", m->name, err);
         return false;
@@ -729,7 +729,7 @@ static bool open_port(smp_meter *m)
     m->was_connected = true;
     sm_decoder_reconnected(m->dec); /* the same meter: its link layer is known */
     m->discarded_seen = 0;
-    m->last_good = sm_port_now();
+    m->last_good = smio_port_now();
     return true;
 }
 
@@ -738,7 +738,7 @@ static void dump(smp_meter *m, const uint8_t *p, size_t n)
 {
     if (!m->dump)
         return;
-    char err[SM_PORT_ERR_MAX];
+    char err[SMIO_PORT_ERR_MAX];
     if (smp_dump_write(m->dump, p, n, CDTIME_T_TO_DOUBLE(cdtime()), err, sizeof err))
         c_release(LOG_INFO, &m->c_dump, SMP_LOG_PREFIX "DumpFile is written again", m->name);
     else
@@ -750,15 +750,15 @@ static void dump(smp_meter *m, const uint8_t *p, size_t n)
 static bool read_port(smp_meter *m, short revents)
 {
     uint8_t buf[4096];
-    char err[SM_PORT_ERR_MAX];
-    ssize_t n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err);
+    char err[SMIO_PORT_ERR_MAX];
+    ssize_t n = smio_port_read(&m->port, buf, sizeof buf, err, sizeof err);
     if (n > 0) {
-        sm_port_keep_first(m->first, &m->first_len, buf, (size_t)n);
+        smio_port_keep_first(m->first, &m->first_len, buf, (size_t)n);
         dump(m, buf, (size_t)n);
         sm_decoder_feed(m->dec, buf, (size_t)n);
         /* a full buffer: more may be waiting (an error shows at the next poll) */
         while (n == (ssize_t)sizeof buf &&
-               (n = sm_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0) {
+               (n = smio_port_read(&m->port, buf, sizeof buf, err, sizeof err)) > 0) {
             dump(m, buf, (size_t)n);
             sm_decoder_feed(m->dec, buf, (size_t)n);
         }
@@ -776,8 +776,8 @@ static bool read_port(smp_meter *m, short revents)
     /* open, then gone before any telegram (a network serial server that
      * lets another client in, a device that keeps hanging up): the reason
      * once, the retries back off */
-    char said[SM_PORT_PEER_TEXT_MAX + 2];
-    if (sm_port_peer_text(m->first, m->first_len, said, sizeof said))
+    char said[SMIO_PORT_PEER_TEXT_MAX + 2];
+    if (smio_port_peer_text(m->first, m->first_len, said, sizeof said))
         c_complain_once(LOG_WARNING, &m->c_early,
                         SMP_LOG_PREFIX "%s before any telegram; the server said: %s (another "
                         "program may hold the meter's serial port: ser2net lets one client in "
@@ -796,7 +796,7 @@ static bool read_port(smp_meter *m, short revents)
  * queued telegrams are due. */
 static int sleep_ms(const smp_meter *m)
 {
-    double now = sm_port_now(), left = m->last_good + stale_timeout(m) - now;
+    double now = smio_port_now(), left = m->last_good + stale_timeout(m) - now;
     if (m->queue && m->queue_due - now < left)
         left = m->queue_due - now;
     return left <= 0 ? 0 : left > 3600 ? 3600000 : (int)(left * 1000) + 1;
@@ -824,8 +824,8 @@ static void *reader(void *arg)
         }
         if (pf[1].revents)
             break;
-        if (m->queue && sm_port_now() >= m->queue_due)
-            dispatch_next(m, sm_port_now());
+        if (m->queue && smio_port_now() >= m->queue_due)
+            dispatch_next(m, smio_port_now());
         bool lost = false;
         if (pf[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
             lost = !read_port(m, pf[0].revents);
@@ -836,7 +836,7 @@ static void *reader(void *arg)
                     break;
             }
         }
-        if (!lost && sm_port_now() - m->last_good > stale_timeout(m)) {
+        if (!lost && smio_port_now() - m->last_good > stale_timeout(m)) {
             c_complain(LOG_WARNING, &m->c_stale,
                        SMP_LOG_PREFIX "no telegram for %.0f s (StaleTimeout): re-opening %s",
                        m->name, stale_timeout(m), m->port.path);
@@ -844,14 +844,14 @@ static void *reader(void *arg)
             m->line_known = false; /* Baud "auto": probe again */
         }
         if (lost) {
-            sm_port_close(&m->port);
+            smio_port_close(&m->port);
             sm_decoder_finish(m->dec); /* a telegram cut by the loss counts as an error */
             if (back_off(m, &backoff))
                 break;
         }
     }
     if (m->port.fd >= 0)
-        sm_port_close(&m->port); /* shutdown: a telegram cut short is no error */
+        smio_port_close(&m->port); /* shutdown: a telegram cut short is no error */
     return NULL;
 }
 
@@ -884,17 +884,17 @@ int smp_meter_start(smp_meter *m)
             return -1;
         }
         char line[40], header[512];
-        sm_line_text(&m->line, line, sizeof line);
+        smio_line_text(&m->line, line, sizeof line);
         snprintf(header, sizeof header,
-                 "smartmeter DumpFile of meter \"%.64s\": Device %.200s, %s, Framing %s; "
+                 SMP_PLUGIN " DumpFile of meter \"%.64s\": Device %.200s, %s, Framing %s; "
                  "one line per read: the bytes in hex, then the receive time (UTC); "
                  "smdecode reads it as it is",
                  m->name, m->device, line, sm_link_name(m->framing));
         smp_dump_init(m->dump, m->dump_path, m->dump_max, header);
     }
-    sm_port_init(&m->port);
+    smio_port_init(&m->port);
     char tname[16];
-    snprintf(tname, sizeof tname, "smartmeter#%.4s", m->name);
+    snprintf(tname, sizeof tname, SMP_PLUGIN "#%.4s", m->name);
     int status = plugin_thread_create(&m->thread, reader, m, tname);
     if (status != 0) {
         ERROR(SMP_LOG_PREFIX "cannot start the reader thread: %s", m->name, STRERROR(status));
@@ -913,7 +913,7 @@ void smp_meter_stop(smp_meter *m)
         WARNING(SMP_LOG_PREFIX "cannot wake the reader thread: %s", m->name, STRERRNO);
     pthread_join(m->thread, NULL);
     m->started = false;
-    save_state(m, sm_port_now(), true);
+    save_state(m, smio_port_now(), true);
     uint64_t h[SMP_H_COUNT];
     for (int i = 0; i < SMP_H_COUNT; i++)
         h[i] = atomic_load(&m->health[i]);

@@ -19,8 +19,8 @@
 #include "smp_log.h"
 #include "smp_map.h"
 #include "smp_p1.h"
-#include "sm_port.h"
-#include "sm_probe.h"
+#include "smio_port.h"
+#include "smio_probe.h"
 
 #define SMP_MAX_SKEW_DEFAULT 600.0 /* MaxClockSkew: 10 minutes */
 #define SMP_MAX_UNKNOWN_DEFAULT 64 /* MaxUnknownObjects */
@@ -49,7 +49,7 @@ typedef struct smp_meter {
     /* ---- configuration --------------------------------------------------- */
     char name[DATA_MAX_NAME_LEN];
     char device[PATH_MAX];
-    sm_line line;
+    smio_line line;
     bool line_auto;        /* Baud "auto" / Parity "auto": probe the settings */
     sm_link framing;
     uint8_t ek[32], ak[32];
@@ -74,7 +74,7 @@ typedef struct smp_meter {
     bool started;
     int wake_fd;           /* eventfd: shutdown */
     sm_decoder *dec;
-    sm_port port;
+    smio_port port;
     _Atomic uint64_t health[SMP_H_COUNT];
     uint64_t discarded_seen;   /* the decoder's count since the port was opened */
     sm_obis *unknown;          /* the unknown objects dispatched so far (max_unknown) */
@@ -101,7 +101,7 @@ typedef struct smp_meter {
     bool got_first, was_connected;
     bool good_since_open;      /* a telegram decoded since the port was opened */
     bool closed_early;         /* the last connection ended without a telegram */
-    uint8_t first[SM_PORT_PEER_TEXT_MAX]; /* a connection's first bytes: what a */
+    uint8_t first[SMIO_PORT_PEER_TEXT_MAX]; /* a connection's first bytes: what a */
     size_t first_len;                     /* network serial server said */
     bool line_known;           /* line_auto: the probe found the settings */
     double last_good;          /* monotonic seconds of the last good telegram */

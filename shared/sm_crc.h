@@ -3,7 +3,6 @@
 #ifndef SM_CRC_H
 #define SM_CRC_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,9 +13,5 @@ uint16_t sm_crc16_x25(const uint8_t *buf, size_t len);
 /* CRC-16/ARC (DSMR P1 telegrams, from '/' up to and including '!'):
  * reflected polynomial 0x8005, init 0, no final xor. */
 uint16_t sm_crc16_arc(const uint8_t *buf, size_t len);
-
-/* Either of them with the tables only, never folded with carry-less
- * multiplication (the tests check both ways on every machine). */
-uint16_t sm_crc16_tables(bool is_x25, const uint8_t *buf, size_t len);
 
 #endif

@@ -10,15 +10,7 @@ const char sm_digit_pairs[201] = "0001020304050607080910111213141516171819202122
 
 int sm_u64_digits(uint64_t v, char d[20])
 {
-    uint64_t w[2];
-    int n = sm_u64_digit_words(v, w);
-    if (n > 0) {
-        /* written as words (byte stores read back as a word would stall
-         * the reader) */
-        sm_digit_words_store(d, n, w);
-        return n;
-    }
-    n = sm_u64_ndigits(v);
+    int n = sm_u64_ndigits(v);
     /* from the last digit, two per division */
     int k = n;
     while (v >= 100) {

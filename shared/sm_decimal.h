@@ -31,55 +31,6 @@ static inline int sm_u64_ndigits(uint64_t v)
     return t + 1 - ((v | 1) < p10[t]);
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* The eight decimal digits of v < 10^8 (leading zeros included) as ASCII,
- * the first in the lowest byte: halves, quarters and digits split side by
- * side in one word (every step's lanes stay within their bits). */
-static inline uint64_t sm_digits8(uint32_t v)
-{
-    uint64_t x = (uint64_t)(v / 10000) | (uint64_t)(v % 10000) << 32; /* 4 + 4 */
-    uint64_t q = ((x * 5243) >> 19) & 0x0000007F0000007Full;           /* / 100 */
-    x = q | (x - q * 100) << 16;                                        /* 2 x 4 */
-    uint64_t t = ((x * 103) >> 10) & 0x000F000F000F000Full;             /* / 10 */
-    x = t | (x - t * 10) << 8;                                          /* 8 x 1 */
-    return x + 0x3030303030303030ull;
-}
-#endif
-
-/* The digits of v as text in two words, to be stored by
- * sm_digit_words_store: how many (1..16); 0 when v has more, or on a
- * machine that is not little-endian (sm_u64_digits then). */
-static inline int sm_u64_digit_words(uint64_t v, uint64_t w[2])
-{
-#ifdef __BYTE_ORDER__
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && (defined(__GNUC__) || defined(__clang__))
-    int n = sm_u64_ndigits(v);
-    if (n <= 8) {
-        w[0] = sm_digits8((uint32_t)v) >> (8 * (8 - n));
-        return n;
-    }
-    if (n <= 16) {
-        w[0] = sm_digits8((uint32_t)(v / 100000000u)) >> (8 * (16 - n));
-        w[1] = sm_digits8((uint32_t)(v % 100000000u));
-        return n;
-    }
-#endif
-#endif
-    (void)v;
-    (void)w;
-    return 0;
-}
-
-/* The n digits of sm_u64_digit_words at d (eight bytes are written when
- * there are fewer) */
-static inline void sm_digit_words_store(char *d, int n, const uint64_t w[2])
-{
-    memcpy(d, &w[0], 8);
-    if (n > 8)
-        memcpy(d + n - 8, &w[1], 8);
-}
-
 /* The exact decimal of (neg ? -1 : 1) * digits * 10^scaler, as
  * sm_reading_format_value writes integers: d holds nd (1..20) digits as
  * sm_u64_digits gives them, scaler is -128..127.  Writes no NUL; returns

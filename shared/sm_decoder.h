@@ -5,7 +5,7 @@
  * bytes (sm_decoder_feed) or whole APDUs (sm_decoder_apdu).  The callback
  * runs once per telegram, successful or not, with a sm_telegram whose
  * pointers are valid only during the callback.  All buffers live in the
- * caller-owned struct (no allocation; about 120 KB, so not on a small
+ * caller-owned struct (no allocation; about 140 KB, so not on a small
  * stack), whose fields are private: the functions below read them.  The
  * keys are held expanded in the struct; sm_decoder_wipe() clears them and
  * must be called before the memory is released.  A decoder must not be
@@ -94,7 +94,7 @@ typedef struct {
     uint64_t bytes_cut;       /* this stream: the telegram cut by sm_decoder_stop */
 } sm_decoder_stats;
 
-/* The state is the caller's (about 120 KB: not for a small stack); its
+/* The state is the caller's (about 140 KB: not for a small stack); its
  * fields are private: use the functions below. */
 typedef struct {
     sm_deframer SM_PRIVATE(deframer);

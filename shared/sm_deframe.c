@@ -9,24 +9,19 @@
 #include "sm_security.h"
 #include "sm_cursor.h"
 
+const char *const sm_link_names[SM_LINK_COUNT] = {
+    [SM_LINK_AUTO] = "auto", [SM_LINK_MBUS] = "mbus", [SM_LINK_HDLC] = "hdlc",
+    [SM_LINK_WRAPPER] = "wrapper", [SM_LINK_RAW] = "raw", [SM_LINK_P1] = "p1"};
+
 const char *sm_link_name(sm_link link)
 {
-    switch (link) {
-    case SM_LINK_AUTO: return "auto";
-    case SM_LINK_MBUS: return "mbus";
-    case SM_LINK_HDLC: return "hdlc";
-    case SM_LINK_WRAPPER: return "wrapper";
-    case SM_LINK_RAW: return "raw";
-    case SM_LINK_P1: return "p1";
-    }
-    return "?";
+    return (unsigned)link < SM_LINK_COUNT ? sm_link_names[link] : "?";
 }
 
 int sm_link_parse(const char *name)
 {
-    static const char *const names[] = {"auto", "mbus", "hdlc", "wrapper", "raw", "p1"};
-    for (int i = 0; i < 6; i++)
-        if (strcmp(name, names[i]) == 0)
+    for (int i = 0; i < SM_LINK_COUNT; i++)
+        if (strcmp(name, sm_link_names[i]) == 0)
             return i;
     return -1;
 }
@@ -226,22 +221,11 @@ static void asm_begin(sm_deframer *d, sm_link link, uint64_t offset)
 /* A long frame's bytes on the wire from its L field: 68 L L 68, L bytes, CS, 16. */
 static size_t mbus_frame_bytes(const uint8_t *p) { return (size_t)p[1] + 6; }
 
-/* The M-Bus checksum: the sum of the bytes, modulo 256.  Eight bytes at a
- * time: the bytes at even and at odd positions are added in four 16-bit
- * lanes (each add brings at most 2 * 255, so a lane wraps only modulo 2^16,
- * which keeps the sum right modulo 256); the lanes are added at the end. */
+/* The M-Bus checksum: the sum of the bytes, modulo 256. */
 static uint8_t mbus_checksum(const uint8_t *p, size_t n)
 {
-    const uint64_t m = 0x00FF00FF00FF00FFull;
-    uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        acc += (w & m) + ((w >> 8) & m);
-    }
-    unsigned cs = (unsigned)(acc + (acc >> 16) + (acc >> 32) + (acc >> 48));
-    for (; i < n; i++)
+    unsigned cs = 0;
+    for (size_t i = 0; i < n; i++)
         cs += p[i];
     return (uint8_t)cs;
 }

@@ -67,8 +67,13 @@ typedef enum {
     SM_LINK_P1
 } sm_link;
 
+#define SM_LINK_COUNT 6
+/* The names of the link modes, indexed by sm_link: the one list that
+ * sm_link_name, sm_link_parse, smdecode's --framing and the plugin's
+ * Framing take. */
+extern const char *const sm_link_names[SM_LINK_COUNT];
 const char *sm_link_name(sm_link link);
-/* Parse "auto", "mbus", "hdlc", "wrapper", "raw", "p1"; -1 when unknown. */
+/* The sm_link of a name of sm_link_names; -1 when unknown. */
 int sm_link_parse(const char *name);
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "sm_error.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct err_entry {
     sm_err code;
@@ -57,4 +58,18 @@ const char *sm_layername(sm_layer layer)
     if ((unsigned)layer < sizeof names / sizeof names[0])
         return names[layer];
     return "none";
+}
+
+size_t sm_choices_text(const char *const *names, size_t n, char *buf, size_t cap)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int k = snprintf(buf + (len < cap ? len : cap), len < cap ? cap - len : 0, "%s%s", sep,
+                         names[i]);
+        len += k > 0 ? (size_t)k : 0;
+    }
+    if (n == 0 && cap > 0)
+        buf[0] = '\0';
+    return len;
 }

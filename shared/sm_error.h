@@ -10,6 +10,8 @@
 #ifndef SM_ERROR_H
 #define SM_ERROR_H
 
+#include <stddef.h>
+
 #define SM_ERRORS(X)                                                                   \
     X(SM_OK, 0, "ok", "ok")                                                            \
     /* generic */                                                                      \
@@ -84,5 +86,9 @@ const char *sm_strerror(sm_err err);
 const char *sm_errname(sm_err err);
 sm_layer sm_errlayer(sm_err err);
 const char *sm_layername(sm_layer layer);
+
+/* The words names[0..n) as "a, b or c", for a message that lists the
+ * choices of an option; snprintf's return and truncation. */
+size_t sm_choices_text(const char *const *names, size_t n, char *buf, size_t cap);
 
 #endif

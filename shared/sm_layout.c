@@ -10,6 +10,7 @@
 
 #include "sm_axdr.h"
 #include "sm_limits.h"
+#include "sm_hex.h"
 
 #define MAX_POS SM_MAX_READINGS /* elements of a list: no telegram has more readings */
 #define MAX_WORDS (MAX_POS + 2) /* "types" of the largest list, and its keyword */
@@ -62,16 +63,6 @@ static sm_err fail(parser *ps, const char *fmt, ...)
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* a quoted string from p (after the opening quote) into lw->buf */
 static sm_err quoted(parser *ps, line_words *lw, const char **pp, const char *end, word *w)
@@ -83,8 +74,8 @@ static sm_err quoted(parser *ps, line_words *lw, const char **pp, const char *en
         char c = *p;
         if (c == '\\' && p + 1 < end) {
             p++;
-            if (*p == 'x' && p + 2 < end && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-                c = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+            if (*p == 'x' && p + 2 < end && sm_hex_digit(p[1]) >= 0 && sm_hex_digit(p[2]) >= 0) {
+                c = (char)(sm_hex_digit(p[1]) << 4 | sm_hex_digit(p[2]));
                 p += 2;
             } else if (*p == '"' || *p == '\\') {
                 c = *p;
@@ -229,7 +220,7 @@ static sm_err hex_bytes(parser *ps, line_words *lw, const word *w, word *out)
         return fail(ps, "match: \"%.*s\" is not an even number of hex digits", (int)w->n, w->p);
     char *dst = lw->buf + lw->used;
     for (size_t i = 0; i < w->n; i += 2) {
-        int hi = hexval(w->p[i]), lo = hexval(w->p[i + 1]);
+        int hi = sm_hex_digit(w->p[i]), lo = sm_hex_digit(w->p[i + 1]);
         if (hi < 0 || lo < 0)
             return fail(ps, "match: \"%.*s\" is not hex", (int)w->n, w->p);
         dst[i / 2] = (char)(hi << 4 | lo);

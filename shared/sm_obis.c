@@ -3,7 +3,6 @@
 
 #include "sm_fmt.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,33 +97,28 @@ static const sm_obis_info obis_table[] = {
 
 #define NTAB (sizeof obis_table / sizeof obis_table[0])
 
-/* Where the entries of each (a, c) begin, for a = 0 and 1 (the only A
- * values in the table): entries first[a][c] .. first[a][c + 1] - 1.  Made
- * once, on the first lookup; a lookup then compares at most a few entries
- * instead of searching the whole table (it runs for every reading). */
-static uint8_t first[2][257];
-static pthread_once_t first_once = PTHREAD_ONCE_INIT;
-
-static void make_first(void)
+/* The order of the table: (a, c, d, e) as one number */
+static uint32_t order(unsigned a, unsigned c, unsigned d, unsigned e)
 {
-    size_t i = 0;
-    for (unsigned a = 0; a < 2; a++)
-        for (unsigned c = 0; c <= 256; c++) {
-            while (i < NTAB && (obis_table[i].a < a || (obis_table[i].a == a && obis_table[i].c < c)))
-                i++;
-            first[a][c] = (uint8_t)i;
-        }
+    return (uint32_t)a << 24 | (uint32_t)c << 16 | (uint32_t)d << 8 | (uint32_t)e;
 }
 
+/* A binary search of the sorted table (a unit test checks the order) */
 const sm_obis_info *sm_obis_lookup(const sm_obis *o)
 {
-    _Static_assert(NTAB < 256, "the index holds table positions in a byte");
-    if (o->a > 1)
-        return NULL;
-    pthread_once(&first_once, make_first);
-    for (unsigned i = first[o->a][o->c]; i < first[o->a][o->c + 1]; i++)
-        if (obis_table[i].d == o->d && obis_table[i].e == o->e)
-            return &obis_table[i];
+    uint32_t want = order(o->a, o->c, o->d, o->e);
+    size_t lo = 0, hi = NTAB;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const sm_obis_info *t = &obis_table[mid];
+        uint32_t at = order(t->a, t->c, t->d, t->e);
+        if (at == want)
+            return t;
+        if (at < want)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 

@@ -3,7 +3,8 @@
  * Luxembourg's Smarty and Energienetze Steiermark (the same text inside the
  * ciphering), and IEC 62056-21 mode D push ("D0") meters.
  *
- * The telegram (sm_p1_scan: the deframer's and the ciphering's view):
+ * The telegram (sm_p1_scan, in sm_p1_frame.c: the deframer's and the
+ * ciphering's view):
  *   "/" XXX Z ident CR LF   three letters (the manufacturer), a baud-rate
  *                           character, the meter's identification
  *   CR LF                   an empty line (not required)
@@ -25,7 +26,7 @@
  * comes as 0xAF every byte must carry its even-parity bit, and the bit is
  * masked off.  At most SM_P1_MAX bytes.
  *
- * The content (sm_p1_parse): lines "A-B:C.D.E(value*unit)" and the D0 form
+ * The content (sm_p1_parse, in sm_p1_lines.c): lines "A-B:C.D.E(value*unit)" and the D0 form
  * "A-B:C.D.E*F(...)" (also "C.D.E" alone: A = 1, B = 0; C may be a letter
  * of IEC 62056-61: C 96, F 97, L 98, P 99), a line beginning with "(" going
  * on the line before (DSMR 2.2's gas value).  By the arrangement of the
@@ -153,28 +154,22 @@ typedef struct {
 } sm_p1_info;
 
 /* What one meter's telegrams repeat, remembered from one telegram to the
- * next so that the next is read with fewer steps: for each of the first
- * SM_P1_MEMO_LINES lines, its code as sent (the characters up to and with
- * the "(" after it) and what they are; the units met.  Only ever a shortcut
- * to what the characters say: a line that begins otherwise is read as
- * usual, and the readings are the same with a memo, without one, or with
- * one that another meter's telegrams left.  Zeroed, it is empty. */
+ * next (the fast path of reading a line's code, sm_p1_lines.c): for each
+ * of the first SM_P1_MEMO_LINES lines, its code as sent (the characters up
+ * to and with the one after it) and what they are.  Only ever a cache of
+ * what the characters say: a line that begins otherwise is read as usual,
+ * and the readings are the same with a memo, without one, or with one
+ * that another meter's telegrams left.  Zeroed, it is empty. */
 #define SM_P1_MEMO_LINES 64
-#define SM_P1_MEMO_UNITS 16
 typedef struct {
-    uint64_t text[2], mask[2]; /* the line's first 16 bytes, masked to its code and "(" */
+    uint64_t text[2], mask[2]; /* the line's first 16 bytes, masked to its code and the next */
     const sm_obis_info *info;
     sm_obis obis;
-    uint8_t len;               /* the code's length (1 to 15); 0: empty */
-    uint8_t unit_len;          /* its number's unit, 1 to 7 characters; 0: none */
-    uint64_t unit_text, unit_mask; /* ... as sent, 8 bytes masked to it */
-    const void *unit;          /* ... and what it is */
+    uint8_t len; /* the code's length (1 to 15); 0: empty */
 } sm_p1_memo_line;
 
 typedef struct {
     sm_p1_memo_line line[SM_P1_MEMO_LINES];
-    uint64_t unit_key[SM_P1_MEMO_UNITS]; /* a unit as sent; 0: empty */
-    const void *unit[SM_P1_MEMO_UNITS];  /* ... and what it is (NULL: not known) */
 } sm_p1_memo;
 
 /* Does the text at p begin like a telegram ("/" and three letters)? */

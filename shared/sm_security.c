@@ -333,6 +333,24 @@ const char *sm_key_diag_name(sm_key_diag d)
     }
 }
 
+sm_key_advice sm_key_advise(sm_err err, sm_key_diag diag)
+{
+    bool no_ak = err == SM_ERR_NO_AUTH_KEY;
+    switch (diag) {
+    case SM_KEYS_SWAPPED: return SM_ADVICE_SWAP;
+    case SM_KEYS_EK_RIGHT: return no_ak ? SM_ADVICE_GIVE_AK : SM_ADVICE_CHECK_AK;
+    case SM_KEYS_EK_WRONG: return no_ak ? SM_ADVICE_CHECK_EK_TOO : SM_ADVICE_CHECK_EK;
+    default: break;
+    }
+    switch (err) {
+    case SM_ERR_NO_KEY: return SM_ADVICE_GIVE_KEY;
+    case SM_ERR_NO_AUTH_KEY: return SM_ADVICE_GIVE_AK_ONLY;
+    case SM_ERR_TAG_MISMATCH: return SM_ADVICE_CHECK_KEYS;
+    case SM_ERR_WRONG_KEY: return SM_ADVICE_CHECK_KEY;
+    default: return SM_ADVICE_NONE;
+    }
+}
+
 const char *sm_key_diag_text(sm_key_diag d)
 {
     switch (d) {

@@ -102,6 +102,29 @@ const char *sm_key_diag_name(sm_key_diag d);
  * key is wrong or missing"); NULL for SM_KEYS_UNKNOWN */
 const char *sm_key_diag_text(sm_key_diag d);
 
+/* What to do about a key error, from the error and the diagnosis: which
+ * key to give, check or swap.  The one rule of it; each front end says it
+ * with its own option names. */
+typedef enum {
+    SM_ADVICE_NONE = 0,     /* not a question of keys */
+    SM_ADVICE_SWAP,         /* the two keys work the other way round */
+    SM_ADVICE_GIVE_AK,      /* the key decrypts it: give the authentication key
+                               (or decrypt without checking the tag) */
+    SM_ADVICE_CHECK_AK,     /* the key decrypts it: the authentication key is
+                               wrong (or decrypt without checking the tag) */
+    SM_ADVICE_CHECK_EK_TOO, /* no authentication key, and the key does not
+                               decrypt it either */
+    SM_ADVICE_CHECK_EK,     /* the key does not decrypt it: a wrong key, or a
+                               damaged telegram */
+    SM_ADVICE_GIVE_KEY,     /* encrypted, and no key given */
+    SM_ADVICE_GIVE_AK_ONLY, /* authenticated, and no authentication key given */
+    SM_ADVICE_CHECK_KEYS,   /* the tag does not match: either key, or damage */
+    SM_ADVICE_CHECK_KEY,    /* the plaintext is no APDU: the key */
+    SM_ADVICE_COUNT
+} sm_key_advice;
+
+sm_key_advice sm_key_advise(sm_err err, sm_key_diag diag);
+
 /* Parse a key given as hex (32 or 64 digits; spaces, colons and a 0x prefix
  * tolerated).  Returns SM_OK and the length, SM_ERR_KEY_LENGTH otherwise.
  * Never echoes the key anywhere. */

@@ -6,6 +6,7 @@
 
 #include "sm_build.h"
 #include "sm_datetime.h"
+#include "sm_hex.h"
 
 static uint64_t next(meter_sim *m)
 {
@@ -240,12 +241,9 @@ static int p1_time(char *out, size_t cap, int64_t utc)
 
 static void hex_text(char *out, const char *s)
 {
-    static const char H[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        *out++ = H[(uint8_t)*s >> 4];
-        *out++ = H[*s & 15];
-    }
-    *out = '\0';
+    size_t n = strlen(s);
+    sm_hex_encode((const uint8_t *)s, n, out);
+    out[2 * n] = '\0';
 }
 
 /* The P1 telegram of the current state: DSMR 5's lines (about 1 KB), with

@@ -52,6 +52,7 @@
 #include "meter_sim.h"
 #include "sm_build.h"
 #include "smd_hexin.h"
+#include "sm_hex.h"
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { (void)sig; stop = 1; }
@@ -371,12 +372,8 @@ int main(int argc, char **argv)
         }
         if (!ok) {
         } else if (hex) {
-            static const char H[] = "0123456789ABCDEF";
-            size_t k = 0;
-            for (size_t j = 0; j < n; j++) {
-                line[k++] = H[buf[j] >> 4];
-                line[k++] = H[buf[j] & 15];
-            }
+            size_t k = 2 * n;
+            sm_hex_encode(buf, n, line);
             line[k++] = '\n';
             ok = write_all(fd, (uint8_t *)line, k);
         } else if (fast) {

@@ -791,7 +791,7 @@ for want in 'meter "bad-option": unknown option Bogus' \
     "meter \"fifo-key\": option KeyFile: cannot read $W/fifo: not a regular file (a FIFO, a device or a directory)" \
     "meter \"fifo-ak\": option AuthKeyFile: cannot read $W/fifo: not a regular file (a FIFO, a device or a directory)" \
     "LayoutFile $W/fifo: cannot be read: not a regular file (a FIFO, a device or a directory)" \
-    'meter "bad-parity": option Parity: "mark" is not even, odd, none or auto' \
+    'meter "bad-parity": option Parity: "mark" is not none, even, odd or auto' \
     'meter "bad-obis": option Select: argument 1 ("1-0:32.7") is not an OBIS code' \
     'meter "bad-obis-f": option Select: argument 1 ("1-0:32.7.0.1") is not an OBIS code' \
     'meter "bad-baud": option Baud needs a whole number from 50 to 4000000, or "auto"' \

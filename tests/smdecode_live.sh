@@ -83,11 +83,14 @@ echo "silent line: $(tail -1 "$W/q.err")"
 
 # noise only (a line at the wrong speed looks like this): the settings suggested
 pty g
-smd --device "$W/g" --seconds 2 -f csv >"$W/g.out" 2>"$W/g.err" &
+# bytes that begin no frame and no APDU (not 0x68 0x7E 0x00 '/' 0x0F 0xDB 0xDC 0xE0),
+# made before smdecode listens (a loaded machine starts python slowly)
+python3 -c 'import sys; sys.stdout.buffer.write(bytes((0x55, 0xAA, 0xF3, 0x3C, 0x81) * 600))' \
+    >"$W/g.bin"
+smd --device "$W/g" --seconds 3 -f csv >"$W/g.out" 2>"$W/g.err" &
 spid=$!
 sleep 0.5
-# bytes that begin no frame and no APDU (not 0x68 0x7E 0x00 '/' 0x0F 0xDB 0xDC 0xE0)
-python3 -c 'import sys; sys.stdout.buffer.write(bytes((0x55, 0xAA, 0xF3, 0x3C, 0x81) * 600))' >"$W/g.sim"
+cat "$W/g.bin" >"$W/g.sim"
 wait $spid
 rc=$?
 [ $rc -eq 1 ] || bad "noise: exit $rc, want 1"

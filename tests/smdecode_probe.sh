@@ -151,11 +151,17 @@ python3 -c '
 import os, random, sys, time
 random.seed(5)
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_NOCTTY)
+first = True
 while True:
     os.write(fd, bytes(random.randrange(256) for _ in range(512)))
+    if first:
+        open(sys.argv[2], "w").close()
+        first = False
     time.sleep(0.02)
-' "$W/g.sim" 2>/dev/null &
+' "$W/g.sim" "$W/g.flowing" 2>/dev/null &
 noise=$!
+# the noise flows before the probe listens (a loaded machine starts python slowly)
+for _ in $(seq 100); do [ -e "$W/g.flowing" ] && break; sleep 0.1; done
 PTY_SHIM_LINES="*=2400 8E1" LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" --device "$W/g" --probe \
     --seconds 1 >"$W/g.out" 2>"$W/g.err"
 rc=$?

@@ -1,12 +1,12 @@
 /* test_plugin_map.c - the plugin's pure parts: how readings become
  * collectd types and instances (smp_map), Select/Ignore patterns, the
- * tcp:// device syntax (sm_port) and key-file contents. */
+ * tcp:// device syntax (smio_port) and key-file contents. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "smp_map.h"
-#include "sm_port.h"
+#include "smio_port.h"
 #include "test_util.h"
 
 static sm_reading num(const char *obis, double value, uint8_t unit)
@@ -250,20 +250,20 @@ static void test_patterns(void)
 static void test_tcp_devices(void)
 {
     char h[64], s[8];
-    CU_ASSERT_TRUE(sm_port_tcp_parse("tcp://ser2net.local:2001", h, sizeof h, s, sizeof s));
+    CU_ASSERT_TRUE(smio_port_tcp_parse("tcp://ser2net.local:2001", h, sizeof h, s, sizeof s));
     CU_ASSERT_STRING_EQUAL(h, "ser2net.local");
     CU_ASSERT_STRING_EQUAL(s, "2001");
-    CU_ASSERT_TRUE(sm_port_tcp_parse("tcp://[::1]:3333", h, sizeof h, s, sizeof s));
+    CU_ASSERT_TRUE(smio_port_tcp_parse("tcp://[::1]:3333", h, sizeof h, s, sizeof s));
     CU_ASSERT_STRING_EQUAL(h, "::1");
-    CU_ASSERT_FALSE(sm_port_tcp_parse("tcp://host", h, sizeof h, s, sizeof s));
-    CU_ASSERT_FALSE(sm_port_tcp_parse("tcp://:2001", h, sizeof h, s, sizeof s));
-    CU_ASSERT_FALSE(sm_port_tcp_parse("tcp://host:0", h, sizeof h, s, sizeof s));
-    CU_ASSERT_FALSE(sm_port_tcp_parse("tcp://host:65536", h, sizeof h, s, sizeof s));
-    CU_ASSERT_FALSE(sm_port_tcp_parse("tcp://host:20a1", h, sizeof h, s, sizeof s));
-    CU_ASSERT_FALSE(sm_port_tcp_parse("tcp://[::1:3333", h, sizeof h, s, sizeof s));
-    CU_ASSERT_FALSE(sm_port_tcp_parse("/dev/ttyUSB0", h, sizeof h, s, sizeof s));
-    CU_ASSERT_TRUE(sm_port_is_tcp("tcp://x:1"));
-    CU_ASSERT_FALSE(sm_port_is_tcp("/dev/serial/by-id/usb-tcp"));
+    CU_ASSERT_FALSE(smio_port_tcp_parse("tcp://host", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smio_port_tcp_parse("tcp://:2001", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smio_port_tcp_parse("tcp://host:0", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smio_port_tcp_parse("tcp://host:65536", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smio_port_tcp_parse("tcp://host:20a1", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smio_port_tcp_parse("tcp://[::1:3333", h, sizeof h, s, sizeof s));
+    CU_ASSERT_FALSE(smio_port_tcp_parse("/dev/ttyUSB0", h, sizeof h, s, sizeof s));
+    CU_ASSERT_TRUE(smio_port_is_tcp("tcp://x:1"));
+    CU_ASSERT_FALSE(smio_port_is_tcp("/dev/serial/by-id/usb-tcp"));
 }
 
 static void test_key_file_content(void)

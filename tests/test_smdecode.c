@@ -540,34 +540,42 @@ static void live_pipe(bool binary)
 static void test_live_pipe_binary(void) { live_pipe(true); }
 static void test_live_pipe_hex(void) { live_pipe(false); }
 
-/* JSON strings: the quick check of up to 16 characters as two words
- * escapes exactly what the byte-by-byte writer escapes, whatever byte
- * stands wherever, at every length around it */
-static void test_json_str_words(void)
+/* JSON strings: whatever byte stands wherever, at every length around a
+ * value's usual size, it is written as itself when it is printable ASCII
+ * but '"' and '\\', as \" or \\ for those two, and as \u00XX for the
+ * others */
+static void test_json_str_bytes(void)
 {
-    static smd_out fast, slow;
-    smd_out_init(&fast, NULL, NULL);
-    smd_out_init(&slow, NULL, NULL);
+    static smd_out o;
+    smd_out_init(&o, NULL, NULL);
     uint8_t s[24];
+    char want[24 + 8];
     unsigned bad = 0, escaped = 0;
-    for (size_t n = 0; n <= sizeof s; n++)
-        for (size_t at = 0; at < (n ? n : 1); at++)
+    for (size_t n = 1; n <= sizeof s; n++)
+        for (size_t at = 0; at < n; at++)
             for (unsigned b = 0; b < 256; b++) {
                 memset(s, 'a', sizeof s);
                 s[at] = (uint8_t)b;
-                smd_out_json_str(&fast, s, n);
-                smd_out_json_str_slow(&slow, s, n);
-                size_t fn, sn;
-                const char *ft = smd_out_text(&fast, &fn), *st = smd_out_text(&slow, &sn);
-                bad += fn != sn || memcmp(ft, st, fn) != 0;
-                escaped += sn != n + 2;
-                smd_out_discard(&fast);
-                smd_out_discard(&slow);
+                smd_out_json_str(&o, s, n);
+                char e[8];
+                if (b == '"' || b == '\\')
+                    snprintf(e, sizeof e, "\\%c", b);
+                else if (b < 0x20 || b >= 0x7F)
+                    snprintf(e, sizeof e, "\\u00%02X", b);
+                else
+                    snprintf(e, sizeof e, "%c", b);
+                escaped += e[0] == '\\';
+                int k = snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)at, (const char *)s,
+                                 e, (int)(n - at - 1), (const char *)s + at + 1);
+                size_t len;
+                const char *got = smd_out_text(&o, &len);
+                bad += len != (size_t)k || memcmp(got, want, len) != 0;
+                smd_out_discard(&o);
             }
     CU_ASSERT_EQUAL(bad, 0);
     /* per length and position: 32 control characters, '"', '\\', DEL and
      * the 128 bytes above it */
-    unsigned positions = 0; /* the empty string: none escaped */
+    unsigned positions = 0;
     for (size_t n = 1; n <= sizeof s; n++)
         positions += (unsigned)n;
     CU_ASSERT_EQUAL(escaped, positions * (32u + 2u + 1u + 128u));
@@ -599,8 +607,8 @@ void register_smdecode(void)
     CU_add_test(s, "keys never printed", test_keys_never_printed);
     CU_add_test(s, "hex as people paste it", test_hex_styles);
     CU_add_test(s, "binary capture with garbage", test_binary);
-    CU_add_test(s, "json strings: the word check escapes what the byte loop does",
-                test_json_str_words);
+    CU_add_test(s, "json strings: every byte at every position written or escaped as JSON says",
+                test_json_str_bytes);
 }
 
 void register_roundtrip(void);

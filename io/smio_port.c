@@ -1,7 +1,7 @@
-/* sm_port.c - serial ports through libserialport, network serial servers
+/* smio_port.c - serial ports through libserialport, network serial servers
  * through a TCP socket. */
 #define _GNU_SOURCE
-#include "sm_port.h"
+#include "smio_port.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,28 +17,28 @@
 
 #include <libserialport.h>
 
-sm_line sm_port_default_line(bool p1)
+smio_line smio_port_default_line(bool p1)
 {
     if (p1)
-        return (sm_line){.baud = 115200, .data_bits = 8, .stop_bits = 1, .parity = SM_PARITY_NONE};
-    return (sm_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SM_PARITY_EVEN};
+        return (smio_line){.baud = 115200, .data_bits = 8, .stop_bits = 1, .parity = SMIO_PARITY_NONE};
+    return (smio_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SMIO_PARITY_EVEN};
 }
 
-const char *const sm_parity_names[3] = {"none", "even", "odd"};
+const char *const smio_parity_names[3] = {"none", "even", "odd"};
 
-void sm_line_text(const sm_line *l, char *buf, size_t cap)
+void smio_line_text(const smio_line *l, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%d %d%c%d", l->baud, l->data_bits, "NEO"[l->parity], l->stop_bits);
 }
 
-double sm_port_now(void)
+double smio_port_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void sm_port_init(sm_port *p)
+void smio_port_init(smio_port *p)
 {
     p->sp = NULL;
     p->fd = -1;
@@ -46,15 +46,15 @@ void sm_port_init(sm_port *p)
     p->path[0] = '\0';
 }
 
-bool sm_port_is_tcp(const char *device)
+bool smio_port_is_tcp(const char *device)
 {
     return strncmp(device, "tcp://", 6) == 0;
 }
 
-bool sm_port_tcp_parse(const char *device, char *host, size_t host_cap, char *service,
+bool smio_port_tcp_parse(const char *device, char *host, size_t host_cap, char *service,
                    size_t service_cap)
 {
-    if (!sm_port_is_tcp(device))
+    if (!smio_port_is_tcp(device))
         return false;
     const char *h = device + 6, *colon;
     size_t hlen;
@@ -107,10 +107,10 @@ static void sp_message(const char *what, enum sp_return r, const char *path, cha
 }
 
 /* The line settings on an open serial port. */
-static bool configure(sm_port *p, const sm_line *line, char *err, size_t cap)
+static bool configure(smio_port *p, const smio_line *line, char *err, size_t cap)
 {
-    enum sp_parity parity = line->parity == SM_PARITY_EVEN  ? SP_PARITY_EVEN
-                            : line->parity == SM_PARITY_ODD ? SP_PARITY_ODD
+    enum sp_parity parity = line->parity == SMIO_PARITY_EVEN  ? SP_PARITY_EVEN
+                            : line->parity == SMIO_PARITY_ODD ? SP_PARITY_ODD
                                                              : SP_PARITY_NONE;
     enum sp_return r;
     const char *what = "baud rate";
@@ -126,7 +126,7 @@ static bool configure(sm_port *p, const sm_line *line, char *err, size_t cap)
     return false;
 }
 
-static bool open_serial(sm_port *p, const char *device, const sm_line *line, char *err,
+static bool open_serial(smio_port *p, const char *device, const smio_line *line, char *err,
                         size_t cap)
 {
     char real[PATH_MAX];
@@ -150,20 +150,20 @@ static bool open_serial(sm_port *p, const char *device, const sm_line *line, cha
         return false;
     }
     if (!configure(p, line, err, cap)) {
-        sm_port_close(p);
+        smio_port_close(p);
         return false;
     }
     int fd = -1;
     if (sp_get_port_handle(p->sp, &fd) != SP_OK || fd < 0) {
         sp_message("cannot get the handle of", SP_ERR_FAIL, real, err, cap);
-        sm_port_close(p);
+        smio_port_close(p);
         return false;
     }
     p->fd = fd; /* what the port buffered before is kept: whole telegrams decode */
     return true;
 }
 
-bool sm_port_set_line(sm_port *p, const sm_line *line, char *err, size_t cap)
+bool smio_port_set_line(smio_port *p, const smio_line *line, char *err, size_t cap)
 {
     if (p->tcp || !p->sp) {
         snprintf(err, cap, "%s: a network serial server has its own line settings", p->path);
@@ -175,11 +175,11 @@ bool sm_port_set_line(sm_port *p, const sm_line *line, char *err, size_t cap)
     return true;
 }
 
-static bool open_tcp(sm_port *p, const char *device, int cancel_fd, int timeout_ms, char *err,
+static bool open_tcp(smio_port *p, const char *device, int cancel_fd, int timeout_ms, char *err,
                      size_t cap)
 {
     char host[200], service[8];
-    if (!sm_port_tcp_parse(device, host, sizeof host, service, sizeof service)) {
+    if (!smio_port_tcp_parse(device, host, sizeof host, service, sizeof service)) {
         snprintf(err, cap, "malformed address %s (expected tcp://host:port)", device);
         return false;
     }
@@ -202,10 +202,10 @@ static bool open_tcp(sm_port *p, const char *device, int cancel_fd, int timeout_
         }
         int rc = connect(fd, a->ai_addr, a->ai_addrlen);
         if (rc != 0 && errno == EINPROGRESS) {
-            double deadline = sm_port_now() + timeout_ms / 1000.0;
+            double deadline = smio_port_now() + timeout_ms / 1000.0;
             for (;;) {
                 struct pollfd pf[2] = {{fd, POLLOUT, 0}, {cancel_fd, POLLIN, 0}};
-                double left = deadline - sm_port_now();
+                double left = deadline - smio_port_now();
                 if (left <= 0) {
                     errno = ETIMEDOUT;
                     break;
@@ -243,16 +243,16 @@ static bool open_tcp(sm_port *p, const char *device, int cancel_fd, int timeout_
     return false;
 }
 
-bool sm_port_open(sm_port *p, const char *device, const sm_line *line, int cancel_fd,
+bool smio_port_open(smio_port *p, const char *device, const smio_line *line, int cancel_fd,
                    int connect_timeout_ms, char *err, size_t err_cap)
 {
-    sm_port_init(p);
-    if (sm_port_is_tcp(device))
+    smio_port_init(p);
+    if (smio_port_is_tcp(device))
         return open_tcp(p, device, cancel_fd, connect_timeout_ms, err, err_cap);
     return open_serial(p, device, line, err, err_cap);
 }
 
-ssize_t sm_port_read(sm_port *p, void *buf, size_t cap, char *err, size_t err_cap)
+ssize_t smio_port_read(smio_port *p, void *buf, size_t cap, char *err, size_t err_cap)
 {
     if (p->fd < 0) {
         snprintf(err, err_cap, "not open");
@@ -280,7 +280,7 @@ ssize_t sm_port_read(sm_port *p, void *buf, size_t cap, char *err, size_t err_ca
     return -1;
 }
 
-void sm_port_close(sm_port *p)
+void smio_port_close(smio_port *p)
 {
     if (p->sp) {
         sp_close(p->sp);
@@ -293,20 +293,20 @@ void sm_port_close(sm_port *p)
     p->tcp = false;
 }
 
-void sm_port_library_init(void)
+void smio_port_library_init(void)
 {
     if (!getenv("LIBSERIALPORT_DEBUG"))
         sp_set_debug_handler(NULL);
 }
 
-sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm_port_sink *s,
+smio_read_end smio_port_read_for(smio_port *p, double seconds, int cancel_fd, const smio_port_sink *s,
                              double *elapsed, char *err, size_t err_cap)
 {
     uint8_t buf[4096];
-    double t0 = sm_port_now();
-    sm_read_end end = SM_READ_DONE;
+    double t0 = smio_port_now();
+    smio_read_end end = SMIO_READ_DONE;
     while (!s->done(s->ctx)) {
-        double left = seconds > 0 ? seconds - (sm_port_now() - t0) : 1.0;
+        double left = seconds > 0 ? seconds - (smio_port_now() - t0) : 1.0;
         if (left <= 0)
             break;
         struct pollfd pf[2] = {{p->fd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
@@ -314,28 +314,28 @@ sm_read_end sm_port_read_for(sm_port *p, double seconds, int cancel_fd, const sm
         if (r < 0 && errno != EINTR) {
             char eb[128];
             snprintf(err, err_cap, "poll: %s", errtext(errno, eb, sizeof eb));
-            end = SM_READ_LOST;
+            end = SMIO_READ_LOST;
             break;
         }
         if (r > 0 && cancel_fd >= 0 && pf[1].revents) {
-            end = SM_READ_CANCELLED;
+            end = SMIO_READ_CANCELLED;
             break;
         }
         if (r <= 0)
             continue;
-        ssize_t n = sm_port_read(p, buf, sizeof buf, err, err_cap);
+        ssize_t n = smio_port_read(p, buf, sizeof buf, err, err_cap);
         if (n < 0) {
-            end = SM_READ_LOST;
+            end = SMIO_READ_LOST;
             break;
         }
         if (n > 0)
             s->bytes(s->ctx, buf, (size_t)n);
     }
-    *elapsed = sm_port_now() - t0;
+    *elapsed = smio_port_now() - t0;
     return end;
 }
 
-bool sm_port_peer_text(const uint8_t *p, size_t n, char *buf, size_t cap)
+bool smio_port_peer_text(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
     size_t letters = 0, k = 0;
     while (n > 0 && (p[0] == '\r' || p[0] == '\n')) { /* a banner's leading line ends */
@@ -360,10 +360,10 @@ bool sm_port_peer_text(const uint8_t *p, size_t n, char *buf, size_t cap)
     return true;
 }
 
-void sm_port_keep_first(uint8_t first[SM_PORT_PEER_TEXT_MAX], size_t *len, const uint8_t *p,
+void smio_port_keep_first(uint8_t first[SMIO_PORT_PEER_TEXT_MAX], size_t *len, const uint8_t *p,
                         size_t n)
 {
-    size_t room = SM_PORT_PEER_TEXT_MAX - *len;
+    size_t room = SMIO_PORT_PEER_TEXT_MAX - *len;
     size_t k = n < room ? n : room;
     memcpy(first + *len, p, k);
     *len += k;

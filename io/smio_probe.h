@@ -1,37 +1,37 @@
-/* sm_probe.h - which line settings does the meter on this port use?  For
- * smdecode --probe and the plugin's Baud "auto"; I/O (sm_port), outside
+/* smio_probe.h - which line settings does the meter on this port use?  For
+ * smdecode --probe and the plugin's Baud "auto"; I/O (smio_port), outside
  * the core library.  The port is read at each of the settings meters use
  * (2400, 115200, 9600, 38400 and 19200 baud; 8E1, 8N1, 7E1 at each), until
  * a setting is proven: two telegrams whose link layer verified (M-Bus
  * checksum, HDLC FCS, P1 CRC; a telegram without a checksum only when it
  * decoded completely) and no link error after the first (the first
  * telegram may have been cut by the start of the read).  A setting that
- * gives only garbage is left early (SM_PROBE_GARBAGE bytes without one
+ * gives only garbage is left early (SMIO_PROBE_GARBAGE bytes without one
  * verified telegram); a line that is silent at the first setting is silent
  * at all of them (a UART receives something at any setting when the line
  * moves).  8E1 is tried before 8N1 at each rate: an 8E1 meter reads at 8N1
  * too (the parity bit where the stop bit is expected is not checked), an
  * 8N1 meter does not read at 8E1; a 7E1 P1 meter read at 8N1 shows the
  * parity bits in bit 7 (the telegram says so), and is reported as 7E1.
- * A framing given (sm_probe_opts.framing) puts its meters' settings first:
+ * A framing given (smio_probe_opts.framing) puts its meters' settings first:
  * P1 at 115200 and 9600 baud, M-Bus and HDLC at 2400 8E1.  A network serial
  * server (tcp://) has the line settings of its own serial side: it is read
  * once, for the link layer, the period, the security and the keys. */
-#ifndef SM_PROBE_H
-#define SM_PROBE_H
+#ifndef SMIO_PROBE_H
+#define SMIO_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sm_decoder.h"
-#include "sm_port.h"
+#include "smio_port.h"
 
-#define SM_PROBE_SETTINGS 15
-#define SM_PROBE_GARBAGE 3000
+#define SMIO_PROBE_SETTINGS 15
+#define SMIO_PROBE_GARBAGE 3000
 
 typedef struct {
-    sm_line line;
+    smio_line line;
     double seconds;          /* read at this setting */
     uint64_t bytes;
     uint64_t good;           /* telegrams whose link layer verified */
@@ -50,7 +50,7 @@ typedef struct {
     sm_err err;              /* of the last good telegram (e.g. SM_ERR_NO_KEY) */
     sm_key_diag key_diag;
     bool tcp;                /* a network serial server: line is not the meter's */
-} sm_probe_result;
+} smio_probe_result;
 
 typedef struct {
     const char *device;
@@ -60,24 +60,24 @@ typedef struct {
     bool verify_tag;
     int cancel_fd;           /* readable: stop (-1 for none) */
     sm_link framing;         /* SM_LINK_AUTO, or the one the meter is known to use */
-} sm_probe_opts;
+} smio_probe_opts;
 
 typedef enum {
-    SM_PROBE_FOUND,
-    SM_PROBE_NOTHING,       /* no setting proven (res[] says what each saw) */
-    SM_PROBE_SILENT,        /* no byte at all */
-    SM_PROBE_STOPPED,       /* cancel_fd became readable */
-    SM_PROBE_FAILED         /* the port could not be opened or set (err) */
-} sm_probe_end;
+    SMIO_PROBE_FOUND,
+    SMIO_PROBE_NOTHING,       /* no setting proven (res[] says what each saw) */
+    SMIO_PROBE_SILENT,        /* no byte at all */
+    SMIO_PROBE_STOPPED,       /* cancel_fd became readable */
+    SMIO_PROBE_FAILED         /* the port could not be opened or set (err) */
+} smio_probe_end;
 
 /* The line to configure for a proven result: a 7E1 meter read as 8N1 is
  * 7E1. */
-sm_line sm_probe_line(const sm_probe_result *r);
-/* Tries the settings in order; res (SM_PROBE_SETTINGS entries) gets one
+smio_line smio_probe_line(const smio_probe_result *r);
+/* Tries the settings in order; res (SMIO_PROBE_SETTINGS entries) gets one
  * result per setting tried, *n how many; progress (may be NULL) is called
  * after each. */
-sm_probe_end sm_probe_run(const sm_probe_opts *o, sm_probe_result *res, size_t *n,
-                            void (*progress)(void *ctx, const sm_probe_result *r), void *ctx,
+smio_probe_end smio_probe_run(const smio_probe_opts *o, smio_probe_result *res, size_t *n,
+                            void (*progress)(void *ctx, const smio_probe_result *r), void *ctx,
                             char *err, size_t err_cap);
 
 #endif

@@ -1,6 +1,6 @@
-/* sm_keyfile.c - see sm_keyfile.h. */
+/* smio_keyfile.c - see smio_keyfile.h. */
 #define _POSIX_C_SOURCE 200809L /* O_CLOEXEC */
-#include "sm_keyfile.h"
+#include "smio_keyfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 
 #define MAX_CONTENT 512 /* a key file is a few dozen bytes: more is not a key */
 
-int sm_file_open_regular(const char *path)
+int smio_file_open_regular(const char *path)
 {
     /* O_NONBLOCK: the open of a FIFO without a writer returns at once */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -23,24 +23,24 @@ int sm_file_open_regular(const char *path)
         int e = errno;
         close(fd);
         errno = e;
-        return SM_NOT_REGULAR;
+        return SMIO_NOT_REGULAR;
     }
     return fd;
 }
 
-const char *sm_file_error(int rc, int errno_value)
+const char *smio_file_error(int rc, int errno_value)
 {
-    return rc == SM_NOT_REGULAR ? "not a regular file (a FIFO, a device or a directory)"
+    return rc == SMIO_NOT_REGULAR ? "not a regular file (a FIFO, a device or a directory)"
                                 : strerror(errno_value);
 }
 
-sm_err sm_keyfile_read(const char *path, uint8_t key[32], size_t *len, sm_keyfile_info *info)
+sm_err smio_keyfile_read(const char *path, uint8_t key[32], size_t *len, smio_keyfile_info *info)
 {
-    sm_keyfile_info dummy;
+    smio_keyfile_info dummy;
     if (!info)
         info = &dummy;
     memset(info, 0, sizeof *info);
-    int fd = sm_file_open_regular(path);
+    int fd = smio_file_open_regular(path);
     if (fd < 0) {
         info->open_rc = fd;
         info->errno_value = errno;

@@ -1,38 +1,38 @@
-/* sm_probe.c - see sm_probe.h. */
-#include "sm_probe.h"
+/* smio_probe.c - see smio_probe.h. */
+#include "smio_probe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Every setting, in the order tried when nothing is known of the meter. */
-static const sm_line settings[] = {
-    {2400, 8, 1, SM_PARITY_EVEN},   {2400, 8, 1, SM_PARITY_NONE},   {2400, 7, 1, SM_PARITY_EVEN},
-    {115200, 8, 1, SM_PARITY_EVEN}, {115200, 8, 1, SM_PARITY_NONE}, {115200, 7, 1, SM_PARITY_EVEN},
-    {9600, 8, 1, SM_PARITY_EVEN},   {9600, 8, 1, SM_PARITY_NONE},   {9600, 7, 1, SM_PARITY_EVEN},
-    {38400, 8, 1, SM_PARITY_EVEN},  {38400, 8, 1, SM_PARITY_NONE},  {38400, 7, 1, SM_PARITY_EVEN},
-    {19200, 8, 1, SM_PARITY_EVEN},  {19200, 8, 1, SM_PARITY_NONE},  {19200, 7, 1, SM_PARITY_EVEN},
+static const smio_line settings[] = {
+    {2400, 8, 1, SMIO_PARITY_EVEN},   {2400, 8, 1, SMIO_PARITY_NONE},   {2400, 7, 1, SMIO_PARITY_EVEN},
+    {115200, 8, 1, SMIO_PARITY_EVEN}, {115200, 8, 1, SMIO_PARITY_NONE}, {115200, 7, 1, SMIO_PARITY_EVEN},
+    {9600, 8, 1, SMIO_PARITY_EVEN},   {9600, 8, 1, SMIO_PARITY_NONE},   {9600, 7, 1, SMIO_PARITY_EVEN},
+    {38400, 8, 1, SMIO_PARITY_EVEN},  {38400, 8, 1, SMIO_PARITY_NONE},  {38400, 7, 1, SMIO_PARITY_EVEN},
+    {19200, 8, 1, SMIO_PARITY_EVEN},  {19200, 8, 1, SMIO_PARITY_NONE},  {19200, 7, 1, SMIO_PARITY_EVEN},
 };
-_Static_assert(sizeof settings / sizeof settings[0] == SM_PROBE_SETTINGS, "one result a setting");
+_Static_assert(sizeof settings / sizeof settings[0] == SMIO_PROBE_SETTINGS, "one result a setting");
 
 /* Tried first for a known framing: P1 meters send at 115200 (DSMR 4 and 5,
  * e-MUCS, the Nordic ports; a 7E1 line reads at 8N1) or 9600 (DSMR 2.2/3.0,
  * D0); M-Bus and HDLC customer interfaces at 2400 8E1 (Kamstrup 8N1). */
-static const sm_line p1_first[] = {{115200, 8, 1, SM_PARITY_NONE}, {9600, 8, 1, SM_PARITY_NONE}};
+static const smio_line p1_first[] = {{115200, 8, 1, SMIO_PARITY_NONE}, {9600, 8, 1, SMIO_PARITY_NONE}};
 
-static bool same_line(const sm_line *a, const sm_line *b)
+static bool same_line(const smio_line *a, const smio_line *b)
 {
     return a->baud == b->baud && a->data_bits == b->data_bits && a->parity == b->parity;
 }
 
 /* The settings in the order to try them: a framing's first, then the rest. */
-static size_t probe_order(sm_link framing, sm_line *out)
+static size_t probe_order(sm_link framing, smio_line *out)
 {
     size_t n = 0;
     if (framing == SM_LINK_P1)
         for (size_t i = 0; i < sizeof p1_first / sizeof p1_first[0]; i++)
             out[n++] = p1_first[i];
-    for (size_t i = 0; i < SM_PROBE_SETTINGS; i++) {
+    for (size_t i = 0; i < SMIO_PROBE_SETTINGS; i++) {
         bool tried = false;
         for (size_t k = 0; k < n; k++)
             tried |= same_line(&out[k], &settings[i]);
@@ -44,7 +44,7 @@ static size_t probe_order(sm_link framing, sm_line *out)
 
 typedef struct {
     sm_decoder *dec;
-    sm_probe_result *r;
+    smio_probe_result *r;
     double first_at, last_at;         /* arrival (monotonic) */
     int64_t first_clock, last_clock;  /* the meter's clock, when all have it */
     bool clock;
@@ -69,12 +69,12 @@ static bool verified(const sm_telegram *t)
 static void on_telegram(void *ctx, const sm_telegram *t)
 {
     probe_ctx *c = ctx;
-    sm_probe_result *r = c->r;
+    smio_probe_result *r = c->r;
     if (!verified(t)) {
         r->link_errors += r->good > 0;
         return;
     }
-    double now = sm_port_now();
+    double now = smio_port_now();
     sm_datetime dt;
     int64_t u = 0;
     bool clock = sm_telegram_time(t, &dt) && sm_datetime_to_unix(&dt, -60, &u) == SM_OK;
@@ -118,36 +118,36 @@ static void on_bytes(void *ctx, const uint8_t *p, size_t n)
 /* proven, or only garbage so far */
 static bool enough(void *ctx)
 {
-    const sm_probe_result *r = ((probe_ctx *)ctx)->r;
-    return r->proven || (r->good == 0 && r->bytes >= SM_PROBE_GARBAGE);
+    const smio_probe_result *r = ((probe_ctx *)ctx)->r;
+    return r->proven || (r->good == 0 && r->bytes >= SMIO_PROBE_GARBAGE);
 }
 
-sm_probe_end sm_probe_run(const sm_probe_opts *o, sm_probe_result *res, size_t *n,
-                            void (*progress)(void *ctx, const sm_probe_result *r), void *pctx,
+smio_probe_end smio_probe_run(const smio_probe_opts *o, smio_probe_result *res, size_t *n,
+                            void (*progress)(void *ctx, const smio_probe_result *r), void *pctx,
                             char *err, size_t err_cap)
 {
     *n = 0;
     sm_decoder *dec = calloc(1, sizeof *dec);
     if (!dec) {
         snprintf(err, err_cap, "out of memory");
-        return SM_PROBE_FAILED;
+        return SMIO_PROBE_FAILED;
     }
-    sm_port port;
-    sm_port_library_init();
-    sm_probe_end end = SM_PROBE_NOTHING;
-    bool open = false, tcp = sm_port_is_tcp(o->device);
-    sm_line order[SM_PROBE_SETTINGS];
+    smio_port port;
+    smio_port_library_init();
+    smio_probe_end end = SMIO_PROBE_NOTHING;
+    bool open = false, tcp = smio_port_is_tcp(o->device);
+    smio_line order[SMIO_PROBE_SETTINGS];
     size_t count = tcp ? 1 : probe_order(o->framing, order); /* tcp: the server's settings */
     if (tcp)
-        order[0] = sm_port_default_line(o->framing == SM_LINK_P1);
-    for (size_t i = 0; i < count && end == SM_PROBE_NOTHING; i++) {
-        sm_probe_result *r = &res[(*n)++];
+        order[0] = smio_port_default_line(o->framing == SM_LINK_P1);
+    for (size_t i = 0; i < count && end == SMIO_PROBE_NOTHING; i++) {
+        smio_probe_result *r = &res[(*n)++];
         memset(r, 0, sizeof *r);
         r->line = order[i];
         r->tcp = tcp;
-        if (!(open ? sm_port_set_line(&port, &r->line, err, err_cap)
-                   : sm_port_open(&port, o->device, &r->line, o->cancel_fd, 5000, err, err_cap))) {
-            end = SM_PROBE_FAILED;
+        if (!(open ? smio_port_set_line(&port, &r->line, err, err_cap)
+                   : smio_port_open(&port, o->device, &r->line, o->cancel_fd, 5000, err, err_cap))) {
+            end = SMIO_PROBE_FAILED;
             (*n)--;
             break;
         }
@@ -156,30 +156,30 @@ sm_probe_end sm_probe_run(const sm_probe_opts *o, sm_probe_result *res, size_t *
         sm_decoder_init(dec, o->framing, on_telegram, &c);
         sm_decoder_set_keys(dec, o->ek_len ? o->ek : NULL, o->ek_len, o->ak_len ? o->ak : NULL,
                             o->ak_len, o->verify_tag);
-        sm_port_sink sink = {on_bytes, enough, &c};
-        sm_read_end le =
-            sm_port_read_for(&port, o->seconds, o->cancel_fd, &sink, &r->seconds, err, err_cap);
+        smio_port_sink sink = {on_bytes, enough, &c};
+        smio_read_end le =
+            smio_port_read_for(&port, o->seconds, o->cancel_fd, &sink, &r->seconds, err, err_cap);
         sm_decoder_wipe(dec);
         if (progress)
             progress(pctx, r);
-        if (le == SM_READ_CANCELLED)
-            end = SM_PROBE_STOPPED;
-        else if (le == SM_READ_LOST && !r->proven)
-            end = SM_PROBE_FAILED;
+        if (le == SMIO_READ_CANCELLED)
+            end = SMIO_PROBE_STOPPED;
+        else if (le == SMIO_READ_LOST && !r->proven)
+            end = SMIO_PROBE_FAILED;
         else if (r->proven)
-            end = SM_PROBE_FOUND;
+            end = SMIO_PROBE_FOUND;
         else if (*n == 1 && r->bytes == 0)
-            end = SM_PROBE_SILENT; /* silent at one setting: silent at all */
+            end = SMIO_PROBE_SILENT; /* silent at one setting: silent at all */
     }
     if (open)
-        sm_port_close(&port);
+        smio_port_close(&port);
     free(dec);
     return end;
 }
 
-sm_line sm_probe_line(const sm_probe_result *r)
+smio_line smio_probe_line(const smio_probe_result *r)
 {
     if (r->p1_parity)
-        return (sm_line){r->line.baud, 7, 1, SM_PARITY_EVEN};
+        return (smio_line){r->line.baud, 7, 1, SMIO_PARITY_EVEN};
     return r->line;
 }
