@@ -196,7 +196,7 @@ static double baseline(uint64_t count)
         size_t tn = sim_telegram(&m, t, sizeof t);
         sim_step(&m);
         sm_sec_header h;
-        if (sm_sec_parse(t, tn, &h, NULL) != SM_OK)
+        if (sm_sec_parse(SM_CUR_OVER(t, tn), &h) != SM_OK)
             abort();
         memcpy(iv[i], h.system_title, 8);
         iv[i][8] = (uint8_t)(h.fc >> 24);

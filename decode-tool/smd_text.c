@@ -114,9 +114,9 @@ static size_t quote_value(char *v, size_t n, size_t cap)
 static size_t flatten(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
     sm_node nodes[SM_MAX_NODES];
-    size_t nn, err;
+    size_t nn;
     sm_cur c = sm_cur_make(p, n);
-    if (cap < 2 || sm_axdr_tree(&c, nodes, sizeof nodes / sizeof nodes[0], &nn, &err))
+    if (cap < 2 || sm_axdr_tree(&c, nodes, sizeof nodes / sizeof nodes[0], &nn))
         return 0;
     unsigned path[SM_AXDR_MAX_DEPTH + 1] = {0};
     size_t k = 0;

@@ -153,7 +153,7 @@ static size_t key_from_file(const char *opt, const char *path, uint8_t key[32])
     size_t len = 0;
     smio_keyfile_info info;
     sm_err e = smio_keyfile_read(path, key, &len, &info);
-    if (e == SM_ERR_ARG) {
+    if (e == SM_ERR_IO) {
         fprintf(stderr, "%s: %s %s: %s\n", progname, opt, path,
                 smio_file_error(info.open_rc, info.errno_value));
         exit(EXIT_USAGE);

@@ -72,12 +72,12 @@ static void read_bodies(void)
 {
     for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
         uint8_t apdu[512];
-        size_t len = unhex(bodies[b], apdu), nn, off;
+        size_t len = unhex(bodies[b], apdu), nn;
         sm_notification n;
-        if (sm_notification_parse(apdu, len, &n, nodes, SM_MAX_NODES, &nn, &off))
+        if (sm_notification_parse(SM_CUR_OVER(apdu, len), &n, nodes, SM_MAX_NODES, &nn))
             FUZZ_FAIL("body %zu of the target does not parse", b);
         sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL, false};
-        if (sm_readings_extract(nodes, nn, apdu, len, &set, &rs, &off) != SM_OK)
+        if (sm_readings_extract(nodes, nn, apdu, len, &set, &rs) != SM_OK)
             continue;
         for (size_t i = 0; i < rs.n; i++)
             if (readings[i].index != i || readings[i].node >= nn)

@@ -18,8 +18,10 @@ static sm_reading readings[SM_MAX_READINGS];
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sm_notification n;
-    size_t nn = 0, off = 0;
-    if (sm_notification_parse(data, size, &n, nodes, SM_MAX_NODES, &nn, &off) != SM_OK) {
+    size_t nn = 0;
+    sm_cur c = sm_cur_make(data, size);
+    if (sm_notification_parse(&c, &n, nodes, SM_MAX_NODES, &nn) != SM_OK) {
+        size_t off = sm_cur_off(&c);
         if (off > size)
             FUZZ_FAIL("error offset %zu beyond %zu bytes", off, size);
         return 0;
@@ -33,12 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sm_datetime_to_unix(&n.datetime, -60, &t);
     }
     sm_reading_set set = {readings, SM_MAX_READINGS, 0, NULL, false};
-    if (sm_readings_extract(nodes, nn, data, n.body_offset + n.body_len, NULL, &set, &off) !=
-        SM_OK) {
-        if (off > size)
-            FUZZ_FAIL("readings error offset %zu beyond %zu bytes", off, size);
+    if (sm_readings_extract(nodes, nn, data, n.body_offset + n.body_len, NULL, &set) != SM_OK)
         return 0;
-    }
     for (size_t i = 0; i < set.n; i++) {
         const sm_reading *r = &readings[i];
         if (r->node >= nn || (r->obis_node != SM_NO_NODE && r->obis_node >= nn))

@@ -61,9 +61,7 @@ static void memo_same(const sm_telegram *t, size_t n, const char *which)
 {
     sm_reading_set rs = {again, SM_MAX_READINGS, 0, NULL, false};
     sm_p1_info info;
-    size_t off = 0;
-    sm_err e = sm_p1_parse((const uint8_t *)text, n, NULL, &info, &rs, scratch, sizeof scratch,
-                           &memo, &off);
+    sm_err e = sm_p1_parse_text(SM_CUR_OVER(text, n), &info, &rs, scratch, sizeof scratch, &memo);
     if (e != t->err || rs.n != t->nreadings || info.lines != t->p1.lines ||
         info.nnotes != t->p1.nnotes)
         FUZZ_FAIL("with the memo %s: %s, %zu readings; without: %s, %zu", which,
@@ -101,10 +99,8 @@ static void memo_usual(void)
     static uint8_t sc[1024];
     sm_reading_set rs = {r, SM_MAX_READINGS, 0, NULL, false};
     sm_p1_info info;
-    size_t off = 0;
     memset(&memo, 0, sizeof memo);
-    if (sm_p1_parse((const uint8_t *)usual, usual_n, NULL, &info, &rs, sc, sizeof sc, &memo,
-                    &off) != SM_OK || rs.n != 22)
+    if (sm_p1_parse_text(SM_CUR_OVER(usual, usual_n), &info, &rs, sc, sizeof sc, &memo) != SM_OK || rs.n != 22)
         FUZZ_FAIL("the usual telegram: %zu readings", rs.n);
 }
 
@@ -167,9 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL, false};
         sm_telegram t;
         memset(&t, 0, sizeof t);
-        size_t off = 0;
-        t.err = sm_p1_parse((const uint8_t *)text, n, NULL, &t.p1, &rs, scratch, sizeof scratch,
-                            NULL, &off);
+        t.err = sm_p1_parse_text(SM_CUR_OVER(text, n), &t.p1, &rs, scratch, sizeof scratch, NULL);
         t.is_p1 = true;
         t.apdu = (const uint8_t *)text;
         t.apdu_len = n;

@@ -33,9 +33,11 @@ static void setup(void)
 static void parse_and_decrypt(const uint8_t *p, size_t n)
 {
     sm_sec_header h;
-    size_t off = 0, len = 0;
+    size_t len = 0;
     bool auth;
-    if (sm_sec_parse(p, n, &h, &off) != SM_OK) {
+    sm_cur c = sm_cur_make(p, n);
+    if (sm_sec_parse(&c, &h) != SM_OK) {
+        size_t off = sm_cur_off(&c);
         if (off > n)
             FUZZ_FAIL("error offset %zu beyond %zu bytes", off, n);
         return;
@@ -62,9 +64,9 @@ static void round_trip(const uint8_t *data, size_t size)
     if (n == 0)
         return; /* too long for one APDU */
     sm_sec_header h;
-    size_t off, len = 0;
+    size_t len = 0;
     bool auth = false;
-    if (sm_sec_parse(apdu, n, &h, &off) != SM_OK)
+    if (sm_sec_parse(SM_CUR_OVER(apdu, n), &h) != SM_OK)
         FUZZ_FAIL("a telegram built as meters do does not parse");
     if (h.sc != sc || h.fc != fc || memcmp(h.system_title, fuzz_title, 8) != 0)
         FUZZ_FAIL("header fields changed");

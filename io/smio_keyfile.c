@@ -44,7 +44,7 @@ sm_err smio_keyfile_read(const char *path, uint8_t key[32], size_t *len, smio_ke
     if (fd < 0) {
         info->open_rc = fd;
         info->errno_value = errno;
-        return SM_ERR_ARG;
+        return SM_ERR_IO;
     }
     struct stat st;
     if (fstat(fd, &st) == 0)
@@ -59,7 +59,7 @@ sm_err smio_keyfile_read(const char *path, uint8_t key[32], size_t *len, smio_ke
         if (r < 0) {
             info->open_rc = -1;
             info->errno_value = errno;
-            e = SM_ERR_ARG;
+            e = SM_ERR_IO;
             break;
         }
         if (r == 0)

@@ -22,14 +22,14 @@ int smio_file_open_regular(const char *path);
 const char *smio_file_error(int rc, int errno_value);
 
 typedef struct {
-    int errno_value;      /* why the file could not be read (SM_ERR_ARG) */
+    int errno_value;      /* why the file could not be read (SM_ERR_IO) */
     int open_rc;          /* smio_file_open_regular's result: SMIO_NOT_REGULAR, -1 */
     bool others_can_read; /* the file's mode lets every user read it */
 } smio_keyfile_info;
 
 /* Read a key from path: hex text (32 or 64 digits; spaces, colons and a
  * final newline are fine) or exactly 16 or 32 raw bytes.  SM_OK and the
- * key; SM_ERR_ARG when the file cannot be opened or read, or is no regular
+ * key; SM_ERR_IO when the file cannot be opened or read, or is no regular
  * file (smio_file_error(info->open_rc, info->errno_value) says why);
  * SM_ERR_KEY_LENGTH when it holds no key.  info may be NULL. */
 sm_err smio_keyfile_read(const char *path, uint8_t key[32], size_t *len, smio_keyfile_info *info);

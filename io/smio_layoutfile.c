@@ -17,13 +17,13 @@ sm_err smio_layoutfile_load(sm_layout_set *s, const char *path, char *msg, size_
         snprintf(msg, cap, "%s: cannot be read: %s", path, smio_file_error(fd, errno));
         if (fd >= 0)
             close(fd);
-        return SM_ERR_ARG;
+        return SM_ERR_IO;
     }
     char *text = malloc(SMIO_LAYOUTFILE_MAX + 1);
     size_t n = text ? fread(text, 1, SMIO_LAYOUTFILE_MAX + 1, f) : 0;
     int rerr = ferror(f) ? errno : 0;
     fclose(f);
-    sm_err e = SM_ERR_ARG;
+    sm_err e = n > SMIO_LAYOUTFILE_MAX ? SM_ERR_LAYOUT_FILE : SM_ERR_IO;
     if (!text)
         snprintf(msg, cap, "%s: out of memory", path);
     else if (rerr)

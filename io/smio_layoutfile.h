@@ -12,8 +12,9 @@
 #define SMIO_LAYOUTFILE_MAX (1024 * 1024) /* no layout file is larger */
 
 /* Add the layouts of the file at path to s, all or nothing.  path is kept
- * in the set (sm_layout.file): it must outlive it.  SM_OK, or SM_ERR_ARG
- * and msg "PATH:LINE: what is wrong" (or "PATH: cannot be read: why"). */
+ * in the set (sm_layout.file): it must outlive it.  SM_OK; SM_ERR_LAYOUT_FILE
+ * and msg "PATH:LINE: what is wrong"; SM_ERR_IO and msg "PATH: cannot be
+ * read: why". */
 sm_err smio_layoutfile_load(sm_layout_set *s, const char *path, char *msg, size_t cap);
 
 #endif

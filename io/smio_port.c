@@ -86,8 +86,7 @@ bool smio_port_tcp_parse(const char *device, char *host, size_t host_cap, char *
     return true;
 }
 
-/* strerror for the reader threads: strerror_r, not strerror's static buffer */
-static const char *errtext(int e, char *buf, size_t cap)
+const char *smio_errtext(int e, char *buf, size_t cap)
 {
     return strerror_r(e, buf, cap); /* GNU: returns the message */
 }
@@ -132,7 +131,7 @@ static bool open_serial(smio_port *p, const char *device, const smio_line *line,
     char real[PATH_MAX];
     char eb[128];
     if (!realpath(device, real)) {
-        snprintf(err, cap, "cannot open %s: %s", device, errtext(errno, eb, sizeof eb));
+        snprintf(err, cap, "cannot open %s: %s", device, smio_errtext(errno, eb, sizeof eb));
         return false;
     }
     snprintf(p->path, sizeof p->path, "%s", real);
@@ -239,7 +238,7 @@ static bool open_tcp(smio_port *p, const char *device, int cancel_fd, int timeou
         close(fd);
     }
     freeaddrinfo(res);
-    snprintf(err, cap, "cannot connect to %s: %s", p->path, errtext(last_errno, eb, sizeof eb));
+    snprintf(err, cap, "cannot connect to %s: %s", p->path, smio_errtext(last_errno, eb, sizeof eb));
     return false;
 }
 
@@ -276,7 +275,7 @@ ssize_t smio_port_read(smio_port *p, void *buf, size_t cap, char *err, size_t er
         snprintf(err, err_cap, "%s closed the connection", p->path);
     else
         snprintf(err, err_cap, "read error on %s: %s", p->path,
-                 errtext(errno, (char[128]){0}, 128));
+                 SMIO_STRERROR(errno));
     return -1;
 }
 
@@ -313,7 +312,7 @@ smio_read_end smio_port_read_for(smio_port *p, double seconds, int cancel_fd, co
         int r = poll(pf, cancel_fd >= 0 ? 2 : 1, left < 0.2 ? (int)(left * 1000) + 1 : 200);
         if (r < 0 && errno != EINTR) {
             char eb[128];
-            snprintf(err, err_cap, "poll: %s", errtext(errno, eb, sizeof eb));
+            snprintf(err, err_cap, "poll: %s", smio_errtext(errno, eb, sizeof eb));
             end = SMIO_READ_LOST;
             break;
         }

@@ -90,4 +90,10 @@ void smio_port_keep_first(uint8_t first[SMIO_PORT_PEER_TEXT_MAX], size_t *len, c
  * up for every message, several times per read). */
 void smio_port_library_init(void);
 
+/* strerror for the reader threads: strerror_r into buf, not strerror's
+ * static buffer; the message. */
+const char *smio_errtext(int e, char *buf, size_t cap);
+/* The same into a buffer of the expression's own (valid in the statement). */
+#define SMIO_STRERROR(e) smio_errtext((e), (char[128]){0}, 128)
+
 #endif

@@ -32,7 +32,7 @@ static int get_string(const smp_meter *m, const oconfig_item_t *ci, char *out, s
     if (cf_util_get_string_buffer(ci, out, cap) != 0 ||
         strlen(ci->values[0].value.string) >= cap) {
         ERROR(SMP_LOG_PREFIX "option %s needs one string argument (of at most %zu characters)",
-              m->name, ci->key, cap - 1);
+              m->cfg.name, ci->key, cap - 1);
         return -1;
     }
     return 0;
@@ -43,7 +43,7 @@ static int get_number(const smp_meter *m, const oconfig_item_t *ci, double lo, d
 {
     double v;
     if (cf_util_get_double(ci, &v) != 0 || !(v >= lo && v <= hi)) {
-        ERROR(SMP_LOG_PREFIX "option %s needs a number from %g to %g", m->name, ci->key, lo, hi);
+        ERROR(SMP_LOG_PREFIX "option %s needs a number from %g to %g", m->cfg.name, ci->key, lo, hi);
         return -1;
     }
     *out = v;
@@ -57,7 +57,7 @@ static int get_int_or(const smp_meter *m, const oconfig_item_t *ci, int lo, int 
 {
     double v;
     if (cf_util_get_double(ci, &v) != 0 || !(v >= lo && v <= hi) || v != (double)(long)v) {
-        ERROR(SMP_LOG_PREFIX "option %s needs a whole number from %d to %d%s", m->name, ci->key,
+        ERROR(SMP_LOG_PREFIX "option %s needs a whole number from %d to %d%s", m->cfg.name, ci->key,
               lo, hi, other);
         return -1;
     }
@@ -73,7 +73,7 @@ static int get_int(const smp_meter *m, const oconfig_item_t *ci, int lo, int hi,
 static int get_bool(const smp_meter *m, const oconfig_item_t *ci, bool *out)
 {
     if (cf_util_get_boolean(ci, out) != 0) {
-        ERROR(SMP_LOG_PREFIX "option %s needs true or false", m->name, ci->key);
+        ERROR(SMP_LOG_PREFIX "option %s needs true or false", m->cfg.name, ci->key);
         return -1;
     }
     return 0;
@@ -102,7 +102,7 @@ static int get_word(const smp_meter *m, const oconfig_item_t *ci, const char *co
         all[k++] = "auto";
     char choices[256];
     sm_choices_text(all, k, choices, sizeof choices);
-    ERROR(SMP_LOG_PREFIX "option %s: \"%s\" is not %s", m->name, ci->key, s, choices);
+    ERROR(SMP_LOG_PREFIX "option %s: \"%s\" is not %s", m->cfg.name, ci->key, s, choices);
     return -1;
 }
 
@@ -118,12 +118,12 @@ static int check_device(const smp_meter *m, const char *device)
         char h[200], p[8];
         if (smio_port_tcp_parse(device, h, sizeof h, p, sizeof p))
             return 0;
-        ERROR(SMP_LOG_PREFIX "option Device: \"%s\" is not tcp://host:port", m->name, device);
+        ERROR(SMP_LOG_PREFIX "option Device: \"%s\" is not tcp://host:port", m->cfg.name, device);
         return -1;
     }
     if (stat(device, &st) != 0 || S_ISCHR(st.st_mode))
         return 0;
-    ERROR(SMP_LOG_PREFIX "option Device: %s is %s, not a serial device", m->name, device,
+    ERROR(SMP_LOG_PREFIX "option Device: %s is %s, not a serial device", m->cfg.name, device,
           S_ISDIR(st.st_mode)    ? "a directory"
           : S_ISREG(st.st_mode)  ? "a regular file"
           : S_ISFIFO(st.st_mode) ? "a FIFO"
@@ -134,9 +134,9 @@ static int check_device(const smp_meter *m, const char *device)
 
 static int opt_device(smp_meter *m, oconfig_item_t *ci)
 {
-    if (get_string(m, ci, m->device, sizeof m->device) != 0)
+    if (get_string(m, ci, m->cfg.device, sizeof m->cfg.device) != 0)
         return -1;
-    return check_device(m, m->device);
+    return check_device(m, m->cfg.device);
 }
 
 /* Baud "auto", Parity "auto": the reader probes the line settings */
@@ -149,32 +149,32 @@ static bool is_auto(const oconfig_item_t *ci)
 static int opt_baud(smp_meter *m, oconfig_item_t *ci)
 {
     if (is_auto(ci)) {
-        m->line_auto = true;
+        m->cfg.line_auto = true;
         return 0;
     }
-    return get_int_or(m, ci, 50, 4000000, ", or \"auto\"", &m->line.baud);
+    return get_int_or(m, ci, 50, 4000000, ", or \"auto\"", &m->cfg.line.baud);
 }
 
 static int opt_data_bits(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_int(m, ci, 5, 8, &m->line.data_bits);
+    return get_int(m, ci, 5, 8, &m->cfg.line.data_bits);
 }
 
 static int opt_stop_bits(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_int(m, ci, 1, 2, &m->line.stop_bits);
+    return get_int(m, ci, 1, 2, &m->cfg.line.stop_bits);
 }
 
 static int opt_parity(smp_meter *m, oconfig_item_t *ci)
 {
     int p;
     if (is_auto(ci)) {
-        m->line_auto = true;
+        m->cfg.line_auto = true;
         return 0;
     }
     if (get_word(m, ci, smio_parity_names, 3, true, &p) != 0)
         return -1;
-    m->line.parity = (smio_parity)p;
+    m->cfg.line.parity = (smio_parity)p;
     return 0;
 }
 
@@ -183,7 +183,7 @@ static int opt_framing(smp_meter *m, oconfig_item_t *ci)
     int l;
     if (get_word(m, ci, sm_link_names, SM_LINK_COUNT, false, &l) != 0)
         return -1;
-    m->framing = (sm_link)l;
+    m->cfg.framing = (sm_link)l;
     return 0;
 }
 
@@ -194,14 +194,14 @@ static int key_hex(const smp_meter *m, oconfig_item_t *ci, uint8_t key[32], size
 {
     if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
         ERROR(SMP_LOG_PREFIX "option %s needs one string argument (32 or 64 hex digits)",
-              m->name, ci->key);
+              m->cfg.name, ci->key);
         return -1;
     }
     char *hex = ci->values[0].value.string;
     sm_err e = sm_key_from_hex(hex, key, len);
     sm_wipe(hex, strlen(hex));
     if (e != SM_OK) {
-        ERROR(SMP_LOG_PREFIX "option %s: not a key (expected 32 or 64 hex digits)", m->name,
+        ERROR(SMP_LOG_PREFIX "option %s: not a key (expected 32 or 64 hex digits)", m->cfg.name,
               ci->key);
         return -1;
     }
@@ -215,18 +215,18 @@ static int key_file(const smp_meter *m, const oconfig_item_t *ci, uint8_t key[32
         return -1;
     smio_keyfile_info info;
     sm_err e = smio_keyfile_read(path, key, len, &info);
-    if (e == SM_ERR_ARG) {
-        ERROR(SMP_LOG_PREFIX "option %s: cannot read %s: %s", m->name, ci->key, path,
+    if (e == SM_ERR_IO) {
+        ERROR(SMP_LOG_PREFIX "option %s: cannot read %s: %s", m->cfg.name, ci->key, path,
               info.open_rc == SMIO_NOT_REGULAR ? smio_file_error(SMIO_NOT_REGULAR, 0)
                                              : STRERROR(info.errno_value));
         return -1;
     }
     if (info.others_can_read)
         WARNING(SMP_LOG_PREFIX "option %s: %s is readable by every user; "
-                "chmod o-r it (e.g. 0640 root:root)", m->name, ci->key, path);
+                "chmod o-r it (e.g. 0640 root:root)", m->cfg.name, ci->key, path);
     if (e != SM_OK) {
         ERROR(SMP_LOG_PREFIX "option %s: %s holds no key (expected 32 or 64 hex digits, "
-              "or 16 or 32 raw bytes)", m->name, ci->key, path);
+              "or 16 or 32 raw bytes)", m->cfg.name, ci->key, path);
         return -1;
     }
     return 0;
@@ -238,7 +238,7 @@ static int get_key(const smp_meter *m, oconfig_item_t *ci, const char *what, uin
                    size_t *len)
 {
     if (*len) {
-        ERROR(SMP_LOG_PREFIX "option %s: %s is given twice", m->name, ci->key, what);
+        ERROR(SMP_LOG_PREFIX "option %s: %s is given twice", m->cfg.name, ci->key, what);
         return -1;
     }
     size_t n = strlen(ci->key);
@@ -248,22 +248,22 @@ static int get_key(const smp_meter *m, oconfig_item_t *ci, const char *what, uin
 
 static int opt_key(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_key(m, ci, "the key", m->ek, &m->ek_len);
+    return get_key(m, ci, "the key", m->cfg.ek, &m->cfg.ek_len);
 }
 
 static int opt_auth_key(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_key(m, ci, "the authentication key", m->ak, &m->ak_len);
+    return get_key(m, ci, "the authentication key", m->cfg.ak, &m->cfg.ak_len);
 }
 
 static int opt_verify_checksum(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_bool(m, ci, &m->verify_checksum);
+    return get_bool(m, ci, &m->cfg.verify_checksum);
 }
 
 static int opt_verify_tag(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_bool(m, ci, &m->verify_tag);
+    return get_bool(m, ci, &m->cfg.verify_tag);
 }
 
 /* ---- what is dispatched: Select, Ignore, MaxUnknownObjects ------------------ */
@@ -272,13 +272,13 @@ static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pa
                         size_t *n)
 {
     if (ci->values_num < 1) {
-        ERROR(SMP_LOG_PREFIX "option %s needs OBIS codes such as \"1-0:32.7.0\"", m->name,
+        ERROR(SMP_LOG_PREFIX "option %s needs OBIS codes such as \"1-0:32.7.0\"", m->cfg.name,
               ci->key);
         return -1;
     }
     sm_obis_pattern *l = realloc(*list, (*n + (size_t)ci->values_num) * sizeof *l);
     if (!l) {
-        ERROR(SMP_LOG_PREFIX "out of memory", m->name);
+        ERROR(SMP_LOG_PREFIX "out of memory", m->cfg.name);
         return -1;
     }
     *list = l;
@@ -286,7 +286,7 @@ static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pa
         bool str = ci->values[i].type == OCONFIG_TYPE_STRING;
         if (!str || !sm_obis_pattern_parse(ci->values[i].value.string, &l[*n])) {
             ERROR(SMP_LOG_PREFIX "option %s: argument %d%s%s%s is not an OBIS code "
-                  "(e.g. \"1-0:32.7.0\" or \"1-0:1.8.0*255\")", m->name, ci->key, i + 1,
+                  "(e.g. \"1-0:32.7.0\" or \"1-0:1.8.0*255\")", m->cfg.name, ci->key, i + 1,
                   str ? " (\"" : "", str ? ci->values[i].value.string : "", str ? "\")" : "");
             return -1;
         }
@@ -297,17 +297,17 @@ static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pa
 
 static int opt_select(smp_meter *m, oconfig_item_t *ci)
 {
-    return add_patterns(m, ci, &m->select, &m->nselect);
+    return add_patterns(m, ci, &m->cfg.select, &m->cfg.nselect);
 }
 
 static int opt_ignore(smp_meter *m, oconfig_item_t *ci)
 {
-    return add_patterns(m, ci, &m->ignore, &m->nignore);
+    return add_patterns(m, ci, &m->cfg.ignore, &m->cfg.nignore);
 }
 
 static int opt_max_unknown(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_int(m, ci, 0, 65535, &m->max_unknown);
+    return get_int(m, ci, 0, 65535, &m->cfg.max_unknown);
 }
 
 /* ---- time: TimeSource, Period, MaxClockSkew, StaleTimeout ------------------- */
@@ -318,23 +318,23 @@ static int opt_time_source(smp_meter *m, oconfig_item_t *ci)
     int v;
     if (get_word(m, ci, names, 2, false, &v) != 0)
         return -1;
-    m->host_time = v == 1;
+    m->cfg.host_time = v == 1;
     return 0;
 }
 
 static int opt_period(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_number(m, ci, 1, 3600, &m->period_cfg);
+    return get_number(m, ci, 1, 3600, &m->cfg.period);
 }
 
 static int opt_max_skew(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_number(m, ci, 0, 10 * 365 * 86400.0, &m->max_skew);
+    return get_number(m, ci, 0, 10 * 365 * 86400.0, &m->cfg.max_skew);
 }
 
 static int opt_stale(smp_meter *m, oconfig_item_t *ci)
 {
-    return get_number(m, ci, 1, 86400, &m->stale_cfg);
+    return get_number(m, ci, 1, 86400, &m->cfg.stale);
 }
 
 /* DumpFile: an absolute path in a directory that exists (collectd's working
@@ -342,25 +342,25 @@ static int opt_stale(smp_meter *m, oconfig_item_t *ci)
  * write); the file itself may be created later. */
 static int opt_dump_file(smp_meter *m, oconfig_item_t *ci)
 {
-    if (get_string(m, ci, m->dump_path, sizeof m->dump_path - 2) != 0)
+    if (get_string(m, ci, m->cfg.dump_path, sizeof m->cfg.dump_path - 2) != 0)
         return -1;
-    if (m->dump_path[0] != '/') {
-        ERROR(SMP_LOG_PREFIX "option DumpFile: \"%s\" is not an absolute path", m->name,
-              m->dump_path);
+    if (m->cfg.dump_path[0] != '/') {
+        ERROR(SMP_LOG_PREFIX "option DumpFile: \"%s\" is not an absolute path", m->cfg.name,
+              m->cfg.dump_path);
         return -1;
     }
     char dir[PATH_MAX];
-    sstrncpy(dir, m->dump_path, sizeof dir);
+    sstrncpy(dir, m->cfg.dump_path, sizeof dir);
     char *slash = strrchr(dir, '/');
     slash[slash == dir] = '\0';
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        ERROR(SMP_LOG_PREFIX "option DumpFile: directory %s: %s", m->name, dir,
+        ERROR(SMP_LOG_PREFIX "option DumpFile: directory %s: %s", m->cfg.name, dir,
               stat(dir, &st) != 0 ? STRERRNO : "not a directory");
         return -1;
     }
-    if (slash[1] == '\0' || (stat(m->dump_path, &st) == 0 && !S_ISREG(st.st_mode))) {
-        ERROR(SMP_LOG_PREFIX "option DumpFile: %s is not a file", m->name, m->dump_path);
+    if (slash[1] == '\0' || (stat(m->cfg.dump_path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        ERROR(SMP_LOG_PREFIX "option DumpFile: %s is not a file", m->cfg.name, m->cfg.dump_path);
         return -1;
     }
     return 0;
@@ -371,7 +371,7 @@ static int opt_dump_max(smp_meter *m, oconfig_item_t *ci)
     double v;
     if (get_number(m, ci, SMP_DUMP_MAX_MIN, 1e12, &v) != 0)
         return -1;
-    m->dump_max = (uint64_t)v;
+    m->cfg.dump_max = (uint64_t)v;
     return 0;
 }
 
@@ -409,7 +409,7 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
         return NULL;
     }
     for (smp_meter *o = meters; o; o = o->next)
-        if (strcmp(o->name, name) == 0) {
+        if (strcmp(o->cfg.name, name) == 0) {
             ERROR(SMP_LOG_PREFIX "defined twice; the second one is not started", name);
             return NULL;
         }
@@ -418,15 +418,15 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
         ERROR(SMP_LOG "out of memory");
         return NULL;
     }
-    sstrncpy(m->name, name, sizeof m->name);
+    sstrncpy(m->cfg.name, name, sizeof m->cfg.name);
     m->wake_fd = -1;
-    m->line = smio_port_default_line(false);
-    m->framing = SM_LINK_AUTO;
-    m->verify_tag = true;
-    m->verify_checksum = true;
-    m->max_skew = SMP_MAX_SKEW_DEFAULT;
-    m->dump_max = SMP_DUMP_MAX_DEFAULT;
-    m->max_unknown = SMP_MAX_UNKNOWN_DEFAULT;
+    m->cfg.line = smio_port_default_line(false);
+    m->cfg.framing = SM_LINK_AUTO;
+    m->cfg.verify_tag = true;
+    m->cfg.verify_checksum = true;
+    m->cfg.max_skew = SMP_MAX_SKEW_DEFAULT;
+    m->cfg.dump_max = SMP_DUMP_MAX_DEFAULT;
+    m->cfg.max_unknown = SMP_MAX_UNKNOWN_DEFAULT;
     return m;
 }
 
@@ -444,21 +444,21 @@ static bool given(const oconfig_item_t *ci, const char *option)
  * its own). */
 static int meter_complete(smp_meter *m, const oconfig_item_t *ci)
 {
-    if (m->framing == SM_LINK_P1) {
+    if (m->cfg.framing == SM_LINK_P1) {
         smio_line d = smio_port_default_line(true);
         if (!given(ci, "Baud"))
-            m->line.baud = d.baud;
+            m->cfg.line.baud = d.baud;
         if (!given(ci, "Parity"))
-            m->line.parity = d.parity;
+            m->cfg.line.parity = d.parity;
         if (!given(ci, "DataBits"))
-            m->line.data_bits = d.data_bits;
+            m->cfg.line.data_bits = d.data_bits;
     }
-    if (m->device[0] == '\0') {
-        ERROR(SMP_LOG_PREFIX "option Device is missing", m->name);
+    if (m->cfg.device[0] == '\0') {
+        ERROR(SMP_LOG_PREFIX "option Device is missing", m->cfg.name);
         return -1;
     }
-    if (m->ek_len == 32 && m->ak_len && m->ak_len != 32) {
-        ERROR(SMP_LOG_PREFIX "option AuthKey: a 32-byte Key needs a 32-byte AuthKey", m->name);
+    if (m->cfg.ek_len == 32 && m->cfg.ak_len && m->cfg.ak_len != 32) {
+        ERROR(SMP_LOG_PREFIX "option AuthKey: a 32-byte Key needs a 32-byte AuthKey", m->cfg.name);
         return -1;
     }
     return 0;
@@ -479,21 +479,21 @@ static int config_meter(oconfig_item_t *ci)
             status = options[k].set(m, c);
         } else if (strcasecmp(c->key, "LayoutFile") == 0) {
             ERROR(SMP_LOG_PREFIX "LayoutFile goes outside the <Meter> blocks (its layouts are "
-                  "for every meter)", m->name);
+                  "for every meter)", m->cfg.name);
             status = -1;
         } else if (strcasecmp(c->key, "StateDir") == 0) {
             ERROR(SMP_LOG_PREFIX "StateDir goes outside the <Meter> blocks (one directory for "
-                  "every meter)", m->name);
+                  "every meter)", m->cfg.name);
             status = -1;
         } else {
-            ERROR(SMP_LOG_PREFIX "unknown option %s", m->name, c->key);
+            ERROR(SMP_LOG_PREFIX "unknown option %s", m->cfg.name, c->key);
             status = -1;
         }
     }
     if (status == 0)
         status = meter_complete(m, ci);
     if (status != 0) {
-        ERROR(SMP_LOG_PREFIX "not started because of the error above", m->name);
+        ERROR(SMP_LOG_PREFIX "not started because of the error above", m->cfg.name);
         smp_meter_free(m);
         return -1;
     }
@@ -596,8 +596,8 @@ static int smartmeter_init(void)
     smio_port_library_init();
     int started = 0;
     for (smp_meter *m = meters; m; m = m->next) {
-        m->layouts = layouts;
-        m->state_dir = state_dir[0] ? state_dir : NULL;
+        m->cfg.layouts = layouts;
+        m->cfg.state_dir = state_dir[0] ? state_dir : NULL;
         if (smp_meter_start(m) == 0)
             started++;
     }

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "smp_dump.h"
 #include "sm_hex.h"
+#include "smio_port.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,14 +40,14 @@ static bool open_file(smp_dump *d, char *err, size_t err_cap)
     d->fd = open(d->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     struct stat st;
     if (d->fd < 0 || fstat(d->fd, &st) != 0) {
-        snprintf(err, err_cap, "DumpFile %s: %s", d->path, strerror(errno));
+        snprintf(err, err_cap, "DumpFile %s: %s", d->path, SMIO_STRERROR(errno));
         smp_dump_close(d);
         return false;
     }
     d->size = (uint64_t)st.st_size;
     if (d->size == 0) {
         if (!write_all(d->fd, d->header, strlen(d->header))) {
-            snprintf(err, err_cap, "DumpFile %s: %s", d->path, strerror(errno));
+            snprintf(err, err_cap, "DumpFile %s: %s", d->path, SMIO_STRERROR(errno));
             smp_dump_close(d);
             return false;
         }
@@ -63,7 +64,7 @@ static bool rotate(smp_dump *d, char *err, size_t err_cap)
     smp_dump_close(d);
     if (rename(d->path, old) != 0 && errno != ENOENT) {
         snprintf(err, err_cap, "DumpFile %s: cannot rename it to %s: %s", d->path, old,
-                 strerror(errno));
+                 SMIO_STRERROR(errno));
         return false;
     }
     return open_file(d, err, err_cap);
@@ -99,7 +100,7 @@ bool smp_dump_write(smp_dump *d, const uint8_t *p, size_t n, double when, char *
             !rotate(d, err, err_cap))
             return false;
         if (!write_all(d->fd, d->line, len)) {
-            snprintf(err, err_cap, "DumpFile %s: %s", d->path, strerror(errno));
+            snprintf(err, err_cap, "DumpFile %s: %s", d->path, SMIO_STRERROR(errno));
             smp_dump_close(d);
             return false;
         }

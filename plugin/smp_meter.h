@@ -1,8 +1,10 @@
-/* smp_meter.h - one configured meter: its settings (filled by the config
- * callback in smartmeter.c), and the reader thread that opens its port,
- * decodes telegrams and dispatches their readings (smp_meter.c).  The
- * settings are written before the thread starts and only read afterwards;
- * the health counters are atomics, read by collectd's read callback. */
+/* smp_meter.h - one configured meter, by owner: its settings (filled by the
+ * config callback in smartmeter.c, read-only once the thread starts), the
+ * reader thread's state, and the health counters it shares with collectd's
+ * read callback (atomics).  The reader thread's jobs are three files:
+ * smp_reader.c (the thread, the port, polling and pacing), smp_telegram.c
+ * (a decoded telegram: replay, time policy, its batch of values) and
+ * smp_dispatch.c (period learning and the dispatch queue). */
 #ifndef SMP_METER_H
 #define SMP_METER_H
 
@@ -45,42 +47,44 @@ typedef enum {
 
 extern const char *const smp_health_names[SMP_H_COUNT];
 
-typedef struct smp_meter {
-    /* ---- configuration --------------------------------------------------- */
+/* The settings (smartmeter.c's config callback writes them before the
+ * reader thread starts; afterwards they are only read, by every thread). */
+typedef struct {
     char name[DATA_MAX_NAME_LEN];
     char device[PATH_MAX];
-    smio_line line;
+    smio_line line;        /* Baud, Parity ...: the reader's line starts as this */
     bool line_auto;        /* Baud "auto" / Parity "auto": probe the settings */
     sm_link framing;
     uint8_t ek[32], ak[32];
     size_t ek_len, ak_len;
     bool verify_tag;
     bool verify_checksum;  /* VerifyChecksum (default true) */
-    uint64_t ignored_seen; /* the decoder's checksum_ignored count, counted so far */
     const sm_layout_set *layouts; /* LayoutFile's, NULL: the built-in ones only */
     sm_obis_pattern *select, *ignore;
     size_t nselect, nignore;
     bool host_time;        /* TimeSource "host" */
-    double period_cfg;     /* Period, 0: learn from the telegrams */
-    double stale_cfg;      /* StaleTimeout, 0: default */
+    double period;         /* Period, 0: learn from the telegrams */
+    double stale;          /* StaleTimeout, 0: default */
     double max_skew;       /* MaxClockSkew: meter time further off the host's is not used; 0: any */
     int max_unknown;       /* MaxUnknownObjects: distinct unknown objects dispatched */
     char dump_path[PATH_MAX]; /* DumpFile, "" for none */
     const char *state_dir;  /* StateDir (top level), NULL for none */
     uint64_t dump_max;     /* DumpMaxBytes */
+} smp_meter_config;
 
-    /* ---- runtime ----------------------------------------------------------- */
-    pthread_t thread;
-    bool started;
-    int wake_fd;           /* eventfd: shutdown */
+/* The reader thread's own state: no other thread touches it while the
+ * thread runs (smp_meter_stop joins it before it flushes what is held). */
+typedef struct {
     sm_decoder *dec;
     smio_port port;
-    _Atomic uint64_t health[SMP_H_COUNT];
+    smio_line line;            /* the line in use: the probe's, under line_auto */
+    bool line_known;           /* line_auto: the probe found the settings */
     uint64_t discarded_seen;   /* the decoder's count since the port was opened */
+    uint64_t ignored_seen;     /* the decoder's checksum_ignored count, counted so far */
     sm_obis *unknown;          /* the unknown objects dispatched so far (max_unknown) */
     size_t nunknown;
     bool refused_logged;
-
+    /* dispatch (smp_dispatch.c) */
     double period;             /* seconds; 0 until known */
     smp_batch *batch;          /* the telegram being handled */
     smp_batch *held;           /* the first telegram, until the period is known */
@@ -90,6 +94,7 @@ typedef struct smp_meter {
     size_t queued;
     double queue_due;          /* monotonic: when the next one may be dispatched */
     cdtime_t last_time;
+    /* the telegrams (smp_telegram.c) */
     char meter_number[64];
     bool have_fc;
     uint8_t title[8];
@@ -98,23 +103,42 @@ typedef struct smp_meter {
     double fc_at;              /* monotonic: when last_fc was accepted */
     double state_saved_at;     /* monotonic: when the state file was written, 0 never */
     uint64_t last_digest;      /* the last telegram's readings (a P1 repeat has the same) */
+    smp_p1_state p1;           /* sub-meters' captures, events */
+    bool timed_logged;
+    unsigned keys_logged;      /* bit per sm_key_diag logged since the last good telegram */
+    /* the line (smp_reader.c) */
     bool got_first, was_connected;
     bool good_since_open;      /* a telegram decoded since the port was opened */
     bool closed_early;         /* the last connection ended without a telegram */
     uint8_t first[SMIO_PORT_PEER_TEXT_MAX]; /* a connection's first bytes: what a */
-    size_t first_len;                     /* network serial server said */
-    bool line_known;           /* line_auto: the probe found the settings */
+    size_t first_len;                       /* network serial server said */
     double last_good;          /* monotonic seconds of the last good telegram */
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
-    smp_p1_state p1;           /* sub-meters' captures, events */
-    bool timed_logged;
+    smp_dump *dump;            /* DumpFile, NULL for none */
     c_complain_t c_open, c_early, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_back,
         c_notes, c_dump, c_state;
-    smp_dump *dump;        /* DumpFile, NULL for none */
-    unsigned keys_logged;  /* bit per sm_key_diag logged since the last good telegram */
+} smp_reader_state;
 
+typedef struct smp_meter {
+    smp_meter_config cfg;
+    smp_reader_state rd;
+    /* shared: the reader thread counts, collectd's read callback reads */
+    _Atomic uint64_t health[SMP_H_COUNT];
+    /* the thread's life (collectd's init and shutdown callbacks) */
+    pthread_t thread;
+    bool started;
+    int wake_fd;           /* eventfd: shutdown */
     struct smp_meter *next;
 } smp_meter;
+
+/* A health counter up by n (any thread; relaxed: counters only). */
+void smp_meter_count(smp_meter *m, smp_health h, uint64_t n);
+
+/* smp_telegram.c: the decoder's callback (ctx: the meter), and the frame
+ * counter kept in StateDir. */
+void smp_telegram_cb(void *ctx, const sm_telegram *t);
+void smp_telegram_load_state(smp_meter *m);
+void smp_telegram_save_state(smp_meter *m, double now, bool now_or_never);
 
 /* Start the reader thread (init callback).  0 or -1 with an ERROR logged. */
 int smp_meter_start(smp_meter *m);

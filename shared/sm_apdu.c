@@ -36,7 +36,7 @@ static int tuple_form(sm_cur c)
     } head[] = {{SM_DT_STRUCTURE, 2}, {SM_DT_ENUM, 0}, {SM_DT_ARRAY, 0}, {SM_DT_STRUCTURE, 2}};
     for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) {
         sm_axdr_item it;
-        sm_err e = sm_axdr_read(&c, &it, NULL);
+        sm_err e = sm_axdr_read(&c, &it);
         if (e)
             return e == SM_ERR_TRUNCATED ? -1 : 0;
         if (it.type != head[i].type ||
@@ -49,150 +49,112 @@ static int tuple_form(sm_cur c)
     return c.p[0] == 0x00 && sm_obis_plausible(c.p + 2);
 }
 
-sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *err_off)
+sm_err sm_apdu_extent(sm_cur *c)
 {
-    sm_cur c = sm_cur_make(buf, len);
+    const uint8_t *start = c->p;
     uint64_t v;
     sm_err e;
-    size_t off = 0;
-    if (len == 0) {
-        e = SM_ERR_TRUNCATED;
-        goto fail;
-    }
-    switch (buf[0]) {
+    if (sm_cur_left(c) == 0)
+        return SM_ERR_TRUNCATED;
+    switch (start[0]) {
     case SM_APDU_DATA_NOTIFICATION: {
         sm_notification n;
-        if ((e = sm_notification_header(buf, len, &n, &off)))
-            goto fail_at;
-        c.p = buf + n.body_offset;
-        int tuples = tuple_form(c);
+        if ((e = sm_notification_header(c, &n)))
+            return e;
+        int tuples = tuple_form(*c);
         if (tuples < 0) { /* not yet told: the rest of the APDU is still coming */
-            e = SM_ERR_TRUNCATED;
-            off = len;
-            goto fail_at;
+            c->p = c->end;
+            return SM_ERR_TRUNCATED;
         }
-        if ((e = sm_axdr_skip_ex(&c, &off, tuples ? SM_AXDR_DESCRIPTORS : 0)))
-            goto fail_at;
-        break;
+        return sm_axdr_skip_ex(c, tuples ? SM_AXDR_DESCRIPTORS : 0);
     }
     case SM_APDU_GLO_CIPHERING:
     case SM_APDU_DED_CIPHERING:
-        c.p++;
-        if ((e = skip_octets(&c)) || (e = skip_octets(&c)))
-            goto fail;
-        break;
+        c->p++;
+        if ((e = skip_octets(c)))
+            return e;
+        return skip_octets(c);
     case SM_APDU_GBT:
-        c.p++;
-        if ((e = sm_cur_be(&c, 5, &v)) || (e = skip_octets(&c)))
-            goto fail;
-        break;
+        c->p++;
+        if ((e = sm_cur_be(c, 5, &v)))
+            return e;
+        return skip_octets(c);
     default:
-        e = SM_ERR_APDU_UNSUPPORTED;
-        goto fail;
+        return SM_ERR_APDU_UNSUPPORTED;
     }
-    *extent = sm_cur_off(&c);
-    return SM_OK;
-fail:
-    off = sm_cur_off(&c);
-fail_at:
-    if (err_off)
-        *err_off = off;
-    return e;
 }
 
-sm_err sm_notification_header(const uint8_t *apdu, size_t len, sm_notification *n,
-                              size_t *err_off)
+sm_err sm_notification_header(sm_cur *c, sm_notification *n)
 {
     memset(n, 0, sizeof *n);
-    sm_cur c = sm_cur_make(apdu, len);
+    const uint8_t *start = c->p;
     uint8_t tag;
     uint64_t id;
     sm_err e;
     size_t dlen;
-    if (sm_cur_u8(&c, &tag) || tag != SM_APDU_DATA_NOTIFICATION) {
-        if (err_off)
-            *err_off = 0;
-        return len ? SM_ERR_APDU_UNSUPPORTED : SM_ERR_TRUNCATED;
+    if (sm_cur_u8(c, &tag) || tag != SM_APDU_DATA_NOTIFICATION) {
+        c->p = start;
+        return sm_cur_left(c) ? SM_ERR_APDU_UNSUPPORTED : SM_ERR_TRUNCATED;
     }
-    if ((e = sm_cur_be(&c, 4, &id)))
-        goto fail;
+    if ((e = sm_cur_be(c, 4, &id)))
+        return e;
     n->invoke_id = (uint32_t)id;
     /* Some meters (Norwegian Kaifa) send the date-time as tagged Data,
      * 09 0C ...; a nine-octet date-time does not exist, so 09 followed by
      * 0C is read as the tag of a twelve-octet string. */
-    if (sm_cur_left(&c) >= 2 && c.p[0] == SM_DT_OCTET_STRING && c.p[1] == 12) {
-        c.p++;
+    if (sm_cur_left(c) >= 2 && c->p[0] == SM_DT_OCTET_STRING && c->p[1] == 12) {
+        c->p++;
         n->datetime_tagged = true;
     }
-    if ((e = sm_cur_axdr_len(&c, &dlen)))
-        goto fail;
+    if ((e = sm_cur_axdr_len(c, &dlen)))
+        return e;
     if (dlen > 0) {
-        sm_cur_take(&c, dlen, &n->datetime_raw);
+        sm_cur_take(c, dlen, &n->datetime_raw);
         n->datetime_len = dlen;
         if (dlen == 12 && sm_datetime_parse(n->datetime_raw, &n->datetime) == SM_OK)
             n->has_datetime = true;
     }
-    n->body_offset = sm_cur_off(&c);
+    n->body_offset = sm_cur_off(c);
     return SM_OK;
-fail:
-    if (err_off)
-        *err_off = sm_cur_off(&c);
-    return e;
 }
 
-sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n,
-                             sm_node *nodes, size_t cap, size_t *nnodes, size_t *err_off)
+sm_err sm_notification_parse(sm_cur *c, sm_notification *n, sm_node *nodes, size_t cap,
+                             size_t *nnodes)
 {
-    sm_err e = sm_notification_header(apdu, len, n, err_off);
+    sm_err e = sm_notification_header(c, n);
     if (e)
         return e;
-    sm_cur c = sm_cur_make(apdu, len);
-    c.p += n->body_offset;
-    unsigned flags = tuple_form(c) == 1 ? SM_AXDR_DESCRIPTORS : 0; /* the whole APDU is here */
-    if ((e = sm_axdr_tree_ex(&c, nodes, cap, nnodes, err_off, flags)))
+    unsigned flags = tuple_form(*c) == 1 ? SM_AXDR_DESCRIPTORS : 0; /* the whole APDU is here */
+    if ((e = sm_axdr_tree_ex(c, nodes, cap, nnodes, flags)))
         return e;
-    n->body_len = sm_cur_off(&c) - n->body_offset;
-    if (sm_cur_left(&c) != 0) {
-        if (err_off)
-            *err_off = sm_cur_off(&c);
-        return SM_ERR_APDU_TRAILING;
-    }
-    return SM_OK;
+    n->body_len = sm_cur_off(c) - n->body_offset;
+    return sm_cur_left(c) ? SM_ERR_APDU_TRAILING : SM_OK;
 }
 
-sm_err sm_gbt_parse(const uint8_t *apdu, size_t len, sm_gbt_block *b, size_t *err_off)
+sm_err sm_gbt_parse(sm_cur *c, sm_gbt_block *b)
 {
     memset(b, 0, sizeof *b);
-    sm_cur c = sm_cur_make(apdu, len);
     uint8_t tag, ctl;
     uint64_t num, ack;
     size_t n;
     sm_err e;
-    if ((e = sm_cur_u8(&c, &tag)))
-        goto fail;
-    if (tag != SM_APDU_GBT) {
-        e = SM_ERR_APDU_UNSUPPORTED;
-        goto fail;
-    }
-    if ((e = sm_cur_u8(&c, &ctl)) || (e = sm_cur_be(&c, 2, &num)) ||
-        (e = sm_cur_be(&c, 2, &ack)) || (e = sm_cur_axdr_len(&c, &n)))
-        goto fail;
-    sm_cur_take(&c, n, &b->data);
+    if ((e = sm_cur_u8(c, &tag)))
+        return e;
+    if (tag != SM_APDU_GBT)
+        return SM_ERR_APDU_UNSUPPORTED;
+    if ((e = sm_cur_u8(c, &ctl)) || (e = sm_cur_be(c, 2, &num)) ||
+        (e = sm_cur_be(c, 2, &ack)) || (e = sm_cur_axdr_len(c, &n)))
+        return e;
+    sm_cur_take(c, n, &b->data);
     b->len = n;
-    if (sm_cur_left(&c)) {
-        e = SM_ERR_APDU_TRAILING;
-        goto fail;
-    }
+    if (sm_cur_left(c))
+        return SM_ERR_APDU_TRAILING;
     b->last = ctl & 0x80;
     b->streaming = ctl & 0x40;
     b->window = ctl & 0x3F;
     b->number = (uint16_t)num;
     b->ack = (uint16_t)ack;
     return SM_OK;
-fail:
-    if (err_off)
-        *err_off = sm_cur_off(&c);
-    return e;
 }
 
 void sm_gbt_reset(sm_gbt *g, bool resync)

@@ -28,12 +28,16 @@ enum {
 
 bool sm_apdu_known_tag(uint8_t tag);
 
-/* The length of the push APDU at buf[0]: SM_OK and *extent.  Otherwise
- * *err_off (may be NULL) says where it failed: SM_ERR_APDU_UNSUPPORTED, buf
- * does not start with a push APDU's tag; SM_ERR_TRUNCATED or
- * SM_ERR_AXDR_LENGTH, the APDU goes on beyond len (in a stream: more bytes
- * are needed); any other error, the APDU is malformed there. */
-sm_err sm_apdu_extent(const uint8_t *buf, size_t len, size_t *extent, size_t *err_off);
+/* The parsers below read from a cursor at the APDU's first byte (and its
+ * base the APDU's first byte too: offsets they record are from there).  On
+ * SM_OK the cursor is after what they read; on an error it is left at the
+ * failure, so the caller's sm_cur_off() says where. */
+
+/* Read over the push APDU at the cursor: SM_OK, the cursor after it.
+ * SM_ERR_APDU_UNSUPPORTED: no push APDU's tag there; SM_ERR_TRUNCATED or
+ * SM_ERR_AXDR_LENGTH: the APDU goes on beyond the cursor's end (in a
+ * stream: more bytes are needed); any other error: malformed there. */
+sm_err sm_apdu_extent(sm_cur *c);
 
 /* Data-Notification ::= SEQUENCE {
  *   long-invoke-id-and-priority  Unsigned32,
@@ -52,14 +56,13 @@ typedef struct {
 
 /* Parses the header only: invoke-id, date-time, where the body starts
  * (body_len stays 0). */
-sm_err sm_notification_header(const uint8_t *apdu, size_t len, sm_notification *n,
-                              size_t *err_off);
+sm_err sm_notification_header(sm_cur *c, sm_notification *n);
 
 /* Parses the header, reads the body into nodes[0..*nnodes) (sm_axdr_tree,
  * at most cap nodes) and checks that it is exactly one Data element that
  * ends where the APDU ends; sets body_len. */
-sm_err sm_notification_parse(const uint8_t *apdu, size_t len, sm_notification *n,
-                             sm_node *nodes, size_t cap, size_t *nnodes, size_t *err_off);
+sm_err sm_notification_parse(sm_cur *c, sm_notification *n, sm_node *nodes, size_t cap,
+                             size_t *nnodes);
 
 /* General-Block-Transfer ::= SEQUENCE { block-control Unsigned8 (bit 7 last
  * block, bit 6 streaming, bits 0-5 window), block-number Unsigned16,
@@ -74,7 +77,7 @@ typedef struct {
     size_t len;
 } sm_gbt_block;
 
-sm_err sm_gbt_parse(const uint8_t *apdu, size_t len, sm_gbt_block *b, size_t *err_off);
+sm_err sm_gbt_parse(sm_cur *c, sm_gbt_block *b);
 
 typedef struct {
     uint8_t buf[SM_APDU_MAX];

@@ -90,69 +90,63 @@ double sm_axdr_as_double(const sm_axdr_item *it)
     }
 }
 
-static sm_err fail(sm_err e, const sm_cur *c, size_t *err_off)
+/* The failure is at `at`: the cursor is left there (the caller's offset of it). */
+static sm_err failed_at(sm_cur *c, const uint8_t *at, sm_err e)
 {
-    if (err_off)
-        *err_off = sm_cur_off(c);
+    c->p = at;
     return e;
 }
 
 /* An A-XDR length that must fit in what is left of the input. */
-static inline sm_err checked_len(sm_cur *c, size_t *n, size_t *err_off)
+static inline sm_err checked_len(sm_cur *c, size_t *n)
 {
-    sm_err e = sm_cur_axdr_len(c, n);
-    return e ? fail(e, c, err_off) : SM_OK;
+    return sm_cur_axdr_len(c, n);
 }
 
 /* An element or bit count: each element takes at least one byte, so a count
  * beyond what remains cannot be right (and bounds the loops that read the
  * elements). */
-static inline sm_err checked_count(sm_cur *c, size_t *n, size_t per_byte, size_t *err_off)
+static inline sm_err checked_count(sm_cur *c, size_t *n, size_t per_byte)
 {
     const uint8_t *at = c->p;
     sm_err e = sm_cur_axdr_count(c, n);
     if (e)
-        return fail(e, c, err_off);
-    if (*n / per_byte + (*n % per_byte != 0) > sm_cur_left(c)) {
-        c->p = at;
-        return fail(SM_ERR_AXDR_LENGTH, c, err_off);
-    }
+        return e;
+    if (*n / per_byte + (*n % per_byte != 0) > sm_cur_left(c))
+        return failed_at(c, at, SM_ERR_AXDR_LENGTH);
     return SM_OK;
 }
 
 /* TypeDescription of a compact-array (IEC 62056-6-2 4.1.6.1):
  *   null-data [0] | array [1] {number-of-elements Unsigned16, type-description}
  *   | structure [2] SEQUENCE OF type-description | any simple type tag. */
-static sm_err skip_type_description(sm_cur *c, unsigned depth, size_t *err_off)
+static sm_err skip_type_description(sm_cur *c, unsigned depth)
 {
     if (depth >= SM_AXDR_MAX_DEPTH)
-        return fail(SM_ERR_AXDR_DEPTH, c, err_off);
+        return SM_ERR_AXDR_DEPTH;
     const uint8_t *at = c->p;
     uint8_t t;
     if (sm_cur_u8(c, &t))
-        return fail(SM_ERR_TRUNCATED, c, err_off);
+        return SM_ERR_TRUNCATED;
     if (t == SM_DT_ARRAY) {
         uint64_t n;
         if (sm_cur_be(c, 2, &n))
-            return fail(SM_ERR_TRUNCATED, c, err_off);
-        return skip_type_description(c, depth + 1, err_off);
+            return SM_ERR_TRUNCATED;
+        return skip_type_description(c, depth + 1);
     }
     if (t == SM_DT_STRUCTURE) {
         size_t n;
-        sm_err e = checked_count(c, &n, 1, err_off);
+        sm_err e = checked_count(c, &n, 1);
         if (e)
             return e;
         for (size_t i = 0; i < n; i++)
-            if ((e = skip_type_description(c, depth + 1, err_off)))
+            if ((e = skip_type_description(c, depth + 1)))
                 return e;
         return SM_OK;
     }
     const struct type_info *ti = type_info(t);
-    if (!ti || t == SM_DT_COMPACT_ARRAY) {
-        if (err_off)
-            *err_off = (size_t)(at - c->base);
-        return SM_ERR_AXDR_TYPE;
-    }
+    if (!ti || t == SM_DT_COMPACT_ARRAY)
+        return failed_at(c, at, SM_ERR_AXDR_TYPE);
     return SM_OK;
 }
 
@@ -172,10 +166,10 @@ static inline uint64_t load_be(const uint8_t *p, unsigned n)
 }
 
 /* A fixed-size number of n bytes: checked, taken, converted. */
-static inline sm_err scalar(sm_cur *c, sm_axdr_item *it, unsigned n, size_t *err_off)
+static inline sm_err scalar(sm_cur *c, sm_axdr_item *it, unsigned n)
 {
     if (sm_cur_left(c) < n)
-        return fail(SM_ERR_TRUNCATED, c, err_off);
+        return SM_ERR_TRUNCATED;
     uint64_t raw = load_be(c->p, n);
     it->bytes = c->p;
     it->len = n;
@@ -219,10 +213,10 @@ static inline sm_err scalar(sm_cur *c, sm_axdr_item *it, unsigned n, size_t *err
 }
 
 /* A length-prefixed string: the length checked against the input. */
-static inline sm_err string(sm_cur *c, sm_axdr_item *it, size_t *err_off)
+static inline sm_err string(sm_cur *c, sm_axdr_item *it)
 {
     size_t n;
-    sm_err e = checked_len(c, &n, err_off);
+    sm_err e = checked_len(c, &n);
     if (e)
         return e;
     it->kind = SM_VK_BYTES;
@@ -234,7 +228,7 @@ static inline sm_err string(sm_cur *c, sm_axdr_item *it, size_t *err_off)
 
 /* sm_axdr_read, inlined into the loops of sm_axdr_skip and sm_axdr_tree
  * (they read every element of every telegram) */
-static SM_ALWAYS_INLINE sm_err read_item(sm_cur *c, sm_axdr_item *it, size_t *err_off)
+static SM_ALWAYS_INLINE sm_err read_item(sm_cur *c, sm_axdr_item *it)
 {
     /* every field set here or below (cheaper than clearing the item) */
     it->kind = SM_VK_NONE;
@@ -245,7 +239,7 @@ static SM_ALWAYS_INLINE sm_err read_item(sm_cur *c, sm_axdr_item *it, size_t *er
     it->offset = (uint32_t)sm_cur_off(c);
     uint8_t t;
     if (sm_cur_u8(c, &t))
-        return fail(SM_ERR_TRUNCATED, c, err_off);
+        return SM_ERR_TRUNCATED;
     it->type = t;
     sm_err e;
     size_t n;
@@ -253,31 +247,31 @@ static SM_ALWAYS_INLINE sm_err read_item(sm_cur *c, sm_axdr_item *it, size_t *er
     /* the usual ones first: structures, OBIS codes, numbers */
     case SM_DT_ARRAY:
     case SM_DT_STRUCTURE:
-        if ((e = checked_count(c, &n, 1, err_off)))
+        if ((e = checked_count(c, &n, 1)))
             return e;
         it->count = (uint32_t)n;
         return SM_OK;
     case SM_DT_OCTET_STRING:
     case SM_DT_VISIBLE_STRING:
     case SM_DT_UTF8_STRING:
-        return string(c, it, err_off);
+        return string(c, it);
     case SM_DT_BOOLEAN:
     case SM_DT_BCD:
     case SM_DT_INT8:
     case SM_DT_UINT8:
     case SM_DT_ENUM:
-        return scalar(c, it, 1, err_off);
+        return scalar(c, it, 1);
     case SM_DT_INT16:
     case SM_DT_UINT16:
-        return scalar(c, it, 2, err_off);
+        return scalar(c, it, 2);
     case SM_DT_INT32:
     case SM_DT_UINT32:
     case SM_DT_FLOAT32:
-        return scalar(c, it, 4, err_off);
+        return scalar(c, it, 4);
     case SM_DT_INT64:
     case SM_DT_UINT64:
     case SM_DT_FLOAT64:
-        return scalar(c, it, 8, err_off);
+        return scalar(c, it, 8);
     case SM_DT_NULL:
     case SM_DT_DONT_CARE:
         return SM_OK;
@@ -286,7 +280,7 @@ static SM_ALWAYS_INLINE sm_err read_item(sm_cur *c, sm_axdr_item *it, size_t *er
     case SM_DT_TIME: {
         unsigned fixed = t == SM_DT_DATE_TIME ? 12 : t == SM_DT_DATE ? 5 : 4;
         if (sm_cur_left(c) < fixed)
-            return fail(SM_ERR_TRUNCATED, c, err_off);
+            return SM_ERR_TRUNCATED;
         it->kind = SM_VK_BYTES;
         it->len = fixed;
         it->bytes = c->p;
@@ -294,7 +288,7 @@ static SM_ALWAYS_INLINE sm_err read_item(sm_cur *c, sm_axdr_item *it, size_t *er
         return SM_OK;
     }
     case SM_DT_BIT_STRING: {
-        if ((e = checked_count(c, &n, 8, err_off)))
+        if ((e = checked_count(c, &n, 8)))
             return e;
         size_t nbytes = n / 8 + (n % 8 != 0);
         it->kind = SM_VK_BYTES;
@@ -306,27 +300,25 @@ static SM_ALWAYS_INLINE sm_err read_item(sm_cur *c, sm_axdr_item *it, size_t *er
     case SM_DT_COMPACT_ARRAY: {
         /* kept as its bytes: the type description and the contents */
         const uint8_t *desc = c->p;
-        if ((e = skip_type_description(c, 0, err_off)) || (e = string(c, it, err_off)))
+        if ((e = skip_type_description(c, 0)) || (e = string(c, it)))
             return e;
         it->bytes = desc;
         it->len = (size_t)(c->p - desc);
         return SM_OK;
     }
     default:
-        if (err_off)
-            *err_off = it->offset;
-        return SM_ERR_AXDR_TYPE;
+        return failed_at(c, c->base + it->offset, SM_ERR_AXDR_TYPE);
     }
 }
 
-sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off)
+sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it)
 {
-    return read_item(c, it, err_off);
+    return read_item(c, it);
 }
 
-sm_err sm_axdr_skip(sm_cur *c, size_t *err_off)
+sm_err sm_axdr_skip(sm_cur *c)
 {
-    return sm_axdr_skip_ex(c, err_off, 0);
+    return sm_axdr_skip_ex(c, 0);
 }
 
 /* The untagged cosem-attribute-descriptor of the Czech pushes: class-id
@@ -350,13 +342,6 @@ static int descriptor_here(const sm_cur *c, bool first, uint8_t st_type, uint32_
     return sm_obis_plausible(c->p + 2);
 }
 
-/* The bytes end inside what is being read: SM_ERR_TRUNCATED, at the cursor. */
-static sm_err cut_short(const sm_cur *c, size_t *err_off)
-{
-    if (err_off)
-        *err_off = sm_cur_off(c);
-    return SM_ERR_TRUNCATED;
-}
 
 static void read_descriptor(sm_cur *c, sm_axdr_item *it)
 {
@@ -371,7 +356,7 @@ static void read_descriptor(sm_cur *c, sm_axdr_item *it)
     c->p += 9;
 }
 
-sm_err sm_axdr_skip_ex(sm_cur *c, size_t *err_off, unsigned flags)
+sm_err sm_axdr_skip_ex(sm_cur *c, unsigned flags)
 {
     /* iterative: remaining[] holds the elements still to read per level,
      * type[] and count[] the container of each level */
@@ -393,20 +378,17 @@ sm_err sm_axdr_skip_ex(sm_cur *c, size_t *err_off, unsigned flags)
                                        type[depth - 1])
                      : 0;
         if (dh < 0)
-            return cut_short(c, err_off);
+            return SM_ERR_TRUNCATED; /* the bytes end inside what is being read */
         if (dh) {
             read_descriptor(c, &it);
             continue;
         }
-        sm_err e = read_item(c, &it, err_off);
+        sm_err e = read_item(c, &it);
         if (e)
             return e;
         if ((it.type == SM_DT_ARRAY || it.type == SM_DT_STRUCTURE) && it.count > 0) {
-            if (depth + 1 > SM_AXDR_MAX_DEPTH) {
-                if (err_off)
-                    *err_off = it.offset;
-                return SM_ERR_AXDR_DEPTH;
-            }
+            if (depth + 1 > SM_AXDR_MAX_DEPTH)
+                return failed_at(c, c->base + it.offset, SM_ERR_AXDR_DEPTH);
             depth++;
             remaining[depth] = count[depth] = it.count;
             type[depth] = it.type;
@@ -416,12 +398,12 @@ sm_err sm_axdr_skip_ex(sm_cur *c, size_t *err_off, unsigned flags)
     }
 }
 
-sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off)
+sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n)
 {
-    return sm_axdr_tree_ex(c, nodes, cap, n, err_off, 0);
+    return sm_axdr_tree_ex(c, nodes, cap, n, 0);
 }
 
-sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off,
+sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n,
                        unsigned flags)
 {
     uint32_t remaining[SM_AXDR_MAX_DEPTH + 1];
@@ -441,11 +423,8 @@ sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t 
         if (remaining[depth] == 0)
             break;
         remaining[depth]--;
-        if (count >= cap) {
-            if (err_off)
-                *err_off = sm_cur_off(c);
+        if (count >= cap)
             return SM_ERR_AXDR_COUNT;
-        }
         sm_node *node = &nodes[count];
         int dh = (flags & SM_AXDR_DESCRIPTORS) && depth >= 2
                      ? descriptor_here(c, remaining[depth] == 1, nodes[parent[depth]].item.type,
@@ -453,11 +432,11 @@ sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t 
                                        nodes[parent[depth - 1]].item.type)
                      : 0;
         if (dh < 0)
-            return cut_short(c, err_off);
+            return SM_ERR_TRUNCATED; /* the bytes end inside what is being read */
         if (dh) {
             read_descriptor(c, &node->item);
         } else {
-            sm_err e = read_item(c, &node->item, err_off);
+            sm_err e = read_item(c, &node->item);
             if (e)
                 return e;
         }
@@ -466,11 +445,8 @@ sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t 
         count++;
         if ((node->item.type == SM_DT_ARRAY || node->item.type == SM_DT_STRUCTURE) &&
             node->item.count > 0) {
-            if (depth + 1 > SM_AXDR_MAX_DEPTH) {
-                if (err_off)
-                    *err_off = node->item.offset;
-                return SM_ERR_AXDR_DEPTH;
-            }
+            if (depth + 1 > SM_AXDR_MAX_DEPTH)
+                return failed_at(c, c->base + node->item.offset, SM_ERR_AXDR_DEPTH);
             depth++;
             remaining[depth] = node->item.count;
             parent[depth] = count - 1;

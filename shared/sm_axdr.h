@@ -88,22 +88,23 @@ typedef struct {
     uint32_t subtree;   /* nodes in this subtree including itself */
 } sm_node;
 
-/* Read one element head.  On error *err_off (if not NULL) gets the offset
- * of the failure. */
-sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it, size_t *err_off);
+/* Every reader below, on an error, leaves the cursor at the failure: the
+ * caller's sm_cur_off() says where. */
+
+/* Read one element head. */
+sm_err sm_axdr_read(sm_cur *c, sm_axdr_item *it);
 
 /* Skip exactly one element and everything nested in it. */
-sm_err sm_axdr_skip(sm_cur *c, size_t *err_off);
+sm_err sm_axdr_skip(sm_cur *c);
 
 /* Read exactly one element into nodes[0..*n). */
-sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off);
+sm_err sm_axdr_tree(sm_cur *c, sm_node *nodes, size_t cap, size_t *n);
 /* The same, with SM_AXDR_DESCRIPTORS: the first element of a structure of
  * two in an array may be an untagged attribute descriptor (SM_DT_DESCRIPTOR)
  * when it looks like one (0x00, a class-id, a plausible OBIS code). */
 #define SM_AXDR_DESCRIPTORS 0x01
-sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, size_t *err_off,
-                       unsigned flags);
-sm_err sm_axdr_skip_ex(sm_cur *c, size_t *err_off, unsigned flags);
+sm_err sm_axdr_tree_ex(sm_cur *c, sm_node *nodes, size_t cap, size_t *n, unsigned flags);
+sm_err sm_axdr_skip_ex(sm_cur *c, unsigned flags);
 
 /* The DLMS name of a type tag ("long-unsigned"), and the Gurux translator's
  * element name ("UInt16"); NULL for an unknown tag. */

@@ -32,6 +32,10 @@ static inline sm_cur sm_cur_make(const uint8_t *buf, size_t len)
     return c;
 }
 
+/* A cursor over n bytes from p (any pointer type), as an address: for a
+ * call that reads them whole, sm_x(SM_CUR_OVER(buf, n), ...). */
+#define SM_CUR_OVER(p, n) (&(sm_cur){(const uint8_t *)(p), (const uint8_t *)(p), (const uint8_t *)(p) + (n)})
+
 static inline size_t sm_cur_left(const sm_cur *c) { return (size_t)(c->end - c->p); }
 static inline size_t sm_cur_off(const sm_cur *c) { return (size_t)(c->p - c->base); }
 

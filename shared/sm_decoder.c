@@ -26,7 +26,7 @@ static void deliver(sm_decoder *d, sm_telegram *t)
     d->cb(d->ctx, t);
 }
 
-static void fail(sm_decoder *d, sm_telegram *t, sm_err e, sm_where where, uint64_t off)
+static void deliver_error(sm_decoder *d, sm_telegram *t, sm_err e, sm_where where, uint64_t off)
 {
     t->err = e;
     t->err_where = where;
@@ -42,7 +42,7 @@ static bool plausible(const uint8_t *p, size_t n)
 {
     sm_notification hdr;
     if (n >= 1 && p[0] == SM_APDU_DATA_NOTIFICATION)
-        return sm_notification_header(p, n, &hdr, NULL) == SM_OK &&
+        return sm_notification_header(SM_CUR_OVER(p, n), &hdr) == SM_OK &&
                (hdr.datetime_len == 0 || hdr.datetime_len == 12) && hdr.body_offset < n &&
                sm_axdr_type_name(p[hdr.body_offset]) != NULL;
     if (n >= 7 && p[0] == SM_APDU_GBT)
@@ -71,13 +71,11 @@ static const sm_reading *find_meter_id(const sm_reading *r, size_t n)
     return best;
 }
 
-/* The APDU being decoded, as its layers are taken off: where it is, and
- * which buffer an error offset refers to. */
+/* The APDU being decoded, as its layers are taken off: the cursor over it
+ * (on an error, left at the failure), and which buffer that is. */
 typedef struct {
-    const uint8_t *p;
-    size_t n;
+    sm_cur c;
     sm_where where;
-    size_t off;       /* where it failed */
 } layer;
 
 /* A general-block-transfer block: added to the transfer; *pending while
@@ -86,12 +84,12 @@ static sm_err unblock(sm_decoder *d, sm_telegram *t, layer *l, bool *pending)
 {
     sm_gbt_block b;
     bool complete, dropped;
-    sm_err e = sm_gbt_parse(l->p, l->n, &b, &l->off);
+    sm_err e = sm_gbt_parse(&l->c, &b);
     if (e)
         return e;
     if ((e = sm_gbt_add(&d->gbt, &b, &complete, &dropped))) {
         d->gbt_blocks = 0;
-        l->off = 0;
+        l->c.p = l->c.base; /* the block as a whole */
         return e;
     }
     if (dropped || !complete) {
@@ -101,8 +99,7 @@ static sm_err unblock(sm_decoder *d, sm_telegram *t, layer *l, bool *pending)
     }
     t->gbt_blocks = ++d->gbt_blocks;
     d->gbt_blocks = 0;
-    l->p = d->gbt.buf;
-    l->n = d->gbt.len;
+    l->c = sm_cur_make(d->gbt.buf, d->gbt.len);
     l->where = SM_WHERE_PLAINTEXT;
     return SM_OK;
 }
@@ -110,12 +107,12 @@ static sm_err unblock(sm_decoder *d, sm_telegram *t, layer *l, bool *pending)
 /* general-glo- and general-ded-ciphering: the plaintext */
 static sm_err decipher(sm_decoder *d, sm_telegram *t, layer *l)
 {
-    sm_err e = sm_sec_parse(l->p, l->n, &t->sec, &l->off);
+    sm_err e = sm_sec_parse(&l->c, &t->sec);
     if (e)
         return e;
     t->ciphered = true;
     size_t plen;
-    l->off = t->sec.payload_offset;
+    l->c.p = l->c.base + t->sec.payload_offset; /* what fails now is the payload's */
     e = sm_sec_decrypt(&t->sec, &d->cipher, d->plain, sizeof d->plain, &plen, &t->authenticated);
     if (!e && !t->authenticated && (t->sec.sc & SM_SC_ENC) && !plausible(d->plain, plen))
         e = SM_ERR_WRONG_KEY;
@@ -125,8 +122,7 @@ static sm_err decipher(sm_decoder *d, sm_telegram *t, layer *l)
         t->key_diag = SM_KEYS_UNKNOWN; /* the error says it already */
     if (e)
         return e;
-    l->p = d->plain;
-    l->n = plen;
+    l->c = sm_cur_make(d->plain, plen);
     l->where = SM_WHERE_PLAINTEXT;
     return SM_OK;
 }
@@ -139,23 +135,28 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
                                     ? &t->link->frames[0].u.p1
                                     : NULL;
     sm_reading_set rs = {d->readings, SM_MAX_READINGS, 0, NULL, false};
-    sm_err e;
-    t->apdu = l->p;
-    t->apdu_len = l->n;
-    l->off = 0;
-    if (l->p[0] == SM_APDU_DATA_NOTIFICATION) {
-        if ((e = sm_notification_parse(l->p, l->n, &t->notification, d->nodes, SM_MAX_NODES,
-                                       &t->nnodes, &l->off)))
+    sm_err e = SM_OK;
+    const uint8_t *p = l->c.p;
+    size_t n = sm_cur_left(&l->c);
+    t->apdu = p;
+    t->apdu_len = n;
+    if (p[0] == SM_APDU_DATA_NOTIFICATION) {
+        if ((e = sm_notification_parse(&l->c, &t->notification, d->nodes, SM_MAX_NODES,
+                                       &t->nnodes)))
             return e;
         t->is_notification = true;
         t->nodes = d->nodes;
-        e = sm_readings_extract(d->nodes, t->nnodes, l->p,
+        e = sm_readings_extract(d->nodes, t->nnodes, p,
                                 t->notification.body_offset + t->notification.body_len,
-                                d->layouts, &rs, &l->off);
-    } else if (framed || sm_p1_detect(l->p, l->n)) {
+                                d->layouts, &rs);
+        l->c.p = p + (e && t->nnodes ? d->nodes[0].item.offset : 0); /* the body's */
+    } else if (framed || sm_p1_detect(p, n)) {
         t->is_p1 = true;
-        e = sm_p1_parse(l->p, l->n, framed, &t->p1, &rs, d->p1text, sizeof d->p1text,
-                        &d->p1memo, &l->off);
+        rs.layout = "p1";
+        if (framed)
+            sm_p1_parse(p, framed, &t->p1, &rs, d->p1text, sizeof d->p1text, &d->p1memo);
+        else
+            e = sm_p1_parse_text(&l->c, &t->p1, &rs, d->p1text, sizeof d->p1text, &d->p1memo);
         d->stats.p1_notes += t->p1.nnotes;
     } else {
         e = SM_ERR_APDU_UNSUPPORTED;
@@ -175,16 +176,17 @@ static void decode(sm_decoder *d, const uint8_t *apdu, size_t len, const sm_link
     t.link = link;
     if (link)
         t.wire_len = link->end - link->offset;
-    layer l = {apdu, len, SM_WHERE_APDU, 0};
+    layer l = {sm_cur_make(apdu, len), SM_WHERE_APDU};
     sm_err e = SM_OK;
     /* general-block-transfer and ciphering, at most once each, either first */
     bool unblocked = false, deciphered = false, pending = false;
     for (;;) {
-        if (l.n == 0)
+        uint8_t tag = sm_cur_left(&l.c) ? l.c.p[0] : 0;
+        if (sm_cur_left(&l.c) == 0)
             e = SM_ERR_TRUNCATED;
-        else if (l.p[0] == SM_APDU_GBT && !unblocked)
+        else if (tag == SM_APDU_GBT && !unblocked)
             unblocked = true, e = unblock(d, &t, &l, &pending);
-        else if ((l.p[0] == SM_APDU_GLO_CIPHERING || l.p[0] == SM_APDU_DED_CIPHERING) &&
+        else if ((tag == SM_APDU_GLO_CIPHERING || tag == SM_APDU_DED_CIPHERING) &&
                  !deciphered)
             deciphered = true, e = decipher(d, &t, &l);
         else
@@ -205,7 +207,7 @@ static void decode(sm_decoder *d, const uint8_t *apdu, size_t len, const sm_link
          * may begin inside it */
         if (link && (link->link == SM_LINK_RAW || link->link == SM_LINK_WRAPPER))
             sm_deframer_reject(&d->deframer);
-        fail(d, &t, e, l.where, l.off);
+        deliver_error(d, &t, e, l.where, sm_cur_off(&l.c));
         return;
     }
     t.err = SM_OK;
@@ -229,7 +231,7 @@ static void on_link(void *ctx, const sm_link_event *ev)
     if (d->gbt.next != 0)
         sm_gbt_reset(&d->gbt, true);
     d->gbt_blocks = 0;
-    fail(d, &t, ev->err, SM_WHERE_STREAM, ev->err_offset);
+    deliver_error(d, &t, ev->err, SM_WHERE_STREAM, ev->err_offset);
 }
 
 void sm_decoder_init(sm_decoder *d, sm_link link, sm_telegram_cb cb, void *ctx)
@@ -277,9 +279,7 @@ void sm_decoder_reset(sm_decoder *d)
 
 void sm_decoder_new_stream(sm_decoder *d)
 {
-    bool ignore = d->deframer.ignore_checksums;
-    sm_deframer_init(&d->deframer, d->deframer.mode, on_link, d);
-    sm_deframer_ignore_checksums(&d->deframer, ignore);
+    sm_deframer_new_stream(&d->deframer);
     sm_gbt_reset(&d->gbt, false);
     d->gbt_blocks = 0;
 }
@@ -305,13 +305,14 @@ void sm_decoder_wipe(sm_decoder *d)
 void sm_decoder_get_stats(const sm_decoder *d, sm_decoder_stats *s)
 {
     *s = d->stats;
-    s->bytes_in = d->deframer.stats.bytes_in;
-    s->bytes_discarded = d->deframer.stats.bytes_discarded;
-    s->frames = d->deframer.stats.frames;
-    s->frame_errors = d->deframer.stats.frame_errors;
-    s->p1_unchecked = d->deframer.stats.p1_unchecked;
-    s->checksum_ignored = d->deframer.stats.checksum_ignored;
-    s->bytes_cut = d->deframer.stats.bytes_cut;
+    const sm_link_stats *l = sm_deframer_stats(&d->deframer);
+    s->bytes_in = l->bytes_in;
+    s->bytes_discarded = l->bytes_discarded;
+    s->frames = l->frames;
+    s->frame_errors = l->frame_errors;
+    s->p1_unchecked = l->p1_unchecked;
+    s->checksum_ignored = l->checksum_ignored;
+    s->bytes_cut = l->bytes_cut;
 }
 
 size_t sm_decoder_expect(const sm_decoder *d) { return sm_deframer_expect(&d->deframer); }

@@ -19,6 +19,8 @@
     X(SM_ERR_OVERSIZE, 101, "oversize", "telegram exceeds the buffer limit")           \
     X(SM_ERR_ARG, 102, "bad_argument", "invalid argument")                             \
     X(SM_ERR_INCOMPLETE, 103, "incomplete", "input ends inside a frame")               \
+    X(SM_ERR_IO, 104, "io", "file could not be read (errno says why)")                \
+    X(SM_ERR_LAYOUT_FILE, 105, "layout_file", "layout file is not valid")             \
     /* link layer */                                                                   \
     X(SM_ERR_MBUS_CHECKSUM, 200, "mbus_checksum", "m-bus checksum mismatch")           \
     X(SM_ERR_MBUS_STOP, 201, "mbus_stop", "m-bus stop byte missing")                   \

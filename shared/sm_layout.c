@@ -2,7 +2,6 @@
  * shared/layouts/README for the format. */
 #include "sm_layout.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +15,6 @@
 #define MAX_WORDS (MAX_POS + 2) /* "types" of the largest list, and its keyword */
 #define NAME_MAX_LEN 63
 
-static sm_layout_set builtin; /* the built-in layouts (sm_layouts_builtin) */
-static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 
 typedef struct {
     const char *p; /* into the line; quoted words: into the unquoted copy */
@@ -46,10 +43,11 @@ typedef struct {
     size_t maxpos;                  /* positions given: 0..maxpos-1 */
     uint32_t maxpos_line;           /* the line of the field at maxpos-1 */
     bool has_count;
-    bool user;                      /* a user's file: no built-in layout's name */
+    const sm_layout_set *reserved;  /* names a layout may not have (NULL: none) */
 } parser;
 
-static sm_err fail(parser *ps, const char *fmt, ...)
+/* The file is wrong at the current line: say what, and fail. */
+static sm_err wrong(parser *ps, const char *fmt, ...)
 {
     if (ps->err) {
         ps->err->line = ps->line;
@@ -58,7 +56,7 @@ static sm_err fail(parser *ps, const char *fmt, ...)
         vsnprintf(ps->err->message, sizeof ps->err->message, fmt, ap);
         va_end(ap);
     }
-    return SM_ERR_ARG;
+    return SM_ERR_LAYOUT_FILE;
 }
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
@@ -80,16 +78,16 @@ static sm_err quoted(parser *ps, line_words *lw, const char **pp, const char *en
             } else if (*p == '"' || *p == '\\') {
                 c = *p;
             } else {
-                return fail(ps, "unknown escape \\%c in a quoted string (\\\", \\\\ and \\xNN are)",
+                return wrong(ps, "unknown escape \\%c in a quoted string (\\\", \\\\ and \\xNN are)",
                             *p);
             }
         }
         if (n + 1 >= room)
-            return fail(ps, "quoted string too long");
+            return wrong(ps, "quoted string too long");
         out[n++] = c;
     }
     if (p >= end)
-        return fail(ps, "quoted string without its closing \"");
+        return wrong(ps, "quoted string without its closing \"");
     *pp = p + 1;
     w->p = out;
     w->n = n;
@@ -106,10 +104,10 @@ static sm_err check_chars(parser *ps, const char *p, const char *end)
     for (const char *c = p; c < end; c++) {
         unsigned char u = (unsigned char)*c;
         if (u == '\r' && c + 1 < end)
-            return fail(ps, "a carriage return inside a line: this file's lines end with CR "
+            return wrong(ps, "a carriage return inside a line: this file's lines end with CR "
                             "alone; a layout file's end with LF (or CR LF)");
         if ((u < 0x20 && u != '\t' && u != '\r') || u == 0x7F)
-            return fail(ps, "a control character (0x%02X) at column %zu: this is no layout file",
+            return wrong(ps, "a control character (0x%02X) at column %zu: this is no layout file",
                         u, (size_t)(c - p) + 1);
     }
     return SM_OK;
@@ -130,7 +128,7 @@ static sm_err split(parser *ps, const char *p, const char *end, line_words *lw)
         if (p >= end || *p == '#')
             break;
         if (lw->n == MAX_WORDS)
-            return fail(ps, "too many words on one line (at most %d)", MAX_WORDS);
+            return wrong(ps, "too many words on one line (at most %d)", MAX_WORDS);
         word *w = &lw->w[lw->n];
         if (lw->n == 1) {
             lw->rest = p;
@@ -208,7 +206,7 @@ static sm_err position(parser *ps, const word *w, const char *kw, unsigned *pos)
         return SM_OK;
     }
     if (!parse_long(w, 0, MAX_POS - 1, &v))
-        return fail(ps, "%s: position \"%.*s\" is not a number from 0 to %d or \"last\"", kw,
+        return wrong(ps, "%s: position \"%.*s\" is not a number from 0 to %d or \"last\"", kw,
                     (int)w->n, w->p, MAX_POS - 1);
     *pos = (unsigned)v;
     return SM_OK;
@@ -217,12 +215,12 @@ static sm_err position(parser *ps, const word *w, const char *kw, unsigned *pos)
 static sm_err hex_bytes(parser *ps, line_words *lw, const word *w, word *out)
 {
     if (w->n % 2 || w->n == 0 || w->n / 2 > sizeof lw->buf - lw->used)
-        return fail(ps, "match: \"%.*s\" is not an even number of hex digits", (int)w->n, w->p);
+        return wrong(ps, "match: \"%.*s\" is not an even number of hex digits", (int)w->n, w->p);
     char *dst = lw->buf + lw->used;
     for (size_t i = 0; i < w->n; i += 2) {
         int hi = sm_hex_digit(w->p[i]), lo = sm_hex_digit(w->p[i + 1]);
         if (hi < 0 || lo < 0)
-            return fail(ps, "match: \"%.*s\" is not hex", (int)w->n, w->p);
+            return wrong(ps, "match: \"%.*s\" is not hex", (int)w->n, w->p);
         dst[i / 2] = (char)(hi << 4 | lo);
     }
     out->p = dst;
@@ -237,10 +235,10 @@ static sm_err kw_match(parser *ps, line_words *lw)
 {
     sm_layout *l = ps->cur;
     if (lw->n < 3)
-        return fail(ps, "match: give a position and a condition (\"text\", prefix \"text\", "
+        return wrong(ps, "match: give a position and a condition (\"text\", prefix \"text\", "
                         "hex HEX, date-time or type TYPE)");
     if (l->nmatch == SM_LAYOUT_MAX_MATCHES)
-        return fail(ps, "match: at most %d per layout", SM_LAYOUT_MAX_MATCHES);
+        return wrong(ps, "match: at most %d per layout", SM_LAYOUT_MAX_MATCHES);
     sm_layout_match *m = &l->match[l->nmatch];
     unsigned pos;
     sm_err e = position(ps, &lw->w[1], "match", &pos);
@@ -259,20 +257,20 @@ static sm_err kw_match(parser *ps, line_words *lw)
     } else if (is(&lw->w[i], "type") && m->kind == SM_MATCH_EQUALS && lw->n == 4) {
         unsigned t = sm_layout_type_from_name(lw->w[3].p, lw->w[3].n);
         if (t == SM_LAYOUT_NO_TYPE || t == 0xFE)
-            return fail(ps, "match: unknown type \"%.*s\"", (int)lw->w[3].n, lw->w[3].p);
+            return wrong(ps, "match: unknown type \"%.*s\"", (int)lw->w[3].n, lw->w[3].p);
         m->kind = SM_MATCH_TYPE;
         m->type = (uint8_t)t;
     } else if (is(&lw->w[i], "hex") && lw->n == i + 2) {
         if ((e = hex_bytes(ps, lw, &lw->w[i + 1], &str)))
             return e;
     } else if (!lw->w[i].quoted || lw->n != i + 1) {
-        return fail(ps, "match: \"%.*s\" is no condition (\"text\", prefix \"text\", hex HEX, "
+        return wrong(ps, "match: \"%.*s\" is no condition (\"text\", prefix \"text\", hex HEX, "
                         "date-time or type TYPE)", (int)lw->w[i].n, lw->w[i].p);
     }
     if (m->kind == SM_MATCH_EQUALS || m->kind == SM_MATCH_PREFIX) {
         const char *kept = keep_text(ps, str.p, str.n);
         if (!kept)
-            return fail(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
+            return wrong(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
         m->bytes = (const uint8_t *)kept;
         m->len = (uint16_t)str.n;
     }
@@ -284,7 +282,7 @@ static sm_err kw_match(parser *ps, line_words *lw)
 static sm_err kw_field(parser *ps, line_words *lw)
 {
     if (lw->n != 3 && lw->n != 5)
-        return fail(ps, "field: give a position, an OBIS code (or -) and optionally a scaler "
+        return wrong(ps, "field: give a position, an OBIS code (or -) and optionally a scaler "
                         "and a unit: field 2 1-0:32.7.0 -1 V");
     unsigned pos;
     sm_err e = position(ps, &lw->w[1], "field", &pos);
@@ -295,21 +293,21 @@ static sm_err kw_field(parser *ps, line_words *lw)
     if (!is(ob, "-")) {
         char code[40];
         if (ob->n >= sizeof code)
-            return fail(ps, "field: \"%.*s\" is no OBIS code", (int)ob->n, ob->p);
+            return wrong(ps, "field: \"%.*s\" is no OBIS code", (int)ob->n, ob->p);
         memcpy(code, ob->p, ob->n);
         code[ob->n] = '\0';
         if (!sm_obis_parse(code, &f.obis))
-            return fail(ps, "field: \"%s\" is no OBIS code (write 1-0:32.7.0)", code);
+            return wrong(ps, "field: \"%s\" is no OBIS code (write 1-0:32.7.0)", code);
         f.flags |= SM_LF_OBIS;
     }
     if (lw->n == 5) {
         long sc;
         if (!parse_long(&lw->w[3], -128, 127, &sc))
-            return fail(ps, "field: scaler \"%.*s\" is not a number from -128 to 127",
+            return wrong(ps, "field: scaler \"%.*s\" is not a number from -128 to 127",
                         (int)lw->w[3].n, lw->w[3].p);
         uint8_t unit = sm_unit_from_symbol(lw->w[4].p, lw->w[4].n);
         if (!unit && !is(&lw->w[4], "-"))
-            return fail(ps, "field: unknown unit \"%.*s\" (V, A, W, Wh, var, varh, Hz, ... or -)",
+            return wrong(ps, "field: unknown unit \"%.*s\" (V, A, W, Wh, var, varh, Hz, ... or -)",
                         (int)lw->w[4].n, lw->w[4].p);
         f.scaler = (int8_t)sc;
         f.unit = unit;
@@ -317,13 +315,13 @@ static sm_err kw_field(parser *ps, line_words *lw)
     }
     if (pos == SM_MATCH_LAST) {
         if (ps->cur->last_field)
-            return fail(ps, "field: position last is given twice");
+            return wrong(ps, "field: position last is given twice");
         ps->cur->last_field = true;
         ps->cur->last = f;
         return SM_OK;
     }
     if (ps->has_field[pos])
-        return fail(ps, "field: position %u is given twice", pos);
+        return wrong(ps, "field: position %u is given twice", pos);
     ps->has_field[pos] = true;
     ps->fields[pos] = f;
     if (pos + 1 > ps->maxpos) {
@@ -338,27 +336,27 @@ static sm_err kw_implied(parser *ps, line_words *lw)
 {
     sm_layout_set *s = ps->s;
     if (lw->n != 4)
-        return fail(ps, "implied: give C.D.E, a scaler (or mains-voltage) and a unit: "
+        return wrong(ps, "implied: give C.D.E, a scaler (or mains-voltage) and a unit: "
                         "implied 31.7.0 -2 A");
     if (s->nimplied == SM_LAYOUT_SET_IMPLIED)
-        return fail(ps, "implied: the set is full (%d rules)", SM_LAYOUT_SET_IMPLIED);
+        return wrong(ps, "implied: the set is full (%d rules)", SM_LAYOUT_SET_IMPLIED);
     sm_implied im = {0, 0, 0, 0, 0, SM_FIT_NONE};
     unsigned c, d;
     char e[8], tail;
     char code[24];
     const word *w = &lw->w[1];
     if (w->quoted || w->n >= sizeof code)
-        return fail(ps, "implied: \"%.*s\" is not C.D.E", (int)w->n, w->p);
+        return wrong(ps, "implied: \"%.*s\" is not C.D.E", (int)w->n, w->p);
     memcpy(code, w->p, w->n);
     code[w->n] = '\0';
     if (sscanf(code, "%u.%u.%7[0-9*]%c", &c, &d, e, &tail) != 3 || c > 255 || d > 255)
-        return fail(ps, "implied: \"%s\" is not C.D.E (31.7.0, or 1.8.* for every tariff)", code);
+        return wrong(ps, "implied: \"%s\" is not C.D.E (31.7.0, or 1.8.* for every tariff)", code);
     im.c = (uint8_t)c;
     im.d = (uint8_t)d;
     if (strcmp(e, "*") == 0)
         im.e = SM_IMPLIED_ANY_E;
     else if (strchr(e, '*') || atoi(e) > 255)
-        return fail(ps, "implied: \"%s\": E is a number up to 255 or *", code);
+        return wrong(ps, "implied: \"%s\": E is a number up to 255 or *", code);
     else
         im.e = (uint16_t)atoi(e);
     long sc = 0;
@@ -367,12 +365,12 @@ static sm_err kw_implied(parser *ps, line_words *lw)
     else if (is(&lw->w[2], "mains-frequency"))
         im.fit = SM_FIT_MAINS_FREQUENCY;
     else if (!parse_long(&lw->w[2], -128, 127, &sc))
-        return fail(ps, "implied: scaler \"%.*s\" is not a number from -128 to 127, "
+        return wrong(ps, "implied: scaler \"%.*s\" is not a number from -128 to 127, "
                         "mains-voltage or mains-frequency", (int)lw->w[2].n, lw->w[2].p);
     im.scaler = (int8_t)sc;
     im.unit = sm_unit_from_symbol(lw->w[3].p, lw->w[3].n);
     if (!im.unit && !is(&lw->w[3], "-"))
-        return fail(ps, "implied: unknown unit \"%.*s\"", (int)lw->w[3].n, lw->w[3].p);
+        return wrong(ps, "implied: unknown unit \"%.*s\"", (int)lw->w[3].n, lw->w[3].p);
     if (!ps->cur->nimplied)
         ps->cur->implied = &s->implied[s->nimplied];
     s->implied[s->nimplied++] = im;
@@ -385,19 +383,19 @@ static sm_err kw_types(parser *ps, line_words *lw)
     sm_layout_set *s = ps->s;
     size_t n = lw->n - 1;
     if (n == 0)
-        return fail(ps, "types: give the type of each element (long-unsigned, octet-string, "
+        return wrong(ps, "types: give the type of each element (long-unsigned, octet-string, "
                         "... or any)");
     if (ps->cur->types)
-        return fail(ps, "types: given twice");
+        return wrong(ps, "types: given twice");
     if (s->ntypes + n > SM_LAYOUT_SET_FIELDS)
-        return fail(ps, "types: the set is full (%d types)", SM_LAYOUT_SET_FIELDS);
+        return wrong(ps, "types: the set is full (%d types)", SM_LAYOUT_SET_FIELDS);
     if (ps->has_count && n != ps->cur->count)
-        return fail(ps, "types: %zu types for a count of %u", n, ps->cur->count);
+        return wrong(ps, "types: %zu types for a count of %u", n, ps->cur->count);
     for (size_t i = 0; i < n; i++) {
         const word *w = &lw->w[i + 1];
         unsigned t = sm_layout_type_from_name(w->p, w->n);
         if (t == SM_LAYOUT_NO_TYPE || w->quoted)
-            return fail(ps, "types: unknown type \"%.*s\" (element %zu)", (int)w->n, w->p, i);
+            return wrong(ps, "types: unknown type \"%.*s\" (element %zu)", (int)w->n, w->p, i);
         s->types[s->ntypes + i] = (uint8_t)t;
     }
     ps->cur->types = &s->types[s->ntypes];
@@ -417,7 +415,7 @@ static sm_err kw_choice(parser *ps, line_words *lw, const char *const *names, un
             *out = (uint8_t)i;
             return SM_OK;
         }
-    return fail(ps, "%s", what);
+    return wrong(ps, "%s", what);
 }
 
 static sm_err kw_form(parser *ps, line_words *lw)
@@ -437,9 +435,9 @@ static sm_err kw_count(parser *ps, line_words *lw)
 {
     long v;
     if (lw->n != 2 || !parse_long(&lw->w[1], 1, MAX_POS, &v))
-        return fail(ps, "count: a number of elements from 1 to %d", MAX_POS);
+        return wrong(ps, "count: a number of elements from 1 to %d", MAX_POS);
     if (ps->has_count && ps->cur->count != v)
-        return fail(ps, "count: %ld, but the types give %u", v, ps->cur->count);
+        return wrong(ps, "count: %ld, but the types give %u", v, ps->cur->count);
     ps->cur->count = (uint16_t)v;
     ps->has_count = true;
     return SM_OK;
@@ -448,11 +446,11 @@ static sm_err kw_count(parser *ps, line_words *lw)
 static sm_err kw_text(parser *ps, line_words *lw, const char **dst, const char *kw)
 {
     if (lw->n < 2)
-        return fail(ps, "%s: give the text", kw);
+        return wrong(ps, "%s: give the text", kw);
     if (*dst)
-        return fail(ps, "%s: given twice", kw);
+        return wrong(ps, "%s: given twice", kw);
     if (!(*dst = keep_text(ps, lw->rest, lw->rest_n)))
-        return fail(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
+        return wrong(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
     return SM_OK;
 }
 
@@ -478,29 +476,29 @@ static sm_err finish(parser *ps)
     bool pos = l->form == SM_FORM_POSITIONAL;
     int beyond = pos ? match_beyond(l) : -1;
     if (pos && !ps->has_count)
-        e = fail(ps, "layout %s: a positional layout needs its count (or types)", l->name);
+        e = wrong(ps, "layout %s: a positional layout needs its count (or types)", l->name);
     else if (pos && ps->maxpos > l->count) {
         ps->line = ps->maxpos_line;
-        e = fail(ps, "layout %s: a field at position %zu, beyond its count of %u", l->name,
+        e = wrong(ps, "layout %s: a field at position %zu, beyond its count of %u", l->name,
                  ps->maxpos - 1, l->count);
     }
     else if (pos && l->last_field && l->count > 0 && ps->has_field[l->count - 1])
-        e = fail(ps, "layout %s: field %u and field last are the same element (its count is "
+        e = wrong(ps, "layout %s: field %u and field last are the same element (its count is "
                      "%u): give it once", l->name, l->count - 1, l->count);
     else if (pos && beyond >= 0)
-        e = fail(ps, "layout %s: a match at position %d, beyond its count of %u", l->name, beyond,
+        e = wrong(ps, "layout %s: a match at position %d, beyond its count of %u", l->name, beyond,
                  l->count);
     else if ((ps->maxpos || l->last_field) && !pos && l->form != SM_FORM_KEYED)
-        e = fail(ps, "layout %s: fields are for positional and keyed layouts", l->name);
+        e = wrong(ps, "layout %s: fields are for positional and keyed layouts", l->name);
     else if (!pos && l->form != SM_FORM_CAPTURE && l->form != SM_FORM_TUPLES && !l->nmatch)
-        e = fail(ps, "layout %s: a keyed layout needs a match (it would apply to every list)",
+        e = wrong(ps, "layout %s: a keyed layout needs a match (it would apply to every list)",
                  l->name);
     else if (!l->description || !l->source)
-        e = fail(ps, "layout %s: give its description and its source (where the meaning of "
+        e = wrong(ps, "layout %s: give its description and its source (where the meaning of "
                      "its fields comes from)", l->name);
     size_t n = pos ? l->count : ps->maxpos;
     if (!e && s->nfields + n > SM_LAYOUT_SET_FIELDS)
-        e = fail(ps, "layout %s: the set is full (%d fields)", l->name, SM_LAYOUT_SET_FIELDS);
+        e = wrong(ps, "layout %s: the set is full (%d fields)", l->name, SM_LAYOUT_SET_FIELDS);
     ps->line = line;
     if (e)
         return e;
@@ -542,22 +540,22 @@ static sm_err kw_layout(parser *ps, line_words *lw)
         return e;
     sm_layout_set *s = ps->s;
     if (lw->n != 2 || !name_ok(&lw->w[1]))
-        return fail(ps, "layout: give its name (lower-case letters, digits, - _ and ., at most "
+        return wrong(ps, "layout: give its name (lower-case letters, digits, - _ and ., at most "
                         "%d)", NAME_MAX_LEN);
     const sm_layout *same = named(s, &lw->w[1]);
     if (same)
-        return fail(ps, "layout %s: defined twice (first at %s:%u)", same->name, same->file,
+        return wrong(ps, "layout %s: defined twice (first at %s:%u)", same->name, same->file,
                     same->line);
     /* a user's layout with a built-in's name: output would name the wrong one */
-    if (ps->user && (same = named(sm_layouts_builtin(), &lw->w[1])))
-        return fail(ps, "layout %s: a built-in layout has this name (%s:%u): give yours "
+    if (ps->reserved && (same = named(ps->reserved, &lw->w[1])))
+        return wrong(ps, "layout %s: a built-in layout has this name (%s:%u): give yours "
                         "another", same->name, same->file, same->line);
     if (s->n == SM_LAYOUT_SET_LAYOUTS)
-        return fail(ps, "layout: the set is full (%d layouts)", SM_LAYOUT_SET_LAYOUTS);
+        return wrong(ps, "layout: the set is full (%d layouts)", SM_LAYOUT_SET_LAYOUTS);
     sm_layout *l = &s->layouts[s->n];
     memset(l, 0, sizeof *l);
     if (!(l->name = keep_text(ps, lw->w[1].p, lw->w[1].n)))
-        return fail(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
+        return wrong(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
     l->file = ps->file;
     l->line = ps->line;
     ps->cur = l;
@@ -574,7 +572,7 @@ static sm_err keyword(parser *ps, line_words *lw)
     if (is(k, "layout"))
         return kw_layout(ps, lw);
     if (!ps->cur)
-        return fail(ps, "\"%.*s\" before the first \"layout NAME\" line", (int)k->n, k->p);
+        return wrong(ps, "\"%.*s\" before the first \"layout NAME\" line", (int)k->n, k->p);
     if (is(k, "description"))
         return kw_text(ps, lw, &ps->cur->description, "description");
     if (is(k, "source"))
@@ -593,7 +591,7 @@ static sm_err keyword(parser *ps, line_words *lw)
         return kw_implied(ps, lw);
     if (is(k, "class-rules"))
         return kw_class_rules(ps, lw);
-    return fail(ps, "unknown keyword \"%.*s\" (layout, description, source, form, count, types, "
+    return wrong(ps, "unknown keyword \"%.*s\" (layout, description, source, form, count, types, "
                     "match, field, implied, class-rules)", (int)k->n, k->p);
 }
 
@@ -602,13 +600,14 @@ void sm_layout_set_init(sm_layout_set *s)
     s->n = s->nfields = s->ntypes = s->nimplied = s->ntext = 0;
 }
 
-static sm_err parse_set(sm_layout_set *s, const char *text, size_t len, const char *file,
-                        sm_layout_error *err, bool user)
+sm_err sm_layout_set_parse_except(sm_layout_set *s, const char *text, size_t len,
+                                  const char *file, const sm_layout_set *reserved,
+                                  sm_layout_error *err)
 {
     parser ps;
     line_words lw;
     memset(&ps, 0, sizeof ps);
-    ps.user = user;
+    ps.reserved = reserved;
     ps.s = s;
     ps.file = file;
     ps.err = err;
@@ -623,7 +622,7 @@ static sm_err parse_set(sm_layout_set *s, const char *text, size_t len, const ch
         ps.line++;
         at = (size_t)(end - text) + 1;
         if (memchr(p, '\0', (size_t)(end - p)))
-            e = fail(&ps, "a NUL byte: this is no layout file");
+            e = wrong(&ps, "a NUL byte: this is no layout file");
         else if (!(e = split(&ps, p, end, &lw)) && lw.n)
             e = keyword(&ps, &lw);
     }
@@ -642,26 +641,5 @@ static sm_err parse_set(sm_layout_set *s, const char *text, size_t len, const ch
 sm_err sm_layout_set_parse(sm_layout_set *s, const char *text, size_t len, const char *file,
                            sm_layout_error *err)
 {
-    return parse_set(s, text, len, file, err, false);
-}
-
-sm_err sm_layout_set_parse_user(sm_layout_set *s, const char *text, size_t len, const char *file,
-                                sm_layout_error *err)
-{
-    return parse_set(s, text, len, file, err, true);
-}
-
-static void read_builtin(void)
-{
-    sm_layout_set_init(&builtin);
-    for (size_t i = 0; i < sm_builtin_layout_files_count; i++) {
-        const sm_layout_file *f = &sm_builtin_layout_files[i];
-        (void)sm_layout_set_parse(&builtin, f->text, strlen(f->text), f->name, NULL);
-    }
-}
-
-const sm_layout_set *sm_layouts_builtin(void)
-{
-    pthread_once(&builtin_once, read_builtin);
-    return &builtin;
+    return sm_layout_set_parse_except(s, text, len, file, NULL, err);
 }

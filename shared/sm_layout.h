@@ -137,17 +137,22 @@ void sm_layout_set_init(sm_layout_set *s);
 /* Add the layouts of one file's text (len bytes, need not be
  * NUL-terminated) to s; file is the name to record (kept as a pointer: it
  * must outlive the set).  All or nothing: on an error the set is as it was
- * before, and *err says where and what.  Returns SM_OK or SM_ERR_ARG. */
+ * before, and *err says where and what.  Returns SM_OK or SM_ERR_LAYOUT_FILE. */
 sm_err sm_layout_set_parse(sm_layout_set *s, const char *text, size_t len, const char *file,
                            sm_layout_error *err);
+/* The same, refusing the names of the layouts of `reserved` (NULL: none). */
+sm_err sm_layout_set_parse_except(sm_layout_set *s, const char *text, size_t len,
+                                  const char *file, const sm_layout_set *reserved,
+                                  sm_layout_error *err);
 /* The same for a user's file (LayoutFile, --layout-file): a layout may not
  * have a built-in layout's name (output would name the other one). */
 sm_err sm_layout_set_parse_user(sm_layout_set *s, const char *text, size_t len, const char *file,
                                 sm_layout_error *err);
 
-/* The layouts built into the decoder (the files of shared/layouts/), read once
- * on first use (thread-safe).  Never NULL; empty only if the build is
- * broken, which the unit tests check. */
+/* The layouts built into the decoder (the files of shared/layouts/), parsed
+ * at build time by shared/layouts/gen_builtin (a file that does not parse
+ * fails the build): constant data, thread-safe. */
+extern const sm_layout_set sm_builtin_layout_set;
 const sm_layout_set *sm_layouts_builtin(void);
 
 /* The built-in layout files' texts, as embedded (for tests and tools). */

@@ -62,6 +62,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sm_cursor.h"
 #include "sm_error.h"
 #include "sm_limits.h"
 #include "sm_readings.h"
@@ -111,6 +112,11 @@ sm_p1_scan_result sm_p1_scan(const uint8_t *p, size_t n, bool eof, sm_p1_frame *
  * SM_OK, also when it has none (f->crc_status says so), SM_ERR_P1_CRC, or
  * for a data block SM_ERR_P1_BCC. */
 sm_err sm_p1_check(const uint8_t *text, const sm_p1_frame *f);
+/* P1 text that no deframer found (inside the ciphering): the whole of what
+ * is left at the cursor must be one telegram (CR, LF or NUL padding after
+ * it), its CRC right.  SM_OK and its parts; SM_ERR_P1_FORMAT or
+ * SM_ERR_P1_TEXT_CRC with the cursor left at the failure. */
+sm_err sm_p1_text(sm_cur *c, sm_p1_frame *f);
 
 /* Does the telegram carry a whole check (four CRC digits or a data block's
  * BCC)?  The others were accepted unchecked or checked in part. */
@@ -175,16 +181,17 @@ typedef struct {
 /* Does the text at p begin like a telegram ("/" and three letters)? */
 bool sm_p1_detect(const uint8_t *p, size_t n);
 
-/* The readings of the telegram text[0..len).  framed: where the deframer
- * found its parts (its CRC verified); NULL for text from elsewhere (inside
- * the ciphering), which is scanned and its CRC checked here.  Decoded
+/* The readings of a telegram text whose parts sm_p1_scan found (framed:
+ * the deframer's, or sm_p1_text's) and whose CRC was verified.  Decoded
  * identifiers are written to scratch (len / 2 bytes are always enough).
- * memo: the meter's (sm_p1_memo), NULL for none.
- * SM_OK, or what fails the telegram (SM_ERR_P1_TEXT_CRC: the text's own
- * CRC, of text from elsewhere; SM_ERR_P1_FORMAT with
- * *err_off). */
-sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
-                   sm_p1_info *info, sm_reading_set *out, uint8_t *scratch,
-                   size_t scratch_cap, sm_p1_memo *memo, size_t *err_off);
+ * memo: the meter's (sm_p1_memo), NULL for none.  Nothing in the lines
+ * fails a telegram: what cannot be read is a counted note (sm_p1_info). */
+void sm_p1_parse(const uint8_t *text, const sm_p1_frame *framed, sm_p1_info *info,
+                 sm_reading_set *out, uint8_t *scratch, size_t scratch_cap, sm_p1_memo *memo);
+/* The readings of P1 text that no deframer found (inside the ciphering):
+ * sm_p1_text, then sm_p1_parse.  On an error no readings, and the cursor
+ * at the failure. */
+sm_err sm_p1_parse_text(sm_cur *c, sm_p1_info *info, sm_reading_set *out, uint8_t *scratch,
+                        size_t scratch_cap, sm_p1_memo *memo);
 
 #endif

@@ -595,41 +595,30 @@ static void lines(parser *ps, const uint8_t *text, const sm_p1_frame *f)
         object_readings(ps, &ob);
 }
 
-sm_err sm_p1_parse(const uint8_t *text, size_t len, const sm_p1_frame *framed,
-                   sm_p1_info *info, sm_reading_set *out, uint8_t *scratch,
-                   size_t scratch_cap, sm_p1_memo *memo, size_t *err_off)
+void sm_p1_parse(const uint8_t *text, const sm_p1_frame *framed, sm_p1_info *info,
+                 sm_reading_set *out, uint8_t *scratch, size_t scratch_cap, sm_p1_memo *memo)
 {
     memset(info, 0, sizeof *info);
     out->n = 0;
     out->layout = "p1";
-    sm_p1_frame f;
-    if (framed) {
-        f = *framed;
-    } else {
-        sm_err e = SM_OK;
-        memset(&f, 0, sizeof f);
-        sm_p1_scan_result r = sm_p1_scan(text, len, true, &f, &e);
-        /* CR, LF or NUL padding may follow the text inside the ciphering */
-        size_t at = f.len;
-        while (r == SM_P1_COMPLETE && at < len &&
-               (text[at] == '\r' || text[at] == '\n' || text[at] == 0))
-            at++;
-        if (r != SM_P1_COMPLETE || f.parity || at != len) {
-            if (err_off)
-                *err_off = r == SM_P1_COMPLETE ? at : r == SM_P1_FAILED ? f.len : len;
-            return SM_ERR_P1_FORMAT;
-        }
-        if (sm_p1_check(text, &f) != SM_OK) {
-            /* the frames and the ciphering were right: the text is not */
-            if (err_off)
-                *err_off = f.bang + 1u;
-            return SM_ERR_P1_TEXT_CRC;
-        }
-    }
+    sm_p1_frame f = *framed;
     info->frame = f;
     info->ident = text + 1;
     info->ident_len = f.ident_len;
     parser ps = {out, info, scratch, scratch_cap, memo};
     lines(&ps, text, &f);
-    return SM_OK;
+}
+
+sm_err sm_p1_parse_text(sm_cur *c, sm_p1_info *info, sm_reading_set *out, uint8_t *scratch,
+                        size_t scratch_cap, sm_p1_memo *memo)
+{
+    const uint8_t *text = c->p;
+    sm_p1_frame f;
+    memset(info, 0, sizeof *info);
+    out->n = 0;
+    out->layout = "p1";
+    sm_err e = sm_p1_text(c, &f);
+    if (!e)
+        sm_p1_parse(text, &f, info, out, scratch, scratch_cap, memo);
+    return e;
 }

@@ -624,20 +624,13 @@ static sm_err extract(const tree *t, const sm_layout_set *user, sm_reading_set *
 }
 
 sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *base,
-                           size_t body_end, const sm_layout_set *layouts, sm_reading_set *out,
-                           size_t *err_off)
+                           size_t body_end, const sm_layout_set *layouts, sm_reading_set *out)
 {
     out->n = 0;
     out->layout = NULL;
     out->implied_disagree = false;
-    if (nnodes == 0) {
-        if (err_off)
-            *err_off = 0;
+    if (nnodes == 0)
         return SM_ERR_LAYOUT;
-    }
     tree t = {nodes, nnodes, base, body_end};
-    sm_err e = extract(&t, layouts, out);
-    if (e && err_off)
-        *err_off = nodes[0].item.offset;
-    return e;
+    return extract(&t, layouts, out);
 }

@@ -110,10 +110,9 @@ typedef struct {
 
 /* Extract readings from a body already read into nodes[0..nnodes); base is
  * the buffer the nodes' offsets refer to, body_end the offset where the body
- * ends.  On error *err_off gets an offset into base. */
+ * ends.  An error is the body's as a whole (it begins at nodes[0]). */
 sm_err sm_readings_extract(const sm_node *nodes, size_t nnodes, const uint8_t *base,
-                           size_t body_end, const sm_layout_set *layouts, sm_reading_set *out,
-                           size_t *err_off);
+                           size_t body_end, const sm_layout_set *layouts, sm_reading_set *out);
 
 /* The scaled value as an exact decimal: raw 2284 with scaler -1 gives
  * "228.4", raw 5 with scaler 3 "5000"; floats in the shortest form that

@@ -31,67 +31,55 @@ void sm_wipe(void *p, size_t n)
 #endif
 }
 
-sm_err sm_sec_parse(const uint8_t *apdu, size_t len, sm_sec_header *h, size_t *err_off)
+sm_err sm_sec_parse(sm_cur *c, sm_sec_header *h)
 {
     memset(h, 0, sizeof *h);
-    sm_cur c = sm_cur_make(apdu, len), content;
+    sm_cur content;
     sm_err e;
     uint8_t tag;
     size_t n;
     const uint8_t *title = NULL;
     uint64_t fc = 0;
-    if ((e = sm_cur_u8(&c, &tag)))
-        goto fail;
+    if ((e = sm_cur_u8(c, &tag)))
+        return e;
     if (tag != SM_APDU_GLO_CIPHERING && tag != SM_APDU_DED_CIPHERING) {
-        c.p--;
-        e = SM_ERR_APDU_UNSUPPORTED;
-        goto fail;
+        c->p--;
+        return SM_ERR_APDU_UNSUPPORTED;
     }
     h->apdu_tag = tag;
-    const uint8_t *title_len = c.p;
-    if ((e = sm_cur_axdr_len(&c, &n)))
-        goto fail;
+    const uint8_t *title_len = c->p;
+    if ((e = sm_cur_axdr_len(c, &n)))
+        return e;
     if (n != 8) {
         /* the IV needs exactly eight octets of system title */
-        c.p = title_len;
-        e = SM_ERR_SEC_HEADER;
-        goto fail;
+        c->p = title_len;
+        return SM_ERR_SEC_HEADER;
     }
-    if ((e = sm_cur_take(&c, 8, &title)))
-        goto fail;
+    if ((e = sm_cur_take(c, 8, &title)))
+        return e;
     memcpy(h->system_title, title, 8);
     /* the ciphered content: SC, FC, payload[, tag], exactly its length, and
      * the APDU ends with it */
-    if ((e = sm_cur_axdr_len(&c, &n)) || (e = sm_cur_sub(&c, n, &content)))
-        goto fail;
-    if (sm_cur_left(&c)) {
-        e = SM_ERR_APDU_TRAILING;
-        goto fail;
-    }
+    if ((e = sm_cur_axdr_len(c, &n)) || (e = sm_cur_sub(c, n, &content)))
+        return e;
+    if (sm_cur_left(c))
+        return SM_ERR_APDU_TRAILING;
     h->content_len = n;
-    c = content;
-    if ((e = sm_cur_u8(&c, &h->sc)) || (e = sm_cur_be(&c, 4, &fc))) {
-        e = SM_ERR_SEC_HEADER; /* a content too short for its own header */
-        goto fail;
-    }
+    *c = content;
+    if (sm_cur_u8(c, &h->sc) || sm_cur_be(c, 4, &fc))
+        return SM_ERR_SEC_HEADER; /* a content too short for its own header */
     h->fc = (uint32_t)fc;
-    size_t rest = sm_cur_left(&c);
+    size_t rest = sm_cur_left(c);
     if (h->sc & SM_SC_AUTH) {
-        if (rest < SM_TAG_LEN) {
-            e = SM_ERR_SEC_HEADER;
-            goto fail;
-        }
+        if (rest < SM_TAG_LEN)
+            return SM_ERR_SEC_HEADER;
         rest -= SM_TAG_LEN;
-        h->tag = c.p + rest;
+        h->tag = c->p + rest;
     }
-    h->payload_offset = sm_cur_off(&c);
-    h->payload = c.p;
+    h->payload_offset = sm_cur_off(c);
+    h->payload = c->p;
     h->payload_len = rest;
     return SM_OK;
-fail:
-    if (err_off)
-        *err_off = sm_cur_off(&c);
-    return e;
 }
 
 sm_err sm_cipher_init(sm_cipher *c, const uint8_t *ek, size_t ek_len, const uint8_t *ak,

@@ -28,6 +28,7 @@
 #include <nettle/aes.h>
 #include <nettle/gcm.h>
 
+#include "sm_cursor.h"
 #include "sm_error.h"
 
 #define SM_SC_AUTH 0x10
@@ -48,7 +49,9 @@ typedef struct {
     const uint8_t *tag;           /* NULL when SC has no authentication */
 } sm_sec_header;
 
-sm_err sm_sec_parse(const uint8_t *apdu, size_t len, sm_sec_header *h, size_t *err_off);
+/* The security header of the ciphering APDU at the cursor (its base the
+ * APDU's first byte).  On an error the cursor is left at the failure. */
+sm_err sm_sec_parse(sm_cur *c, sm_sec_header *h);
 
 typedef struct {
     unsigned key_bits;            /* 0 (no key), 128 or 256 */

@@ -505,7 +505,7 @@ static void test_layout_file_errors(void)
         if (strstr(bad[i].message, "NUL"))
             len = 20;
         size_t before[3] = {set.n, set.nfields, set.ntext};
-        ASSERT_ERR(sm_layout_set_parse(&set, bad[i].text, len, "bad.layout", &err), SM_ERR_ARG);
+        ASSERT_ERR(sm_layout_set_parse(&set, bad[i].text, len, "bad.layout", &err), SM_ERR_LAYOUT_FILE);
         if (err.line != bad[i].line || strncmp(err.message, bad[i].message,
                                                strlen(bad[i].message)) != 0)
             fprintf(stderr, "\n    case %zu: line %u: %s\n", i, err.line, err.message);
@@ -519,7 +519,7 @@ static void test_layout_file_errors(void)
     static const char taken[] = "layout kelag-am550\ndescription d\nsource s\ncount 1\n";
     sm_layout_error terr = {0, ""};
     ASSERT_ERR(sm_layout_set_parse_user(&set, taken, sizeof taken - 1, "mine.layout", &terr),
-               SM_ERR_ARG);
+               SM_ERR_LAYOUT_FILE);
     CU_ASSERT_EQUAL(terr.line, 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(terr.message,
                                   "layout kelag-am550: a built-in layout has this name (austria.layout:"));
@@ -546,7 +546,7 @@ static void test_layout_file_errors(void)
         if (e)
             CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "the set is full"));
     }
-    ASSERT_ERR(e, SM_ERR_ARG);
+    ASSERT_ERR(e, SM_ERR_LAYOUT_FILE);
     CU_ASSERT_EQUAL(set.n, SM_LAYOUT_SET_LAYOUTS);
 }
 
@@ -565,7 +565,7 @@ static void test_user_layout_first(void)
     sm_layout_error err;
     /* "any" quoted is a string, not the type word */
     ASSERT_ERR(sm_layout_set_parse(&set, text, sizeof text - 1, "mine.layout", &err),
-               SM_ERR_ARG);
+               SM_ERR_LAYOUT_FILE);
     CU_ASSERT_EQUAL(err.line, 5);
     static const char text2[] =
         "layout mine\n"
@@ -582,18 +582,18 @@ static void test_user_layout_first(void)
                                    '2', 0x12, 0x08, 0xFD, 0x12, 0x00, 0x69};
     sm_notification n;
     sm_node nodes[16];
-    size_t nn, off;
-    ASSERT_ERR(sm_notification_parse(apdu, sizeof apdu, &n, nodes, 16, &nn, &off), SM_OK);
+    size_t nn;
+    ASSERT_ERR(sm_notification_parse(SM_CUR_OVER(apdu, sizeof apdu), &n, nodes, 16, &nn), SM_OK);
     sm_reading rd[8];
     sm_reading_set rs = {rd, 8, 0, NULL, false};
-    ASSERT_ERR(sm_readings_extract(nodes, nn, apdu, sizeof apdu, &set, &rs, &off), SM_OK);
+    ASSERT_ERR(sm_readings_extract(nodes, nn, apdu, sizeof apdu, &set, &rs), SM_OK);
     CU_ASSERT_STRING_EQUAL(rs.layout, "mine");
     CU_ASSERT_EQUAL_FATAL(rs.n, 3);
     CU_ASSERT_EQUAL(rd[1].value, 230.1);
     CU_ASSERT_EQUAL(rd[2].value, 1.05);
     CU_ASSERT_EQUAL(rd[2].obis.c, 31);
     /* without the user's set: no layout knows it */
-    ASSERT_ERR(sm_readings_extract(nodes, nn, apdu, sizeof apdu, NULL, &rs, &off), SM_OK);
+    ASSERT_ERR(sm_readings_extract(nodes, nn, apdu, sizeof apdu, NULL, &rs), SM_OK);
     CU_ASSERT_STRING_EQUAL(rs.layout, "unknown-positional");
 }
 

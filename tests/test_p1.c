@@ -532,11 +532,8 @@ static void test_memo_changes_nothing(void)
         sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL, false};
         sm_reading_set b = {rb, SM_MAX_READINGS, 0, NULL, false};
         sm_p1_info ia, ib;
-        size_t oa = 0, ob = 0;
-        sm_err ea = sm_p1_parse((const uint8_t *)tel, n, NULL, &ia, &a, scratch, sizeof scratch,
-                                &memo, &oa);
-        sm_err eb = sm_p1_parse((const uint8_t *)tel, n, NULL, &ib, &b, scratch, sizeof scratch,
-                                NULL, &ob);
+        sm_err ea = sm_p1_parse_text(SM_CUR_OVER(tel, n), &ia, &a, scratch, sizeof scratch, &memo);
+        sm_err eb = sm_p1_parse_text(SM_CUR_OVER(tel, n), &ib, &b, scratch, sizeof scratch, NULL);
         total += a.n;
         bool same = ea == SM_OK && eb == SM_OK && a.n == b.n &&
                     ia.lines == ib.lines && ia.nnotes == ib.nnotes &&
@@ -572,9 +569,7 @@ static void test_memo_changes_nothing(void)
         size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
         sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL, false};
         sm_p1_info ia;
-        size_t oa = 0;
-        ASSERT_ERR(sm_p1_parse((const uint8_t *)tel, n, NULL, &ia, &a, scratch, sizeof scratch,
-                               &memo, &oa),
+        ASSERT_ERR(sm_p1_parse_text(SM_CUR_OVER(tel, n), &ia, &a, scratch, sizeof scratch, &memo),
                    SM_OK);
         CU_ASSERT_EQUAL_FATAL(a.n, 2);
         CU_ASSERT_EQUAL(ra[0].obis.c, 1);

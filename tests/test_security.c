@@ -169,7 +169,6 @@ static void test_header_forms(void)
 {
     uint8_t apdu[512];
     sm_sec_header h;
-    size_t off;
     /* one-byte, 81 xx and 82 xxxx content lengths */
     size_t sizes[] = {9, 150, 300};
     for (size_t i = 0; i < 3; i++) {
@@ -178,24 +177,27 @@ static void test_header_forms(void)
         memcpy(big, plain, sizeof plain);
         size_t n = build_glo(apdu, sizeof apdu, 0x20, title, 5, TEST_EK, 16, NULL, 0, big,
                              sizes[i]);
-        CU_ASSERT_EQUAL(sm_sec_parse(apdu, n, &h, &off), SM_OK);
+        CU_ASSERT_EQUAL(sm_sec_parse(SM_CUR_OVER(apdu, n), &h), SM_OK);
         CU_ASSERT_EQUAL(h.payload_len, sizes[i]);
         CU_ASSERT_EQUAL(h.content_len, sizes[i] + 5);
         /* one byte short (the content length goes beyond the input: named
          * at the length field, after tag, 08 and the title), one too many */
-        CU_ASSERT_EQUAL(sm_sec_parse(apdu, n - 1, &h, &off), SM_ERR_AXDR_LENGTH);
-        CU_ASSERT_EQUAL(off, 10);
+        sm_cur c = sm_cur_make(apdu, n - 1);
+        CU_ASSERT_EQUAL(sm_sec_parse(&c, &h), SM_ERR_AXDR_LENGTH);
+        CU_ASSERT_EQUAL(sm_cur_off(&c), 10);
         apdu[n] = 0;
-        CU_ASSERT_EQUAL(sm_sec_parse(apdu, n + 1, &h, &off), SM_ERR_APDU_TRAILING);
-        CU_ASSERT_EQUAL(off, n);
+        c = sm_cur_make(apdu, n + 1);
+        CU_ASSERT_EQUAL(sm_sec_parse(&c, &h), SM_ERR_APDU_TRAILING);
+        CU_ASSERT_EQUAL(sm_cur_off(&c), n);
     }
     /* a system title that is not eight octets */
     uint8_t bad[] = {0xDB, 0x07, 1, 2, 3, 4, 5, 6, 7, 0x05, 0x20, 0, 0, 0, 1};
-    CU_ASSERT_EQUAL(sm_sec_parse(bad, sizeof bad, &h, &off), SM_ERR_SEC_HEADER);
-    CU_ASSERT_EQUAL(off, 1);
+    sm_cur cur = sm_cur_make(bad, sizeof bad);
+    CU_ASSERT_EQUAL(sm_sec_parse(&cur, &h), SM_ERR_SEC_HEADER);
+    CU_ASSERT_EQUAL(sm_cur_off(&cur), 1);
     /* a tag announced but the content too short for it */
     uint8_t shorttag[] = {0xDB, 0x08, 1, 2, 3, 4, 5, 6, 7, 8, 0x08, 0x30, 0, 0, 0, 1, 0xAA, 0xBB, 0xCC};
-    CU_ASSERT_EQUAL(sm_sec_parse(shorttag, sizeof shorttag, &h, &off), SM_ERR_SEC_HEADER);
+    CU_ASSERT_EQUAL(sm_sec_parse(SM_CUR_OVER(shorttag, sizeof shorttag), &h), SM_ERR_SEC_HEADER);
     /* general-ded-ciphering has the same shape */
     size_t n = build_glo(apdu, sizeof apdu, 0x20, title, 5, TEST_EK, 16, NULL, 0, plain,
                          sizeof plain);
