@@ -7,7 +7,9 @@
  *   csv   a header row, one row per telegram, one column per OBIS object
  *         (columns are added, and the header repeated, when an object
  *         appears that earlier telegrams did not carry);
- *   text  the summary the usual meter scripts print.
+ *   text  the summary the usual meter scripts print;
+ *   layout  a layout file (shared/layouts/README) drafted from an unknown
+ *         list, for the user to name its fields.
  * The formats themselves are render_<format>.c (smd_format.h). */
 #ifndef SMD_RENDER_H
 #define SMD_RENDER_H

@@ -32,7 +32,7 @@
 static void usage(FILE *f)
 {
     char modes[128]; /* the modes after auto */
-    sm_choices_text(sm_link_names + 1, SM_LINK_COUNT - 1, modes, sizeof modes);
+    sm_choices_text(sm_link_names + 1, SM_LINK_COUNT - 1, NULL, modes, sizeof modes);
     fprintf(f,
             "Usage: smdecode [OPTION]... [HEX | FILE | -]...\n"
             "Decode smart meter telegrams: DLMS/COSEM (M-Bus, HDLC, DLMS wrapper, bare APDUs)\n"
@@ -310,7 +310,7 @@ static int framing_arg(const char *arg)
     int f = sm_link_parse(arg);
     if (f < 0) {
         char modes[128];
-        sm_choices_text(sm_link_names, SM_LINK_COUNT, modes, sizeof modes);
+        sm_choices_text(sm_link_names, SM_LINK_COUNT, NULL, modes, sizeof modes);
         die_usage("unknown framing '%s' (%s)", arg, modes);
     }
     return f;

@@ -1,7 +1,8 @@
 /* smartmeter.c - the collectd plugin "smartmeter": configuration, init,
  * health read callback and shutdown.  The reader threads live in
- * smp_meter.c, the mapping of readings in smp_map.c, the ports in
- * smio_port.c; the decoding is the project's core (shared/).
+ * smp_reader.c (with smp_telegram.c and smp_dispatch.c), the mapping of
+ * readings in smp_map.c, the ports in io/smio_port.c; the decoding is the
+ * project's core (shared/).
  *
  *   <Plugin smartmeter>
  *     <Meter "home">
@@ -94,14 +95,8 @@ static int get_word(const smp_meter *m, const oconfig_item_t *ci, const char *co
             *out = (int)i;
             return 0;
         }
-    const char *all[16];
-    size_t k = 0;
-    for (; k < n && k < 15; k++)
-        all[k] = names[k];
-    if (or_auto)
-        all[k++] = "auto";
     char choices[256];
-    sm_choices_text(all, k, choices, sizeof choices);
+    sm_choices_text(names, n, or_auto ? "auto" : NULL, choices, sizeof choices);
     ERROR(SMP_LOG_PREFIX "option %s: \"%s\" is not %s", m->cfg.name, ci->key, s, choices);
     return -1;
 }

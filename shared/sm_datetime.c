@@ -76,21 +76,6 @@ bool sm_datetime_has_deviation(const sm_datetime *dt)
 static void iso_date_time(sm_fmt *f, int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
                           unsigned s)
 {
-    if (y >= 0 && y <= 9999 && mo < 100 && d < 100 && h < 100 && mi < 100 && s < 100 &&
-        f->n + 19 <= sizeof f->buf) {
-        /* the usual: two digits at a time */
-        char *p = f->buf + f->n;
-        unsigned yy[2] = {(unsigned)y / 100, (unsigned)y % 100}, v[5] = {mo, d, h, mi, s};
-        static const char sep[5] = {'-', '-', 'T', ':', ':'};
-        memcpy(p, sm_digit_pairs + 2 * yy[0], 2);
-        memcpy(p + 2, sm_digit_pairs + 2 * yy[1], 2);
-        for (int k = 0; k < 5; k++) {
-            p[4 + 3 * k] = sep[k];
-            memcpy(p + 5 + 3 * k, sm_digit_pairs + 2 * v[k], 2);
-        }
-        f->n += 19;
-        return;
-    }
     if (y < 0) {
         sm_fmt_ch(f, '-');
         y = -y;

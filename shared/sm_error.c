@@ -60,16 +60,17 @@ const char *sm_layername(sm_layer layer)
     return "none";
 }
 
-size_t sm_choices_text(const char *const *names, size_t n, char *buf, size_t cap)
+size_t sm_choices_text(const char *const *names, size_t n, const char *extra, char *buf,
+                       size_t cap)
 {
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+    size_t len = 0, all = n + (extra != NULL);
+    for (size_t i = 0; i < all; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == all ? " or " : ", ";
         int k = snprintf(buf + (len < cap ? len : cap), len < cap ? cap - len : 0, "%s%s", sep,
-                         names[i]);
+                         i < n ? names[i] : extra);
         len += k > 0 ? (size_t)k : 0;
     }
-    if (n == 0 && cap > 0)
+    if (all == 0 && cap > 0)
         buf[0] = '\0';
     return len;
 }

@@ -89,8 +89,10 @@ const char *sm_errname(sm_err err);
 sm_layer sm_errlayer(sm_err err);
 const char *sm_layername(sm_layer layer);
 
-/* The words names[0..n) as "a, b or c", for a message that lists the
- * choices of an option; snprintf's return and truncation. */
-size_t sm_choices_text(const char *const *names, size_t n, char *buf, size_t cap);
+/* The words names[0..n), then extra (NULL: none), as "a, b or c", for a
+ * message that lists the choices of an option; snprintf's return and
+ * truncation. */
+size_t sm_choices_text(const char *const *names, size_t n, const char *extra, char *buf,
+                       size_t cap);
 
 #endif

@@ -5,9 +5,8 @@
  2. the decode core (shared/, the sources of libsmcore; the front ends' I/O
     is io/) does no I/O: no stdio output, no read/write/open, no syslog, no
     exit;
- 3. no function in any source folder but tests/ is longer than 70 lines,
-    but for the flat switches listed here (the test functions are lists of
-    cases and their checks).
+ 3. no function in any source folder is longer than 70 lines, but for the
+    flat switches listed here.
 Prints what it found; exit status 1 on any finding."""
 import os
 import re
@@ -21,8 +20,12 @@ IO = re.compile(r"\b(printf|fprintf|puts|fputs|fwrite|perror|read|write|open|fop
 
 
 def files(d, ext=(".c", ".h")):
-    p = os.path.join(SRC, d)
-    return sorted(os.path.join(d, f) for f in os.listdir(p) if f.endswith(ext))
+    """The sources of folder d and of its subfolders (tests/unit ...)."""
+    out = []
+    for root, _, names in os.walk(os.path.join(SRC, d)):
+        rel = os.path.relpath(root, SRC)
+        out += [os.path.join(rel, f) for f in names if f.endswith(ext)]
+    return sorted(out)
 
 
 def strip(text):
@@ -61,8 +64,6 @@ def cycles(d):
 def long_functions():
     out = []
     for d in FOLDERS:
-        if d == "tests":
-            continue
         for f in files(d, (".c",)):
             lines = strip(open(os.path.join(SRC, f)).read()).split("\n")
             for i, l in enumerate(lines):
@@ -86,7 +87,8 @@ def long_functions():
 
 def core_io():
     out = []
-    for f in files("shared", (".c",)):
+    core = [f for f in files("shared", (".c",)) if os.path.dirname(f) == "shared"]
+    for f in core:  # (shared/layouts/gen_builtin.c is a program of the build)
         for n, line in enumerate(strip(open(os.path.join(SRC, f)).read()).split("\n"), 1):
             m = IO.search(line)
             if m:

@@ -414,6 +414,55 @@ static bool json_element(const smg_telegram *g, size_t i, json_object *e, char *
     }
 }
 
+/* One reading's JSON against the value the generator wrote (w). */
+static bool json_reading(const smg_telegram *g, const smg_node *w, json_object *r,
+                         const char *what, char *msg, size_t cap)
+{
+    char hx[2 * SM_APDU_MAX + 1];
+    sm_reading_kind kind = reading_kind(w);
+    if (kind == SM_RK_NUMBER) {
+        if (!json_number(w, member(r, "value"), r, msg, cap, what))
+            return false;
+        if (is_finite(w->f) || w->kind != SM_VK_FLOAT) {
+            if (!json_number(w, member(r, "raw"), r, msg, cap, what))
+                return false;
+        } else {
+            hex(g->apdu + w->off, w->len, hx);
+            if (!json_str_is(member(r, "raw"), hx)) {
+                snprintf(msg, cap, "%s: a %s keeps its bytes %s in raw", what,
+                         nonfinite_name(w->f), hx);
+                return false;
+            }
+        }
+    } else if (kind == SM_RK_OTHER && is_container(w)) {
+        const uint8_t *p;
+        size_t len;
+        other_bytes(g, w, &p, &len);
+        hex(p, len, hx);
+        if (!json_str_is(member(r, "raw"), hx) ||
+            !json_str_is(member(r, "type"), dlms_name(w->type))) {
+            snprintf(msg, cap, "%s: raw or type of the %s", what, dlms_name(w->type));
+            return false;
+        }
+        if (!json_elements(g, (size_t)(w - g->nodes), member(r, "value"), msg, cap))
+            return false;
+    } else if (kind == SM_RK_OTHER && w->kind == SM_VK_NONE) {
+        if (member(r, "raw") || member(r, "value") ||
+            !json_str_is(member(r, "type"), dlms_name(w->type))) {
+            snprintf(msg, cap, "%s: %s has raw and value null", what, dlms_name(w->type));
+            return false;
+        }
+    } else {
+        if (kind == SM_RK_OTHER && !json_str_is(member(r, "type"), dlms_name(w->type))) {
+            snprintf(msg, cap, "%s: type should be %s", what, dlms_name(w->type));
+            return false;
+        }
+        if (!json_bytes(g, w, r, msg, cap, what))
+            return false;
+    }
+    return true;
+}
+
 bool rt_check_json(const smg_telegram *g, const char *line, char *msg, size_t cap)
 {
     json_tokener *tok = json_tokener_new_ex(4 * SM_AXDR_MAX_DEPTH + 16);
@@ -435,7 +484,7 @@ bool rt_check_json(const smg_telegram *g, const char *line, char *msg, size_t ca
     for (size_t k = 0; k < g->nreadings; k++) {
         json_object *r = json_object_array_get_idx(rs, k);
         const smg_node *w = &g->nodes[g->value[k]];
-        char code[32], what[48], hx[2 * SM_APDU_MAX + 1];
+        char code[32], what[48];
         snprintf(code, sizeof code, "%u-%u:%u.%u.%u*%u", g->obis[k].a, g->obis[k].b,
                  g->obis[k].c, g->obis[k].d, g->obis[k].e, g->obis[k].f);
         snprintf(what, sizeof what, "reading %s", code);
@@ -443,47 +492,8 @@ bool rt_check_json(const smg_telegram *g, const char *line, char *msg, size_t ca
             snprintf(msg, cap, "%s: obis is %s", what, json_object_to_json_string(member(r, "obis")));
             goto out;
         }
-        sm_reading_kind kind = reading_kind(w);
-        if (kind == SM_RK_NUMBER) {
-            if (!json_number(w, member(r, "value"), r, msg, cap, what))
-                goto out;
-            if (is_finite(w->f) || w->kind != SM_VK_FLOAT) {
-                if (!json_number(w, member(r, "raw"), r, msg, cap, what))
-                    goto out;
-            } else {
-                hex(g->apdu + w->off, w->len, hx);
-                if (!json_str_is(member(r, "raw"), hx)) {
-                    snprintf(msg, cap, "%s: a %s keeps its bytes %s in raw", what,
-                             nonfinite_name(w->f), hx);
-                    goto out;
-                }
-            }
-        } else if (kind == SM_RK_OTHER && is_container(w)) {
-            const uint8_t *p;
-            size_t len;
-            other_bytes(g, w, &p, &len);
-            hex(p, len, hx);
-            if (!json_str_is(member(r, "raw"), hx) ||
-                !json_str_is(member(r, "type"), dlms_name(w->type))) {
-                snprintf(msg, cap, "%s: raw or type of the %s", what, dlms_name(w->type));
-                goto out;
-            }
-            if (!json_elements(g, g->value[k], member(r, "value"), msg, cap))
-                goto out;
-        } else if (kind == SM_RK_OTHER && w->kind == SM_VK_NONE) {
-            if (member(r, "raw") || member(r, "value") ||
-                !json_str_is(member(r, "type"), dlms_name(w->type))) {
-                snprintf(msg, cap, "%s: %s has raw and value null", what, dlms_name(w->type));
-                goto out;
-            }
-        } else {
-            if (kind == SM_RK_OTHER && !json_str_is(member(r, "type"), dlms_name(w->type))) {
-                snprintf(msg, cap, "%s: type should be %s", what, dlms_name(w->type));
-                goto out;
-            }
-            if (!json_bytes(g, w, r, msg, cap, what))
-                goto out;
-        }
+        if (!json_reading(g, w, r, what, msg, cap))
+            goto out;
     }
     ok = true;
 out:

@@ -279,13 +279,12 @@ static void test_plaintext_prefixes_and_corruption(void)
     }
 }
 
-void register_adversarial(void)
-{
-    CU_pSuite s = CU_add_suite("adversarial input", NULL, NULL);
-    CU_add_test(s, "every truncated prefix is need-more, then incomplete", test_every_prefix);
-    CU_add_test(s, "whole = byte by byte = split at every offset", test_split_invariance);
-    CU_add_test(s, "trailing garbage", test_trailing_garbage);
-    CU_add_test(s, "flipped ciphertext, tag and header bytes", test_flipped_ciphertext_and_tag);
-    CU_add_test(s, "wrong keys", test_wrong_keys);
-    CU_add_test(s, "plaintext prefixes and corruption", test_plaintext_prefixes_and_corruption);
-}
+static const test_case adversarial_cases[] = {
+    {"every truncated prefix is need-more, then incomplete", test_every_prefix},
+    {"whole = byte by byte = split at every offset", test_split_invariance},
+    {"trailing garbage", test_trailing_garbage},
+    {"flipped ciphertext, tag and header bytes", test_flipped_ciphertext_and_tag},
+    {"wrong keys", test_wrong_keys},
+    {"plaintext prefixes and corruption", test_plaintext_prefixes_and_corruption},
+    {NULL, NULL}};
+const test_suite suite_adversarial = {"adversarial input", adversarial_cases};

@@ -1,20 +1,15 @@
-/* test_core_suites.c - the suites of tests/test_core: the decode core. */
+/* test_core_suites.c - the suites of tests/test_core: the decode core's
+ * units (tests/unit/, one file per module), then the suites over whole
+ * telegrams: real and synthetic ones, and the properties (adversarial
+ * input, streams split anywhere, nothing lost without a word). */
 #include "test_util.h"
 
-void register_suites(void)
-{
-    register_units();
-    register_deframe();
-    register_security();
-    register_vectors();
-    register_synthetic();
-    register_adversarial();
-    register_stream();
-    register_lost();
-    register_layouts();
-    register_operators();
-    register_p1();
-    register_plugin_map();
-    register_dump();
-    register_state();
-}
+extern const test_suite suite_crc, suite_axdr, suite_datetime, suite_obis, suite_error,
+    suite_decimal, suite_deframe, suite_security, suite_layout, suite_p1, suite_vectors,
+    suite_synthetic, suite_operators, suite_adversarial, suite_stream, suite_lost;
+
+const test_suite *const test_suites[] = {
+    &suite_crc, &suite_axdr, &suite_datetime, &suite_obis, &suite_error, &suite_decimal,
+    &suite_deframe, &suite_security, &suite_layout, &suite_p1,
+    &suite_vectors, &suite_synthetic, &suite_operators,
+    &suite_adversarial, &suite_stream, &suite_lost, NULL};

@@ -475,23 +475,18 @@ static void test_mixed_streams(void)
         }
 }
 
-void register_lost(void)
-{
-    CU_pSuite s = CU_add_suite("nothing lost without a word", NULL, NULL);
-    CU_add_test(s, "auto framing: bare APDUs after garbage", test_auto_after_garbage);
-    CU_add_test(s, "a bare APDU whose body fails is a parse error", test_raw_failing_body);
-    CU_add_test(s, "bcd: decimal digits, or the byte as it came", test_bcd);
-    CU_add_test(s, "empty containers are a telegram without readings", test_empty_bodies);
-    CU_add_test(s, "impossible dates are no date-times", test_impossible_date);
-    CU_add_test(s, "general-block-transfer block 0 is reported", test_gbt_block_zero);
-    CU_add_test(s, "a frame cut short is listed, its bytes not skipped", test_incomplete_listed);
-    CU_add_test(s, "a bare APDU or wrapper cut at every length: the intact ones after it decoded",
-                test_cut_unchecked);
-    CU_add_test(s, "an HDLC frame whose HCS fails: reported, no bare APDU read inside it",
-                test_hdlc_hcs);
-    CU_add_test(s, "m-bus length fields that disagree, a damaged start byte", test_mbus_damaged_start);
-    CU_add_test(s, "a P1 telegram whose identification line is damaged is reported",
-                test_p1_damaged_header);
-    CU_add_test(s, "every link layer, auto and forced: garbage and failures at each layer",
-                test_mixed_streams);
-}
+static const test_case lost_cases[] = {
+    {"auto framing: bare APDUs after garbage", test_auto_after_garbage},
+    {"a bare APDU whose body fails is a parse error", test_raw_failing_body},
+    {"bcd: decimal digits, or the byte as it came", test_bcd},
+    {"empty containers are a telegram without readings", test_empty_bodies},
+    {"impossible dates are no date-times", test_impossible_date},
+    {"general-block-transfer block 0 is reported", test_gbt_block_zero},
+    {"a frame cut short is listed, its bytes not skipped", test_incomplete_listed},
+    {"a bare APDU or wrapper cut at every length: the intact ones after it decoded", test_cut_unchecked},
+    {"an HDLC frame whose HCS fails: reported, no bare APDU read inside it", test_hdlc_hcs},
+    {"m-bus length fields that disagree, a damaged start byte", test_mbus_damaged_start},
+    {"a P1 telegram whose identification line is damaged is reported", test_p1_damaged_header},
+    {"every link layer, auto and forced: garbage and failures at each layer", test_mixed_streams},
+    {NULL, NULL}};
+const test_suite suite_lost = {"nothing lost without a word", lost_cases};

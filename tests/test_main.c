@@ -1,5 +1,5 @@
-/* test_main.c - the CUnit runner shared by the test programs; each defines
- * register_suites().  CU_basic_run_tests() returns 0 even when
+/* test_main.c - the CUnit runner shared by the test programs; each lists
+ * its suites in test_suites (test_util.h).  CU_basic_run_tests() returns 0 even when
  * tests fail, so the exit status comes from the failure count. */
 #include <CUnit/Basic.h>
 #include <stdio.h>
@@ -10,7 +10,11 @@ int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
-    register_suites();
+    for (const test_suite *const *s = test_suites; *s; s++) {
+        CU_pSuite cs = CU_add_suite((*s)->name, NULL, NULL);
+        for (const test_case *c = (*s)->cases; cs && c->name; c++)
+            CU_add_test(cs, c->name, c->run);
+    }
     CU_basic_set_mode(CU_BRM_NORMAL);
     CU_basic_run_tests();
     unsigned failures = CU_get_number_of_failures();

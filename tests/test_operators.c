@@ -215,8 +215,30 @@ static void test_czech_xt211_style(void)
     collector_free(&c);
 }
 
-/* The class rules, over every value group C and D: what IEC 62056-6-1
- * says each quantity is, written out here independently of the code. */
+/* What IEC 62056-6-1 says the quantity C.D is (q: C's quantity 1-20),
+ * written out here independently of the code. */
+static void class_rule_wanted(unsigned cc, unsigned q, unsigned d, int all, bool power,
+                              bool energy, int *want_sc, int *want_unit, sm_fit *want_fit)
+{
+    if ((q == 1 || q == 2 || q == 15 || q == 16) && (power || energy))
+        *want_unit = energy ? SM_UNIT_WH : SM_UNIT_W;
+    else if (q >= 3 && q <= 8 && (power || energy))
+        *want_unit = energy ? SM_UNIT_VARH : SM_UNIT_VAR;
+    else if ((q == 9 || q == 10) && (power || energy))
+        *want_unit = energy ? SM_UNIT_VAH : SM_UNIT_VA;
+    else if (all && d == 7 && q == 11)
+        *want_sc = -2, *want_unit = SM_UNIT_A;
+    else if (all && d == 7 && q == 12)
+        *want_fit = SM_FIT_MAINS_VOLTAGE, *want_unit = SM_UNIT_V;
+    else if (all && d == 7 && q == 13)
+        *want_sc = -3, *want_unit = SM_UNIT_NONE;
+    else if (all && d == 7 && cc == 14)
+        *want_fit = SM_FIT_MAINS_FREQUENCY, *want_unit = SM_UNIT_HZ;
+    else if (all && d == 7 && cc == 81)
+        *want_unit = SM_UNIT_DEGREE;
+}
+
+/* The class rules, over every value group C and D. */
 static void test_class_rules_every_class(void)
 {
     for (unsigned cc = 0; cc < 256; cc++)
@@ -232,22 +254,8 @@ static void test_class_rules_every_class(void)
                     bool power = d >= 4 && d <= 7, energy = d == 8 || d == 9;
                     int want_sc = 0, want_unit = -1;
                     sm_fit want_fit = SM_FIT_NONE;
-                    if ((q == 1 || q == 2 || q == 15 || q == 16) && (power || energy))
-                        want_unit = energy ? SM_UNIT_WH : SM_UNIT_W;
-                    else if (q >= 3 && q <= 8 && (power || energy))
-                        want_unit = energy ? SM_UNIT_VARH : SM_UNIT_VAR;
-                    else if ((q == 9 || q == 10) && (power || energy))
-                        want_unit = energy ? SM_UNIT_VAH : SM_UNIT_VA;
-                    else if (all && d == 7 && q == 11)
-                        want_sc = -2, want_unit = SM_UNIT_A;
-                    else if (all && d == 7 && q == 12)
-                        want_fit = SM_FIT_MAINS_VOLTAGE, want_unit = SM_UNIT_V;
-                    else if (all && d == 7 && q == 13)
-                        want_sc = -3, want_unit = SM_UNIT_NONE;
-                    else if (all && d == 7 && cc == 14)
-                        want_fit = SM_FIT_MAINS_FREQUENCY, want_unit = SM_UNIT_HZ;
-                    else if (all && d == 7 && cc == 81)
-                        want_unit = SM_UNIT_DEGREE;
+                    class_rule_wanted(cc, q, d, all, power, energy, &want_sc, &want_unit,
+                                      &want_fit);
                     CU_ASSERT_EQUAL(got, want_unit >= 0);
                     if (got && want_unit >= 0) {
                         CU_ASSERT_EQUAL(sc, want_sc);
@@ -266,6 +274,12 @@ static void test_class_rules_every_class(void)
     CU_ASSERT_EQUAL(sm_fit_scaler(SM_FIT_MAINS_FREQUENCY, 5002), -2);
     CU_ASSERT_EQUAL(sm_fit_scaler(SM_FIT_MAINS_FREQUENCY, 49998), -3);
     CU_ASSERT_EQUAL(sm_fit_scaler(SM_FIT_MAINS_FREQUENCY, 50), 0);
+}
+
+/* the names of objects the table has no line for, and of past billing
+ * periods */
+static void test_obis_names_built(void)
+{
     char name[96];
     sm_obis q1 = {1, 0, 5, 8, 1, 255}, l2 = {1, 0, 42, 6, 0, 255};
     sm_obis_describe(&q1, name, sizeof name);
@@ -437,15 +451,13 @@ static void test_swiss_implied(void)
     collector_free(&c);
 }
 
-/* every kind of error a layout file can have: the line and the message,
- * and the set left as it was */
-static void test_layout_file_errors(void)
-{
-    static const struct {
-        const char *text;
-        unsigned line;
-        const char *message; /* the start of it */
-    } bad[] = {
+/* every kind of error a layout file can have: its line, and the start of
+ * the message */
+static const struct {
+    const char *text;
+    unsigned line;
+    const char *message;
+} bad_layouts[] = {
         {"description x\n", 1, "\"description\" before the first \"layout NAME\" line"},
         {"layout Bad!\n", 1, "layout: give its name"},
         {"layout a\nlayout a\n", 1, "layout a: a positional layout needs its count"},
@@ -494,23 +506,27 @@ static void test_layout_file_errors(void)
          "field: position last is given twice"},
         {"layout a\ndescription d\nsource s\ncount 2\nmatch 5 \"x\"\n", 1,
          "layout a: a match at position 5, beyond its count of 2"},
-    };
+};
+
+/* each error named at its line, and the set left as it was */
+static void test_layout_file_errors(void)
+{
     static sm_layout_set set;
     sm_layout_set_init(&set);
     static const char good[] = "layout ok\ndescription d\nsource s\ncount 1\nfield 0 0-0:96.1.0\n";
     ASSERT_ERR(sm_layout_set_parse(&set, good, sizeof good - 1, "good.layout", NULL), SM_OK);
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < sizeof bad_layouts / sizeof bad_layouts[0]; i++) {
+        const char *text = bad_layouts[i].text, *message = bad_layouts[i].message;
         sm_layout_error err = {0, ""};
-        size_t len = strlen(bad[i].text);
-        if (strstr(bad[i].message, "NUL"))
+        size_t len = strlen(text);
+        if (strstr(message, "NUL"))
             len = 20;
         size_t before[3] = {set.n, set.nfields, set.ntext};
-        ASSERT_ERR(sm_layout_set_parse(&set, bad[i].text, len, "bad.layout", &err), SM_ERR_LAYOUT_FILE);
-        if (err.line != bad[i].line || strncmp(err.message, bad[i].message,
-                                               strlen(bad[i].message)) != 0)
+        ASSERT_ERR(sm_layout_set_parse(&set, text, len, "bad.layout", &err), SM_ERR_LAYOUT_FILE);
+        if (err.line != bad_layouts[i].line || strncmp(err.message, message, strlen(message)) != 0)
             fprintf(stderr, "\n    case %zu: line %u: %s\n", i, err.line, err.message);
-        CU_ASSERT_EQUAL(err.line, bad[i].line);
-        CU_ASSERT_EQUAL(strncmp(err.message, bad[i].message, strlen(bad[i].message)), 0);
+        CU_ASSERT_EQUAL(err.line, bad_layouts[i].line);
+        CU_ASSERT_EQUAL(strncmp(err.message, message, strlen(message)), 0);
         CU_ASSERT_EQUAL(set.n, before[0]);
         CU_ASSERT_EQUAL(set.nfields, before[1]);
         CU_ASSERT_EQUAL(set.ntext, before[2]);
@@ -534,7 +550,12 @@ static void test_layout_file_errors(void)
     CU_ASSERT_STRING_EQUAL(set.layouts[0].name, "ok");
     CU_ASSERT_STRING_EQUAL(set.layouts[0].file, "good.layout");
     CU_ASSERT_EQUAL(set.layouts[0].line, 1);
-    /* a full set says so instead of overflowing */
+}
+
+/* a full set says so instead of overflowing */
+static void test_layout_set_full(void)
+{
+    static sm_layout_set set;
     sm_layout_set_init(&set);
     char one[160];
     sm_err e = SM_OK;
@@ -597,22 +618,19 @@ static void test_user_layout_first(void)
     CU_ASSERT_STRING_EQUAL(rs.layout, "unknown-positional");
 }
 
-void register_operators(void)
-{
-    CU_pSuite s = CU_add_suite("operators' lists and layout files", NULL, NULL);
-    CU_add_test(s, "slovenia: three-phase 5-second list (real telegram)", test_slovenia_5s);
-    CU_add_test(s, "slovenia: 15-minute energy list (real telegrams)", test_slovenia_15min);
-    CU_add_test(s, "slovenia: elektro celje UP_3f, single-phase ED1.21 lists",
-                test_slovenia_celje_and_1ph);
-    CU_add_test(s, "croatia: HEP IE.5 list of 33 (real telegram)", test_croatia_ie5);
-    CU_add_test(s, "sweden: kaifa MA304H4 lists without scalers (real telegrams)",
-                test_sweden_kaifa);
-    CU_add_test(s, "czech tuples built like XT211", test_czech_xt211_style);
-    CU_add_test(s, "implied scalers by OBIS class, every class", test_class_rules_every_class);
-    CU_add_test(s, "implied current scalers: the power decides (swiss E570 in A)",
-                test_currents_by_power);
-    CU_add_test(s, "swiss capture list: tariffs, power factor, frequency, angles",
-                test_swiss_implied);
-    CU_add_test(s, "layout files: every kind of error", test_layout_file_errors);
-    CU_add_test(s, "layout files: the user's come first", test_user_layout_first);
-}
+static const test_case operators_cases[] = {
+    {"slovenia: three-phase 5-second list (real telegram)", test_slovenia_5s},
+    {"slovenia: 15-minute energy list (real telegrams)", test_slovenia_15min},
+    {"slovenia: elektro celje UP_3f, single-phase ED1.21 lists", test_slovenia_celje_and_1ph},
+    {"croatia: HEP IE.5 list of 33 (real telegram)", test_croatia_ie5},
+    {"sweden: kaifa MA304H4 lists without scalers (real telegrams)", test_sweden_kaifa},
+    {"czech tuples built like XT211", test_czech_xt211_style},
+    {"implied scalers by OBIS class, every class", test_class_rules_every_class},
+    {"names of objects built from their codes", test_obis_names_built},
+    {"implied current scalers: the power decides (swiss E570 in A)", test_currents_by_power},
+    {"swiss capture list: tariffs, power factor, frequency, angles", test_swiss_implied},
+    {"layout files: every kind of error", test_layout_file_errors},
+    {"a full set of layouts says so", test_layout_set_full},
+    {"layout files: the user's come first", test_user_layout_first},
+    {NULL, NULL}};
+const test_suite suite_operators = {"operators' lists and layout files", operators_cases};

@@ -140,12 +140,10 @@ static void test_json_roundtrip(void) { smdecode_roundtrip(FMT_JSON); }
 static void test_csv_roundtrip(void) { smdecode_roundtrip(FMT_CSV); }
 static void test_xml_roundtrip(void) { smdecode_roundtrip(FMT_XML); }
 
-void register_roundtrip(void);
-void register_roundtrip(void)
-{
-    CU_pSuite s = CU_add_suite("round trip: every a-xdr type comes back exactly", NULL, NULL);
-    CU_add_test(s, "the core: nodes and readings", test_core_roundtrip);
-    CU_add_test(s, "smdecode -f json", test_json_roundtrip);
-    CU_add_test(s, "smdecode -f csv", test_csv_roundtrip);
-    CU_add_test(s, "smdecode -f xml", test_xml_roundtrip);
-}
+static const test_case roundtrip_cases[] = {
+    {"the core: nodes and readings", test_core_roundtrip},
+    {"smdecode -f json", test_json_roundtrip},
+    {"smdecode -f csv", test_csv_roundtrip},
+    {"smdecode -f xml", test_xml_roundtrip},
+    {NULL, NULL}};
+const test_suite suite_roundtrip = {"round trip: every a-xdr type comes back exactly", roundtrip_cases};

@@ -30,6 +30,49 @@ static char *fixture_path(const char *rel)
 
 /* ---- JSON equals the expect files --------------------------------------- */
 
+/* The expect file's values found in smdecode's readings, each the same
+ * number (raw, value, unit); how many were found. */
+static unsigned values_matched(json_object *readings, json_object *values)
+{
+    unsigned matched = 0;
+    json_object_object_foreach(values, key, v)
+    {
+        (void)key;
+        sm_obis ob;
+        CU_ASSERT_FATAL(sm_obis_parse(json_object_get_string(json_object_object_get(v, "obis")),
+                                      &ob));
+        char iec[32];
+        sm_obis_format(&ob, iec, sizeof iec);
+        for (size_t i = 0; i < json_object_array_length(readings); i++) {
+            json_object *rd = json_object_array_get_idx(readings, i);
+            if (strcmp(json_object_get_string(json_object_object_get(rd, "obis")), iec))
+                continue;
+            matched++;
+            CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(rd, "raw")),
+                            json_object_get_int64(json_object_object_get(v, "raw")));
+            /* The same number.  smdecode prints the exact decimal
+             * (2401 with scaler -1 is 240.1); the expect files were
+             * written as raw * 10**scaler in binary floating point
+             * (2401 * 0.1 = 240.10000000000002).  Equal doubles, or
+             * exactly those two computations of the same raw value. */
+            double gv = json_object_get_double(json_object_object_get(rd, "value"));
+            double wv = json_object_get_double(json_object_object_get(v, "value"));
+            int64_t raw = json_object_get_int64(json_object_object_get(rd, "raw"));
+            int sc = json_object_get_int(json_object_object_get(rd, "scaler"));
+            static const double p10[] = {1, 10, 100, 1000};
+            static const double n10[] = {1, 0.1, 0.01, 0.001};
+            bool same = gv == wv || (sc < 0 && sc > -4 && gv == (double)raw / p10[-sc] &&
+                                     wv == (double)raw * n10[-sc]);
+            if (!same)
+                fprintf(stderr, "\n    %s: got %.17g want %.17g", iec, gv, wv);
+            CU_ASSERT(same);
+            CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(rd, "unit")),
+                                   json_object_get_string(json_object_object_get(v, "unit")));
+        }
+    }
+    return matched;
+}
+
 static void json_vs_expect(const char *base, bool auth)
 {
     char hexfile[2048], expfile[128], akarg[2048];
@@ -66,43 +109,7 @@ static void json_vs_expect(const char *base, bool auth)
         json_object *readings = json_object_object_get(got, "readings");
         json_object *values = json_object_object_get(want, "values");
         CU_ASSERT_EQUAL_FATAL(json_object_array_length(readings), 15);
-        unsigned matched = 0;
-        json_object_object_foreach(values, key, v)
-        {
-            (void)key;
-            sm_obis ob;
-            CU_ASSERT_FATAL(sm_obis_parse(json_object_get_string(json_object_object_get(v, "obis")),
-                                          &ob));
-            char iec[32];
-            sm_obis_format(&ob, iec, sizeof iec);
-            for (size_t i = 0; i < json_object_array_length(readings); i++) {
-                json_object *rd = json_object_array_get_idx(readings, i);
-                if (strcmp(json_object_get_string(json_object_object_get(rd, "obis")), iec))
-                    continue;
-                matched++;
-                CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(rd, "raw")),
-                                json_object_get_int64(json_object_object_get(v, "raw")));
-                /* The same number.  smdecode prints the exact decimal
-                 * (2401 with scaler -1 is 240.1); the expect files were
-                 * written as raw * 10**scaler in binary floating point
-                 * (2401 * 0.1 = 240.10000000000002).  Equal doubles, or
-                 * exactly those two computations of the same raw value. */
-                double gv = json_object_get_double(json_object_object_get(rd, "value"));
-                double wv = json_object_get_double(json_object_object_get(v, "value"));
-                int64_t raw = json_object_get_int64(json_object_object_get(rd, "raw"));
-                int sc = json_object_get_int(json_object_object_get(rd, "scaler"));
-                static const double p10[] = {1, 10, 100, 1000};
-                static const double n10[] = {1, 0.1, 0.01, 0.001};
-                bool same = gv == wv || (sc < 0 && sc > -4 && gv == (double)raw / p10[-sc] &&
-                                         wv == (double)raw * n10[-sc]);
-                if (!same)
-                    fprintf(stderr, "\n    %s: got %.17g want %.17g", iec, gv, wv);
-                CU_ASSERT(same);
-                CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(rd, "unit")),
-                                       json_object_get_string(json_object_object_get(v, "unit")));
-            }
-        }
-        CU_ASSERT_EQUAL(matched, 12);
+        CU_ASSERT_EQUAL(values_matched(readings, values), 12);
         json_object_put(got);
         json_object_put(want);
     }
@@ -581,44 +588,35 @@ static void test_json_str_bytes(void)
     CU_ASSERT_EQUAL(escaped, positions * (32u + 2u + 1u + 128u));
 }
 
-void register_smdecode(void);
-void register_smdecode(void)
-{
-    CU_pSuite s = CU_add_suite("smdecode", NULL, NULL);
-    CU_add_test(s, "json equals the expect files: m-bus", test_json_mbus);
-    CU_add_test(s, "json equals the expect files: hdlc", test_json_hdlc);
-    CU_add_test(s, "json equals the expect files: raw", test_json_raw);
-    CU_add_test(s, "json equals the expect files: authenticated", test_json_auth);
-    CU_add_test(s, "xml has the gurux structure and raw values", test_xml_gurux_structure);
-    CU_add_test(s, "bad input: empty", test_bad_empty);
-    CU_add_test(s, "bad input: odd number of hex digits", test_bad_odd);
-    CU_add_test(s, "bad input: non-hex characters", test_bad_nonhex);
-    CU_add_test(s, "bad input: truncated frame", test_bad_truncated);
-    CU_add_test(s, "bad input: m-bus checksum", test_bad_checksum);
-    CU_add_test(s, "bad input: hdlc fcs", test_bad_fcs);
-    CU_add_test(s, "bad input: wrong key", test_bad_wrong_key);
-    CU_add_test(s, "bad input: tag mismatch", test_bad_tag);
-    CU_add_test(s, "bad input: unknown apdu tag", test_bad_apdu_tag);
-    CU_add_test(s, "bad input: nesting too deep", test_bad_depth);
-    CU_add_test(s, "bad input: length beyond the input", test_bad_length);
-    CU_add_test(s, "usage errors, --help, --version", test_usage_errors);
-    CU_add_test(s, "from a pipe: each telegram out at once (binary)", test_live_pipe_binary);
-    CU_add_test(s, "from a pipe: each telegram out at once (hex)", test_live_pipe_hex);
-    CU_add_test(s, "keys never printed", test_keys_never_printed);
-    CU_add_test(s, "hex as people paste it", test_hex_styles);
-    CU_add_test(s, "binary capture with garbage", test_binary);
-    CU_add_test(s, "json strings: every byte at every position written or escaped as JSON says",
-                test_json_str_bytes);
-}
+static const test_case smdecode_cases[] = {
+    {"json equals the expect files: m-bus", test_json_mbus},
+    {"json equals the expect files: hdlc", test_json_hdlc},
+    {"json equals the expect files: raw", test_json_raw},
+    {"json equals the expect files: authenticated", test_json_auth},
+    {"xml has the gurux structure and raw values", test_xml_gurux_structure},
+    {"bad input: empty", test_bad_empty},
+    {"bad input: odd number of hex digits", test_bad_odd},
+    {"bad input: non-hex characters", test_bad_nonhex},
+    {"bad input: truncated frame", test_bad_truncated},
+    {"bad input: m-bus checksum", test_bad_checksum},
+    {"bad input: hdlc fcs", test_bad_fcs},
+    {"bad input: wrong key", test_bad_wrong_key},
+    {"bad input: tag mismatch", test_bad_tag},
+    {"bad input: unknown apdu tag", test_bad_apdu_tag},
+    {"bad input: nesting too deep", test_bad_depth},
+    {"bad input: length beyond the input", test_bad_length},
+    {"usage errors, --help, --version", test_usage_errors},
+    {"from a pipe: each telegram out at once (binary)", test_live_pipe_binary},
+    {"from a pipe: each telegram out at once (hex)", test_live_pipe_hex},
+    {"keys never printed", test_keys_never_printed},
+    {"hex as people paste it", test_hex_styles},
+    {"binary capture with garbage", test_binary},
+    {"json strings: every byte at every position written or escaped as JSON says", test_json_str_bytes},
+    {NULL, NULL}};
+const test_suite suite_smdecode = {"smdecode", smdecode_cases};
 
-void register_roundtrip(void);
-void register_smdecode_lost(void);
-void register_smdecode_p1(void);
 
-void register_suites(void)
-{
-    register_smdecode();
-    register_smdecode_lost();
-    register_smdecode_p1();
-    register_roundtrip();
-}
+extern const test_suite suite_smdecode_lost, suite_smdecode_p1, suite_roundtrip;
+
+const test_suite *const test_suites[] = {&suite_smdecode, &suite_smdecode_lost,
+                                         &suite_smdecode_p1, &suite_roundtrip, NULL};

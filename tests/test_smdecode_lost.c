@@ -257,18 +257,14 @@ static void test_streams_every_layer(void)
     }
 }
 
-void register_smdecode_lost(void);
-void register_smdecode_lost(void)
-{
-    CU_pSuite s = CU_add_suite("smdecode: nothing lost without a word", NULL, NULL);
-    CU_add_test(s, "auto framing finds bare APDUs after garbage", test_auto_finds_bare_apdus);
-    CU_add_test(s, "a bare APDU whose body fails: a parse error, exit 1",
-                test_raw_body_failure_reported);
-    CU_add_test(s, "messages: bytes after hex, lengths, frames, plurals", test_messages);
-    CU_add_test(s, "bcd: every format agrees", test_bcd_formats_agree);
-    CU_add_test(s, "empty bodies decode", test_empty_bodies);
-    CU_add_test(s, "json keeps every value", test_json_keeps_every_value);
-    CU_add_test(s, "csv: more than 256 objects", test_csv_many_columns);
-    CU_add_test(s, "streams of every link layer, failures at each layer",
-                test_streams_every_layer);
-}
+static const test_case smdecode_lost_cases[] = {
+    {"auto framing finds bare APDUs after garbage", test_auto_finds_bare_apdus},
+    {"a bare APDU whose body fails: a parse error, exit 1", test_raw_body_failure_reported},
+    {"messages: bytes after hex, lengths, frames, plurals", test_messages},
+    {"bcd: every format agrees", test_bcd_formats_agree},
+    {"empty bodies decode", test_empty_bodies},
+    {"json keeps every value", test_json_keeps_every_value},
+    {"csv: more than 256 objects", test_csv_many_columns},
+    {"streams of every link layer, failures at each layer", test_streams_every_layer},
+    {NULL, NULL}};
+const test_suite suite_smdecode_lost = {"smdecode: nothing lost without a word", smdecode_lost_cases};

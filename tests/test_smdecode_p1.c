@@ -216,13 +216,11 @@ static void test_peak_history_json(void)
     run_free(&r);
 }
 
-void register_smdecode_p1(void);
-void register_smdecode_p1(void)
-{
-    CU_pSuite s = CU_add_suite("smdecode: P1 text", NULL, NULL);
-    CU_add_test(s, "the simulated meter's values, exactly", test_sim_values);
-    CU_add_test(s, "lines nobody can read are named, exit 0", test_notes_named);
-    CU_add_test(s, "a CRC error: where, and the next telegram", test_crc_error);
-    CU_add_test(s, "as hex, forced framing, the layers", test_hex_forced_layers);
-    CU_add_test(s, "the Belgian peak history as JSON", test_peak_history_json);
-}
+static const test_case smdecode_p1_cases[] = {
+    {"the simulated meter's values, exactly", test_sim_values},
+    {"lines nobody can read are named, exit 0", test_notes_named},
+    {"a CRC error: where, and the next telegram", test_crc_error},
+    {"as hex, forced framing, the layers", test_hex_forced_layers},
+    {"the Belgian peak history as JSON", test_peak_history_json},
+    {NULL, NULL}};
+const test_suite suite_smdecode_p1 = {"smdecode: P1 text", smdecode_p1_cases};

@@ -193,18 +193,14 @@ static void test_tuples_split_everywhere(void)
     collector_free(&whole);
 }
 
-void register_stream(void)
-{
-    CU_pSuite s = CU_add_suite("streams", NULL, NULL);
-    CU_add_test(s, "50 m-bus telegrams with garbage between: each once, in order",
-                test_mbus_with_garbage);
-    CU_add_test(s, "50 m-bus telegrams back to back: nothing discarded", test_mbus_clean);
-    CU_add_test(s, "20 hdlc telegrams with garbage between", test_hdlc_with_garbage);
-    CU_add_test(s, "m-bus with garbage, 20 seeds", test_mbus_garbage_seeds);
-    CU_add_test(s, "a stop at every byte of m-bus: complete ones decoded, the cut one dropped",
-                test_stop_mbus);
-    CU_add_test(s, "a stop at every byte of hdlc", test_stop_hdlc);
-    CU_add_test(s, "a stop at every byte of p1", test_stop_p1);
-    CU_add_test(s, "a czech tuple push split at every position, and byte by byte",
-                test_tuples_split_everywhere);
-}
+static const test_case stream_cases[] = {
+    {"50 m-bus telegrams with garbage between: each once, in order", test_mbus_with_garbage},
+    {"50 m-bus telegrams back to back: nothing discarded", test_mbus_clean},
+    {"20 hdlc telegrams with garbage between", test_hdlc_with_garbage},
+    {"m-bus with garbage, 20 seeds", test_mbus_garbage_seeds},
+    {"a stop at every byte of m-bus: complete ones decoded, the cut one dropped", test_stop_mbus},
+    {"a stop at every byte of hdlc", test_stop_hdlc},
+    {"a stop at every byte of p1", test_stop_p1},
+    {"a czech tuple push split at every position, and byte by byte", test_tuples_split_everywhere},
+    {NULL, NULL}};
+const test_suite suite_stream = {"streams", stream_cases};

@@ -9,6 +9,41 @@
 
 #include "test_util.h"
 
+/* The expect line's values, each found in the telegram with its raw value,
+ * value and unit, and its key known to the name table; how many. */
+static unsigned check_values(const got_telegram *t, json_object *e, const char *base, unsigned k)
+{
+    json_object *values;
+    json_object_object_get_ex(e, "values", &values);
+    unsigned nvalues = 0;
+    json_object_object_foreach(values, key, val)
+    {
+        json_object *ob, *raw, *value, *unit;
+        json_object_object_get_ex(val, "obis", &ob);
+        json_object_object_get_ex(val, "raw", &raw);
+        json_object_object_get_ex(val, "value", &value);
+        json_object_object_get_ex(val, "unit", &unit);
+        sm_obis obis;
+        CU_ASSERT_FATAL(sm_obis_parse(json_object_get_string(ob), &obis));
+        char iec[32];
+        sm_obis_format(&obis, iec, sizeof iec);
+        const got_reading *g = find_obis(t, iec);
+        if (!g)
+            fprintf(stderr, "\n    %s line %u: %s (%s) missing\n", base, k, key, iec);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+        CU_ASSERT_EQUAL(g->r.raw_u, (uint64_t)json_object_get_int64(raw));
+        CU_ASSERT(fabs(g->r.value - json_object_get_double(value)) < 1e-9);
+        CU_ASSERT_STRING_EQUAL(sm_unit_symbol(g->r.unit), json_object_get_string(unit));
+        /* and the name table knows the key the generator used */
+        const sm_obis_info *info = sm_obis_by_key(key);
+        CU_ASSERT_PTR_NOT_NULL(info);
+        if (info)
+            CU_ASSERT(info->c == obis.c && info->d == obis.d && info->e == obis.e);
+        nvalues++;
+    }
+    return nvalues;
+}
+
 static unsigned check_file(const char *base, bool auth)
 {
     char hexfile[128], expfile[128];
@@ -50,35 +85,7 @@ static unsigned check_file(const char *base, bool auth)
         sm_datetime_iso_local(&t->dt, nt, sizeof nt);
         CU_ASSERT_STRING_EQUAL(nt, want_time);
 
-        json_object *values;
-        json_object_object_get_ex(e, "values", &values);
-        unsigned nvalues = 0;
-        json_object_object_foreach(values, key, val)
-        {
-            json_object *ob, *raw, *value, *unit;
-            json_object_object_get_ex(val, "obis", &ob);
-            json_object_object_get_ex(val, "raw", &raw);
-            json_object_object_get_ex(val, "value", &value);
-            json_object_object_get_ex(val, "unit", &unit);
-            sm_obis obis;
-            CU_ASSERT_FATAL(sm_obis_parse(json_object_get_string(ob), &obis));
-            char iec[32];
-            sm_obis_format(&obis, iec, sizeof iec);
-            const got_reading *g = find_obis(t, iec);
-            if (!g)
-                fprintf(stderr, "\n    %s line %u: %s (%s) missing\n", base, k, key, iec);
-            CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-            CU_ASSERT_EQUAL(g->r.raw_u, (uint64_t)json_object_get_int64(raw));
-            CU_ASSERT(fabs(g->r.value - json_object_get_double(value)) < 1e-9);
-            CU_ASSERT_STRING_EQUAL(sm_unit_symbol(g->r.unit), json_object_get_string(unit));
-            /* and the name table knows the key the generator used */
-            const sm_obis_info *info = sm_obis_by_key(key);
-            CU_ASSERT_PTR_NOT_NULL(info);
-            if (info)
-                CU_ASSERT(info->c == obis.c && info->d == obis.d && info->e == obis.e);
-            nvalues++;
-        }
-        CU_ASSERT_EQUAL(nvalues, 12);
+        CU_ASSERT_EQUAL(check_values(t, e, base, k), 12);
         json_object_put(e);
         collector_free(&c);
         n++;
@@ -91,11 +98,10 @@ static void test_hdlc_enc(void) { CU_ASSERT_EQUAL(check_file("vkw-hdlc-enc", fal
 static void test_raw_enc(void) { CU_ASSERT_EQUAL(check_file("vkw-raw-enc", false), 20); }
 static void test_mbus_auth(void) { CU_ASSERT_EQUAL(check_file("vkw-mbus-auth", true), 20); }
 
-void register_synthetic(void)
-{
-    CU_pSuite s = CU_add_suite("synthetic telegrams (fixtures/synthetic)", NULL, NULL);
-    CU_add_test(s, "m-bus, encryption only (50)", test_mbus_enc);
-    CU_add_test(s, "hdlc, encryption only (20)", test_hdlc_enc);
-    CU_add_test(s, "bare apdu, encryption only (20)", test_raw_enc);
-    CU_add_test(s, "m-bus, authenticated encryption (20)", test_mbus_auth);
-}
+static const test_case synthetic_cases[] = {
+    {"m-bus, encryption only (50)", test_mbus_enc},
+    {"hdlc, encryption only (20)", test_hdlc_enc},
+    {"bare apdu, encryption only (20)", test_raw_enc},
+    {"m-bus, authenticated encryption (20)", test_mbus_auth},
+    {NULL, NULL}};
+const test_suite suite_synthetic = {"synthetic telegrams (fixtures/synthetic)", synthetic_cases};

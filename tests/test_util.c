@@ -233,6 +233,33 @@ static size_t frame_apdu(mix_framing f, const uint8_t *apdu, size_t n, uint8_t *
     return 0;
 }
 
+/* A plain APDU that fails past the security layer (bad 2 to 5 of
+ * mixed_stream): its length, and the error it gives. */
+static size_t broken_apdu(unsigned bad, uint8_t *apdu, sm_err *err)
+{
+    size_t an;
+    if (bad == 2) {
+        /* general-block-transfer block 2 without block 1 */
+        static const uint8_t gbt[] = {0xE0, 0x40, 0x00, 0x02, 0x00, 0x00, 0x03, 0x0F, 0, 0};
+        memcpy(apdu, gbt, an = sizeof gbt);
+        *err = SM_ERR_GBT_SEQUENCE;
+    } else if (bad == 3) {
+        static const uint8_t type[] = {0x0F, 0, 0, 0, 2, 0x00, 0x02, 0x01, 0x07};
+        memcpy(apdu, type, an = sizeof type);
+        *err = SM_ERR_AXDR_TYPE;
+    } else {
+        /* 257 values: one more than a telegram may have */
+        static const uint8_t head[] = {0x0F, 0, 0, 0, 3, 0x00, 0x01, 0x82, 0x01, 0x01};
+        memcpy(apdu, head, an = sizeof head);
+        for (unsigned i = 0; i < 257; i++) {
+            apdu[an++] = 0x11;
+            apdu[an++] = (uint8_t)i;
+        }
+        *err = SM_ERR_TOO_MANY_READINGS;
+    }
+    return an;
+}
+
 size_t mixed_stream(mix_framing f, unsigned items, unsigned seed, uint8_t *out, size_t cap,
                     mix_event *ev, size_t *nev)
 {
@@ -273,24 +300,8 @@ size_t mixed_stream(mix_framing f, unsigned items, unsigned seed, uint8_t *out, 
             apdu[an - 1] ^= 0x01;
             sim_step(&m);
             err = SM_ERR_TAG_MISMATCH;
-        } else if (bad == 2) {
-            /* general-block-transfer block 2 without block 1 */
-            static const uint8_t gbt[] = {0xE0, 0x40, 0x00, 0x02, 0x00, 0x00, 0x03, 0x0F, 0, 0};
-            memcpy(apdu, gbt, an = sizeof gbt);
-            err = SM_ERR_GBT_SEQUENCE;
-        } else if (bad == 3) {
-            static const uint8_t type[] = {0x0F, 0, 0, 0, 2, 0x00, 0x02, 0x01, 0x07};
-            memcpy(apdu, type, an = sizeof type);
-            err = SM_ERR_AXDR_TYPE;
         } else {
-            /* 257 values: one more than a telegram may have */
-            static const uint8_t head[] = {0x0F, 0, 0, 0, 3, 0x00, 0x01, 0x82, 0x01, 0x01};
-            memcpy(apdu, head, an = sizeof head);
-            for (unsigned i = 0; i < 257; i++) {
-                apdu[an++] = 0x11;
-                apdu[an++] = (uint8_t)i;
-            }
-            err = SM_ERR_TOO_MANY_READINGS;
+            an = broken_apdu(bad, apdu, &err);
         }
         size_t n = frame_apdu(f, apdu, an, out + len, cap - len);
         if (n == 0)

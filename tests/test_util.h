@@ -128,22 +128,17 @@ static inline sm_decoder_stats sm_stats(const sm_decoder *d)
         CU_ASSERT_EQUAL(g_, w_);                                                        \
     } while (0)
 
-/* Registration of the suites (each test_*.c); register_suites() is defined
- * once per test program and calls the ones it runs. */
-void register_suites(void);
-void register_units(void);
-void register_deframe(void);
-void register_security(void);
-void register_vectors(void);
-void register_synthetic(void);
-void register_adversarial(void);
-void register_stream(void);
-void register_layouts(void);
-void register_operators(void);
-void register_plugin_map(void);
-void register_dump(void);
-void register_state(void);
-void register_lost(void);
-void register_p1(void);
+/* A suite: its name and its cases, the last {NULL, NULL}.  Each test file
+ * defines its suite as suite_<name>; each test program lists the suites it
+ * runs in test_suites (NULL-terminated), and test_main.c registers them. */
+typedef struct {
+    const char *name;
+    void (*run)(void);
+} test_case;
+typedef struct {
+    const char *name;
+    const test_case *cases;
+} test_suite;
+extern const test_suite *const test_suites[];
 
 #endif

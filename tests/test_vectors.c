@@ -290,6 +290,76 @@ static void check_dlms_parser_vector(const char *file, json_object *v)
     collector_free(&c);
 }
 
+/* The security header the reference decoder saw, if the telegram has one. */
+static void check_security_header(const got_telegram *t, json_object *v)
+{
+    json_object *sh;
+    if (json_object_object_get_ex(v, "security_header", &sh) &&
+        !json_object_is_type(sh, json_type_null)) {
+        CU_ASSERT_TRUE(t->ciphered);
+        char buf[64];
+        hex_encode(t->sec.system_title, 8, buf, sizeof buf);
+        CU_ASSERT_STRING_EQUAL(buf, jstr(sh, "system_title"));
+        snprintf(buf, sizeof buf, "%02x", t->sec.sc);
+        CU_ASSERT_STRING_EQUAL(buf, jstr(sh, "security_control"));
+        snprintf(buf, sizeof buf, "%08x", t->sec.fc);
+        CU_ASSERT_STRING_EQUAL(buf, jstr(sh, "frame_counter"));
+        json_object *l;
+        json_object_object_get_ex(sh, "length", &l);
+        CU_ASSERT_EQUAL(t->sec.content_len, (size_t)json_object_get_int(l));
+    }
+}
+
+/* The plaintext APDU, the notification's date-time and invoke-id. */
+static void check_apdu_header(const got_telegram *t, json_object *v, json_object *ref)
+{
+    const char *pt = jstr(v, "plaintext_apdu_hex");
+    if (pt) {
+        static char hex[2 * SM_APDU_MAX + 1];
+        hex_encode(t->apdu, t->apdu_len, hex, sizeof hex);
+        CU_ASSERT_STRING_EQUAL(hex, pt);
+    }
+    const char *ndt = jstr(ref, "notification_datetime");
+    if (ndt) {
+        char buf[80];
+        CU_ASSERT_TRUE(t->has_dt);
+        dt_debug(&t->dt, buf, sizeof buf);
+        CU_ASSERT_STRING_EQUAL(buf, ndt);
+    } else {
+        CU_ASSERT_FALSE(t->has_dt);
+    }
+    const char *invoke = jstr(ref, "long_invoke_id_and_priority");
+    if (invoke) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "%08x", t->invoke_id);
+        CU_ASSERT_STRING_EQUAL(buf, invoke);
+    }
+
+}
+
+/* Every expected value: the reference decoder's (all of them, in order)
+ * and the ones its source publishes. */
+static void check_expected(const char *file, got_telegram *t, json_object *v)
+{
+    json_object *expected;
+    json_object_object_get_ex(v, "expected", &expected);
+    size_t k = 0;
+    for (size_t i = 0; i < json_object_array_length(expected); i++) {
+        json_object *e = json_object_array_get_idx(expected, i);
+        const char *origin = jstr(e, "origin");
+        if (strcmp(origin, "refdecode") == 0) {
+            CU_ASSERT_FATAL(k < t->n);
+            check_refdecode_entry(file, &t->readings[k++], e);
+        } else {
+            check_published_entry(file, t, e);
+        }
+    }
+    /* every value of the telegram was listed */
+    if (k) {
+        CU_ASSERT_EQUAL(k, t->n);
+    }
+}
+
 static void check_vector(const char *file)
 {
     char rel[512];
@@ -336,21 +406,7 @@ static void check_vector(const char *file)
         CU_ASSERT_EQUAL(t->frames, nframes);
     }
 
-    json_object *sh;
-    if (json_object_object_get_ex(v, "security_header", &sh) &&
-        !json_object_is_type(sh, json_type_null)) {
-        CU_ASSERT_TRUE(t->ciphered);
-        char buf[64];
-        hex_encode(t->sec.system_title, 8, buf, sizeof buf);
-        CU_ASSERT_STRING_EQUAL(buf, jstr(sh, "system_title"));
-        snprintf(buf, sizeof buf, "%02x", t->sec.sc);
-        CU_ASSERT_STRING_EQUAL(buf, jstr(sh, "security_control"));
-        snprintf(buf, sizeof buf, "%08x", t->sec.fc);
-        CU_ASSERT_STRING_EQUAL(buf, jstr(sh, "frame_counter"));
-        json_object *l;
-        json_object_object_get_ex(sh, "length", &l);
-        CU_ASSERT_EQUAL(t->sec.content_len, (size_t)json_object_get_int(l));
-    }
+    check_security_header(t, v);
     if (framing_only) {
         ASSERT_ERR(t->err, SM_ERR_NO_KEY);
         json_object_put(v);
@@ -360,45 +416,8 @@ static void check_vector(const char *file)
     ASSERT_ERR(t->err, SM_OK);
     if (strcmp(jstr(ref, "decrypt"), "gcm-tag-verified") == 0)
         CU_ASSERT_TRUE(t->authenticated);
-    const char *pt = jstr(v, "plaintext_apdu_hex");
-    if (pt) {
-        static char hex[2 * SM_APDU_MAX + 1];
-        hex_encode(t->apdu, t->apdu_len, hex, sizeof hex);
-        CU_ASSERT_STRING_EQUAL(hex, pt);
-    }
-    const char *ndt = jstr(ref, "notification_datetime");
-    if (ndt) {
-        char buf[80];
-        CU_ASSERT_TRUE(t->has_dt);
-        dt_debug(&t->dt, buf, sizeof buf);
-        CU_ASSERT_STRING_EQUAL(buf, ndt);
-    } else {
-        CU_ASSERT_FALSE(t->has_dt);
-    }
-    const char *invoke = jstr(ref, "long_invoke_id_and_priority");
-    if (invoke) {
-        char buf[16];
-        snprintf(buf, sizeof buf, "%08x", t->invoke_id);
-        CU_ASSERT_STRING_EQUAL(buf, invoke);
-    }
-
-    json_object *expected;
-    json_object_object_get_ex(v, "expected", &expected);
-    size_t k = 0;
-    for (size_t i = 0; i < json_object_array_length(expected); i++) {
-        json_object *e = json_object_array_get_idx(expected, i);
-        const char *origin = jstr(e, "origin");
-        if (strcmp(origin, "refdecode") == 0) {
-            CU_ASSERT_FATAL(k < t->n);
-            check_refdecode_entry(file, &t->readings[k++], e);
-        } else {
-            check_published_entry(file, t, e);
-        }
-    }
-    /* every value of the telegram was listed */
-    if (k) {
-        CU_ASSERT_EQUAL(k, t->n);
-    }
+    check_apdu_header(t, v, ref);
+    check_expected(file, t, v);
     json_object_put(v);
     collector_free(&c);
 }
@@ -440,9 +459,8 @@ static void test_burgenland_7e_inside(void)
     json_object_put(v);
 }
 
-void register_vectors(void)
-{
-    CU_pSuite s = CU_add_suite("real telegrams (fixtures/vectors)", NULL, NULL);
-    CU_add_test(s, "every vector decodes to its listed values", test_all_vectors);
-    CU_add_test(s, "0x7E inside an HDLC frame", test_burgenland_7e_inside);
-}
+static const test_case vectors_cases[] = {
+    {"every vector decodes to its listed values", test_all_vectors},
+    {"0x7E inside an HDLC frame", test_burgenland_7e_inside},
+    {NULL, NULL}};
+const test_suite suite_vectors = {"real telegrams (fixtures/vectors)", vectors_cases};

@@ -1,4 +1,4 @@
-/* test_plugin_map.c - the plugin's pure parts: how readings become
+/* test_map.c - the plugin's pure parts: how readings become
  * collectd types and instances (smp_map), Select/Ignore patterns, the
  * tcp:// device syntax (smio_port) and key-file contents. */
 #include <math.h>
@@ -62,6 +62,11 @@ static void test_map_table(void)
     expect_map("1-0:4.8.0", 556926, SM_UNIT_VARH, "reactive_energy", "export");
     expect_map("1-0:5.8.0", 5, SM_UNIT_VARH, "reactive_energy", "Q1");
     expect_map("1-0:9.8.0", 7, SM_UNIT_VAH, "apparent_energy", "import");
+}
+
+/* implied units, contradicting units, past billing periods, other channels */
+static void test_map_special_series(void)
+{
     /* a list without units (implied scalers) still maps */
     expect_map("1-0:32.7.0", 230.1, SM_UNIT_NONE, "voltage", "L1");
     /* a unit that contradicts the code: generic, never mislabelled */
@@ -103,6 +108,11 @@ static void test_map_table(void)
             CU_ASSERT_TRUE(smp_map_reading(&r, &r, 1, &v) && !v.known);
         }
     }
+}
+
+/* unknown objects, and P1's own */
+static void test_map_unknown_and_p1(void)
+{
     /* unknown objects: generic under their OBIS code */
     expect_map("1-0:96.50.1*255", 3, SM_UNIT_NONE, "gauge", "obis-1-0-96-50-1");
     expect_map("0-0:96.50.1*1", 2, SM_UNIT_NONE, "gauge", "obis-0-0-96-50-1-1");
@@ -284,15 +294,15 @@ static void test_key_file_content(void)
     CU_ASSERT_EQUAL(sm_key_from_file_content(raw17, 17, k, &len), SM_ERR_KEY_LENGTH);
 }
 
-void register_plugin_map(void)
-{
-    CU_pSuite s = CU_add_suite("plugin: mapping, patterns, devices, keys", NULL, NULL);
-    CU_add_test(s, "OBIS codes to collectd types and instances", test_map_table);
-    CU_add_test(s, "strings, date-times and positional values are not dispatched",
-                test_map_non_numbers);
-    CU_add_test(s, "a synthetic telegram maps to its twelve series", test_map_synthetic_telegram);
-    CU_add_test(s, "a Belgian P1 telegram maps to its series", test_map_p1_telegram);
-    CU_add_test(s, "Select/Ignore OBIS patterns", test_patterns);
-    CU_add_test(s, "tcp://host:port devices", test_tcp_devices);
-    CU_add_test(s, "key file contents", test_key_file_content);
-}
+static const test_case map_cases[] = {
+    {"OBIS codes to collectd types and instances", test_map_table},
+    {"mapping: implied and contradicting units, billing periods, channels", test_map_special_series},
+    {"mapping: unknown objects and P1's own", test_map_unknown_and_p1},
+    {"strings, date-times and positional values are not dispatched", test_map_non_numbers},
+    {"a synthetic telegram maps to its twelve series", test_map_synthetic_telegram},
+    {"a Belgian P1 telegram maps to its series", test_map_p1_telegram},
+    {"Select/Ignore OBIS patterns", test_patterns},
+    {"tcp://host:port devices", test_tcp_devices},
+    {"key file contents", test_key_file_content},
+    {NULL, NULL}};
+const test_suite suite_map = {"plugin: mapping, patterns, devices, keys", map_cases};

@@ -161,11 +161,9 @@ static void test_dump_errors(void)
     CU_ASSERT_EQUAL(d.max_bytes, SMP_DUMP_MAX_MIN);
 }
 
-void register_dump(void)
-{
-    CU_pSuite s = CU_add_suite("plugin: DumpFile", NULL, NULL);
-    CU_add_test(s, "lines: hex, then the receive time; appended; one header", test_dump_lines);
-    CU_add_test(s, "long reads split over lines; the size cap with one rotation",
-                test_dump_long_read_and_rotation);
-    CU_add_test(s, "a file that cannot be written; no path; the minimum cap", test_dump_errors);
-}
+static const test_case dump_cases[] = {
+    {"lines: hex, then the receive time; appended; one header", test_dump_lines},
+    {"long reads split over lines; the size cap with one rotation", test_dump_long_read_and_rotation},
+    {"a file that cannot be written; no path; the minimum cap", test_dump_errors},
+    {NULL, NULL}};
+const test_suite suite_dump = {"plugin: DumpFile", dump_cases};

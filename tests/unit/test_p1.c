@@ -493,6 +493,34 @@ static void test_one_pass_equals_general(void)
  * are not known, are read in
  * a row with one memo (each left by the telegrams before it, of other
  * lines) and each alone without one: the same readings, notes and lines. */
+static char memo_tel[SM_P1_MAX];
+static uint8_t memo_scratch[SM_P1_MAX / 2];
+static sm_reading memo_ra[SM_MAX_READINGS], memo_rb[SM_MAX_READINGS];
+
+/* The telegram text[0..n) read with and without the memo: the same? */
+static bool same_with_memo(size_t n, sm_p1_memo *memo, unsigned round, size_t *total)
+{
+    sm_reading_set a = {memo_ra, SM_MAX_READINGS, 0, NULL, false};
+    sm_reading_set b = {memo_rb, SM_MAX_READINGS, 0, NULL, false};
+    sm_p1_info ia, ib;
+    sm_err ea = sm_p1_parse_text(SM_CUR_OVER(memo_tel, n), &ia, &a, memo_scratch,
+                                 sizeof memo_scratch, memo);
+    sm_err eb = sm_p1_parse_text(SM_CUR_OVER(memo_tel, n), &ib, &b, memo_scratch,
+                                 sizeof memo_scratch, NULL);
+    *total += a.n;
+    bool same = ea == SM_OK && eb == SM_OK && a.n == b.n && ia.lines == ib.lines &&
+                ia.nnotes == ib.nnotes &&
+                memcmp(ia.notes, ib.notes,
+                       sizeof ia.notes[0] *
+                           (ia.nnotes < SM_P1_MAX_NOTES ? ia.nnotes : SM_P1_MAX_NOTES)) == 0;
+    for (size_t i = 0; same && i < a.n; i++)
+        same = same_reading(&memo_ra[i], &memo_rb[i]);
+    if (!same)
+        fprintf(stderr, "\n    round %u: with the memo %zu readings (%s), without %zu (%s)\n",
+                round, a.n, sm_errname(ea), b.n, sm_errname(eb));
+    return same;
+}
+
 static void test_memo_changes_nothing(void)
 {
     static const char *const lines[] = {
@@ -509,9 +537,6 @@ static void test_memo_changes_nothing(void)
         "1-0:96.1.1(5*kWh)", "0-0:1.0.0(230821232300S)", "0-0:1.0.0(230821232300)",
         "1-0:255.255.255(1)", "1-0:256.1.1(1)", "0-0:96.7.21(00004)", "0-0:96.7.9(00002)"};
     const size_t nl = sizeof lines / sizeof lines[0];
-    static char tel[SM_P1_MAX];
-    static uint8_t scratch[SM_P1_MAX / 2];
-    static sm_reading ra[SM_MAX_READINGS], rb[SM_MAX_READINGS];
     static sm_p1_memo memo; /* zeroed: empty */
     uint32_t seed = 12345;
     unsigned differ = 0, memo_lines = 0;
@@ -527,25 +552,9 @@ static void test_memo_changes_nothing(void)
             size_t which = round < 40 ? (i + round) % nl : (seed >> 16) % nl;
             k += snprintf(body + k, sizeof body - (size_t)k, "%s\r\n", lines[which]);
         }
-        size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
+        size_t n = smb_p1(memo_tel, sizeof memo_tel, body, SMB_P1_CRC);
         CU_ASSERT_FATAL(n > 0);
-        sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL, false};
-        sm_reading_set b = {rb, SM_MAX_READINGS, 0, NULL, false};
-        sm_p1_info ia, ib;
-        sm_err ea = sm_p1_parse_text(SM_CUR_OVER(tel, n), &ia, &a, scratch, sizeof scratch, &memo);
-        sm_err eb = sm_p1_parse_text(SM_CUR_OVER(tel, n), &ib, &b, scratch, sizeof scratch, NULL);
-        total += a.n;
-        bool same = ea == SM_OK && eb == SM_OK && a.n == b.n &&
-                    ia.lines == ib.lines && ia.nnotes == ib.nnotes &&
-                    memcmp(ia.notes, ib.notes,
-                           sizeof ia.notes[0] *
-                               (ia.nnotes < SM_P1_MAX_NOTES ? ia.nnotes : SM_P1_MAX_NOTES)) == 0;
-        for (size_t i = 0; same && i < a.n; i++)
-            same = same_reading(&ra[i], &rb[i]);
-        if (!same)
-            fprintf(stderr, "\n    round %u: with the memo %zu readings (%s), without %zu (%s)\n",
-                    round, a.n, sm_errname(ea), b.n, sm_errname(eb));
-        differ += !same;
+        differ += !same_with_memo(n, &memo, round, &total);
     }
     for (unsigned i = 0; i < SM_P1_MEMO_LINES; i++)
         memo_lines += memo.line[i].len > 0;
@@ -557,19 +566,25 @@ static void test_memo_changes_nothing(void)
 #else
     CU_ASSERT_EQUAL(memo_lines, 0); /* the plain code keeps no memo */
 #endif
-    /* a reading through the memo is right, not only the same: a line the
-     * memo holds "1-0:1.8.0(" for, read as "1-0:1.8.0*255(" and back */
-    memset(&memo, 0, sizeof memo);
+}
+
+/* a reading through the memo is right, not only the same: a line the memo
+ * holds "1-0:1.8.0(" for, read as "1-0:1.8.0*255(" and back */
+static void test_memo_readings_right(void)
+{
+    static sm_p1_memo memo;
+    sm_reading *ra = memo_ra;
     const char *const two[] = {"1-0:1.8.0(000077.147*kWh)\r\n", "1-0:1.8.0*255(1.5*kWh)\r\n",
                                "1-0:1.8.00(2*kWh)\r\n", "1-0:1.8.0(3*kWh)\r\n"};
     const int64_t want_raw[] = {77147, 15, 2, 3}; /* "1.8.00": E written with two digits */
     for (unsigned i = 0; i < 4; i++) {
         char body[256];
         snprintf(body, sizeof body, "/SIM5\\2MEMO\r\n\r\n%s1-0:32.7.0(230.3*V)\r\n", two[i]);
-        size_t n = smb_p1(tel, sizeof tel, body, SMB_P1_CRC);
+        size_t n = smb_p1(memo_tel, sizeof memo_tel, body, SMB_P1_CRC);
         sm_reading_set a = {ra, SM_MAX_READINGS, 0, NULL, false};
         sm_p1_info ia;
-        ASSERT_ERR(sm_p1_parse_text(SM_CUR_OVER(tel, n), &ia, &a, scratch, sizeof scratch, &memo),
+        ASSERT_ERR(sm_p1_parse_text(SM_CUR_OVER(memo_tel, n), &ia, &a, memo_scratch,
+                                    sizeof memo_scratch, &memo),
                    SM_OK);
         CU_ASSERT_EQUAL_FATAL(a.n, 2);
         CU_ASSERT_EQUAL(ra[0].obis.c, 1);
@@ -777,7 +792,13 @@ static void test_iec_data_block(void)
     want_number(t, "1-0:71.7.0*255", "2.44", SM_UNIT_A);
     want_number(t, "0-0:96.14.0*255", "1", 0);
     collector_free(&c);
+}
 
+/* The data block as a 7E1 line read with eight data bits, damaged, cut */
+static void test_iec_data_block_damage(void)
+{
+    collector c;
+    const got_telegram *t;
     size_t n;
     char *text = load("iec-data-block-synthetic.txt", &n);
     /* the same as a 7E1 line read with eight data bits: the BCC too */
@@ -824,7 +845,13 @@ static void test_iec_data_block(void)
     collector_free(&c);
     free(buf);
     free(text);
+}
 
+/* Where STX may open the data block, and where not */
+static void test_iec_data_block_stx(void)
+{
+    collector c;
+    const got_telegram *t;
     /* the STX after the empty line, a line nobody can read: its note names
      * its line as the text has it */
     char tel[256];
@@ -988,25 +1015,27 @@ static void test_beside_binary_links(void)
     collector_free(&c);
 }
 
-void register_p1(void)
-{
-    CU_pSuite s = CU_add_suite("P1 text telegrams", NULL, NULL);
-    CU_add_test(s, "NL DSMR 4.2: the power failure log and the gas meter", test_nl_failure_log_and_gas);
-    CU_add_test(s, "DSMR 4.0 E350: a lower-case s/w flag read, with a note", test_lower_case_dst_flag);
-    CU_add_test(s, "BE e-MUCS: capacity tariff, peak history, sub-meters", test_be_capacity_tariff);
-    CU_add_test(s, "SE Kamstrup: kVArh and kVAr", test_se_reactive_units);
-    CU_add_test(s, "DSMR 2.2: no CRC, the gas profile on two lines", test_dsmr22_without_crc);
-    CU_add_test(s, "an unpadded CRC, a missing one", test_unpadded_crc_and_missing_crc);
-    CU_add_test(s, "7E1 read as 8N1", test_7e1_read_as_8n1);
-    CU_add_test(s, "D0 push (IEC 62056-21 mode D)", test_d0_push);
-    CU_add_test(s, "lines nobody can read: counted notes", test_quirky_lines);
-    CU_add_test(s, "a billing snapshot of twelve registers", test_billing_snapshot);
-    CU_add_test(s, "every prefix, every split", test_prefixes_and_splits);
-    CU_add_test(s, "every flipped bit", test_every_flipped_bit);
-    CU_add_test(s, "IEC 62056-21 data block: STX, ETX, BCC", test_iec_data_block);
-    CU_add_test(s, "garbage, oversize, a telegram cut by the next", test_garbage_oversize_cut);
-    CU_add_test(s, "10 MB of random text", test_random_text);
-    CU_add_test(s, "the one-pass line gives what the general way gives", test_one_pass_equals_general);
-    CU_add_test(s, "beside M-Bus and HDLC on one line", test_beside_binary_links);
-    CU_add_test(s, "the memo of what a meter repeats changes no reading", test_memo_changes_nothing);
-}
+static const test_case p1_cases[] = {
+    {"NL DSMR 4.2: the power failure log and the gas meter", test_nl_failure_log_and_gas},
+    {"DSMR 4.0 E350: a lower-case s/w flag read, with a note", test_lower_case_dst_flag},
+    {"BE e-MUCS: capacity tariff, peak history, sub-meters", test_be_capacity_tariff},
+    {"SE Kamstrup: kVArh and kVAr", test_se_reactive_units},
+    {"DSMR 2.2: no CRC, the gas profile on two lines", test_dsmr22_without_crc},
+    {"an unpadded CRC, a missing one", test_unpadded_crc_and_missing_crc},
+    {"7E1 read as 8N1", test_7e1_read_as_8n1},
+    {"D0 push (IEC 62056-21 mode D)", test_d0_push},
+    {"lines nobody can read: counted notes", test_quirky_lines},
+    {"a billing snapshot of twelve registers", test_billing_snapshot},
+    {"every prefix, every split", test_prefixes_and_splits},
+    {"every flipped bit", test_every_flipped_bit},
+    {"IEC 62056-21 data block: STX, ETX, BCC", test_iec_data_block},
+    {"the data block damaged, cut and read with parity bits", test_iec_data_block_damage},
+    {"where an STX opens the data block", test_iec_data_block_stx},
+    {"garbage, oversize, a telegram cut by the next", test_garbage_oversize_cut},
+    {"10 MB of random text", test_random_text},
+    {"the one-pass line gives what the general way gives", test_one_pass_equals_general},
+    {"beside M-Bus and HDLC on one line", test_beside_binary_links},
+    {"the memo of what a meter repeats changes no reading", test_memo_changes_nothing},
+    {"a reading through the memo is right", test_memo_readings_right},
+    {NULL, NULL}};
+const test_suite suite_p1 = {"P1 text telegrams", p1_cases};

@@ -316,15 +316,14 @@ static void test_deframer_expect(void)
     CU_ASSERT_EQUAL(good, 2);
 }
 
-void register_deframe(void)
-{
-    CU_pSuite s = CU_add_suite("link layers", NULL, NULL);
-    CU_add_test(s, "m-bus checksum at every frame length", test_mbus_checksum_lengths);
-    CU_add_test(s, "m-bus: sixteen segments at most", test_mbus_sixteen_segments);
-    CU_add_test(s, "m-bus segments of every size", test_mbus_segments);
-    CU_add_test(s, "m-bus checksum, stop byte, lost and foreign segments", test_mbus_bad_frames);
-    CU_add_test(s, "hdlc addresses, segmentation, shared flags, fcs", test_hdlc_addresses_and_segments);
-    CU_add_test(s, "dlms wrapper and bare apdus", test_wrapper_and_raw);
-    CU_add_test(s, "statistics and reset", test_deframer_stats_and_reset);
-    CU_add_test(s, "what a slow-line reader waits for", test_deframer_expect);
-}
+static const test_case deframe_cases[] = {
+    {"m-bus checksum at every frame length", test_mbus_checksum_lengths},
+    {"m-bus: sixteen segments at most", test_mbus_sixteen_segments},
+    {"m-bus segments of every size", test_mbus_segments},
+    {"m-bus checksum, stop byte, lost and foreign segments", test_mbus_bad_frames},
+    {"hdlc addresses, segmentation, shared flags, fcs", test_hdlc_addresses_and_segments},
+    {"dlms wrapper and bare apdus", test_wrapper_and_raw},
+    {"statistics and reset", test_deframer_stats_and_reset},
+    {"what a slow-line reader waits for", test_deframer_expect},
+    {NULL, NULL}};
+const test_suite suite_deframe = {"link layers", deframe_cases};

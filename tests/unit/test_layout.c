@@ -1,4 +1,4 @@
-/* test_layouts.c - payload layouts not covered by the vector files:
+/* test_layout.c - payload layouts not covered by the vector files:
  * general-block-transfer with a capture-object list (a real Swiss capture),
  * captured scaler_unit attributes, DSMR P1 text inside the ciphering,
  * degenerate bodies. */
@@ -238,13 +238,11 @@ static void test_builtin_layouts_read(void)
             CU_ASSERT(all.layouts[i].count > 0 && all.layouts[i].nfields <= all.layouts[i].count);
 }
 
-void register_layouts(void)
-{
-    CU_pSuite s = CU_add_suite("payload layouts", NULL, NULL);
-    CU_add_test(s, "general-block-transfer with capture-object list (real capture)",
-                test_gbt_capture_list);
-    CU_add_test(s, "captured scaler_unit attribute and mains voltage", test_captured_scaler_unit);
-    CU_add_test(s, "dsmr p1 text inside the ciphering", test_dsmr_in_ciphering);
-    CU_add_test(s, "single value, empty, trailing, unknown, empty apdu", test_degenerate_bodies);
-    CU_add_test(s, "the built-in layout files read without an error", test_builtin_layouts_read);
-}
+static const test_case layout_cases[] = {
+    {"general-block-transfer with capture-object list (real capture)", test_gbt_capture_list},
+    {"captured scaler_unit attribute and mains voltage", test_captured_scaler_unit},
+    {"dsmr p1 text inside the ciphering", test_dsmr_in_ciphering},
+    {"single value, empty, trailing, unknown, empty apdu", test_degenerate_bodies},
+    {"the built-in layout files read without an error", test_builtin_layouts_read},
+    {NULL, NULL}};
+const test_suite suite_layout = {"payload layouts", layout_cases};

@@ -47,9 +47,7 @@ static void test_state_round_trip(void)
     CU_ASSERT_STRING_EQUAL(err, "/nonexistent/state/home.state.new: No such file or directory");
 }
 
-void register_state(void)
-{
-    CU_pSuite s = CU_add_suite("plugin: StateDir", NULL, NULL);
-    CU_add_test(s, "the last frame counter written and read back; errors named",
-                test_state_round_trip);
-}
+static const test_case state_cases[] = {
+    {"the last frame counter written and read back; errors named", test_state_round_trip},
+    {NULL, NULL}};
+const test_suite suite_state = {"plugin: StateDir", state_cases};

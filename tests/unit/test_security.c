@@ -207,14 +207,31 @@ static void test_header_forms(void)
     collector_free(&c);
 }
 
-void register_security(void)
+static void test_keys(void)
 {
-    CU_pSuite s = CU_add_suite("security layer", NULL, NULL);
-    CU_add_test(s, "security controls 0x20 0x21 0x30 0x31 0x10 0x00", test_security_controls);
-    CU_add_test(s, "aes-256 and key/suite mismatches", test_aes256);
-    CU_add_test(s, "which key is wrong: swapped, authentication key, encryption key",
-                test_which_key);
-    CU_add_test(s, "missing keys, no-verify mode, unsupported controls",
-                test_missing_keys_and_unsupported);
-    CU_add_test(s, "header length forms, trailing bytes, bad titles", test_header_forms);
+    uint8_t k[32];
+    size_t n;
+    CU_ASSERT_EQUAL(sm_key_from_hex("000102030405060708090A0B0C0D0E0F", k, &n), SM_OK);
+    CU_ASSERT(n == 16 && k[15] == 0x0F);
+    CU_ASSERT_EQUAL(sm_key_from_hex("0x00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f", k, &n),
+                    SM_OK);
+    CU_ASSERT_EQUAL(sm_key_from_hex("00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F 00 01 02 03 "
+                                    "04 05 06 07 08 09 0A 0B 0C 0D 0E 0F",
+                                    k, &n),
+                    SM_OK);
+    CU_ASSERT_EQUAL(n, 32);
+    CU_ASSERT_EQUAL(sm_key_from_hex("000102030405060708090A0B0C0D0E", k, &n), SM_ERR_KEY_LENGTH);
+    CU_ASSERT_EQUAL(sm_key_from_hex("000102030405060708090A0B0C0D0E0", k, &n), SM_ERR_KEY_LENGTH);
+    CU_ASSERT_EQUAL(sm_key_from_hex("000102030405060708090A0B0C0D0E0G", k, &n), SM_ERR_KEY_LENGTH);
+    CU_ASSERT_EQUAL(sm_key_from_hex("", k, &n), SM_ERR_KEY_LENGTH);
 }
+
+static const test_case security_cases[] = {
+    {"keys from hex", test_keys},
+    {"security controls 0x20 0x21 0x30 0x31 0x10 0x00", test_security_controls},
+    {"aes-256 and key/suite mismatches", test_aes256},
+    {"which key is wrong: swapped, authentication key, encryption key", test_which_key},
+    {"missing keys, no-verify mode, unsupported controls", test_missing_keys_and_unsupported},
+    {"header length forms, trailing bytes, bad titles", test_header_forms},
+    {NULL, NULL}};
+const test_suite suite_security = {"security layer", security_cases};
