@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     unsigned mode = data[0] & 7;
-    sm_link link = mode <= SM_LINK_P1 ? (sm_link)mode : SM_LINK_AUTO;
+    sm_link link = mode < SM_LINK_COUNT ? (sm_link)mode : SM_LINK_AUTO;
     uint32_t rng = 0x12345u ^ data[0];
     data++;
     size--;

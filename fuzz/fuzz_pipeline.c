@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         wrapped_tag = sc & 0x10;
         framing = SM_LINK_AUTO;
     }
-    sm_link link = framing <= SM_LINK_P1 ? (sm_link)framing : SM_LINK_AUTO;
+    sm_link link = framing < SM_LINK_COUNT ? (sm_link)framing : SM_LINK_AUTO;
     fuzz_renderers_new(&fr);
     fuzz_trace whole = {0, 0};
     sm_decoder_init(&dec, link, on_telegram, &whole);

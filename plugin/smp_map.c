@@ -25,22 +25,26 @@ static const map_entry map[] = {
     {10, 7, 0, SM_UNIT_VA, "apparent_power", "export"},
     {13, 7, 0, NO_UNIT, "power_factor", ""},
     {14, 7, 0, SM_UNIT_HZ, "frequency", ""},
+    {15, 7, 0, SM_UNIT_W, "power", "absolute"},
     {16, 7, 0, SM_UNIT_W, "power", "net"},
     {21, 7, 0, SM_UNIT_W, "power", "L1-import"},
     {22, 7, 0, SM_UNIT_W, "power", "L1-export"},
     {31, 7, 0, SM_UNIT_A, "current", "L1"},
     {32, 7, 0, SM_UNIT_V, "voltage", "L1"},
     {33, 7, 0, NO_UNIT, "power_factor", "L1"},
+    {36, 7, 0, SM_UNIT_W, "power", "L1-net"},
     {41, 7, 0, SM_UNIT_W, "power", "L2-import"},
     {42, 7, 0, SM_UNIT_W, "power", "L2-export"},
     {51, 7, 0, SM_UNIT_A, "current", "L2"},
     {52, 7, 0, SM_UNIT_V, "voltage", "L2"},
     {53, 7, 0, NO_UNIT, "power_factor", "L2"},
+    {56, 7, 0, SM_UNIT_W, "power", "L2-net"},
     {61, 7, 0, SM_UNIT_W, "power", "L3-import"},
     {62, 7, 0, SM_UNIT_W, "power", "L3-export"},
     {71, 7, 0, SM_UNIT_A, "current", "L3"},
     {72, 7, 0, SM_UNIT_V, "voltage", "L3"},
     {73, 7, 0, NO_UNIT, "power_factor", "L3"},
+    {76, 7, 0, SM_UNIT_W, "power", "L3-net"},
     {91, 7, 0, SM_UNIT_A, "current", "N"},
     /* energy registers (D = 8), total and per tariff */
     {1, 8, ANY_E, SM_UNIT_WH, "energy_wh", "import"},
@@ -71,6 +75,13 @@ typedef struct {
 } other_entry;
 
 static const other_entry others[] = {
+    /* phase angles (SML meters): U(L2) and U(L3) against U(L1), each
+     * current against its voltage */
+    {1, 81, 7, 1, SM_UNIT_DEGREE, "angle", "U-L2"},
+    {1, 81, 7, 2, SM_UNIT_DEGREE, "angle", "U-L3"},
+    {1, 81, 7, 4, SM_UNIT_DEGREE, "angle", "I-L1"},
+    {1, 81, 7, 15, SM_UNIT_DEGREE, "angle", "I-L2"},
+    {1, 81, 7, 26, SM_UNIT_DEGREE, "angle", "I-L3"},
     {0, 96, 14, 0, NO_UNIT, "gauge", "tariff"},
     {0, 96, 7, 21, NO_UNIT, "count", "power-failures"},
     {0, 96, 7, 9, NO_UNIT, "count", "long-power-failures"},

@@ -87,6 +87,11 @@ uint16_t sm_crc16_x25(const uint8_t *buf, size_t len)
     return (uint16_t)(CRC(x25, 0xFFFF, buf, len) ^ 0xFFFF);
 }
 
+uint16_t sm_crc16_kermit(const uint8_t *buf, size_t len)
+{
+    return CRC(x25, 0, buf, len);
+}
+
 uint16_t sm_crc16_arc(const uint8_t *buf, size_t len)
 {
     return CRC(arc, 0, buf, len);

@@ -2,6 +2,8 @@
  * zone state (no TZ, no mktime), so it is thread-safe. */
 #include "sm_datetime.h"
 
+#include <string.h>
+
 #include "sm_fmt.h"
 
 #include <stdio.h>
@@ -216,6 +218,30 @@ int sm_datetime_iso_utc(const sm_datetime *dt, char *out, size_t cap)
                   dt->second);
     sm_fmt_ch(&f, 'Z');
     return sm_fmt_done(&f, out, cap);
+}
+
+void sm_datetime_from_unix(int64_t t, int east, sm_datetime *dt)
+{
+    int64_t local = t + (int64_t)east * 60;
+    int64_t days = local / 86400, secs = local % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    int64_t y;
+    unsigned m, d;
+    sm_civil_from_days(days, &y, &m, &d);
+    memset(dt, 0, sizeof *dt);
+    dt->year = y >= 0 && y <= 0xFFFE ? (uint16_t)y : 0xFFFF;
+    dt->month = (uint8_t)m;
+    dt->day = (uint8_t)d;
+    dt->dow = (uint8_t)((days % 7 + 7 + 3) % 7 + 1); /* 1970-01-01 was a Thursday */
+    dt->hour = (uint8_t)(secs / 3600);
+    dt->minute = (uint8_t)(secs / 60 % 60);
+    dt->second = (uint8_t)(secs % 60);
+    dt->hundredths = 0xFF;
+    dt->deviation = (int16_t)-east;
+    dt->status = 0;
 }
 
 int sm_unix_iso_utc(int64_t t, char *out, size_t cap)

@@ -72,6 +72,9 @@ sm_err sm_datetime_to_unix(const sm_datetime *dt, int16_t fallback_std_deviation
 
 /* ISO 8601 UTC "2023-08-21T21:23:00Z" from Unix seconds. */
 int sm_unix_iso_utc(int64_t utc_seconds, char *out, size_t cap);
+/* The date-time of Unix seconds in a zone `east` minutes east of UTC (its
+ * deviation -east): SML's timestamps. */
+void sm_datetime_from_unix(int64_t utc_seconds, int east, sm_datetime *dt);
 /* A date-time with its deviation as UTC, "2023-08-21T21:23:00Z" (what
  * sm_datetime_to_unix and sm_unix_iso_utc give); -1 and "" without a
  * deviation or a complete date and time. */

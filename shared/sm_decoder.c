@@ -140,7 +140,12 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
     size_t n = sm_cur_left(&l->c);
     t->apdu = p;
     t->apdu_len = n;
-    if (p[0] == SM_APDU_DATA_NOTIFICATION) {
+    if (t->link && t->link->link == SM_LINK_SML) {
+        const sm_frame *f = &t->link->frames[0];
+        t->is_sml = true;
+        e = sm_sml_parse(&l->c, f->u.sml.kermit, !f->checksum_ignored, &t->sml, &rs, d->scratch,
+                         sizeof d->scratch);
+    } else if (p[0] == SM_APDU_DATA_NOTIFICATION) {
         if ((e = sm_notification_parse(&l->c, &t->notification, d->nodes, SM_MAX_NODES,
                                        &t->nnodes)))
             return e;
@@ -154,9 +159,9 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
         t->is_p1 = true;
         rs.layout = "p1";
         if (framed)
-            sm_p1_parse(p, framed, &t->p1, &rs, d->p1text, sizeof d->p1text, &d->p1memo);
+            sm_p1_parse(p, framed, &t->p1, &rs, d->scratch, sizeof d->scratch, &d->p1memo);
         else
-            e = sm_p1_parse_text(&l->c, &t->p1, &rs, d->p1text, sizeof d->p1text, &d->p1memo);
+            e = sm_p1_parse_text(&l->c, &t->p1, &rs, d->scratch, sizeof d->scratch, &d->p1memo);
         d->stats.p1_notes += t->p1.nnotes;
     } else {
         e = SM_ERR_APDU_UNSUPPORTED;

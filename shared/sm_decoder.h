@@ -26,6 +26,7 @@
 #include "sm_readings.h"
 #include "sm_limits.h"
 #include "sm_security.h"
+#include "sm_sml.h"
 
 /* Which buffer an error offset refers to. */
 typedef enum {
@@ -62,6 +63,9 @@ typedef struct {
 
     bool is_p1;                   /* P1 text: from the P1 link or inside the ciphering */
     sm_p1_info p1;                /* valid when is_p1 */
+
+    bool is_sml;                  /* SML messages (the SML link) */
+    sm_sml_info sml;              /* valid when is_sml */
 
     const sm_reading *readings;
     size_t nreadings;
@@ -108,7 +112,7 @@ typedef struct {
     uint8_t SM_PRIVATE(plain)[SM_APDU_MAX];
     sm_node SM_PRIVATE(nodes)[SM_MAX_NODES];
     sm_reading SM_PRIVATE(readings)[SM_MAX_READINGS];
-    uint8_t SM_PRIVATE(p1text)[SM_APDU_MAX / 2]; /* decoded P1 identifiers */
+    uint8_t SM_PRIVATE(scratch)[SM_APDU_MAX / 2]; /* decoded P1 identifiers, SML meter numbers */
     sm_p1_memo SM_PRIVATE(p1memo); /* what the meter's P1 telegrams repeat */
 } sm_decoder;
 

@@ -39,6 +39,11 @@
     X(SM_ERR_P1_NO_CRC, 234, "p1_no_crc", "p1 telegram without the crc this meter sends") \
     X(SM_ERR_P1_BCC, 235, "p1_bcc", "p1 data block's bcc mismatch")                   \
     X(SM_ERR_P1_HEADER, 236, "p1_header", "p1 telegram without a readable identification line") \
+    X(SM_ERR_SML_CRC, 250, "sml_crc", "sml transport crc mismatch (neither x.25 nor kermit)") \
+    X(SM_ERR_SML_DESYNC, 251, "sml_desync", "sml end escape out of 4-byte alignment: a byte lost or added") \
+    X(SM_ERR_SML_PADDING, 252, "sml_padding", "sml padding count or padding bytes wrong") \
+    X(SM_ERR_SML_CUT, 253, "sml_cut", "sml frame cut short by the next start escape") \
+    X(SM_ERR_SML_ESCAPE, 254, "sml_escape", "unknown sml escape sequence")            \
     X(SM_ERR_UNREADABLE, 240, "unreadable", "no frame could be read from these bytes (a damaged telegram, or noise)") \
     /* security layer */                                                               \
     X(SM_ERR_SEC_HEADER, 300, "security_header", "malformed security header")          \
@@ -65,7 +70,10 @@
     X(SM_ERR_DATETIME, 602, "datetime", "invalid date-time")                           \
     /* p1 text */                                                                      \
     X(SM_ERR_P1_FORMAT, 700, "p1_format", "malformed p1 telegram")                     \
-    X(SM_ERR_P1_TEXT_CRC, 701, "p1_text_crc", "p1 crc mismatch inside the ciphering")
+    X(SM_ERR_P1_TEXT_CRC, 701, "p1_text_crc", "p1 crc mismatch inside the ciphering") \
+    /* sml messages */                                                                \
+    X(SM_ERR_SML_FORMAT, 800, "sml_format", "malformed sml message")                   \
+    X(SM_ERR_SML_MSG_CRC, 801, "sml_message_crc", "sml message crc mismatch")
 
 typedef enum {
 #define SM_X_ENUM(sym, code, name, msg) sym = code,
@@ -81,7 +89,8 @@ typedef enum {
     SM_LAYER_APDU,
     SM_LAYER_AXDR,
     SM_LAYER_READINGS,
-    SM_LAYER_P1
+    SM_LAYER_P1,
+    SM_LAYER_SML
 } sm_layer;
 
 const char *sm_strerror(sm_err err);

@@ -10,8 +10,9 @@
  *   sm_hdlc.c       HDLC frame format type 3
  *   sm_wrapper.c    the DLMS wrapper and bare APDUs (no checksum: plausibility)
  *   sm_p1_frame.c   P1 text telegrams
+ *   sm_sml_frame.c  SML transport v1 (German push meters)
  * The content behind them is read elsewhere (sm_apdu.c and sm_decoder.c for
- * DLMS, sm_p1_lines.c for P1).
+ * DLMS, sm_p1_lines.c for P1, sm_sml.c for SML).
  *
  * A scanner looks at the bytes at a candidate offset and answers with a
  * sm_cand; when it takes a frame it appends its payload to the telegram
@@ -37,10 +38,11 @@ typedef enum {
     SM_LINK_HDLC,
     SM_LINK_WRAPPER,
     SM_LINK_RAW,
-    SM_LINK_P1
+    SM_LINK_P1,
+    SM_LINK_SML
 } sm_link;
 
-#define SM_LINK_COUNT 6
+#define SM_LINK_COUNT 7
 /* The names of the link modes, indexed by sm_link: the one list that
  * sm_link_name, sm_link_parse, smdecode's --framing and the plugin's
  * Framing take. */
@@ -70,6 +72,13 @@ typedef struct {
             uint16_t version, src_port, dst_port, length;
         } wrapper;
         sm_p1_frame p1;
+        struct {
+            bool kermit;      /* CRC-16/KERMIT high byte first (Holley on RS485),
+                                 else CRC-16/X.25 low byte first */
+            uint8_t padding;  /* the end escape's padding count */
+            uint16_t crc;     /* the transport CRC */
+            uint16_t escapes; /* escaped 1B 1B 1B 1B sequences in the payload */
+        } sml;
     } u;
 } sm_frame;
 
@@ -166,6 +175,9 @@ typedef struct {
         size_t apdu_len;
         sm_frame frames_info[SM_MAX_FRAME_INFO + 1]; /* the last is scratch */
     } SM_PRIVATE(as);
+    struct {                            /* SML (sm_sml_frame.c) */
+        bool kermit_first;              /* the last frame's CRC was KERMIT: try it first */
+    } SM_PRIVATE(sml);
     struct {                            /* P1 (sm_p1_frame.c) */
         sm_p1_frame frame;              /* the telegram being received */
         uint64_t at;                    /* its stream offset + 1; 0: none */
@@ -221,7 +233,8 @@ typedef struct {
     void (*skipped)(sm_deframer *d, uint64_t off);
 } sm_link_family;
 
-extern const sm_link_family sm_link_mbus, sm_link_hdlc, sm_link_wrapper, sm_link_raw, sm_link_p1;
+extern const sm_link_family sm_link_mbus, sm_link_hdlc, sm_link_wrapper, sm_link_raw, sm_link_p1,
+    sm_link_sml;
 
 /* The family whose frames may begin with this byte (NULL: none), and the
  * family of a link layer (NULL for SM_LINK_AUTO). */

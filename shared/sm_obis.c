@@ -36,6 +36,8 @@ static const sm_obis_info obis_table[] = {
     {0, 98, 1, 0, 0, "Peak demand history", "peak_history"},
     {1, 0, 0, 0, 0, "Device ID", "device_id"},
     {1, 0, 0, 5, 0, "Meter ID", "meter_id"},
+    {1, 0, 0, 9, 0, "Server id", "server_id"},
+    {1, 0, 2, 0, 0, "Firmware version", "firmware_version"},
     {1, 0, 2, 8, 0, "DSMR version", "dsmr_version"},
     {1, 0, 2, 129, 0, "List version identifier", "list_version"},
     {1, 1, 4, 0, SM_UNIT_W, "Current average demand import (+P)", "demand_import"},
@@ -62,6 +64,7 @@ static const sm_obis_info obis_table[] = {
     {1, 10, 8, 0, SM_UNIT_VAH, "Apparent energy export (-S)", "apparent_energy_export"},
     {1, 13, 7, 0, 0, "Power factor", "power_factor"},
     {1, 14, 7, 0, SM_UNIT_HZ, "Frequency", "frequency"},
+    {1, 15, 7, 0, SM_UNIT_W, "Active power absolute (|+P| + |-P|)", "power_absolute"},
     {1, 16, 7, 0, SM_UNIT_W, "Active power net (+P - -P)", "power_net"},
     {1, 21, 7, 0, SM_UNIT_W, "Active power import L1", "power_import_l1"},
     {1, 22, 7, 0, SM_UNIT_W, "Active power export L1", "power_export_l1"},
@@ -73,6 +76,7 @@ static const sm_obis_info obis_table[] = {
     {1, 32, 32, 0, 0, "Voltage sags L1", "voltage_sags_l1"},
     {1, 32, 36, 0, 0, "Voltage swells L1", "voltage_swells_l1"},
     {1, 33, 7, 0, 0, "Power factor L1", "power_factor_l1"},
+    {1, 36, 7, 0, SM_UNIT_W, "Active power net L1", "power_net_l1"},
     {1, 41, 7, 0, SM_UNIT_W, "Active power import L2", "power_import_l2"},
     {1, 42, 7, 0, SM_UNIT_W, "Active power export L2", "power_export_l2"},
     {1, 43, 7, 0, SM_UNIT_VAR, "Reactive power import L2", "reactive_power_import_l2"},
@@ -82,6 +86,7 @@ static const sm_obis_info obis_table[] = {
     {1, 52, 32, 0, 0, "Voltage sags L2", "voltage_sags_l2"},
     {1, 52, 36, 0, 0, "Voltage swells L2", "voltage_swells_l2"},
     {1, 53, 7, 0, 0, "Power factor L2", "power_factor_l2"},
+    {1, 56, 7, 0, SM_UNIT_W, "Active power net L2", "power_net_l2"},
     {1, 61, 7, 0, SM_UNIT_W, "Active power import L3", "power_import_l3"},
     {1, 62, 7, 0, SM_UNIT_W, "Active power export L3", "power_export_l3"},
     {1, 63, 7, 0, SM_UNIT_VAR, "Reactive power import L3", "reactive_power_import_l3"},
@@ -91,8 +96,16 @@ static const sm_obis_info obis_table[] = {
     {1, 72, 32, 0, 0, "Voltage sags L3", "voltage_sags_l3"},
     {1, 72, 36, 0, 0, "Voltage swells L3", "voltage_swells_l3"},
     {1, 73, 7, 0, 0, "Power factor L3", "power_factor_l3"},
+    {1, 76, 7, 0, SM_UNIT_W, "Active power net L3", "power_net_l3"},
     {1, 91, 7, 0, SM_UNIT_A, "Current neutral", "current_n"},
+    {1, 96, 1, 0, 0, "Server id (meter number)", "server_number"},
+    {1, 96, 5, 0, 0, "Status word", "status_word"},
+    {1, 96, 50, 1, 0, "Manufacturer", "manufacturer"},
+    {1, 96, 90, 2, 0, "Firmware checksum", "firmware_checksum"},
+    {1, 97, 97, 0, 0, "Error register", "error_register"},
     {1, 99, 97, 0, 0, "Power failure event log", "power_failure_log"},
+    {129, 199, 130, 3, 0, "Manufacturer", "manufacturer_sml"},
+    {129, 199, 130, 5, 0, "Public key", "public_key"},
 };
 
 #define NTAB (sizeof obis_table / sizeof obis_table[0])
@@ -163,7 +176,7 @@ bool sm_obis_is_clock(const sm_obis *o) { return sm_obis_is(o, 0, 1, 0, 0); }
 int sm_obis_meter_id_rank(const sm_obis *o)
 {
     static const uint8_t ids[][4] = {{0, 96, 1, 0}, {0, 96, 1, 1}, {1, 0, 0, 5}, {0, 42, 0, 0},
-                                     {1, 0, 0, 0}};
+                                     {1, 0, 0, 0}, {1, 0, 0, 9}, {1, 96, 1, 0}};
     for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++)
         if (sm_obis_is(o, ids[k][0], ids[k][1], ids[k][2], ids[k][3]))
             return (int)k + 1;

@@ -59,7 +59,8 @@ static inline bool sm_obis_is(const sm_obis *o, unsigned a, unsigned c, unsigned
 bool sm_obis_is_clock(const sm_obis *o);
 /* The objects that number the meter (0-0:96.1.0 meter serial number,
  * 0-0:96.1.1, 1-0:0.0.5 meter ID, 0-0:42.0.0 logical device name, 1-0:0.0.0
- * device ID of D0 meters): the
+ * device ID of D0 meters, 1-0:0.0.9 and 1-0:96.1.0 the server id of SML
+ * meters): the
  * rank, 1 first choice; 0 for any other object. */
 int sm_obis_meter_id_rank(const sm_obis *o);
 /* Equipment identifiers and text messages (0-n:96.1.x, 0-n:96.13.x): text,

@@ -93,6 +93,8 @@ typedef struct {
     bool has_capture;        /* the value has a time of its own (P1: a sub-meter's
                                 capture time, the time of a peak, an entry's time) */
     sm_datetime capture;
+    bool has_status;         /* SML: the entry's status word */
+    uint64_t status;
     const uint8_t *text;     /* P1: the value as sent ("001581.123*kWh"); NULL otherwise */
     size_t text_len;
 } sm_reading;

@@ -216,3 +216,87 @@ void smb_7e1(uint8_t *p, size_t n)
         p[i] = (uint8_t)((p[i] & 0x7F) | (ones & 1) << 7);
     }
 }
+
+/* ---- SML ------------------------------------------------------------------ */
+
+size_t smb_sml_tl(uint8_t *out, size_t cap, unsigned type, size_t len)
+{
+    /* the fewest TL bytes k whose length field holds the length (which,
+     * but for lists, counts the TL bytes) */
+    size_t k = 1, total = type == 7 ? len : len + 1;
+    while (total >> (4 * k) && k < 4) {
+        k++;
+        total = type == 7 ? len : len + k;
+    }
+    if (k > cap || total >> (4 * k))
+        return 0;
+    for (size_t i = 0; i < k; i++) {
+        unsigned nibble = (unsigned)(total >> (4 * (k - 1 - i))) & 0x0F;
+        out[i] = (uint8_t)((i + 1 < k ? 0x80 : 0) | (i == 0 ? type << 4 : 0) | nibble);
+    }
+    return k;
+}
+
+size_t smb_sml_number(uint8_t *out, size_t cap, unsigned type, uint64_t v, size_t bytes)
+{
+    size_t k = smb_sml_tl(out, cap, type, bytes);
+    if (!k || k + bytes > cap)
+        return 0;
+    for (size_t i = 0; i < bytes; i++)
+        out[k + i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+    return k + bytes;
+}
+
+size_t smb_sml_message(uint8_t *out, size_t cap, uint32_t txid, uint16_t tag,
+                       const uint8_t *body, size_t n, bool kermit)
+{
+    uint8_t head[] = {0x76, 0x05, (uint8_t)(txid >> 24), (uint8_t)(txid >> 16),
+                      (uint8_t)(txid >> 8), (uint8_t)txid, 0x62, 0x00, 0x62, 0x00, 0x72, 0x63,
+                      (uint8_t)(tag >> 8), (uint8_t)tag};
+    if (sizeof head + n + 4 > cap)
+        return 0;
+    memcpy(out, head, sizeof head);
+    memcpy(out + sizeof head, body, n);
+    size_t k = sizeof head + n;
+    uint16_t crc = kermit ? sm_crc16_kermit(out, k) : sm_crc16_x25(out, k);
+    out[k++] = 0x63;
+    out[k++] = kermit ? (uint8_t)(crc >> 8) : (uint8_t)crc; /* X.25: low byte first */
+    out[k++] = kermit ? (uint8_t)crc : (uint8_t)(crc >> 8);
+    out[k++] = 0x00;
+    return k;
+}
+
+size_t smb_sml_frame(uint8_t *out, size_t cap, const uint8_t *msgs, size_t n, bool kermit)
+{
+    static const uint8_t start[8] = {0x1B, 0x1B, 0x1B, 0x1B, 0x01, 0x01, 0x01, 0x01};
+    if (cap < 8)
+        return 0;
+    memcpy(out, start, 8);
+    size_t k = 8;
+    for (size_t i = 0; i < n;) {
+        bool esc = i + 4 <= n && memcmp(msgs + i, start, 4) == 0;
+        size_t take = esc ? 4 : 1;
+        if (k + (esc ? 8 : 1) > cap)
+            return 0;
+        memcpy(out + k, msgs + i, take);
+        k += take;
+        if (esc) { /* four 1B of data: sent twice */
+            memcpy(out + k, start, 4);
+            k += 4;
+        }
+        i += take;
+    }
+    size_t padding = (4 - k % 4) % 4;
+    if (k + padding + 8 > cap)
+        return 0;
+    memset(out + k, 0, padding);
+    k += padding;
+    memcpy(out + k, start, 4);
+    k += 4;
+    out[k++] = 0x1A;
+    out[k++] = (uint8_t)padding;
+    uint16_t crc = kermit ? sm_crc16_kermit(out, k) : sm_crc16_x25(out, k);
+    out[k++] = kermit ? (uint8_t)(crc >> 8) : (uint8_t)crc;
+    out[k++] = kermit ? (uint8_t)crc : (uint8_t)(crc >> 8);
+    return k;
+}

@@ -2,7 +2,7 @@
  * nettle's AES-GCM (IEC 62056-5-3; SC 0x20/0x21 encryption only, 0x30/0x31
  * with a 12-byte tag over SC || AK, 0x10 authentication only), wired M-Bus
  * long frames with the DLMS segment byte, HDLC type 3 frames with HCS and
- * FCS.  Used by the simulated meter, the benchmarks and the tests; never by
+ * FCS, P1 text, SML.  Used by the simulated meter, the benchmarks and the tests; never by
  * the decoder.  Each returns the bytes written, 0 when cap is too small. */
 #ifndef SM_BUILD_H
 #define SM_BUILD_H
@@ -38,5 +38,18 @@ size_t smb_p1(char *out, size_t cap, const char *body, smb_p1_crc mode);
 /* Bytes as a 7E1 line read with eight data bits shows them: bit 7 the
  * even-parity bit. */
 void smb_7e1(uint8_t *p, size_t n);
+
+/* SML (SML 1.04 and its transport v1).  A TL field of type (0 octet
+ * string, 4 boolean, 5 integer, 6 unsigned, 7 list) for len data bytes (a
+ * list: len elements), with as many TL bytes as the length needs; an
+ * integer of `bytes` bytes with its TL field; a message around a body (its
+ * tag, its CRC: CRC-16/X.25 low byte first, or CRC-16/KERMIT high byte
+ * first); a frame around messages (start escape, escaped data, padding,
+ * end escape, the frame's CRC of the same kind). */
+size_t smb_sml_tl(uint8_t *out, size_t cap, unsigned type, size_t len);
+size_t smb_sml_number(uint8_t *out, size_t cap, unsigned type, uint64_t v, size_t bytes);
+size_t smb_sml_message(uint8_t *out, size_t cap, uint32_t txid, uint16_t tag,
+                       const uint8_t *body, size_t n, bool kermit);
+size_t smb_sml_frame(uint8_t *out, size_t cap, const uint8_t *msgs, size_t n, bool kermit);
 
 #endif

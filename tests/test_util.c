@@ -26,6 +26,28 @@ void collector_free(collector *c)
     c->t = NULL;
 }
 
+/* A deep copy of one reading into r. */
+static void copy_reading(got_reading *r, const sm_reading *src)
+{
+    r->r = *src;
+    r->r.bytes = NULL;
+    r->r.info = NULL;
+    if (r->r.obis_source != SM_OBIS_NONE)
+        sm_obis_format(&r->r.obis, r->obis, sizeof r->obis);
+    if (src->kind == SM_RK_STRING && sm_bytes_printable(src->bytes, src->len))
+        snprintf(r->text, sizeof r->text, "%.*s", (int)src->len, (const char *)src->bytes);
+    else if (src->bytes)
+        hex_encode(src->bytes, src->len, r->text, sizeof r->text);
+    if (src->kind == SM_RK_DATETIME)
+        sm_datetime_iso_local(&src->dt, r->dt_local, sizeof r->dt_local);
+    if (src->text)
+        snprintf(r->wire, sizeof r->wire, "%.*s", (int)src->text_len,
+                 (const char *)src->text);
+    if (src->has_capture)
+        sm_datetime_iso_local(&src->capture, r->capture, sizeof r->capture);
+    r->r.text = NULL;
+}
+
 void collector_cb(void *ctx, const sm_telegram *t)
 {
     collector *c = ctx;
@@ -65,29 +87,18 @@ void collector_cb(void *ctx, const sm_telegram *t)
                  (const char *)t->p1.ident);
         g->p1.ident = NULL;
     }
+    if (t->is_sml) {
+        g->is_sml = true;
+        g->sml = t->sml;
+        g->sml.server_id = NULL;
+    }
+    if (t->link && t->link->nframes)
+        g->frame0 = t->link->frames[0];
     if (t->meter_id && sm_bytes_printable(t->meter_id->bytes, t->meter_id->len))
         snprintf(g->meter_id, sizeof g->meter_id, "%.*s", (int)t->meter_id->len,
                  (const char *)t->meter_id->bytes);
     for (size_t i = 0; i < t->nreadings && i < MAX_R; i++) {
-        got_reading *r = &g->readings[i];
-        r->r = t->readings[i];
-        r->r.bytes = NULL;
-        r->r.info = NULL;
-        if (r->r.obis_source != SM_OBIS_NONE)
-            sm_obis_format(&r->r.obis, r->obis, sizeof r->obis);
-        const sm_reading *src = &t->readings[i];
-        if (src->kind == SM_RK_STRING && sm_bytes_printable(src->bytes, src->len))
-            snprintf(r->text, sizeof r->text, "%.*s", (int)src->len, (const char *)src->bytes);
-        else if (src->bytes)
-            hex_encode(src->bytes, src->len, r->text, sizeof r->text);
-        if (src->kind == SM_RK_DATETIME)
-            sm_datetime_iso_local(&src->dt, r->dt_local, sizeof r->dt_local);
-        if (src->text)
-            snprintf(r->wire, sizeof r->wire, "%.*s", (int)src->text_len,
-                     (const char *)src->text);
-        if (src->has_capture)
-            sm_datetime_iso_local(&src->capture, r->capture, sizeof r->capture);
-        r->r.text = NULL;
+        copy_reading(&g->readings[i], &t->readings[i]);
         g->n++;
     }
 }

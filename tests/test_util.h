@@ -51,6 +51,9 @@ typedef struct {
     sm_p1_info p1;         /* ident pointer not valid afterwards: p1_ident */
     char p1_ident[SM_P1_IDENT_MAX + 1];
     char meter_id[64];     /* the meter number reading's text, "" when none */
+    bool is_sml;
+    sm_sml_info sml;       /* server_id pointer not valid afterwards */
+    sm_frame frame0;       /* the first frame's record */
 } got_telegram;
 
 typedef struct {
