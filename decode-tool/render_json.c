@@ -98,6 +98,16 @@ static void link_info(smd_out *o, const sm_telegram *t, bool layers)
         smd_out_u64(o, f->length);
         KEY(o, "\"payload\"");
         smd_out_u64(o, f->payload);
+        if (f->link == SM_LINK_SML) {
+            KEY(o, "\"crc\"");
+            smd_out_ch(o, '"');
+            smd_out_hexnum(o, f->u.sml.crc, 4);
+            smd_out_ch(o, '"');
+            KEY(o, "\"padding\"");
+            smd_out_u64(o, f->u.sml.padding);
+            KEY(o, "\"escapes\"");
+            smd_out_u64(o, f->u.sml.escapes);
+        }
         smd_out_ch(o, '}');
     }
     smd_out_ch(o, ']');
@@ -496,6 +506,10 @@ static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_r
     }
     if (rd->text)
         p1_members(o, rd);
+    if (rd->has_status) { /* SML: the entry's status word */
+        KEY(o, "\"status\"");
+        smd_out_u64(o, rd->status);
+    }
     smd_out_ch(o, '}');
 }
 
@@ -557,6 +571,19 @@ static void p1_info(smd_out *o, const sm_p1_info *p)
     }
 }
 
+/* an SML frame's messages: their CRC kind, the server id */
+static void sml_info(smd_out *o, const sm_sml_info *m)
+{
+    KEY(o, "\"sml_crc\"");
+    lit(o, m->kermit ? "kermit" : "x25");
+    KEY(o, "\"sml_messages\"");
+    smd_out_u64(o, m->messages);
+    if (m->server_id_len) {
+        KEY(o, "\"server_id\"");
+        hexstr(o, m->server_id, m->server_id_len);
+    }
+}
+
 /* what a decoded telegram says about itself: invoke-id, time, layout, meter */
 static void content_info(smd_out *o, json_state *s, const sm_telegram *t)
 {
@@ -581,6 +608,8 @@ static void content_info(smd_out *o, json_state *s, const sm_telegram *t)
     }
     if (t->is_p1)
         p1_info(o, &t->p1);
+    if (t->is_sml)
+        sml_info(o, &t->sml);
     if (t->layout) {
         KEY(o, "\"layout\"");
         lit(o, t->layout);

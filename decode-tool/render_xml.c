@@ -324,6 +324,14 @@ static void frames(smd_out *o, const sm_link_event *l)
                      sm_p1_crc_name((sm_p1_crc)f->u.p1.crc_status),
                      f->u.p1.parity ? "7E1 read as 8 data bits" : "7-bit characters");
             break;
+        case SM_LINK_SML:
+            snprintf(buf, sizeof buf,
+                     "<SmlFrame Offset=\"%llu\" Length=\"%u\" Crc=\"%04X\" CrcKind=\"%s\" "
+                     "Padding=\"%u\" Escapes=\"%u\" Payload=\"%u\" />",
+                     (unsigned long long)f->offset, f->length, f->u.sml.crc,
+                     f->u.sml.kermit ? "CRC-16/KERMIT" : "CRC-16/X.25", f->u.sml.padding,
+                     f->u.sml.escapes, f->payload);
+            break;
         default:
             snprintf(buf, sizeof buf, "<RawApdu Offset=\"%llu\" Length=\"%u\" />",
                      (unsigned long long)f->offset, f->length);
@@ -507,6 +515,96 @@ static void p1(smd_out *o, const sm_telegram *t)
     smd_out_str(o, "</P1Telegram>\n");
 }
 
+/* ---- SML: the messages and the valList, each entry named ---------------- */
+
+static const char *sml_body_name(uint16_t tag)
+{
+    switch (tag) {
+    case SM_SML_OPEN_RESPONSE: return "OpenResponse";
+    case SM_SML_GET_LIST_RESPONSE: return "GetListResponse";
+    case SM_SML_CLOSE_RESPONSE: return "CloseResponse";
+    default: return "Body";
+    }
+}
+
+/* <Entry ObjName=".." [Status=".."] [Unit=".." Scaler=".."] Type=".." Value=".." /> */
+static void sml_entry(smd_out *o, const sm_reading *rd)
+{
+    char buf[64];
+    reading_comment(o, 3, rd);
+    indent(o, 3);
+    smd_out_str(o, "<Entry");
+    sm_obis_format(&rd->obis, buf, sizeof buf);
+    attr(o, "ObjName", rd->obis_source != SM_OBIS_NONE ? buf : "?");
+    if (rd->has_status) {
+        snprintf(buf, sizeof buf, "%llX", (unsigned long long)rd->status);
+        attr(o, "Status", buf);
+    }
+    if (rd->scaler_source == SM_SCALER_WIRE) {
+        snprintf(buf, sizeof buf, "%u", rd->unit);
+        attr(o, "Unit", buf);
+        snprintf(buf, sizeof buf, "%d", rd->scaler);
+        attr(o, "Scaler", buf);
+    }
+    attr(o, "Type", rd->kind == SM_RK_STRING ? "octet-string" : sm_axdr_type_name(rd->type));
+    smd_out_str(o, " Value=\"");
+    if (rd->kind == SM_RK_NUMBER) {
+        if (rd->is_signed)
+            snprintf(buf, sizeof buf, "%lld", (long long)rd->raw_i);
+        else
+            snprintf(buf, sizeof buf, "%llu", (unsigned long long)rd->raw_u);
+        smd_out_str(o, buf);
+    } else if (rd->kind == SM_RK_STRING) {
+        smd_out_hex(o, rd->bytes, rd->len, 0);
+    } else if (rd->kind == SM_RK_DATETIME) {
+        char local[64], utc[40];
+        smd_out_str(o, smd_dt_texts(&rd->dt, local, sizeof local, utc, sizeof utc) ? local : "");
+    } else {
+        smd_out_hex(o, rd->bytes, rd->len, 0);
+    }
+    smd_out_str(o, "\" />\n");
+}
+
+static void sml(smd_out *o, const sm_telegram *t)
+{
+    const sm_sml_info *m = &t->sml;
+    char buf[64];
+    smd_out_str(o, "<SmlFile");
+    attr(o, "Crc", m->kermit ? "CRC-16/KERMIT" : "CRC-16/X.25");
+    smd_out_str(o, ">\n");
+    for (unsigned i = 0; i < m->messages && i < SM_SML_MAX_MESSAGES; i++) {
+        indent(o, 1);
+        smd_out_str(o, "<Message");
+        attr(o, "Body", sml_body_name(m->tags[i]));
+        snprintf(buf, sizeof buf, "%04X", m->tags[i]);
+        attr(o, "Tag", buf);
+        if (m->tags[i] != SM_SML_GET_LIST_RESPONSE) {
+            smd_out_str(o, " />\n");
+            continue;
+        }
+        if (m->server_id_len) {
+            smd_out_str(o, " ServerId=\"");
+            smd_out_hex(o, m->server_id, m->server_id_len, 0);
+            smd_out_ch(o, '"');
+        }
+        if (m->meter_number[0])
+            attr(o, "MeterNumber", m->meter_number);
+        smd_out_str(o, ">\n");
+        indent(o, 2);
+        snprintf(buf, sizeof buf, "%zu", t->nreadings);
+        smd_out_str(o, "<ValList");
+        attr(o, "Entries", buf);
+        smd_out_str(o, ">\n");
+        for (size_t k = 0; k < t->nreadings; k++)
+            sml_entry(o, &t->readings[k]);
+        indent(o, 2);
+        smd_out_str(o, "</ValList>\n");
+        indent(o, 1);
+        smd_out_str(o, "</Message>\n");
+    }
+    smd_out_str(o, "</SmlFile>\n");
+}
+
 static void render(smd_ctx *cx, void *state, const sm_telegram *t)
 {
     xml_state *r = state;
@@ -533,7 +631,15 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
                  t->key_diag ? sm_key_diag_text(t->key_diag) : "");
         comment(o, 0, buf);
     }
-    if (t->apdu && t->is_p1 && (cx->layers || t->err)) {
+    if (t->apdu && t->is_sml && (cx->layers || t->err)) {
+        indent(o, 0);
+        smd_out_str(o, "<!--sml messages (unescaped): ");
+        smd_out_hex(o, t->apdu, t->apdu_len, ' ');
+        smd_out_str(o, "-->\n");
+        if (t->sml.crc_checked)
+            comment(o, 0, t->sml.kermit ? "message crcs: CRC-16/KERMIT, each verified"
+                                        : "message crcs: CRC-16/X.25, each verified");
+    } else if (t->apdu && t->is_p1 && (cx->layers || t->err)) {
         smd_out_str(o, "<!--text:\n");
         text_comment(o, t->apdu, t->apdu_len);
         smd_out_str(o, "-->\n");
@@ -548,6 +654,8 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
             notification(o, r, t);
         else if (t->is_p1)
             p1(o, t);
+        else if (t->is_sml)
+            sml(o, t);
     }
     smd_out_ch(o, '\n');
 }

@@ -51,7 +51,7 @@ int smd_signal_fd(void)
 /* The line settings of --device: the framing's defaults, then the options. */
 static smio_line live_line(const options *o)
 {
-    smio_line ln = smio_port_default_line(o->framing == SM_LINK_P1);
+    smio_line ln = smio_port_default_line(o->framing);
     if (o->baud)
         ln.baud = o->baud;
     if (o->data_bits)

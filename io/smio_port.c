@@ -17,10 +17,12 @@
 
 #include <libserialport.h>
 
-smio_line smio_port_default_line(bool p1)
+smio_line smio_port_default_line(sm_link framing)
 {
-    if (p1)
+    if (framing == SM_LINK_P1)
         return (smio_line){.baud = 115200, .data_bits = 8, .stop_bits = 1, .parity = SMIO_PARITY_NONE};
+    if (framing == SM_LINK_SML) /* the optical port of German meters */
+        return (smio_line){.baud = 9600, .data_bits = 8, .stop_bits = 1, .parity = SMIO_PARITY_NONE};
     return (smio_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SMIO_PARITY_EVEN};
 }
 

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sm_link.h"
 #include <sys/types.h>
 
 typedef enum { SMIO_PARITY_NONE, SMIO_PARITY_EVEN, SMIO_PARITY_ODD } smio_parity;
@@ -34,8 +36,9 @@ typedef struct {
 
 /* The line settings a framing's meters use when none are given: 2400 8E1
  * for M-Bus and the other DLMS links, 115200 8N1 for P1 (DSMR 5, e-MUCS,
- * the Nordic ports).  The plugin and smdecode --device both start here. */
-smio_line smio_port_default_line(bool p1);
+ * the Nordic ports), 9600 8N1 for SML (the optical port).  The plugin and
+ * smdecode --device both start here. */
+smio_line smio_port_default_line(sm_link framing);
 /* "2400 8E1": the settings as users and meter documentation write them. */
 void smio_line_text(const smio_line *l, char *buf, size_t cap);
 /* "none", "even", "odd": smio_parity's order, the words of Parity and --parity. */

@@ -19,6 +19,8 @@ _Static_assert(sizeof settings / sizeof settings[0] == SMIO_PROBE_SETTINGS, "one
  * e-MUCS, the Nordic ports; a 7E1 line reads at 8N1) or 9600 (DSMR 2.2/3.0,
  * D0); M-Bus and HDLC customer interfaces at 2400 8E1 (Kamstrup 8N1). */
 static const smio_line p1_first[] = {{115200, 8, 1, SMIO_PARITY_NONE}, {9600, 8, 1, SMIO_PARITY_NONE}};
+/* SML meters' optical ports: 9600 8N1, a few eBZ at 9600 7E1 */
+static const smio_line sml_first[] = {{9600, 8, 1, SMIO_PARITY_NONE}, {9600, 7, 1, SMIO_PARITY_EVEN}};
 
 static bool same_line(const smio_line *a, const smio_line *b)
 {
@@ -32,6 +34,9 @@ static size_t probe_order(sm_link framing, smio_line *out)
     if (framing == SM_LINK_P1)
         for (size_t i = 0; i < sizeof p1_first / sizeof p1_first[0]; i++)
             out[n++] = p1_first[i];
+    if (framing == SM_LINK_SML)
+        for (size_t i = 0; i < sizeof sml_first / sizeof sml_first[0]; i++)
+            out[n++] = sml_first[i];
     for (size_t i = 0; i < SMIO_PROBE_SETTINGS; i++) {
         bool tried = false;
         for (size_t k = 0; k < n; k++)
@@ -57,7 +62,8 @@ static bool verified(const sm_telegram *t)
         return false;
     switch (t->link->link) {
     case SM_LINK_MBUS:
-    case SM_LINK_HDLC: return true;
+    case SM_LINK_HDLC:
+    case SM_LINK_SML: return true;
     case SM_LINK_P1:
         return t->link->nframes && sm_p1_checked(&t->link->frames[0].u.p1)
                    ? true
@@ -139,7 +145,7 @@ smio_probe_end smio_probe_run(const smio_probe_opts *o, smio_probe_result *res, 
     smio_line order[SMIO_PROBE_SETTINGS];
     size_t count = tcp ? 1 : probe_order(o->framing, order); /* tcp: the server's settings */
     if (tcp)
-        order[0] = smio_port_default_line(o->framing == SM_LINK_P1);
+        order[0] = smio_port_default_line(o->framing);
     for (size_t i = 0; i < count && end == SMIO_PROBE_NOTHING; i++) {
         smio_probe_result *r = &res[(*n)++];
         memset(r, 0, sizeof *r);

@@ -415,7 +415,7 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
     }
     sstrncpy(m->cfg.name, name, sizeof m->cfg.name);
     m->wake_fd = -1;
-    m->cfg.line = smio_port_default_line(false);
+    m->cfg.line = smio_port_default_line(SM_LINK_AUTO);
     m->cfg.framing = SM_LINK_AUTO;
     m->cfg.verify_tag = true;
     m->cfg.verify_checksum = true;
@@ -435,12 +435,12 @@ static bool given(const oconfig_item_t *ci, const char *option)
 }
 
 /* What a meter needs beyond each option being right on its own; the line
- * settings its block ci left out (smio_port_default_line: Framing "p1" has
- * its own). */
+ * settings its block ci left out (smio_port_default_line: Framing "p1" and
+ * "sml" have their own). */
 static int meter_complete(smp_meter *m, const oconfig_item_t *ci)
 {
-    if (m->cfg.framing == SM_LINK_P1) {
-        smio_line d = smio_port_default_line(true);
+    if (m->cfg.framing == SM_LINK_P1 || m->cfg.framing == SM_LINK_SML) {
+        smio_line d = smio_port_default_line(m->cfg.framing);
         if (!given(ci, "Baud"))
             m->cfg.line.baud = d.baud;
         if (!given(ci, "Parity"))

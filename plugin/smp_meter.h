@@ -42,6 +42,10 @@ typedef enum {
     SMP_H_P1_NOTES,        /* P1 lines skipped or kept as text */
     SMP_H_CHECKSUM_IGNORED,/* frames with a wrong checksum decoded (VerifyChecksum false) */
     SMP_H_NOTIFY_SUPPRESSED, /* P1 event notifications beyond the rate limit */
+    SMP_H_SML_CRC,         /* SML frames whose transport CRC fails (in checksum-errors too) */
+    SMP_H_SML_MESSAGE_CRC, /* SML messages whose own CRC fails (in parse-errors too) */
+    SMP_H_SML_DESYNC,      /* SML frames a lost or added byte broke (in checksum-errors too) */
+    SMP_H_SML_KERMIT,      /* SML frames with the CRC-16/KERMIT of Holley's RS485 meters */
     SMP_H_COUNT
 } smp_health;
 
@@ -106,6 +110,7 @@ typedef struct {
     smp_p1_state p1;           /* sub-meters' captures, events */
     bool timed_logged;
     unsigned keys_logged;      /* bit per sm_key_diag logged since the last good telegram */
+    bool kermit_logged;        /* SML: the CRC kind said */
     /* the line (smp_reader.c) */
     bool got_first, was_connected;
     bool good_since_open;      /* a telegram decoded since the port was opened */

@@ -27,7 +27,8 @@
 const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
     "bytes-discarded", "reconnects", "replayed", "objects-refused",
-    "p1-without-crc", "p1-notes", "checksum-ignored", "notifications-suppressed"};
+    "p1-without-crc", "p1-notes", "checksum-ignored", "notifications-suppressed",
+    "sml-crc-errors", "sml-message-crc-errors", "sml-desyncs", "sml-kermit-frames"};
 
 void smp_meter_count(smp_meter *m, smp_health h, uint64_t n)
 {

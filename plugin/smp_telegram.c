@@ -328,6 +328,12 @@ static void log_failure(smp_meter *m, const sm_telegram *t)
         hint = key_hint(t);
     }
     smp_meter_count(m, h, 1);
+    if (t->err == SM_ERR_SML_CRC)
+        smp_meter_count(m, SMP_H_SML_CRC, 1);
+    else if (t->err == SM_ERR_SML_MSG_CRC)
+        smp_meter_count(m, SMP_H_SML_MESSAGE_CRC, 1);
+    else if (t->err == SM_ERR_SML_DESYNC || t->err == SM_ERR_SML_CUT)
+        smp_meter_count(m, SMP_H_SML_DESYNC, 1);
     char frame[32] = "";
     if (t->err_frame)
         snprintf(frame, sizeof frame, " in frame %u", t->err_frame);
@@ -402,6 +408,19 @@ static void count_ignored(smp_meter *m, const sm_telegram *t)
                "(VerifyChecksum false); such frames are counted in checksum-ignored", m->cfg.name);
 }
 
+/* An SML frame's CRC kind: counted, and said once (KERMIT: Holley's RS485
+ * meters; the reader tries the kind the last frame had first). */
+static void count_sml(smp_meter *m, const sm_telegram *t)
+{
+    if (!t->is_sml || !t->sml.kermit)
+        return;
+    smp_meter_count(m, SMP_H_SML_KERMIT, 1);
+    if (!m->rd.kermit_logged)
+        INFO(SMP_LOG_PREFIX "the meter's SML frames carry CRC-16/KERMIT (as Holley's RS485 "
+             "meters send), not X.25: read as such (counted in sml-kermit-frames)", m->cfg.name);
+    m->rd.kermit_logged = true;
+}
+
 /* What a P1 telegram's link and lines did not give: counted. */
 static void count_p1(smp_meter *m, const sm_telegram *t)
 {
@@ -435,6 +454,7 @@ void smp_telegram_cb(void *ctx, const sm_telegram *t)
         return;
     }
     count_p1(m, t);
+    count_sml(m, t);
     count_ignored(m, t);
     smp_meter_count(m, SMP_H_NOTIFY_SUPPRESSED, smp_p1_events(&m->rd.p1, m->cfg.name, t));
     cdtime_t when = values_time(m, t);

@@ -115,6 +115,13 @@ check p1-nl-kaifa-dsmr42-1.layers.json 0 -f json --layers fixtures/p1/nl-kaifa-d
 # IEC 62056-21's data block: STX, ETX and the BCC named in the XML comment
 check p1-iec-data-block-synthetic.layers.xml 0 --layers fixtures/p1/iec-data-block-synthetic.txt
 
+# SML: the real frames of German meters, every format; the layers (the
+# transport, its CRC kind, the message CRCs) of one X.25 and the KERMIT one
+every_format sml hex
+check sml-emh-ed300l-tibber.layers.xml 0 --layers fixtures/sml/sml-emh-ed300l-tibber.hex
+check sml-holley-dtz541-kermit-smllib.layers.json 0 -f json --layers \
+    fixtures/sml/sml-holley-dtz541-kermit-smllib.hex
+
 # Iskraemeco lists of Slovenia and Croatia (positional layouts) and the
 # Czech tuples' event values nested in structures, every format
 every_format iskraemeco hex
