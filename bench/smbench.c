@@ -8,7 +8,8 @@
  *  2. smdecode --binary in every format, the telegrams written into its
  *     standard input through a pipe and its output to /dev/null; CPU time
  *     (user + system) and peak RSS of the smdecode process from wait4();
- *  3. the same with hex input (JSON), and P1 text in every format;
+ *  3. the same with hex input (JSON), and P1 text and SML frames in every
+ *     format;
  *  4. peak RSS for 100 000 and for 1 000 000 telegrams (JSON; the 100 000
  *     written ten times), to show that memory does not grow with the input.
  * The telegrams are made before any timing starts.
@@ -57,13 +58,12 @@ static uint8_t *bin_buf, *hex_buf;
 static size_t bin_len, hex_len;
 #define TELEGRAM_MAX 1100 /* P1: 991 bytes; M-Bus: 376 */
 
-static void make_input(uint64_t count, bool p1)
+static void make_input(uint64_t count, sim_framing framing)
 {
     static meter_sim m;
     static const char H[] = "0123456789ABCDEF";
     sim_init(&m, 42, 1692652980, 5);
-    if (p1)
-        m.framing = SIM_P1;
+    m.framing = framing;
     bin_buf = malloc(count * TELEGRAM_MAX);
     hex_buf = malloc(count * 2 * TELEGRAM_MAX);
     if (!bin_buf || !hex_buf) {
@@ -87,7 +87,7 @@ static void make_input(uint64_t count, bool p1)
  * using no CPU), then only writes, so the two hardly compete for a core.
  * smdecode is forked from this process, which never holds the input, so its
  * peak RSS is its own. */
-static bool p1_input; /* P1 text instead of M-Bus telegrams */
+static sim_framing input_framing = SIM_MBUS; /* P1 text, SML, or M-Bus telegrams */
 
 static result run_once(const char *path, const char *format, bool hex, uint64_t count,
                        unsigned reps)
@@ -115,7 +115,7 @@ static result run_once(const char *path, const char *format, bool hex, uint64_t 
     pid_t producer = fork();
     if (producer == 0) {
         close(p[0]);
-        make_input(count, p1_input);
+        make_input(count, input_framing);
         const uint8_t *buf = hex ? hex_buf : bin_buf;
         size_t len = hex ? hex_len : bin_len;
         for (unsigned r = 0; r < reps; r++) {
@@ -249,26 +249,28 @@ static void row(const char *label, const result *r, double median_cpu, uint64_t 
            r->cpu * 1e6 / (double)count, r->cpu, (double)count / median_cpu, r->maxrss_kb);
 }
 
-/* P1 text, the same meter's values as DSMR 5 lines: every format, then
- * peak RSS over ten times the input.  True when a telegram failed. */
-static bool bench_p1(const char *path, const char *const formats[4], uint64_t count)
+/* Unencrypted text or frames of the same meter (P1 as DSMR 5 lines, SML as
+ * an EMH push): every format, then peak RSS over ten times the input.
+ * True when a telegram failed. */
+static bool bench_plain(const char *path, const char *const formats[4], uint64_t count,
+                        sim_framing framing, const char *what, const char *tag, size_t bytes)
 {
     bool bad = false;
     double med;
-    p1_input = true;
-    printf("\nP1 text (DSMR 5, 991 bytes, 40 readings, not encrypted)\n");
+    input_framing = framing;
+    printf("\n%s\n", what);
     for (int f = 0; f < 4; f++) {
         result p = run_smdecode(path, formats[f], false, count, 1, &med);
         char label[64];
-        snprintf(label, sizeof label, "smdecode -f %s (P1)", formats[f]);
+        snprintf(label, sizeof label, "smdecode -f %s (%s)", formats[f], tag);
         row(label, &p, med, count);
         bad |= p.status != 0;
     }
     result p = run_smdecode(path, "json", false, count, 10, NULL);
-    printf("  %9llu P1 telegrams (%5.0f MB): peak RSS %ld kB, %.0f telegrams/s\n",
-           (unsigned long long)count * 10, (double)count * 10 * 991 / 1e6, p.maxrss_kb,
-           (double)count * 10 / p.cpu);
-    p1_input = false;
+    printf("  %9llu %s telegrams (%5.0f MB): peak RSS %ld kB, %.0f telegrams/s\n",
+           (unsigned long long)count * 10, tag, (double)count * 10 * (double)bytes / 1e6,
+           p.maxrss_kb, (double)count * 10 / p.cpu);
+    input_framing = SIM_MBUS;
     return bad || p.status != 0;
 }
 
@@ -314,7 +316,11 @@ int main(int argc, char **argv)
     result r = run_smdecode(path, "json", true, count, 1, &med);
     row("smdecode (hex input) -f json", &r, med, count);
     bad |= r.status != 0;
-    bad |= bench_p1(path, formats, count);
+    bad |= bench_plain(path, formats, count, SIM_P1,
+                       "P1 text (DSMR 5, 991 bytes, 40 readings, not encrypted)", "P1", 991);
+    bad |= bench_plain(path, formats, count, SIM_SML,
+                       "SML (an EMH-shaped push, 312 bytes, 10 readings, not encrypted)", "SML",
+                       312);
     printf("\nmemory against input size (json, binary input):\n");
     uint64_t sizes[2] = {count, count * 10};
     for (int i = 0; i < 2; i++) {

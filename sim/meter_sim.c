@@ -306,10 +306,115 @@ static size_t p1_telegram(const meter_sim *m, char *out, size_t cap)
     return smb_p1(out, cap, body, (smb_p1_crc)m->p1_crc);
 }
 
+/* ---- SML ------------------------------------------------------------------ */
+
+typedef struct {
+    uint8_t b[1024];
+    size_t n;
+} sml_buf;
+
+static void sml_put(sml_buf *w, const void *p, size_t n)
+{
+    if (w->n + n <= sizeof w->b)
+        memcpy(w->b + w->n, p, n);
+    w->n += n;
+}
+
+static void sml_tl(sml_buf *w, unsigned type, size_t len)
+{
+    w->n += smb_sml_tl(w->b + w->n, w->n < sizeof w->b ? sizeof w->b - w->n : 0, type, len);
+}
+
+static void sml_num(sml_buf *w, unsigned type, uint64_t v, size_t bytes)
+{
+    w->n += smb_sml_number(w->b + w->n, w->n < sizeof w->b ? sizeof w->b - w->n : 0, type, v,
+                           bytes);
+}
+
+/* a valList entry: objName C.D.E (A 1, B 0, F 255), status or none, unit,
+ * scaler, a number of `bytes` bytes (type 5 integer, 6 unsigned) */
+static void sml_entry(sml_buf *w, uint8_t c, uint8_t d, uint8_t e, uint32_t status, uint8_t unit,
+                      int8_t scaler, unsigned type, uint64_t v, size_t bytes)
+{
+    const uint8_t name[6] = {1, 0, c, d, e, 255};
+    sml_tl(w, 7, 7);
+    sml_tl(w, 0, 6);
+    sml_put(w, name, 6);
+    if (status)
+        sml_num(w, 6, status, 3);
+    else
+        sml_put(w, "\x01", 1);
+    sml_put(w, "\x01", 1); /* valTime */
+    sml_num(w, 6, unit, 1);
+    sml_num(w, 5, (uint64_t)(int64_t)scaler, 1);
+    sml_num(w, type, v, bytes);
+    sml_put(w, "\x01", 1); /* valueSignature */
+}
+
+static const uint8_t sml_server[10] = {0x09, 0x01, 'E', 'M', 'H', 0x00, 0x00, 0xAB, 0xD6, 0x2A};
+
+static void sml_list(const meter_sim *m, sml_buf *w)
+{
+    sml_tl(w, 7, 7);
+    sml_put(w, "\x01", 1); /* clientId */
+    sml_tl(w, 0, 10);
+    sml_put(w, sml_server, 10);
+    sml_put(w, "\x01", 1); /* listName */
+    sml_tl(w, 7, 2);        /* actSensorTime: the secIndex, a counter */
+    sml_num(w, 6, 1, 1);
+    sml_num(w, 6, m->fc, 4);
+    sml_tl(w, 7, 10); /* the valList: the maker, two energies, power, 3 voltages, 3 currents */
+    const uint8_t maker[6] = {129, 129, 199, 130, 3, 255};
+    sml_tl(w, 7, 7);
+    sml_tl(w, 0, 6);
+    sml_put(w, maker, 6);
+    sml_put(w, "\x01\x01\x01\x01", 4);
+    sml_tl(w, 0, 3);
+    sml_put(w, "EMH", 3);
+    sml_put(w, "\x01", 1);
+    /* status bit 5 (0x20): the energy flows out, as EMH meters say it */
+    uint32_t status = m->power_out > m->power_in ? 0x1A2 : 0x182;
+    sml_entry(w, 1, 8, 0, status, 30, -1, 5, (uint64_t)m->energy_in * 10, 5);
+    sml_entry(w, 2, 8, 0, status, 30, -1, 5, (uint64_t)m->energy_out * 10, 5);
+    int64_t net = (int64_t)m->power_in - (int64_t)m->power_out;
+    sml_entry(w, 16, 7, 0, 0, 27, 0, 5, (uint64_t)net, 4);
+    for (uint8_t i = 0; i < 3; i++)
+        sml_entry(w, (uint8_t)(32 + 20 * i), 7, 0, 0, 35, -1, 6, m->voltage[i], 2);
+    for (uint8_t i = 0; i < 3; i++)
+        sml_entry(w, (uint8_t)(31 + 20 * i), 7, 0, 0, 33, -2, 6, m->current[i], 2);
+    sml_put(w, "\x01\x01", 2); /* listSignature, actGatewayTime */
+}
+
+static size_t sml_telegram(const meter_sim *m, uint8_t *out, size_t cap)
+{
+    sml_buf open = {.n = 0}, list = {.n = 0};
+    sml_tl(&open, 7, 6);
+    sml_put(&open, "\x01\x01", 2); /* codepage, clientId */
+    sml_tl(&open, 0, 4);
+    sml_put(&open, (uint8_t[4]){(uint8_t)(m->fc >> 24), (uint8_t)(m->fc >> 16),
+                                (uint8_t)(m->fc >> 8), (uint8_t)m->fc},
+            4);
+    sml_tl(&open, 0, 10);
+    sml_put(&open, sml_server, 10);
+    sml_put(&open, "\x01\x01", 2); /* refTime, smlVersion */
+    sml_list(m, &list);
+    if (open.n > sizeof open.b || list.n > sizeof list.b)
+        return 0;
+    uint8_t msgs[1400];
+    uint32_t tx = m->fc * 3;
+    size_t k = smb_sml_message(msgs, sizeof msgs, tx, 0x0101, open.b, open.n, false);
+    k += smb_sml_message(msgs + k, sizeof msgs - k, tx + 1, 0x0701, list.b, list.n, false);
+    k += smb_sml_message(msgs + k, sizeof msgs - k, tx + 2, 0x0201, (const uint8_t *)"\x71\x01", 2,
+                         false);
+    return smb_sml_frame(out, cap, msgs, k, false);
+}
+
 size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
 {
     if (m->framing == SIM_P1)
         return p1_telegram(m, (char *)out, cap);
+    if (m->framing == SIM_SML)
+        return sml_telegram(m, out, cap);
     uint8_t plain[512], apdu[600];
     size_t pn = sim_plaintext(m, plain, sizeof plain);
     size_t an = smb_glo(apdu, sizeof apdu, m->sc, m->title, m->fc, m->ek, 16,
@@ -337,6 +442,7 @@ size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
         memcpy(out + 8, apdu, an);
         return an + 8;
     case SIM_P1:
+    case SIM_SML:
         break;
     }
     return 0;

@@ -16,7 +16,11 @@
 /* SIM_P1: the same meter's values as a DSMR 5 / Nordic P1 telegram (not
  * encrypted), with a gas meter on M-Bus channel 1 that captures every
  * gas_every pushes. */
-typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1, SIM_WRAPPER } sim_framing;
+/* SIM_SML: the values as the SML push of an EMH ED300L-shaped meter on its
+ * optical port (SML transport v1, CRC-16/X.25, not encrypted): energies
+ * (Integer40, scaler -1), signed power, voltages and currents; a push
+ * meter's secIndex, no clock. */
+typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1, SIM_WRAPPER, SIM_SML } sim_framing;
 
 typedef struct {
     uint8_t title[8];         /* system title */

@@ -4,7 +4,7 @@
  * fast as possible.  For the demo, the end-to-end tests and benchmarks;
  * the keys are the published test keys of fixtures/synthetic.
  *
- *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1]
+ *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1|sml]
  *         [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]
  *         [--skip N] [--garbage N] [--p1-crc yes|no|unpadded|bcc] [--7e1] [--gas-every N]
  *
@@ -155,8 +155,9 @@ static const char help_text[] =
     "\n"
     "The meter:\n"
     "  -f, --framing KIND      mbus (default: two M-Bus frames a telegram), hdlc,\n"
-    "                          raw (bare APDUs), wrapper (the DLMS wrapper) or p1\n"
-    "                          (DSMR 5 text, not encrypted, with a gas meter)\n"
+    "                          raw (bare APDUs), wrapper (the DLMS wrapper), p1\n"
+    "                          (DSMR 5 text, not encrypted, with a gas meter) or sml\n"
+    "                          (the SML push of an EMH-shaped meter, not encrypted)\n"
     "  -a, --auth              send a GCM tag too (security control 0x30; the\n"
     "                          reader then needs the authentication key)\n"
     "  -s, --seed N            the values' random walk (default 1): the same seed\n"
@@ -250,6 +251,7 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "raw")) framing = SIM_RAW;
             else if (!strcmp(optarg, "wrapper")) framing = SIM_WRAPPER;
             else if (!strcmp(optarg, "p1")) framing = SIM_P1;
+            else if (!strcmp(optarg, "sml")) framing = SIM_SML;
             else usage();
             break;
         case 'K':
@@ -380,7 +382,7 @@ int main(int argc, char **argv)
             ok = write_all(fd, buf, n);
         } else {
             /* at the line's speed: 11 bits per byte (8E1), 10 for P1 (8N1, 7E1) */
-            int64_t per_byte = (framing == SIM_P1 ? 10LL : 11LL) * 1000000000 / baud;
+            int64_t per_byte = (framing == SIM_P1 || framing == SIM_SML ? 10LL : 11LL) * 1000000000 / baud;
             ok = true;
             for (size_t j = 0; j < n && ok && !stop; j += 16) {
                 size_t k = n - j < 16 ? n - j : 16;
