@@ -582,6 +582,10 @@ static void sml_info(smd_out *o, const sm_sml_info *m)
         KEY(o, "\"server_id\"");
         hexstr(o, m->server_id, m->server_id_len);
     }
+    if (m->reduced) {
+        KEY(o, "\"sml_reduced\"");
+        lit(o, SM_SML_REDUCED_HINT);
+    }
 }
 
 /* what a decoded telegram says about itself: invoke-id, time, layout, meter */

@@ -80,6 +80,12 @@ void smd_app_on_telegram(void *ctx, const sm_telegram *t)
                     (unsigned long long)smd_telegram_no(t),
                     (unsigned)(p->nnotes - SM_P1_MAX_NOTES));
     }
+    if (!t->err && t->is_sml && t->sml.reduced && !a->reduced_said && !a->quiet) {
+        smd_out_flush(&a->out);
+        fprintf(stderr, "%s: %s: telegram %llu: note: %s\n", progname, a->source,
+                (unsigned long long)smd_telegram_no(t), SM_SML_REDUCED_HINT);
+        a->reduced_said = true;
+    }
     if (!t->err && t->implied_disagree && !a->quiet) {
         smd_out_flush(&a->out);
         fprintf(stderr,

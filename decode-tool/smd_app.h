@@ -57,6 +57,7 @@ typedef struct {
     uint8_t first[SMIO_PORT_PEER_TEXT_MAX]; /* the line's first bytes: what a server */
     size_t first_len;                     /* said when it sent no telegram */
     bool quiet;               /* --quiet */
+    bool reduced_said;        /* SML: the reduced data set named (once) */
 } app;
 
 /* "" for one, "s" for any other number */

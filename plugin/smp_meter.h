@@ -111,6 +111,7 @@ typedef struct {
     bool timed_logged;
     unsigned keys_logged;      /* bit per sm_key_diag logged since the last good telegram */
     bool kermit_logged;        /* SML: the CRC kind said */
+    bool reduced_logged;       /* SML: the reduced data set said (until a full one) */
     /* the line (smp_reader.c) */
     bool got_first, was_connected;
     bool good_since_open;      /* a telegram decoded since the port was opened */

@@ -412,6 +412,10 @@ static void count_ignored(smp_meter *m, const sm_telegram *t)
  * meters; the reader tries the kind the last frame had first). */
 static void count_sml(smp_meter *m, const sm_telegram *t)
 {
+    if (t->is_sml && t->sml.reduced && !m->rd.reduced_logged)
+        NOTICE(SMP_LOG_PREFIX "%s", m->cfg.name, SM_SML_REDUCED_HINT);
+    if (t->is_sml)
+        m->rd.reduced_logged = t->sml.reduced; /* said again after a full one */
     if (!t->is_sml || !t->sml.kermit)
         return;
     smp_meter_count(m, SMP_H_SML_KERMIT, 1);

@@ -449,6 +449,24 @@ static sm_err message(parser *ps, sm_cur *c, bool kermit, bool check)
     return t.type == SM_SML_END ? SM_OK : wrong_at(c, end_at, SM_ERR_SML_FORMAT);
 }
 
+/* Energy registers (C 1 or 2, D 8), and no power (D 7 of C 1, 2, 15, 16,
+ * 21, 36, 41, 56, 61, 76): the reduced data set. */
+static bool reduced_set(const sm_reading_set *out)
+{
+    bool energy = false;
+    for (size_t i = 0; i < out->n; i++) {
+        const sm_obis *o = &out->readings[i].obis;
+        if (out->readings[i].obis_source == SM_OBIS_NONE || o->a != 1)
+            continue;
+        if (o->d == 8 && (o->c == 1 || o->c == 2))
+            energy = true;
+        if (o->d == 7 && (o->c == 1 || o->c == 2 || o->c == 15 || o->c == 16 || o->c == 21 ||
+                          o->c == 36 || o->c == 41 || o->c == 56 || o->c == 61 || o->c == 76))
+            return false;
+    }
+    return energy;
+}
+
 sm_err sm_sml_parse(sm_cur *c, bool kermit, bool check_crc, sm_sml_info *info,
                     sm_reading_set *out, uint8_t *scratch, size_t scratch_cap)
 {
@@ -467,5 +485,6 @@ sm_err sm_sml_parse(sm_cur *c, bool kermit, bool check_crc, sm_sml_info *info,
             return e;
     }
     sm_sml_meter_number(info->server_id, info->server_id_len, info->meter_number);
+    info->reduced = info->has_list && reduced_set(out);
     return SM_OK;
 }

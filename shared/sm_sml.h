@@ -76,7 +76,15 @@ typedef struct {
     char meter_number[24];    /* the server id printed (DIN 43863-5), "" when it is not one */
     bool has_sec_index;       /* actSensorTime as a secIndex (a counter, no clock) */
     uint32_t sec_index;
+    bool reduced;             /* the reduced data set: energy registers, no power (most
+                                 meters until the PIN is entered and the extended output
+                                 switched on); SM_SML_REDUCED_HINT says what to do */
 } sm_sml_info;
+
+#define SM_SML_REDUCED_HINT                                                              \
+    "the meter sends its reduced data set (energy only, no power): enter the PIN with a " \
+    "torch at the optical port and switch the extended output on (INF on; the grid "      \
+    "operator gives the PIN)"
 
 /* The readings of the messages at the cursor (to its end).  kermit: the
  * frame's CRC kind, which its messages have; check_crc false when the

@@ -204,6 +204,10 @@ static unsigned check_file(const char *file)
         }
         got_telegram *t = &c.t[0];
         check_transport(t, v);
+        /* the reduced data set: energy only, no power (the EFR and DZG frames
+         * without their PIN entered) */
+        bool reduced = strstr(file, "reduced") != NULL;
+        CU_ASSERT_EQUAL(t->sml.reduced, reduced);
         json_object *exp;
         json_object_object_get_ex(v, "expected", &exp);
         bool used[MAX_R] = {false};
