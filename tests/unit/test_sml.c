@@ -594,7 +594,8 @@ static void test_random_bytes(void)
             /* escapes more often than chance: 1B runs, the start escape */
             chunk[i] = (x & 0xF00) == 0 ? 0x1B : (x & 0xF000) == 0 ? 0x01 : (uint8_t)x;
         }
-        sm_decoder_feed(d, chunk, sizeof chunk);
+        size_t k = total - done < sizeof chunk ? total - done : sizeof chunk;
+        sm_decoder_feed(d, chunk, k);
         for (size_t i = 0; i < c.n; i++)
             good += c.t[i].err == SM_OK;
         c.n = 0;
