@@ -220,14 +220,22 @@ int sm_datetime_iso_utc(const sm_datetime *dt, char *out, size_t cap)
     return sm_fmt_done(&f, out, cap);
 }
 
+/* Unix seconds as whole days since 1970-01-01 and the seconds of that day
+ * (floored: before 1970 too). */
+static void split_days(int64_t t, int64_t *days, int64_t *secs)
+{
+    *days = t / 86400;
+    *secs = t % 86400;
+    if (*secs < 0) {
+        *secs += 86400;
+        (*days)--;
+    }
+}
+
 void sm_datetime_from_unix(int64_t t, int east, sm_datetime *dt)
 {
-    int64_t local = t + (int64_t)east * 60;
-    int64_t days = local / 86400, secs = local % 86400;
-    if (secs < 0) {
-        secs += 86400;
-        days--;
-    }
+    int64_t days, secs;
+    split_days(t + (int64_t)east * 60, &days, &secs);
     int64_t y;
     unsigned m, d;
     sm_civil_from_days(days, &y, &m, &d);
@@ -246,12 +254,8 @@ void sm_datetime_from_unix(int64_t t, int east, sm_datetime *dt)
 
 int sm_unix_iso_utc(int64_t t, char *out, size_t cap)
 {
-    int64_t days = t / 86400;
-    int64_t secs = t % 86400;
-    if (secs < 0) {
-        secs += 86400;
-        days--;
-    }
+    int64_t days, secs;
+    split_days(t, &days, &secs);
     int64_t y;
     unsigned m, d;
     sm_civil_from_days(days, &y, &m, &d);
