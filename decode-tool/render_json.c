@@ -510,6 +510,10 @@ static void reading(smd_ctx *cx, json_state *s, const sm_telegram *t, const sm_r
         KEY(o, "\"status\"");
         smd_out_u64(o, rd->status);
     }
+    if (rd->amended) { /* a meter quirk changed it (the telegram's "quirk") */
+        KEY(o, "\"amended\"");
+        smd_out_str(o, "true");
+    }
     smd_out_ch(o, '}');
 }
 
@@ -571,9 +575,16 @@ static void p1_info(smd_out *o, const sm_p1_info *p)
     }
 }
 
-/* an SML frame's messages: their CRC kind, the server id */
-static void sml_info(smd_out *o, const sm_sml_info *m)
+/* an SML frame's messages: their CRC kind, the server id, the meter quirk */
+static void sml_info(smd_out *o, const sm_telegram *t)
 {
+    const sm_sml_info *m = &t->sml;
+    if (t->quirk) {
+        KEY(o, "\"quirk\"");
+        lit(o, t->quirk->name);
+        KEY(o, "\"quirk_changed\"");
+        smd_out_u64(o, t->quirk_changed);
+    }
     KEY(o, "\"sml_crc\"");
     lit(o, m->kermit ? "kermit" : "x25");
     KEY(o, "\"sml_messages\"");
@@ -613,7 +624,7 @@ static void content_info(smd_out *o, json_state *s, const sm_telegram *t)
     if (t->is_p1)
         p1_info(o, &t->p1);
     if (t->is_sml)
-        sml_info(o, &t->sml);
+        sml_info(o, t);
     if (t->layout) {
         KEY(o, "\"layout\"");
         lit(o, t->layout);

@@ -527,8 +527,9 @@ static const char *sml_body_name(uint16_t tag)
     }
 }
 
-/* <Entry ObjName=".." [Status=".."] [Unit=".." Scaler=".."] Type=".." Value=".." /> */
-static void sml_entry(smd_out *o, const sm_reading *rd)
+/* <Entry ObjName=".." [Status=".."] [Unit=".." Scaler=".."] Type=".." Value=".."
+ *  [Quirk=".."] />: a reading a meter quirk changed names it */
+static void sml_entry(smd_out *o, const sm_telegram *t, const sm_reading *rd)
 {
     char buf[64];
     reading_comment(o, 3, rd);
@@ -562,7 +563,10 @@ static void sml_entry(smd_out *o, const sm_reading *rd)
     } else {
         smd_out_hex(o, rd->bytes, rd->len, 0);
     }
-    smd_out_str(o, "\" />\n");
+    smd_out_ch(o, '"');
+    if (rd->amended && t->quirk)
+        attr(o, "Quirk", t->quirk->name);
+    smd_out_str(o, " />\n");
 }
 
 static void sml(smd_out *o, const sm_telegram *t)
@@ -571,6 +575,8 @@ static void sml(smd_out *o, const sm_telegram *t)
     char buf[64];
     smd_out_str(o, "<SmlFile");
     attr(o, "Crc", m->kermit ? "CRC-16/KERMIT" : "CRC-16/X.25");
+    if (t->quirk)
+        attr(o, "Quirk", t->quirk->name);
     smd_out_str(o, ">\n");
     for (unsigned i = 0; i < m->messages && i < SM_SML_MAX_MESSAGES; i++) {
         indent(o, 1);
@@ -596,7 +602,7 @@ static void sml(smd_out *o, const sm_telegram *t)
         attr(o, "Entries", buf);
         smd_out_str(o, ">\n");
         for (size_t k = 0; k < t->nreadings; k++)
-            sml_entry(o, &t->readings[k]);
+            sml_entry(o, t, &t->readings[k]);
         indent(o, 2);
         smd_out_str(o, "</ValList>\n");
         indent(o, 1);

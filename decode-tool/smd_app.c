@@ -44,6 +44,36 @@ static const char *hint(const sm_telegram *t)
 }
 
 
+/* What a meter quirk changed, and a power whose sign the energy registers
+ * contradict: each said once. */
+static void quirk_notes(app *a, const sm_telegram *t)
+{
+    unsigned long long no = (unsigned long long)smd_telegram_no(t);
+    if (t->quirk_changed && !a->quirk_said && !a->quiet) {
+        smd_out_flush(&a->out);
+        fprintf(stderr, "%s: %s: telegram %llu: note: meter quirk %s (%s:%u) changed %u "
+                "reading%s: %s (--quirk none shows the values as sent)\n", progname, a->source,
+                no, t->quirk->name, t->quirk->file, t->quirk->line, t->quirk_changed,
+                smd_plural(t->quirk_changed), t->quirk->description);
+        a->quirk_said = true;
+    }
+    if (sm_sign_check_feed(&a->sign, t->readings, t->nreadings) != SM_SIGN_DISAGREES ||
+        a->sign.run < SM_SIGN_CHECK_RUN || a->sign_said || a->quiet)
+        return;
+    smd_out_flush(&a->out);
+    fprintf(stderr, "%s: %s: telegram %llu: note: the power's sign disagrees with the energy "
+            "registers in %u telegrams in a row (%g W while only the %s register moved): ",
+            progname, a->source, no, a->sign.run, a->sign.power,
+            a->sign.power > 0 ? "export" : "import");
+    if (t->quirk_changed)
+        fprintf(stderr, "meter quirk %s looks wrong for this meter (try --quirk none)\n",
+                t->quirk->name);
+    else
+        fprintf(stderr, "the meter may send its power with the wrong sign (a quirk in a "
+                "layout file can correct it: --quirk, --layout-file)\n");
+    a->sign_said = true;
+}
+
 void smd_app_on_telegram(void *ctx, const sm_telegram *t)
 {
     app *a = ctx;
@@ -86,6 +116,8 @@ void smd_app_on_telegram(void *ctx, const sm_telegram *t)
                 (unsigned long long)smd_telegram_no(t), SM_SML_REDUCED_HINT);
         a->reduced_said = true;
     }
+    if (!t->err && t->is_sml)
+        quirk_notes(a, t);
     if (!t->err && t->implied_disagree && !a->quiet) {
         smd_out_flush(&a->out);
         fprintf(stderr,

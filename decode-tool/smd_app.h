@@ -34,6 +34,7 @@ typedef struct {
     bool probe;                         /* --probe */
     double seconds;                     /* 0: no limit */
     bool quiet;                         /* no per-telegram lines on standard error */
+    const char *quirk;                  /* --quirk: auto (NULL), none or a name */
 } options;
 
 typedef struct {
@@ -58,6 +59,9 @@ typedef struct {
     size_t first_len;                     /* said when it sent no telegram */
     bool quiet;               /* --quiet */
     bool reduced_said;        /* SML: the reduced data set named (once) */
+    bool quirk_said;          /* a meter quirk that changed readings named (once) */
+    sm_sign_check sign;       /* the power's sign against the registers (sm_quirk.h) */
+    bool sign_said;           /* ... a disagreement named (once) */
 } app;
 
 /* "" for one, "s" for any other number */

@@ -74,6 +74,8 @@ static void usage(FILE *f)
             "  -L, --layout-file=FILE   read layouts from FILE first (may be repeated)\n"
             "      --no-verify-checksum decode frames whose M-Bus checksum or HDLC FCS is\n"
             "                           wrong (counted and said; for meters that get it wrong)\n"
+            "      --quirk=NAME         the meter bug to correct: auto (default: the quirk\n"
+            "                           that matches the meter), none, or a quirk's name\n"
             "  -h, --help               this help\n"
             "  -V, --version            the version\n"
             "\n"
@@ -215,7 +217,8 @@ enum {
     OPT_STOP_BITS,
     OPT_PROBE,
     OPT_SUGGEST_LAYOUT,
-    OPT_NO_VERIFY_CHECKSUM
+    OPT_NO_VERIFY_CHECKSUM,
+    OPT_QUIRK
 };
 
 /* the layouts of --layout-file, before the built-in ones */
@@ -233,6 +236,30 @@ static void layout_file(const char *path)
     have_user_layouts = true;
     if (smio_layoutfile_load(&user_layouts, path, msg, sizeof msg))
         die_usage("--layout-file: %s", msg);
+}
+
+/* --quirk (after every --layout-file): none, or a quirk of theirs or the
+ * built-in ones; a name no quirk has is a usage error that lists them */
+static void set_quirk(sm_decoder *d, const char *name)
+{
+    const sm_layout_set *user = have_user_layouts ? &user_layouts : NULL;
+    if (!name)
+        return;
+    if (strcmp(name, "none") == 0) {
+        sm_decoder_set_quirks(d, SM_QUIRKS_NONE, NULL);
+        return;
+    }
+    const sm_quirk *q = sm_quirk_named(user, name);
+    if (!q) {
+        char names[512] = "";
+        const sm_layout_set *sets[2] = {user, sm_layouts_builtin()};
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; sets[k] && i < sets[k]->nquirks; i++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), ", %s",
+                         sets[k]->quirks[i].name);
+        die_usage("--quirk: no quirk is named '%s' (auto, none%s)", name, names);
+    }
+    sm_decoder_set_quirks(d, SM_QUIRKS_NAMED, q);
 }
 
 /* A whole number lo..hi for an option, or a usage error. */
@@ -299,6 +326,7 @@ static bool layout_option(int c, const char *arg, options *o)
     case OPT_SUGGEST_LAYOUT: o->format = "layout"; break;
     case OPT_NO_VERIFY_CHECKSUM: o->verify_checksum = false; break;
     case 'L': layout_file(arg); break;
+    case OPT_QUIRK: o->quirk = strcmp(arg, "auto") == 0 ? NULL : arg; break;
     default: return false;
     }
     return true;
@@ -341,6 +369,7 @@ static void parse_options(int argc, char **argv, options *o)
         {"suggest-layout", no_argument, NULL, OPT_SUGGEST_LAYOUT},
         {"layout-file", required_argument, NULL, 'L'},
         {"no-verify-checksum", no_argument, NULL, OPT_NO_VERIFY_CHECKSUM},
+        {"quirk", required_argument, NULL, OPT_QUIRK},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -478,6 +507,7 @@ int main(int argc, char **argv)
     sm_decoder_init(&a->dec, (sm_link)o.framing, smd_app_on_telegram, a);
     sm_decoder_set_layouts(&a->dec, have_user_layouts ? &user_layouts : NULL);
     sm_decoder_ignore_checksums(&a->dec, !o.verify_checksum);
+    set_quirk(&a->dec, o.quirk);
     sm_err e = sm_decoder_set_keys(&a->dec, o.ek_len ? o.ek : NULL, o.ek_len,
                                    o.ak_len ? o.ak : NULL, o.ak_len, o.verify);
     sm_wipe(o.ek, sizeof o.ek);

@@ -8,7 +8,8 @@
  * detects the framing (auto) instead of reading SML only.  Properties: the
  * stream fed in pieces gives the same telegrams (fuzz_split.h); every
  * telegram renders (the JSON line is valid JSON); the messages parsed alone
- * give the same readings as through the transport, and every reading's
+ * give the same readings as through the transport (the meter quirk
+ * applied, once for all), and every reading's
  * bytes lie inside the messages or the scratch of printed meter numbers;
  * on an error the cursor lies inside the messages. */
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "fuzz_split.h"
 #include "sm_build.h"
 #include "sm_decoder.h"
+#include "sm_quirk.h"
 #include "sm_sml.h"
 
 static uint8_t frame[2 * SM_APDU_MAX + 64];
@@ -56,7 +58,8 @@ static void on_telegram(void *ctx, const sm_telegram *t)
 }
 
 /* The messages alone: readings inside them (or the scratch), the cursor
- * inside them on an error. */
+ * inside them on an error; the meter quirk applied as the decoder does
+ * (AUTO), and applying it again changes nothing. */
 static sm_err parse_alone(const uint8_t *p, size_t n, bool kermit, uint64_t *hash)
 {
     sm_reading_set rs = {readings, SM_MAX_READINGS, 0, NULL, false};
@@ -71,6 +74,14 @@ static sm_err parse_alone(const uint8_t *p, size_t n, bool kermit, uint64_t *has
         bool in_scratch = r->bytes >= scratch && r->bytes + r->len <= scratch + sizeof scratch;
         if (r->bytes && !in_msgs && !in_scratch)
             FUZZ_FAIL("reading %zu points outside the messages", i);
+    }
+    if (!e) {
+        sm_quirk_meter m = {info.meter_number};
+        const sm_quirk *q = sm_quirk_find(NULL, &m, readings, rs.n);
+        sm_quirk_apply(q, readings, rs.n);
+        uint64_t once = readings_hash(readings, rs.n);
+        if (sm_quirk_apply(q, readings, rs.n) || readings_hash(readings, rs.n) != once)
+            FUZZ_FAIL("meter quirk %s changed readings it had changed already", q->name);
     }
     *hash = readings_hash(readings, rs.n);
     return e;

@@ -256,6 +256,13 @@ static int opt_verify_checksum(smp_meter *m, oconfig_item_t *ci)
     return get_bool(m, ci, &m->cfg.verify_checksum);
 }
 
+/* Quirk "auto" (default), "none" or a quirk's name: checked when the meter
+ * starts, after every LayoutFile is read */
+static int opt_quirk(smp_meter *m, oconfig_item_t *ci)
+{
+    return get_string(m, ci, m->cfg.quirk, sizeof m->cfg.quirk);
+}
+
 static int opt_verify_tag(smp_meter *m, oconfig_item_t *ci)
 {
     return get_bool(m, ci, &m->cfg.verify_tag);
@@ -386,7 +393,7 @@ static const struct {
     {"TimeSource", opt_time_source}, {"Period", opt_period},
     {"MaxClockSkew", opt_max_skew}, {"StaleTimeout", opt_stale},
     {"DumpFile", opt_dump_file},    {"DumpMaxBytes", opt_dump_max},
-    {"VerifyChecksum", opt_verify_checksum},
+    {"VerifyChecksum", opt_verify_checksum}, {"Quirk", opt_quirk},
 };
 
 /* A meter with its name checked and the defaults set; NULL on error. */

@@ -46,6 +46,7 @@ typedef enum {
     SMP_H_SML_MESSAGE_CRC, /* SML messages whose own CRC fails (in parse-errors too) */
     SMP_H_SML_DESYNC,      /* SML frames a lost or added byte broke (in checksum-errors too) */
     SMP_H_SML_KERMIT,      /* SML frames with the CRC-16/KERMIT of Holley's RS485 meters */
+    SMP_H_QUIRK_AMENDED,   /* readings a meter quirk changed (a DZG power's sign ...) */
     SMP_H_COUNT
 } smp_health;
 
@@ -64,6 +65,7 @@ typedef struct {
     bool verify_tag;
     bool verify_checksum;  /* VerifyChecksum (default true) */
     const sm_layout_set *layouts; /* LayoutFile's, NULL: the built-in ones only */
+    char quirk[64];        /* Quirk: "" or "auto", "none", or a quirk's name */
     sm_obis_pattern *select, *ignore;
     size_t nselect, nignore;
     bool host_time;        /* TimeSource "host" */
@@ -112,6 +114,9 @@ typedef struct {
     unsigned keys_logged;      /* bit per sm_key_diag logged since the last good telegram */
     bool kermit_logged;        /* SML: the CRC kind said */
     bool reduced_logged;       /* SML: the reduced data set said (until a full one) */
+    bool quirk_logged;         /* a meter quirk that changed readings said */
+    sm_sign_check sign;        /* the power's sign against the energy registers */
+    bool sign_flagged;         /* ... a disagreement notified (once) */
     /* the line (smp_reader.c) */
     bool got_first, was_connected;
     bool good_since_open;      /* a telegram decoded since the port was opened */

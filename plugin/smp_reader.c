@@ -28,7 +28,8 @@ const char *const smp_health_names[SMP_H_COUNT] = {
     "telegrams", "checksum-errors", "security-errors", "parse-errors",
     "bytes-discarded", "reconnects", "replayed", "objects-refused",
     "p1-without-crc", "p1-notes", "checksum-ignored", "notifications-suppressed",
-    "sml-crc-errors", "sml-message-crc-errors", "sml-desyncs", "sml-kermit-frames"};
+    "sml-crc-errors", "sml-message-crc-errors", "sml-desyncs", "sml-kermit-frames",
+    "quirk-amended"};
 
 void smp_meter_count(smp_meter *m, smp_health h, uint64_t n)
 {
@@ -304,6 +305,33 @@ static void *reader(void *arg)
     return NULL;
 }
 
+/* Quirk: "auto" (or none given), "none", or a quirk of the LayoutFiles or
+ * the built-in ones; an unknown name keeps the meter from starting. */
+static int set_quirk(smp_meter *m)
+{
+    const char *q = m->cfg.quirk;
+    if (!q[0] || strcasecmp(q, "auto") == 0)
+        return 0;
+    if (strcasecmp(q, "none") == 0) {
+        sm_decoder_set_quirks(m->rd.dec, SM_QUIRKS_NONE, NULL);
+        return 0;
+    }
+    const sm_quirk *quirk = sm_quirk_named(m->cfg.layouts, q);
+    if (!quirk) {
+        char names[512] = "";
+        const sm_layout_set *sets[2] = {m->cfg.layouts, sm_layouts_builtin()};
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; sets[k] && i < sets[k]->nquirks; i++)
+                snprintf(names + strlen(names), sizeof names - strlen(names), ", \"%s\"",
+                         sets[k]->quirks[i].name);
+        ERROR(SMP_LOG_PREFIX "Quirk \"%s\": no quirk has this name (\"auto\", \"none\"%s); "
+              "the meter is not read", m->cfg.name, q, names);
+        return -1;
+    }
+    sm_decoder_set_quirks(m->rd.dec, SM_QUIRKS_NAMED, quirk);
+    return 0;
+}
+
 int smp_meter_start(smp_meter *m)
 {
     m->rd.dec = calloc(1, sizeof *m->rd.dec);
@@ -317,6 +345,8 @@ int smp_meter_start(smp_meter *m)
     sm_decoder_init(m->rd.dec, m->cfg.framing, smp_telegram_cb, m);
     sm_decoder_set_layouts(m->rd.dec, m->cfg.layouts);
     sm_decoder_ignore_checksums(m->rd.dec, !m->cfg.verify_checksum);
+    if (set_quirk(m) != 0)
+        return -1;
     smp_p1_init(&m->rd.p1);
     if (sm_decoder_set_keys(m->rd.dec, m->cfg.ek_len ? m->cfg.ek : NULL, m->cfg.ek_len,
                             m->cfg.ak_len ? m->cfg.ak : NULL, m->cfg.ak_len, m->cfg.verify_tag) != SM_OK) {

@@ -425,6 +425,53 @@ static void count_sml(smp_meter *m, const sm_telegram *t)
     m->rd.kermit_logged = true;
 }
 
+/* What a meter quirk changed: counted, and said once.  A power whose sign
+ * the energy registers contradict telegram after telegram: a notification,
+ * once; when a quirk the meter matched made it so (Quirk "auto"), the
+ * meter is read without it from then on. */
+static void check_quirk(smp_meter *m, const sm_telegram *t)
+{
+    if (t->quirk_changed) {
+        smp_meter_count(m, SMP_H_QUIRK_AMENDED, t->quirk_changed);
+        if (!m->rd.quirk_logged)
+            INFO(SMP_LOG_PREFIX "meter quirk %s (%s:%u) applies: %s (counted in quirk-amended; "
+                 "Quirk \"none\" reads the values as sent)", m->cfg.name, t->quirk->name,
+                 t->quirk->file, t->quirk->line, t->quirk->description);
+        m->rd.quirk_logged = true;
+    }
+    sm_sign_check *c = &m->rd.sign;
+    if (sm_sign_check_feed(c, t->readings, t->nreadings) != SM_SIGN_DISAGREES ||
+        c->run < SM_SIGN_CHECK_RUN || m->rd.sign_flagged)
+        return;
+    m->rd.sign_flagged = true;
+    bool auto_quirk = t->quirk_changed && (!m->cfg.quirk[0] ||
+                                           strcasecmp(m->cfg.quirk, "auto") == 0);
+    char msg[NOTIF_MAX_MSG_LEN];
+    int n = snprintf(msg, sizeof msg, "the power's sign disagrees with the energy registers in "
+                     "%u telegrams in a row (%g W while only the %s register moved)", c->run,
+                     c->power, c->power > 0 ? "export" : "import");
+    if (auto_quirk) {
+        sm_decoder_set_quirks(m->rd.dec, SM_QUIRKS_NONE, NULL);
+        snprintf(msg + n, sizeof msg - (size_t)n, ": meter quirk %s is wrong for this meter "
+                 "and no longer applied (Quirk \"none\" says so for good)", t->quirk->name);
+    } else if (t->quirk_changed) {
+        snprintf(msg + n, sizeof msg - (size_t)n, ": meter quirk %s (the Quirk option) looks "
+                 "wrong for this meter", t->quirk->name);
+    } else {
+        snprintf(msg + n, sizeof msg - (size_t)n, ": the meter may send its power with the "
+                 "wrong sign (a quirk can correct it: Quirk, LayoutFile)");
+    }
+    WARNING(SMP_LOG_PREFIX "%s", m->cfg.name, msg);
+    notification_t note = {.severity = NOTIF_WARNING, .time = cdtime()};
+    sstrncpy(note.message, msg, sizeof note.message);
+    sstrncpy(note.host, hostname_g, sizeof note.host);
+    sstrncpy(note.plugin, SMP_PLUGIN, sizeof note.plugin);
+    sstrncpy(note.plugin_instance, m->cfg.name, sizeof note.plugin_instance);
+    sstrncpy(note.type, "power", sizeof note.type);
+    sstrncpy(note.type_instance, "sign", sizeof note.type_instance);
+    plugin_dispatch_notification(&note);
+}
+
 /* What a P1 telegram's link and lines did not give: counted. */
 static void count_p1(smp_meter *m, const sm_telegram *t)
 {
@@ -459,6 +506,7 @@ void smp_telegram_cb(void *ctx, const sm_telegram *t)
     }
     count_p1(m, t);
     count_sml(m, t);
+    check_quirk(m, t);
     count_ignored(m, t);
     smp_meter_count(m, SMP_H_NOTIFY_SUPPRESSED, smp_p1_events(&m->rd.p1, m->cfg.name, t));
     cdtime_t when = values_time(m, t);

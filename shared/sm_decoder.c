@@ -127,6 +127,18 @@ static sm_err decipher(sm_decoder *d, sm_telegram *t, layer *l)
     return SM_OK;
 }
 
+/* The meter quirk of an SML meter (sm_quirk.h), as the caller chose. */
+static void quirks(sm_decoder *d, sm_telegram *t, sm_reading_set *rs)
+{
+    sm_quirk_meter m = {t->sml.meter_number};
+    const sm_quirk *q = d->quirk_mode == SM_QUIRKS_NAMED ? d->quirk
+                        : d->quirk_mode == SM_QUIRKS_AUTO
+                            ? sm_quirk_find(d->layouts, &m, rs->readings, rs->n)
+                            : NULL;
+    t->quirk = q;
+    t->quirk_changed = q ? sm_quirk_apply(q, rs->readings, rs->n) : 0;
+}
+
 /* The plaintext APDU: a data-notification or P1 text, into readings. */
 static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
 {
@@ -145,6 +157,8 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
         t->is_sml = true;
         e = sm_sml_parse(&l->c, f->u.sml.kermit, !f->checksum_ignored, &t->sml, &rs, d->scratch,
                          sizeof d->scratch);
+        if (!e)
+            quirks(d, t, &rs);
     } else if (p[0] == SM_APDU_DATA_NOTIFICATION) {
         if ((e = sm_notification_parse(&l->c, &t->notification, d->nodes, SM_MAX_NODES,
                                        &t->nnodes)))
@@ -247,6 +261,12 @@ void sm_decoder_init(sm_decoder *d, sm_link link, sm_telegram_cb cb, void *ctx)
     sm_deframer_init(&d->deframer, link, on_link, d);
     sm_cipher_init(&d->cipher, NULL, 0, NULL, 0, true);
     sm_gbt_reset(&d->gbt, false);
+}
+
+void sm_decoder_set_quirks(sm_decoder *d, sm_quirk_mode mode, const sm_quirk *q)
+{
+    d->quirk_mode = (uint8_t)mode;
+    d->quirk = mode == SM_QUIRKS_NAMED ? q : NULL;
 }
 
 void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts)

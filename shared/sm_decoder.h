@@ -26,6 +26,7 @@
 #include "sm_readings.h"
 #include "sm_limits.h"
 #include "sm_security.h"
+#include "sm_quirk.h"
 #include "sm_sml.h"
 
 /* Which buffer an error offset refers to. */
@@ -66,6 +67,8 @@ typedef struct {
 
     bool is_sml;                  /* SML messages (the SML link) */
     sm_sml_info sml;              /* valid when is_sml */
+    const sm_quirk *quirk;        /* the meter quirk applied (sm_quirk.h), NULL none */
+    unsigned quirk_changed;       /* ... and the readings it changed */
 
     const sm_reading *readings;
     size_t nreadings;
@@ -108,6 +111,8 @@ typedef struct {
     void *SM_PRIVATE(ctx);
     sm_decoder_stats SM_PRIVATE(stats); /* the telegram counts */
     const sm_layout_set *SM_PRIVATE(layouts); /* the caller's, NULL: built-in only */
+    uint8_t SM_PRIVATE(quirk_mode);      /* sm_quirk_mode */
+    const sm_quirk *SM_PRIVATE(quirk);   /* SM_QUIRKS_NAMED: the one */
     unsigned SM_PRIVATE(gbt_blocks);
     uint8_t SM_PRIVATE(plain)[SM_APDU_MAX];
     sm_node SM_PRIVATE(nodes)[SM_MAX_NODES];
@@ -128,6 +133,11 @@ sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, cons
  * outlive the decoder and not change while it is in use.  NULL: only the
  * built-in layouts (the default). */
 void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts);
+/* Which meter quirks (sm_quirk.h) the decoder applies: those that match
+ * the meter, from the caller's layouts then the built-in ones (AUTO, the
+ * default), none, or q whatever the meter (NAMED). */
+typedef enum { SM_QUIRKS_AUTO = 0, SM_QUIRKS_NONE, SM_QUIRKS_NAMED } sm_quirk_mode;
+void sm_decoder_set_quirks(sm_decoder *d, sm_quirk_mode mode, const sm_quirk *q);
 /* Decode M-Bus and HDLC frames whose checksum (FCS) is wrong instead of
  * rejecting them (sm_deframer_ignore_checksums): for the meters that get
  * it wrong.  Off by default. */

@@ -1,5 +1,6 @@
-/* sm_layout.c - the layout file parser.  See sm_layout.h for the model and
- * shared/layouts/README for the format. */
+/* sm_layout.c - the layout file parser: its two kinds of block, layouts and
+ * meter quirks (at the end).  See sm_layout.h and sm_quirk.h for the models
+ * and shared/layouts/README for the format. */
 #include "sm_layout.h"
 
 #include <stdarg.h>
@@ -38,6 +39,7 @@ typedef struct {
     sm_layout_error *err;
     uint32_t line;
     sm_layout *cur;                 /* the layout being read */
+    sm_quirk *quirk;                /* ... or the quirk */
     sm_layout_field fields[MAX_POS];
     bool has_field[MAX_POS];
     size_t maxpos;                  /* positions given: 0..maxpos-1 */
@@ -46,7 +48,12 @@ typedef struct {
     const sm_layout_set *reserved;  /* names a layout may not have (NULL: none) */
 } parser;
 
+static sm_err kw_quirk(parser *ps, const line_words *lw);
+static sm_err quirk_keyword(parser *ps, const line_words *lw);
+static sm_err quirk_finish(parser *ps);
+
 /* The file is wrong at the current line: say what, and fail. */
+__attribute__((format(printf, 2, 3))) static sm_err wrong(parser *ps, const char *fmt, ...);
 static sm_err wrong(parser *ps, const char *fmt, ...)
 {
     if (ps->err) {
@@ -278,6 +285,16 @@ static sm_err kw_match(parser *ps, line_words *lw)
     return SM_OK;
 }
 
+static bool obis_word(const word *w, sm_obis *o)
+{
+    char code[40];
+    if (w->n >= sizeof code)
+        return false;
+    memcpy(code, w->p, w->n);
+    code[w->n] = '\0';
+    return sm_obis_parse(code, o);
+}
+
 /* field POS OBIS|- [SCALER UNIT] */
 static sm_err kw_field(parser *ps, line_words *lw)
 {
@@ -291,13 +308,9 @@ static sm_err kw_field(parser *ps, line_words *lw)
     sm_layout_field f = {0, {0, 0, 0, 0, 0, 0}, 0, 0};
     const word *ob = &lw->w[2];
     if (!is(ob, "-")) {
-        char code[40];
-        if (ob->n >= sizeof code)
-            return wrong(ps, "field: \"%.*s\" is no OBIS code", (int)ob->n, ob->p);
-        memcpy(code, ob->p, ob->n);
-        code[ob->n] = '\0';
-        if (!sm_obis_parse(code, &f.obis))
-            return wrong(ps, "field: \"%s\" is no OBIS code (write 1-0:32.7.0)", code);
+        if (!obis_word(ob, &f.obis))
+            return wrong(ps, "field: \"%.*s\" is no OBIS code (write 1-0:32.7.0)",
+                         (int)ob->n, ob->p);
         f.flags |= SM_LF_OBIS;
     }
     if (lw->n == 5) {
@@ -443,7 +456,7 @@ static sm_err kw_count(parser *ps, line_words *lw)
     return SM_OK;
 }
 
-static sm_err kw_text(parser *ps, line_words *lw, const char **dst, const char *kw)
+static sm_err kw_text(parser *ps, const line_words *lw, const char **dst, const char *kw)
 {
     if (lw->n < 2)
         return wrong(ps, "%s: give the text", kw);
@@ -466,6 +479,8 @@ static int match_beyond(const sm_layout *l)
 
 static sm_err finish(parser *ps)
 {
+    if (ps->quirk)
+        return quirk_finish(ps);
     sm_layout *l = ps->cur;
     sm_layout_set *s = ps->s;
     if (!l)
@@ -571,8 +586,15 @@ static sm_err keyword(parser *ps, line_words *lw)
     const word *k = &lw->w[0];
     if (is(k, "layout"))
         return kw_layout(ps, lw);
+    if (is(k, "quirk")) {
+        sm_err e = finish(ps);
+        return e ? e : kw_quirk(ps, lw);
+    }
+    if (ps->quirk)
+        return quirk_keyword(ps, lw);
     if (!ps->cur)
-        return wrong(ps, "\"%.*s\" before the first \"layout NAME\" line", (int)k->n, k->p);
+        return wrong(ps, "\"%.*s\" before the first \"layout NAME\" (or \"quirk NAME\") line",
+                     (int)k->n, k->p);
     if (is(k, "description"))
         return kw_text(ps, lw, &ps->cur->description, "description");
     if (is(k, "source"))
@@ -597,7 +619,7 @@ static sm_err keyword(parser *ps, line_words *lw)
 
 void sm_layout_set_init(sm_layout_set *s)
 {
-    s->n = s->nfields = s->ntypes = s->nimplied = s->ntext = 0;
+    s->n = s->nfields = s->ntypes = s->nimplied = s->ntext = s->nquirks = 0;
 }
 
 sm_err sm_layout_set_parse_except(sm_layout_set *s, const char *text, size_t len,
@@ -611,7 +633,7 @@ sm_err sm_layout_set_parse_except(sm_layout_set *s, const char *text, size_t len
     ps.s = s;
     ps.file = file;
     ps.err = err;
-    size_t saved[5] = {s->n, s->nfields, s->ntypes, s->nimplied, s->ntext};
+    size_t saved[6] = {s->n, s->nfields, s->ntypes, s->nimplied, s->ntext, s->nquirks};
     sm_err e = SM_OK;
     size_t start = 0;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
@@ -632,7 +654,7 @@ sm_err sm_layout_set_parse_except(sm_layout_set *s, const char *text, size_t len
     }
     if (e) {
         s->n = saved[0], s->nfields = saved[1], s->ntypes = saved[2];
-        s->nimplied = saved[3], s->ntext = saved[4];
+        s->nimplied = saved[3], s->ntext = saved[4], s->nquirks = saved[5];
     }
     return e;
 }
@@ -643,3 +665,219 @@ sm_err sm_layout_set_parse(sm_layout_set *s, const char *text, size_t len, const
 {
     return sm_layout_set_parse_except(s, text, len, file, NULL, err);
 }
+
+/* ---- a quirk block: "quirk NAME" and its keywords (sm_quirk.h) ---------- */
+
+const sm_quirk *sm_layout_set_quirk(const sm_layout_set *s, const char *name, size_t n)
+{
+    for (size_t i = 0; s && i < s->nquirks; i++)
+        if (strlen(s->quirks[i].name) == n && memcmp(s->quirks[i].name, name, n) == 0)
+            return &s->quirks[i];
+    return NULL;
+}
+
+static sm_err kw_quirk(parser *ps, const line_words *lw)
+{
+    sm_layout_set *s = ps->s;
+    if (lw->n != 2 || !name_ok(&lw->w[1]))
+        return wrong(ps, "quirk: give its name (lower-case letters, digits, - _ and ., at "
+                     "most %d)", NAME_MAX_LEN);
+    const word *w = &lw->w[1];
+    const sm_quirk *same = sm_layout_set_quirk(s, w->p, w->n);
+    if (same)
+        return wrong(ps, "quirk %s: defined twice (first at %s:%u)", same->name, same->file,
+                     same->line);
+    if ((same = sm_layout_set_quirk(ps->reserved, w->p, w->n)))
+        return wrong(ps, "quirk %s: a built-in quirk has this name (%s:%u): give yours "
+                     "another", same->name, same->file, same->line);
+    if (s->nquirks == SM_LAYOUT_SET_QUIRKS)
+        return wrong(ps, "quirk: the set is full (%d quirks)", SM_LAYOUT_SET_QUIRKS);
+    sm_quirk *q = &s->quirks[s->nquirks];
+    memset(q, 0, sizeof *q);
+    if (!(q->name = keep_text(ps, w->p, w->n)))
+        return wrong(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
+    q->file = ps->file;
+    q->line = ps->line;
+    ps->quirk = q;
+    return SM_OK;
+}
+
+static bool upper3(const word *w)
+{
+    if (w->n != 3)
+        return false;
+    for (size_t i = 0; i < 3; i++)
+        if (w->p[i] < 'A' || w->p[i] > 'Z')
+            return false;
+    return true;
+}
+
+/* maker FLAG... */
+static sm_err kw_maker(parser *ps, const line_words *lw)
+{
+    sm_quirk *q = ps->quirk;
+    if (lw->n < 2 || q->nmakers + lw->n - 1 > SM_QUIRK_MAX_MAKERS)
+        return wrong(ps, "maker: give one to %d three-letter FLAG codes (DZG, EMH ...)",
+                     SM_QUIRK_MAX_MAKERS);
+    for (size_t i = 1; i < lw->n; i++) {
+        if (!upper3(&lw->w[i]))
+            return wrong(ps, "maker: \"%.*s\" is no FLAG code (three capital letters)",
+                         (int)lw->w[i].n, lw->w[i].p);
+        memcpy(q->makers[q->nmakers++], lw->w[i].p, 3);
+    }
+    return SM_OK;
+}
+
+/* A printed DIN 43863-5 meter number: a digit, three letters, ten digits. */
+static bool meter_number(const word *w)
+{
+    if (w->n != SM_QUIRK_NUMBER_LEN - 1)
+        return false;
+    for (size_t i = 0; i < w->n; i++) {
+        char c = w->p[i];
+        bool letter = i >= 1 && i <= 3;
+        if (letter ? (c < 'A' || c > 'Z') : (c < '0' || c > '9'))
+            return false;
+    }
+    return true;
+}
+
+/* meter-number from|below NUMBER */
+static sm_err kw_number(parser *ps, const line_words *lw)
+{
+    sm_quirk *q = ps->quirk;
+    bool from = lw->n == 3 && is(&lw->w[1], "from");
+    if (lw->n != 3 || !(from || is(&lw->w[1], "below")) || !meter_number(&lw->w[2]))
+        return wrong(ps, "meter-number: give from or below and a printed meter number: "
+                     "meter-number below 1DZG0060000000");
+    char *dst = from ? q->number_from : q->number_below;
+    if (*dst)
+        return wrong(ps, "meter-number %s: given twice", from ? "from" : "below");
+    memcpy(dst, lw->w[2].p, lw->w[2].n);
+    dst[lw->w[2].n] = '\0';
+    return SM_OK;
+}
+
+static sm_err kw_firmware(parser *ps, const line_words *lw)
+{
+    sm_quirk *q = ps->quirk;
+    if (lw->n != 2 || !lw->w[1].quoted || lw->w[1].n == 0)
+        return wrong(ps, "firmware: give the version's beginning in quotes: firmware \"1.1\"");
+    if (q->firmware)
+        return wrong(ps, "firmware: given twice");
+    if (!(q->firmware = keep_text(ps, lw->w[1].p, lw->w[1].n)))
+        return wrong(ps, "the layouts' text is full (%d bytes)", SM_LAYOUT_SET_TEXT);
+    return SM_OK;
+}
+
+static sm_quirk_action *new_action(parser *ps, const char *kw)
+{
+    sm_quirk *q = ps->quirk;
+    if (q->nactions == SM_QUIRK_MAX_ACTIONS) {
+        wrong(ps, "%s: a quirk has at most %d actions", kw, SM_QUIRK_MAX_ACTIONS);
+        return NULL;
+    }
+    sm_quirk_action *a = &q->actions[q->nactions];
+    memset(a, 0, sizeof *a);
+    return a;
+}
+
+/* unsigned OBIS... [width N] */
+static sm_err kw_unsigned(parser *ps, const line_words *lw)
+{
+    size_t codes = lw->n;
+    long width = 0;
+    if (lw->n >= 4 && is(&lw->w[lw->n - 2], "width")) {
+        const word *w = &lw->w[lw->n - 1];
+        width = w->n == 1 && w->p[0] >= '1' && w->p[0] <= '8' ? w->p[0] - '0' : -1;
+        codes -= 2;
+    }
+    if (codes < 2 || width < 0)
+        return wrong(ps, "unsigned: give the OBIS codes and optionally the integers' width "
+                     "in bytes (1 to 8): unsigned 1-0:16.7.0 1-0:36.7.0 width 2");
+    for (size_t i = 1; i < codes; i++) {
+        sm_quirk_action *a = new_action(ps, "unsigned");
+        if (!a)
+            return SM_ERR_LAYOUT_FILE;
+        if (!obis_word(&lw->w[i], &a->code))
+            return wrong(ps, "unsigned: \"%.*s\" is no OBIS code (write 1-0:16.7.0)",
+                         (int)lw->w[i].n, lw->w[i].p);
+        a->kind = SM_QA_UNSIGNED;
+        a->width = (uint8_t)width;
+        ps->quirk->nactions++;
+    }
+    return SM_OK;
+}
+
+/* direction STATUS-OBIS BIT OBIS [as OBIS] */
+static sm_err kw_direction(parser *ps, const line_words *lw)
+{
+    sm_quirk_action *a = new_action(ps, "direction");
+    if (!a)
+        return SM_ERR_LAYOUT_FILE;
+    char *end = NULL;
+    long bit = -1;
+    if (lw->n >= 3 && lw->w[2].n > 0 && lw->w[2].n < 3 && lw->w[2].p[0] >= '0' &&
+        lw->w[2].p[0] <= '9')
+        bit = strtol(lw->w[2].p, &end, 10);
+    bool as = lw->n == 6 && is(&lw->w[4], "as");
+    if ((lw->n != 4 && !as) || !obis_word(&lw->w[1], &a->status) ||
+        end != lw->w[2].p + lw->w[2].n || bit < 0 || bit > 63 ||
+        !obis_word(&lw->w[3], &a->code) || (as && !obis_word(&lw->w[5], &a->as)))
+        return wrong(ps, "direction: give the reading whose status word tells, its bit "
+                     "(0 to 63), the power and optionally its signed code: direction "
+                     "1-0:1.8.0 5 1-0:15.7.0 as 1-0:16.7.0");
+    if (!as)
+        a->as = a->code;
+    a->kind = SM_QA_DIRECTION;
+    a->bit = (uint8_t)bit;
+    ps->quirk->nactions++;
+    return SM_OK;
+}
+
+static sm_err quirk_keyword(parser *ps, const line_words *lw)
+{
+    const word *k = &lw->w[0];
+    if (is(k, "description"))
+        return kw_text(ps, lw, &ps->quirk->description, "description");
+    if (is(k, "source"))
+        return kw_text(ps, lw, &ps->quirk->source, "source");
+    if (is(k, "maker"))
+        return kw_maker(ps, lw);
+    if (is(k, "meter-number"))
+        return kw_number(ps, lw);
+    if (is(k, "firmware"))
+        return kw_firmware(ps, lw);
+    if (is(k, "unsigned"))
+        return kw_unsigned(ps, lw);
+    if (is(k, "direction"))
+        return kw_direction(ps, lw);
+    return wrong(ps, "unknown keyword \"%.*s\" in a quirk (description, source, maker, "
+                 "meter-number, firmware, unsigned, direction)", (int)k->n, k->p);
+}
+
+static sm_err quirk_finish(parser *ps)
+{
+    sm_quirk *q = ps->quirk;
+    uint32_t line = ps->line;
+    ps->line = q->line;
+    sm_err e = SM_OK;
+    if (!q->nmakers)
+        e = wrong(ps, "quirk %s: give its maker (it would apply to every meter)", q->name);
+    else if (!q->nactions)
+        e = wrong(ps, "quirk %s: give what it changes (unsigned, direction)", q->name);
+    else if (!q->description || !q->source)
+        e = wrong(ps, "quirk %s: give its description and its source (where the meter's "
+                  "bug is reported)", q->name);
+    else if (*q->number_from && *q->number_below &&
+             strcmp(q->number_from, q->number_below) >= 0)
+        e = wrong(ps, "quirk %s: meter-number from %s is not below %s", q->name,
+                        q->number_from, q->number_below);
+    ps->line = line;
+    if (e)
+        return e;
+    ps->s->nquirks++;
+    ps->quirk = NULL;
+    return SM_OK;
+}
+

@@ -107,6 +107,43 @@ typedef struct {
     uint16_t nimplied;
 } sm_layout;
 
+/* A meter quirk (meter bugs as data, like layouts): what to change in the
+ * readings of the meters it matches.  Written in the layout files as a
+ * "quirk NAME" block (shared/layouts/README); applied by sm_quirk.h. */
+typedef enum {
+    SM_QA_UNSIGNED = 1, /* a signed integer of this code is an unsigned one of
+                           the same width (DZG's power before firmware 1.2) */
+    SM_QA_DIRECTION     /* an unsigned power of this code is negative (export)
+                           when a bit of another reading's status word is set */
+} sm_quirk_kind;
+
+typedef struct {
+    uint8_t kind;       /* sm_quirk_kind */
+    uint8_t bit;        /* SM_QA_DIRECTION: the bit of the status word */
+    uint8_t width;      /* SM_QA_UNSIGNED: only integers of so many bytes (0 any) */
+    sm_obis code;       /* the reading it changes */
+    sm_obis status;     /* SM_QA_DIRECTION: the reading whose status word tells */
+    sm_obis as;         /* SM_QA_DIRECTION: the code of the signed result */
+} sm_quirk_action;
+
+#define SM_QUIRK_MAX_ACTIONS 8
+#define SM_QUIRK_MAX_MAKERS 4
+#define SM_QUIRK_NUMBER_LEN 15 /* a printed DIN 43863-5 meter number and its NUL */
+
+typedef struct {
+    const char *name, *description, *source;
+    const char *file;          /* the file it was read from, and its line */
+    uint32_t line;
+    char makers[SM_QUIRK_MAX_MAKERS][4]; /* three-letter FLAG codes: any of them */
+    uint8_t nmakers;
+    char number_from[SM_QUIRK_NUMBER_LEN];  /* meter numbers from this one ("" any) */
+    char number_below[SM_QUIRK_NUMBER_LEN]; /* ... below this one ("" any) */
+    const char *firmware;      /* a firmware version that begins so (NULL any) */
+    sm_quirk_action actions[SM_QUIRK_MAX_ACTIONS];
+    uint8_t nactions;
+} sm_quirk;
+
+#define SM_LAYOUT_SET_QUIRKS 32
 #define SM_LAYOUT_SET_LAYOUTS 96
 #define SM_LAYOUT_SET_FIELDS 2048
 #define SM_LAYOUT_SET_IMPLIED 512
@@ -121,6 +158,8 @@ typedef struct {
     size_t ntypes;
     sm_implied implied[SM_LAYOUT_SET_IMPLIED];
     size_t nimplied;
+    sm_quirk quirks[SM_LAYOUT_SET_QUIRKS];
+    size_t nquirks;
     char text[SM_LAYOUT_SET_TEXT]; /* names, descriptions, sources, match strings */
     size_t ntext;
 } sm_layout_set;
@@ -154,6 +193,9 @@ sm_err sm_layout_set_parse_user(sm_layout_set *s, const char *text, size_t len, 
  * fails the build): constant data, thread-safe. */
 extern const sm_layout_set sm_builtin_layout_set;
 const sm_layout_set *sm_layouts_builtin(void);
+
+/* The quirk of set s (may be NULL) named name[0..n), NULL when none is. */
+const sm_quirk *sm_layout_set_quirk(const sm_layout_set *s, const char *name, size_t n);
 
 /* The built-in layout files' texts, as embedded (for tests and tools). */
 typedef struct {

@@ -431,7 +431,12 @@ const char *sm_obis_name_made(const sm_obis *o, const sm_obis_info *info, char *
         return out;
     char *e = out + n;
     size_t room = cap - (size_t)n;
-    if (o->f <= 99)
+    /* F is a billing period of the measured quantities; of an abstract or
+     * service object (C 96 and up: SML's 1-0:96.50.1*1, the manufacturer)
+     * it is part of the code, not a period */
+    if (o->c >= 96)
+        snprintf(e, room, ", F %u", o->f);
+    else if (o->f <= 99)
         snprintf(e, room, ", billing period %u", o->f);
     else if (o->f >= 101 && o->f <= 125)
         snprintf(e, room, ", %u billing period%s ago", o->f - 100u, o->f == 101 ? "" : "s");

@@ -95,6 +95,8 @@ typedef struct {
     sm_datetime capture;
     bool has_status;         /* SML: the entry's status word */
     uint64_t status;
+    uint8_t width;           /* SML: an integer's bytes on the wire */
+    bool amended;            /* a meter quirk changed it (sm_quirk.h) */
     const uint8_t *text;     /* P1: the value as sent ("001581.123*kWh"); NULL otherwise */
     size_t text_len;
 } sm_reading;

@@ -238,9 +238,7 @@ static bool is_server_id(const sm_obis *o)
            ((o->c == 0 && o->d == 0 && o->e == 9) || (o->c == 96 && o->d == 1 && o->e == 0));
 }
 
-/* The DLMS type of an SML integer of len bytes (3 and 5 to 7 bytes: the
- * next wider one), for the renderers' type names. */
-static uint8_t dlms_type(bool is_signed, size_t len)
+uint8_t sm_sml_int_type(bool is_signed, size_t len)
 {
     static const uint8_t s[] = {SM_DT_INT8, SM_DT_INT16, SM_DT_INT32, SM_DT_INT64};
     static const uint8_t u[] = {SM_DT_UINT8, SM_DT_UINT16, SM_DT_UINT32, SM_DT_UINT64};
@@ -294,7 +292,8 @@ static sm_err entry_value(parser *ps, sm_cur *c, sm_reading *r)
         }
         r->kind = SM_RK_NUMBER;
         r->is_signed = t.type == SM_SML_INT;
-        r->type = t.type == SM_SML_BOOL ? SM_DT_BOOLEAN : dlms_type(r->is_signed, t.len);
+        r->type = t.type == SM_SML_BOOL ? SM_DT_BOOLEAN : sm_sml_int_type(r->is_signed, t.len);
+        r->width = (uint8_t)t.len;
         r->raw_u = v;
         r->raw_i = (int64_t)v;
         r->value = sm_scale(r->is_signed ? (double)r->raw_i : (double)v, r->scaler);

@@ -95,6 +95,10 @@ typedef struct {
 sm_err sm_sml_parse(sm_cur *c, bool kermit, bool check_crc, sm_sml_info *info,
                     sm_reading_set *out, uint8_t *scratch, size_t scratch_cap);
 
+/* The DLMS type of an SML integer of len bytes (3 and 5 to 7 bytes: the
+ * next wider one), for the renderers' type names. */
+uint8_t sm_sml_int_type(bool is_signed, size_t len);
+
 /* The printed meter number of a DIN 43863-5 server id (10 bytes: a
  * version byte, the medium, three letters, the fabrication block and a
  * four-byte number): "1EBZ0100597780"; false when the bytes are not one. */

@@ -96,6 +96,7 @@ void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
     m->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
     m->energy_in = 77141;
     m->energy_out = 868035;
+    m->energy_out0 = m->energy_out;
     m->reactive_in = 13;
     m->reactive_out = 556926;
     m->gas_every = 5;
@@ -308,6 +309,13 @@ static size_t p1_telegram(const meter_sim *m, char *out, size_t cap)
 
 /* ---- SML ------------------------------------------------------------------ */
 
+/* The export register as the shape sends it: a DZG consumer's stands still
+ * at its first value (the meter exports nothing: its power is import). */
+static uint32_t sml_export_wh(const meter_sim *m)
+{
+    return m->sml_make == SIM_SML_DZG ? m->energy_out0 : m->energy_out;
+}
+
 typedef struct {
     uint8_t b[1024];
     size_t n;
@@ -351,42 +359,109 @@ static void sml_entry(sml_buf *w, uint8_t c, uint8_t d, uint8_t e, uint32_t stat
     sml_put(w, "\x01", 1); /* valueSignature */
 }
 
-static const uint8_t sml_server[10] = {0x09, 0x01, 'E', 'M', 'H', 0x00, 0x00, 0xAB, 0xD6, 0x2A};
+/* What each make's shape sends, from the meter's state: the one place both
+ * the telegram and the expect line (sim_expect_json) take it from. */
+typedef struct {
+    uint8_t server[10];       /* DIN 43863-5 server id */
+    uint32_t status;          /* 1.8.0's and 2.8.0's status word */
+    int64_t power;            /* EMH: the absolute power 15.7.0 (W); else 16.7.0 */
+    int8_t power_scaler;
+    bool phases;              /* voltages and currents */
+} sml_shape;
+
+static sml_shape sml_shape_of(const meter_sim *m)
+{
+    sml_shape v = {.phases = true};
+    bool exporting = m->power_out > m->power_in;
+    int64_t net = (int64_t)m->power_in - (int64_t)m->power_out;
+    switch (m->sml_make) {
+    case SIM_SML_DZG: /* a consumer's DVS74 before firmware 1.2: import only, the
+                         power always in the range the bug shows, 0.01 W */
+        memcpy(v.server, "\x0A\x01" "DZG" "\x00\x02\x82\x22\x5E", 10);
+        v.status = 0x1C0104;
+        v.power = 32768 + (int64_t)(m->power_in * 100u % 32768u);
+        v.power_scaler = -2;
+        v.phases = false;
+        break;
+    case SIM_SML_HOLLEY: /* export flagged in bit 11, signed power */
+        memcpy(v.server, "\x0A\x01" "HLY" "\x02\x00\x05\xDC\x4B", 10);
+        v.status = exporting ? 0x1C0904 : 0x1C0104;
+        v.power = net;
+        break;
+    default: /* EMH: the absolute power, export flagged in bit 5 (0x20) */
+        memcpy(v.server, "\x09\x01" "EMH" "\x00\x00\xAB\xD6\x2A", 10);
+        v.status = exporting ? 0x1A2 : 0x182;
+        v.power = net < 0 ? -net : net;
+        break;
+    }
+    return v;
+}
+
+/* The maker: 129-129:199.130.3 (EMH) or 1-0:96.50.1*1 (DZG, Holley) */
+static void sml_maker(const meter_sim *m, sml_buf *w)
+{
+    static const uint8_t emh[6] = {129, 129, 199, 130, 3, 255}, other[6] = {1, 0, 96, 50, 1, 1};
+    sml_tl(w, 7, 7);
+    sml_tl(w, 0, 6);
+    sml_put(w, m->sml_make == SIM_SML_EMH ? emh : other, 6);
+    sml_put(w, "\x01\x01\x01\x01", 4);
+    sml_tl(w, 0, 3);
+    sml_put(w, m->sml_make == SIM_SML_DZG ? "DZG" : m->sml_make == SIM_SML_HOLLEY ? "HLY" : "EMH", 3);
+    sml_put(w, "\x01", 1);
+}
+
+/* an energy register: Holley sends its valTime as a bare secIndex (65 ...),
+ * without the list of 2 around it */
+static void sml_energy(const meter_sim *m, sml_buf *w, uint8_t c, uint32_t status, uint64_t wh10)
+{
+    const uint8_t name[6] = {1, 0, c, 8, 0, 255};
+    if (m->sml_make != SIM_SML_HOLLEY) {
+        sml_entry(w, c, 8, 0, status, 30, -1, m->sml_make == SIM_SML_EMH ? 5 : 6, wh10,
+                  m->sml_make == SIM_SML_EMH ? 5 : 4);
+        return;
+    }
+    sml_tl(w, 7, 7);
+    sml_tl(w, 0, 6);
+    sml_put(w, name, 6);
+    sml_num(w, 6, status, 3);
+    sml_num(w, 6, m->fc, 4); /* the bare valTime */
+    sml_num(w, 6, 30, 1);
+    sml_num(w, 5, (uint64_t)(int64_t)-1, 1);
+    sml_num(w, 6, wh10, 4);
+    sml_put(w, "\x01", 1);
+}
 
 static void sml_list(const meter_sim *m, sml_buf *w)
 {
+    sml_shape v = sml_shape_of(m);
     sml_tl(w, 7, 7);
     sml_put(w, "\x01", 1); /* clientId */
     sml_tl(w, 0, 10);
-    sml_put(w, sml_server, 10);
+    sml_put(w, v.server, 10);
     sml_put(w, "\x01", 1); /* listName */
     sml_tl(w, 7, 2);        /* actSensorTime: the secIndex, a counter */
     sml_num(w, 6, 1, 1);
     sml_num(w, 6, m->fc, 4);
-    sml_tl(w, 7, 10); /* the valList: the maker, two energies, power, 3 voltages, 3 currents */
-    const uint8_t maker[6] = {129, 129, 199, 130, 3, 255};
-    sml_tl(w, 7, 7);
-    sml_tl(w, 0, 6);
-    sml_put(w, maker, 6);
-    sml_put(w, "\x01\x01\x01\x01", 4);
-    sml_tl(w, 0, 3);
-    sml_put(w, "EMH", 3);
-    sml_put(w, "\x01", 1);
-    /* status bit 5 (0x20): the energy flows out, as EMH meters say it */
-    uint32_t status = m->power_out > m->power_in ? 0x1A2 : 0x182;
-    sml_entry(w, 1, 8, 0, status, 30, -1, 5, (uint64_t)m->energy_in * 10, 5);
-    sml_entry(w, 2, 8, 0, status, 30, -1, 5, (uint64_t)m->energy_out * 10, 5);
-    int64_t net = (int64_t)m->power_in - (int64_t)m->power_out;
-    sml_entry(w, 16, 7, 0, 0, 27, 0, 5, (uint64_t)net, 4);
-    for (uint8_t i = 0; i < 3; i++)
+    sml_tl(w, 7, v.phases ? 10 : 4); /* the maker, two energies, power[, 3 voltages, 3 currents] */
+    sml_maker(m, w);
+    sml_energy(m, w, 1, v.status, (uint64_t)m->energy_in * 10);
+    sml_energy(m, w, 2, v.status, (uint64_t)sml_export_wh(m) * 10);
+    if (m->sml_make == SIM_SML_DZG) /* Integer16 (53) filled unsigned: DZG's bug */
+        sml_entry(w, 16, 7, 0, 0, 27, v.power_scaler, 5, (uint64_t)v.power, 2);
+    else
+        sml_entry(w, m->sml_make == SIM_SML_EMH ? 15 : 16, 7, 0, 0, 27, 0, 5,
+                  (uint64_t)v.power, 4);
+    for (uint8_t i = 0; v.phases && i < 3; i++)
         sml_entry(w, (uint8_t)(32 + 20 * i), 7, 0, 0, 35, -1, 6, m->voltage[i], 2);
-    for (uint8_t i = 0; i < 3; i++)
+    for (uint8_t i = 0; v.phases && i < 3; i++)
         sml_entry(w, (uint8_t)(31 + 20 * i), 7, 0, 0, 33, -2, 6, m->current[i], 2);
     sml_put(w, "\x01\x01", 2); /* listSignature, actGatewayTime */
 }
 
 static size_t sml_telegram(const meter_sim *m, uint8_t *out, size_t cap)
 {
+    sml_shape v = sml_shape_of(m);
+    bool kermit = m->sml_make == SIM_SML_HOLLEY; /* Holley's RS485 meters */
     sml_buf open = {.n = 0}, list = {.n = 0};
     sml_tl(&open, 7, 6);
     sml_put(&open, "\x01\x01", 2); /* codepage, clientId */
@@ -395,18 +470,18 @@ static size_t sml_telegram(const meter_sim *m, uint8_t *out, size_t cap)
                                 (uint8_t)(m->fc >> 8), (uint8_t)m->fc},
             4);
     sml_tl(&open, 0, 10);
-    sml_put(&open, sml_server, 10);
+    sml_put(&open, v.server, 10);
     sml_put(&open, "\x01\x01", 2); /* refTime, smlVersion */
     sml_list(m, &list);
     if (open.n > sizeof open.b || list.n > sizeof list.b)
         return 0;
     uint8_t msgs[1400];
     uint32_t tx = m->fc * 3;
-    size_t k = smb_sml_message(msgs, sizeof msgs, tx, 0x0101, open.b, open.n, false);
-    k += smb_sml_message(msgs + k, sizeof msgs - k, tx + 1, 0x0701, list.b, list.n, false);
+    size_t k = smb_sml_message(msgs, sizeof msgs, tx, 0x0101, open.b, open.n, kermit);
+    k += smb_sml_message(msgs + k, sizeof msgs - k, tx + 1, 0x0701, list.b, list.n, kermit);
     k += smb_sml_message(msgs + k, sizeof msgs - k, tx + 2, 0x0201, (const uint8_t *)"\x71\x01", 2,
-                         false);
-    return smb_sml_frame(out, cap, msgs, k, false);
+                         kermit);
+    return smb_sml_frame(out, cap, msgs, k, kermit);
 }
 
 size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
@@ -500,6 +575,31 @@ static int decimal(char *out, size_t cap, uint32_t raw, int scaler)
     return snprintf(out, cap, "%u", raw);
 }
 
+/* SML: what the shape sends, no clock (the reader stamps the host's time) */
+static size_t sml_expect_json(const meter_sim *m, const char *time, char *out, size_t cap)
+{
+    sml_shape v = sml_shape_of(m);
+    int64_t power = m->sml_make == SIM_SML_EMH && m->power_out > m->power_in ? -v.power : v.power;
+    char p[32] = "-", ph[200] = "";
+    decimal(p + (power < 0), sizeof p - 1, (uint32_t)(power < 0 ? -power : power), v.power_scaler);
+    if (v.phases) {
+        char a[6][16];
+        for (int i = 0; i < 3; i++) {
+            decimal(a[i], sizeof a[i], m->voltage[i], -1);
+            decimal(a[3 + i], sizeof a[3 + i], m->current[i], -2);
+        }
+        snprintf(ph, sizeof ph,
+                 ",\"voltage_l1\":%s,\"voltage_l2\":%s,\"voltage_l3\":%s,\"current_l1\":%s,"
+                 "\"current_l2\":%s,\"current_l3\":%s", a[0], a[1], a[2], a[3], a[4], a[5]);
+    }
+    int n = snprintf(out, cap,
+                     "{\"frame_counter\":%lu,\"time\":\"%s\",\"unix\":%lld,\"power_net\":%s,"
+                     "\"energy_import\":%lu,\"energy_export\":%lu%s}",
+                     (unsigned long)m->fc, time, (long long)m->utc, p,
+                     (unsigned long)m->energy_in, (unsigned long)sml_export_wh(m), ph);
+    return n < 0 ? 0 : (size_t)n;
+}
+
 size_t sim_expect_json(const meter_sim *m, char *out, size_t cap)
 {
     int off = sim_cet_offset(m->utc);
@@ -515,6 +615,8 @@ size_t sim_expect_json(const meter_sim *m, char *out, size_t cap)
     civil_from_days(udays, &y, &mo, &d);
     snprintf(u, sizeof u, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, mo, d, (int)(usod / 3600),
              (int)(usod / 60 % 60), (int)(usod % 60));
+    if (m->framing == SIM_SML)
+        return sml_expect_json(m, t, out, cap);
     char v[3][16], c[3][16], gas[64] = "";
     if (m->framing == SIM_P1)
         snprintf(gas, sizeof gas, ",\"gas_m3\":%u.%03u,\"gas_unix\":%lld", m->gas_l / 1000,

@@ -16,11 +16,19 @@
 /* SIM_P1: the same meter's values as a DSMR 5 / Nordic P1 telegram (not
  * encrypted), with a gas meter on M-Bus channel 1 that captures every
  * gas_every pushes. */
-/* SIM_SML: the values as the SML push of an EMH ED300L-shaped meter on its
- * optical port (SML transport v1, CRC-16/X.25, not encrypted): energies
- * (Integer40, scaler -1), signed power, voltages and currents; a push
- * meter's secIndex, no clock. */
+/* SIM_SML: the values as the SML push of a German meter on its optical port
+ * (SML transport v1, not encrypted, a push meter's secIndex, no clock), in
+ * the shape of one of three makes (sml_make):
+ *   EMH     an ED300L: energies Integer40 (scaler -1), the power without
+ *           sign as the absolute 15.7.0 with export flagged in bit 5 of the
+ *           registers' status word, voltages and currents; CRC-16/X.25
+ *   DZG     a DVS74 before firmware 1.2 at a consumer: energies Unsigned32,
+ *           the power in 0.01 W as Integer16 filled unsigned (the sign bug:
+ *           always in its range, 327.68 to 655.35 W), no phases
+ *   HOLLEY  a DTZ541 on RS485: the registers' valTime a bare secIndex,
+ *           CRC-16/KERMIT, signed power, export in bit 11, phases */
 typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1, SIM_WRAPPER, SIM_SML } sim_framing;
+typedef enum { SIM_SML_EMH = 0, SIM_SML_DZG, SIM_SML_HOLLEY } sim_sml_make;
 
 typedef struct {
     uint8_t title[8];         /* system title */
@@ -30,6 +38,7 @@ typedef struct {
     unsigned period;          /* push period in seconds */
     uint8_t sc;               /* 0x21 or 0x30 */
     sim_framing framing;
+    sim_sml_make sml_make;    /* SIM_SML: the make's shape */
     uint8_t ek[16], ak[16];
     uint64_t rng;
     /* the current values, raw as sent (V*10, A*100, W, Wh, varh) */
@@ -37,6 +46,7 @@ typedef struct {
     uint16_t current[3];
     uint32_t power_in, power_out;
     uint32_t energy_in, energy_out, reactive_in, reactive_out;
+    uint32_t energy_out0;     /* the export register's first value */
     /* P1 */
     int p1_crc;               /* smb_p1_crc: with a CRC, without, unpadded */
     unsigned gas_every;       /* pushes between two gas captures */

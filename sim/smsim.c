@@ -7,6 +7,7 @@
  *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1|sml]
  *         [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]
  *         [--skip N] [--garbage N] [--p1-crc yes|no|unpadded|bcc] [--7e1] [--gas-every N]
+ *         [--make emh|dzg|holley]
  *
  * --framing p1 sends the same meter's values as P1 text (DSMR 5 lines, not
  * encrypted) with a gas meter that captures every --gas-every pushes (5);
@@ -157,7 +158,7 @@ static const char help_text[] =
     "  -f, --framing KIND      mbus (default: two M-Bus frames a telegram), hdlc,\n"
     "                          raw (bare APDUs), wrapper (the DLMS wrapper), p1\n"
     "                          (DSMR 5 text, not encrypted, with a gas meter) or sml\n"
-    "                          (the SML push of an EMH-shaped meter, not encrypted)\n"
+    "                          (a German meter's SML push, not encrypted)\n"
     "  -a, --auth              send a GCM tag too (security control 0x30; the\n"
     "                          reader then needs the authentication key)\n"
     "  -s, --seed N            the values' random walk (default 1): the same seed\n"
@@ -199,6 +200,12 @@ static const char help_text[] =
     "                          parity), for a reader set to 8N1\n"
     "  -G, --gas-every N       the gas meter captures every N pushes (default 5)\n"
     "\n"
+    "SML (--framing sml):\n"
+    "  -M, --make MAKE         the shape of emh (default: an ED300L, the power\n"
+    "                          without sign, export in bit 5 of the status word),\n"
+    "                          dzg (a DVS74 with the sign bug of its firmware before\n"
+    "                          1.2) or holley (a DTZ541: bare valTime, CRC-16/KERMIT)\n"
+    "\n"
     "  -h, --help              this text\n"
     "\n"
     "Example: a meter on a pseudo-terminal, read by smdecode:\n"
@@ -226,7 +233,7 @@ int main(int argc, char **argv)
         {"corrupt", required_argument, NULL, 'C'}, {"corrupt-log", required_argument, NULL, 'L'},
         {"rate", required_argument, NULL, 'R'},
         {"p1-crc", required_argument, NULL, 'K'}, {"7e1", no_argument, NULL, '7'},
-        {"gas-every", required_argument, NULL, 'G'},
+        {"gas-every", required_argument, NULL, 'G'}, {"make", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0}};
     uint64_t count = 0, seed = 1, skip = 0, garbage = 0, pace_ms = 0;
     unsigned period = 5, baud = 2400;
@@ -235,10 +242,11 @@ int main(int argc, char **argv)
     unsigned gas_every = 5;
     int64_t start = 1692652980; /* 2023-08-21T23:23:00+02:00, as the fixtures */
     sim_framing framing = SIM_MBUS;
+    sim_sml_make make = SIM_SML_EMH;
     const char *expect = NULL, *out = NULL, *replay = NULL, *corrupt_log = NULL;
     double corrupt = 0, rate = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:R:K:7G:", opts, NULL)) !=
+    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:R:K:7G:M:", opts, NULL)) !=
            -1) {
         switch (c) {
         case 'n': count = strtoull(optarg, NULL, 10); break;
@@ -262,6 +270,12 @@ int main(int argc, char **argv)
             else usage();
             break;
         case '7': seven = true; break;
+        case 'M':
+            if (!strcmp(optarg, "emh")) make = SIM_SML_EMH;
+            else if (!strcmp(optarg, "dzg")) make = SIM_SML_DZG;
+            else if (!strcmp(optarg, "holley")) make = SIM_SML_HOLLEY;
+            else usage();
+            break;
         case 'G': gas_every = (unsigned)strtoul(optarg, NULL, 10); break;
         case 'a': auth = true; break;
         case 's': seed = strtoull(optarg, NULL, 10); break;
@@ -322,6 +336,7 @@ int main(int argc, char **argv)
     static meter_sim m;
     sim_init(&m, seed, start, period);
     m.framing = framing;
+    m.sml_make = make;
     m.sc = auth ? 0x30 : 0x21;
     m.p1_crc = p1_crc;
     m.gas_every = gas_every;

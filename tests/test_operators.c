@@ -458,7 +458,7 @@ static const struct {
     unsigned line;
     const char *message;
 } bad_layouts[] = {
-        {"description x\n", 1, "\"description\" before the first \"layout NAME\" line"},
+        {"description x\n", 1, "\"description\" before the first \"layout NAME\" (or \"quirk NAME\") line"},
         {"layout Bad!\n", 1, "layout: give its name"},
         {"layout a\nlayout a\n", 1, "layout a: a positional layout needs its count"},
         {"layout a\ncount 1\nlayout b\n", 1, "layout a: give its description and its source"},

@@ -87,6 +87,9 @@ void collector_cb(void *ctx, const sm_telegram *t)
                  (const char *)t->p1.ident);
         g->p1.ident = NULL;
     }
+    if (t->quirk)
+        snprintf(g->quirk, sizeof g->quirk, "%s", t->quirk->name);
+    g->quirk_changed = t->quirk_changed;
     if (t->is_sml) {
         g->is_sml = true;
         g->sml = t->sml;
@@ -103,13 +106,8 @@ void collector_cb(void *ctx, const sm_telegram *t)
     }
 }
 
-void decode_bytes(collector *c, sm_link link, const uint8_t *ek, size_t ek_len,
-                  const uint8_t *ak, size_t ak_len, bool verify, const uint8_t *buf, size_t len,
-                  size_t chunk)
+static void feed_and_finish(sm_decoder *d, const uint8_t *buf, size_t len, size_t chunk)
 {
-    sm_decoder *d = malloc(sizeof *d);
-    sm_decoder_init(d, link, collector_cb, c);
-    CU_ASSERT_EQUAL_FATAL(sm_decoder_set_keys(d, ek, ek_len, ak, ak_len, verify), SM_OK);
     if (chunk == 0) {
         sm_decoder_feed(d, buf, len);
     } else {
@@ -125,6 +123,26 @@ void decode_bytes(collector *c, sm_link link, const uint8_t *ek, size_t ek_len,
     sm_decoder_finish(d);
     sm_decoder_wipe(d);
     free(d);
+}
+
+void decode_bytes(collector *c, sm_link link, const uint8_t *ek, size_t ek_len,
+                  const uint8_t *ak, size_t ak_len, bool verify, const uint8_t *buf, size_t len,
+                  size_t chunk)
+{
+    sm_decoder *d = malloc(sizeof *d);
+    sm_decoder_init(d, link, collector_cb, c);
+    CU_ASSERT_EQUAL_FATAL(sm_decoder_set_keys(d, ek, ek_len, ak, ak_len, verify), SM_OK);
+    feed_and_finish(d, buf, len, chunk);
+}
+
+void decode_bytes_opts(collector *c, sm_link link, const decode_opts *o, const uint8_t *buf,
+                       size_t len, size_t chunk)
+{
+    sm_decoder *d = malloc(sizeof *d);
+    sm_decoder_init(d, link, collector_cb, c);
+    sm_decoder_ignore_checksums(d, o->ignore_checksums);
+    sm_decoder_set_quirks(d, o->quirks, o->quirk);
+    feed_and_finish(d, buf, len, chunk);
 }
 
 size_t hex_decode(const char *hex, uint8_t *out, size_t cap)

@@ -54,6 +54,8 @@ typedef struct {
     bool is_sml;
     sm_sml_info sml;       /* server_id pointer not valid afterwards */
     sm_frame frame0;       /* the first frame's record */
+    char quirk[64];        /* the meter quirk applied, "" none */
+    unsigned quirk_changed;
 } got_telegram;
 
 typedef struct {
@@ -69,6 +71,15 @@ void collector_cb(void *ctx, const sm_telegram *t);
 void decode_bytes(collector *c, sm_link link, const uint8_t *ek, size_t ek_len,
                   const uint8_t *ak, size_t ak_len, bool verify, const uint8_t *buf, size_t len,
                   size_t chunk);
+
+/* The same without keys, with the decoder's other options. */
+typedef struct {
+    bool ignore_checksums;
+    sm_quirk_mode quirks;
+    const sm_quirk *quirk;  /* SM_QUIRKS_NAMED */
+} decode_opts;
+void decode_bytes_opts(collector *c, sm_link link, const decode_opts *o, const uint8_t *buf,
+                       size_t len, size_t chunk);
 
 /* Hex: whitespace tolerated.  Returns the length or (size_t)-1. */
 size_t hex_decode(const char *hex, uint8_t *out, size_t cap);

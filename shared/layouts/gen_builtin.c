@@ -122,6 +122,39 @@ static void layout(const sm_layout *l, char *const *files, int nfiles)
     printf("},\n");
 }
 
+static void obis(const sm_obis *o)
+{
+    printf("{%u, %u, %u, %u, %u, %u}", o->a, o->b, o->c, o->d, o->e, o->f);
+}
+
+static void quirk(const sm_quirk *q)
+{
+    printf("    {.name = ");
+    text_ref(q->name);
+    printf(", .description = ");
+    text_ref(q->description);
+    printf(", .source = ");
+    text_ref(q->source);
+    printf(",\n     .file = \"%s\", .line = %u, .makers = {", q->file, q->line);
+    for (unsigned i = 0; i < q->nmakers; i++)
+        printf("\"%.3s\", ", q->makers[i]);
+    printf("}, .nmakers = %u,\n     .number_from = \"%s\", .number_below = \"%s\", "
+           ".firmware = ", q->nmakers, q->number_from, q->number_below);
+    text_ref(q->firmware);
+    printf(",\n     .actions = {");
+    for (unsigned i = 0; i < q->nactions; i++) {
+        const sm_quirk_action *a = &q->actions[i];
+        printf("{%u, %u, %u, ", a->kind, a->bit, a->width);
+        obis(&a->code);
+        printf(", ");
+        obis(&a->status);
+        printf(", ");
+        obis(&a->as);
+        printf("}, ");
+    }
+    printf("}, .nactions = %u},\n", q->nactions);
+}
+
 int main(int argc, char **argv)
 {
     sm_layout_set_init(&set);
@@ -170,7 +203,10 @@ int main(int argc, char **argv)
         const sm_implied *m = &set.implied[i];
         printf("    {%u, %u, %u, %d, %u, %u},\n", m->c, m->d, m->e, m->scaler, m->unit, m->fit);
     }
-    printf("  },\n  .nimplied = %zu,\n  .text = {", set.nimplied);
+    printf("  },\n  .nimplied = %zu,\n  .quirks = {\n", set.nimplied);
+    for (size_t i = 0; i < set.nquirks; i++)
+        quirk(&set.quirks[i]);
+    printf("  },\n  .nquirks = %zu,\n  .text = {", set.nquirks);
     for (size_t i = 0; i < set.ntext; i++) {
         unsigned char c = (unsigned char)set.text[i];
         printf(c < 0x80 ? "%s%u," : "%s(char)0x%02x,", i % 16 ? "" : "\n    ", c);
