@@ -58,20 +58,27 @@ static void quirk_notes(app *a, const sm_telegram *t)
         a->quirk_said = true;
     }
     if (sm_sign_check_feed(&a->sign, t->readings, t->nreadings) != SM_SIGN_DISAGREES ||
-        a->sign.run < SM_SIGN_CHECK_RUN || a->sign_said || a->quiet)
+        a->sign.run < SM_SIGN_CHECK_RUN || a->sign_said)
+        return;
+    a->sign_said = true;
+    bool drop = t->quirk_changed && a->quirk_auto; /* the quirk it chose, as the plugin does */
+    if (drop)
+        sm_decoder_set_quirks(&a->dec, SM_QUIRKS_NONE, NULL);
+    if (a->quiet)
         return;
     smd_out_flush(&a->out);
     fprintf(stderr, "%s: %s: telegram %llu: note: the power's sign disagrees with the energy "
             "registers in %u telegrams in a row (%g W while only the %s register moved): ",
             progname, a->source, no, a->sign.run, a->sign.power,
             a->sign.power > 0 ? "export" : "import");
-    if (t->quirk_changed)
-        fprintf(stderr, "meter quirk %s looks wrong for this meter (try --quirk none)\n",
-                t->quirk->name);
+    if (drop)
+        fprintf(stderr, "meter quirk %s is wrong for this meter: no longer applied from the "
+                "next telegram on (--quirk none: from the first)\n", t->quirk->name);
+    else if (t->quirk_changed)
+        fprintf(stderr, "meter quirk %s (--quirk) looks wrong for this meter\n", t->quirk->name);
     else
         fprintf(stderr, "the meter may send its power with the wrong sign (a quirk in a "
                 "layout file can correct it: --quirk, --layout-file)\n");
-    a->sign_said = true;
 }
 
 void smd_app_on_telegram(void *ctx, const sm_telegram *t)

@@ -60,6 +60,7 @@ typedef struct {
     bool quiet;               /* --quiet */
     bool reduced_said;        /* SML: the reduced data set named (once) */
     bool quirk_said;          /* a meter quirk that changed readings named (once) */
+    bool quirk_auto;          /* --quirk auto: the decoder chooses (and drops) one */
     sm_sign_check sign;       /* the power's sign against the registers (sm_quirk.h) */
     bool sign_said;           /* ... a disagreement named (once) */
 } app;

@@ -508,6 +508,7 @@ int main(int argc, char **argv)
     sm_decoder_set_layouts(&a->dec, have_user_layouts ? &user_layouts : NULL);
     sm_decoder_ignore_checksums(&a->dec, !o.verify_checksum);
     set_quirk(&a->dec, o.quirk);
+    a->quirk_auto = !o.quirk;
     sm_err e = sm_decoder_set_keys(&a->dec, o.ek_len ? o.ek : NULL, o.ek_len,
                                    o.ak_len ? o.ak : NULL, o.ak_len, o.verify);
     sm_wipe(o.ek, sizeof o.ek);

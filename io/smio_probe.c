@@ -19,8 +19,9 @@ _Static_assert(sizeof settings / sizeof settings[0] == SMIO_PROBE_SETTINGS, "one
  * e-MUCS, the Nordic ports; a 7E1 line reads at 8N1) or 9600 (DSMR 2.2/3.0,
  * D0); M-Bus and HDLC customer interfaces at 2400 8E1 (Kamstrup 8N1). */
 static const smio_line p1_first[] = {{115200, 8, 1, SMIO_PARITY_NONE}, {9600, 8, 1, SMIO_PARITY_NONE}};
-/* SML meters' optical ports: 9600 8N1, a few eBZ at 9600 7E1 */
-static const smio_line sml_first[] = {{9600, 8, 1, SMIO_PARITY_NONE}, {9600, 7, 1, SMIO_PARITY_EVEN}};
+/* SML meters' optical ports: 9600 8N1 (SML is binary: no line of seven data
+ * bits carries it; an eBZ set to its D0 text at 9600 7E1 is a D0 meter) */
+static const smio_line sml_first[] = {{9600, 8, 1, SMIO_PARITY_NONE}};
 
 static bool same_line(const smio_line *a, const smio_line *b)
 {

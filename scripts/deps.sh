@@ -21,9 +21,10 @@ need_packages() {
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# build tools and the libraries the code uses
+# build tools and the libraries the code uses (libsml-dev: `make bench`'s
+# comparison with libsml only)
 BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config nettle-dev libserialport-dev
-libcunit1-dev libjson-c-dev collectd-dev valgrind"
+libcunit1-dev libjson-c-dev collectd-dev valgrind libsml-dev"
 
 # building and checking the Debian packages (scripts/deb-test)
 DEB_PACKAGES="debhelper dpkg-dev fakeroot lintian man-db"

@@ -17,47 +17,64 @@ static sm_err wrong_at(sm_cur *c, const uint8_t *at, sm_err e)
     return e;
 }
 
-sm_err sm_sml_read_tl(sm_cur *c, sm_sml_tl *t)
+/* Every failure leaves the cursor at the field (it moves only on success).
+ * Inline: a frame has a hundred of them. */
+static inline sm_err read_tl(sm_cur *c, sm_sml_tl *t)
 {
-    const uint8_t *at = c->p;
-    uint8_t b;
-    if (sm_cur_u8(c, &b))
+    const uint8_t *p = c->p, *end = c->end;
+    if (p == end)
         return SM_ERR_SML_FORMAT;
-    if (b == 0x00) {
+    unsigned b = *p++, type = b >> 4 & 7, tl = 1;
+    size_t len = b & 0x0F;
+    if (b == 0x00) { /* the end of a message */
         t->type = SM_SML_END;
         t->tl = 1;
         t->len = 0;
+        c->p = p;
         return SM_OK;
     }
-    uint8_t type = (b >> 4) & 7, tl = 1;
-    size_t len = b & 0x0F;
     while (b & 0x80) { /* another TL byte: four more bits of length */
-        if (tl == TL_MAX || sm_cur_u8(c, &b))
-            return wrong_at(c, at, SM_ERR_SML_FORMAT);
+        if (tl == TL_MAX || p == end)
+            return SM_ERR_SML_FORMAT;
+        b = *p++;
         len = len << 4 | (b & 0x0F);
         tl++;
     }
     if (type >= 1 && type <= 3)
-        return wrong_at(c, at, SM_ERR_SML_FORMAT); /* no such type */
+        return SM_ERR_SML_FORMAT; /* no such type */
     if (type != SM_SML_LIST) { /* the length counts the TL bytes */
         if (len < tl)
-            return wrong_at(c, at, SM_ERR_SML_FORMAT);
+            return SM_ERR_SML_FORMAT;
         len -= tl;
     }
     /* each element of a list takes a byte at least */
-    if (len > sm_cur_left(c))
-        return wrong_at(c, at, SM_ERR_SML_FORMAT);
-    t->type = type;
-    t->tl = tl;
+    if (len > (size_t)(end - p))
+        return SM_ERR_SML_FORMAT;
+    t->type = (uint8_t)type;
+    t->tl = (uint8_t)tl;
     t->len = len;
+    c->p = p;
     return SM_OK;
+}
+
+sm_err sm_sml_read_tl(sm_cur *c, sm_sml_tl *t) { return read_tl(c, t); }
+
+/* 01: an optional field left out (the commonest field of a message), taken */
+static bool absent(sm_cur *c)
+{
+    if (c->p == c->end || *c->p != 0x01)
+        return false;
+    c->p++;
+    return true;
 }
 
 static sm_err skip_nested(sm_cur *c, unsigned depth)
 {
+    if (absent(c))
+        return SM_OK;
     const uint8_t *at = c->p;
     sm_sml_tl t;
-    sm_err e = sm_sml_read_tl(c, &t);
+    sm_err e = read_tl(c, &t);
     if (e)
         return e;
     if (t.type == SM_SML_END || depth > MAX_DEPTH)
@@ -72,7 +89,10 @@ static sm_err skip_nested(sm_cur *c, unsigned depth)
     return SM_OK;
 }
 
-sm_err sm_sml_skip(sm_cur *c) { return skip_nested(c, 0); }
+/* An element: most are an absent 01, taken here without the walk */
+static inline sm_err skip(sm_cur *c) { return absent(c) ? SM_OK : skip_nested(c, 0); }
+
+sm_err sm_sml_skip(sm_cur *c) { return skip(c); }
 
 /* ---- the elements a message has ---------------------------------------- */
 
@@ -81,7 +101,7 @@ static sm_err list_of(sm_cur *c, size_t count, size_t or_count, size_t *got)
 {
     const uint8_t *at = c->p;
     sm_sml_tl t;
-    sm_err e = sm_sml_read_tl(c, &t);
+    sm_err e = read_tl(c, &t);
     if (e)
         return e;
     if (t.type != SM_SML_LIST || (t.len != count && t.len != or_count))
@@ -92,7 +112,7 @@ static sm_err list_of(sm_cur *c, size_t count, size_t or_count, size_t *got)
 }
 
 /* An integer of 1 to 8 bytes: signed ones sign-extended from their length. */
-static sm_err integer_value(sm_cur *c, const sm_sml_tl *t, const uint8_t *at, uint64_t *u)
+static inline sm_err integer_value(sm_cur *c, const sm_sml_tl *t, const uint8_t *at, uint64_t *u)
 {
     if (t->len < 1 || t->len > 8)
         return wrong_at(c, at, SM_ERR_SML_FORMAT);
@@ -107,15 +127,18 @@ static sm_err integer_value(sm_cur *c, const sm_sml_tl *t, const uint8_t *at, ui
 }
 
 /* An optional number (unsigned or integer): *present false for 01. */
-static sm_err optional_number(sm_cur *c, bool *present, uint64_t *u)
+static inline sm_err optional_number(sm_cur *c, bool *present, uint64_t *u)
 {
+    *u = 0;
+    *present = !absent(c);
+    if (!*present)
+        return SM_OK;
     const uint8_t *at = c->p;
     sm_sml_tl t;
-    sm_err e = sm_sml_read_tl(c, &t);
+    sm_err e = read_tl(c, &t);
     if (e)
         return e;
-    *present = t.type != SM_SML_OCTETS || t.len != 0;
-    *u = 0;
+    *present = t.type != SM_SML_OCTETS || t.len != 0; /* 80 02: an empty string too */
     if (!*present)
         return SM_OK;
     if (t.type != SM_SML_INT && t.type != SM_SML_UINT)
@@ -128,7 +151,7 @@ static sm_err octets(sm_cur *c, const uint8_t **p, size_t *n)
 {
     const uint8_t *at = c->p;
     sm_sml_tl t;
-    sm_err e = sm_sml_read_tl(c, &t);
+    sm_err e = read_tl(c, &t);
     if (e)
         return e;
     if (t.type != SM_SML_OCTETS)
@@ -170,8 +193,10 @@ static sm_err read_time(sm_cur *c, sml_time *tm)
 {
     const uint8_t *at = c->p;
     memset(tm, 0, sizeof *tm);
+    if (absent(c))
+        return SM_OK;
     sm_sml_tl t;
-    sm_err e = sm_sml_read_tl(c, &t);
+    sm_err e = read_tl(c, &t);
     if (e)
         return e;
     if (t.type == SM_SML_OCTETS && t.len == 0)
@@ -196,7 +221,7 @@ static sm_err read_time(sm_cur *c, sml_time *tm)
     if (!e && (choice == 1 || choice == 2))
         tm->kind = !present ? TIME_NONE : choice == 1 ? TIME_SEC_INDEX : TIME_UTC;
     for (size_t k = 2; !e && k < t.len; k++)
-        e = sm_sml_skip(c); /* a third element (FROETEC) */
+        e = skip(c); /* a third element (FROETEC) */
     return e;
 }
 
@@ -278,7 +303,7 @@ static sm_err entry_value(parser *ps, sm_cur *c, sm_reading *r)
 {
     const uint8_t *at = c->p;
     sm_sml_tl t;
-    sm_err e = sm_sml_read_tl(c, &t);
+    sm_err e = read_tl(c, &t);
     if (e)
         return e;
     if (t.type == SM_SML_INT || t.type == SM_SML_UINT || t.type == SM_SML_BOOL) {
@@ -321,7 +346,7 @@ static sm_err entry_value(parser *ps, sm_cur *c, sm_reading *r)
     if (time_value(c, r) == SM_OK)
         return SM_OK;
     c->p = at; /* another list (SML_List, a tupel): kept as its bytes */
-    if ((e = sm_sml_skip(c)))
+    if ((e = skip(c)))
         return e;
     r->kind = SM_RK_OTHER;
     r->type = SM_DT_STRUCTURE;
@@ -373,7 +398,7 @@ static sm_err entry(parser *ps, sm_cur *c)
     r->unit = has_unit ? (uint8_t)unit : 0;
     r->scaler = has_scaler ? (int8_t)scaler : 0;
     r->scaler_source = has_scaler ? SM_SCALER_WIRE : SM_SCALER_NONE;
-    if ((e = entry_value(ps, c, r)) || (e = sm_sml_skip(c)))
+    if ((e = entry_value(ps, c, r)) || (e = skip(c)))
         return e;
     capture_time(&tm, r);
     out->n++;
@@ -387,24 +412,34 @@ static sm_err get_list(parser *ps, sm_cur *c)
     sm_sml_info *info = ps->info;
     sml_time sensor;
     sm_err e;
-    if ((e = list_of(c, 7, 7, NULL)) || (e = sm_sml_skip(c)) ||
-        (e = octets(c, &info->server_id, &info->server_id_len)) || (e = sm_sml_skip(c)) ||
+    if ((e = list_of(c, 7, 7, NULL)) || (e = skip(c)) ||
+        (e = octets(c, &info->server_id, &info->server_id_len)) || (e = skip(c)) ||
         (e = read_time(c, &sensor)))
         return e;
     info->has_sec_index = sensor.kind == TIME_SEC_INDEX;
     info->sec_index = (uint32_t)sensor.value;
     const uint8_t *at = c->p;
     sm_sml_tl list;
-    if ((e = sm_sml_read_tl(c, &list)))
+    if ((e = read_tl(c, &list)))
         return e;
     if (list.type != SM_SML_LIST)
         return wrong_at(c, at, SM_ERR_SML_FORMAT);
     for (size_t i = 0; i < list.len; i++)
         if ((e = entry(ps, c)))
             return e;
-    if ((e = sm_sml_skip(c)) || (e = sm_sml_skip(c)))
+    if ((e = skip(c)) || (e = skip(c)))
         return e;
     return SM_OK;
+}
+
+/* A message's CRC as its crc16 field holds it: the frame's kind (X.25 sent
+ * low byte first, read as a number: its bytes swapped; KERMIT as is) */
+static uint64_t message_crc(const uint8_t *p, size_t n, bool kermit)
+{
+    if (kermit)
+        return sm_crc16_kermit(p, n);
+    uint16_t x = sm_crc16_x25(p, n);
+    return (uint16_t)(x >> 8 | x << 8);
 }
 
 /* One message: transactionId, groupNo, abortOnError, messageBody, crc16,
@@ -415,8 +450,8 @@ static sm_err message(parser *ps, sm_cur *c, bool kermit, bool check)
     sm_err e;
     uint64_t tag;
     bool present;
-    if ((e = list_of(c, 6, 6, NULL)) || (e = sm_sml_skip(c)) || (e = sm_sml_skip(c)) ||
-        (e = sm_sml_skip(c)) || (e = list_of(c, 2, 2, NULL)) ||
+    if ((e = list_of(c, 6, 6, NULL)) || (e = skip(c)) || (e = skip(c)) ||
+        (e = skip(c)) || (e = list_of(c, 2, 2, NULL)) ||
         (e = optional_number(c, &present, &tag)))
         return e;
     sm_sml_info *info = ps->info;
@@ -427,7 +462,7 @@ static sm_err message(parser *ps, sm_cur *c, bool kermit, bool check)
         info->has_list = true;
         e = get_list(ps, c);
     } else {
-        e = sm_sml_skip(c);
+        e = skip(c);
     }
     if (e)
         return e;
@@ -435,15 +470,11 @@ static sm_err message(parser *ps, sm_cur *c, bool kermit, bool check)
     uint64_t crc;
     if ((e = optional_number(c, &present, &crc)))
         return e;
-    size_t n = (size_t)(crc_at - start);
-    uint16_t want = kermit ? sm_crc16_kermit(start, n) : sm_crc16_x25(start, n);
-    if (!kermit)
-        want = (uint16_t)(want >> 8 | want << 8); /* sent low byte first */
-    if (check && (!present || crc != want))
+    if (check && (!present || crc != message_crc(start, (size_t)(crc_at - start), kermit)))
         return wrong_at(c, crc_at, SM_ERR_SML_MSG_CRC);
     const uint8_t *end_at = c->p;
     sm_sml_tl t;
-    if ((e = sm_sml_read_tl(c, &t)))
+    if ((e = read_tl(c, &t)))
         return e;
     return t.type == SM_SML_END ? SM_OK : wrong_at(c, end_at, SM_ERR_SML_FORMAT);
 }

@@ -97,6 +97,7 @@ void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
     m->energy_in = 77141;
     m->energy_out = 868035;
     m->energy_out0 = m->energy_out;
+    m->energy_in0 = m->energy_in;
     m->reactive_in = 13;
     m->reactive_out = 556926;
     m->gas_every = 5;
@@ -316,6 +317,12 @@ static uint32_t sml_export_wh(const meter_sim *m)
     return m->sml_make == SIM_SML_DZG ? m->energy_out0 : m->energy_out;
 }
 
+/* ... and a producer's import register (the DVBS shape) */
+static uint32_t sml_import_wh(const meter_sim *m)
+{
+    return m->sml_make == SIM_SML_DZG_NEW ? m->energy_in0 : m->energy_in;
+}
+
 typedef struct {
     uint8_t b[1024];
     size_t n;
@@ -383,6 +390,16 @@ static sml_shape sml_shape_of(const meter_sim *m)
         v.power_scaler = -2;
         v.phases = false;
         break;
+    case SIM_SML_DZG_NEW: /* a DVBS12.2H at a producer: its meter number below the
+                             DVS74's fixed ones, yet real negatives (-327.67 to
+                             -0.01 W, the range the DVS74 quirk reads as its bug);
+                             export only */
+        memcpy(v.server, "\x0A\x01" "DZG" "\x00\x02\x65\xBA\x71", 10);
+        v.status = 0x1C0904;
+        v.power = -(1 + (int64_t)(m->power_out * 100u % 32767u));
+        v.power_scaler = -2;
+        v.phases = false;
+        break;
     case SIM_SML_HOLLEY: /* export flagged in bit 11, signed power */
         memcpy(v.server, "\x0A\x01" "HLY" "\x02\x00\x05\xDC\x4B", 10);
         v.status = exporting ? 0x1C0904 : 0x1C0104;
@@ -406,7 +423,7 @@ static void sml_maker(const meter_sim *m, sml_buf *w)
     sml_put(w, m->sml_make == SIM_SML_EMH ? emh : other, 6);
     sml_put(w, "\x01\x01\x01\x01", 4);
     sml_tl(w, 0, 3);
-    sml_put(w, m->sml_make == SIM_SML_DZG ? "DZG" : m->sml_make == SIM_SML_HOLLEY ? "HLY" : "EMH", 3);
+    sml_put(w, m->sml_make == SIM_SML_HOLLEY ? "HLY" : m->sml_make == SIM_SML_EMH ? "EMH" : "DZG", 3);
     sml_put(w, "\x01", 1);
 }
 
@@ -444,9 +461,10 @@ static void sml_list(const meter_sim *m, sml_buf *w)
     sml_num(w, 6, m->fc, 4);
     sml_tl(w, 7, v.phases ? 10 : 4); /* the maker, two energies, power[, 3 voltages, 3 currents] */
     sml_maker(m, w);
-    sml_energy(m, w, 1, v.status, (uint64_t)m->energy_in * 10);
+    sml_energy(m, w, 1, v.status, (uint64_t)sml_import_wh(m) * 10);
     sml_energy(m, w, 2, v.status, (uint64_t)sml_export_wh(m) * 10);
-    if (m->sml_make == SIM_SML_DZG) /* Integer16 (53) filled unsigned: DZG's bug */
+    if (m->sml_make == SIM_SML_DZG || m->sml_make == SIM_SML_DZG_NEW) /* Integer16 (53): the
+                                         DVS74 fills it unsigned (its bug), the DVBS signed */
         sml_entry(w, 16, 7, 0, 0, 27, v.power_scaler, 5, (uint64_t)v.power, 2);
     else
         sml_entry(w, m->sml_make == SIM_SML_EMH ? 15 : 16, 7, 0, 0, 27, 0, 5,
@@ -596,7 +614,7 @@ static size_t sml_expect_json(const meter_sim *m, const char *time, char *out, s
                      "{\"frame_counter\":%lu,\"time\":\"%s\",\"unix\":%lld,\"power_net\":%s,"
                      "\"energy_import\":%lu,\"energy_export\":%lu%s}",
                      (unsigned long)m->fc, time, (long long)m->utc, p,
-                     (unsigned long)m->energy_in, (unsigned long)sml_export_wh(m), ph);
+                     (unsigned long)sml_import_wh(m), (unsigned long)sml_export_wh(m), ph);
     return n < 0 ? 0 : (size_t)n;
 }
 

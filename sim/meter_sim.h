@@ -25,10 +25,14 @@
  *   DZG     a DVS74 before firmware 1.2 at a consumer: energies Unsigned32,
  *           the power in 0.01 W as Integer16 filled unsigned (the sign bug:
  *           always in its range, 327.68 to 655.35 W), no phases
+ *   DZG_NEW a DVBS12.2H at a producer: a meter number below the DVS74's
+ *           fixed ones, yet real negative powers in Integer16 (-327.67 to
+ *           -0.01 W, where the DVS74 quirk misreads them), export only:
+ *           what the sign check must catch
  *   HOLLEY  a DTZ541 on RS485: the registers' valTime a bare secIndex,
  *           CRC-16/KERMIT, signed power, export in bit 11, phases */
 typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1, SIM_WRAPPER, SIM_SML } sim_framing;
-typedef enum { SIM_SML_EMH = 0, SIM_SML_DZG, SIM_SML_HOLLEY } sim_sml_make;
+typedef enum { SIM_SML_EMH = 0, SIM_SML_DZG, SIM_SML_DZG_NEW, SIM_SML_HOLLEY } sim_sml_make;
 
 typedef struct {
     uint8_t title[8];         /* system title */
@@ -46,7 +50,7 @@ typedef struct {
     uint16_t current[3];
     uint32_t power_in, power_out;
     uint32_t energy_in, energy_out, reactive_in, reactive_out;
-    uint32_t energy_out0;     /* the export register's first value */
+    uint32_t energy_out0, energy_in0; /* the registers' first values */
     /* P1 */
     int p1_crc;               /* smb_p1_crc: with a CRC, without, unpadded */
     unsigned gas_every;       /* pushes between two gas captures */

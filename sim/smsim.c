@@ -7,7 +7,7 @@
  *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1|sml]
  *         [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]
  *         [--skip N] [--garbage N] [--p1-crc yes|no|unpadded|bcc] [--7e1] [--gas-every N]
- *         [--make emh|dzg|holley]
+ *         [--make emh|dzg|dzg-dvbs|holley]
  *
  * --framing p1 sends the same meter's values as P1 text (DSMR 5 lines, not
  * encrypted) with a gas meter that captures every --gas-every pushes (5);
@@ -204,7 +204,9 @@ static const char help_text[] =
     "  -M, --make MAKE         the shape of emh (default: an ED300L, the power\n"
     "                          without sign, export in bit 5 of the status word),\n"
     "                          dzg (a DVS74 with the sign bug of its firmware before\n"
-    "                          1.2) or holley (a DTZ541: bare valTime, CRC-16/KERMIT)\n"
+    "                          1.2), dzg-dvbs (a DVBS12.2H: real negatives where the\n"
+    "                          DVS74's bug would be) or holley (a DTZ541: bare\n"
+    "                          valTime, CRC-16/KERMIT)\n"
     "\n"
     "  -h, --help              this text\n"
     "\n"
@@ -274,6 +276,7 @@ int main(int argc, char **argv)
             if (!strcmp(optarg, "emh")) make = SIM_SML_EMH;
             else if (!strcmp(optarg, "dzg")) make = SIM_SML_DZG;
             else if (!strcmp(optarg, "holley")) make = SIM_SML_HOLLEY;
+            else if (!strcmp(optarg, "dzg-dvbs")) make = SIM_SML_DZG_NEW;
             else usage();
             break;
         case 'G': gas_every = (unsigned)strtoul(optarg, NULL, 10); break;

@@ -38,7 +38,7 @@ import zoneinfo
 SERIES = {
     "voltage_l1": "voltage-L1", "voltage_l2": "voltage-L2", "voltage_l3": "voltage-L3",
     "current_l1": "current-L1", "current_l2": "current-L2", "current_l3": "current-L3",
-    "power_import": "power-import", "power_export": "power-export",
+    "power_import": "power-import", "power_export": "power-export", "power_net": "power-net",
     "energy_import": "energy_wh-import", "energy_export": "energy_wh-export",
     "reactive_energy_import": "reactive_energy-import",
     "reactive_energy_export": "reactive_energy-export",
@@ -118,16 +118,24 @@ def csv_rows(d, series):
     return sorted(rows)
 
 
-def check_csv(d, expect, spec=None, host_from=None, suffix=None):
+def sent(exp):
+    """The series the expect lines carry (an SML meter sends no reactive energy)."""
+    return [v for v in SERIES.values() if any(v in vals for _, vals in exp)]
+
+
+def check_csv(d, expect, spec=None, host_from=None, suffix=None, last=None):
     """host_from: the values must carry the host's time (not the meter's),
     between host_from and now, in the telegrams' order.  suffix=N: the rows
     are the last telegrams of the expect file (at least N), each once: the
-    first ones went to a probe of the line settings."""
+    first ones went to a probe of the line settings.  last=N: only the last
+    N rows and telegrams are compared (what came after a change)."""
     exp = load_expect(expect, spec)
     now = datetime.datetime.now().timestamp()
-    for series in SERIES.values():
+    for series in sent(exp):
         got = csv_rows(d, series)
         want = [(t, vals[series]) for t, vals in exp]
+        if last is not None:
+            got, want = got[-last:], want[-last:]
         if suffix is not None:
             ok(len(got) >= suffix, f"csv {d}/{series}: {len(got)} rows, expected at least {suffix}")
             want = want[len(want) - len(got):] if len(got) <= len(want) else want
@@ -147,7 +155,7 @@ def check_rrd(d, expect, spec=None):
     exp = load_expect(expect, spec)
     fresh = not spec  # the files were created by the first of these telegrams
     step = None
-    for series in SERIES.values():
+    for series in sent(exp):
         f = os.path.join(d, series + ".rrd")
         if not ok(os.path.exists(f), f"rrd {f} missing"):
             continue
@@ -175,6 +183,35 @@ def check_rrd(d, expect, spec=None):
     return step
 
 
+def check_rrd_sequence(d, expect, host_from):
+    """A meter without a clock (SML): its values carry the host's time, so
+    the steps are not known in advance.  Each value is stored for the
+    interval before its update; pushes slower than the step fill at least
+    one step with it alone: the expected values must appear in that order
+    among the steps' values since host_from (the steps that straddle two
+    updates hold averages, which are passed over).  Not the first: collectd
+    creates the file a second before it, so its step holds part of it."""
+    exp = load_expect(expect)
+    for series in sent(exp):
+        f = os.path.join(d, series + ".rrd")
+        if not ok(os.path.exists(f), f"rrd {f} missing"):
+            continue
+        out = subprocess.run(["rrdtool", "fetch", f, "AVERAGE", "-r", "1", "-s",
+                              str(int(float(host_from))), "-e", "now"],
+                             capture_output=True, text=True).stdout
+        got = [float(l.split(":")[1]) for l in out.splitlines()
+               if ":" in l and "nan" not in l.split(":")[1]]
+        want = [vals[series] for _, vals in exp][1:]
+        k = 0
+        for v in got:
+            if k < len(want) and close(v, want[k]):
+                k += 1
+            elif k > 0 and close(v, want[k - 1]):
+                pass  # the same value over more steps
+        ok(k == len(want), f"rrd {series}: {k} of the {len(want)} values found in order "
+           f"among {len(got)} steps ({got[:12]}...; want {want[:12]}...)")
+
+
 def check_getval(sock, ident, expect, spec=None):
     t, vals = load_expect(expect, spec)[-1]
     for series, want in vals.items():
@@ -190,7 +227,7 @@ def check_getval(sock, ident, expect, spec=None):
 
 def check_whisper(d, expect, spec=None, any_time=False):
     exp = load_expect(expect, spec)
-    for series in SERIES.values():
+    for series in sent(exp):
         f = os.path.join(d, series + ".wsp")
         if not ok(os.path.exists(f), f"whisper {f} missing"):
             continue
@@ -275,7 +312,7 @@ def check_central(d, expect, down, up):
     exp = load_expect(expect)
     down, up = float(down), float(up)
     lost = set()
-    for series in SERIES.values():
+    for series in sent(exp):
         got = {}
         for t, v in csv_rows(d, series):
             ok(t not in got, f"central {series} at {t}: twice")
@@ -314,7 +351,7 @@ def check_influx(url, instance, expect):
         tags = s["tags"]
         ok(tags["host"] == "meter", f"influx: host tag {tags['host']!r}")
         got[tags["type"] + "-" + tags["type_instance"]] = [(t / 1000, v) for t, v in s["values"]]
-    for series in SERIES.values():
+    for series in sent(exp):
         rows = got.get(series, [])
         want = [(t, vals[series]) for t, vals in exp]
         if not ok(len(rows) == len(want), f"influx {series}: {len(rows)} points, expected {len(want)}"):
@@ -342,7 +379,7 @@ def check_prometheus(url, instance, expect):
         m = s["metric"]
         got[m["__name__"][len(PROM_PREFIX):] + "-" + m.get("type", "")] = \
             [(float(t), float(v)) for t, v in s["values"]]
-    for series in SERIES.values():
+    for series in sent(exp):
         rows = dict(got.get(series, []))
         ok(len(rows) == len(exp), f"prometheus {series}: {len(rows)} samples, expected {len(exp)}")
         for t, vals in exp:
@@ -374,7 +411,7 @@ def check_mqtt(path, topic, expect):
             if t.startswith(topic + "/"):
                 when, _, v = payload.partition(":")
                 got.setdefault(t[len(topic) + 1:], []).append((float(when), float(v)))
-    for series in SERIES.values():
+    for series in sent(exp):
         rows = sorted(got.get(series, []))
         want = [(t, vals[series]) for t, vals in exp]
         if not ok(len(rows) == len(want), f"mqtt {series}: {len(rows)} messages, expected {len(want)}"):
@@ -419,12 +456,16 @@ def main(argv):
     if cmd == "csv":
         host = [a for a in args if a.startswith("--host-time=")]
         suffix = [a for a in args if a.startswith("--suffix=")]
+        last = [a for a in args if a.startswith("--last=")]
         rest = [a for a in args if not a.startswith("--")]
         check_csv(*rest, host_from=float(host[0].split("=")[1]) if host else None,
-                  suffix=int(suffix[0].split("=")[1]) if suffix else None)
+                  suffix=int(suffix[0].split("=")[1]) if suffix else None,
+                  last=int(last[0].split("=")[1]) if last else None)
     elif cmd == "rrd":
         step = check_rrd(*args)
         print(f"rrd step {step}")
+    elif cmd == "rrd-sequence":
+        check_rrd_sequence(*args)
     elif cmd == "getval":
         check_getval(*args)
     elif cmd == "whisper":

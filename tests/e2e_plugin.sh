@@ -136,6 +136,14 @@ meter_p1() { # name, extra options: P1 with the framing's line settings (115200 
     printf '  </Meter>\n'
 }
 
+meter_sml() { # name, extra options: SML (Framing "sml": 9600 8N1, or auto with its line)
+    local name=$1
+    shift
+    printf '  <Meter "%s">\n    Device "%s"\n' "$name" "$W/$name"
+    for o in "$@"; do printf '    %s\n' "$o"; done
+    printf '  </Meter>\n'
+}
+
 # a network serial server whose port another client holds: ser2net says so
 # and closes, every time (the plugin must back off, and say why once)
 python3 - "$W/busy.port" "$W/busy.count" <<'PY' &
@@ -176,6 +184,9 @@ LoadPlugin rrdtool
   DataDir "$W/rrd"
   RRATimespan 3600
   RRARows 3600
+  # the SML meters' values come every 5 s with the host's time, the step
+  # their Period 2: a heartbeat above the push period keeps them known
+  HeartBeat 12
 </Plugin>
 LoadPlugin write_log
 <Plugin write_log>
@@ -227,8 +238,17 @@ $(meter_p1 p1-bcc 'Baud 9600')
 $(meter_p1 p1-events 'MaxClockSkew 0')
 $(meter_p1 p1-flap 'MaxClockSkew 0')
 $(meter_p1 p1-clock 'MaxClockSkew 0')
+$(meter_sml sml-emh 'Framing "sml"' 'Period 2')
+$(meter_sml sml-dzg 'Framing "sml"' 'Period 2')
+$(meter_sml sml-holley 'Baud 9600' 'Parity "none"' 'Period 2')
+$(meter_sml sml-dvbs 'Framing "sml"' 'Period 2')
   <Meter "auto-p1">
     Device "$W/auto-p1"
+    Baud "auto"
+    Period 1
+  </Meter>
+  <Meter "auto-sml">
+    Device "$W/auto-sml"
     Baud "auto"
     Period 1
   </Meter>
@@ -243,7 +263,8 @@ EOF
 
 for m in cz replay4 fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen hcs-reopen replay \
     wrongkey swapped wrongak stale \
-    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap p1-clock auto-p1 auto-mbus layout; do pty $m; done
+    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap p1-clock auto-p1 auto-mbus auto-sml layout \
+    sml-emh sml-dzg sml-holley sml-dvbs; do pty $m; done
 # the HDLC fixtures' telegrams 0 and 1; then the end of 1, telegram 2 with
 # a bit of its HCS and of its ciphertext flipped, telegrams 3 and 4
 python3 - "$F/vkw-hdlc-enc.hex" "$W/hcs1.hex" "$W/hcs2.hex" <<'PY'
@@ -279,7 +300,7 @@ note "collectd with $(grep -c '<Meter ' "$W/collectd.conf") meters"
 # shellcheck disable=SC2086
 # Baud "auto": the UART model of the shim (tests/pty_shim.c) on these two
 # ptys only: a P1 meter at 115200 8N1 and an M-Bus meter at 2400 8E1
-export PTY_SHIM_LINES="$(readlink -f "$W/auto-p1")=115200 8N1;$(readlink -f "$W/auto-mbus")=2400 8E1"
+export PTY_SHIM_LINES="$(readlink -f "$W/auto-p1")=115200 8N1;$(readlink -f "$W/auto-mbus")=2400 8E1;$(readlink -f "$W/auto-sml")=9600 8N1"
 LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} collectd -f -C "$W/collectd.conf" >"$W/collectd.out" 2>&1 &
 cpid=$!
 pids+=($cpid)
@@ -400,6 +421,18 @@ sim cz --replay "$W/cz.hex" --pace 1000 &
 "$SIM" --framing p1 --baud 115200 --out "$W/auto-p1.sim" --period 1 --count 30 --start $NOW --seed 24 \
     --expect "$W/auto-p1.expect" & s20=$!
 sim auto-mbus --period 1 --count 12 --start $NOW --seed 25 --expect "$W/auto-mbus.expect" & s21=$!
+"$SIM" --framing sml --baud 9600 --out "$W/auto-sml.sim" --period 1 --count 30 --seed 43 \
+    --expect "$W/auto-sml.expect" & s26=$!
+# SML, a push every 5 s (the RRD step is Period 2: each value fills a step
+# alone): the three makes' shapes, and a DZG DVBS whose real negatives the
+# DVS74 quirk misreads until the sign check drops it
+for mk in emh dzg holley; do
+    "$SIM" --framing sml --make $mk --baud 9600 --out "$W/sml-$mk.sim" --period 5 --count 6 \
+        --seed 41 --expect "$W/sml-$mk.expect" &
+    eval "sml_$mk=\$!"
+done
+"$SIM" --framing sml --make dzg-dvbs --baud 9600 --out "$W/sml-dvbs.sim" --period 5 --count 8 \
+    --seed 42 --expect "$W/sml-dvbs.expect" & s25=$!
 (   # telegram 3 replayed after telegram 4
     sim replay --period 1 --count 4 --start $NOW --seed 16
     sim replay --period 1 --count 1 --skip 2 --start $NOW --seed 16
@@ -425,7 +458,7 @@ sim auto-mbus --period 1 --count 12 --start $NOW --seed 25 --expect "$W/auto-mbu
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
 wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21 \
-    $s22 $s23 $s24
+    $s22 $s23 $s24 $s25 $s26 $sml_emh $sml_dzg $sml_holley
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -566,6 +599,34 @@ n=$(grep "Notification: .*plugin_instance = p1," "$W/collectd.log" | grep -c "po
 [ "$n" -eq 1 ] || bad "p1: the simulated meter's new power failure notified $n times, want once"
 n=$(grep "Notification: .*plugin_instance = p1," "$W/collectd.log" | grep -c "power failure of 240 s")
 [ "$n" -eq 0 ] || bad "p1: the power failure of the first telegram (state) notified $n times"
+note "SML: each make's shape, values in order with the host's time (no meter clock), each once"
+for mk in emh dzg holley; do
+    run_check csv "$C/smartmeter-sml-$mk" "$W/sml-$mk.expect" --host-time=$NOW
+    run_check rrd-sequence "$W/rrd/test/smartmeter-sml-$mk" "$W/sml-$mk.expect" $NOW
+done
+run_check health "$C/smartmeter-sml-emh" telegrams=6 checksum-errors=0 parse-errors=0 sml-crc-errors=0 \
+    sml-message-crc-errors=0 sml-desyncs=0 quirk-amended=6 bytes-discarded=0
+run_check health "$C/smartmeter-sml-dzg" telegrams=6 checksum-errors=0 parse-errors=0 quirk-amended=6
+run_check health "$C/smartmeter-sml-holley" telegrams=6 checksum-errors=0 parse-errors=0 \
+    sml-kermit-frames=6 quirk-amended=0
+for q in 'sml-emh": meter quirk emh-iskra-direction-bit5 (germany-sml.layout:' \
+    'sml-dzg": meter quirk dzg-dvs74-unsigned-power (germany-sml.layout:' \
+    'sml-holley": the meter'"'"'s SML frames carry CRC-16/KERMIT'; do
+    n=$(grep -c "meter \"$q" "$W/collectd.log")
+    [ "$n" -eq 1 ] || bad "SML: '$q' logged $n times, want once"
+done
+note "SML: a quirk the energy registers contradict: notified once, dropped, the power as sent"
+# where smdecode, reading the same telegrams, finds the contradiction
+k=$("$SIM" --framing sml --make dzg-dvbs --fast --period 5 --count 8 --seed 42 |
+    "$bld/decode-tool/smdecode" --binary -f csv 2>&1 >/dev/null |
+    sed -n 's/.*telegram \([0-9]*\): note: the power.s sign disagrees.*/\1/p')
+n=$(grep "Notification: .*plugin_instance = sml-dvbs," "$W/collectd.log" |
+    grep -c "meter quirk dzg-dvs74-unsigned-power is wrong for this meter and no longer applied")
+[ "$n" -eq 1 ] || bad "sml-dvbs: the sign notification came $n times, want once"
+[ -n "$k" ] && [ "$k" -ge 3 ] && [ "$k" -lt 8 ] || bad "sml-dvbs: smdecode found no contradiction ($k)"
+[ -n "$k" ] && run_check health "$C/smartmeter-sml-dvbs" telegrams=8 quirk-amended=$k
+# after it, every value as sent (the power negative), each once
+[ -n "$k" ] && run_check csv "$C/smartmeter-sml-dvbs" "$W/sml-dvbs.expect" --host-time=$NOW --last=$((8 - k))
 note "channels: the Czech relays each a series of their own, with the published states"
 for want in breaker=1 breaker-B1=1 breaker-B2=1 breaker-B3=0 breaker-B4=0 breaker-B5=0 breaker-B6=0; do
     f=$(ls "$C/smartmeter-cz/gauge-${want%=*}-"* 2>/dev/null | head -1)
@@ -687,6 +748,9 @@ grep -q 'meter "auto-mbus": line settings found: 2400 8E1, mbus, 2 frames per te
     bad "auto-mbus: no 'line settings found: 2400 8E1, mbus'"
 run_check csv "$C/smartmeter-auto-p1" "$W/auto-p1.expect" --suffix=8
 run_check csv "$C/smartmeter-auto-mbus" "$W/auto-mbus.expect" --suffix=6
+grep -q 'meter "auto-sml": line settings found: 9600 8N1, sml, 1 frame per telegram' "$W/collectd.log" ||
+    bad "auto-sml: no 'line settings found: 9600 8N1, sml'"
+run_check csv "$C/smartmeter-auto-sml" "$W/auto-sml.expect" --suffix=8 --host-time=$NOW
 note "the first telegram and the push period are logged at INFO"
 grep -q 'meter "home": first telegram: 15 readings (12 dispatched), layout .*meter number 1KFM0200014196, encrypted' \
     "$W/collectd.log" || bad "no first-telegram line for home"
@@ -778,6 +842,8 @@ $(meter dump-dir "KeyFile \"$W/test.key\"" 'DumpFile "/nonexistent/home.dump"')
 $(meter dump-isdir "KeyFile \"$W/test.key\"" "DumpFile \"$W\"")
 $(meter dump-max "KeyFile \"$W/test.key\"" "DumpFile \"$W/x.dump\"" 'DumpMaxBytes 10')
 $(meter ok "KeyFile \"$W/test.key\"" 'Select "1-0:32.7.0" "1-0:1.8.0"' 'Ignore "0-0:96.1.0"' 'Period 5' 'StaleTimeout 60')
+$(meter bad-quirk 'Framing "sml"' 'Quirk "dzg-unsigned"')
+$(meter no-quirk 'Framing "sml"' 'Quirk "none"')
 </Plugin>
 EOF
 # shellcheck disable=SC2086
@@ -807,7 +873,8 @@ for want in 'meter "bad-option": unknown option Bogus' \
     'meter "bad-option": not started because of the error above' \
     'meter "layout-inside": LayoutFile goes outside the <Meter> blocks' \
     'LayoutFile /nonexistent/my.layout: cannot be read: No such file or directory; its layouts are not used' \
-    'smartmeter plugin: version [0-9.]*, 2 meters started'; do
+    'meter "bad-quirk": Quirk "dzg-unsigned": no quirk has this name ("auto", "none", "dzg-dvs74-unsigned-power", "emh-iskra-direction-bit5", "dzg-holley-efr-direction-bit11"); the meter is not read' \
+    'smartmeter plugin: version [0-9.]*, 3 meters started'; do
     grep -q "$want" "$W/bad.log" || bad "config: no log line '$want'"
 done
 grep -qi 0011223344 "$W/bad.log" && bad "the malformed key appears in the log"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/smdecode_probe.sh - smdecode --probe finds a meter's line settings.
-# Simulated meters (smsim, M-Bus, HDLC and P1) on pseudo-terminals, with the
+# Simulated meters (smsim, M-Bus, HDLC, P1 and SML) on pseudo-terminals, with the
 # test-only tests/pty_shim.so modelling the UART (PTY_SHIM_LINES: the
 # sender's settings; the reader gets what its settings would make of the
 # sender's bit stream: garbage at another rate, bit 7 set by the parity of a
@@ -58,14 +58,18 @@ for baud in 2400 115200 9600 38400 19200; do
 done
 cases+=("hdlc-2400-8E1|2400 8E1|hdlc|2400 8E1|hdlc" "hdlc-38400-8N1|38400 8N1|hdlc|38400 8N1|hdlc")
 cases+=("p1-115200-8E1|115200 8E1|p1|115200 8E1|p1")
+# SML: optical heads at 9600 8N1 (EMH-, Holley- (KERMIT, bare valTime) and
+# DZG-shaped pushes)
+cases+=("sml-9600-8N1|9600 8N1|sml|9600 8N1|sml" "sml-holley-9600-8N1|9600 8N1|sml|9600 8N1|sml|holley")
+cases+=("sml-dzg-9600-8N1|9600 8N1|sml|9600 8N1|sml|dzg")
 if [ -n "${SM_VALGRIND:-}" ]; then
-    cases=("${cases[0]}" "${cases[7]}" "${cases[13]}")
+    cases=("${cases[0]}" "${cases[7]}" "${cases[13]}" "${cases[23]}")
 fi
 # two at a time (two cores), each on its own pty
 i=0
 for c in "${cases[@]}"; do
-    IFS='|' read -r name sender framing want link <<<"$c"
-    probe "$name" "$sender" "$framing" "$want" "$link" &
+    IFS='|' read -r name sender framing want link make <<<"$c"
+    probe "$name" "$sender" "$framing" "$want" "$link" ${make:+--make "$make"} &
     i=$((i + 1))
     [ $((i % 2)) -eq 0 ] && wait
 done
@@ -89,21 +93,36 @@ done
 [ $rc -eq 0 ] || { echo "FAIL verdict: exit $rc"; touch "$W/failed"; }
 echo "verdict: $(tr '\n' '|' <"$W/d.out" | cut -c1-200)..."
 
-# a silent line: said after the first setting's time; noise: nothing verifies
-# a framing given: its meters' settings first (a DSMR 4 meter, 115200 7E1,
-# found at the first setting tried, not after the 2400 baud ones)
-ce_pty "$W/f" "$W/pty.pid"
-"$SIM" --framing p1 --7e1 --count 1000000 --fast --rate 20 --seed 7 --out "$W/f.sim" 2>/dev/null &
-sim=$!
-PTY_SHIM_LINES="*=115200 7E1" LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" --device "$W/f" --probe \
-    --framing p1 --seconds $PER >"$W/f.out" 2>"$W/f.err"
-rc=$?
-kill $sim
-tried=$(grep -c ' bytes in ' "$W/f.err")
-{ [ $rc -eq 0 ] && [ "$tried" -eq 1 ] && grep -q "^settings:   115200 7E1" "$W/f.out" &&
-    grep -q "115200 8N1 .*: proven" "$W/f.err" && grep -q "(P1's first)" "$W/f.err"; } ||
-    { echo "FAIL --framing p1 first: exit $rc, $tried tried: $(cat "$W/f.err" "$W/f.out")"; touch "$W/failed"; }
-echo "--framing p1: $tried setting tried: $(grep '^settings' "$W/f.out")"
+# a framing given: its meters' settings first, found at the first setting
+# tried: first_setting NAME FRAMING SENDER CHECK... (smsim options after --)
+first_setting() {
+    local name=$1 framing=$2 sender=$3
+    shift 3
+    local checks=() sim_opts=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do checks+=("$1"); shift; done
+    [ $# -gt 0 ] && shift && sim_opts=("$@")
+    ce_pty "$W/$name" "$W/pty.pid"
+    "$SIM" --framing "$framing" "${sim_opts[@]}" --count 1000000 --fast --rate 20 --seed 7 \
+        --out "$W/$name.sim" 2>/dev/null &
+    local sim=$!
+    PTY_SHIM_LINES="*=$sender" LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} "$SMD" --device "$W/$name" \
+        --probe --framing "$framing" --seconds $PER >"$W/$name.out" 2>"$W/$name.err"
+    local rc=$? tried ok=1
+    kill $sim
+    tried=$(grep -c ' bytes in ' "$W/$name.err")
+    [ $rc -eq 0 ] && [ "$tried" -eq 1 ] && grep -q "^settings:   $sender" "$W/$name.out" || ok=0
+    for c in "${checks[@]}"; do grep -q "$c" "$W/$name.out" "$W/$name.err" || ok=0; done
+    [ $ok -eq 1 ] || {
+        echo "FAIL --framing $framing first: exit $rc, $tried tried: $(cat "$W/$name.err" "$W/$name.out")"
+        touch "$W/failed"
+    }
+    echo "--framing $framing: $tried setting tried: $(grep '^settings' "$W/$name.out")"
+}
+# a DSMR 4 meter, 115200 7E1, found at 8N1 (the first setting tried), not
+# after the 2400 baud ones
+first_setting f p1 "115200 7E1" "115200 8N1 .*: proven" "(P1's first)" -- --7e1
+# an optical head on a German meter: 9600 8N1
+first_setting s sml "9600 8N1" "^link layer: sml," '^    Framing "sml"$'
 
 # over tcp:// (a network serial server): no line settings to try; the link
 # layer, the period, the security and the keys, and a <Meter> block without

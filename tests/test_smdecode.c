@@ -616,7 +616,9 @@ static const test_case smdecode_cases[] = {
 const test_suite suite_smdecode = {"smdecode", smdecode_cases};
 
 
-extern const test_suite suite_smdecode_lost, suite_smdecode_p1, suite_roundtrip;
+extern const test_suite suite_smdecode_lost, suite_smdecode_p1, suite_smdecode_sml,
+    suite_roundtrip;
 
 const test_suite *const test_suites[] = {&suite_smdecode, &suite_smdecode_lost,
-                                         &suite_smdecode_p1, &suite_roundtrip, NULL};
+                                         &suite_smdecode_p1, &suite_smdecode_sml,
+                                         &suite_roundtrip, NULL};

@@ -11,26 +11,9 @@
 
 #include "meter_sim.h"
 #include "sm_build.h"
+#include "test_json.h"
 #include "test_run.h"
 #include "test_util.h"
-
-static json_object *member(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    json_object_object_get_ex(o, k, &v);
-    return v;
-}
-
-static json_object *reading(json_object *tel, const char *obis)
-{
-    json_object *rs = member(tel, "readings");
-    for (size_t i = 0; i < json_object_array_length(rs); i++) {
-        json_object *r = json_object_array_get_idx(rs, i);
-        if (strcmp(json_object_get_string(member(r, "obis")), obis) == 0)
-            return r;
-    }
-    return NULL;
-}
 
 /* The simulated meter's P1 telegrams (7E1 on every other one): each value
  * as the expect line says, in base units, the gas meter's capture with it. */
