@@ -133,9 +133,10 @@ sm_err sm_decoder_set_keys(sm_decoder *d, const uint8_t *ek, size_t ek_len, cons
  * outlive the decoder and not change while it is in use.  NULL: only the
  * built-in layouts (the default). */
 void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts);
-/* Which meter quirks (sm_quirk.h) the decoder applies: those that match
- * the meter, from the caller's layouts then the built-in ones (AUTO, the
- * default), none, or q whatever the meter (NAMED). */
+/* Which meter quirks (sm_quirk.h) the decoder applies to SML telegrams (the
+ * only family whose meters' bugs are written as quirks so far): those that
+ * match the meter, from the caller's layouts then the built-in ones (AUTO,
+ * the default), none, or q whatever the meter (NAMED). */
 typedef enum { SM_QUIRKS_AUTO = 0, SM_QUIRKS_NONE, SM_QUIRKS_NAMED } sm_quirk_mode;
 void sm_decoder_set_quirks(sm_decoder *d, sm_quirk_mode mode, const sm_quirk *q);
 /* Decode M-Bus and HDLC frames whose checksum (FCS) is wrong instead of
