@@ -174,6 +174,8 @@ typedef struct {
     bool season;    /* its season offset was not 0 */
 } sml_time;
 
+#define DAY_MIN (24 * 60)
+
 static sm_err local_timestamp(sm_cur *c, sml_time *tm)
 {
     uint64_t ts, local, season;
@@ -182,10 +184,14 @@ static sm_err local_timestamp(sm_cur *c, sml_time *tm)
     if ((e = list_of(c, 3, 3, NULL)) || (e = optional_number(c, &a, &ts)) ||
         (e = optional_number(c, &b, &local)) || (e = optional_number(c, &d, &season)))
         return e;
+    /* the offsets are minutes (Integer16): beyond a day either way they are
+     * no offsets, and the time is no clock (the reading keeps its value) */
+    int64_t lo = (int64_t)local, se = (int64_t)season;
+    bool sane = lo >= -DAY_MIN && lo <= DAY_MIN && se >= -DAY_MIN && se <= DAY_MIN;
     tm->value = ts;
-    tm->offset = (int16_t)((int64_t)local + (int64_t)season);
-    tm->season = (int64_t)season != 0;
-    tm->kind = a ? TIME_LOCAL : TIME_NONE;
+    tm->offset = sane ? (int16_t)(lo + se) : 0;
+    tm->season = sane && se != 0;
+    tm->kind = a && sane ? TIME_LOCAL : TIME_NONE;
     return SM_OK;
 }
 

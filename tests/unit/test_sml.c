@@ -472,6 +472,60 @@ static void test_built_frames(void)
     collector_free(&c);
 }
 
+/* an entry whose valTime is a localTimestamp (list of 3: the time, the
+ * local and the season offset in minutes, each 8 bytes here) */
+static void w_entry_local(wbuf *w, uint64_t ts, uint64_t local, uint64_t season)
+{
+    w_name(w, "1-0:1.8.0*255");
+    w_absent(w); /* status */
+    w_tl(w, 7, 2);
+    w_num(w, SM_SML_UINT, 3, 1);
+    w_tl(w, 7, 3);
+    w_num(w, SM_SML_UINT, ts, 4);
+    w_num(w, SM_SML_INT, local, 8);
+    w_num(w, SM_SML_INT, season, 8);
+    w_num(w, SM_SML_UINT, SM_UNIT_WH, 1);
+    w_num(w, SM_SML_INT, (uint64_t)-1, 1);
+    w_num(w, SM_SML_UINT, 1234, 4);
+    w_absent(w);
+}
+
+/* A local time's offsets: within a day, the reading's capture time with
+ * them; beyond (the fuzzer's 2^62 minutes overflowed their sum), no capture
+ * time, the value kept, the telegram good */
+static void test_local_offsets(void)
+{
+    static const struct {
+        uint64_t local, season;
+        bool clock;
+        int deviation;
+    } cases[] = {{60, 60, true, -120},
+                 {(uint64_t)-300, 0, true, 300},
+                 {7595718147998050665ull, 7595718147998050665ull, false, 0},
+                 {60, 1441, false, 0},
+                 {(uint64_t)INT64_MIN, 0, false, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        static wbuf e;
+        static uint8_t msgs[1024], f[2048];
+        e.n = 0;
+        w_entry_local(&e, 1700000000, cases[i].local, cases[i].season);
+        size_t m = messages(msgs, sizeof msgs, &e, 1, false);
+        size_t n = smb_sml_frame(f, sizeof f, msgs, m, false);
+        collector c;
+        collector_init(&c);
+        decode_bytes(&c, SM_LINK_SML, NULL, 0, NULL, 0, true, f, n, 0);
+        CU_ASSERT_EQUAL_FATAL(c.n, 1);
+        ASSERT_ERR(c.t[0].err, SM_OK);
+        CU_ASSERT_EQUAL_FATAL(c.t[0].n, 1);
+        const sm_reading *r = &c.t[0].readings[0].r;
+        CU_ASSERT_EQUAL(r->raw_u, 1234);
+        CU_ASSERT_EQUAL(r->has_capture, cases[i].clock);
+        if (cases[i].clock)
+            CU_ASSERT_EQUAL(r->capture.deviation, cases[i].deviation);
+        collector_free(&c);
+    }
+}
+
 /* Every prefix is no telegram (one cut short is named once); split
  * anywhere, the frame is the same */
 static void test_prefixes_and_splits(void)
@@ -663,6 +717,7 @@ static void test_random_bytes(void)
 }
 
 static const test_case cases[] = {
+    {"a local time's offsets: within a day, or no clock", test_local_offsets},
     {"every value of the real SML frames", test_real_frames},
     {"SML messages without their transport", test_messages_only},
     {"built frames: integer widths, escaped data, both CRC kinds, long lists", test_built_frames},
