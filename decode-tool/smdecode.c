@@ -251,12 +251,8 @@ static void set_quirk(sm_decoder *d, const char *name)
     }
     const sm_quirk *q = sm_quirk_named(user, name);
     if (!q) {
-        char names[512] = "";
-        const sm_layout_set *sets[2] = {user, sm_layouts_builtin()};
-        for (int k = 0; k < 2; k++)
-            for (size_t i = 0; sets[k] && i < sets[k]->nquirks; i++)
-                snprintf(names + strlen(names), sizeof names - strlen(names), ", %s",
-                         sets[k]->quirks[i].name);
+        char names[512];
+        sm_quirk_names(user, "", names, sizeof names);
         die_usage("--quirk: no quirk is named '%s' (auto, none%s)", name, names);
     }
     sm_decoder_set_quirks(d, SM_QUIRKS_NAMED, q);

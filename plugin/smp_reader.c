@@ -318,12 +318,8 @@ static int set_quirk(smp_meter *m)
     }
     const sm_quirk *quirk = sm_quirk_named(m->cfg.layouts, q);
     if (!quirk) {
-        char names[512] = "";
-        const sm_layout_set *sets[2] = {m->cfg.layouts, sm_layouts_builtin()};
-        for (int k = 0; k < 2; k++)
-            for (size_t i = 0; sets[k] && i < sets[k]->nquirks; i++)
-                snprintf(names + strlen(names), sizeof names - strlen(names), ", \"%s\"",
-                         sets[k]->quirks[i].name);
+        char names[512];
+        sm_quirk_names(m->cfg.layouts, "\"", names, sizeof names);
         ERROR(SMP_LOG_PREFIX "Quirk \"%s\": no quirk has this name (\"auto\", \"none\"%s); "
               "the meter is not read", m->cfg.name, q, names);
         return -1;

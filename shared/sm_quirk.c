@@ -4,6 +4,7 @@
 #include "sm_quirk.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sm_decimal.h"
@@ -86,6 +87,19 @@ const sm_quirk *sm_quirk_named(const sm_layout_set *user, const char *name)
 {
     const sm_quirk *q = sm_layout_set_quirk(user, name, strlen(name));
     return q ? q : sm_layout_set_quirk(sm_layouts_builtin(), name, strlen(name));
+}
+
+void sm_quirk_names(const sm_layout_set *user, const char *quote, char *out, size_t cap)
+{
+    const sm_layout_set *sets[2] = {user, sm_layouts_builtin()};
+    size_t n = 0;
+    if (cap)
+        out[0] = '\0';
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; sets[k] && i < sets[k]->nquirks && n < cap; i++) {
+            int w = snprintf(out + n, cap - n, ", %s%s%s", quote, sets[k]->quirks[i].name, quote);
+            n += w > 0 ? (size_t)w : 0;
+        }
 }
 
 /* ---- what it changes ---------------------------------------------------- */

@@ -39,6 +39,10 @@ const sm_quirk *sm_quirk_find(const sm_layout_set *user, const sm_quirk_meter *m
                               const sm_reading *r, size_t n);
 /* The quirk named so in `user` or the built-in set; NULL when none is. */
 const sm_quirk *sm_quirk_named(const sm_layout_set *user, const char *name);
+/* The names of the quirks of `user` (may be NULL), then of the built-in
+ * set, each after ", " and between `quote`s, into out (NUL-terminated, cut
+ * at cap): the list an error about an unknown name gives. */
+void sm_quirk_names(const sm_layout_set *user, const char *quote, char *out, size_t cap);
 /* Apply q's actions to the readings: returns how many it changed. */
 unsigned sm_quirk_apply(const sm_quirk *q, sm_reading *r, size_t n);
 

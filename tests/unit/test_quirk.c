@@ -179,6 +179,13 @@ static void test_find_and_apply(void)
     CU_ASSERT_EQUAL(sm_quirk_apply(sm_quirk_named(&s, "mine"), r, 4), 1);
     CU_ASSERT_EQUAL(r[3].raw_u, 4294937384u); /* 0xFFFF8B28 as the unsigned it says */
     CU_ASSERT_PTR_NOT_NULL(sm_quirk_named(&s, "emh-iskra-direction-bit5"));
+    /* the names an error lists: the user's first, then the built-in ones */
+    char names[160];
+    sm_quirk_names(&s, "'", names, sizeof names);
+    CU_ASSERT_STRING_EQUAL(names, ", 'mine', 'dzg-dvs74-unsigned-power', "
+                                  "'emh-iskra-direction-bit5', 'dzg-holley-efr-direction-bit11'");
+    sm_quirk_names(NULL, "", names, 12);
+    CU_ASSERT_STRING_EQUAL(names, ", dzg-dvs74");
     CU_ASSERT_PTR_NULL(sm_quirk_named(&s, "nothing"));
 }
 

@@ -409,6 +409,20 @@ static size_t messages(uint8_t *out, size_t cap, const wbuf *entries, unsigned c
     return k;
 }
 
+/* A frame of `count` entries decoded (forced SML): one good telegram of
+ * `count` readings into c */
+static void decode_entries(const wbuf *e, unsigned count, collector *c)
+{
+    static uint8_t msgs[4096], f[4096];
+    size_t m = messages(msgs, sizeof msgs, e, count, false);
+    size_t n = smb_sml_frame(f, sizeof f, msgs, m, false);
+    collector_init(c);
+    decode_bytes(c, SM_LINK_SML, NULL, 0, NULL, 0, true, f, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c->n, 1);
+    ASSERT_ERR(c->t[0].err, SM_OK);
+    CU_ASSERT_EQUAL_FATAL(c->t[0].n, count);
+}
+
 /* The usual frame of the tests: five entries, one of them an octet string
  * with four 1B in it (escaped in the transport) */
 static size_t usual_frame(uint8_t *out, size_t cap, bool kermit)
@@ -459,15 +473,8 @@ static void test_built_frames(void)
     e.n = 0;
     for (unsigned i = 0; i < 20; i++)
         w_entry(&e, "1-0:1.8.1*255", SM_UNIT_WH, 0, SM_SML_UINT, i, 1);
-    static uint8_t msgs[4096];
-    size_t m = messages(msgs, sizeof msgs, &e, 20, false);
-    size_t n = smb_sml_frame(f, sizeof f, msgs, m, false);
     collector c;
-    collector_init(&c);
-    decode_bytes(&c, SM_LINK_SML, NULL, 0, NULL, 0, true, f, n, 0);
-    CU_ASSERT_EQUAL_FATAL(c.n, 1);
-    ASSERT_ERR(c.t[0].err, SM_OK);
-    CU_ASSERT_EQUAL_FATAL(c.t[0].n, 20);
+    decode_entries(&e, 20, &c);
     CU_ASSERT_EQUAL(c.t[0].readings[19].r.raw_u, 19);
     collector_free(&c);
 }
@@ -506,17 +513,10 @@ static void test_local_offsets(void)
                  {(uint64_t)INT64_MIN, 0, false, 0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         static wbuf e;
-        static uint8_t msgs[1024], f[2048];
         e.n = 0;
         w_entry_local(&e, 1700000000, cases[i].local, cases[i].season);
-        size_t m = messages(msgs, sizeof msgs, &e, 1, false);
-        size_t n = smb_sml_frame(f, sizeof f, msgs, m, false);
         collector c;
-        collector_init(&c);
-        decode_bytes(&c, SM_LINK_SML, NULL, 0, NULL, 0, true, f, n, 0);
-        CU_ASSERT_EQUAL_FATAL(c.n, 1);
-        ASSERT_ERR(c.t[0].err, SM_OK);
-        CU_ASSERT_EQUAL_FATAL(c.t[0].n, 1);
+        decode_entries(&e, 1, &c);
         const sm_reading *r = &c.t[0].readings[0].r;
         CU_ASSERT_EQUAL(r->raw_u, 1234);
         CU_ASSERT_EQUAL(r->has_capture, cases[i].clock);
