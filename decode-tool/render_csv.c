@@ -1,8 +1,8 @@
 /* render_csv.c - a header row and one row per telegram:
  *   telegram,time,time_utc,system_title,frame_counter,error,<objects...>
  * One column per OBIS object (IEC notation, e.g. 1-0:32.7.0*255; values the
- * meter sends without an OBIS code are named by their position, "#13"), in
- * OBIS order, taken from the first decoded telegram.  When a later telegram
+ * meter sends without an OBIS code are named by their position, "#13"; a
+ * TIC value by its label, "EAST"), in OBIS order, taken from the first decoded telegram.  When a later telegram
  * carries an object the columns lack (meters that alternate short and long
  * lists), the column is added in order and the header row written again, so
  * no value is ever dropped; rows leave the cells of absent objects empty.
@@ -24,6 +24,7 @@
  * capture, an entry's time) has a second column for that time.  key
  * orders them: OBIS columns by code, then the entries, then positions:
  *   OBIS      ((code | 1 << 48) << 8 | occurrence) << 1 | part
+ *   labels    1 << 62 | (label, 6 bits a character) << 1 | part
  *   entries   2 << 62 | ((profile code << 8 | entry) << 4 | place) << 1 | part
  *   positions 3 << 62 | position                                         */
 typedef struct {
@@ -36,9 +37,37 @@ typedef struct {
     uint8_t entry, place;
     uint8_t part;       /* 0 the value, 1 its time */
     uint8_t in_profile;
+    uint8_t is_label;   /* a TIC label's: the label is in the key */
 } column;
 
+#define KEY_LABEL ((uint64_t)1 << 62)
 #define KEY_ENTRY ((uint64_t)2 << 62)
+#define LABEL_CHARS 9 /* the longest TIC label (SMAXSN1-1, PJOURF+1): 54 bits */
+
+static const char label_set[] = "0ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-";
+
+/* A TIC label as a column key: its characters (of label_set, the first
+ * LABEL_CHARS of them) 6 bits each. */
+static uint64_t label_key(const sm_reading *rd)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < LABEL_CHARS; i++) {
+        const char *at = i < rd->label_len ? strchr(label_set + 1, rd->label[i]) : NULL;
+        v = v << 6 | (at && rd->label[i] ? (uint64_t)(at - label_set) : 0);
+    }
+    return KEY_LABEL | v << 1;
+}
+
+static void label_text(uint64_t key, char *out)
+{
+    size_t n = 0;
+    for (int i = LABEL_CHARS - 1; i >= 0; i--) {
+        unsigned c = (unsigned)(key >> (1 + 6 * i)) & 63u;
+        if (c && c < sizeof label_set - 1)
+            out[n++] = label_set[c];
+    }
+    out[n] = '\0';
+}
 #define KEY_POSITION ((uint64_t)3 << 62)
 
 typedef struct {
@@ -87,7 +116,9 @@ static void reading_keys(const sm_telegram *t, uint64_t *keys)
 {
     for (size_t k = 0; k < t->nreadings; k++) {
         const sm_reading *rd = &t->readings[k];
-        if (rd->obis_source == SM_OBIS_NONE)
+        if (rd->label)
+            keys[k] = label_key(rd);
+        else if (rd->obis_source == SM_OBIS_NONE)
             keys[k] = 0;
         else if (rd->parent != SM_NO_NODE)
             keys[k] = KEY_ENTRY | ((smd_obis_key(&t->readings[rd->parent].obis) << 8 |
@@ -103,6 +134,11 @@ static column column_of(const sm_telegram *t, const uint64_t *keys, size_t k)
     const sm_reading *rd = &t->readings[k];
     column c;
     memset(&c, 0, sizeof c);
+    if (rd->label) {
+        c.is_label = 1;
+        c.key = keys[k];
+        return c;
+    }
     if (rd->obis_source == SM_OBIS_NONE) {
         c.index = rd->index;
         c.key = KEY_POSITION | rd->index;
@@ -165,6 +201,7 @@ static bool columns(smd_ctx *cx, csv_state *s, const sm_telegram *t, long *colof
     for (size_t k = 0; k < t->nreadings; k++) {
         uint64_t tm = timed(t, k);
         memo[k] = !keys[k]                         ? KEY_POSITION | t->readings[k].index
+                  : t->readings[k].label                ? keys[k] | tm << 61
                   : t->readings[k].parent != SM_NO_NODE ? keys[k] | tm
                                                         : keys[k] | tm << 50;
     }
@@ -221,7 +258,10 @@ static void header(smd_ctx *cx, csv_state *s)
         const column *c = &s->cols[i];
         smd_out_ch(o, ',');
         int k = 0;
-        if (!c->has_obis) {
+        if (c->is_label) {
+            label_text(c->key, buf);
+            k = (int)strlen(buf);
+        } else if (!c->has_obis) {
             k = snprintf(buf, sizeof buf, "#%u", c->index);
         } else if (c->in_profile) {
             /* 0-0:98.1.0*255/2/1-0:1.6.0*255: entry 2 of the profile */

@@ -98,6 +98,10 @@ static void link_info(smd_out *o, const sm_telegram *t, bool layers)
         smd_out_u64(o, f->length);
         KEY(o, "\"payload\"");
         smd_out_u64(o, f->payload);
+        if (f->link == SM_LINK_TIC && f->u.tic.parity) {
+            KEY(o, "\"parity_errors\"");
+            smd_out_u64(o, f->u.tic.parity_errors);
+        }
         if (f->link == SM_LINK_SML) {
             KEY(o, "\"crc\"");
             smd_out_ch(o, '"');
@@ -157,6 +161,10 @@ static void head(smd_out *o, const sm_reading *rd)
         lit(o, name);
     else
         smd_out_str(o, "null");
+    if (rd->label) { /* TIC: the group's label */
+        KEY(o, "\"label\"");
+        smd_out_json_str(o, rd->label, rd->label_len);
+    }
     KEY(o, "\"raw\"");
 }
 
@@ -599,8 +607,89 @@ static void sml_info(smd_out *o, const sm_telegram *t)
     }
 }
 
+/* every group of a TIC frame as read (--layers) */
+static void tic_groups(smd_out *o, const sm_tic_info *ti, const uint8_t *text)
+{
+    KEY(o, "\"tic_group_list\"");
+    smd_out_ch(o, '[');
+    size_t kept = ti->ngroups < SM_TIC_MAX_GROUPS ? ti->ngroups : SM_TIC_MAX_GROUPS;
+    for (size_t i = 0; i < kept; i++) {
+        const sm_tic_group *g = &ti->groups[i];
+        if (i)
+            smd_out_ch(o, ',');
+        smd_out_str(o, "{\"offset\":");
+        smd_out_u64(o, g->off);
+        KEY(o, "\"group\"");
+        smd_out_json_str(o, text + g->off, g->len);
+        if (g->label_len) {
+            KEY(o, "\"label\"");
+            smd_out_json_str(o, text + g->off, g->label_len);
+        }
+        if (g->horodate_len) {
+            KEY(o, "\"horodate\"");
+            smd_out_json_str(o, text + g->horodate_off, g->horodate_len);
+        }
+        if (g->checksum) {
+            KEY(o, "\"checksum\"");
+            smd_out_json_str(o, &g->checksum, 1);
+            KEY(o, "\"computed\"");
+            smd_out_json_str(o, &g->computed, 1);
+        }
+        KEY(o, "\"verdict\"");
+        lit(o, sm_tic_verdict_name((sm_tic_verdict)g->verdict));
+        smd_out_ch(o, '}');
+    }
+    smd_out_ch(o, ']');
+}
+
+/* a TIC frame's mode, its groups' outcome, STGE's fields; with layers,
+ * every group as read */
+static void tic_info(smd_out *o, const sm_tic_info *ti, bool layers, const uint8_t *text)
+{
+    KEY(o, "\"tic_mode\"");
+    lit(o, sm_tic_mode_name((sm_tic_mode)ti->mode));
+    KEY(o, "\"tic_groups\"");
+    smd_out_u64(o, ti->ngroups);
+    KEY(o, "\"tic_groups_ok\"");
+    smd_out_u64(o, ti->ok);
+    KEY(o, "\"tic_groups_failed\"");
+    smd_out_ch(o, '{');
+    for (int v = 1, k = 0; v < SM_TIC_VERDICTS; v++) {
+        if (!ti->failed[v])
+            continue;
+        if (k++)
+            smd_out_ch(o, ',');
+        lit(o, sm_tic_verdict_name((sm_tic_verdict)v));
+        smd_out_ch(o, ':');
+        smd_out_u64(o, ti->failed[v]);
+    }
+    smd_out_ch(o, '}');
+    if (ti->has_stge) {
+        size_t nf;
+        const sm_tic_stge_field *f = sm_tic_stge_fields(&nf);
+        KEY(o, "\"stge\"");
+        smd_out_str(o, "{\"value\":\"");
+        smd_out_hexnum(o, ti->stge, 8);
+        smd_out_ch(o, '"');
+        for (size_t i = 0; i < nf; i++) {
+            unsigned v = sm_tic_stge_get(ti->stge, &f[i]);
+            const char *name = sm_tic_stge_value_name(&f[i], v);
+            smd_out_str(o, ",\"");
+            smd_out_str(o, f[i].name);
+            smd_out_str(o, "\":");
+            if (name)
+                lit(o, name);
+            else
+                smd_out_u64(o, v);
+        }
+        smd_out_ch(o, '}');
+    }
+    if (layers)
+        tic_groups(o, ti, text);
+}
+
 /* what a decoded telegram says about itself: invoke-id, time, layout, meter */
-static void content_info(smd_out *o, json_state *s, const sm_telegram *t)
+static void content_info(smd_out *o, json_state *s, const sm_telegram *t, bool layers)
 {
     char local[64], utc[40];
     if (t->is_notification) {
@@ -625,6 +714,8 @@ static void content_info(smd_out *o, json_state *s, const sm_telegram *t)
         p1_info(o, &t->p1);
     if (t->is_sml)
         sml_info(o, t);
+    if (t->is_tic)
+        tic_info(o, &t->tic, layers, t->apdu);
     if (t->layout) {
         KEY(o, "\"layout\"");
         lit(o, t->layout);
@@ -651,8 +742,11 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
         smd_out_u64(o, t->gbt_blocks);
     }
     security_info(o, t);
-    if (cx->layers && t->apdu && t->is_p1) {
-        KEY(o, "\"p1_text\"");
+    if (cx->layers && t->apdu && (t->is_p1 || t->is_tic)) {
+        if (t->is_tic)
+            KEY(o, "\"tic_text\"");
+        else
+            KEY(o, "\"p1_text\"");
         smd_out_json_str(o, t->apdu, t->apdu_len);
     } else if (cx->layers && t->apdu) {
         KEY(o, "\"plaintext\"");
@@ -662,7 +756,7 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
         smd_out_str(o, "}\n");
         return;
     }
-    content_info(o, s, t);
+    content_info(o, s, t, cx->layers);
     smd_out_str(o, ",\"readings\":[");
     for (size_t i = 0, n = 0; i < t->nreadings; i++) {
         if (t->readings[i].parent != SM_NO_NODE)

@@ -324,6 +324,14 @@ static void frames(smd_out *o, const sm_link_event *l)
                      sm_p1_crc_name((sm_p1_crc)f->u.p1.crc_status),
                      f->u.p1.parity ? "7E1 read as 8 data bits" : "7-bit characters");
             break;
+        case SM_LINK_TIC:
+            snprintf(buf, sizeof buf,
+                     "<TicFrameBytes Offset=\"%llu\" Length=\"%u\" Line=\"%s\" ParityErrors=\"%u\" "
+                     "Payload=\"%u\" />",
+                     (unsigned long long)f->offset, f->length,
+                     f->u.tic.parity ? "7E1 read as 8 data bits" : "7-bit characters",
+                     f->u.tic.parity_errors, f->payload);
+            break;
         case SM_LINK_SML:
             snprintf(buf, sizeof buf,
                      "<SmlFrame Offset=\"%llu\" Length=\"%u\" Crc=\"%04X\" CrcKind=\"%s\" "
@@ -515,6 +523,105 @@ static void p1(smd_out *o, const sm_telegram *t)
     smd_out_str(o, "</P1Telegram>\n");
 }
 
+/* ---- TIC: the frame's groups in order, each as read ---------------------- */
+
+/* <Group Label=".." [Name=".." Unit=".."] [Horodate=".." Time=".."]
+ *  Data=".." [Value=".."] Checksum="c" Status="ok|checksum|..." /> */
+static void tic_group(smd_out *o, const sm_telegram *t, const sm_tic_group *g)
+{
+    const uint8_t *p = t->apdu;
+    char buf[64], local[64], utc[40];
+    const sm_reading *rd = g->reading >= 0 ? &t->readings[g->reading] : NULL;
+    indent(o, 1);
+    smd_out_str(o, "<Group Label=\"");
+    smd_out_xml_text(o, p + g->off, g->label_len);
+    smd_out_ch(o, '"');
+    if (g->def) {
+        smd_out_str(o, " Name=\"");
+        smd_out_xml_text(o, (const uint8_t *)g->def->info.name, strlen(g->def->info.name));
+        smd_out_ch(o, '"');
+        if (g->def->info.unit && g->def->number)
+            attr(o, "Unit", sm_unit_symbol(g->def->info.unit));
+        if (g->def->has_obis) {
+            sm_obis_format(&g->def->obis, buf, sizeof buf);
+            attr(o, "Obis", buf);
+        }
+    }
+    if (g->horodate_len) {
+        smd_out_str(o, " Horodate=\"");
+        smd_out_xml_text(o, p + g->horodate_off, g->horodate_len);
+        smd_out_ch(o, '"');
+        const sm_datetime *dt = rd ? (rd->kind == SM_RK_DATETIME ? &rd->dt : &rd->capture) : NULL;
+        if (dt && smd_dt_texts(dt, local, sizeof local, utc, sizeof utc))
+            attr(o, "Time", local);
+    }
+    smd_out_str(o, " Data=\"");
+    smd_out_xml_text(o, p + g->data_off, g->data_len);
+    smd_out_ch(o, '"');
+    if (rd && rd->kind == SM_RK_NUMBER) {
+        sm_reading_format_value(rd, buf, sizeof buf);
+        attr(o, "Value", buf);
+    }
+    if (g->checksum) {
+        smd_out_str(o, " Checksum=\"");
+        smd_out_xml_text(o, &g->checksum, 1);
+        smd_out_ch(o, '"');
+    }
+    attr(o, "Status", sm_tic_verdict_name((sm_tic_verdict)g->verdict));
+    if (g->verdict == SM_TIC_GROUP_CHECKSUM) {
+        smd_out_str(o, " Computed=\"");
+        smd_out_xml_text(o, &g->computed, 1);
+        smd_out_ch(o, '"');
+    }
+    smd_out_str(o, " />\n");
+}
+
+/* STGE's fields, one attribute each */
+static void tic_stge(smd_out *o, uint32_t stge)
+{
+    size_t nf;
+    const sm_tic_stge_field *f = sm_tic_stge_fields(&nf);
+    char buf[16];
+    indent(o, 1);
+    smd_out_str(o, "<Status Register=\"");
+    smd_out_hexnum(o, stge, 8);
+    smd_out_ch(o, '"');
+    for (size_t i = 0; i < nf; i++) {
+        unsigned v = sm_tic_stge_get(stge, &f[i]);
+        const char *name = sm_tic_stge_value_name(&f[i], v);
+        snprintf(buf, sizeof buf, "%u", v);
+        smd_out_ch(o, ' ');
+        smd_out_str(o, f[i].name);
+        smd_out_str(o, "=\"");
+        smd_out_str(o, name ? name : buf);
+        smd_out_ch(o, '"');
+    }
+    smd_out_str(o, " />\n");
+}
+
+static void tic(smd_out *o, const sm_telegram *t)
+{
+    const sm_tic_info *ti = &t->tic;
+    char buf[120];
+    smd_out_str(o, "<TicFrame");
+    attr(o, "Mode", sm_tic_mode_name((sm_tic_mode)ti->mode));
+    snprintf(buf, sizeof buf, "%u", ti->ngroups);
+    attr(o, "Groups", buf);
+    snprintf(buf, sizeof buf, "%u", ti->ok);
+    attr(o, "GroupsOk", buf);
+    smd_out_str(o, ">\n");
+    size_t kept = ti->ngroups < SM_TIC_MAX_GROUPS ? ti->ngroups : SM_TIC_MAX_GROUPS;
+    for (size_t i = 0; i < kept; i++)
+        tic_group(o, t, &ti->groups[i]);
+    if (ti->ngroups > kept) {
+        snprintf(buf, sizeof buf, "%u more groups not listed", (unsigned)(ti->ngroups - kept));
+        comment(o, 1, buf);
+    }
+    if (ti->has_stge)
+        tic_stge(o, ti->stge);
+    smd_out_str(o, "</TicFrame>\n");
+}
+
 /* ---- SML: the messages and the valList, each entry named ---------------- */
 
 static const char *sml_body_name(uint16_t tag)
@@ -645,7 +752,7 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
         if (t->sml.crc_checked)
             comment(o, 0, t->sml.kermit ? "message crcs: CRC-16/KERMIT, each verified"
                                         : "message crcs: CRC-16/X.25, each verified");
-    } else if (t->apdu && t->is_p1 && (cx->layers || t->err)) {
+    } else if (t->apdu && (t->is_p1 || t->is_tic) && (cx->layers || t->err)) {
         smd_out_str(o, "<!--text:\n");
         text_comment(o, t->apdu, t->apdu_len);
         smd_out_str(o, "-->\n");
@@ -662,6 +769,8 @@ static void render(smd_ctx *cx, void *state, const sm_telegram *t)
             p1(o, t);
         else if (t->is_sml)
             sml(o, t);
+        else if (t->is_tic)
+            tic(o, t);
     }
     smd_out_ch(o, '\n');
 }

@@ -164,12 +164,14 @@ void smd_app_feed(app *a, const char *p, size_t n)
 {
     a->stream_bytes += n;
     if (!a->binary && !a->kind_known) {
-        /* hex, or P1 text: the first character that is not white space tells */
+        /* hex, or P1 or TIC text: the first character that is not white
+         * space tells ('/' or STX; a 7E1 line read as 8N1 sets bit 7) */
         size_t i = strspn(p, " \t\r\n");
         i = i < n ? i : n;
         if (i < n) {
             a->kind_known = true;
-            a->p1_text = p[i] == '/' || (uint8_t)p[i] == ('/' | 0x80); /* 7E1 read as 8N1 */
+            uint8_t c = (uint8_t)(p[i] & 0x7F);
+            a->p1_text = c == '/' || c == 0x02;
             if (a->p1_text) {
                 p += i;
                 n -= i;

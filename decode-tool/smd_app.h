@@ -44,7 +44,7 @@ typedef struct {
     smd_out out;
     smd_hexin hex;
     bool binary;
-    bool p1_text;             /* this input is P1 text (it begins with '/') */
+    bool p1_text;             /* this input is P1 or TIC text ('/' or STX first) */
     bool kind_known;          /* ... which its first characters told */
     uint64_t failed;          /* failed telegrams, all inputs */
     uint64_t input_errors;    /* hex syntax errors, all inputs */

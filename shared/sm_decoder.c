@@ -159,6 +159,12 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
                          sizeof d->scratch);
         if (!e)
             quirks(d, t, &rs);
+    } else if (t->link && t->link->link == SM_LINK_TIC) {
+        t->is_tic = true;
+        rs.layout = "tic";
+        e = sm_tic_parse(&l->c, d->tic_whole, &t->tic, &rs);
+        for (int v = 1; v < SM_TIC_VERDICTS; v++)
+            d->stats.tic_groups_failed[v] += t->tic.failed[v];
     } else if (p[0] == SM_APDU_DATA_NOTIFICATION) {
         if ((e = sm_notification_parse(&l->c, &t->notification, d->nodes, SM_MAX_NODES,
                                        &t->nnodes)))
@@ -268,6 +274,8 @@ void sm_decoder_set_quirks(sm_decoder *d, sm_quirk_mode mode, const sm_quirk *q)
     d->quirk_mode = (uint8_t)mode;
     d->quirk = mode == SM_QUIRKS_NAMED ? q : NULL;
 }
+
+void sm_decoder_tic_whole(sm_decoder *d, bool whole) { d->tic_whole = whole; }
 
 void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts)
 {

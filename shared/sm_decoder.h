@@ -28,6 +28,7 @@
 #include "sm_security.h"
 #include "sm_quirk.h"
 #include "sm_sml.h"
+#include "sm_tic.h"
 
 /* Which buffer an error offset refers to. */
 typedef enum {
@@ -67,6 +68,8 @@ typedef struct {
 
     bool is_sml;                  /* SML messages (the SML link) */
     sm_sml_info sml;              /* valid when is_sml */
+    bool is_tic;                  /* TIC groups (the TIC link) */
+    sm_tic_info tic;              /* valid when is_tic */
     const sm_quirk *quirk;        /* the meter quirk applied (sm_quirk.h), NULL none */
     unsigned quirk_changed;       /* ... and the readings it changed */
 
@@ -99,6 +102,7 @@ typedef struct {
                                  all the same (sm_decoder_ignore_checksums) */
     uint64_t p1_notes;        /* P1 lines skipped or kept as text (sm_p1_info) */
     uint64_t bytes_cut;       /* this stream: the telegram cut by sm_decoder_stop */
+    uint64_t tic_groups_failed[SM_TIC_VERDICTS]; /* TIC groups failed, by reason (sm_tic_verdict) */
 } sm_decoder_stats;
 
 /* The state is the caller's (about 140 KB: not for a small stack); its
@@ -112,6 +116,7 @@ typedef struct {
     sm_decoder_stats SM_PRIVATE(stats); /* the telegram counts */
     const sm_layout_set *SM_PRIVATE(layouts); /* the caller's, NULL: built-in only */
     uint8_t SM_PRIVATE(quirk_mode);      /* sm_quirk_mode */
+    bool SM_PRIVATE(tic_whole);          /* TIC: a frame with a failed group fails */
     const sm_quirk *SM_PRIVATE(quirk);   /* SM_QUIRKS_NAMED: the one */
     unsigned SM_PRIVATE(gbt_blocks);
     uint8_t SM_PRIVATE(plain)[SM_APDU_MAX];
@@ -139,6 +144,10 @@ void sm_decoder_set_layouts(sm_decoder *d, const sm_layout_set *layouts);
  * the default), none, or q whatever the meter (NAMED). */
 typedef enum { SM_QUIRKS_AUTO = 0, SM_QUIRKS_NONE, SM_QUIRKS_NAMED } sm_quirk_mode;
 void sm_decoder_set_quirks(sm_decoder *d, sm_quirk_mode mode, const sm_quirk *q);
+/* TIC frames: whole (true) fails a frame any of whose groups fails
+ * (SM_ERR_TIC_GROUP); by default (false) a failed group is counted and the
+ * frame's other groups are read (sm_tic.h). */
+void sm_decoder_tic_whole(sm_decoder *d, bool whole);
 /* Decode M-Bus and HDLC frames whose checksum (FCS) is wrong instead of
  * rejecting them (sm_deframer_ignore_checksums): for the meters that get
  * it wrong.  Off by default. */

@@ -31,11 +31,12 @@ void sm_deframer_new_stream(sm_deframer *d)
 void sm_deframer_reconnected(sm_deframer *d)
 {
     sm_shown shown = d->shown;
-    bool crc = d->p1.crc_seen;
+    bool crc = d->p1.crc_seen, tic = d->tic.seen;
     uint64_t shortest = d->shortest;
     sm_deframer_new_stream(d);
     d->shown = shown;
     d->p1.crc_seen = crc;
+    d->tic.seen = tic;
     d->shortest = shortest;
 }
 

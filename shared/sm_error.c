@@ -48,6 +48,7 @@ sm_layer sm_errlayer(sm_err err)
     case 6: return SM_LAYER_READINGS;
     case 7: return SM_LAYER_P1;
     case 8: return SM_LAYER_SML;
+    case 9: return SM_LAYER_TIC;
     default: return SM_LAYER_NONE;
     }
 }
@@ -55,7 +56,7 @@ sm_layer sm_errlayer(sm_err err)
 const char *sm_layername(sm_layer layer)
 {
     static const char *const names[] = {"none", "input", "link", "security",
-                                        "apdu", "a-xdr", "readings", "p1", "sml"};
+                                        "apdu", "a-xdr", "readings", "p1", "sml", "tic"};
     if ((unsigned)layer < sizeof names / sizeof names[0])
         return names[layer];
     return "none";

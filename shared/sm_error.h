@@ -44,6 +44,8 @@
     X(SM_ERR_SML_PADDING, 252, "sml_padding", "sml padding count or padding bytes wrong") \
     X(SM_ERR_SML_CUT, 253, "sml_cut", "sml frame cut short by the next start escape") \
     X(SM_ERR_SML_ESCAPE, 254, "sml_escape", "unknown sml escape sequence")            \
+    X(SM_ERR_TIC_INTERRUPTED, 260, "tic_interrupted", "tic frame interrupted by the meter (EOT)") \
+    X(SM_ERR_TIC_CUT, 261, "tic_cut", "tic frame cut short by the next STX") \
     X(SM_ERR_UNREADABLE, 240, "unreadable", "no frame could be read from these bytes (a damaged telegram, or noise)") \
     /* security layer */                                                               \
     X(SM_ERR_SEC_HEADER, 300, "security_header", "malformed security header")          \
@@ -73,7 +75,9 @@
     X(SM_ERR_P1_TEXT_CRC, 701, "p1_text_crc", "p1 crc mismatch inside the ciphering") \
     /* sml messages */                                                                \
     X(SM_ERR_SML_FORMAT, 800, "sml_format", "malformed sml message")                   \
-    X(SM_ERR_SML_MSG_CRC, 801, "sml_message_crc", "sml message crc mismatch")
+    X(SM_ERR_SML_MSG_CRC, 801, "sml_message_crc", "sml message crc mismatch") \
+    X(SM_ERR_TIC_NO_GROUP, 900, "tic_no_group", "tic frame without a group that could be read") \
+    X(SM_ERR_TIC_GROUP, 901, "tic_group", "tic group failed (whole frames only)")
 
 typedef enum {
 #define SM_X_ENUM(sym, code, name, msg) sym = code,
@@ -90,7 +94,8 @@ typedef enum {
     SM_LAYER_AXDR,
     SM_LAYER_READINGS,
     SM_LAYER_P1,
-    SM_LAYER_SML
+    SM_LAYER_SML,
+    SM_LAYER_TIC
 } sm_layer;
 
 const char *sm_strerror(sm_err err);

@@ -13,6 +13,7 @@
 #define SM_MAX_NODES 1024      /* A-XDR elements in a body */
 #define SM_MAX_READINGS 256    /* readings in a telegram */
 #define SM_P1_MAX SM_APDU_MAX  /* largest P1 telegram (real ones: about 2 KB at most) */
+#define SM_TIC_MAX 4096        /* largest TIC frame (real ones: 1.3 KB three-phase standard) */
 
 /* Fields of the core's caller-owned structs that callers must not touch:
  * read them through the accessor functions.  Outside the file that owns

@@ -9,11 +9,12 @@
 const char *const sm_link_names[SM_LINK_COUNT] = {
     [SM_LINK_AUTO] = "auto", [SM_LINK_MBUS] = "mbus", [SM_LINK_HDLC] = "hdlc",
     [SM_LINK_WRAPPER] = "wrapper", [SM_LINK_RAW] = "raw", [SM_LINK_P1] = "p1",
-    [SM_LINK_SML] = "sml"};
+    [SM_LINK_SML] = "sml", [SM_LINK_TIC] = "tic"};
 
 /* The families, in the order they are asked (their first bytes differ). */
 static const sm_link_family *const sm_link_families[] = {
-    &sm_link_mbus, &sm_link_hdlc, &sm_link_wrapper, &sm_link_p1, &sm_link_sml, &sm_link_raw};
+    &sm_link_mbus, &sm_link_hdlc, &sm_link_wrapper, &sm_link_p1, &sm_link_sml, &sm_link_tic,
+    &sm_link_raw};
 #define NFAMILIES (sizeof sm_link_families / sizeof sm_link_families[0])
 
 const char *sm_link_name(sm_link link)

@@ -11,8 +11,9 @@
  *   sm_wrapper.c    the DLMS wrapper and bare APDUs (no checksum: plausibility)
  *   sm_p1_frame.c   P1 text telegrams
  *   sm_sml_frame.c  SML transport v1 (German push meters)
+ *   sm_tic_frame.c  TIC frames (French Linky and older meters)
  * The content behind them is read elsewhere (sm_apdu.c and sm_decoder.c for
- * DLMS, sm_p1_lines.c for P1, sm_sml.c for SML).
+ * DLMS, sm_p1_lines.c for P1, sm_sml.c for SML, sm_tic.c for TIC).
  *
  * A scanner looks at the bytes at a candidate offset and answers with a
  * sm_cand; when it takes a frame it appends its payload to the telegram
@@ -39,10 +40,11 @@ typedef enum {
     SM_LINK_WRAPPER,
     SM_LINK_RAW,
     SM_LINK_P1,
-    SM_LINK_SML
+    SM_LINK_SML,
+    SM_LINK_TIC
 } sm_link;
 
-#define SM_LINK_COUNT 7
+#define SM_LINK_COUNT 8
 /* The names of the link modes, indexed by sm_link: the one list that
  * sm_link_name, sm_link_parse, smdecode's --framing and the plugin's
  * Framing take. */
@@ -79,6 +81,12 @@ typedef struct {
             uint16_t crc;     /* the transport CRC */
             uint16_t escapes; /* escaped 1B 1B 1B 1B sequences in the payload */
         } sml;
+        struct {
+            bool parity;            /* bit 7 is the parity bit of a 7E1 line read
+                                       as eight data bits: checked and masked off */
+            uint16_t parity_errors; /* bytes whose parity bit was wrong (delivered
+                                       as DEL, which fails their group) */
+        } tic;
     } u;
 } sm_frame;
 
@@ -178,6 +186,10 @@ typedef struct {
     struct {                            /* SML (sm_sml_frame.c) */
         bool kermit_first;              /* the last frame's CRC was KERMIT: try it first */
     } SM_PRIVATE(sml);
+    struct {                            /* TIC (sm_tic_frame.c) */
+        bool seen;                      /* a frame was taken on this stream: its
+                                           frames may carry line noise */
+    } SM_PRIVATE(tic);
     struct {                            /* P1 (sm_p1_frame.c) */
         sm_p1_frame frame;              /* the telegram being received */
         uint64_t at;                    /* its stream offset + 1; 0: none */
@@ -234,7 +246,7 @@ typedef struct {
 } sm_link_family;
 
 extern const sm_link_family sm_link_mbus, sm_link_hdlc, sm_link_wrapper, sm_link_raw, sm_link_p1,
-    sm_link_sml;
+    sm_link_sml, sm_link_tic;
 
 /* The family whose frames may begin with this byte (NULL: none), and the
  * family of a link layer (NULL for SM_LINK_AUTO). */

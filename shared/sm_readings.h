@@ -50,7 +50,8 @@ typedef enum {
 typedef enum {
     SM_OBIS_NONE = 0,   /* no OBIS code: identified by position only */
     SM_OBIS_WIRE,       /* the telegram carried it */
-    SM_OBIS_LAYOUT      /* taken from a positional layout table */
+    SM_OBIS_LAYOUT,     /* taken from a positional layout table */
+    SM_OBIS_LABEL       /* the OBIS twin of a TIC label (sm_tic_labels.c) */
 } sm_obis_source;
 
 typedef enum {
@@ -97,8 +98,10 @@ typedef struct {
     uint64_t status;
     uint8_t width;           /* SML: an integer's bytes on the wire */
     bool amended;            /* a meter quirk changed it (sm_quirk.h) */
-    const uint8_t *text;     /* P1: the value as sent ("001581.123*kWh"); NULL otherwise */
+    const uint8_t *text;     /* P1, TIC: the value as sent ("001581.123*kWh"); NULL otherwise */
     size_t text_len;
+    const uint8_t *label;    /* TIC: the group's label as sent ("EAST"); NULL otherwise */
+    uint8_t label_len;
 } sm_reading;
 
 #define SM_NO_NODE 0xFFFF

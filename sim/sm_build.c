@@ -300,3 +300,42 @@ size_t smb_sml_frame(uint8_t *out, size_t cap, const uint8_t *msgs, size_t n, bo
     out[k++] = kermit ? (uint8_t)crc : (uint8_t)(crc >> 8);
     return k;
 }
+
+/* ---- TIC ----------------------------------------------------------------- */
+
+size_t smb_tic_group(uint8_t *out, size_t cap, bool standard, const char *label,
+                     const char *horodate, const char *data)
+{
+    char sep = standard ? '\t' : ' ';
+    size_t lab = strlen(label), hor = horodate ? strlen(horodate) : 0, dat = strlen(data);
+    size_t need = 1 + lab + 1 + (horodate ? hor + 1 : 0) + dat + 1 + 1 + 1;
+    if (need > cap)
+        return 0;
+    size_t k = 0;
+    out[k++] = '\n';
+    memcpy(out + k, label, lab), k += lab;
+    out[k++] = (uint8_t)sep;
+    if (horodate) {
+        memcpy(out + k, horodate, hor), k += hor;
+        out[k++] = (uint8_t)sep;
+    }
+    memcpy(out + k, data, dat), k += dat;
+    /* historique sums up to the data, standard through the separator after it */
+    unsigned sum = 0;
+    for (size_t i = 1; i < k + (standard ? 1 : 0); i++)
+        sum += i < k ? out[i] : (uint8_t)sep;
+    out[k++] = (uint8_t)sep;
+    out[k++] = (uint8_t)((sum & 0x3F) + 0x20);
+    out[k++] = '\r';
+    return k;
+}
+
+size_t smb_tic_frame(uint8_t *out, size_t cap, const uint8_t *groups, size_t n)
+{
+    if (n + 2 > cap)
+        return 0;
+    out[0] = 0x02;
+    memmove(out + 1, groups, n);
+    out[n + 1] = 0x03;
+    return n + 2;
+}

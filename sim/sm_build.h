@@ -2,7 +2,7 @@
  * nettle's AES-GCM (IEC 62056-5-3; SC 0x20/0x21 encryption only, 0x30/0x31
  * with a 12-byte tag over SC || AK, 0x10 authentication only), wired M-Bus
  * long frames with the DLMS segment byte, HDLC type 3 frames with HCS and
- * FCS, P1 text, SML.  Used by the simulated meter, the benchmarks and the tests; never by
+ * FCS, P1 text, SML, TIC.  Used by the simulated meter, the benchmarks and the tests; never by
  * the decoder.  Each returns the bytes written, 0 when cap is too small. */
 #ifndef SM_BUILD_H
 #define SM_BUILD_H
@@ -51,5 +51,15 @@ size_t smb_sml_number(uint8_t *out, size_t cap, unsigned type, uint64_t v, size_
 size_t smb_sml_message(uint8_t *out, size_t cap, uint32_t txid, uint16_t tag,
                        const uint8_t *body, size_t n, bool kermit);
 size_t smb_sml_frame(uint8_t *out, size_t cap, const uint8_t *msgs, size_t n, bool kermit);
+
+/* TIC (Enedis).  One group, LF to CR, its checksum computed here from the
+ * specification's rule: historique (standard false) "LF label SP data SP
+ * ck CR", ck over label SP data; standard "LF label HT [horodate HT] data
+ * HT ck CR", ck over everything from the label to the HT before it
+ * (horodate NULL: none).  A frame is STX, its groups, ETX: smb_tic_frame
+ * puts the groups (n bytes) between them. */
+size_t smb_tic_group(uint8_t *out, size_t cap, bool standard, const char *label,
+                     const char *horodate, const char *data);
+size_t smb_tic_frame(uint8_t *out, size_t cap, const uint8_t *groups, size_t n);
 
 #endif

@@ -5,11 +5,11 @@
 #include "test_util.h"
 
 extern const test_suite suite_crc, suite_axdr, suite_datetime, suite_obis, suite_error,
-    suite_decimal, suite_deframe, suite_security, suite_layout, suite_quirk, suite_p1, suite_sml, suite_vectors,
-    suite_synthetic, suite_operators, suite_adversarial, suite_stream, suite_lost;
+    suite_decimal, suite_deframe, suite_security, suite_layout, suite_quirk, suite_p1, suite_sml,
+    suite_tic, suite_vectors, suite_synthetic, suite_operators, suite_adversarial, suite_stream, suite_lost;
 
 const test_suite *const test_suites[] = {
     &suite_crc, &suite_axdr, &suite_datetime, &suite_obis, &suite_error, &suite_decimal,
-    &suite_deframe, &suite_security, &suite_layout, &suite_quirk, &suite_p1, &suite_sml,
+    &suite_deframe, &suite_security, &suite_layout, &suite_quirk, &suite_p1, &suite_sml, &suite_tic,
     &suite_vectors, &suite_synthetic, &suite_operators,
     &suite_adversarial, &suite_stream, &suite_lost, NULL};

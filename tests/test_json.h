@@ -1,10 +1,30 @@
-/* test_json.h - the JSON lines smdecode writes, read in the tests: a
- * member, and a telegram's reading by its OBIS code. */
+/* test_json.h - JSON in the tests: the fixture files' members (a string,
+ * an integer; null as absent), and in the lines smdecode writes a member
+ * and a telegram's reading by its OBIS code. */
 #ifndef TEST_JSON_H
 #define TEST_JSON_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+
+static inline const char *jstr(json_object *o, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static inline bool jint(json_object *o, const char *key, int64_t *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+        return false;
+    *out = json_object_get_int64(v);
+    return true;
+}
 
 static inline json_object *member(json_object *o, const char *k)
 {

@@ -45,7 +45,11 @@ static void copy_reading(got_reading *r, const sm_reading *src)
                  (const char *)src->text);
     if (src->has_capture)
         sm_datetime_iso_local(&src->capture, r->capture, sizeof r->capture);
+    if (src->label)
+        snprintf(r->label, sizeof r->label, "%.*s", (int)src->label_len,
+                 (const char *)src->label);
     r->r.text = NULL;
+    r->r.label = NULL;
 }
 
 void collector_cb(void *ctx, const sm_telegram *t)
@@ -94,6 +98,10 @@ void collector_cb(void *ctx, const sm_telegram *t)
         g->is_sml = true;
         g->sml = t->sml;
         g->sml.server_id = NULL;
+    }
+    if (t->is_tic) {
+        g->is_tic = true;
+        g->tic = t->tic;
     }
     if (t->link && t->link->nframes)
         g->frame0 = t->link->frames[0];

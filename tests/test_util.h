@@ -23,6 +23,7 @@ typedef struct {
     char dt_local[40];     /* ISO local time for date-times */
     char wire[128];        /* P1: the value as sent */
     char capture[40];      /* its own time (ISO local), "" when none */
+    char label[16];        /* TIC: the group's label, "" none */
 } got_reading;
 
 typedef struct {
@@ -54,6 +55,8 @@ typedef struct {
     bool is_sml;
     sm_sml_info sml;       /* server_id pointer not valid afterwards */
     sm_frame frame0;       /* the first frame's record */
+    bool is_tic;
+    sm_tic_info tic;
     char quirk[64];        /* the meter quirk applied, "" none */
     unsigned quirk_changed;
 } got_telegram;

@@ -8,15 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_json.h"
 #include "test_util.h"
 
-static const char *jstr(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-        return NULL;
-    return json_object_get_string(v);
-}
 
 /* The reference decoder's date-time notation:
  * "2021-09-27 20:56:00.00 dev=-120min status=80" */

@@ -10,24 +10,9 @@
 #include "sm_build.h"
 #include "sm_crc.h"
 #include "sm_sml.h"
+#include "test_json.h"
 #include "test_util.h"
 
-static const char *jstr(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-static bool jint(json_object *o, const char *key, int64_t *out)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-        return false;
-    *out = json_object_get_int64(v);
-    return true;
-}
 
 /* "253917.70" and "253917.7", "0.0" and "0": the same decimal */
 static void decimal_norm(const char *in, char *out, size_t cap)
