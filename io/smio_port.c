@@ -21,6 +21,8 @@ smio_line smio_port_default_line(sm_link framing)
 {
     if (framing == SM_LINK_P1)
         return (smio_line){.baud = 115200, .data_bits = 8, .stop_bits = 1, .parity = SMIO_PARITY_NONE};
+    if (framing == SM_LINK_TIC) /* historique, what a Linky sends unless told otherwise */
+        return (smio_line){.baud = 1200, .data_bits = 7, .stop_bits = 1, .parity = SMIO_PARITY_EVEN};
     if (framing == SM_LINK_SML) /* the optical port of German meters */
         return (smio_line){.baud = 9600, .data_bits = 8, .stop_bits = 1, .parity = SMIO_PARITY_NONE};
     return (smio_line){.baud = 2400, .data_bits = 8, .stop_bits = 1, .parity = SMIO_PARITY_EVEN};

@@ -36,7 +36,8 @@ typedef struct {
 
 /* The line settings a framing's meters use when none are given: 2400 8E1
  * for M-Bus and the other DLMS links, 115200 8N1 for P1 (DSMR 5, e-MUCS,
- * the Nordic ports), 9600 8N1 for SML (the optical port).  The plugin and
+ * the Nordic ports), 9600 8N1 for SML (the optical port), 1200 7E1 for TIC
+ * (historique; standard mode is 9600 7E1).  The plugin and
  * smdecode --device both start here. */
 smio_line smio_port_default_line(sm_link framing);
 /* "2400 8E1": the settings as users and meter documentation write them. */

@@ -12,6 +12,7 @@ static const smio_line settings[] = {
     {9600, 8, 1, SMIO_PARITY_EVEN},   {9600, 8, 1, SMIO_PARITY_NONE},   {9600, 7, 1, SMIO_PARITY_EVEN},
     {38400, 8, 1, SMIO_PARITY_EVEN},  {38400, 8, 1, SMIO_PARITY_NONE},  {38400, 7, 1, SMIO_PARITY_EVEN},
     {19200, 8, 1, SMIO_PARITY_EVEN},  {19200, 8, 1, SMIO_PARITY_NONE},  {19200, 7, 1, SMIO_PARITY_EVEN},
+    {1200, 7, 1, SMIO_PARITY_EVEN},   {1200, 8, 1, SMIO_PARITY_NONE},
 };
 _Static_assert(sizeof settings / sizeof settings[0] == SMIO_PROBE_SETTINGS, "one result a setting");
 
@@ -22,6 +23,9 @@ static const smio_line p1_first[] = {{115200, 8, 1, SMIO_PARITY_NONE}, {9600, 8,
 /* SML meters' optical ports: 9600 8N1 (SML is binary: no line of seven data
  * bits carries it; an eBZ set to its D0 text at 9600 7E1 is a D0 meter) */
 static const smio_line sml_first[] = {{9600, 8, 1, SMIO_PARITY_NONE}};
+/* TIC: standard mode at 9600 7E1 first (a 1200-first probe hung on a
+ * standard meter: tdouez/TeleinfoMySensors#8), then historique at 1200 */
+static const smio_line tic_first[] = {{9600, 7, 1, SMIO_PARITY_EVEN}, {1200, 7, 1, SMIO_PARITY_EVEN}};
 
 static bool same_line(const smio_line *a, const smio_line *b)
 {
@@ -38,6 +42,9 @@ static size_t probe_order(sm_link framing, smio_line *out)
     if (framing == SM_LINK_SML)
         for (size_t i = 0; i < sizeof sml_first / sizeof sml_first[0]; i++)
             out[n++] = sml_first[i];
+    if (framing == SM_LINK_TIC)
+        for (size_t i = 0; i < sizeof tic_first / sizeof tic_first[0]; i++)
+            out[n++] = tic_first[i];
     for (size_t i = 0; i < SMIO_PROBE_SETTINGS; i++) {
         bool tried = false;
         for (size_t k = 0; k < n; k++)
@@ -65,6 +72,7 @@ static bool verified(const sm_telegram *t)
     case SM_LINK_MBUS:
     case SM_LINK_HDLC:
     case SM_LINK_SML: return true;
+    case SM_LINK_TIC: return !t->err && t->tic.ok >= 3; /* the groups carry the checks */
     case SM_LINK_P1:
         return t->link->nframes && sm_p1_checked(&t->link->frames[0].u.p1)
                    ? true
@@ -97,8 +105,9 @@ static void on_telegram(void *ctx, const sm_telegram *t)
     r->decoded += !t->err;
     r->link = t->link->link;
     r->frames = t->link->nframes;
-    r->p1_parity = t->link->link == SM_LINK_P1 && t->link->nframes &&
-                   t->link->frames[0].u.p1.parity;
+    r->p1_parity = t->link->nframes && (t->link->link == SM_LINK_P1
+                                             ? t->link->frames[0].u.p1.parity
+                                             : t->link->link == SM_LINK_TIC && t->link->frames[0].u.tic.parity);
     r->ciphered = t->ciphered;
     if (t->ciphered) {
         r->sc = t->sec.sc;

@@ -27,7 +27,7 @@
 #include "sm_decoder.h"
 #include "smio_port.h"
 
-#define SMIO_PROBE_SETTINGS 15
+#define SMIO_PROBE_SETTINGS 17
 #define SMIO_PROBE_GARBAGE 3000
 
 typedef struct {
@@ -43,7 +43,7 @@ typedef struct {
     unsigned frames;         /* frames per telegram */
     double period;           /* seconds between good telegrams; 0 when unknown */
     bool period_by_clock;    /* ... from the meter's clock (else as they arrived) */
-    bool p1_parity;          /* a 7E1 line read as 8N1 */
+    bool p1_parity;          /* a 7E1 line read as 8N1 (P1 or TIC) */
     bool ciphered;
     uint8_t sc;              /* security control */
     uint8_t title[8];

@@ -251,6 +251,11 @@ static int opt_auth_key(smp_meter *m, oconfig_item_t *ci)
     return get_key(m, ci, "the authentication key", m->cfg.ak, &m->cfg.ak_len);
 }
 
+static int opt_whole_frames(smp_meter *m, oconfig_item_t *ci)
+{
+    return get_bool(m, ci, &m->cfg.whole_frames);
+}
+
 static int opt_verify_checksum(smp_meter *m, oconfig_item_t *ci)
 {
     return get_bool(m, ci, &m->cfg.verify_checksum);
@@ -394,6 +399,7 @@ static const struct {
     {"MaxClockSkew", opt_max_skew}, {"StaleTimeout", opt_stale},
     {"DumpFile", opt_dump_file},    {"DumpMaxBytes", opt_dump_max},
     {"VerifyChecksum", opt_verify_checksum}, {"Quirk", opt_quirk},
+    {"WholeFrames", opt_whole_frames},
 };
 
 /* A meter with its name checked and the defaults set; NULL on error. */
@@ -442,11 +448,12 @@ static bool given(const oconfig_item_t *ci, const char *option)
 }
 
 /* What a meter needs beyond each option being right on its own; the line
- * settings its block ci left out (smio_port_default_line: Framing "p1" and
- * "sml" have their own). */
+ * settings its block ci left out (smio_port_default_line: Framing "p1",
+ * "sml" and "tic" have their own). */
 static int meter_complete(smp_meter *m, const oconfig_item_t *ci)
 {
-    if (m->cfg.framing == SM_LINK_P1 || m->cfg.framing == SM_LINK_SML) {
+    if (m->cfg.framing == SM_LINK_P1 || m->cfg.framing == SM_LINK_SML ||
+        m->cfg.framing == SM_LINK_TIC) {
         smio_line d = smio_port_default_line(m->cfg.framing);
         if (!given(ci, "Baud"))
             m->cfg.line.baud = d.baud;

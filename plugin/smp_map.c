@@ -28,6 +28,9 @@ static const map_entry map[] = {
     {15, 7, 0, SM_UNIT_W, "power", "absolute"},
     {16, 7, 0, SM_UNIT_W, "power", "net"},
     {21, 7, 0, SM_UNIT_W, "power", "L1-import"},
+    {29, 7, 0, SM_UNIT_VA, "apparent_power", "L1-import"},
+    {49, 7, 0, SM_UNIT_VA, "apparent_power", "L2-import"},
+    {69, 7, 0, SM_UNIT_VA, "apparent_power", "L3-import"},
     {22, 7, 0, SM_UNIT_W, "power", "L1-export"},
     {31, 7, 0, SM_UNIT_A, "current", "L1"},
     {32, 7, 0, SM_UNIT_V, "voltage", "L1"},
@@ -88,6 +91,8 @@ static const other_entry others[] = {
     {0, 96, 3, 10, NO_UNIT, "gauge", "breaker"},
     {0, 17, 0, 0, SM_UNIT_W, "power", "limit"},
     {1, 1, 4, 0, SM_UNIT_W, "power", "demand-import"},
+    {1, 1, 5, 0, SM_UNIT_W, "power", "average-import"}, /* TIC's CCASN: the load curve */
+    {1, 2, 5, 0, SM_UNIT_W, "power", "average-export"},
     {1, 2, 4, 0, SM_UNIT_W, "power", "demand-export"},
     {1, 1, 6, 0, SM_UNIT_W, "power", "peak-import"},
     {1, 2, 6, 0, SM_UNIT_W, "power", "peak-export"},
@@ -188,11 +193,73 @@ static bool other_series(const sm_obis *o, smp_value *out)
     return true;
 }
 
+/* TIC labels without an OBIS code (sm_tic_labels.c): their series.  The
+ * peaks are dispatched with the frame's time (their horodate says when the
+ * peak was, not when a value was measured); the 10-minute averages at
+ * their own time. */
+typedef struct {
+    const char *label;
+    const char *type;
+    const char *instance;
+    bool timed;
+} tic_entry;
+
+static const tic_entry tic[] = {
+    {"ISOUSC", "current", "subscribed", false},
+    {"PREF", "apparent_power", "reference", false},
+    {"PCOUP", "apparent_power", "cut-off", false},
+    {"EASD01", "energy_wh", "distributor-T1", false},
+    {"EASD02", "energy_wh", "distributor-T2", false},
+    {"EASD03", "energy_wh", "distributor-T3", false},
+    {"EASD04", "energy_wh", "distributor-T4", false},
+    {"UMOY1", "voltage", "average-L1", true},
+    {"UMOY2", "voltage", "average-L2", true},
+    {"UMOY3", "voltage", "average-L3", true},
+    {"IMAX", "current", "max", false},
+    {"IMAX1", "current", "max-L1", false},
+    {"IMAX2", "current", "max-L2", false},
+    {"IMAX3", "current", "max-L3", false},
+    {"ADPS", "current", "overload", false},
+    {"ADIR1", "current", "overload-L1", false},
+    {"ADIR2", "current", "overload-L2", false},
+    {"ADIR3", "current", "overload-L3", false},
+    {"PMAX", "power", "max", false},
+    {"SMAXSN", "apparent_power", "peak-import", false},
+    {"SMAXSN1", "apparent_power", "peak-import-L1", false},
+    {"SMAXSN2", "apparent_power", "peak-import-L2", false},
+    {"SMAXSN3", "apparent_power", "peak-import-L3", false},
+    {"SMAXSN-1", "apparent_power", "peak-import-yesterday", false},
+    {"SMAXSN1-1", "apparent_power", "peak-import-yesterday-L1", false},
+    {"SMAXSN2-1", "apparent_power", "peak-import-yesterday-L2", false},
+    {"SMAXSN3-1", "apparent_power", "peak-import-yesterday-L3", false},
+    {"SMAXIN", "apparent_power", "peak-export", false},
+    {"SMAXIN-1", "apparent_power", "peak-export-yesterday", false},
+    {"PEJP", "gauge", "ejp-notice-minutes", false},
+};
+
+static bool tic_label(const sm_reading *r, smp_value *out)
+{
+    for (size_t i = 0; i < sizeof tic / sizeof tic[0]; i++) {
+        if (strlen(tic[i].label) != r->label_len ||
+            memcmp(tic[i].label, r->label, r->label_len) != 0)
+            continue;
+        out->type = tic[i].type;
+        out->known = true;
+        out->own_time = tic[i].timed;
+        snprintf(out->type_instance, sizeof out->type_instance, "%s", tic[i].instance);
+        return true;
+    }
+    return false; /* the previous load curve point (CCASN-1), calendar days: none */
+}
+
 bool smp_map_reading(const sm_reading *r, const sm_reading *all, size_t n, smp_value *out)
 {
-    if (r->kind != SM_RK_NUMBER || r->obis_source == SM_OBIS_NONE || r->parent != SM_NO_NODE)
+    if (r->kind != SM_RK_NUMBER || r->parent != SM_NO_NODE)
         return false;
     out->value = r->value;
+    out->own_time = r->has_capture;
+    if (r->obis_source == SM_OBIS_NONE)
+        return r->label && tic_label(r, out);
     const sm_obis *o = &r->obis;
     if (sm_obis_is(o, 0, 24, 1, 0))
         return false; /* a channel's device type: it names the channel's series */

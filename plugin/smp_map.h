@@ -26,13 +26,16 @@ typedef struct {
     char type_instance[SMP_NAME_MAX]; /* "L1", "import", "obis-1-0-96-50-1" */
     double value;
     bool known;                       /* false: dispatched generically as "gauge" */
+    bool own_time;                    /* dispatched at the reading's capture time
+                                         (false: the telegram's, as TIC's peaks) */
 } smp_value;
 
 /* Map a numeric reading of a telegram (all: its readings, for what a
  * sub-meter channel carries: 0-n:24.1.0, the M-Bus device type, names the
  * series "gas-1", "water-2", "heat-3").  False for strings, date-times and
  * other non-numeric values (they are not dispatched), for readings without
- * an OBIS code, for version identifiers (C.D = 0.2: the DSMR version), for
+ * an OBIS code but TIC labels of the plugin's table (PREF, SMAXSN, UMOY1,
+ * EASD01, ...), for version identifiers (C.D = 0.2: the DSMR version), for
  * a sub-meter channel's device type and for the entries
  * of a P1 profile (the power failure log, the peak history: events, not
  * series). */

@@ -47,6 +47,11 @@ typedef enum {
     SMP_H_SML_DESYNC,      /* SML frames a lost or added byte broke (in checksum-errors too) */
     SMP_H_SML_KERMIT,      /* SML frames with the CRC-16/KERMIT of Holley's RS485 meters */
     SMP_H_QUIRK_AMENDED,   /* readings a meter quirk changed (a DZG power's sign ...) */
+    SMP_H_TIC_CHECKSUM,    /* TIC groups whose checksum fails (their values dropped) */
+    SMP_H_TIC_PARITY,      /* TIC groups with a byte whose parity bit is wrong */
+    SMP_H_TIC_INVALID,     /* TIC groups the checksum passed but whose label, width,
+                              characters, horodate or separators are wrong */
+    SMP_H_TIC_INTERRUPTED, /* TIC frames interrupted (EOT) or cut by the next (in checksum-errors too) */
     SMP_H_COUNT
 } smp_health;
 
@@ -64,6 +69,7 @@ typedef struct {
     size_t ek_len, ak_len;
     bool verify_tag;
     bool verify_checksum;  /* VerifyChecksum (default true) */
+    bool whole_frames;     /* WholeFrames: a TIC frame with a failed group is dropped */
     const sm_layout_set *layouts; /* LayoutFile's, NULL: the built-in ones only */
     char quirk[64];        /* Quirk: "" or "auto", "none", or a quirk's name */
     sm_obis_pattern *select, *ignore;
@@ -114,6 +120,7 @@ typedef struct {
     unsigned keys_logged;      /* bit per sm_key_diag logged since the last good telegram */
     bool kermit_logged;        /* SML: the CRC kind said */
     bool reduced_logged;       /* SML: the reduced data set said (until a full one) */
+    bool tic_groups_logged;    /* TIC: a failed group said (once) */
     bool quirk_logged;         /* a meter quirk that changed readings said */
     sm_sign_check sign;        /* the power's sign against the energy registers */
     bool sign_flagged;         /* ... a disagreement notified (once) */

@@ -14,6 +14,7 @@ void smp_p1_init(smp_p1_state *s)
 {
     memset(s, 0, sizeof *s);
     s->breaker = -1;
+    s->tic.cutoff = s->tic.tomorrow = s->tic.peak_notice = s->tic.clock_degraded = -1;
 }
 
 cdtime_t smp_dt_cdtime(const sm_datetime *dt)
@@ -120,13 +121,9 @@ void smp_timed_flush(smp_p1_state *s, smp_batch *b, cdtime_t interval)
 
 /* ---- events ----------------------------------------------------------------- */
 
-static void notify(smp_p1_state *s, const char *name, unsigned kind, int severity,
-                   const char *type_instance, cdtime_t when, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-
 /* Within the rate limit (SMP_NOTIFY_BURST a SMP_NOTIFY_WINDOW, per kind):
  * dispatched; beyond it: counted, and said once a window. */
-static void notify(smp_p1_state *s, const char *name, unsigned kind, int severity,
+void smp_notify(smp_p1_state *s, const char *name, unsigned kind, int severity,
                    const char *type_instance, cdtime_t when, const char *fmt, ...)
 {
     smp_notify_limit *l = &s->limit[kind];
@@ -191,10 +188,10 @@ static void failures(smp_p1_state *s, const char *name, const sm_telegram *t)
         char when[64] = "";
         sm_datetime_iso_local(&e->capture, when, sizeof when);
         if (e->kind == SM_RK_NUMBER)
-            notify(s, name, SMP_EV_FAILURE, NOTIF_WARNING, "power-failure", end,
+            smp_notify(s, name, SMP_EV_FAILURE, NOTIF_WARNING, "power-failure", end,
                    "power failure of %.0f s, ended %s (power failure log)", e->value, when);
         else
-            notify(s, name, SMP_EV_FAILURE, NOTIF_WARNING, "power-failure", end,
+            smp_notify(s, name, SMP_EV_FAILURE, NOTIF_WARNING, "power-failure", end,
                    "power failure ended %s (power failure log)", when);
     }
     s->failure_last = newest;
@@ -214,10 +211,10 @@ static void text_message(smp_p1_state *s, const char *name, const sm_telegram *t
     if (strcmp(text, s->text) == 0)
         return;
     if (text[0])
-        notify(s, name, SMP_EV_TEXT, NOTIF_WARNING, "text-message", 0,
+        smp_notify(s, name, SMP_EV_TEXT, NOTIF_WARNING, "text-message", 0,
                "text message from the grid operator: %s", text);
     else if (s->seen)
-        notify(s, name, SMP_EV_TEXT, NOTIF_OKAY, "text-message", 0,
+        smp_notify(s, name, SMP_EV_TEXT, NOTIF_OKAY, "text-message", 0,
                "the grid operator's text message was cleared");
     sstrncpy(s->text, text, sizeof s->text);
 }
@@ -232,10 +229,10 @@ static void breaker(smp_p1_state *s, const char *name, const sm_telegram *t)
     if (state == s->breaker)
         return;
     if (state != 1)
-        notify(s, name, SMP_EV_BREAKER, NOTIF_FAILURE, "breaker", 0,
+        smp_notify(s, name, SMP_EV_BREAKER, NOTIF_FAILURE, "breaker", 0,
                "the breaker is open (state %d%s)", state, state == 2 ? ": ready to be reconnected" : "");
     else if (s->breaker >= 0)
-        notify(s, name, SMP_EV_BREAKER, NOTIF_OKAY, "breaker", 0, "the breaker is closed again");
+        smp_notify(s, name, SMP_EV_BREAKER, NOTIF_OKAY, "breaker", 0, "the breaker is closed again");
     s->breaker = state;
 }
 

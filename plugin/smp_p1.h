@@ -42,7 +42,11 @@ typedef struct {
  * write one each second.  What is left out is counted and said once. */
 #define SMP_NOTIFY_BURST 5
 #define SMP_NOTIFY_WINDOW 600
-enum { SMP_EV_FAILURE, SMP_EV_TEXT, SMP_EV_BREAKER, SMP_EV_KINDS };
+enum {
+    SMP_EV_FAILURE, SMP_EV_TEXT, SMP_EV_BREAKER,
+    SMP_EV_OVERLOAD, SMP_EV_CUTOFF, SMP_EV_TEMPO, SMP_EV_PEAK, SMP_EV_CLOCK, /* TIC (smp_tic.c) */
+    SMP_EV_KINDS
+};
 typedef struct {
     cdtime_t window_start;      /* the window's first notification */
     unsigned sent;              /* notifications in the window */
@@ -59,6 +63,14 @@ typedef struct {
     cdtime_t failure_last;      /* the newest entry of the power failure log */
     char text[256];             /* the text message */
     int breaker;                /* its state, -1 unknown */
+    struct {                    /* TIC (smp_tic.c): what the last frame showed */
+        bool seen;
+        bool overload;          /* ADPS/ADIR, or STGE's over-power bit */
+        int cutoff;             /* STGE's cut-off organ, -1 unknown */
+        int tomorrow;           /* Tempo colour tomorrow: 0 none, 1 blue, 2 white, 3 red; -1 unknown */
+        int peak_notice;        /* STGE's mobile peak notice / PEJP: 0 none; -1 unknown */
+        int clock_degraded;     /* -1 unknown */
+    } tic;
 } smp_p1_state;
 
 void smp_p1_init(smp_p1_state *s);
@@ -74,6 +86,12 @@ void smp_timed_add(smp_p1_state *s, smp_batch *b, const smp_value *v, const char
 /* At shutdown: what still waits, into b (a series whose period is still
  * unknown gets `interval`). */
 void smp_timed_flush(smp_p1_state *s, smp_batch *b, cdtime_t interval);
+
+/* A notification of meter `name`, type "gauge", within the rate limit of
+ * its kind (SMP_EV_*); beyond it counted in s->suppressed. */
+void smp_notify(smp_p1_state *s, const char *name, unsigned kind, int severity,
+                const char *type_instance, cdtime_t when, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
 /* The events of a good P1 telegram, as notifications of meter `name`. */
 /* The telegram's events as notifications; returns how many were left out

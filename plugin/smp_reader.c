@@ -29,7 +29,8 @@ const char *const smp_health_names[SMP_H_COUNT] = {
     "bytes-discarded", "reconnects", "replayed", "objects-refused",
     "p1-without-crc", "p1-notes", "checksum-ignored", "notifications-suppressed",
     "sml-crc-errors", "sml-message-crc-errors", "sml-desyncs", "sml-kermit-frames",
-    "quirk-amended"};
+    "quirk-amended", "tic-groups-checksum", "tic-groups-parity", "tic-groups-invalid",
+    "tic-frames-interrupted"};
 
 void smp_meter_count(smp_meter *m, smp_health h, uint64_t n)
 {
@@ -341,6 +342,7 @@ int smp_meter_start(smp_meter *m)
     sm_decoder_init(m->rd.dec, m->cfg.framing, smp_telegram_cb, m);
     sm_decoder_set_layouts(m->rd.dec, m->cfg.layouts);
     sm_decoder_ignore_checksums(m->rd.dec, !m->cfg.verify_checksum);
+    sm_decoder_tic_whole(m->rd.dec, m->cfg.whole_frames);
     if (set_quirk(m) != 0)
         return -1;
     smp_p1_init(&m->rd.p1);

@@ -10,6 +10,7 @@
 
 #include "smp_dispatch.h"
 #include "smp_state.h"
+#include "smp_tic.h"
 
 /* ---- time of a telegram ----------------------------------------------------- */
 
@@ -154,6 +155,16 @@ static cdtime_t capture_time(const smp_meter *m, const sm_reading *r)
     return when;
 }
 
+/* The reading's name in the batch and the logs: its OBIS code, or its TIC
+ * label. */
+static void reading_code(const sm_reading *r, char *out, size_t cap)
+{
+    if (r->obis_source != SM_OBIS_NONE)
+        sm_obis_format(&r->obis, out, cap);
+    else
+        snprintf(out, cap, "%.*s", (int)r->label_len, (const char *)r->label);
+}
+
 static void fill_batch(smp_meter *m, const sm_telegram *t, smp_batch *b)
 {
     b->n = 0;
@@ -161,22 +172,23 @@ static void fill_batch(smp_meter *m, const sm_telegram *t, smp_batch *b)
     for (size_t i = 0; i < t->nreadings; i++) {
         const sm_reading *r = &t->readings[i];
         smp_value v;
-        char obis[24];
-        if (r->obis_source == SM_OBIS_NONE || !selected(m, &r->obis) ||
+        char code[24];
+        bool coded = r->obis_source != SM_OBIS_NONE;
+        if ((!coded && !r->label) || (coded && !selected(m, &r->obis)) ||
             !smp_map_reading(r, t->readings, t->nreadings, &v) ||
             (!v.known && !unknown_admitted(m, &r->obis)))
             continue;
-        sm_obis_format(&r->obis, obis, sizeof obis);
-        cdtime_t when = capture_time(m, r);
+        reading_code(r, code, sizeof code);
+        cdtime_t when = v.own_time ? capture_time(m, r) : 0;
         if (!when) {
-            smp_batch_add(b, &v, obis, 0, 0);
+            smp_batch_add(b, &v, code, 0, 0);
             continue;
         }
         bool overflow = false;
-        smp_timed_add(&m->rd.p1, b, &v, obis, when, &overflow);
+        smp_timed_add(&m->rd.p1, b, &v, code, when, &overflow);
         if (overflow && !m->rd.timed_logged) {
             WARNING(SMP_LOG_PREFIX "more than %d series with their own capture time: %s is "
-                    "dispatched with every telegram", m->cfg.name, SMP_TIMED_MAX, obis);
+                    "dispatched with every telegram", m->cfg.name, SMP_TIMED_MAX, code);
             m->rd.timed_logged = true;
         }
     }
@@ -311,6 +323,36 @@ static const char *key_hint(const sm_telegram *t)
     return h ? h : "";
 }
 
+/* A TIC frame's groups that failed, by reason: counted, never logged one
+ * by one (a good installation sees a few an hour); the first said once. */
+static void count_tic(smp_meter *m, const sm_telegram *t)
+{
+    const sm_tic_info *ti = &t->tic;
+    uint64_t invalid = 0, all = 0;
+    for (int v = 1; v < SM_TIC_VERDICTS; v++) {
+        all += ti->failed[v];
+        if (v != SM_TIC_GROUP_CHECKSUM && v != SM_TIC_GROUP_PARITY)
+            invalid += ti->failed[v];
+    }
+    smp_meter_count(m, SMP_H_TIC_CHECKSUM, ti->failed[SM_TIC_GROUP_CHECKSUM]);
+    smp_meter_count(m, SMP_H_TIC_PARITY, ti->failed[SM_TIC_GROUP_PARITY]);
+    smp_meter_count(m, SMP_H_TIC_INVALID, invalid);
+    if (!all || m->rd.tic_groups_logged)
+        return;
+    m->rd.tic_groups_logged = true;
+    for (size_t i = 0; i < ti->ngroups && i < SM_TIC_MAX_GROUPS; i++) {
+        const sm_tic_group *g = &ti->groups[i];
+        if (g->verdict == SM_TIC_GROUP_OK)
+            continue;
+        NOTICE(SMP_LOG_PREFIX "a TIC group failed (%s, \"%.*s\"): its value is dropped and the "
+               "frame's other groups are used; such groups are counted in tic-groups-checksum, "
+               "tic-groups-parity and tic-groups-invalid, not logged", m->cfg.name,
+               sm_tic_verdict_name((sm_tic_verdict)g->verdict), g->label_len ? (int)g->label_len : 0,
+               (const char *)t->apdu + g->off);
+        break;
+    }
+}
+
 static void log_failure(smp_meter *m, const sm_telegram *t)
 {
     sm_layer layer = sm_errlayer(t->err);
@@ -334,6 +376,10 @@ static void log_failure(smp_meter *m, const sm_telegram *t)
         smp_meter_count(m, SMP_H_SML_MESSAGE_CRC, 1);
     else if (t->err == SM_ERR_SML_DESYNC || t->err == SM_ERR_SML_CUT)
         smp_meter_count(m, SMP_H_SML_DESYNC, 1);
+    else if (t->err == SM_ERR_TIC_INTERRUPTED || t->err == SM_ERR_TIC_CUT)
+        smp_meter_count(m, SMP_H_TIC_INTERRUPTED, 1);
+    if (t->is_tic)
+        count_tic(m, t);
     char frame[32] = "";
     if (t->err_frame)
         snprintf(frame, sizeof frame, " in frame %u", t->err_frame);
@@ -386,6 +432,9 @@ static void log_first(smp_meter *m, const sm_telegram *t, const smp_batch *b)
     if (t->is_p1)
         snprintf(p1, sizeof p1, ", P1 /%.*s, CRC %s", (int)t->p1.ident_len,
                  (const char *)t->p1.ident, sm_p1_crc_name(t->p1.frame.crc_status));
+    if (t->is_tic)
+        snprintf(p1, sizeof p1, ", TIC %s mode, %u of %u groups read",
+                 sm_tic_mode_name((sm_tic_mode)t->tic.mode), t->tic.ok, t->tic.ngroups);
     INFO(SMP_LOG_PREFIX "first telegram: %zu readings (%zu dispatched), layout %s%s%s%s%s",
          m->cfg.name, t->nreadings, b->n, t->layout ? t->layout : "unknown",
          m->rd.meter_number[0] ? ", meter number " : "", m->rd.meter_number,
@@ -506,9 +555,12 @@ void smp_telegram_cb(void *ctx, const sm_telegram *t)
     }
     count_p1(m, t);
     count_sml(m, t);
+    if (t->is_tic)
+        count_tic(m, t);
     check_quirk(m, t);
     count_ignored(m, t);
     smp_meter_count(m, SMP_H_NOTIFY_SUPPRESSED, smp_p1_events(&m->rd.p1, m->cfg.name, t));
+    smp_meter_count(m, SMP_H_NOTIFY_SUPPRESSED, smp_tic_events(&m->rd.p1, m->cfg.name, t));
     cdtime_t when = values_time(m, t);
     if (when == 0) /* no time that is not made up: not stored */
         return;

@@ -152,8 +152,13 @@ typedef struct {
 static void expect_series(const got_telegram *t, const series_value *want, size_t nwant)
 {
     sm_reading all[MAX_R];
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         all[i] = t->readings[i].r;
+        if (t->readings[i].label[0]) { /* a TIC label: the copy's own */
+            all[i].label = (const uint8_t *)t->readings[i].label;
+            all[i].label_len = (uint8_t)strlen(t->readings[i].label);
+        }
+    }
     size_t mapped = 0, matched = 0;
     for (size_t i = 0; i < t->n; i++) {
         smp_value v;
@@ -223,6 +228,77 @@ static void test_map_p1_telegram(void)
         {"power/limit", 999900},       {"current/fuse-L1", 999},
         {"gauge/valve-1", 1},          {"volume/gas-1", 112.384},
         {"volume/water-2", 872.234}};
+    expect_series(&c.t[0], want, sizeof want / sizeof want[0]);
+    collector_free(&c);
+}
+
+/* The bytes of a fixture's telegram_text (code points 0-255 are bytes). */
+static size_t tic_fixture(const char *rel, uint8_t *out, size_t cap)
+{
+    char *text = fixture_read(rel, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    char *p = strstr(text, "\"telegram_text\": \"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    p += strlen("\"telegram_text\": \"");
+    size_t n = 0;
+    while (*p && *p != '"' && n < cap) {
+        if (*p != '\\') {
+            out[n++] = (uint8_t)*p++;
+            continue;
+        }
+        char e = p[1];
+        p += 2;
+        if (e == 'u') {
+            out[n++] = (uint8_t)strtoul((char[]){p[0], p[1], p[2], p[3], 0}, NULL, 16);
+            p += 4;
+        } else {
+            out[n++] = (uint8_t)(e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e);
+        }
+    }
+    free(text);
+    return n;
+}
+
+/* A three-phase standard TIC frame (TEMPO and a producer): the registers,
+ * per-phase values, peaks and limits under their series; the calendar,
+ * texts, STGE and the previous load curve point are not series. */
+static void test_map_tic_telegram(void)
+{
+    static uint8_t f[4096];
+    size_t n = tic_fixture("tic/tic-std-3p-tempo-producer-linky-openhab.json", f, sizeof f);
+    collector c;
+    collector_init(&c);
+    decode_bytes(&c, SM_LINK_AUTO, NULL, 0, NULL, 0, true, f, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    ASSERT_ERR(c.t[0].err, SM_OK);
+    static const series_value want[] = {
+        {"energy_wh/import", 11604109},      {"energy_wh/import-T1", 2741488},
+        {"energy_wh/import-T2", 5905500},    {"energy_wh/import-T3", 624053},
+        {"energy_wh/import-T4", 1070566},    {"energy_wh/import-T5", 524151},
+        {"energy_wh/import-T6", 738351},     {"energy_wh/import-T7", 0},
+        {"energy_wh/import-T8", 0},          {"energy_wh/import-T9", 0},
+        {"energy_wh/import-T10", 0},         {"energy_wh/distributor-T1", 11604109},
+        {"energy_wh/distributor-T2", 0},     {"energy_wh/distributor-T3", 0},
+        {"energy_wh/distributor-T4", 0},     {"energy_wh/export", 671631},
+        {"reactive_energy/Q1", 2970842},     {"reactive_energy/Q2", 204084},
+        {"reactive_energy/Q3", 84948},       {"reactive_energy/Q4", 774332},
+        {"current/L1", 1},                   {"current/L2", 2},
+        {"current/L3", 1},                   {"voltage/L1", 234},
+        {"voltage/L2", 240},                 {"voltage/L3", 242},
+        {"apparent_power/reference", 18000}, {"apparent_power/cut-off", 18000},
+        {"apparent_power/import", 13},       {"apparent_power/L1-import", 0},
+        {"apparent_power/L2-import", 568},   {"apparent_power/L3-import", 0},
+        {"apparent_power/peak-import", 2636}, {"apparent_power/peak-import-L1", 405},
+        {"apparent_power/peak-import-L2", 2194}, {"apparent_power/peak-import-L3", 565},
+        {"apparent_power/peak-import-yesterday", 6560},
+        {"apparent_power/peak-import-yesterday-L1", 1084},
+        {"apparent_power/peak-import-yesterday-L2", 3275},
+        {"apparent_power/peak-import-yesterday-L3", 2904},
+        {"apparent_power/export", 0},        {"apparent_power/peak-export", 0},
+        {"apparent_power/peak-export-yesterday", 3861},
+        {"power/average-import", 806},       {"power/average-export", 0},
+        {"voltage/average-L1", 230},         {"voltage/average-L2", 239},
+        {"voltage/average-L3", 243},         {"gauge/tariff", 2}};
     expect_series(&c.t[0], want, sizeof want / sizeof want[0]);
     collector_free(&c);
 }
@@ -301,6 +377,7 @@ static const test_case map_cases[] = {
     {"strings, date-times and positional values are not dispatched", test_map_non_numbers},
     {"a synthetic telegram maps to its twelve series", test_map_synthetic_telegram},
     {"a Belgian P1 telegram maps to its series", test_map_p1_telegram},
+    {"a three-phase TIC frame maps to its series", test_map_tic_telegram},
     {"Select/Ignore OBIS patterns", test_patterns},
     {"tcp://host:port devices", test_tcp_devices},
     {"key file contents", test_key_file_content},
