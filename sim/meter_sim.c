@@ -508,6 +508,8 @@ size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
         return p1_telegram(m, (char *)out, cap);
     if (m->framing == SIM_SML)
         return sml_telegram(m, out, cap);
+    if (m->framing == SIM_TIC)
+        return sim_tic_telegram(m, out, cap);
     uint8_t plain[512], apdu[600];
     size_t pn = sim_plaintext(m, plain, sizeof plain);
     size_t an = smb_glo(apdu, sizeof apdu, m->sc, m->title, m->fc, m->ek, 16,
@@ -536,6 +538,7 @@ size_t sim_telegram(const meter_sim *m, uint8_t *out, size_t cap)
         return an + 8;
     case SIM_P1:
     case SIM_SML:
+    case SIM_TIC:
         break;
     }
     return 0;
@@ -620,6 +623,8 @@ static size_t sml_expect_json(const meter_sim *m, const char *time, char *out, s
 
 size_t sim_expect_json(const meter_sim *m, char *out, size_t cap)
 {
+    if (m->framing == SIM_TIC)
+        return sim_tic_expect_json(m, out, cap);
     int off = sim_cet_offset(m->utc);
     int64_t local = m->utc + off * 60;
     int64_t days = local / 86400, sod = local % 86400;

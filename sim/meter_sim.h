@@ -31,8 +31,22 @@
  *           what the sign check must catch
  *   HOLLEY  a DTZ541 on RS485: the registers' valTime a bare secIndex,
  *           CRC-16/KERMIT, signed power, export in bit 11, phases */
-typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1, SIM_WRAPPER, SIM_SML } sim_framing;
+/* SIM_TIC: the values as a French meter's TIC frames (sim_tic.c), in one of
+ * four shapes (tic_make), each with its events at fixed pushes:
+ *   HIST    historique, single-phase, Tempo (BBRH* registers, the power as
+ *           PAPP in VA): tomorrow announced red (DEMAIN) from push 3
+ *   HIST3   historique, three-phase BASE (IINST1-3, PMAX, PPOT): an overload
+ *           on L1 (ADIR1) in pushes 3 and 4, over in 5
+ *   STD     standard, single-phase Tempo consumer (DATE, EAST, EASF01-02,
+ *           URMS1, STGE): tomorrow red from push 3, a message (MSG1) from
+ *           4, mobile peak 1 announced from 5 (STGE)
+ *   STD3    standard, three-phase producer (EAIT, SINSTI, ERQ, SINSTS1-3):
+ *           the meter's clock degraded in pushes 2 and 3 (lower-case
+ *           horodate, STGE bit 16), set again in 4
+ * Values as the frames carry them: V, A, VA and Wh in whole units. */
+typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1, SIM_WRAPPER, SIM_SML, SIM_TIC } sim_framing;
 typedef enum { SIM_SML_EMH = 0, SIM_SML_DZG, SIM_SML_DZG_NEW, SIM_SML_HOLLEY } sim_sml_make;
+typedef enum { SIM_TIC_HIST = 0, SIM_TIC_HIST3, SIM_TIC_STD, SIM_TIC_STD3 } sim_tic_make;
 
 typedef struct {
     uint8_t title[8];         /* system title */
@@ -43,6 +57,7 @@ typedef struct {
     uint8_t sc;               /* 0x21 or 0x30 */
     sim_framing framing;
     sim_sml_make sml_make;    /* SIM_SML: the make's shape */
+    sim_tic_make tic_make;    /* SIM_TIC: the meter's shape */
     uint8_t ek[16], ak[16];
     uint64_t rng;
     /* the current values, raw as sent (V*10, A*100, W, Wh, varh) */
@@ -79,6 +94,10 @@ void sim_step(meter_sim *m);
  * {"frame_counter":..,"time":"..+02:00","time_utc":"..Z","voltage_l1":228.4,...}
  * (P1: also "gas_m3" and "gas_unix", the gas meter's last capture) */
 size_t sim_expect_json(const meter_sim *m, char *out, size_t cap);
+/* SIM_TIC's frame and expect line (sim_tic.c; sim_telegram and
+ * sim_expect_json call them) */
+size_t sim_tic_telegram(const meter_sim *m, uint8_t *out, size_t cap);
+size_t sim_tic_expect_json(const meter_sim *m, char *out, size_t cap);
 /* Local time offset (minutes east of UTC) of Central Europe at utc. */
 int sim_cet_offset(int64_t utc);
 

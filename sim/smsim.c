@@ -4,10 +4,10 @@
  * fast as possible.  For the demo, the end-to-end tests and benchmarks;
  * the keys are the published test keys of fixtures/synthetic.
  *
- *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1|sml]
+ *   smsim [--count N] [--period S] [--fast] [--baud B] [--framing mbus|hdlc|raw|p1|sml|tic]
  *         [--auth] [--seed N] [--start UNIX] [--hex] [--expect FILE] [--out PATH]
  *         [--skip N] [--garbage N] [--p1-crc yes|no|unpadded|bcc] [--7e1] [--gas-every N]
- *         [--make emh|dzg|dzg-dvbs|holley]
+ *         [--make emh|dzg|dzg-dvbs|holley|historique|historique-3p|standard|standard-3p]
  *
  * --framing p1 sends the same meter's values as P1 text (DSMR 5 lines, not
  * encrypted) with a gas meter that captures every --gas-every pushes (5);
@@ -157,8 +157,9 @@ static const char help_text[] =
     "The meter:\n"
     "  -f, --framing KIND      mbus (default: two M-Bus frames a telegram), hdlc,\n"
     "                          raw (bare APDUs), wrapper (the DLMS wrapper), p1\n"
-    "                          (DSMR 5 text, not encrypted, with a gas meter) or sml\n"
-    "                          (a German meter's SML push, not encrypted)\n"
+    "                          (DSMR 5 text, not encrypted, with a gas meter), sml\n"
+    "                          (a German meter's SML push, not encrypted) or tic\n"
+    "                          (a French meter's TIC frames)\n"
     "  -a, --auth              send a GCM tag too (security control 0x30; the\n"
     "                          reader then needs the authentication key)\n"
     "  -s, --seed N            the values' random walk (default 1): the same seed\n"
@@ -208,6 +209,15 @@ static const char help_text[] =
     "                          DVS74's bug would be) or holley (a DTZ541: bare\n"
     "                          valTime, CRC-16/KERMIT)\n"
     "\n"
+    "TIC (--framing tic; --baud 1200 for historique, 9600 for standard):\n"
+    "  -M, --make MAKE         historique (default: single-phase Tempo; tomorrow\n"
+    "                          red from the fourth frame), historique-3p (three-\n"
+    "                          phase; an overload on L1 in frames 4 and 5),\n"
+    "                          standard (single-phase Tempo; tomorrow red, a\n"
+    "                          message, a mobile peak announced) or standard-3p\n"
+    "                          (three-phase producer; the clock degraded in\n"
+    "                          frames 3 and 4)\n"
+    "\n"
     "  -h, --help              this text\n"
     "\n"
     "Example: a meter on a pseudo-terminal, read by smdecode:\n"
@@ -245,6 +255,7 @@ int main(int argc, char **argv)
     int64_t start = 1692652980; /* 2023-08-21T23:23:00+02:00, as the fixtures */
     sim_framing framing = SIM_MBUS;
     sim_sml_make make = SIM_SML_EMH;
+    sim_tic_make tic_make = SIM_TIC_HIST;
     const char *expect = NULL, *out = NULL, *replay = NULL, *corrupt_log = NULL;
     double corrupt = 0, rate = 0;
     int c;
@@ -262,6 +273,7 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "wrapper")) framing = SIM_WRAPPER;
             else if (!strcmp(optarg, "p1")) framing = SIM_P1;
             else if (!strcmp(optarg, "sml")) framing = SIM_SML;
+            else if (!strcmp(optarg, "tic")) framing = SIM_TIC;
             else usage();
             break;
         case 'K':
@@ -277,6 +289,10 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "dzg")) make = SIM_SML_DZG;
             else if (!strcmp(optarg, "holley")) make = SIM_SML_HOLLEY;
             else if (!strcmp(optarg, "dzg-dvbs")) make = SIM_SML_DZG_NEW;
+            else if (!strcmp(optarg, "historique")) tic_make = SIM_TIC_HIST;
+            else if (!strcmp(optarg, "historique-3p")) tic_make = SIM_TIC_HIST3;
+            else if (!strcmp(optarg, "standard")) tic_make = SIM_TIC_STD;
+            else if (!strcmp(optarg, "standard-3p")) tic_make = SIM_TIC_STD3;
             else usage();
             break;
         case 'G': gas_every = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -340,6 +356,7 @@ int main(int argc, char **argv)
     sim_init(&m, seed, start, period);
     m.framing = framing;
     m.sml_make = make;
+    m.tic_make = tic_make;
     m.sc = auth ? 0x30 : 0x21;
     m.p1_crc = p1_crc;
     m.gas_every = gas_every;
@@ -400,7 +417,9 @@ int main(int argc, char **argv)
             ok = write_all(fd, buf, n);
         } else {
             /* at the line's speed: 11 bits per byte (8E1), 10 for P1 (8N1, 7E1) */
-            int64_t per_byte = (framing == SIM_P1 || framing == SIM_SML ? 10LL : 11LL) * 1000000000 / baud;
+            int64_t per_byte =
+                (framing == SIM_P1 || framing == SIM_SML || framing == SIM_TIC ? 10LL : 11LL) *
+                1000000000 / baud;
             ok = true;
             for (size_t j = 0; j < n && ok && !stop; j += 16) {
                 size_t k = n - j < 16 ? n - j : 16;

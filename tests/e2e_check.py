@@ -42,6 +42,9 @@ SERIES = {
     "energy_import": "energy_wh-import", "energy_export": "energy_wh-export",
     "reactive_energy_import": "reactive_energy-import",
     "reactive_energy_export": "reactive_energy-export",
+    "energy_import_t1": "energy_wh-import-T1", "energy_import_t2": "energy_wh-import-T2",
+    "apparent_power_import": "apparent_power-import",
+    "apparent_power_export": "apparent_power-export",
 }
 VIENNA = zoneinfo.ZoneInfo("Europe/Vienna")
 failures = 0

@@ -242,6 +242,10 @@ $(meter_sml sml-emh 'Framing "sml"' 'Period 2')
 $(meter_sml sml-dzg 'Framing "sml"' 'Period 2')
 $(meter_sml sml-holley 'Baud 9600' 'Parity "none"' 'Period 2')
 $(meter_sml sml-dvbs 'Framing "sml"' 'Period 2')
+$(meter_sml tic-hist 'Framing "tic"' 'Period 2')
+$(meter_sml tic-hist3 'Framing "tic"' 'Period 2')
+$(meter_sml tic-std 'Framing "tic"' 'Baud 9600' 'Period 2')
+$(meter_sml tic-std3 'Framing "tic"' 'Baud 9600' 'DataBits 8' 'Parity "none"' 'Period 2')
   <Meter "auto-p1">
     Device "$W/auto-p1"
     Baud "auto"
@@ -264,7 +268,7 @@ EOF
 for m in cz replay4 fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen hcs-reopen replay \
     wrongkey swapped wrongak stale \
     rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap p1-clock auto-p1 auto-mbus auto-sml layout \
-    sml-emh sml-dzg sml-holley sml-dvbs; do pty $m; done
+    sml-emh sml-dzg sml-holley sml-dvbs tic-hist tic-hist3 tic-std tic-std3; do pty $m; done
 # the HDLC fixtures' telegrams 0 and 1; then the end of 1, telegram 2 with
 # a bit of its HCS and of its ciphertext flipped, telegrams 3 and 4
 python3 - "$F/vkw-hdlc-enc.hex" "$W/hcs1.hex" "$W/hcs2.hex" <<'PY'
@@ -435,6 +439,17 @@ for mk in emh dzg holley; do
 done
 "$SIM" --framing sml --make dzg-dvbs --baud 9600 --out "$W/sml-dvbs.sim" --period 5 --count 8 \
     --seed 42 --expect "$W/sml-dvbs.expect" & s25=$!
+# TIC, a frame every 5 s: historique single-phase Tempo and three-phase at
+# 1200 7E1 (the meter has no clock: the host's time), standard single-phase
+# Tempo and a three-phase producer at 9600 (their DATE: the meter's time),
+# the producer's bytes with their 7E1 parity bits to a reader set to 8N1;
+# each shape's events at fixed frames (sim/meter_sim.h)
+for mk in hist:historique:1200 hist3:historique-3p:1200 std:standard:9600 std3:standard-3p:9600; do
+    IFS=: read -r name make baud <<<"$mk"
+    "$SIM" --framing tic --make $make --baud $baud --out "$W/tic-$name.sim" --period 5 --count 7 \
+        --seed 44 --start $NOW $([ $name = std3 ] && echo --7e1) --expect "$W/tic-$name.expect" &
+    eval "tic_$name=\$!"
+done
 (   # telegram 3 replayed after telegram 4
     sim replay --period 1 --count 4 --start $NOW --seed 16
     sim replay --period 1 --count 1 --skip 2 --start $NOW --seed 16
@@ -460,7 +475,7 @@ done
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
 wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21 \
-    $s22 $s23 $s24 $s25 $s26 $sml_emh $sml_dzg $sml_holley
+    $s22 $s23 $s24 $s25 $s26 $sml_emh $sml_dzg $sml_holley $tic_hist $tic_hist3 $tic_std $tic_std3
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -629,6 +644,39 @@ n=$(grep "Notification: .*plugin_instance = sml-dvbs," "$W/collectd.log" |
 [ -n "$k" ] && run_check health "$C/smartmeter-sml-dvbs" telegrams=8 quirk-amended=$k
 # after it, every value as sent (the power negative), each once
 [ -n "$k" ] && run_check csv "$C/smartmeter-sml-dvbs" "$W/sml-dvbs.expect" --host-time=$NOW --last=$((8 - k))
+
+note "TIC: both modes, single and three-phase, Tempo, a producer: values, health, events once each"
+for name in hist hist3; do
+    run_check csv "$C/smartmeter-tic-$name" "$W/tic-$name.expect" --host-time=$NOW
+done
+for name in std std3; do
+    run_check csv "$C/smartmeter-tic-$name" "$W/tic-$name.expect"
+done
+run_check rrd-sequence "$W/rrd/test/smartmeter-tic-hist" "$W/tic-hist.expect" $NOW
+run_check rrd-sequence "$W/rrd/test/smartmeter-tic-std3" "$W/tic-std3.expect" $NOW
+for name in hist hist3 std std3; do
+    run_check health "$C/smartmeter-tic-$name" telegrams=7 checksum-errors=0 parse-errors=0 \
+        tic-groups-checksum=0 tic-groups-parity=0 tic-groups-invalid=0 tic-frames-interrupted=0 \
+        bytes-discarded=0
+done
+tev() { grep "Notification: .*plugin_instance = tic-$1," "$W/collectd.log" | grep -c "$2"; }
+[ "$(tev hist 'severity = WARNING.*Tempo: tomorrow is a red day')" -eq 1 ] ||
+    bad "tic-hist: tomorrow's red day is not notified exactly once"
+[ "$(tev hist3 'severity = WARNING.*overload: [0-9]* A, above the subscribed current (ADIR1)')" -eq 1 ] ||
+    bad "tic-hist3: the overload is not notified exactly once"
+[ "$(tev hist3 'severity = OKAY.*the overload is over')" -eq 1 ] || bad "tic-hist3: the overload's end"
+[ "$(tev std 'Tempo: tomorrow is a red day')" -eq 1 ] || bad "tic-std: tomorrow's red day"
+[ "$(tev std 'message from the meter: DELESTAGE PREVU DEMAIN 18H')" -eq 1 ] || bad "tic-std: the message"
+[ "$(tev std 'mobile peak PM1 announced')" -eq 1 ] || bad "tic-std: the mobile peak"
+[ "$(tev std3 'severity = WARNING.*clock is degraded')" -eq 1 ] || bad "tic-std3: the clock degraded"
+[ "$(tev std3 'severity = OKAY.*clock is set again')" -eq 1 ] || bad "tic-std3: the clock set again"
+for name in hist hist3 std std3; do # nothing else
+    n=$(grep -c "Notification: .*plugin_instance = tic-$name," "$W/collectd.log")
+    want=$(case $name in hist) echo 1 ;; hist3) echo 2 ;; std) echo 3 ;; std3) echo 2 ;; esac)
+    [ "$n" -eq "$want" ] || bad "tic-$name: $n notifications, want $want"
+done
+grep -q 'meter "tic-std3": first telegram: .*TIC standard mode, 29 of 29 groups read' "$W/collectd.log" ||
+    bad "tic-std3: no 'first telegram ... TIC standard mode' line"
 note "channels: the Czech relays each a series of their own, with the published states"
 for want in breaker=1 breaker-B1=1 breaker-B2=1 breaker-B3=0 breaker-B4=0 breaker-B5=0 breaker-B6=0; do
     f=$(ls "$C/smartmeter-cz/gauge-${want%=*}-"* 2>/dev/null | head -1)
