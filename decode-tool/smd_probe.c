@@ -115,8 +115,8 @@ int smd_run_probe(const options *o)
     }
     fprintf(stderr,
             "%s: %s: no setting gives telegrams that verify: bytes arrive, but not at 2400, "
-            "9600, 19200, 38400 or 115200 baud with 8E1, 8N1 or 7E1, or the meter pushes less "
-            "often than every %.0f s (try a longer --seconds)\n",
+            "9600, 19200, 38400 or 115200 baud with 8E1, 8N1 or 7E1, nor at 1200 with 7E1 or "
+            "8N1, or the meter pushes less often than every %.0f s (try a longer --seconds)\n",
             progname, o->device, po.seconds / 2);
     return EXIT_FAILED;
 }

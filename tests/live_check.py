@@ -21,7 +21,9 @@ from e2e_check import OBIS  # the simulator's names -> OBIS codes
 
 # an SML meter's net power too; each telegram is checked for the values its
 # expect line has (an SML meter sends no reactive energy)
-CODES = dict(OBIS, power_net="1-0:16.7.0*255")
+CODES = dict(OBIS, power_net="1-0:16.7.0*255", energy_import_t1="1-0:1.8.1*255",
+             energy_import_t2="1-0:1.8.2*255", apparent_power_import="1-0:9.7.0*255",
+             apparent_power_export="1-0:10.7.0*255")
 
 WAIT = 30.0  # seconds for a line (valgrind is slow); the figure is printed
 

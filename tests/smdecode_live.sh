@@ -48,7 +48,10 @@ for i in 0 1 2; do
     "$SIM" --framing p1 --count 1 --skip $i --seed 31 --fast --out "$W/p$i.txt" --expect "$W/p$i.exp"
     "$SIM" --framing sml --make dzg --count 1 --skip $i --seed 31 --fast --out "$W/s$i.bin" \
         --expect "$W/s$i.exp"
+    "$SIM" --framing tic --make historique --count 1 --skip $i --seed 31 --fast --out "$W/t$i.bin" \
+        --expect "$W/t$i.exp"
 done
+cat "$W"/t[012].exp >"$W/t.exp"
 cat "$W"/s[012].exp >"$W/s.exp"
 cat "$W"/m[012].exp >"$W/m.exp"
 cat "$W"/p[01].exp >"$W/p.exp"
@@ -76,6 +79,8 @@ live P1 p 2 "115200 8N1" --framing p1
 # SML (a DZG with its sign bug, corrected by its quirk): --framing sml
 # defaults to 9600 8N1, an optical head's line
 live SML s 3 "9600 8N1" --framing sml
+# TIC (a Linky in historique mode): --framing tic defaults to 1200 7E1
+live TIC t 3 "1200 7E1" --framing tic
 
 # a silent line: --seconds ends it; exit 1 and the usual causes named
 pty q
