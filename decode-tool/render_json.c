@@ -680,7 +680,7 @@ static void tic_info(smd_out *o, const sm_tic_info *ti, bool layers, const uint8
             if (name)
                 lit(o, name);
             else
-                smd_out_u64(o, v);
+                smd_out_u64(o, v + f[i].add);
         }
         smd_out_ch(o, '}');
     }

@@ -589,7 +589,7 @@ static void tic_stge(smd_out *o, uint32_t stge)
     for (size_t i = 0; i < nf; i++) {
         unsigned v = sm_tic_stge_get(stge, &f[i]);
         const char *name = sm_tic_stge_value_name(&f[i], v);
-        snprintf(buf, sizeof buf, "%u", v);
+        snprintf(buf, sizeof buf, "%u", v + f[i].add);
         smd_out_ch(o, ' ');
         smd_out_str(o, f[i].name);
         smd_out_str(o, "=\"");

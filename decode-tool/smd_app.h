@@ -35,6 +35,7 @@ typedef struct {
     double seconds;                     /* 0: no limit */
     bool quiet;                         /* no per-telegram lines on standard error */
     const char *quirk;                  /* --quirk: auto (NULL), none or a name */
+    bool whole_frames;                  /* --whole-frames: TIC frames refused whole */
 } options;
 
 typedef struct {

@@ -48,9 +48,10 @@ static void usage(FILE *f)
             "  -F, --framing=MODE       auto (default), %s\n"
             "Live line (instead of inputs; each telegram written as it arrives):\n"
             "  -d, --device=DEV         a serial port (/dev/ttyUSB0) or tcp://host:port\n"
-            "      --baud=N             default 2400, with --framing=p1 115200\n"
-            "      --parity=P           even (default), odd or none (p1: none)\n"
-            "      --data-bits=N        5 to 8 (default 8)\n"
+            "      --baud=N             default 2400; --framing=p1 115200, sml 9600, tic 1200\n"
+            "                           (a Linky in standard mode: 9600)\n"
+            "      --parity=P           even (default), odd or none (p1, sml: none)\n"
+            "      --data-bits=N        5 to 8 (default 8; tic: 7)\n"
             "      --stop-bits=N        1 (default) or 2\n"
             "  -n, --count=N            stop after N telegrams\n"
             "  -t, --seconds=S          stop after S seconds (else at Ctrl-C)\n"
@@ -76,6 +77,9 @@ static void usage(FILE *f)
             "                           wrong (counted and said; for meters that get it wrong)\n"
             "      --quirk=NAME         the meter bug to correct: auto (default: the quirk\n"
             "                           that matches the meter), none, or a quirk's name\n"
+            "      --whole-frames       TIC: a frame with a group that fails is refused\n"
+            "                           whole (by default the group is left out and\n"
+            "                           counted, the frame's other groups read)\n"
             "  -h, --help               this help\n"
             "  -V, --version            the version\n"
             "\n"
@@ -218,6 +222,7 @@ enum {
     OPT_PROBE,
     OPT_SUGGEST_LAYOUT,
     OPT_NO_VERIFY_CHECKSUM,
+    OPT_WHOLE_FRAMES,
     OPT_QUIRK
 };
 
@@ -321,6 +326,7 @@ static bool layout_option(int c, const char *arg, options *o)
     switch (c) {
     case OPT_SUGGEST_LAYOUT: o->format = "layout"; break;
     case OPT_NO_VERIFY_CHECKSUM: o->verify_checksum = false; break;
+    case OPT_WHOLE_FRAMES: o->whole_frames = true; break;
     case 'L': layout_file(arg); break;
     case OPT_QUIRK: o->quirk = strcmp(arg, "auto") == 0 ? NULL : arg; break;
     default: return false;
@@ -365,6 +371,7 @@ static void parse_options(int argc, char **argv, options *o)
         {"suggest-layout", no_argument, NULL, OPT_SUGGEST_LAYOUT},
         {"layout-file", required_argument, NULL, 'L'},
         {"no-verify-checksum", no_argument, NULL, OPT_NO_VERIFY_CHECKSUM},
+        {"whole-frames", no_argument, NULL, OPT_WHOLE_FRAMES},
         {"quirk", required_argument, NULL, OPT_QUIRK},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -503,6 +510,7 @@ int main(int argc, char **argv)
     sm_decoder_init(&a->dec, (sm_link)o.framing, smd_app_on_telegram, a);
     sm_decoder_set_layouts(&a->dec, have_user_layouts ? &user_layouts : NULL);
     sm_decoder_ignore_checksums(&a->dec, !o.verify_checksum);
+    sm_decoder_tic_whole(&a->dec, o.whole_frames);
     set_quirk(&a->dec, o.quirk);
     a->quirk_auto = !o.quirk;
     sm_err e = sm_decoder_set_keys(&a->dec, o.ek_len ? o.ek : NULL, o.ek_len,

@@ -149,6 +149,7 @@ typedef struct {
     uint8_t shift, bits;  /* where in the register */
     const char *const *values; /* the values' names, NULL: a number */
     uint8_t nvalues;
+    uint8_t add;          /* a number: shown as the bits plus this (an index sent less 1) */
 } sm_tic_stge_field;
 
 /* The fields of STGE, in bit order; *n their number. */
@@ -158,7 +159,7 @@ static inline unsigned sm_tic_stge_get(uint32_t stge, const sm_tic_stge_field *f
     return (unsigned)(stge >> f->shift) & ((1u << f->bits) - 1u);
 }
 /* A field's value named ("closed", "blue"), or NULL when it has no names
- * or the value none. */
+ * or the value none (a number: sm_tic_stge_get + add). */
 const char *sm_tic_stge_value_name(const sm_tic_stge_field *f, unsigned v);
 /* The field of that name, NULL when none. */
 const sm_tic_stge_field *sm_tic_stge_field_named(const char *name);

@@ -160,7 +160,7 @@ static const char *const euridis[] = {"off", "on-no-security", "", "on-security"
 static const char *const cpl[] = {"new-unlock", "new-lock", "registered"};
 static const char *const colour[] = {"none", "blue", "white", "red"};
 static const char *const peak_notice[] = {"none", "pm1", "pm2", "pm3"};
-#define V(a) a, sizeof a / sizeof a[0]
+#define V(a) a, sizeof a / sizeof a[0], 0
 
 static const sm_tic_stge_field stge[] = {
     {"dry-contact", 0, 1, V(open_closed)},
@@ -170,8 +170,8 @@ static const sm_tic_stge_field stge[] = {
     {"over-power", 7, 1, V(no_yes)},
     {"producer", 8, 1, V(no_yes)},
     {"active-energy", 9, 1, V(direction)},
-    {"supplier-index", 10, 4, NULL, 0}, /* the index in use - 1 */
-    {"distributor-index", 14, 2, NULL, 0},
+    {"supplier-index", 10, 4, NULL, 0, 1}, /* the index in use, sent less 1 */
+    {"distributor-index", 14, 2, NULL, 0, 1},
     {"clock-degraded", 16, 1, V(no_yes)},
     {"tic-standard", 17, 1, V(no_yes)},
     {"euridis", 19, 2, V(euridis)},

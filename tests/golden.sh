@@ -116,6 +116,16 @@ check p1-nl-kaifa-dsmr42-1.layers.json 0 -f json --layers fixtures/p1/nl-kaifa-d
 # IEC 62056-21's data block: STX, ETX and the BCC named in the XML comment
 check p1-iec-data-block-synthetic.layers.xml 0 --layers fixtures/p1/iec-data-block-synthetic.txt
 
+# TIC: the real frames of French meters (each .tic beside its .json), every
+# format; the groups with --layers; the noisy capture without an ETX: cut
+# short (exit 1), and the frame refused whole under --whole-frames
+UNVERIFIABLE="neg-tic-std-1p-tempo-linky-ticmeter-noise" every_format tic tic
+check tic-std-1p-tempo-linky-ticmeter.layers.xml 0 --layers fixtures/tic/tic-std-1p-tempo-linky-ticmeter.tic
+check tic-std-1p-producer-linky-ticmeter.layers.json 0 -f json --layers \
+    fixtures/tic/tic-std-1p-producer-linky-ticmeter.tic
+STDERR=1 check tic-noise.json 1 -f json --framing tic fixtures/tic/neg-tic-std-1p-tempo-linky-ticmeter-noise.tic
+STDERR=1 check tic-badck-whole.json 1 -f json --whole-frames fixtures/tic/neg-tic-hist-1p-hc-wifinfo-badck.tic
+
 # SML: the real frames of German meters, every format; the layers (the
 # transport, its CRC kind, the message CRCs) of one X.25 and the KERMIT one.
 # Itron's frame, whose CRCs no known variant verifies: rejected, and read

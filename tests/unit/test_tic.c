@@ -610,7 +610,40 @@ static void test_random_text(void)
     collector_free(&c);
 }
 
+/* STGE's fields as the specification and the captures' notes read them:
+ * 013AC401 (the Tempo consumer) and 003A0301 (the producer) */
+static void test_stge(void)
+{
+    static const struct {
+        uint32_t stge;
+        const char *field;
+        const char *name; /* NULL: a number */
+        unsigned shown;
+    } want[] = {{0x013AC401, "dry-contact", "open", 0},    {0x013AC401, "cut-off", "closed", 0},
+                {0x013AC401, "supplier-index", NULL, 2},   {0x013AC401, "distributor-index", NULL, 4},
+                {0x013AC401, "tempo-today", "blue", 0},    {0x013AC401, "tempo-tomorrow", "none", 0},
+                {0x013AC401, "producer", "no", 0},         {0x013AC401, "tic-standard", "yes", 0},
+                {0x003A0301, "producer", "yes", 0},        {0x003A0301, "active-energy", "export", 0},
+                {0x003A0301, "supplier-index", NULL, 1},   {0x0C000000, "tempo-tomorrow", "red", 0},
+                {0x00000006, "cut-off", "open-load-shedding", 0},
+                {0x00010000, "clock-degraded", "yes", 0}, {0x10000000, "mobile-peak-notice", "pm1", 0}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const sm_tic_stge_field *f = sm_tic_stge_field_named(want[i].field);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        unsigned v = sm_tic_stge_get(want[i].stge, f);
+        const char *name = sm_tic_stge_value_name(f, v);
+        if (want[i].name) {
+            CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+            CU_ASSERT_STRING_EQUAL(name, want[i].name);
+        } else {
+            CU_ASSERT_PTR_NULL(name);
+            CU_ASSERT_EQUAL(v + f->add, want[i].shown);
+        }
+    }
+}
+
 static const test_case cases[] = {
+    {"STGE's fields", test_stge},
     {"every value of the real TIC frames", test_real_frames},
     {"the checksum rule's worked examples", test_checksum_rule},
     {"every prefix, every split", test_prefixes_and_splits},
