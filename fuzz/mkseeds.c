@@ -9,8 +9,8 @@
  * written to OUTDIR/<target>/<file>-<n>: the stream bytes of the telegram
  * (deframe, pipeline), the link layer's APDU (security), the plaintext
  * (notification, and the pipeline's and security's encrypt-it-yourself
- * modes), the notification body (axdr), the hex text (hexin) and P1 text
- * (p1).  The
+ * modes), the notification body (axdr), the hex text (hexin), P1 text
+ * (p1) and TIC frames and their payload (tic).  The
  * first byte of each seed is the target's mode byte (see each target). */
 #include <errno.h>
 #include <stdio.h>
@@ -77,6 +77,16 @@ static void on_telegram(void *ctx, const sm_telegram *t)
         put("p1", n, 0x01, t->apdu, t->p1.frame.bang, true);
         if (!t->p1.frame.stx) /* and as IEC 62056-21's data block */
             put("p1", n, 0x05, t->apdu, t->p1.frame.bang, true);
+    }
+    if (t->err == SM_OK && t->is_tic && t->link) {
+        /* the stream as it came, the payload framed by the target (its
+         * checksums kept, and made right), with parity bits */
+        const sm_frame *f = &t->link->frames[0];
+        if (f->offset + f->length <= stream_len)
+            put("tic", n, 0x00, stream + f->offset, f->length, true);
+        put("tic", n, 0x01, t->apdu, t->apdu_len, true);
+        put("tic", n, 0x09, t->apdu, t->apdu_len, true);
+        put("tic", n, 0x0B, t->apdu, t->apdu_len, true);
     }
     if (t->err == SM_OK && t->is_notification) {
         put("notification", n, 0, t->apdu, t->apdu_len, false);

@@ -17,7 +17,7 @@ set -euo pipefail
 src=$(cd "$1" && pwd)
 bld=$(cd "$2" && pwd)
 shift 2
-ALL="deframe security axdr notification hexin pipeline roundtrip p1 layout sml"
+ALL="deframe security axdr notification hexin pipeline roundtrip p1 layout sml tic"
 targets=${*:-$ALL}
 SECS=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
@@ -52,7 +52,7 @@ extra() {
     case $1 in
     security) obj $BUILD_SRC ;;
     hexin) obj "$src/decode-tool/smd_hexin.c" ;;
-    pipeline | p1 | sml) obj $BUILD_SRC $RENDER_SRC ;;
+    pipeline | p1 | sml | tic) obj $BUILD_SRC $RENDER_SRC ;;
     roundtrip) obj $GEN_SRC $RENDER_SRC ;;
     esac
 }
@@ -65,14 +65,15 @@ done
 for t in $targets; do
     # shellcheck disable=SC2086
     $CC $CFLAGS $SAN -fsanitize=fuzzer -o "$W/bin/fuzz_$t" "$src/fuzz/fuzz_$t.c" $(obj $CORE_SRC) \
-        $(extra "$t") $(case $t in pipeline | roundtrip | p1 | sml) echo "$JSONC" ;; esac) $NETTLE -lm
+        $(extra "$t") $(case $t in pipeline | roundtrip | p1 | sml | tic) echo "$JSONC" ;; esac) $NETTLE -lm
 done
 # the seed maker: an ordinary build (no fuzzer runtime)
 # shellcheck disable=SC2086
 $CC -g -O1 -std=gnu11 -I"$bld" -I"$src/shared" -I"$src/decode-tool" -o "$W/bin/mkseeds" \
     "$src/fuzz/mkseeds.c" $CORE_SRC "$src/decode-tool/smd_hexin.c" $NETTLE -lm
 rm -rf "$W/seeds"
-"$W/bin/mkseeds" "$W/seeds" $(ls "$src"/fixtures/*/*.hex "$src"/fixtures/*/*.bin "$src"/fixtures/p1/*.txt)
+"$W/bin/mkseeds" "$W/seeds" $(ls "$src"/fixtures/*/*.hex "$src"/fixtures/*/*.bin "$src"/fixtures/p1/*.txt \
+    "$src"/fixtures/tic/*.tic)
 
 run_one() {
     local t=$1 c="$W/corpus/$1"

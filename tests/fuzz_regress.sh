@@ -9,7 +9,7 @@ set -euo pipefail
 src=${top_srcdir:-$(dirname "$0")/..}
 bld=${top_builddir:-.}
 fail=0
-for t in deframe security axdr notification hexin pipeline roundtrip p1 layout sml; do
+for t in deframe security axdr notification hexin pipeline roundtrip p1 layout sml tic; do
     dirs=()
     [ -d "$src/fuzz/corpus/$t" ] && dirs+=("$src/fuzz/corpus/$t")
     [ -d "$src/fuzz/regress/$t" ] && dirs+=("$src/fuzz/regress/$t")
