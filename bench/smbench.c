@@ -64,6 +64,7 @@ static void make_input(uint64_t count, sim_framing framing)
     static const char H[] = "0123456789ABCDEF";
     sim_init(&m, 42, 1692652980, 5);
     m.framing = framing;
+    m.tic_make = SIM_TIC_STD3;
     bin_buf = malloc(count * TELEGRAM_MAX);
     hex_buf = malloc(count * 2 * TELEGRAM_MAX);
     if (!bin_buf || !hex_buf) {
@@ -87,7 +88,7 @@ static void make_input(uint64_t count, sim_framing framing)
  * using no CPU), then only writes, so the two hardly compete for a core.
  * smdecode is forked from this process, which never holds the input, so its
  * peak RSS is its own. */
-static sim_framing input_framing = SIM_MBUS; /* P1 text, SML, or M-Bus telegrams */
+static sim_framing input_framing = SIM_MBUS; /* P1 text, SML, TIC, or M-Bus telegrams */
 
 static result run_once(const char *path, const char *format, bool hex, uint64_t count,
                        unsigned reps)
@@ -321,6 +322,9 @@ int main(int argc, char **argv)
     bad |= bench_plain(path, formats, count, SIM_SML,
                        "SML (an EMH-shaped push, 312 bytes, 10 readings, not encrypted)", "SML",
                        312);
+    bad |= bench_plain(path, formats, count, SIM_TIC,
+                       "TIC (a three-phase Linky in standard mode, 510 bytes, 29 readings)", "TIC",
+                       510);
     printf("\nmemory against input size (json, binary input):\n");
     uint64_t sizes[2] = {count, count * 10};
     for (int i = 0; i < 2; i++) {

@@ -155,7 +155,7 @@ static bool data_fits(const sm_tic_label *def, const uint8_t *p, size_t n)
 /* The verdict on a group whose fields were found, in the frame of mode
  * `mode`; *dt its horodate. */
 static sm_tic_verdict judge(const uint8_t *p, sm_tic_group *g, sm_tic_mode mode,
-                            sm_datetime *dt)
+                            const sm_tic_label *prev, sm_datetime *dt)
 {
     const uint8_t *q = p + g->off;
     if (memchr(q, DEL, g->len))
@@ -166,7 +166,7 @@ static sm_tic_verdict judge(const uint8_t *p, sm_tic_group *g, sm_tic_mode mode,
         return SM_TIC_GROUP_LABEL;
     if (g->mode != mode)
         return SM_TIC_GROUP_MODE;
-    g->def = sm_tic_label_find(q, g->label_len);
+    g->def = sm_tic_label_next(prev, q, g->label_len);
     const sm_tic_label *def = g->def;
     unsigned bit = mode == SM_TIC_HISTORIQUE ? SM_TIC_HIST : SM_TIC_STD;
     if (def && !(def->modes & bit))
@@ -305,12 +305,15 @@ sm_err sm_tic_parse(sm_cur *c, bool whole, sm_tic_info *info, sm_reading_set *ou
     info->mode = (uint8_t)frame_mode(p, n);
     size_t pos = 0, a, b, first_bad = n;
     bool cr;
+    const sm_tic_label *prev = NULL;
     while (next_group(p, n, &pos, &a, &b, &cr)) {
         sm_tic_group g = {.off = (uint16_t)a, .len = (uint16_t)(b - a), .reading = -1};
         sm_datetime dt;
         sm_tic_verdict v = SM_TIC_GROUP_SHAPE;
         if (cr && split(p, &g))
-            v = judge(p, &g, (sm_tic_mode)info->mode, &dt);
+            v = judge(p, &g, (sm_tic_mode)info->mode, prev, &dt);
+        if (g.def)
+            prev = g.def;
         if (v == SM_TIC_GROUP_OK && out->n >= out->cap)
             v = SM_TIC_GROUP_FULL;
         if (v == SM_TIC_GROUP_OK && !whole) {
@@ -335,7 +338,7 @@ sm_err sm_tic_parse(sm_cur *c, bool whole, sm_tic_info *info, sm_reading_set *ou
             sm_datetime dt;
             if (out->n >= out->cap)
                 break;
-            judge(p, g, (sm_tic_mode)info->mode, &dt);
+            judge(p, g, (sm_tic_mode)info->mode, g->def, &dt);
             g->reading = (int16_t)out->n;
             reading(p, g, &dt, &out->readings[out->n], (uint16_t)out->n);
             out->n++;

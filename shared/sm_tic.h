@@ -80,6 +80,7 @@ typedef enum {
 
 typedef struct {
     const char *label;   /* "EAST" */
+    uint8_t len;         /* its characters */
     uint8_t modes;       /* SM_TIC_HIST | SM_TIC_STD */
     uint8_t form;        /* sm_tic_form */
     uint8_t width;       /* the data's characters (SM_TIC_TEXT 0: any up to 98) */
@@ -91,8 +92,10 @@ typedef struct {
     sm_obis_info info;   /* name, unit and key ("east") for every front end */
 } sm_tic_label;
 
-/* The table's entry of a label (n bytes at p), NULL when it has none. */
+/* The table's entry of a label (n bytes at p), NULL when it has none; the
+ * same, trying the entry after prev (the last group's) first. */
 const sm_tic_label *sm_tic_label_find(const uint8_t *p, size_t n);
+const sm_tic_label *sm_tic_label_next(const sm_tic_label *prev, const uint8_t *p, size_t n);
 /* The whole table; *n its length. */
 const sm_tic_label *sm_tic_labels(size_t *n);
 

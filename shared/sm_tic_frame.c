@@ -89,9 +89,12 @@ static sm_cand take(sm_scan *s, size_t j, bool parity)
     sm_deframer *d = s->d;
     uint8_t text[SM_TIC_MAX];
     unsigned errors = 0;
-    for (size_t i = 1; i < j; i++) {
+    memcpy(text, s->p + 1, j - 1);
+    for (size_t i = 0; i < j - 1; i++) {
+        if (!parity && text[i] < 0x80)
+            continue;
         bool bad;
-        text[i - 1] = clean(s->p[i], parity, &bad);
+        text[i] = clean(text[i], parity, &bad);
         errors += bad;
     }
     s->used = j + 1;
@@ -119,6 +122,8 @@ static sm_cand tic_scan(sm_scan *s)
         return h < 0 ? SM_CAND_NEED_MORE : SM_CAND_NOT_FRAME;
     size_t n = s->n < SM_TIC_MAX ? s->n : SM_TIC_MAX;
     for (size_t j = 1; j < n; j++) {
+        if (!parity && (p[j] > EOT || p[j] < STX))
+            continue; /* (the usual byte: no parity to strip, no end) */
         bool bad;
         uint8_t c = clean(p[j], parity, &bad);
         if (c == ETX)
