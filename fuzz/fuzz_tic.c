@@ -14,7 +14,8 @@
  * or without the parity bits); and every reading is a group that passes
  * every check when checked here again: its bytes inside the payload, its
  * checksum right by the rule, its label of [A-Z0-9+-], its text of
- * 0x20-0x5F, a number's digits its value. */
+ * 0x20-0x5F (DATE's: its horodate, lower case when the clock is degraded),
+ * a number's digits its value. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -92,7 +93,10 @@ static void check_readings(const uint8_t *p, size_t n, const sm_reading *r, size
             if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-'))
                 FUZZ_FAIL("reading %zu: a label byte 0x%02X", i, c);
         }
-        for (size_t k = 0; k < x->text_len; k++)
+        sm_datetime dt;
+        if (x->kind == SM_RK_DATETIME && !sm_tic_horodate(x->text, x->text_len, &dt))
+            FUZZ_FAIL("reading %zu: a date-time whose horodate is none", i);
+        for (size_t k = 0; x->kind != SM_RK_DATETIME && k < x->text_len; k++)
             if (x->text[k] < 0x20 || x->text[k] > 0x5F)
                 FUZZ_FAIL("reading %zu: a data byte 0x%02X", i, x->text[k]);
         /* the group: from the label to the CR after the data */
