@@ -684,6 +684,16 @@ static void tic_info(smd_out *o, const sm_tic_info *ti, bool layers, const uint8
         }
         smd_out_ch(o, '}');
     }
+    if (ti->has_relais) { /* relay n+1 closed when bit n is set */
+        KEY(o, "\"relays\"");
+        smd_out_ch(o, '[');
+        for (unsigned i = 0; i < 8; i++) {
+            if (i)
+                smd_out_ch(o, ',');
+            lit(o, ti->relais >> i & 1 ? "closed" : "open");
+        }
+        smd_out_ch(o, ']');
+    }
     if (layers)
         tic_groups(o, ti, text);
 }

@@ -619,6 +619,15 @@ static void tic(smd_out *o, const sm_telegram *t)
     }
     if (ti->has_stge)
         tic_stge(o, ti->stge);
+    if (ti->has_relais) {
+        indent(o, 1);
+        smd_out_str(o, "<Relays");
+        for (unsigned i = 0; i < 8; i++) {
+            snprintf(buf, sizeof buf, " Relay%u=\"%s\"", i + 1, ti->relais >> i & 1 ? "closed" : "open");
+            smd_out_str(o, buf);
+        }
+        smd_out_str(o, " />\n");
+    }
     smd_out_str(o, "</TicFrame>\n");
 }
 

@@ -70,6 +70,7 @@ typedef struct {
         int tomorrow;           /* Tempo colour tomorrow: 0 none, 1 blue, 2 white, 3 red; -1 unknown */
         int peak_notice;        /* STGE's mobile peak notice / PEJP: 0 none; -1 unknown */
         int clock_degraded;     /* -1 unknown */
+        cdtime_t peak_start[3]; /* DPM1-3: the mobile peaks' starts announced */
     } tic;
 } smp_p1_state;
 

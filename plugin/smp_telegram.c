@@ -432,9 +432,16 @@ static void log_first(smp_meter *m, const sm_telegram *t, const smp_batch *b)
     if (t->is_p1)
         snprintf(p1, sizeof p1, ", P1 /%.*s, CRC %s", (int)t->p1.ident_len,
                  (const char *)t->p1.ident, sm_p1_crc_name(t->p1.frame.crc_status));
-    if (t->is_tic)
-        snprintf(p1, sizeof p1, ", TIC %s mode, %u of %u groups read",
-                 sm_tic_mode_name((sm_tic_mode)t->tic.mode), t->tic.ok, t->tic.ngroups);
+    if (t->is_tic) {
+        const sm_reading *prm = NULL;
+        for (size_t i = 0; i < t->nreadings && !prm; i++)
+            if (t->readings[i].label_len == 3 && memcmp(t->readings[i].label, "PRM", 3) == 0)
+                prm = &t->readings[i];
+        snprintf(p1, sizeof p1, ", TIC %s mode, %u of %u groups read%s%.*s",
+                 sm_tic_mode_name((sm_tic_mode)t->tic.mode), t->tic.ok, t->tic.ngroups,
+                 prm ? ", delivery point (PRM) " : "", prm ? (int)prm->len : 0,
+                 prm ? (const char *)prm->bytes : "");
+    }
     INFO(SMP_LOG_PREFIX "first telegram: %zu readings (%zu dispatched), layout %s%s%s%s%s",
          m->cfg.name, t->nreadings, b->n, t->layout ? t->layout : "unknown",
          m->rd.meter_number[0] ? ", meter number " : "", m->rd.meter_number,

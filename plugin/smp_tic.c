@@ -85,10 +85,34 @@ static void tempo(smp_p1_state *s, const char *name, const sm_telegram *t)
     s->tic.tomorrow = c;
 }
 
+/* A mobile peak's start and end announced (DPM1-3 and FPM1-3 with their
+ * horodates): once per start. */
+static void peak_dates(smp_p1_state *s, const char *name, const sm_telegram *t)
+{
+    for (int k = 1; k <= 3; k++) {
+        char dl[8], fl[8];
+        snprintf(dl, sizeof dl, "DPM%d", k);
+        snprintf(fl, sizeof fl, "FPM%d", k);
+        const sm_reading *d = label(t, dl), *f = label(t, fl);
+        cdtime_t start = d && d->has_capture ? smp_dt_cdtime(&d->capture) : 0;
+        if (!start || start == s->tic.peak_start[k - 1])
+            continue;
+        s->tic.peak_start[k - 1] = start;
+        char from[64] = "", to[64] = "";
+        sm_datetime_iso_local(&d->capture, from, sizeof from);
+        if (f && f->has_capture)
+            sm_datetime_iso_local(&f->capture, to, sizeof to);
+        smp_notify(s, name, SMP_EV_PEAK, NOTIF_WARNING, "mobile-peak", 0,
+                   "mobile peak %d announced: from %s%s%s", k, from, to[0] ? " to " : "", to);
+    }
+}
+
 static void mobile_peak(smp_p1_state *s, const char *name, const sm_telegram *t)
 {
+    peak_dates(s, name, t);
     const sm_reading *pejp = label(t, "PEJP");
     int v = pejp ? 1 : stge(t, "mobile-peak-notice");
+    bool dated = label(t, "DPM1") || label(t, "DPM2") || label(t, "DPM3");
     if (v < 0 && s->tic.seen && !t->tic.has_stge)
         v = 0; /* historique: PEJP gone */
     if (v < 0 || v == s->tic.peak_notice)
@@ -96,7 +120,7 @@ static void mobile_peak(smp_p1_state *s, const char *name, const sm_telegram *t)
     if (v > 0 && pejp)
         smp_notify(s, name, SMP_EV_PEAK, NOTIF_WARNING, "mobile-peak", 0,
                    "EJP peak day announced: it begins in %.0f minutes", pejp->value);
-    else if (v > 0)
+    else if (v > 0 && !dated) /* (with its dates: told above) */
         smp_notify(s, name, SMP_EV_PEAK, NOTIF_WARNING, "mobile-peak", 0,
                    "mobile peak PM%d announced", v);
     s->tic.peak_notice = v;

@@ -277,6 +277,13 @@ static void book(const uint8_t *p, sm_tic_info *info, const sm_tic_group *g, sm_
             info->unknown++;
         if (g->def && g->def->form == SM_TIC_ID && g->def->has_obis)
             info->id_group = (int16_t)info->ngroups;
+        if (g->def && strcmp(g->def->label, "RELAIS") == 0) {
+            unsigned bits = 0;
+            for (size_t i = 0; i < g->data_len; i++)
+                bits = bits * 10 + (unsigned)(p[g->data_off + i] - '0');
+            info->has_relais = bits <= 255;
+            info->relais = (uint8_t)bits;
+        }
         if (g->def && strcmp(g->def->label, "STGE") == 0) {
             info->has_stge = true;
             info->stge = 0;

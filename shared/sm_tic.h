@@ -127,6 +127,8 @@ typedef struct {
     sm_tic_group groups[SM_TIC_MAX_GROUPS];
     bool has_stge;                /* standard: the status register */
     uint32_t stge;
+    bool has_relais;              /* standard: RELAIS, bit n: relay n+1 closed */
+    uint8_t relais;
     int16_t id_group;             /* the group of ADCO/ADSC, -1 none */
 } sm_tic_info;
 

@@ -39,7 +39,8 @@
  *           on L1 (ADIR1) in pushes 3 and 4, over in 5
  *   STD     standard, single-phase Tempo consumer (DATE, EAST, EASF01-02,
  *           URMS1, STGE): tomorrow red from push 3, a message (MSG1) from
- *           4, mobile peak 1 announced from 5 (STGE)
+ *           4, mobile peak 1 announced from 5 (STGE, and DPM1/FPM1: tomorrow
+ *           06:00 to 10:00)
  *   STD3    standard, three-phase producer (EAIT, SINSTI, ERQ, SINSTS1-3):
  *           the meter's clock degraded in pushes 2 and 3 (lower-case
  *           horodate, STGE bit 16), set again in 4

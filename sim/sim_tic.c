@@ -153,6 +153,16 @@ static void standard(const meter_sim *m, tic_buf *w)
         groupf(w, "SINSTI", 5, m->power_out);
     snprintf(st, sizeof st, "%08X", (unsigned)stge(m, three, degraded));
     group(w, "STGE", NULL, st);
+    if (!three && m->pushes >= PEAK_FROM) { /* the peak: tomorrow 06:00 to 10:00, no season */
+        char d[32], f[32];
+        horodate(m->utc + 86400, false, d);
+        memcpy(d + 7, "060000", 6);
+        d[0] = ' ';
+        memcpy(f, d, sizeof d);
+        memcpy(f + 7, "100000", 6);
+        group(w, "DPM1", d, "00");
+        group(w, "FPM1", f, "00");
+    }
     group(w, "MSG1", NULL, !three && m->pushes >= MESSAGE_FROM
                                ? "DELESTAGE PREVU DEMAIN 18H      "
                                : "PAS DE          MESSAGE         ");

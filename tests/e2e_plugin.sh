@@ -667,7 +667,8 @@ tev() { grep "Notification: .*plugin_instance = tic-$1," "$W/collectd.log" | gre
 [ "$(tev hist3 'severity = OKAY.*the overload is over')" -eq 1 ] || bad "tic-hist3: the overload's end"
 [ "$(tev std 'Tempo: tomorrow is a red day')" -eq 1 ] || bad "tic-std: tomorrow's red day"
 [ "$(tev std 'message from the meter: DELESTAGE PREVU DEMAIN 18H')" -eq 1 ] || bad "tic-std: the message"
-[ "$(tev std 'mobile peak PM1 announced')" -eq 1 ] || bad "tic-std: the mobile peak"
+[ "$(tev std 'mobile peak 1 announced: from 20[0-9-]*T06:00:00 to 20[0-9-]*T10:00:00')" -eq 1 ] ||
+    bad "tic-std: the mobile peak"
 [ "$(tev std3 'severity = WARNING.*clock is degraded')" -eq 1 ] || bad "tic-std3: the clock degraded"
 [ "$(tev std3 'severity = OKAY.*clock is set again')" -eq 1 ] || bad "tic-std3: the clock set again"
 for name in hist hist3 std std3; do # nothing else
