@@ -143,23 +143,32 @@ static void clock_state(smp_p1_state *s, const char *name, const sm_telegram *t)
     s->tic.clock_degraded = v;
 }
 
-/* MSG1: the supplier's or distributor's message; "PAS DE MESSAGE" with its
- * spaces is none. */
-static void message(smp_p1_state *s, const char *name, const sm_telegram *t)
+/* A message's text with its runs of spaces made one, none at the ends;
+ * "PAS DE MESSAGE" (no message) made empty. */
+static size_t message_text(const sm_reading *m, char *text, size_t cap)
 {
-    const sm_reading *m = label(t, "MSG1");
-    if (!m)
-        return;
-    char text[sizeof s->text];
     size_t n = 0;
-    for (size_t i = 0; i < m->len && n < sizeof text - 1; i++)
+    for (size_t i = 0; m && i < m->len && n < cap - 1; i++)
         if (m->bytes[i] != ' ' || (n && text[n - 1] != ' '))
             text[n++] = (char)m->bytes[i];
     while (n && text[n - 1] == ' ')
         n--;
     text[n] = '\0';
     if (strcmp(text, "PAS DE MESSAGE") == 0)
-        text[0] = '\0';
+        text[n = 0] = '\0';
+    return n;
+}
+
+/* MSG1 and MSG2: the supplier's or distributor's messages. */
+static void message(smp_p1_state *s, const char *name, const sm_telegram *t)
+{
+    const sm_reading *m1 = label(t, "MSG1"), *m2 = label(t, "MSG2");
+    if (!m1 && !m2)
+        return;
+    char text[sizeof s->text], two[64];
+    size_t n = message_text(m1, text, sizeof text);
+    if (message_text(m2, two, sizeof two))
+        snprintf(text + n, sizeof text - n, "%s%s", n ? " / " : "", two);
     if (strcmp(text, s->text) == 0)
         return;
     if (text[0])
