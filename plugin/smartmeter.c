@@ -275,15 +275,26 @@ static int opt_verify_tag(smp_meter *m, oconfig_item_t *ci)
 
 /* ---- what is dispatched: Select, Ignore, MaxUnknownObjects ------------------ */
 
-static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pattern **list,
+/* A TIC label: 1 to 9 of [A-Z0-9+-], a letter first. */
+static bool tic_label(const char *s, char *out, size_t cap)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 9 || n >= cap || !(s[0] >= 'A' && s[0] <= 'Z') ||
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-") != n)
+        return false;
+    memcpy(out, s, n + 1);
+    return true;
+}
+
+static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, smp_pattern **list,
                         size_t *n)
 {
     if (ci->values_num < 1) {
-        ERROR(SMP_LOG_PREFIX "option %s needs OBIS codes such as \"1-0:32.7.0\"", m->cfg.name,
-              ci->key);
+        ERROR(SMP_LOG_PREFIX "option %s needs OBIS codes such as \"1-0:32.7.0\" or TIC labels "
+              "such as \"SINSTS\"", m->cfg.name, ci->key);
         return -1;
     }
-    sm_obis_pattern *l = realloc(*list, (*n + (size_t)ci->values_num) * sizeof *l);
+    smp_pattern *l = realloc(*list, (*n + (size_t)ci->values_num) * sizeof *l);
     if (!l) {
         ERROR(SMP_LOG_PREFIX "out of memory", m->cfg.name);
         return -1;
@@ -291,9 +302,12 @@ static int add_patterns(const smp_meter *m, const oconfig_item_t *ci, sm_obis_pa
     *list = l;
     for (int i = 0; i < ci->values_num; i++) {
         bool str = ci->values[i].type == OCONFIG_TYPE_STRING;
-        if (!str || !sm_obis_pattern_parse(ci->values[i].value.string, &l[*n])) {
+        memset(&l[*n], 0, sizeof l[*n]);
+        if (!str || !(sm_obis_pattern_parse(ci->values[i].value.string, &l[*n].obis) ||
+                      tic_label(ci->values[i].value.string, l[*n].label, sizeof l[*n].label))) {
             ERROR(SMP_LOG_PREFIX "option %s: argument %d%s%s%s is not an OBIS code "
-                  "(e.g. \"1-0:32.7.0\" or \"1-0:1.8.0*255\")", m->cfg.name, ci->key, i + 1,
+                  "(e.g. \"1-0:32.7.0\" or \"1-0:1.8.0*255\") nor a TIC label (\"SINSTS\")",
+                  m->cfg.name, ci->key, i + 1,
                   str ? " (\"" : "", str ? ci->values[i].value.string : "", str ? "\")" : "");
             return -1;
         }

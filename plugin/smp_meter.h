@@ -29,6 +29,13 @@
 #define SMP_MAX_LAYOUT_FILES 16    /* LayoutFile options */
 
 /* Health counters: what happened on the meter's line since collectd started. */
+/* A Select or Ignore argument: an OBIS code pattern, or a TIC label
+ * ("SMAXSN-1"; label[0] set). */
+typedef struct {
+    sm_obis_pattern obis;
+    char label[12];
+} smp_pattern;
+
 typedef enum {
     SMP_H_TELEGRAMS,       /* telegrams decoded and dispatched */
     SMP_H_CHECKSUM,        /* link layer: checksum, FCS, framing, segments */
@@ -72,7 +79,7 @@ typedef struct {
     bool whole_frames;     /* WholeFrames: a TIC frame with a failed group is dropped */
     const sm_layout_set *layouts; /* LayoutFile's, NULL: the built-in ones only */
     char quirk[64];        /* Quirk: "" or "auto", "none", or a quirk's name */
-    sm_obis_pattern *select, *ignore;
+    smp_pattern *select, *ignore; /* Select, Ignore */
     size_t nselect, nignore;
     bool host_time;        /* TimeSource "host" */
     double period;         /* Period, 0: learn from the telegrams */

@@ -104,17 +104,27 @@ static bool p1_repeat(smp_meter *m, const sm_telegram *t)
     return same;
 }
 
-static bool selected(const smp_meter *m, const sm_obis *o)
+/* Does a Select or Ignore argument name the reading: its OBIS code (a TIC
+ * label's twin too), or its TIC label? */
+static bool names(const smp_pattern *p, const sm_reading *r)
+{
+    if (p->label[0])
+        return r->label && r->label_len == strlen(p->label) &&
+               memcmp(r->label, p->label, r->label_len) == 0;
+    return r->obis_source != SM_OBIS_NONE && sm_obis_pattern_match(&p->obis, &r->obis);
+}
+
+static bool selected(const smp_meter *m, const sm_reading *r)
 {
     if (m->cfg.nselect) {
         bool hit = false;
         for (size_t i = 0; i < m->cfg.nselect && !hit; i++)
-            hit = sm_obis_pattern_match(&m->cfg.select[i], o);
+            hit = names(&m->cfg.select[i], r);
         if (!hit)
             return false;
     }
     for (size_t i = 0; i < m->cfg.nignore; i++)
-        if (sm_obis_pattern_match(&m->cfg.ignore[i], o))
+        if (names(&m->cfg.ignore[i], r))
             return false;
     return true;
 }
@@ -174,7 +184,7 @@ static void fill_batch(smp_meter *m, const sm_telegram *t, smp_batch *b)
         smp_value v;
         char code[24];
         bool coded = r->obis_source != SM_OBIS_NONE;
-        if ((!coded && !r->label) || (coded && !selected(m, &r->obis)) ||
+        if ((!coded && !r->label) || !selected(m, r) ||
             !smp_map_reading(r, t->readings, t->nreadings, &v) ||
             (!v.known && !unknown_admitted(m, &r->obis)))
             continue;

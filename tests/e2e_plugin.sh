@@ -243,7 +243,7 @@ $(meter_sml sml-dzg 'Framing "sml"' 'Period 2')
 $(meter_sml sml-holley 'Baud 9600' 'Parity "none"' 'Period 2')
 $(meter_sml sml-dvbs 'Framing "sml"' 'Period 2')
 $(meter_sml tic-hist 'Framing "tic"' 'Period 2')
-$(meter_sml tic-hist3 'Framing "tic"' 'Period 2')
+$(meter_sml tic-hist3 'Framing "tic"' 'Period 2' 'Ignore "PMAX" "IMAX2"')
 $(meter_sml tic-std 'Framing "tic"' 'Baud 9600' 'Period 2')
 $(meter_sml tic-std3 'Framing "tic"' 'Baud 9600' 'DataBits 8' 'Parity "none"' 'Period 2')
   <Meter "auto-p1">
@@ -676,6 +676,13 @@ for name in hist hist3 std std3; do # nothing else
     want=$(case $name in hist) echo 1 ;; hist3) echo 2 ;; std) echo 3 ;; std3) echo 2 ;; esac)
     [ "$n" -eq "$want" ] || bad "tic-$name: $n notifications, want $want"
 done
+# Ignore by TIC label: PMAX and IMAX2 left out, IMAX1 and IMAX3 there
+for f in power-max current-max-L2; do
+    ! ls "$C/smartmeter-tic-hist3/$f-"* >/dev/null 2>&1 || bad "tic-hist3: $f dispatched despite Ignore"
+done
+for f in current-max-L1 current-max-L3; do
+    ls "$C/smartmeter-tic-hist3/$f-"* >/dev/null 2>&1 || bad "tic-hist3: no $f"
+done
 grep -q 'meter "tic-std3": first telegram: .*TIC standard mode, 29 of 29 groups read' "$W/collectd.log" ||
     bad "tic-std3: no 'first telegram ... TIC standard mode' line"
 note "channels: the Czech relays each a series of their own, with the published states"
@@ -882,6 +889,7 @@ $(meter fifo-ak "KeyFile \"$W/test.key\"" "AuthKeyFile \"$W/fifo\"")
 $(meter bad-parity 'Parity "mark"')
 $(meter bad-obis 'Select "1-0:32.7"')
 $(meter bad-obis-f 'Select "1-0:32.7.0.1"')
+$(meter bad-label 'Select "sinsts"')
 $(meter bad-baud 'Baud 2400.5')
 $(DEVICE=$W meter dev-dir)
 $(DEVICE=$W/collectd.conf meter dev-file)
@@ -911,6 +919,7 @@ for want in 'meter "bad-option": unknown option Bogus' \
     'meter "bad-parity": option Parity: "mark" is not none, even, odd or auto' \
     'meter "bad-obis": option Select: argument 1 ("1-0:32.7") is not an OBIS code' \
     'meter "bad-obis-f": option Select: argument 1 ("1-0:32.7.0.1") is not an OBIS code' \
+    'meter "bad-label": option Select: argument 1 ("sinsts") is not an OBIS code .* nor a TIC label ("SINSTS")' \
     'meter "bad-baud": option Baud needs a whole number from 50 to 4000000, or "auto"' \
     "meter \"dev-dir\": option Device: $W is a directory, not a serial device" \
     "meter \"dev-file\": option Device: $W/collectd.conf is a regular file, not a serial device" \
