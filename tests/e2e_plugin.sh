@@ -251,6 +251,12 @@ $(meter_sml tic-std3 'Framing "tic"' 'Baud 9600' 'DataBits 8' 'Parity "none"' 'P
     Baud "auto"
     Period 1
   </Meter>
+  <Meter "auto-tic">
+    Device "$W/auto-tic"
+    Framing "tic"
+    Baud "auto"
+    Period 1
+  </Meter>
   <Meter "auto-sml">
     Device "$W/auto-sml"
     Baud "auto"
@@ -267,7 +273,7 @@ EOF
 
 for m in cz replay4 fx-mbus fx-hdlc fx-auth fx-raw fx-host skewed home noisy reopen hcs-reopen replay \
     wrongkey swapped wrongak stale \
-    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap p1-clock auto-p1 auto-mbus auto-sml layout \
+    rawauto unknown mixed p1 p1-7e1 p1-bcc p1-events p1-flap p1-clock auto-p1 auto-mbus auto-sml auto-tic layout \
     sml-emh sml-dzg sml-holley sml-dvbs tic-hist tic-hist3 tic-std tic-std3; do pty $m; done
 # the HDLC fixtures' telegrams 0 and 1; then the end of 1, telegram 2 with
 # a bit of its HCS and of its ciphertext flipped, telegrams 3 and 4
@@ -304,7 +310,7 @@ note "collectd with $(grep -c '<Meter ' "$W/collectd.conf") meters"
 # shellcheck disable=SC2086
 # Baud "auto": the UART model of the shim (tests/pty_shim.c) on these two
 # ptys only: a P1 meter at 115200 8N1 and an M-Bus meter at 2400 8E1
-export PTY_SHIM_LINES="$(readlink -f "$W/auto-p1")=115200 8N1;$(readlink -f "$W/auto-mbus")=2400 8E1;$(readlink -f "$W/auto-sml")=9600 8N1"
+export PTY_SHIM_LINES="$(readlink -f "$W/auto-p1")=115200 8N1;$(readlink -f "$W/auto-mbus")=2400 8E1;$(readlink -f "$W/auto-sml")=9600 8N1;$(readlink -f "$W/auto-tic")=9600 7E1"
 LD_PRELOAD=$PRELOAD ${SM_VALGRIND:-} collectd -f -C "$W/collectd.conf" >"$W/collectd.out" 2>&1 &
 cpid=$!
 pids+=($cpid)
@@ -429,6 +435,10 @@ sim auto-mbus --period 1 --count 12 --start $NOW --seed 25 --expect "$W/auto-mbu
 # telegrams leave some for the values on a loaded machine too)
 "$SIM" --framing sml --baud 9600 --out "$W/auto-sml.sim" --period 1 --count 50 --seed 43 \
     --expect "$W/auto-sml.expect" & s26=$!
+# a Linky in standard mode, Framing "tic" and Baud "auto": 9600 7E1, the
+# first setting tried for TIC
+"$SIM" --framing tic --make standard --baud 9600 --out "$W/auto-tic.sim" --period 1 --count 20 \
+    --seed 45 --start $NOW --expect "$W/auto-tic.expect" & s27=$!
 # SML, a push every 5 s (the RRD step is Period 2: each value fills a step
 # alone): the three makes' shapes, and a DZG DVBS whose real negatives the
 # DVS74 quirk misreads until the sign check drops it
@@ -475,7 +485,7 @@ done
 "$SIM" --fast --count 10 --period 1 --start $NOW --seed 15 --expect "$W/reopen.expect" >/dev/null
 "$SIM" --fast --count 6 --period 1 --start $NOW --seed 16 --expect "$W/replay.expect" >/dev/null
 wait $s1 $s2 $s3 $s4 $s5 $s6 $s7 $s8 $s9 $s10 $s11 $s12 $s13 $s14 $s15 $s16 $s17 $s18 $s19 $s20 $s21 \
-    $s22 $s23 $s24 $s25 $s26 $sml_emh $sml_dzg $sml_holley $tic_hist $tic_hist3 $tic_std $tic_std3
+    $s22 $s23 $s24 $s25 $s26 $s27 $sml_emh $sml_dzg $sml_holley $tic_hist $tic_hist3 $tic_std $tic_std3
 sleep 3 # the last health values (Interval 1) and graphite's flush
 
 kill -0 $cpid 2>/dev/null || bad "collectd is not running any more"
@@ -809,6 +819,9 @@ run_check csv "$C/smartmeter-auto-mbus" "$W/auto-mbus.expect" --suffix=6
 grep -q 'meter "auto-sml": line settings found: 9600 8N1, sml, 1 frame per telegram' "$W/collectd.log" ||
     bad "auto-sml: no 'line settings found: 9600 8N1, sml'"
 run_check csv "$C/smartmeter-auto-sml" "$W/auto-sml.expect" --suffix=8 --host-time=$NOW
+grep -q 'meter "auto-tic": line settings found: 9600 7E1, tic, 1 frame per telegram' "$W/collectd.log" ||
+    bad "auto-tic: no 'line settings found: 9600 7E1, tic'"
+run_check csv "$C/smartmeter-auto-tic" "$W/auto-tic.expect" --suffix=8
 note "the first telegram and the push period are logged at INFO"
 grep -q 'meter "home": first telegram: 15 readings (12 dispatched), layout .*meter number 1KFM0200014196, encrypted' \
     "$W/collectd.log" || bad "no first-telegram line for home"
