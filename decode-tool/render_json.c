@@ -648,6 +648,8 @@ static void tic_info(smd_out *o, const sm_tic_info *ti, bool layers, const uint8
 {
     KEY(o, "\"tic_mode\"");
     lit(o, sm_tic_mode_name((sm_tic_mode)ti->mode));
+    if (ti->checksum_mode2)
+        smd_out_str(o, ",\"tic_checksum\":\"mode 2 (the SP before it summed)\"");
     KEY(o, "\"tic_groups\"");
     smd_out_u64(o, ti->ngroups);
     KEY(o, "\"tic_groups_ok\"");

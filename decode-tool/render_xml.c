@@ -605,6 +605,8 @@ static void tic(smd_out *o, const sm_telegram *t)
     char buf[120];
     smd_out_str(o, "<TicFrame");
     attr(o, "Mode", sm_tic_mode_name((sm_tic_mode)ti->mode));
+    if (ti->checksum_mode2)
+        attr(o, "Checksum", "mode 2");
     snprintf(buf, sizeof buf, "%u", ti->ngroups);
     attr(o, "Groups", buf);
     snprintf(buf, sizeof buf, "%u", ti->ok);

@@ -13,7 +13,7 @@
  * payload parsed alone gives the same readings as through the frame (with
  * or without the parity bits); and every reading is a group that passes
  * every check when checked here again: its bytes inside the payload, its
- * checksum right by the rule, its label of [A-Z0-9+-], its text of
+ * checksum right by the rule (historique's mode 2 where the frame uses it), its label of [A-Z0-9+-], its text of
  * 0x20-0x5F (DATE's: its horodate, lower case when the clock is degraded),
  * a number's digits its value. */
 #include <string.h>
@@ -81,7 +81,8 @@ static bool is_in(const uint8_t *x, size_t len, const uint8_t *p, size_t n)
 }
 
 /* Every reading is a good group: checked here again, from its bytes. */
-static void check_readings(const uint8_t *p, size_t n, const sm_reading *r, size_t nr)
+static void check_readings(const uint8_t *p, size_t n, const sm_reading *r, size_t nr,
+                           bool mode2)
 {
     for (size_t i = 0; i < nr; i++) {
         const sm_reading *x = &r[i];
@@ -104,7 +105,7 @@ static void check_readings(const uint8_t *p, size_t n, const sm_reading *r, size
         if (!cr || cr - g < 3)
             FUZZ_FAIL("reading %zu: no CR after its data", i);
         bool standard = cr[-2] == '\t';
-        size_t summed = (size_t)(cr - g) - (standard ? 1 : 2);
+        size_t summed = (size_t)(cr - g) - (standard || mode2 ? 1 : 2);
         if (sm_tic_checksum(g, summed) != cr[-1])
             FUZZ_FAIL("reading %zu: its group's checksum is wrong", i);
         if (x->kind == SM_RK_NUMBER) {
@@ -136,7 +137,7 @@ static uint64_t parse_alone(const uint8_t *p, size_t n, size_t *good)
         FUZZ_FAIL("%u groups counted of %u", counted, info.ngroups);
     if ((e == SM_OK) != (info.ok > 0) || rs.n != (size_t)info.ok)
         FUZZ_FAIL("%s with %u good groups and %zu readings", sm_errname(e), info.ok, rs.n);
-    check_readings(p, n, readings, rs.n);
+    check_readings(p, n, readings, rs.n, info.checksum_mode2);
     *good = e == SM_OK;
     return readings_hash(readings, rs.n);
 }

@@ -256,16 +256,38 @@ static bool next_group(const uint8_t *p, size_t n, size_t *pos, size_t *from, si
 }
 
 /* The frame's mode: that of its first group whose checksum verifies. */
-static sm_tic_mode frame_mode(const uint8_t *p, size_t n)
+/* A historique group's checksum by 02E's "mode 2": the SP before the
+ * checksum summed too. */
+static uint8_t sum_mode2(const uint8_t *p, const sm_tic_group *g)
+{
+    return sm_tic_checksum(p + g->off, (size_t)g->len - 1);
+}
+
+/* The frame's mode: that of its first group whose checksum verifies; and
+ * for historique the checksum rule: mode 2 when no group verifies by the
+ * usual rule and at least two do by mode 2 (a meter uses one rule: taking
+ * either for each group would double the chance that a damaged one
+ * passes). */
+static sm_tic_mode frame_mode(const uint8_t *p, size_t n, bool *mode2)
 {
     size_t pos = 0, a, b;
     bool cr;
-    while (next_group(p, n, &pos, &a, &b, &cr)) {
+    unsigned ok1 = 0, ok2 = 0;
+    sm_tic_mode mode = SM_TIC_UNKNOWN, mode_by2 = SM_TIC_UNKNOWN;
+    while (next_group(p, n, &pos, &a, &b, &cr) && ok1 == 0) {
         sm_tic_group g = {.off = (uint16_t)a, .len = (uint16_t)(b - a)};
-        if (cr && split(p, &g) && g.checksum == g.computed)
-            return (sm_tic_mode)g.mode;
+        if (!cr || !split(p, &g))
+            continue;
+        if (g.checksum == g.computed) {
+            ok1++;
+            mode = (sm_tic_mode)g.mode;
+        } else if (g.mode == SM_TIC_HISTORIQUE && g.checksum == sum_mode2(p, &g)) {
+            ok2++;
+            mode_by2 = SM_TIC_HISTORIQUE;
+        }
     }
-    return SM_TIC_UNKNOWN;
+    *mode2 = ok1 == 0 && ok2 >= 2;
+    return *mode2 ? mode_by2 : mode;
 }
 
 /* A group's outcome into the frame's record (STGE's value kept). */
@@ -309,7 +331,9 @@ sm_err sm_tic_parse(sm_cur *c, bool whole, sm_tic_info *info, sm_reading_set *ou
     info->id_group = -1;
     if (n > UINT16_MAX)
         return SM_ERR_OVERSIZE;
-    info->mode = (uint8_t)frame_mode(p, n);
+    bool mode2;
+    info->mode = (uint8_t)frame_mode(p, n, &mode2);
+    info->checksum_mode2 = mode2;
     size_t pos = 0, a, b, first_bad = n;
     bool cr;
     const sm_tic_label *prev = NULL;
@@ -317,8 +341,11 @@ sm_err sm_tic_parse(sm_cur *c, bool whole, sm_tic_info *info, sm_reading_set *ou
         sm_tic_group g = {.off = (uint16_t)a, .len = (uint16_t)(b - a), .reading = -1};
         sm_datetime dt;
         sm_tic_verdict v = SM_TIC_GROUP_SHAPE;
-        if (cr && split(p, &g))
+        if (cr && split(p, &g)) {
+            if (mode2 && g.mode == SM_TIC_HISTORIQUE)
+                g.computed = sum_mode2(p, &g);
             v = judge(p, &g, (sm_tic_mode)info->mode, prev, &dt);
+        }
         if (g.def)
             prev = g.def;
         if (v == SM_TIC_GROUP_OK && out->n >= out->cap)

@@ -6,8 +6,10 @@
  *   historique (1200 Bd):  LF label SP data SP checksum CR
  *   standard   (9600 Bd):  LF label HT [horodate HT] data HT checksum CR
  * The checksum is (S & 0x3F) + 0x20 over label SP data (historique: the SP
- * before the checksum not summed) or label HT [horodate HT] data HT
- * (standard: the HT before it summed); it may itself be a space, so groups
+ * before the checksum not summed; 02E's "mode 2", which sums it, is taken
+ * for a frame none of whose groups verifies otherwise) or label HT
+ * [horodate HT] data HT (standard: the HT before it summed); it may itself
+ * be a space, so groups
  * are never split on white space: a standard group on HT (its data may hold
  * spaces, never a HT), a historique one on its first SP and its last SP.
  * Each group is read on its own, at every LF (a lost CR ends the group
@@ -120,6 +122,8 @@ typedef struct {
 
 typedef struct {
     uint8_t mode;                 /* sm_tic_mode of the frame (its good groups') */
+    bool checksum_mode2;          /* historique checksums by 02E's mode 2 (the SP
+                                     before the checksum summed): the frame's rule */
     uint16_t ngroups;             /* every group; the first SM_TIC_MAX_GROUPS kept */
     uint16_t ok;                  /* groups read */
     uint16_t failed[SM_TIC_VERDICTS]; /* groups failed, by reason */

@@ -545,6 +545,39 @@ static void test_whole_frames(void)
     collector_free(&c);
 }
 
+/* Historique checksums by 02E's mode 2 (the SP before the checksum summed):
+ * a frame whose every group uses it is read; in a frame whose groups verify
+ * by the usual rule, a group by mode 2 is a bad checksum */
+static void test_checksum_mode2(void)
+{
+    static uint8_t f[4096];
+    size_t n = build(f, sizeof f, false);
+    for (size_t i = 1, start = 1; i < n; i++) { /* every checksum by mode 2 */
+        if (f[i] == '\n')
+            start = i + 1;
+        else if (f[i] == '\r')
+            f[i - 1] = sm_tic_checksum(f + start, i - 1 - start);
+    }
+    collector c;
+    collector_init(&c);
+    decode_bytes(&c, SM_LINK_AUTO, NULL, 0, NULL, 0, true, f, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    check_historique(&c.t[0]);
+    CU_ASSERT_TRUE(c.t[0].tic.checksum_mode2);
+    collector_free(&c);
+    /* one group by the usual rule (ADCO's, the first): the rest fail */
+    uint8_t *cr = memchr(f + 2, '\r', n - 2);
+    cr[-1] = sm_tic_checksum(f + 2, (size_t)(cr - f) - 4);
+    collector_init(&c);
+    decode_bytes(&c, SM_LINK_TIC, NULL, 0, NULL, 0, true, f, n, 0);
+    CU_ASSERT_EQUAL_FATAL(c.n, 1);
+    CU_ASSERT_FALSE(c.t[0].tic.checksum_mode2);
+    CU_ASSERT_EQUAL(c.t[0].n, 1);
+    /* (the SP adds 0x20: no group verifies by both rules) */
+    CU_ASSERT_EQUAL(c.t[0].tic.failed[SM_TIC_GROUP_CHECKSUM], N_HISTORIQUE - 1);
+    collector_free(&c);
+}
+
 /* Horodates: the season letter, the clock degraded, no season, nonsense */
 static void test_horodates(void)
 {
@@ -652,6 +685,7 @@ static const test_case cases[] = {
     {"every flipped bit: no wrong value", test_flipped_bits},
     {"7E1 read as eight bits: parity checked and masked", test_parity},
     {"whole frames only", test_whole_frames},
+    {"historique checksums by mode 2", test_checksum_mode2},
     {"horodates", test_horodates},
     {"random 7-bit text", test_random_text},
     {NULL, NULL}};
