@@ -727,7 +727,7 @@ static void content_info(smd_out *o, json_state *s, const sm_telegram *t, bool l
     if (t->is_sml)
         sml_info(o, t);
     if (t->is_tic)
-        tic_info(o, &t->tic, layers, t->apdu);
+        tic_info(o, t->tic, layers, t->apdu);
     if (t->layout) {
         KEY(o, "\"layout\"");
         lit(o, t->layout);

@@ -601,7 +601,7 @@ static void tic_stge(smd_out *o, uint32_t stge)
 
 static void tic(smd_out *o, const sm_telegram *t)
 {
-    const sm_tic_info *ti = &t->tic;
+    const sm_tic_info *ti = t->tic;
     char buf[120];
     smd_out_str(o, "<TicFrame");
     attr(o, "Mode", sm_tic_mode_name((sm_tic_mode)ti->mode));

@@ -72,7 +72,7 @@ static bool verified(const sm_telegram *t)
     case SM_LINK_MBUS:
     case SM_LINK_HDLC:
     case SM_LINK_SML: return true;
-    case SM_LINK_TIC: return !t->err && t->tic.ok >= 3; /* the groups carry the checks */
+    case SM_LINK_TIC: return !t->err && t->tic->ok >= 3; /* the groups carry the checks */
     case SM_LINK_P1:
         return t->link->nframes && sm_p1_checked(&t->link->frames[0].u.p1)
                    ? true

@@ -337,7 +337,7 @@ static const char *key_hint(const sm_telegram *t)
  * by one (a good installation sees a few an hour); the first said once. */
 static void count_tic(smp_meter *m, const sm_telegram *t)
 {
-    const sm_tic_info *ti = &t->tic;
+    const sm_tic_info *ti = t->tic;
     uint64_t invalid = 0, all = 0;
     for (int v = 1; v < SM_TIC_VERDICTS; v++) {
         all += ti->failed[v];
@@ -448,7 +448,7 @@ static void log_first(smp_meter *m, const sm_telegram *t, const smp_batch *b)
             if (t->readings[i].label_len == 3 && memcmp(t->readings[i].label, "PRM", 3) == 0)
                 prm = &t->readings[i];
         snprintf(p1, sizeof p1, ", TIC %s mode, %u of %u groups read%s%.*s",
-                 sm_tic_mode_name((sm_tic_mode)t->tic.mode), t->tic.ok, t->tic.ngroups,
+                 sm_tic_mode_name((sm_tic_mode)t->tic->mode), t->tic->ok, t->tic->ngroups,
                  prm ? ", delivery point (PRM) " : "", prm ? (int)prm->len : 0,
                  prm ? (const char *)prm->bytes : "");
     }

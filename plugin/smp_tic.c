@@ -19,7 +19,7 @@ static const sm_reading *label(const sm_telegram *t, const char *l)
 static int stge(const sm_telegram *t, const char *field)
 {
     const sm_tic_stge_field *f = sm_tic_stge_field_named(field);
-    return t->tic.has_stge && f ? (int)sm_tic_stge_get(t->tic.stge, f) : -1;
+    return t->tic->has_stge && f ? (int)sm_tic_stge_get(t->tic->stge, f) : -1;
 }
 
 static void overload(smp_p1_state *s, const char *name, const sm_telegram *t)
@@ -113,7 +113,7 @@ static void mobile_peak(smp_p1_state *s, const char *name, const sm_telegram *t)
     const sm_reading *pejp = label(t, "PEJP");
     int v = pejp ? 1 : stge(t, "mobile-peak-notice");
     bool dated = label(t, "DPM1") || label(t, "DPM2") || label(t, "DPM3");
-    if (v < 0 && s->tic.seen && !t->tic.has_stge)
+    if (v < 0 && s->tic.seen && !t->tic->has_stge)
         v = 0; /* historique: PEJP gone */
     if (v < 0 || v == s->tic.peak_notice)
         return;

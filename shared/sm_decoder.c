@@ -161,10 +161,11 @@ static sm_err content(sm_decoder *d, sm_telegram *t, layer *l)
             quirks(d, t, &rs);
     } else if (t->link && t->link->link == SM_LINK_TIC) {
         t->is_tic = true;
+        t->tic = &d->tic;
         rs.layout = "tic";
-        e = sm_tic_parse(&l->c, d->tic_whole, &t->tic, &rs);
+        e = sm_tic_parse(&l->c, d->tic_whole, &d->tic, &rs);
         for (int v = 1; v < SM_TIC_VERDICTS; v++)
-            d->stats.tic_groups_failed[v] += t->tic.failed[v];
+            d->stats.tic_groups_failed[v] += d->tic.failed[v];
     } else if (p[0] == SM_APDU_DATA_NOTIFICATION) {
         if ((e = sm_notification_parse(&l->c, &t->notification, d->nodes, SM_MAX_NODES,
                                        &t->nnodes)))

@@ -69,7 +69,8 @@ typedef struct {
     bool is_sml;                  /* SML messages (the SML link) */
     sm_sml_info sml;              /* valid when is_sml */
     bool is_tic;                  /* TIC groups (the TIC link) */
-    sm_tic_info tic;              /* valid when is_tic */
+    const sm_tic_info *tic;       /* valid when is_tic (the decoder's: kept out of the
+                                     telegram, which every telegram clears) */
     const sm_quirk *quirk;        /* the meter quirk applied (sm_quirk.h), NULL none */
     unsigned quirk_changed;       /* ... and the readings it changed */
 
@@ -124,6 +125,7 @@ typedef struct {
     sm_reading SM_PRIVATE(readings)[SM_MAX_READINGS];
     uint8_t SM_PRIVATE(scratch)[SM_APDU_MAX / 2]; /* decoded P1 identifiers, SML meter numbers */
     sm_p1_memo SM_PRIVATE(p1memo); /* what the meter's P1 telegrams repeat */
+    sm_tic_info SM_PRIVATE(tic);   /* the last TIC frame's groups (sm_telegram.tic) */
 } sm_decoder;
 
 /* A decoder for a link layer (SM_LINK_AUTO to detect it) calling cb for

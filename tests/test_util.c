@@ -101,7 +101,7 @@ void collector_cb(void *ctx, const sm_telegram *t)
     }
     if (t->is_tic) {
         g->is_tic = true;
-        g->tic = t->tic;
+        g->tic = *t->tic;
     }
     if (t->link && t->link->nframes)
         g->frame0 = t->link->frames[0];
