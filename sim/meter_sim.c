@@ -228,17 +228,29 @@ size_t sim_plaintext(const meter_sim *m, uint8_t *out, size_t cap)
     return k;
 }
 
-/* YYMMDDhhmmssX, X = S in summer time and W in winter time */
-static int p1_time(char *out, size_t cap, int64_t utc)
+int sim_cet_local(int64_t utc, int f[6])
 {
     int off = sim_cet_offset(utc);
     int64_t local = utc + off * 60;
-    int64_t days = local / 86400, sod = local % 86400;
-    int y;
+    int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    int64_t sod = local - days * 86400;
     unsigned mo, d;
-    civil_from_days(days, &y, &mo, &d);
-    return snprintf(out, cap, "%02d%02u%02u%02d%02d%02d%c", y % 100, mo, d, (int)(sod / 3600),
-                    (int)(sod / 60 % 60), (int)(sod % 60), off == 120 ? 'S' : 'W');
+    civil_from_days(days, &f[0], &mo, &d);
+    f[1] = (int)mo;
+    f[2] = (int)d;
+    f[3] = (int)(sod / 3600);
+    f[4] = (int)(sod / 60 % 60);
+    f[5] = (int)(sod % 60);
+    return off;
+}
+
+/* YYMMDDhhmmssX, X = S in summer time and W in winter time */
+static int p1_time(char *out, size_t cap, int64_t utc)
+{
+    int f[6];
+    int off = sim_cet_local(utc, f);
+    return snprintf(out, cap, "%02d%02d%02d%02d%02d%02d%c", f[0] % 100, f[1], f[2], f[3], f[4],
+                    f[5], off == 120 ? 'S' : 'W');
 }
 
 static void hex_text(char *out, const char *s)

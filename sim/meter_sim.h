@@ -101,6 +101,9 @@ size_t sim_tic_telegram(const meter_sim *m, uint8_t *out, size_t cap);
 size_t sim_tic_expect_json(const meter_sim *m, char *out, size_t cap);
 /* Local time offset (minutes east of UTC) of Central Europe at utc. */
 int sim_cet_offset(int64_t utc);
+/* The Central European local time of utc: f[0..5] year, month, day, hour,
+ * minute, second; returns the offset (minutes east of UTC). */
+int sim_cet_local(int64_t utc, int f[6]);
 
 /* Damage as a line does it, for the robustness tests and the soaks: kind
  * 1..SIM_DAMAGE_KINDS applied to the telegram buf[0..n) (n >= 2) into out

@@ -35,17 +35,12 @@ static void groupf(tic_buf *w, const char *label, int width, unsigned long v)
  * the clock is degraded) */
 static void horodate(int64_t utc, bool degraded, char out[32])
 {
-    int off = sim_cet_offset(utc);
-    int64_t local = utc + off * 60;
-    int64_t days = local / 86400, sod = local % 86400;
-    int64_t y;
-    unsigned mo, d;
-    sm_civil_from_days(days, &y, &mo, &d);
-    char season = off == 120 ? 'E' : 'H';
+    int f[6];
+    char season = sim_cet_local(utc, f) == 120 ? 'E' : 'H';
     if (degraded)
         season = (char)(season - 'A' + 'a');
-    snprintf(out, 32, "%c%02d%02u%02u%02d%02d%02d", season, (int)(y % 100), mo, d,
-             (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
+    snprintf(out, 32, "%c%02d%02d%02d%02d%02d%02d", season, f[0] % 100, f[1], f[2], f[3], f[4],
+             f[5]);
 }
 
 /* the values as the frames carry them: V, A, VA, Wh */

@@ -6,6 +6,7 @@
 #include "sm_build.h"
 #include "sm_gen.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,26 @@ char *fixture_read(const char *rel, size_t *len)
     if (len)
         *len = got;
     return buf;
+}
+
+unsigned fixture_each_json(const char *dir, unsigned (*check)(const char *file), unsigned *sum)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", FIXTURES_DIR, dir);
+    DIR *d = opendir(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    unsigned files = 0;
+    *sum = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0) {
+            *sum += check(de->d_name);
+            files++;
+        }
+    }
+    closedir(d);
+    return files;
 }
 
 bool fixture_line(const char *rel, unsigned k, char *out, size_t cap)

@@ -89,6 +89,9 @@ size_t hex_decode(const char *hex, uint8_t *out, size_t cap);
 void hex_encode(const uint8_t *p, size_t n, char *out, size_t cap);
 /* Read a whole file under FIXTURES_DIR; NUL-terminated, heap. */
 char *fixture_read(const char *rel, size_t *len);
+/* Each JSON file of fixtures/DIR, by its file name, through check; the files
+ * seen, and in *sum what check returned in all. */
+unsigned fixture_each_json(const char *dir, unsigned (*check)(const char *file), unsigned *sum);
 /* Line k (0-based) of a fixture file into out; false at EOF. */
 bool fixture_line(const char *rel, unsigned k, char *out, size_t cap);
 

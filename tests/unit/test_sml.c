@@ -2,7 +2,6 @@
  * messages (sm_sml.c).  Every real frame of fixtures/sml/ decoded, every
  * value its file lists checked (the ones its source asserts and the ones
  * an independent decoder read); then the transport's rules one by one. */
-#include <dirent.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,17 +260,8 @@ static unsigned check_file(const char *file)
 
 static void test_real_frames(void)
 {
-    DIR *dir = opendir(FIXTURES_DIR "/sml");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-    unsigned files = 0, values = 0;
-    struct dirent *de;
-    while ((de = readdir(dir)))
-        if (strstr(de->d_name, ".json")) {
-            values += check_file(de->d_name);
-            files++;
-        }
-    closedir(dir);
-    CU_ASSERT_EQUAL(files, 22);
+    unsigned values;
+    CU_ASSERT_EQUAL(fixture_each_json("sml", check_file, &values), 22);
     CU_ASSERT_EQUAL(values, 197); /* the entries of the twenty-one framed ones */
 }
 

@@ -6,7 +6,6 @@
  * line damages them. */
 #define _GNU_SOURCE /* memmem */
 #include <CUnit/CUnit.h>
-#include <dirent.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,17 +211,8 @@ static unsigned check_file(const char *file)
 
 static void test_real_frames(void)
 {
-    DIR *dir = opendir(FIXTURES_DIR "/tic");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-    unsigned files = 0, values = 0;
-    struct dirent *de;
-    while ((de = readdir(dir)))
-        if (strstr(de->d_name, ".json")) {
-            values += check_file(de->d_name);
-            files++;
-        }
-    closedir(dir);
-    CU_ASSERT_EQUAL(files, 9);
+    unsigned values;
+    CU_ASSERT_EQUAL(fixture_each_json("tic", check_file, &values), 9);
     CU_ASSERT_EQUAL(values, 219); /* every entry of the nine files */
 }
 
