@@ -7,7 +7,25 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "test_util.h"
+
+/* A fixture file fixtures/DIR/FILE, parsed (the test stops when it cannot
+ * be read or parsed); the caller puts it. */
+static inline json_object *fixture_json(const char *dir, const char *file)
+{
+    char rel[512];
+    snprintf(rel, sizeof rel, "%s/%s", dir, file);
+    char *text = fixture_read(rel, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    json_object *v = json_tokener_parse(text);
+    free(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    return v;
+}
 
 static inline const char *jstr(json_object *o, const char *key)
 {

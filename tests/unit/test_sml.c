@@ -200,13 +200,7 @@ static void check_quirk(json_object *v, const got_telegram *t, const uint8_t *te
 
 static unsigned check_file(const char *file)
 {
-    char rel[512];
-    snprintf(rel, sizeof rel, "sml/%s", file);
-    char *text = fixture_read(rel, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-    json_object *v = json_tokener_parse(text);
-    free(text);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    json_object *v = fixture_json("sml", file);
     static uint8_t tel[4096];
     size_t len = hex_decode(jstr(v, "telegram_hex"), tel, sizeof tel);
     CU_ASSERT_FATAL(len != (size_t)-1);

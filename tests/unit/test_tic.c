@@ -145,13 +145,7 @@ static void check_rejected(const got_telegram *t, json_object *v, size_t lfs)
 
 static unsigned check_file(const char *file)
 {
-    char rel[512];
-    snprintf(rel, sizeof rel, "tic/%s", file);
-    char *text = fixture_read(rel, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-    json_object *v = json_tokener_parse(text);
-    free(text);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    json_object *v = fixture_json("tic", file);
     static uint8_t tel[4096];
     size_t len = text_bytes(v, tel, sizeof tel);
     int64_t want_len;
