@@ -94,12 +94,9 @@ typedef struct {
     sm_obis_info info;   /* name, unit and key ("east") for every front end */
 } sm_tic_label;
 
-/* The table's entry of a label (n bytes at p), NULL when it has none; the
- * same, trying the entry after prev (the last group's) first. */
-const sm_tic_label *sm_tic_label_find(const uint8_t *p, size_t n);
+/* The table's entry of a label (n bytes at p), NULL when it has none,
+ * looked for from the entry after prev (the last group's; NULL: the first). */
 const sm_tic_label *sm_tic_label_next(const sm_tic_label *prev, const uint8_t *p, size_t n);
-/* The whole table; *n its length. */
-const sm_tic_label *sm_tic_labels(size_t *n);
 
 /* One group of a frame, as read. */
 typedef struct {

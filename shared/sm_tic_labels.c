@@ -132,12 +132,6 @@ static const sm_tic_label table[] = {
 };
 #define NTABLE (sizeof table / sizeof table[0])
 
-const sm_tic_label *sm_tic_labels(size_t *n)
-{
-    *n = NTABLE;
-    return table;
-}
-
 static bool is(const sm_tic_label *t, const uint8_t *p, size_t n)
 {
     return t->len == n && t->label[0] == p[0] && memcmp(t->label, p, n) == 0;
@@ -152,14 +146,6 @@ const sm_tic_label *sm_tic_label_next(const sm_tic_label *prev, const uint8_t *p
         if (is(&table[i], p, n))
             return &table[i];
     for (size_t i = 0; i < from; i++)
-        if (is(&table[i], p, n))
-            return &table[i];
-    return NULL;
-}
-
-const sm_tic_label *sm_tic_label_find(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < NTABLE; i++)
         if (is(&table[i], p, n))
             return &table[i];
     return NULL;
