@@ -29,6 +29,6 @@ typedef struct {
 } smd_format;
 
 extern const smd_format smd_format_xml, smd_format_json, smd_format_csv, smd_format_text,
-    smd_format_layout;
+    smd_format_layout, smd_format_p1;
 
 #endif

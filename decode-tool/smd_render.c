@@ -14,7 +14,7 @@ struct smd_render {
 };
 
 static const smd_format *const formats[] = {&smd_format_xml, &smd_format_json, &smd_format_csv,
-                                            &smd_format_text, &smd_format_layout};
+                                            &smd_format_text, &smd_format_layout, &smd_format_p1};
 
 static const smd_format *find(const char *name)
 {

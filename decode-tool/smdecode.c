@@ -65,7 +65,8 @@ static void usage(FILE *f)
             "      --no-verify-tag      decrypt without checking the authentication tag\n"
             "                           environment: SMDECODE_KEY, SMDECODE_AUTH_KEY\n"
             "Output:\n"
-            "  -f, --format=FORMAT      xml (default), json, csv, text or layout\n"
+            "  -f, --format=FORMAT      xml (default), json, csv, text, p1 (a DSMR 5 P1\n"
+            "                           telegram of any meter) or layout\n"
             "  -l, --layers             also the link frames, the security header and the\n"
             "                           plaintext (xml, json)\n"
             "  -q, --quiet              no per-telegram error lines on standard error\n"
@@ -392,7 +393,7 @@ static void parse_options(int argc, char **argv, options *o)
         case OPT_NO_VERIFY: o->verify = false; break;
         case 'f':
             if (!smd_format_known(optarg))
-                die_usage("unknown format '%s' (xml, json, csv, text, layout)", optarg);
+                die_usage("unknown format '%s' (xml, json, csv, text, p1, layout)", optarg);
             o->format = optarg;
             break;
         case 'l': o->layers = true; break;

@@ -142,6 +142,14 @@ check sml-emh-ed300l-tibber.layers.xml 0 --layers fixtures/sml/sml-emh-ed300l-ti
 check sml-holley-dtz541-kermit-smllib.layers.json 0 -f json --layers \
     fixtures/sml/sml-holley-dtz541-kermit-smllib.hex
 
+# a telegram of each family written as DSMR 5 P1 (-f p1; its values are
+# proved against the JSON by tests/p1_writer.sh)
+check p1out-nl-kaifa-dsmr42-1.p1 0 -f p1 fixtures/p1/nl-kaifa-dsmr42-1.txt
+check p1out-kelag-iskra-am550-1.p1 0 -f p1 --key-file fixtures/telegrams/kelag-iskra-am550-1.key \
+    fixtures/telegrams/kelag-iskra-am550-1.hex
+check p1out-sml-ebz-dd3-tibber.p1 0 -f p1 fixtures/sml/sml-ebz-dd3-tibber.hex
+check p1out-tic-std-3p.p1 0 -f p1 fixtures/tic/tic-std-3p-tempo-producer-linky-openhab.tic
+
 # Iskraemeco lists of Slovenia and Croatia (positional layouts) and the
 # Czech tuples' event values nested in structures, every format
 every_format iskraemeco hex
