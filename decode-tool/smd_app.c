@@ -134,6 +134,9 @@ void smd_app_on_telegram(void *ctx, const sm_telegram *t)
                 progname, a->source, (unsigned long long)smd_telegram_no(t));
     }
     smd_render_telegram(a->render, t);
+    if (a->feed && !t->err)
+        smio_feed_publish(a->feed, a->feed_text, sm_p1_write(t, a->feed_text, sizeof a->feed_text),
+                          a->read_at);
 }
 
 static void on_hex_bytes(void *ctx, const uint8_t *p, size_t n)

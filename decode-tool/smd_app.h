@@ -14,6 +14,8 @@
 #include "smd_hexin.h"
 #include "smd_out.h"
 #include "smd_render.h"
+#include "sm_p1_write.h"
+#include "smio_feed.h"
 #include "smio_port.h"
 
 #define EXIT_FAILED 1
@@ -36,6 +38,7 @@ typedef struct {
     bool quiet;                         /* no per-telegram lines on standard error */
     const char *quirk;                  /* --quirk: auto (NULL), none or a name */
     bool whole_frames;                  /* --whole-frames: TIC frames refused whole */
+    const char *serve_p1;               /* --serve-p1: the feed's address, or NULL */
 } options;
 
 typedef struct {
@@ -64,6 +67,9 @@ typedef struct {
     bool quirk_auto;          /* --quirk auto: the decoder chooses (and drops) one */
     sm_sign_check sign;       /* the power's sign against the registers (sm_quirk.h) */
     bool sign_said;           /* ... a disagreement named (once) */
+    smio_feed *feed;          /* --serve-p1, or NULL */
+    double read_at;           /* ... monotonic: when the bytes being decoded were read */
+    char feed_text[SM_P1_WRITE_MAX]; /* ... a telegram as DSMR P1 */
 } app;
 
 /* "" for one, "s" for any other number */

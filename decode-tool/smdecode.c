@@ -57,6 +57,9 @@ static void usage(FILE *f)
             "  -t, --seconds=S          stop after S seconds (else at Ctrl-C)\n"
             "      --probe              find the line settings: try each (up to --seconds,\n"
             "                           default 12, at each) and print a <Meter> block\n"
+            "      --serve-p1=HOST:PORT serve each telegram as DSMR P1 over TCP to any\n"
+            "                           number of clients (PORT alone: loopback; no\n"
+            "                           authentication: whoever connects reads it)\n"
             "Keys (never printed; prefer a file or the environment to the command line):\n"
             "  -k, --key=HEX            the encryption key (32 or 64 hex digits)\n"
             "      --key-file=FILE      read it from FILE (hex, or 16/32 raw bytes)\n"
@@ -224,7 +227,8 @@ enum {
     OPT_SUGGEST_LAYOUT,
     OPT_NO_VERIFY_CHECKSUM,
     OPT_WHOLE_FRAMES,
-    OPT_QUIRK
+    OPT_QUIRK,
+    OPT_SERVE_P1
 };
 
 /* the layouts of --layout-file, before the built-in ones */
@@ -282,6 +286,7 @@ static bool live_option(int c, const char *arg, options *o)
     switch (c) {
     case 'd': o->device = arg; break;
     case OPT_PROBE: o->probe = true; break;
+    case OPT_SERVE_P1: o->serve_p1 = arg; break;
     case OPT_BAUD: o->baud = (int)number_option("--baud", arg, 50, 4000000); break;
     case OPT_DATA_BITS: o->data_bits = (int)number_option("--data-bits", arg, 5, 8); break;
     case OPT_STOP_BITS: o->stop_bits = (int)number_option("--stop-bits", arg, 1, 2); break;
@@ -311,9 +316,11 @@ static bool live_option(int c, const char *arg, options *o)
 static void check_live_options(int argc, char **argv, const options *o)
 {
     bool line_given = o->baud || o->data_bits || o->stop_bits || o->parity >= 0;
-    if (!o->device && (line_given || o->count || o->seconds > 0 || o->probe))
-        die_usage("--baud, --parity, --data-bits, --stop-bits, --count, --seconds and --probe "
-                  "need --device");
+    if (!o->device && (line_given || o->count || o->seconds > 0 || o->probe || o->serve_p1))
+        die_usage("--baud, --parity, --data-bits, --stop-bits, --count, --seconds, --probe "
+                  "and --serve-p1 need --device");
+    if (o->probe && o->serve_p1)
+        die_usage("--probe finds the line settings: no --serve-p1 with it");
     if (o->probe && (line_given || o->count))
         die_usage("--probe tries the line settings itself: no --baud, --parity, --data-bits, "
                   "--stop-bits or --count with it");
@@ -373,6 +380,7 @@ static void parse_options(int argc, char **argv, options *o)
         {"layout-file", required_argument, NULL, 'L'},
         {"no-verify-checksum", no_argument, NULL, OPT_NO_VERIFY_CHECKSUM},
         {"whole-frames", no_argument, NULL, OPT_WHOLE_FRAMES},
+        {"serve-p1", required_argument, NULL, OPT_SERVE_P1},
         {"quirk", required_argument, NULL, OPT_QUIRK},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},

@@ -387,6 +387,14 @@ static int opt_dump_file(smp_meter *m, oconfig_item_t *ci)
     return 0;
 }
 
+/* P1Server: an address to serve the meter's telegrams on as DSMR P1
+ * ("127.0.0.1:8088", "[::1]:8088", "8088": loopback); checked when the
+ * meter starts (smio_feed_open). */
+static int opt_p1_server(smp_meter *m, oconfig_item_t *ci)
+{
+    return get_string(m, ci, m->cfg.p1_server, sizeof m->cfg.p1_server);
+}
+
 static int opt_dump_max(smp_meter *m, oconfig_item_t *ci)
 {
     double v;
@@ -413,7 +421,7 @@ static const struct {
     {"MaxClockSkew", opt_max_skew}, {"StaleTimeout", opt_stale},
     {"DumpFile", opt_dump_file},    {"DumpMaxBytes", opt_dump_max},
     {"VerifyChecksum", opt_verify_checksum}, {"Quirk", opt_quirk},
-    {"WholeFrames", opt_whole_frames},
+    {"WholeFrames", opt_whole_frames}, {"P1Server", opt_p1_server},
 };
 
 /* A meter with its name checked and the defaults set; NULL on error. */

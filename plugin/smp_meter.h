@@ -21,6 +21,7 @@
 #include "smp_log.h"
 #include "smp_map.h"
 #include "smp_p1.h"
+#include "smio_feed.h"
 #include "smio_port.h"
 #include "smio_probe.h"
 
@@ -89,6 +90,7 @@ typedef struct {
     char dump_path[PATH_MAX]; /* DumpFile, "" for none */
     const char *state_dir;  /* StateDir (top level), NULL for none */
     uint64_t dump_max;     /* DumpMaxBytes */
+    char p1_server[128];   /* P1Server: the feed's address, "" for none */
 } smp_meter_config;
 
 /* The reader thread's own state: no other thread touches it while the
@@ -140,6 +142,10 @@ typedef struct {
     double last_good;          /* monotonic seconds of the last good telegram */
     uint64_t telegram_bytes;   /* length of the last good telegram on the line */
     smp_dump *dump;            /* DumpFile, NULL for none */
+    double read_at;            /* monotonic: when the bytes being decoded were read */
+    char *p1_text;             /* P1Server: the telegram as DSMR P1 (SM_P1_WRITE_MAX) */
+    smio_feed *feed;           /* P1Server, NULL for none */
+    uint64_t feed_dropped_said; /* the clients dropped that the log has said */
     c_complain_t c_open, c_early, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_back,
         c_notes, c_dump, c_state;
 } smp_reader_state;

@@ -5,6 +5,8 @@
  * start, stop, the health counters. */
 #include "smp_meter.h"
 
+#include "sm_p1_write.h"
+
 #include "collectd/core/utils/common/common.h"
 
 #include <poll.h>
@@ -204,12 +206,14 @@ static bool read_port(smp_meter *m, short revents)
     char err[SMIO_PORT_ERR_MAX];
     ssize_t n = smio_port_read(&m->rd.port, buf, sizeof buf, err, sizeof err);
     if (n > 0) {
+        m->rd.read_at = smio_port_now();
         smio_port_keep_first(m->rd.first, &m->rd.first_len, buf, (size_t)n);
         dump(m, buf, (size_t)n);
         sm_decoder_feed(m->rd.dec, buf, (size_t)n);
         /* a full buffer: more may be waiting (an error shows at the next poll) */
         while (n == (ssize_t)sizeof buf &&
                (n = smio_port_read(&m->rd.port, buf, sizeof buf, err, sizeof err)) > 0) {
+            m->rd.read_at = smio_port_now();
             dump(m, buf, (size_t)n);
             sm_decoder_feed(m->rd.dec, buf, (size_t)n);
         }
@@ -370,6 +374,18 @@ int smp_meter_start(smp_meter *m)
                  m->cfg.name, m->cfg.device, line, sm_link_name(m->cfg.framing));
         smp_dump_init(m->rd.dump, m->cfg.dump_path, m->cfg.dump_max, header);
     }
+    if (m->cfg.p1_server[0]) {
+        char err[SMIO_FEED_ERR_MAX];
+        m->rd.p1_text = malloc(SM_P1_WRITE_MAX);
+        m->rd.feed = m->rd.p1_text ? smio_feed_open(m->cfg.p1_server, err, sizeof err) : NULL;
+        if (!m->rd.feed)
+            ERROR(SMP_LOG_PREFIX "P1Server: %s; the meter is read without the feed", m->cfg.name,
+                  m->rd.p1_text ? err : "out of memory");
+        else
+            INFO(SMP_LOG_PREFIX "P1Server: serving the telegrams as DSMR P1 on %s (unauthenticated: "
+                 "anyone who can connect reads them)",
+                 m->cfg.name, smio_feed_address(m->rd.feed));
+    }
     smio_port_init(&m->rd.port);
     char tname[16];
     snprintf(tname, sizeof tname, SMP_PLUGIN "#%.4s", m->cfg.name);
@@ -404,6 +420,41 @@ void smp_meter_stop(smp_meter *m)
          h[SMP_H_DISCARDED], h[SMP_H_RECONNECTS], h[SMP_H_REPLAYED], h[SMP_H_REFUSED],
          h[SMP_H_P1_UNCHECKED], h[SMP_H_P1_NOTES], h[SMP_H_CHECKSUM_IGNORED]);
     smp_dispatch_flush(m);
+    if (m->rd.feed) {
+        smio_feed_stats st;
+        smio_feed_get_stats(m->rd.feed, &st);
+        INFO(SMP_LOG_PREFIX "P1Server %s: %" PRIu64 " telegrams, %" PRIu64
+             " sent whole to %" PRIu64 " clients, %" PRIu64 " slow clients dropped, %" PRIu64
+             " refused; latency from the last byte read to the telegram sent: median %.3f ms, "
+             "worst %.3f ms",
+             m->cfg.name, smio_feed_address(m->rd.feed), st.telegrams, st.sent, st.accepted,
+             st.dropped, st.refused, st.latency_median * 1e3, st.latency_worst * 1e3);
+        smio_feed_close(m->rd.feed);
+        m->rd.feed = NULL;
+    }
+}
+
+/* P1Server's counters, and a slow client's drop said (at collectd's read). */
+static void dispatch_feed(smp_meter *m, value_list_t *vl)
+{
+    smio_feed_stats st;
+    smio_feed_get_stats(m->rd.feed, &st);
+    if (st.dropped > m->rd.feed_dropped_said) {
+        NOTICE(SMP_LOG_PREFIX "P1Server: %" PRIu64 " client%s too slow for the feed dropped "
+               "(%" PRIu64 " so far; the readings are not affected)",
+               m->cfg.name, st.dropped - m->rd.feed_dropped_said,
+               st.dropped - m->rd.feed_dropped_said == 1 ? "" : "s", st.dropped);
+        m->rd.feed_dropped_said = st.dropped;
+    }
+    const struct {
+        const char *name;
+        uint64_t v;
+    } c[] = {{"p1server-telegrams-sent", st.sent}, {"p1server-clients-dropped", st.dropped}};
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        vl->values[0].derive = (derive_t)c[i].v;
+        sstrncpy(vl->type_instance, c[i].name, sizeof vl->type_instance);
+        plugin_dispatch_values(vl);
+    }
 }
 
 void smp_meter_dispatch_health(smp_meter *m)
@@ -422,6 +473,8 @@ void smp_meter_dispatch_health(smp_meter *m)
         sstrncpy(vl.type_instance, smp_health_names[h], sizeof vl.type_instance);
         plugin_dispatch_values(&vl);
     }
+    if (m->rd.feed)
+        dispatch_feed(m, &vl);
 }
 
 void smp_meter_free(smp_meter *m)
@@ -438,6 +491,8 @@ void smp_meter_free(smp_meter *m)
         smp_dump_close(m->rd.dump);
         free(m->rd.dump);
     }
+    smio_feed_close(m->rd.feed);
+    free(m->rd.p1_text);
     free(m->rd.batch);
     free(m->rd.unknown);
     free(m->rd.held);

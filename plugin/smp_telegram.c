@@ -4,6 +4,8 @@
  * MaxUnknownObjects), and what is logged and counted about it. */
 #include "smp_meter.h"
 
+#include "sm_p1_write.h"
+
 #include "collectd/core/utils/common/common.h"
 
 #include <time.h>
@@ -564,6 +566,9 @@ void smp_telegram_cb(void *ctx, const sm_telegram *t)
         return;
     double now = smio_port_now();
     note_good(m, t, now);
+    if (m->rd.feed) /* P1Server: before anything else, the feed is for regulation */
+        smio_feed_publish(m->rd.feed, m->rd.p1_text,
+                          sm_p1_write(t, m->rd.p1_text, SM_P1_WRITE_MAX), m->rd.read_at);
     smp_batch *b = m->rd.batch ? m->rd.batch : (m->rd.batch = calloc(1, sizeof *m->rd.batch));
     if (!b) {
         c_complain(LOG_ERR, &m->rd.c_parse, SMP_LOG_PREFIX "out of memory: telegram not dispatched",
