@@ -395,6 +395,40 @@ static int opt_p1_server(smp_meter *m, oconfig_item_t *ci)
     return get_string(m, ci, m->cfg.p1_server, sizeof m->cfg.p1_server);
 }
 
+/* EnergyIntervals "15min" "1h" "1d": lengths that divide a day. */
+static int opt_energy_intervals(smp_meter *m, oconfig_item_t *ci)
+{
+    if (ci->values_num < 1 || ci->values_num > SMP_MAX_INTERVALS) {
+        ERROR(SMP_LOG_PREFIX "option EnergyIntervals: one to %d intervals, e.g. "
+              "EnergyIntervals \"15min\" \"1h\" \"1d\"", m->cfg.name, SMP_MAX_INTERVALS);
+        return -1;
+    }
+    m->cfg.nintervals = 0;
+    for (int i = 0; i < ci->values_num; i++) {
+        smp_interval *iv = &m->cfg.intervals[m->cfg.nintervals];
+        if (ci->values[i].type != OCONFIG_TYPE_STRING ||
+            !smp_interval_parse(ci->values[i].value.string, iv)) {
+            ERROR(SMP_LOG_PREFIX "option EnergyIntervals: \"%s\" is no interval (5min, 10min, "
+                  "15min, 20min, 30min, 1h, 2h, 3h, 4h, 6h, 8h, 12h or 1d)", m->cfg.name,
+                  ci->values[i].type == OCONFIG_TYPE_STRING ? ci->values[i].value.string : "?");
+            return -1;
+        }
+        for (size_t k = 0; k < m->cfg.nintervals; k++)
+            if (m->cfg.intervals[k].seconds == iv->seconds) {
+                ERROR(SMP_LOG_PREFIX "option EnergyIntervals: \"%s\" given twice", m->cfg.name,
+                      iv->name);
+                return -1;
+            }
+        m->cfg.nintervals++;
+    }
+    return 0;
+}
+
+static int opt_energy_max_gap(smp_meter *m, oconfig_item_t *ci)
+{
+    return get_number(m, ci, 1, 21600, &m->cfg.energy_max_gap);
+}
+
 static int opt_dump_max(smp_meter *m, oconfig_item_t *ci)
 {
     double v;
@@ -422,6 +456,7 @@ static const struct {
     {"DumpFile", opt_dump_file},    {"DumpMaxBytes", opt_dump_max},
     {"VerifyChecksum", opt_verify_checksum}, {"Quirk", opt_quirk},
     {"WholeFrames", opt_whole_frames}, {"P1Server", opt_p1_server},
+    {"EnergyIntervals", opt_energy_intervals}, {"EnergyMaxGap", opt_energy_max_gap},
 };
 
 /* A meter with its name checked and the defaults set; NULL on error. */
@@ -455,6 +490,7 @@ static smp_meter *meter_new(const oconfig_item_t *ci)
     m->cfg.verify_tag = true;
     m->cfg.verify_checksum = true;
     m->cfg.max_skew = SMP_MAX_SKEW_DEFAULT;
+    m->cfg.energy_max_gap = SMP_ENERGY_MAX_GAP_DEFAULT;
     m->cfg.dump_max = SMP_DUMP_MAX_DEFAULT;
     m->cfg.max_unknown = SMP_MAX_UNKNOWN_DEFAULT;
     return m;

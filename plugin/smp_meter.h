@@ -18,6 +18,7 @@
 #include "sm_decoder.h"
 #include "smp_batch.h"
 #include "smp_dump.h"
+#include "smp_energy.h"
 #include "smp_log.h"
 #include "smp_map.h"
 #include "smp_p1.h"
@@ -28,6 +29,9 @@
 #define SMP_MAX_SKEW_DEFAULT 600.0 /* MaxClockSkew: 10 minutes */
 #define SMP_MAX_UNKNOWN_DEFAULT 64 /* MaxUnknownObjects */
 #define SMP_MAX_LAYOUT_FILES 16    /* LayoutFile options */
+#define SMP_MAX_INTERVALS 4        /* EnergyIntervals */
+#define SMP_ENERGY_MAX_GAP_DEFAULT 900.0 /* EnergyMaxGap: a quarter hour */
+#define SMP_ENERGY_TRACKS 64       /* registers x intervals followed */
 
 /* Health counters: what happened on the meter's line since collectd started. */
 /* A Select or Ignore argument: an OBIS code pattern, or a TIC label
@@ -60,7 +64,10 @@ typedef enum {
     SMP_H_TIC_INVALID,     /* TIC groups the checksum passed but whose label, width,
                               characters, horodate or separators are wrong */
     SMP_H_TIC_INTERRUPTED, /* TIC frames interrupted (EOT) or cut by the next (in checksum-errors too) */
-    SMP_H_COUNT
+    SMP_H_COUNT,
+    /* dispatched only for a meter with EnergyIntervals */
+    SMP_H_ENERGY_LEFT_OUT = SMP_H_COUNT, /* intervals left out: a gap, a clock jump, a reset */
+    SMP_H_ALL
 } smp_health;
 
 extern const char *const smp_health_names[SMP_H_COUNT];
@@ -91,6 +98,9 @@ typedef struct {
     const char *state_dir;  /* StateDir (top level), NULL for none */
     uint64_t dump_max;     /* DumpMaxBytes */
     char p1_server[128];   /* P1Server: the feed's address, "" for none */
+    smp_interval intervals[SMP_MAX_INTERVALS]; /* EnergyIntervals */
+    size_t nintervals;
+    double energy_max_gap; /* EnergyMaxGap: seconds */
 } smp_meter_config;
 
 /* The reader thread's own state: no other thread touches it while the
@@ -146,6 +156,10 @@ typedef struct {
     char *p1_text;             /* P1Server: the telegram as DSMR P1 (SM_P1_WRITE_MAX) */
     smio_feed *feed;           /* P1Server, NULL for none */
     uint64_t feed_dropped_said; /* the clients dropped that the log has said */
+    /* EnergyIntervals (smp_intervals.c): a track per register and interval */
+    struct smp_energy_slot *energy;
+    size_t nenergy;
+    bool energy_full_said;
     c_complain_t c_open, c_early, c_link, c_sec, c_parse, c_replay, c_stale, c_skew, c_back,
         c_notes, c_dump, c_state;
 } smp_reader_state;
@@ -154,7 +168,7 @@ typedef struct smp_meter {
     smp_meter_config cfg;
     smp_reader_state rd;
     /* shared: the reader thread counts, collectd's read callback reads */
-    _Atomic uint64_t health[SMP_H_COUNT];
+    _Atomic uint64_t health[SMP_H_ALL];
     /* the thread's life (collectd's init and shutdown callbacks) */
     pthread_t thread;
     bool started;
@@ -177,6 +191,10 @@ int smp_meter_start(smp_meter *m);
 void smp_meter_stop(smp_meter *m);
 /* Dispatch the health counters as "derive" values. */
 void smp_meter_dispatch_health(smp_meter *m);
+/* smp_intervals.c: EnergyIntervals' values of a telegram into its batch
+ * (at the intervals' ends); the telegram's values' time is b->time. */
+void smp_intervals_add(smp_meter *m, const sm_telegram *t, smp_batch *b);
+
 /* Wipe keys and free (after stop). */
 void smp_meter_free(smp_meter *m);
 

@@ -473,6 +473,12 @@ void smp_meter_dispatch_health(smp_meter *m)
         sstrncpy(vl.type_instance, smp_health_names[h], sizeof vl.type_instance);
         plugin_dispatch_values(&vl);
     }
+    if (m->cfg.nintervals) {
+        v[0].derive = (derive_t)atomic_load_explicit(&m->health[SMP_H_ENERGY_LEFT_OUT],
+                                                     memory_order_relaxed);
+        sstrncpy(vl.type_instance, "energy-intervals-left-out", sizeof vl.type_instance);
+        plugin_dispatch_values(&vl);
+    }
     if (m->rd.feed)
         dispatch_feed(m, &vl);
 }
@@ -493,6 +499,7 @@ void smp_meter_free(smp_meter *m)
     }
     smio_feed_close(m->rd.feed);
     free(m->rd.p1_text);
+    free(m->rd.energy);
     free(m->rd.batch);
     free(m->rd.unknown);
     free(m->rd.held);

@@ -590,6 +590,8 @@ void smp_telegram_cb(void *ctx, const sm_telegram *t)
     b->time = when;
     if (m->cfg.host_time) /* the values' own times are the meter's too */
         memset(b->vtime, 0, sizeof b->vtime);
+    if (m->cfg.nintervals)
+        smp_intervals_add(m, t, b);
     log_first(m, t, b);
     bool kept = smp_dispatch_take(m, b, now);
     if (kept)
