@@ -64,6 +64,38 @@ static smio_line live_line(const options *o)
     return ln;
 }
 
+/* --serve-p1: the feed, said on standard error; false when it cannot listen. */
+static bool open_feed(app *a, const char *addr)
+{
+    char err[SMIO_FEED_ERR_MAX];
+    if (!(a->feed = smio_feed_open(addr, err, sizeof err))) {
+        fprintf(stderr, "%s: --serve-p1: %s\n", progname, err);
+        return false;
+    }
+    fprintf(stderr, "%s: serving the telegrams as DSMR P1 on %s (unauthenticated)\n", progname,
+            smio_feed_address(a->feed));
+    return true;
+}
+
+/* ... and at the end, what it served. */
+static void close_feed(app *a)
+{
+    if (!a->feed)
+        return;
+    smio_feed_stats fs;
+    smio_feed_get_stats(a->feed, &fs);
+    fprintf(stderr,
+            "%s: --serve-p1 %s: %llu telegrams, %llu sent whole to %llu client%s, %llu "
+            "slow client%s dropped; latency from the last byte read to the telegram sent: "
+            "median %.3f ms, worst %.3f ms\n",
+            progname, smio_feed_address(a->feed), (unsigned long long)fs.telegrams,
+            (unsigned long long)fs.sent, (unsigned long long)fs.accepted,
+            smd_plural(fs.accepted), (unsigned long long)fs.dropped, smd_plural(fs.dropped),
+            fs.latency_median * 1e3, fs.latency_worst * 1e3);
+    smio_feed_close(a->feed);
+    a->feed = NULL;
+}
+
 /* --device: reads the line until --count, --seconds or a signal, then one
  * summary line on standard error.  Returns an exit status. */
 int smd_run_live(app *a, const options *o)
@@ -82,14 +114,10 @@ int smd_run_live(app *a, const options *o)
         fprintf(stderr, "%s: %s\n", progname, err);
         return EXIT_USAGE;
     }
-    if (o->serve_p1 && !(a->feed = smio_feed_open(o->serve_p1, err, sizeof err))) {
-        fprintf(stderr, "%s: --serve-p1: %s\n", progname, err);
+    if (o->serve_p1 && !open_feed(a, o->serve_p1)) {
         smio_port_close(&port);
         return EXIT_USAGE;
     }
-    if (a->feed)
-        fprintf(stderr, "%s: serving the telegrams as DSMR P1 on %s (unauthenticated)\n",
-                progname, smio_feed_address(a->feed));
     a->live = a->binary = true;
     a->tcp = smio_port_is_tcp(o->device);
     a->live_count = o->count;
@@ -123,19 +151,6 @@ int smd_run_live(app *a, const options *o)
             (unsigned long long)st.parse_errors, smd_plural(st.parse_errors),
             (unsigned long long)st.bytes_discarded, smd_plural(st.bytes_discarded),
             (unsigned long long)a->stream_bytes, period, stop);
-    if (a->feed) {
-        smio_feed_stats fs;
-        smio_feed_get_stats(a->feed, &fs);
-        fprintf(stderr,
-                "%s: --serve-p1 %s: %llu telegrams, %llu sent whole to %llu client%s, %llu "
-                "slow client%s dropped; latency from the last byte read to the telegram sent: "
-                "median %.3f ms, worst %.3f ms\n",
-                progname, smio_feed_address(a->feed), (unsigned long long)fs.telegrams,
-                (unsigned long long)fs.sent, (unsigned long long)fs.accepted,
-                smd_plural(fs.accepted), (unsigned long long)fs.dropped, smd_plural(fs.dropped),
-                fs.latency_median * 1e3, fs.latency_worst * 1e3);
-        smio_feed_close(a->feed);
-        a->feed = NULL;
-    }
+    close_feed(a);
     return end == SMIO_READ_LOST ? EXIT_FAILED : 0;
 }
