@@ -29,7 +29,7 @@ count() { # format file -> instructions
 }
 printf '%-6s %22s %22s %22s %22s\n' format "M-Bus (376 B, 15 rd.)" "P1 (991 B, 40 rd.)" \
     "SML (312 B, 10 rd.)" "TIC (510 B, 29 rd.)"
-for f in json csv xml text; do
+for f in json csv xml text p1; do
     a=$(count "$f" "$W/a.bin")
     b=$(count "$f" "$W/b.bin")
     c=$(count "$f" "$W/a.p1")

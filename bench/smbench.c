@@ -253,14 +253,17 @@ static void row(const char *label, const result *r, double median_cpu, uint64_t 
 /* Unencrypted text or frames of the same meter (P1 as DSMR 5 lines, SML as
  * an EMH push): every format, then peak RSS over ten times the input.
  * True when a telegram failed. */
-static bool bench_plain(const char *path, const char *const formats[4], uint64_t count,
+/* the output formats measured (p1: a DSMR 5 P1 telegram of any meter) */
+#define NFORMATS 5
+
+static bool bench_plain(const char *path, const char *const formats[NFORMATS], uint64_t count,
                         sim_framing framing, const char *what, const char *tag, size_t bytes)
 {
     bool bad = false;
     double med;
     input_framing = framing;
     printf("\n%s\n", what);
-    for (int f = 0; f < 4; f++) {
+    for (int f = 0; f < NFORMATS; f++) {
         result p = run_smdecode(path, formats[f], false, count, 1, &med);
         char label[64];
         snprintf(label, sizeof label, "smdecode -f %s (%s)", formats[f], tag);
@@ -303,9 +306,9 @@ int main(int argc, char **argv)
     printf("%-28s %12s %10s %10s %10s %10s\n", "", "telegrams/s", "us/telegr", "CPU s",
            "median/s", "peak RSS");
 
-    static const char *const formats[4] = {"xml", "json", "csv", "text"};
+    static const char *const formats[NFORMATS] = {"xml", "json", "csv", "text", "p1"};
     int bad = 0;
-    for (int f = 0; f < 4; f++) {
+    for (int f = 0; f < NFORMATS; f++) {
         double med;
         result r = run_smdecode(path, formats[f], false, count, 1, &med);
         char label[64];

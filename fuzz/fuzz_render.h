@@ -9,7 +9,11 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include <math.h>
+
 #include "sm_decoder.h"
+#include "sm_p1.h"
+#include "sm_p1_write.h"
 #include "smd_render.h"
 
 typedef struct {
@@ -40,11 +44,68 @@ static void fuzz_renderers_free(fuzz_renderers *f)
     smd_render_free(f->rt);
 }
 
+/* The number a reading of the written P1 telegram came from: the decoded
+ * telegram's current value with its code (B apart), or NaN when there is
+ * none (a power derived from a signed one, the version, an identifier). */
+static double fuzz_p1_source(const sm_telegram *t, const sm_reading *w)
+{
+    for (size_t k = 0; k < t->nreadings; k++) {
+        const sm_reading *r = &t->readings[k];
+        if (r->obis_source != SM_OBIS_NONE && r->parent == SM_NO_NODE && r->obis.f == 255 &&
+            r->kind == SM_RK_NUMBER && !r->invalid &&
+            (r->unit == w->unit || (w->unit == 0 && r->unit == SM_UNIT_COUNT)) &&
+            sm_obis_is(&r->obis, w->obis.a, w->obis.c, w->obis.d, w->obis.e) &&
+            (w->obis.a == 1 || r->obis.b == w->obis.b))
+            return r->value;
+    }
+    return NAN;
+}
+
+/* The DSMR P1 telegram of a telegram (sm_p1_write): none for a failed one;
+ * for a good one always written, one whole telegram to the project's own
+ * scanner, its CRC right, every line read without a note, and every
+ * number the value it came from. */
+static void fuzz_p1_written(const sm_telegram *t)
+{
+    static uint8_t text[SM_P1_WRITE_MAX], scratch[SM_P1_WRITE_MAX];
+    static sm_reading rd[SM_MAX_READINGS];
+    size_t n = sm_p1_write(t, (char *)text, sizeof text);
+    unsigned long long no = (unsigned long long)t->index + 1;
+    if (t->err || n == 0) {
+        if (!t->err || n)
+            FUZZ_FAIL("telegram %llu: %s P1 telegram written", no, n ? "a" : "no");
+        return;
+    }
+    sm_p1_frame f;
+    memset(&f, 0, sizeof f);
+    sm_err e = SM_OK;
+    if (sm_p1_scan(text, n, true, &f, &e) != SM_P1_COMPLETE || f.len != n ||
+        f.crc_status != SM_P1_CRC_OK || sm_p1_check(text, &f) != SM_OK)
+        FUZZ_FAIL("telegram %llu: the P1 telegram written is not one whole telegram with its "
+                  "CRC:\n%.*s", no, (int)n, (const char *)text);
+    sm_reading_set set = {rd, SM_MAX_READINGS, 0, NULL, false};
+    sm_p1_info info;
+    sm_p1_parse(text, &f, &info, &set, scratch, sizeof scratch, NULL);
+    if (info.nnotes)
+        FUZZ_FAIL("telegram %llu: line %u of the P1 telegram written: %s\n%.*s", no,
+                  info.notes[0].line, sm_p1_note_text((sm_p1_note_kind)info.notes[0].kind),
+                  (int)n, (const char *)text);
+    for (size_t k = 0; k < set.n; k++) {
+        double src = fuzz_p1_source(t, &rd[k]);
+        if (rd[k].kind == SM_RK_NUMBER && !isnan(src) && !sm_obis_is(&rd[k].obis, 1, 0, 2, 8) &&
+            fabs(rd[k].value - src) > 1e-9 * (fabs(src) > 1 ? fabs(src) : 1))
+            FUZZ_FAIL("telegram %llu: reading %zu of the P1 telegram written is %.17g, the "
+                      "decoded one %.17g\n%.*s", no, k, rd[k].value, src, (int)n,
+                      (const char *)text);
+    }
+}
+
 /* One telegram in every format; its JSON line must be one valid object
  * (nested A-XDR, 16 levels, nests JSON twice as deep as json-c's default
  * of 32 allows). */
 static void fuzz_render(fuzz_renderers *f, const sm_telegram *t)
 {
+    fuzz_p1_written(t);
     smd_render_telegram(f->rx, t);
     smd_render_telegram(f->rc, t);
     smd_render_telegram(f->rt, t);

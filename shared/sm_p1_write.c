@@ -68,7 +68,9 @@ static const p1_object sub_type = {0, 24, 1, 0, SM_UNIT_NONE, 0, 3, 0, NULL, 0, 
 #define SUB_CHANNELS 4      /* DSMR's M-Bus channels 1..4 */
 #define ID_BYTES_MAX 48     /* 0-0:96.1.1 is at most 96 hex digits */
 #define MESSAGE_BYTES_MAX 1024
-#define NUMBER_MAX 64       /* a value's digits; longer is left out */
+#define NUMBER_MAX 64       /* room for a value's text */
+#define DIGITS_MAX 18       /* a value's digits in DSMR's form: more (a float's
+                               4.9e-27) no P1 reader takes, so it is left out */
 
 /* The text being written; full once anything did not fit. */
 typedef struct {
@@ -129,7 +131,7 @@ static void put_code(outbuf *o, unsigned a, unsigned b, unsigned c, unsigned d, 
 /* An exact decimal ("-1581.123", "42", a float's "2.5e-05") times 10^shift,
  * with at least intw digits before the point and frac after it (more when
  * the value has them: nothing is rounded).  False for what is no finite
- * number, or longer than NUMBER_MAX. */
+ * number, or that needs more than DIGITS_MAX digits. */
 static bool decimal(const char *v, int shift, unsigned intw, unsigned frac, char *out)
 {
     char dg[NUMBER_MAX];
@@ -164,7 +166,7 @@ static bool decimal(const char *v, int shift, unsigned intw, unsigned frac, char
     int in = (int)n + e > 0 ? (int)n + e : 0; /* integer digits */
     int fr = e < 0 ? -e : 0;                  /* decimals */
     int iw = in > (int)intw ? in : (int)intw, fw = fr > (int)frac ? fr : (int)frac;
-    if (iw + fw + 3 > NUMBER_MAX)
+    if (iw + fw > DIGITS_MAX)
         return false;
     char *p = out;
     if (neg && n > 0)

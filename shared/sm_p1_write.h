@@ -21,7 +21,8 @@
  * (hex), sub-meters (0-n:24.1.0, 0-n:96.1.0, 0-n:24.2.x with their capture
  * time).  Widths are DSMR's at least: a value is never rounded, it gets
  * the decimals it has (as Belgian meters send "001.23*A").  A reading with
- * another unit than the object's, a value that is not a finite number and
+ * another unit than the object's, a value that is not a finite number or
+ * needs more than 18 digits (a float's 4.9e-27: no P1 reader takes it), and
  * a reading with no DSMR code are left out.  Derived, because exact: the
  * import and export powers (1.7.0, 2.7.0 and per phase 21/22, 41/42,
  * 61/62.7.0) from a signed active power (16.7.0, 36/56/76.7.0, SML's),

@@ -136,6 +136,7 @@ printf 'meter: s3cret-meter\n' >"$W/central/auth"
 chmod 600 "$W/central/auth"
 ce_pty "$W/home.tty" "$W/tty.pid" || bad "socat did not create $W/home.tty"
 ce_pty "$W/intruder.tty" "$W/tty.pid" || bad "socat did not create $W/intruder.tty"
+ce_pty "$W/iv.tty" "$W/tty.pid" || bad "socat did not create $W/iv.tty"
 
 # the meter's collectd: the plugin, and every path out
 # WriteThreads 1 where csv files are read: collectd's csv plugin, with several
@@ -162,6 +163,7 @@ LoadPlugin write_prometheus
 <Plugin write_prometheus>
   Host "127.0.0.1"
   Port "$EXPORTER"
+  StalenessDelta 1000    # the README's recipe for EnergyIntervals "15min"
 </Plugin>
 LoadPlugin mqtt
 <Plugin mqtt>
@@ -193,6 +195,14 @@ LoadPlugin smartmeter
     Device "$W/home.tty"
     Baud 38400
     KeyFile "$src/fixtures/synthetic/test.key"
+  </Meter>
+  <Meter "iv">
+    Device "$W/iv.tty"
+    Baud 38400
+    KeyFile "$src/fixtures/synthetic/test.key"
+    MaxClockSkew 0
+    Period 30
+    EnergyIntervals "15min"
   </Meter>
 </Plugin>
 EOF
@@ -283,6 +293,10 @@ NOW=$(date +%s)
 "$SIM" --baud 38400 --out "$W/home.tty.sim" --period 1 --count 30 --start $NOW --seed 31 \
     --expect "$W/home.expect" & sim=$!
 "$SIM" --baud 38400 --out "$W/intruder.tty.sim" --period 1 --count 5 --start $NOW --seed 32 & sim2=$!
+# quarter-hour energy: the last 55 minutes of a meter's clock, a telegram every
+# 30 s of it, sent at the line's pace (Prometheus takes samples up to an hour old)
+"$SIM" --baud 38400 --out "$W/iv.tty.sim" --period 30 --count 110 --start $((NOW - 3300)) \
+    --pace 150 --seed 33 & sim3=$!
 sleep 10.5
 kill "$pid_central"
 wait "$pid_central" 2>/dev/null
@@ -291,7 +305,7 @@ sleep 5
 start_collectd central
 wait_for 30 "$W/central/collectd.log" "Initialization complete.*" || bad "the central collectd did not start again"
 UP=$(date +%s.%N)
-wait $sim $sim2
+wait $sim $sim2 $sim3
 sleep 3 # the last values through every writer (FlushInterval 1, scrapes 0.5 s)
 
 for d in meter central intruder; do
@@ -315,6 +329,10 @@ note "InfluxDB: the values through /query, the meter number in the instance tag"
 run_check influx "http://127.0.0.1:$INFLUX_HTTP" "$ID" "$W/home.expect"
 note "Prometheus: the samples through /api/v1/query, and the energy expression"
 run_check prometheus "http://127.0.0.1:$PROM" "$ID" "$W/home.expect"
+note "EnergyIntervals into InfluxDB and Prometheus, queried as the README says"
+python3 "$src/tests/e2e_check.py" intervals "$W/meter/csv/meter/smartmeter-iv" \
+    "http://127.0.0.1:$INFLUX_HTTP" "http://127.0.0.1:$PROM" ||
+    bad "EnergyIntervals: the README's InfluxDB and Prometheus queries do not give the quarter hours"
 note "MQTT: topics and payloads through mosquitto_sub"
 run_check mqtt "$W/mqtt.txt" "collectd/meter/smartmeter-$ID" "$W/home.expect"
 

@@ -454,6 +454,40 @@ def from_smdecode(src, out):
     print(f"{n} telegrams")
 
 
+def check_intervals(csvdir, influx, prom):
+    """EnergyIntervals' quarter hours (energy_wh-import-15min) of meter "iv"
+    in the meter's own csv, in InfluxDB and in Prometheus, by the README's
+    queries: each one point at its end time, the same values, the sums
+    equal (Prometheus stores each once however often it scrapes, with
+    write_prometheus' StalenessDelta above the interval)."""
+    own = {}
+    for f in glob.glob(os.path.join(csvdir, "energy_wh-import-15min-*")):
+        for line in open(f):
+            if line[0].isdigit():
+                t, v = line.strip().split(",")
+                own[int(float(t))] = float(v)
+    ok(len(own) >= 3, f"intervals: {len(own)} quarter hours in the meter's csv, expected 3 or more")
+    r = http_json(influx, "/query", {
+        "db": "collectd", "epoch": "s",
+        "q": "SELECT value FROM smartmeter_value WHERE instance = 'iv' AND type = 'energy_wh' "
+             "AND type_instance = 'import-15min'"})
+    rows = r["results"][0].get("series", [{}])[0].get("values", [])
+    ok({int(t): float(v) for t, v in rows} == own, f"influx: quarter hours {rows}, expected {own}")
+    r = http_json(influx, "/query", {
+        "db": "collectd",
+        "q": "SELECT sum(value) FROM smartmeter_value WHERE instance = 'iv' AND type = 'energy_wh' "
+             "AND type_instance = 'import-15min' AND time > now() - 1d"})
+    s = r["results"][0].get("series", [{}])[0].get("values", [[0, None]])[0][1]
+    ok(s is not None and close(s, sum(own.values())), f"influx: sum {s}, expected {sum(own.values())}")
+    sel = 'collectd_smartmeter_energy_wh{smartmeter="iv",type="import-15min"}[2h]'
+    for fn, want in (("sum_over_time", sum(own.values())), ("count_over_time", len(own))):
+        res = http_json(prom, "/api/v1/query", {"query": f"{fn}({sel})"})["data"]["result"]
+        got = float(res[0]["value"][1]) if res else None
+        ok(got is not None and close(got, want), f"prometheus: {fn} {got}, expected {want}")
+    print(f"intervals: {len(own)} quarter hours, {sum(own.values())} Wh, the same in InfluxDB "
+          "and Prometheus")
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "csv":
@@ -488,6 +522,8 @@ def main(argv):
         check_prometheus(*args)
     elif cmd == "mqtt":
         check_mqtt(*args)
+    elif cmd == "intervals":
+        check_intervals(*args)
     elif cmd == "from-smdecode":
         from_smdecode(*args)
     else:

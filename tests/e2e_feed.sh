@@ -104,11 +104,13 @@ done
 # the clients: the independent reader (every telegram checked against the
 # meter's own record of what it sent) and a client that never reads
 client() { python3 "$src/tests/e2e_feed_check.py" client "$@"; }
-client good 127.0.0.1 $AT_PORT $N_AT "$W/at.expect" dlms >"$W/at.good" 2>&1 & ga=$!
-client stuck 127.0.0.1 $AT_PORT >"$W/at.stuck" 2>&1 & sa=$!
-client good 127.0.0.1 $NL_PORT $N_NL "$W/nl.expect" p1 >"$W/nl.good" 2>&1 & gn=$!
-client stuck 127.0.0.1 $NL_PORT >"$W/nl.stuck" 2>&1 & sn=$!
-sleep 1
+client good 127.0.0.1 $AT_PORT $N_AT "$W/at.expect" dlms "$W/ready.1" >"$W/at.good" 2>&1 & ga=$!
+client stuck 127.0.0.1 $AT_PORT "$W/ready.2" >"$W/at.stuck" 2>&1 & sa=$!
+client good 127.0.0.1 $NL_PORT $N_NL "$W/nl.expect" p1 "$W/ready.3" >"$W/nl.good" 2>&1 & gn=$!
+client stuck 127.0.0.1 $NL_PORT "$W/ready.4" >"$W/nl.stuck" 2>&1 & sn=$!
+for _ in $(seq 300); do [ -e "$W/ready.1" ] && [ -e "$W/ready.2" ] && [ -e "$W/ready.3" ] &&
+    [ -e "$W/ready.4" ] && break; sleep 0.1; done
+sleep 0.5 # the feed's thread has accepted them (a client gets the telegrams after it is in)
 
 sim() { local name=$1; shift; "$SIM" --baud 115200 --out "$W/$name.sim" "$@"; }
 sim at --count $N_AT --pace 100 --expect "$W/at.expect" & s1=$!

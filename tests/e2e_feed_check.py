@@ -1,10 +1,10 @@
 """tests/e2e_feed_check.py - the checks of tests/e2e_feed.sh.
 
-  client good HOST PORT N EXPECT KIND   read N telegrams from a P1 feed with
+  client good HOST PORT N EXPECT KIND READY  read N telegrams from a P1 feed with
                                         the independent DSMR reader; each must
                                         carry the values the simulated meter
                                         says it sent (smsim --expect), in order
-  client stuck HOST PORT                connect with a tiny receive buffer and
+  client stuck HOST PORT READY          connect with a tiny receive buffer and
                                         never read: the feed must drop it
   feed CSVDIR LOG NAME N ...            the plugin's own account: every
                                         telegram read, slow clients dropped
@@ -52,8 +52,14 @@ def expected(e, kind):
     return want
 
 
-def client_good(host, port, n, expect_path, kind):
+def connected(ready):
+    """Say so in the file ready (the test starts the meters once every client is in)."""
+    open(ready, "w").close()
+
+
+def client_good(host, port, n, expect_path, kind, ready):
     s = socket.create_connection((host, int(port)))
+    connected(ready)
     s.settimeout(120)
     data = b""
     t0 = time.time()
@@ -96,10 +102,11 @@ def client_good(host, port, n, expect_path, kind):
     return 0
 
 
-def client_stuck(host, port):
+def client_stuck(host, port, ready):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.connect((host, int(port)))
+    connected(ready)
     s.settimeout(300)
     try:  # never read: wait until the feed closes the connection
         time.sleep(300)
@@ -302,9 +309,9 @@ def intervals(csvdir, expect, max_gap, log):
 
 def main(argv):
     if argv[1] == "client" and argv[2] == "good":
-        return client_good(*argv[3:8])
+        return client_good(*argv[3:9])
     if argv[1] == "client" and argv[2] == "stuck":
-        return client_stuck(*argv[3:5])
+        return client_stuck(*argv[3:6])
     if argv[1] == "feed":
         return feed(*argv[2:])
     if argv[1] == "intervals":

@@ -74,6 +74,15 @@ def number_of(r, unit):
     return r["value"]
 
 
+def digits(v, code):
+    """The digits DSMR's form of v takes: its integer and decimal digits, at
+    least the object's widths (more than 18: left out by the writer)."""
+    _, _, intd, dec = dsmr_reader.OBJECTS[code]
+    t = format(abs(v.normalize()), "f")
+    i, _, f = t.partition(".")
+    return max(len(i.lstrip("0")) or 1, intd) + max(len(f), dec)
+
+
 def expected(tg, derive=True):
     """What the P1 telegram of decoded telegram tg must hold: {code: value}
     in the values dsmr_reader.read gives."""
@@ -93,7 +102,7 @@ def expected(tg, derive=True):
             p = number_of(find(tg, 1, sc, 7, 0), "W")
             if p is not None:
                 v = max(sign * p, Decimal(0))
-        if v is not None:
+        if v is not None and digits(v / div, code) <= 18:
             want[code] = v / div
     r = find(tg, 0, 96, 14, 0)
     if r is not None and isinstance(r.get("value"), Decimal):
