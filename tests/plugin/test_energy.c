@@ -11,6 +11,28 @@
 #define CEST 7200
 #define CET 3600
 
+/* A register followed for one interval, from nothing. */
+typedef struct {
+    smp_interval iv;
+    smp_energy_track tr;
+    smp_energy_notes notes;
+} run;
+
+static run start(const char *interval)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    CU_ASSERT_TRUE(smp_interval_parse(interval, &r.iv));
+    return r;
+}
+
+/* Feed one reading (max_gap 900); the intervals it closes into out. */
+static size_t feed(run *r, int64_t t, int offset, int64_t v, int8_t scaler,
+                   smp_energy_interval *out, size_t cap)
+{
+    return smp_energy_feed(&r->tr, &r->iv, 900, t, offset, v, scaler, out, cap, &r->notes);
+}
+
 static void test_interval_parse(void)
 {
     smp_interval iv;
@@ -34,11 +56,7 @@ static void test_interval_parse(void)
  * boundaries, computed here on their own, and they add up exactly. */
 static void test_sum_exact(void)
 {
-    smp_interval iv;
-    CU_ASSERT_TRUE_FATAL(smp_interval_parse("15min", &iv));
-    smp_energy_track tr;
-    memset(&tr, 0, sizeof tr);
-    smp_energy_notes notes = {0};
+    run r = start("15min");
     int64_t t0 = 1790000003, v = 123456789, prev_t = 0, prev_v = 0;
     /* the register at every boundary passed, computed here on its own */
     int64_t bt[64], bvals[64];
@@ -58,7 +76,7 @@ static void test_sum_exact(void)
                                      : prev_v + ((v - prev_v) * (b - prev_t) * 2 + (t - prev_t)) /
                                                     (2 * (t - prev_t));
             }
-        size_t n = smp_energy_feed(&tr, &iv, 900, t, CET, v, 0, out, 8, &notes);
+        size_t n = feed(&r, t, CET, v, 0, out, 8);
         for (size_t k = 0; k < n; k++) {
             CU_ASSERT_EQUAL(out[k].end - out[k].start, 900);
             CU_ASSERT_EQUAL(out[k].start, last_end ? last_end : out[k].start);
@@ -80,32 +98,28 @@ static void test_sum_exact(void)
     CU_ASSERT_TRUE(given > 10);
     CU_ASSERT_EQUAL(first_start, bt[0]);
     CU_ASSERT_EQUAL(sum, bvals[nb - 1] - bvals[0]); /* they add up exactly */
-    CU_ASSERT_EQUAL(notes.left_out, 0);
-    CU_ASSERT_FALSE(notes.gap || notes.back || notes.reset);
+    CU_ASSERT_EQUAL(r.notes.left_out, 0);
+    CU_ASSERT_FALSE(r.notes.gap || r.notes.back || r.notes.reset);
 }
 
 /* The interpolation rounds half up in the register's units, and a reading
  * on the boundary is taken as it is. */
 static void test_interpolation(void)
 {
-    smp_interval iv;
-    CU_ASSERT_TRUE_FATAL(smp_interval_parse("15min", &iv));
-    smp_energy_track tr;
-    memset(&tr, 0, sizeof tr);
-    smp_energy_notes notes = {0};
+    run r = start("15min");
     smp_energy_interval out[4];
     int64_t base = 1790001000 - (1790001000 + CET) % 900; /* a boundary */
-    CU_ASSERT_EQUAL(smp_energy_feed(&tr, &iv, 900, base, CET, 1000, -1, out, 4, &notes), 0);
-    CU_ASSERT_TRUE(tr.bound); /* on the boundary: known */
-    CU_ASSERT_EQUAL(smp_energy_feed(&tr, &iv, 900, base + 890, CET, 1100, -1, out, 4, &notes), 0);
+    CU_ASSERT_EQUAL(feed(&r, base, CET, 1000, -1, out, 4), 0);
+    CU_ASSERT_TRUE(r.tr.bound); /* on the boundary: known */
+    CU_ASSERT_EQUAL(feed(&r, base + 890, CET, 1100, -1, out, 4), 0);
     /* 1100 at 890 s, 1103 at 910 s: 1101.5 at the boundary, rounded up */
-    CU_ASSERT_EQUAL_FATAL(smp_energy_feed(&tr, &iv, 900, base + 910, CET, 1103, -1, out, 4, &notes),
+    CU_ASSERT_EQUAL_FATAL(feed(&r, base + 910, CET, 1103, -1, out, 4),
                           1);
     CU_ASSERT_EQUAL(out[0].start, base);
     CU_ASSERT_EQUAL(out[0].end, base + 900);
     CU_ASSERT_EQUAL(out[0].energy, 102);
     /* the next on its boundary exactly */
-    CU_ASSERT_EQUAL_FATAL(smp_energy_feed(&tr, &iv, 900, base + 1800, CET, 1500, -1, out, 4, &notes),
+    CU_ASSERT_EQUAL_FATAL(feed(&r, base + 1800, CET, 1500, -1, out, 4),
                           1);
     CU_ASSERT_EQUAL(out[0].energy, 1500 - 1102);
 }
@@ -115,16 +129,12 @@ static void test_interpolation(void)
 static void day_length(int64_t from, int64_t to, int64_t change, int before, int after,
                        int64_t want_start, int64_t want_len)
 {
-    smp_interval iv;
-    CU_ASSERT_TRUE_FATAL(smp_interval_parse("1d", &iv));
-    smp_energy_track tr;
-    memset(&tr, 0, sizeof tr);
-    smp_energy_notes notes = {0};
+    run r = start("1d");
     smp_energy_interval out[2];
     int found = 0;
     for (int64_t t = from; t <= to; t += 60) {
         int off = t < change ? before : after;
-        size_t n = smp_energy_feed(&tr, &iv, 900, t, off, t - from, 0, out, 2, &notes);
+        size_t n = feed(&r, t, off, t - from, 0, out, 2);
         for (size_t k = 0; k < n; k++)
             if (out[k].start == want_start) {
                 CU_ASSERT_EQUAL(out[k].end - out[k].start, want_len);
@@ -133,7 +143,7 @@ static void day_length(int64_t from, int64_t to, int64_t change, int before, int
             }
     }
     CU_ASSERT_EQUAL(found, 1);
-    CU_ASSERT_EQUAL(notes.left_out, 0);
+    CU_ASSERT_EQUAL(r.notes.left_out, 0);
 }
 
 static void test_dst_days(void)
@@ -151,28 +161,24 @@ static void test_dst_days(void)
  * after it are given again. */
 static void test_gap(void)
 {
-    smp_interval iv;
-    CU_ASSERT_TRUE_FATAL(smp_interval_parse("15min", &iv));
-    smp_energy_track tr;
-    memset(&tr, 0, sizeof tr);
-    smp_energy_notes notes = {0};
+    run r = start("15min");
     smp_energy_interval out[4];
     int64_t base = 1790001000 - (1790001000 + CET) % 900; /* a boundary, :00 :15 :30 :45 */
     int64_t given = 0, v = 0;
     for (int64_t t = base - 600; t <= base + 1200; t += 10) /* to 20 min past */
-        given += (int64_t)smp_energy_feed(&tr, &iv, 900, t, CET, v += 5, 0, out, 4, &notes);
+        given += (int64_t)feed(&r, t, CET, v += 5, 0, out, 4);
     CU_ASSERT_EQUAL(given, 1); /* base .. base + 900 */
     /* 1000 s without a telegram: the boundary base + 1800 falls into it */
     for (int64_t t = base + 2200; t <= base + 4000; t += 10) {
-        size_t n = smp_energy_feed(&tr, &iv, 900, t, CET, v += 5, 0, out, 4, &notes);
+        size_t n = feed(&r, t, CET, v += 5, 0, out, 4);
         for (size_t k = 0; k < n; k++) {
             CU_ASSERT_TRUE(out[k].start >= base + 2700);
             CU_ASSERT_EQUAL(out[k].energy, 450);
         }
         given += (int64_t)n;
     }
-    CU_ASSERT_TRUE(notes.gap);
-    CU_ASSERT_EQUAL(notes.left_out, 2); /* ending at base + 1800 and at base + 2700 */
+    CU_ASSERT_TRUE(r.notes.gap);
+    CU_ASSERT_EQUAL(r.notes.left_out, 2); /* ending at base + 1800 and at base + 2700 */
     CU_ASSERT_EQUAL(given, 1 + 1);      /* base + 2700 .. base + 3600 */
 }
 
@@ -181,11 +187,7 @@ static void test_gap(void)
  * twice, what is lost counted. */
 static void test_reset_and_jumps(void)
 {
-    smp_interval iv;
-    CU_ASSERT_TRUE_FATAL(smp_interval_parse("15min", &iv));
-    smp_energy_track tr;
-    memset(&tr, 0, sizeof tr);
-    smp_energy_notes notes = {0};
+    run r = start("15min");
     smp_energy_interval out[4];
     int64_t base = 1790001000 - (1790001000 + CET) % 900, v = 5000000, last_end = 0;
     int64_t t = base - 100;
@@ -205,7 +207,7 @@ static void test_reset_and_jumps(void)
         for (int64_t k = 0; k < script[s][0]; k += script[s][1]) {
             t += script[s][1];
             v += 3;
-            size_t n = smp_energy_feed(&tr, &iv, 900, t, CET, v, 0, out, 4, &notes);
+            size_t n = feed(&r, t, CET, v, 0, out, 4);
             for (size_t i = 0; i < n; i++) {
                 CU_ASSERT_TRUE(out[i].energy >= 0);
                 CU_ASSERT_TRUE(out[i].end > last_end); /* never given twice */
@@ -215,10 +217,10 @@ static void test_reset_and_jumps(void)
         }
     }
     CU_ASSERT_TRUE(down_done);
-    CU_ASSERT_TRUE(notes.reset);
-    CU_ASSERT_TRUE(notes.back);
-    CU_ASSERT_TRUE(notes.gap);
-    CU_ASSERT_TRUE(notes.left_out >= 3);
+    CU_ASSERT_TRUE(r.notes.reset);
+    CU_ASSERT_TRUE(r.notes.back);
+    CU_ASSERT_TRUE(r.notes.gap);
+    CU_ASSERT_TRUE(r.notes.left_out >= 3);
 }
 
 static const test_case cases[] = {
