@@ -333,7 +333,9 @@ static void put_hex_line(outbuf *o, const char *code, const sm_reading *r, size_
 static void put_object(outbuf *o, const sm_telegram *t, const p1_object *ob)
 {
     char num[NUMBER_MAX];
-    const sm_reading *r = find(t, ob->a, -1, ob->c, ob->d, ob->e);
+    /* the meter's own objects: channel 0 of the abstract ones (0-1:96.7.21
+     * would be a sub-meter's); any channel of the electricity ones */
+    const sm_reading *r = find(t, ob->a, ob->a == 0 ? 0 : -1, ob->c, ob->d, ob->e);
     bool ok = r && number(ob, r, 0, num);
     if (!r && ob->signed_c) {
         r = find(t, 1, -1, ob->signed_c, 7, 0);

@@ -96,7 +96,7 @@ def expected(tg, derive=True):
     for code, (unit, div) in ELECTRICITY.items():
         a, rest = code.split("-")
         c, d, e = (int(x) for x in rest.split(":")[1].split("."))
-        v = number_of(find(tg, int(a), c, d, e), unit)
+        v = number_of(find(tg, int(a), c, d, e, b=0 if a == "0" else None), unit)
         if v is None and derive and code in SIGNED:
             sc, sign = SIGNED[code]
             p = number_of(find(tg, 1, sc, 7, 0), "W")
@@ -104,7 +104,7 @@ def expected(tg, derive=True):
                 v = max(sign * p, Decimal(0))
         if v is not None and digits(v / div, code) <= 18:
             want[code] = v / div
-    r = find(tg, 0, 96, 14, 0)
+    r = find(tg, 0, 96, 14, 0, b=0)
     if r is not None and isinstance(r.get("value"), Decimal):
         want["0-0:96.14.0"] = "%04d" % r["value"]
     r = find(tg, 0, 96, 13, 0, b=0)
