@@ -2,6 +2,8 @@
 #define _GNU_SOURCE /* accept4 */
 #include "smio_feed.h"
 
+#include "smio_port.h"
+
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -13,7 +15,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MARKS 64              /* telegrams a client may have waiting */
@@ -46,13 +47,6 @@ struct smio_feed {
     double *lat;               /* the last LATENCIES latencies, a ring */
     char addr[80];
 };
-
-static double now_mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* "HOST:PORT", "[V6]:PORT", ":PORT", "PORT": the host ("" loopback) and port. */
 static bool split_addr(const char *addr, char *host, size_t hcap, char *port, size_t pcap)
@@ -139,7 +133,7 @@ static bool flush(smio_feed *f, client *c)
         c->head += (size_t)n;
         c->len -= (size_t)n;
         c->written += (uint64_t)n;
-        double now = now_mono();
+        double now = smio_port_now();
         while (c->mn && c->marks[c->mhead].end <= c->written) {
             record_latency(f, now - c->marks[c->mhead].at);
             f->st.sent++;

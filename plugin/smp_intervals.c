@@ -59,16 +59,6 @@ static bool is_energy(const char *type)
            strcmp(type, "apparent_energy") == 0;
 }
 
-/* The energy in the register's units: raw x 10^scaler, as exact as a
- * double gets (a division by an exact power of ten). */
-static double scaled(int64_t raw, int8_t scaler)
-{
-    double p = 1;
-    for (int i = 0; i < (scaler < 0 ? -scaler : scaler); i++)
-        p *= 10;
-    return scaler < 0 ? (double)raw / p : (double)raw * p;
-}
-
 /* The batch's value of reading r (by its OBIS code's text), or -1. */
 static long batch_index(const smp_batch *b, size_t n, const char *code)
 {
@@ -118,7 +108,7 @@ void smp_intervals_add(smp_meter *m, const sm_telegram *t, smp_batch *b)
                             : 0;
             for (size_t j = 0; j < got; j++) {
                 smp_value v = b->v[i];
-                v.value = scaled(out[j].energy, r->scaler);
+                v.value = sm_scale((double)out[j].energy, r->scaler);
                 v.own_time = true;
                 snprintf(v.type_instance, sizeof v.type_instance, "%s-%s", b->v[i].type_instance,
                          m->cfg.intervals[iv].name);

@@ -9,6 +9,7 @@
 
 #include "sm_crc.h"
 #include "sm_datetime.h"
+#include "sm_hex.h"
 #include "sm_obis.h"
 #include "sm_readings.h"
 
@@ -93,9 +94,9 @@ static void puts_(outbuf *o, const char *s) { put(o, s, strlen(s)); }
 
 static void put_hex(outbuf *o, const uint8_t *b, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
-        char h[2] = {hex[b[i] >> 4], hex[b[i] & 15]};
+        char h[2];
+        sm_hex_encode(&b[i], 1, h);
         put(o, h, 2);
     }
 }
@@ -410,9 +411,8 @@ size_t sm_p1_write(const sm_telegram *t, char *out, size_t cap)
         return 0;
     }
     uint16_t crc = sm_crc16_arc((const uint8_t *)out, o.n);
-    static const char hex[] = "0123456789ABCDEF";
     for (int s = 12; s >= 0; s -= 4)
-        out[o.n++] = hex[crc >> s & 15];
+        out[o.n++] = sm_hex_char(crc >> s);
     memcpy(out + o.n, "\r\n", 3);
     return o.n + 2;
 }
