@@ -412,7 +412,7 @@ size_t sm_p1_write(const sm_telegram *t, char *out, size_t cap)
     }
     uint16_t crc = sm_crc16_arc((const uint8_t *)out, o.n);
     for (int s = 12; s >= 0; s -= 4)
-        out[o.n++] = sm_hex_char(crc >> s);
+        out[o.n++] = sm_hex_char((unsigned)crc >> (unsigned)s);
     memcpy(out + o.n, "\r\n", 3);
     return o.n + 2;
 }
