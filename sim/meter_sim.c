@@ -94,6 +94,7 @@ void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
     m->sc = 0x21;
     m->framing = SIM_MBUS;
     m->rng = seed * 0x9E3779B97F4A7C15ULL + 1;
+    m->seed0 = m->rng;
     m->energy_in = 77141;
     m->energy_out = 868035;
     m->energy_out0 = m->energy_out;
@@ -116,11 +117,41 @@ void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period)
 /* the push whose telegram first shows the new power failure */
 #define SIM_FAILURE_PUSH 4
 
+static void step_noise(meter_sim *m);
+
 void sim_step(meter_sim *m)
 {
     m->fc++;
     m->invoke_id++;
     m->utc += m->period;
+    if (m->profile != SIM_PROFILE_NOISE)
+        sim_profile_step(m);
+    else
+        step_noise(m);
+    /* the gas meter: a new capture every gas_every pushes, at that push's time */
+    if (++m->pushes == SIM_FAILURE_PUSH)
+        m->failure2_end = m->utc - 1;
+    if (m->pushes % (m->gas_every ? m->gas_every : 1) == 0) {
+        if (m->profile != SIM_PROFILE_NOISE) {
+            m->gas_l += m->gas_ml / 1000;
+            m->gas_ml %= 1000;
+        } else {
+            m->gas_l += range(m, 0, 40);
+        }
+        m->gas_utc = m->utc;
+    }
+}
+
+void sim_set_profile(meter_sim *m, sim_profile p)
+{
+    m->profile = p;
+    m->prof_cloud = 1;
+    if (p != SIM_PROFILE_NOISE)
+        sim_profile_step(m); /* this push's values, at its time */
+}
+
+static void step_noise(meter_sim *m)
+{
     for (int i = 0; i < 3; i++) {
         m->voltage[i] = (uint16_t)range(m, 2250, 2450);
         m->current[i] = (uint16_t)range(m, 10, 3200);
@@ -133,13 +164,6 @@ void sim_step(meter_sim *m)
     m->energy_out += m->power_out * m->period / 3600;
     m->reactive_in += range(m, 0, 2);
     m->reactive_out += range(m, 0, 3);
-    /* the gas meter: a new capture every gas_every pushes, at that push's time */
-    if (++m->pushes == SIM_FAILURE_PUSH)
-        m->failure2_end = m->utc - 1;
-    if (m->pushes % (m->gas_every ? m->gas_every : 1) == 0) {
-        m->gas_l += range(m, 0, 40);
-        m->gas_utc = m->utc;
-    }
 }
 
 static size_t entry_u(uint8_t *p, const uint8_t obis[6], uint8_t type, uint32_t v, int8_t scaler,

@@ -48,6 +48,9 @@
 typedef enum { SIM_MBUS, SIM_HDLC, SIM_RAW, SIM_P1, SIM_WRAPPER, SIM_SML, SIM_TIC } sim_framing;
 typedef enum { SIM_SML_EMH = 0, SIM_SML_DZG, SIM_SML_DZG_NEW, SIM_SML_HOLLEY } sim_sml_make;
 typedef enum { SIM_TIC_HIST = 0, SIM_TIC_HIST3, SIM_TIC_STD, SIM_TIC_STD3 } sim_tic_make;
+/* the values' shape: noise in wide ranges (the tests' default: every value
+ * changes every push), or a household's day (sim_profile.c), with PV */
+typedef enum { SIM_PROFILE_NOISE = 0, SIM_PROFILE_HOUSEHOLD, SIM_PROFILE_PRODUCER } sim_profile;
 
 typedef struct {
     uint8_t title[8];         /* system title */
@@ -59,6 +62,12 @@ typedef struct {
     sim_framing framing;
     sim_sml_make sml_make;    /* SIM_SML: the make's shape */
     sim_tic_make tic_make;    /* SIM_TIC: the meter's shape */
+    sim_profile profile;      /* the values' shape (sim_set_profile) */
+    uint64_t seed0;           /* the seed, for the profile's per-day draws */
+    uint32_t ws_in, ws_out, ws_qin; /* the profile's watt-seconds not yet a Wh */
+    uint32_t gas_ml;          /* the profile's gas not yet a litre */
+    double prof_watts, prof_cloud; /* the appliance on, the passing clouds */
+    int prof_left;            /* seconds the appliance stays on */
     uint8_t ek[16], ak[16];
     uint64_t rng;
     /* the current values, raw as sent (V*10, A*100, W, Wh, varh) */
@@ -85,6 +94,11 @@ typedef struct {
 /* A meter with the synthetic fixtures' identity and test keys, its clock at
  * utc_start, values drawn from seed. */
 void sim_init(meter_sim *m, uint64_t seed, int64_t utc_start, unsigned period);
+/* Gives the meter the values' shape p from its current push on. */
+void sim_set_profile(meter_sim *m, sim_profile p);
+/* One push of a household's (or producer's) day: sim_step calls it for
+ * the profiles (sim_profile.c). */
+void sim_profile_step(meter_sim *m);
 /* The plaintext data-notification for the current state. */
 size_t sim_plaintext(const meter_sim *m, uint8_t *out, size_t cap);
 /* The whole telegram as it goes on the wire. */

@@ -169,6 +169,12 @@ static const char help_text[] =
     "                          fixtures); `--start $(date +%s)` for now\n"
     "  -p, --period S          seconds between two pushes (default 5); the meter's\n"
     "                          clock moves by this much per telegram\n"
+    "  -D, --profile SHAPE     noise (default: every value drawn anew each push, in\n"
+    "                          wide ranges, for the tests), household (a home's\n"
+    "                          day: night base load, morning and evening peaks,\n"
+    "                          appliances, voltages moving with the load, gas for\n"
+    "                          heating and hot water) or producer (the same home\n"
+    "                          with 6 kWp of PV: export at midday)\n"
     "\n"
     "How many, how fast:\n"
     "  -n, --count N           stop after N telegrams (default: until Ctrl-C)\n"
@@ -246,6 +252,7 @@ int main(int argc, char **argv)
         {"rate", required_argument, NULL, 'R'},
         {"p1-crc", required_argument, NULL, 'K'}, {"7e1", no_argument, NULL, '7'},
         {"gas-every", required_argument, NULL, 'G'}, {"make", required_argument, NULL, 'M'},
+        {"profile", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     uint64_t count = 0, seed = 1, skip = 0, garbage = 0, pace_ms = 0;
     unsigned period = 5, baud = 2400;
@@ -256,10 +263,11 @@ int main(int argc, char **argv)
     sim_framing framing = SIM_MBUS;
     sim_sml_make make = SIM_SML_EMH;
     sim_tic_make tic_make = SIM_TIC_HIST;
+    sim_profile profile = SIM_PROFILE_NOISE;
     const char *expect = NULL, *out = NULL, *replay = NULL, *corrupt_log = NULL;
     double corrupt = 0, rate = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:R:K:7G:M:", opts, NULL)) !=
+    while ((c = getopt_long(argc, argv, "n:p:Fb:f:as:t:xe:o:hk:g:r:P:C:L:R:K:7G:M:D:", opts, NULL)) !=
            -1) {
         switch (c) {
         case 'n': count = strtoull(optarg, NULL, 10); break;
@@ -293,6 +301,12 @@ int main(int argc, char **argv)
             else if (!strcmp(optarg, "historique-3p")) tic_make = SIM_TIC_HIST3;
             else if (!strcmp(optarg, "standard")) tic_make = SIM_TIC_STD;
             else if (!strcmp(optarg, "standard-3p")) tic_make = SIM_TIC_STD3;
+            else usage();
+            break;
+        case 'D':
+            if (!strcmp(optarg, "noise")) profile = SIM_PROFILE_NOISE;
+            else if (!strcmp(optarg, "household")) profile = SIM_PROFILE_HOUSEHOLD;
+            else if (!strcmp(optarg, "producer")) profile = SIM_PROFILE_PRODUCER;
             else usage();
             break;
         case 'G': gas_every = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -360,6 +374,7 @@ int main(int argc, char **argv)
     m.sc = auth ? 0x30 : 0x21;
     m.p1_crc = p1_crc;
     m.gas_every = gas_every;
+    sim_set_profile(&m, profile);
     uint8_t buf[2048], junk[256];
     uint64_t lineno = 0;
     size_t n;
