@@ -57,7 +57,13 @@ python3 tzdata bc $PLUGIN_PACKAGES"
 # e2e-backends`): InfluxDB 1.x, Prometheus, mosquitto and its client
 BACKEND_PACKAGES="influxdb prometheus mosquitto mosquitto-clients"
 
+# the graphs' test (tests/e2e_graphs.sh): a real browser for the page,
+# Pillow to look at the images, and what collectd's collection3 front end
+# (collectd-core's examples) needs to run its CGI
+GRAPH_PACKAGES="chromium python3-pil perl librrds-perl libconfig-general-perl libregexp-common-perl
+libhtml-parser-perl libcgi-pm-perl"
+
 # the programs the tests, the demo and the benchmarks run (checked by
 # scripts/dep-check together with the libraries they link)
 RUN_TOOLS="collectd collectdctl rrdtool carbon-cache whisper-fetch socat python3 bc valgrind
-lintian dpkg-buildpackage man influxd prometheus mosquitto mosquitto_sub"
+lintian dpkg-buildpackage man influxd prometheus mosquitto mosquitto_sub chromium perl"

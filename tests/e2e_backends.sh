@@ -137,6 +137,7 @@ chmod 600 "$W/central/auth"
 ce_pty "$W/home.tty" "$W/tty.pid" || bad "socat did not create $W/home.tty"
 ce_pty "$W/intruder.tty" "$W/tty.pid" || bad "socat did not create $W/intruder.tty"
 ce_pty "$W/iv.tty" "$W/tty.pid" || bad "socat did not create $W/iv.tty"
+ce_pty "$W/flat.tty" "$W/tty.pid" || bad "socat did not create $W/flat.tty"
 
 # the meter's collectd: the plugin, and every path out
 # WriteThreads 1 where csv files are read: collectd's csv plugin, with several
@@ -203,6 +204,12 @@ LoadPlugin smartmeter
     MaxClockSkew 0
     Period 30
     EnergyIntervals "15min"
+  </Meter>
+  <Meter "flat">
+    Device "$W/flat.tty"
+    Framing "p1"
+    Baud 115200
+    MaxClockSkew 0
   </Meter>
 </Plugin>
 EOF
@@ -297,6 +304,9 @@ NOW=$(date +%s)
 # 30 s of it, sent at the line's pace (Prometheus takes samples up to an hour old)
 "$SIM" --baud 38400 --out "$W/iv.tty.sim" --period 30 --count 110 --start $((NOW - 3300)) \
     --pace 150 --seed 33 & sim3=$!
+# a household on P1 with its gas meter, the same hour (the Grafana panels)
+"$SIM" --baud 921600 --out "$W/flat.tty.sim" --framing p1 --profile household --period 30 --count 110 \
+    --start $((NOW - 3300)) --pace 150 --seed 34 --gas-every 2 & sim4=$!
 sleep 10.5
 kill "$pid_central"
 wait "$pid_central" 2>/dev/null
@@ -305,7 +315,7 @@ sleep 5
 start_collectd central
 wait_for 30 "$W/central/collectd.log" "Initialization complete.*" || bad "the central collectd did not start again"
 UP=$(date +%s.%N)
-wait $sim $sim2 $sim3
+wait $sim $sim2 $sim3 $sim4
 sleep 3 # the last values through every writer (FlushInterval 1, scrapes 0.5 s)
 
 for d in meter central intruder; do
@@ -333,6 +343,10 @@ note "EnergyIntervals into InfluxDB and Prometheus, queried as the README says"
 python3 "$src/tests/e2e_check.py" intervals "$W/meter/csv/meter/smartmeter-iv" \
     "http://127.0.0.1:$INFLUX_HTTP" "http://127.0.0.1:$PROM" ||
     bad "EnergyIntervals: the README's InfluxDB and Prometheus queries do not give the quarter hours"
+note "the Grafana dashboards: every panel's query against InfluxDB and Prometheus"
+python3 "$src/tests/e2e_check.py" grafana "$src/graphs" "http://127.0.0.1:$INFLUX_HTTP" \
+    "http://127.0.0.1:$PROM" $((NOW - 3600)) $((NOW + 60)) ||
+    bad "Grafana: a panel's query gives no data"
 note "MQTT: topics and payloads through mosquitto_sub"
 run_check mqtt "$W/mqtt.txt" "collectd/meter/smartmeter-$ID" "$W/home.expect"
 

@@ -28,6 +28,7 @@ import datetime
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.parse
@@ -488,6 +489,55 @@ def check_intervals(csvdir, influx, prom):
           "and Prometheus")
 
 
+# the series the panels with one per phase or meter must give
+GRAFANA_SERIES = {"Voltage": {"L1", "L2", "L3"}, "Current": {"L1", "L2", "L3"}, "Gas": {"gas-1"}}
+
+
+def check_grafana(dash_dir, influx, prom, start, end):
+    """Every panel query of the shipped Grafana dashboards, and their meter
+    variables, against the real servers, as Grafana would send them (the
+    variables filled in: every meter, the test's time range, $__interval
+    1m; Prometheus' range aligned to the query's step): each must return a
+    series with a value."""
+    start, end = int(float(start)), int(float(end))
+    steps = {"15m": 900, "1h": 3600, "1d": 86400}
+    dash = json.load(open(os.path.join(dash_dir, "grafana-influxdb.json")))
+    var = [v for v in dash["templating"]["list"] if v["name"] == "meter"][0]
+    r = http_json(influx, "/query", {"db": "collectd", "q": var["query"]})
+    vals = [v[1] for v in r["results"][0].get("series", [{}])[0].get("values", [])]
+    ok(len(vals) >= 2, f"grafana influx: the meter variable's query gives {vals}")
+    for p in dash["panels"]:
+        for t in p["targets"]:
+            q = (t["query"].replace("$timeFilter", f"time >= {start}s AND time <= {end}s")
+                 .replace("$__interval", "1m").replace("$meter", ".+").replace("$tz", "Europe/Berlin"))
+            r = http_json(influx, "/query", {"db": "collectd", "epoch": "s", "q": q})
+            series = r["results"][0].get("series", [])
+            n = sum(1 for s_ in series for row in s_["values"] if row[1] is not None)
+            ok(n > 0, f"grafana influx: {p['title']} {t['refId']} gives no value: {q} -> {r}")
+            tags = {s_.get("tags", {}).get("type_instance") for s_ in series}
+            want = GRAFANA_SERIES.get(p["title"].split(" ")[0])
+            ok(not want or tags == want, f"grafana influx: {p['title']}: series {tags}, expected {want}")
+            print(f"grafana influx: {p['title']} / {t['refId']}: {len(series)} series, {n} values")
+    dash = json.load(open(os.path.join(dash_dir, "grafana-prometheus.json")))
+    var = [v for v in dash["templating"]["list"] if v["name"] == "meter"][0]
+    metric = re.match(r"label_values\((\w+), (\w+)\)", var["definition"])
+    r = http_json(prom, f"/api/v1/label/{metric.group(2)}/values", {"match[]": metric.group(1)})
+    ok(len(r["data"]) >= 2, f"grafana prometheus: the meter variable's query gives {r['data']}")
+    for p in dash["panels"]:
+        for t in p["targets"]:
+            step = steps.get(t.get("interval"), 60)
+            q = t["expr"].replace("$meter", ".+")
+            r = http_json(prom, "/api/v1/query_range", {
+                "query": q, "start": start // step * step, "end": -(-end // step) * step, "step": step})
+            res = r["data"]["result"]
+            n = sum(1 for s_ in res for _, v in s_["values"] if v not in ("NaN", None))
+            ok(n > 0, f"grafana prometheus: {p['title']} {t['refId']} gives no value: {q} -> {r}")
+            tags = {s_["metric"].get("type") for s_ in res}
+            want = GRAFANA_SERIES.get(p["title"].split(" ")[0])
+            ok(not want or tags == want, f"grafana prometheus: {p['title']}: series {tags}, expected {want}")
+            print(f"grafana prometheus: {p['title']} / {t['refId']}: {len(res)} series, {n} values")
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "csv":
@@ -524,6 +574,8 @@ def main(argv):
         check_mqtt(*args)
     elif cmd == "intervals":
         check_intervals(*args)
+    elif cmd == "grafana":
+        check_grafana(*args)
     elif cmd == "from-smdecode":
         from_smdecode(*args)
     else:
