@@ -113,10 +113,14 @@ void sim_profile_step(meter_sim *m)
     int doy = (f[1] - 1) * 30 + f[2];
     double use = consumption(m, h, weekend, m->utc);
     double sun = m->profile == SIM_PROFILE_PRODUCER ? pv(m, h, doy, day, off == 120) : 0;
-    static const double share[3] = {0.45, 0.30, 0.25}, trim[3] = {0.8, -0.6, 0.3};
+    /* the load over the phases; a single-phase meter (TIC's two shapes)
+     * has it all on L1 */
+    static const double three[3] = {0.45, 0.30, 0.25}, one[3] = {1, 0, 0}, trim[3] = {0.8, -0.6, 0.3};
+    bool single = m->framing == SIM_TIC && (m->tic_make == SIM_TIC_HIST || m->tic_make == SIM_TIC_STD);
+    const double *share = single ? one : three;
     double grid = 231.5 - 3.0 * bell(h, 19.0, 1.5) + 1.2 * bell(h, 3.0, 2.0) + 0.0009 * sun;
     for (int i = 0; i < 3; i++) {
-        double p = use * share[i] - sun / 3;
+        double p = use * share[i] - (single ? (i == 0 ? sun : 0) : sun / 3);
         double v = grid + trim[i] - 0.0011 * fabs(p) * (p < 0 ? -1 : 1) + 0.4 * (unit_rand(m) - 0.5);
         m->voltage[i] = (uint16_t)whole(v * 10);
         m->current[i] = (uint16_t)whole(fabs(p) / v * 100);
