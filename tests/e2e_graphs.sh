@@ -12,8 +12,9 @@
 #    meters sent (their --expect records);
 #  - the HTML page is loaded by headless Chromium: every image loads (the
 #    page's own check, read from the DOM) and a screenshot is not blank;
-#  - collection3's definitions (graphs/collection3-smartmeter.conf) draw
-#    every type the plugin dispatches, with its unit, through rrdtool.
+#  - collection3's own CGI with the shipped definitions
+#    (graphs/collection3-smartmeter.conf) draws every type the meters
+#    stored and every type the definitions name, each with its unit.
 # Needs collectd-core, rrdtool, socat, python3-pil and chromium (scripts/test
 # installs them).  Run by `make check` with top_srcdir and top_builddir set;
 # KEEP=1 keeps the work directory.
